@@ -41,7 +41,16 @@ const WILDCARD = /[*?[{]/;
 /** Throws GlobError for a pattern that cannot be compiled; returns one entry per brace alternative. */
 export function compileGlob(pattern: string): CompiledGlob[] {
   checkSyntax(pattern);
-  return expandBraces(pattern).map(compileAlternative);
+  const alternatives = expandBraces(pattern);
+  // Braces can build what checkSyntax rejects in a plain pattern (`a/{/b,c}` → `a//b`, `{..,a}/x` → `../x`):
+  // check each alternative too, pointing at the first brace.
+  if (alternatives.length > 1 || alternatives[0] !== pattern) {
+    for (const alt of alternatives) {
+      const problem = segmentProblem(alt);
+      if (problem) throw new GlobError(problem.message, pattern.indexOf("{"));
+    }
+  }
+  return alternatives.map(compileAlternative);
 }
 
 /** Compiles and returns the first problem as a message, or undefined when the pattern is valid. */
@@ -59,15 +68,14 @@ function checkSyntax(p: string): void {
   if (p.length === 0) throw new GlobError("empty pattern", 0);
   if (p.length > MAX_PATTERN_LENGTH) throw new GlobError(`pattern longer than ${MAX_PATTERN_LENGTH} characters`, MAX_PATTERN_LENGTH);
   if (p.startsWith("!")) throw new GlobError('negation ("!") is not supported in paths: list the exclusion under "ignore" instead', 0);
-  if (p.trim() !== p) throw new GlobError("pattern has leading or trailing spaces", p.search(/\s/));
+  // Point at the first space of the offending end (an inner space, as in `my docs/`, is fine).
+  if (p.trimStart() !== p) throw new GlobError("pattern has leading or trailing spaces", 0);
+  if (p.trimEnd() !== p) throw new GlobError("pattern has leading or trailing spaces", p.trimEnd().length);
   if (p === "/" ) throw new GlobError('"/" alone matches nothing: use "**" for every file', 0);
-  const bad = p.search(/\\|\/\/|\0/);
-  if (bad >= 0) {
-    const what = p[bad] === "\\" ? 'backslash: paths use "/" and escapes are not supported' : p[bad] === "/" ? 'empty segment ("//")' : "NUL character";
-    throw new GlobError(what, bad);
-  }
-  const seg = p.split("/").findIndex((s) => s === "." || s === "..");
-  if (seg >= 0) throw new GlobError('"." and ".." segments are not allowed: write paths relative to the repository root', p.indexOf(p.split("/")[seg]!));
+  const bad = p.search(/\\|\0/);
+  if (bad >= 0) throw new GlobError(p[bad] === "\\" ? 'backslash: paths use "/" and escapes are not supported' : "NUL character", bad);
+  const segProblem = segmentProblem(p);
+  if (segProblem) throw new GlobError(segProblem.message, segProblem.offset);
   let depth = 0;
   let braceStart = -1;
   for (let i = 0; i < p.length; i++) {
@@ -76,6 +84,9 @@ function checkSyntax(p: string): void {
       const end = classEnd(p, i);
       if (end < 0) throw new GlobError('unclosed "[": close the character class with "]"', i);
       if (p.slice(i, end).includes("/")) throw new GlobError('a character class cannot contain "/"', i);
+      // A reversed range (`[z-a]`) would make `new RegExp` throw a SyntaxError instead of a GlobError.
+      const reversed = reversedRange(p, i, end);
+      if (reversed >= 0) throw new GlobError(`character class range "${p.slice(reversed, reversed + 3)}" is reversed: write the lower character first`, reversed);
       i = end;
     } else if (c === "{") {
       if (depth === 0) braceStart = i;
@@ -86,6 +97,32 @@ function checkSyntax(p: string): void {
     }
   }
   if (depth > 0) throw new GlobError('unclosed "{": close the alternatives with "}"', braceStart);
+}
+
+/** An empty segment (`//`) or a `.` / `..` segment, with its offset; a leading and a trailing `/` are fine. */
+function segmentProblem(p: string): { message: string; offset: number } | undefined {
+  const empty = p.indexOf("//");
+  if (empty >= 0) return { message: 'empty segment ("//")', offset: empty };
+  let offset = 0;
+  for (const seg of p.split("/")) {
+    // Offsets summed per segment: `p.indexOf("..")` would find the dots of `a..b/..` first.
+    if (seg === "." || seg === "..") return { message: '"." and ".." segments are not allowed: write paths relative to the repository root', offset };
+    offset += seg.length + 1;
+  }
+  return undefined;
+}
+
+/** Offset of the first `x-y` range with x > y in the class `p[start..end]`, or -1; ranges pair up left to right as in a RegExp. */
+function reversedRange(p: string, start: number, end: number): number {
+  let i = start + 1;
+  if (p[i] === "!" || p[i] === "^") i++;
+  while (i < end) {
+    if (p[i + 1] === "-" && i + 2 < end) {
+      if (p[i]! > p[i + 2]!) return i;
+      i += 3;
+    } else i++;
+  }
+  return -1;
 }
 
 /** Index of the `]` closing the class opened at `start`, or -1. `]` right after `[` or `[!` is literal. */
@@ -148,6 +185,8 @@ function compileAlternative(source: string): CompiledGlob {
   const segments = body.split("/");
   const last = segments[segments.length - 1]!;
 
+  // Compiled with the `s` flag: git allows newlines in file names, and without it `.` would stop at one,
+  // letting `docs/a\nb.md` escape `docs/`.
   let re = anchored ? "^" : "^(?:.*/)?";
   segments.forEach((seg, i) => {
     const isLast = i === segments.length - 1;
@@ -162,7 +201,8 @@ function compileAlternative(source: string): CompiledGlob {
   if (last !== "**") {
     if (dir) re += "/.+";
     else if (!WILDCARD.test(last)) re += "(?:/.+)?";
-  }
+  } else if (dir) re += "/.+"; // `a/**/` is the directories under `a`: a file directly in `a` is not beneath one
+
   re += "$";
 
   const literalPrefix: string[] = [];
@@ -172,7 +212,7 @@ function compileAlternative(source: string): CompiledGlob {
   }
   if (anchored && literalPrefix.length === segments.length - 1 && !WILDCARD.test(last)) literalPrefix.push(last);
 
-  const glob: { -readonly [K in keyof CompiledGlob]: CompiledGlob[K] } = { source, regex: new RegExp(re), anchored, literalPrefix };
+  const glob: { -readonly [K in keyof CompiledGlob]: CompiledGlob[K] } = { source, regex: new RegExp(re, "s"), anchored, literalPrefix };
   if (!anchored && !WILDCARD.test(last)) glob.literalSegment = last;
   const ext = /^\*(\.[^*?[{/]+)$/.exec(last);
   if (ext && !dir) glob.extension = ext[1]!;
@@ -195,7 +235,9 @@ function segmentRegex(seg: string): string {
         neg = true;
         body = body.slice(1);
       }
-      out += (neg ? "[^/" : "[") + body.replace(/[\\\]^]/g, "\\$&") + "]";
+      // `(?!/)` keeps a class within one segment even when a range spans "/" (`[+-0]`); it is not put
+      // inside the class (`[^/...]`) because `[!-x]` would then read as the range `/-x`.
+      out += "(?!/)[" + (neg ? "^" : "") + body.replace(/[\\\]^]/g, "\\$&") + "]";
       i = end;
     } else out += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
   }

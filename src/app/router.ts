@@ -1,0 +1,178 @@
+import type { Probot } from "probot";
+import { gateBlocked, personaIdOf, type ActionId } from "../core/checks.js";
+import { TABLE_PATHS } from "../core/types.js";
+import { createRun } from "../github/checks.js";
+import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
+import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
+import { readTable } from "../github/table.js";
+import { assess, reconcile, type Deps, type Outcome } from "./reconcile.js";
+import type { ButtonClick } from "./records.js";
+import { KeyedSerializer } from "./serialize.js";
+
+export interface AppOptions {
+  /** This app's id: its check runs and record comments are recognised by it. Default: APP_ID. */
+  readonly appId?: number;
+  /** How many open pull requests a push that changes the table re-evaluates at most. */
+  readonly maxPullsPerPush?: number;
+  /** Longest wait honoured for a secondary-rate-limit `retry-after`. */
+  readonly maxRetryWaitMs?: number;
+  /** Observes every GitHub request (tests and the benchmark count them). */
+  readonly counter?: RequestCounter;
+  /** Called with each reconcile's outcome (tests, demo). */
+  readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
+}
+
+/* Minimal shapes of the payload fields the router reads. */
+interface Repo {
+  name: string;
+  owner: { login: string };
+}
+interface UserRef {
+  login: string;
+  id?: number;
+  type?: string;
+}
+
+/**
+ * The thin router: every event that can change a pull request's review state leads to one
+ * `reconcile` of that pull request, serialized per pull request.
+ */
+export function createApp(options: AppOptions = {}) {
+  const serializer = new KeyedSerializer();
+  return (app: Probot) => {
+    const appId = options.appId ?? Number(process.env.APP_ID);
+    if (!Number.isInteger(appId) || appId <= 0) throw new Error("APP_ID must be set to this GitHub App's id (a number): parallel-review recognises its own checks and records by it");
+    const maxPulls = options.maxPullsPerPush ?? 100;
+
+    const deps = (octokit: Octokit, log: Deps["log"]): Deps => ({ octokit: withRetries(octokit, { ...(options.maxRetryWaitMs !== undefined ? { maxWaitMs: options.maxRetryWaitMs } : {}), ...(options.counter ? { counter: options.counter } : {}) }), appId, log });
+
+    const run = (d: Deps, pr: PullRef, click?: ButtonClick) =>
+      serializer.run(`${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase(), async () => {
+        try {
+          const outcome = await reconcile(d, pr, click);
+          options.onOutcome?.(pr, outcome);
+          return outcome;
+        } catch (err) {
+          await reportFailure(d, pr, err);
+          throw err;
+        }
+      });
+
+    const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });
+
+    app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize", "pull_request.ready_for_review"], async (ctx) => {
+      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+    });
+
+    app.on("pull_request.edited", async (ctx) => {
+      // Only a new base can change the plan (other table, other diff); title edits cannot.
+      if (!ctx.payload.changes.base) return;
+      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+    });
+
+    app.on(["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"], async (ctx) => {
+      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+    });
+
+    app.on(["issue_comment.created", "issue_comment.edited", "issue_comment.deleted"], async (ctx) => {
+      const { issue, comment, action } = ctx.payload;
+      if (!issue.pull_request) return;
+      // Our own record comments need no reaction (and reacting would loop); their deletion does.
+      if (action !== "deleted" && comment.performed_via_github_app?.id === appId) return;
+      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, issue.number));
+    });
+
+    app.on("check_run.requested_action", async (ctx) => {
+      const { check_run: cr, requested_action: ra, sender } = ctx.payload;
+      const persona = personaIdOf(cr.name);
+      if (cr.app?.id !== appId || !persona || !ra || (ra.identifier !== "approve" && ra.identifier !== "request_changes")) return;
+      const d = deps(ctx.octokit, ctx.log);
+      const click: ButtonClick = { persona, action: ra.identifier as ActionId, user: userOf(sender), sha: cr.head_sha, delivery: ctx.id };
+      for (const number of await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests)) await run(d, prRef(ctx.payload.repository, number), click);
+    });
+
+    app.on("check_run.rerequested", async (ctx) => {
+      const cr = ctx.payload.check_run;
+      if (cr.app?.id !== appId) return;
+      const d = deps(ctx.octokit, ctx.log);
+      for (const number of await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests)) await run(d, prRef(ctx.payload.repository, number));
+    });
+
+    app.on("check_suite.rerequested", async (ctx) => {
+      const cs = ctx.payload.check_suite;
+      const d = deps(ctx.octokit, ctx.log);
+      for (const number of await prsOf(d, ctx.payload.repository, cs.head_sha, cs.pull_requests)) await run(d, prRef(ctx.payload.repository, number));
+    });
+
+    app.on("push", async (ctx) => {
+      const { ref, commits, repository } = ctx.payload;
+      if (!ref.startsWith("refs/heads/")) return;
+      const touched = commits.some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].some((p) => (TABLE_PATHS as readonly string[]).includes(p)));
+      // A push may list only some commits (GitHub caps the list); a forced or large push is re-evaluated to be safe.
+      if (!touched && !ctx.payload.forced && commits.length < 20) return;
+      const d = deps(ctx.octokit, ctx.log);
+      const repo = { owner: repository.owner?.login ?? repository.owner?.name ?? "", repo: repository.name };
+      const numbers = await openPullsOnBase(d.octokit, repo, ref.slice("refs/heads/".length), maxPulls);
+      if (numbers.length === maxPulls) ctx.log.warn({ repo, max: maxPulls }, "table changed: re-evaluated only the most recently updated open pull requests");
+      for (const number of numbers) await run(d, { ...repo, number });
+    });
+
+    app.on("merge_group.checks_requested", async (ctx) => {
+      const { merge_group: mg, repository } = ctx.payload;
+      if (!repository) return;
+      const d = deps(ctx.octokit, ctx.log);
+      const repo = { owner: repository.owner.login, repo: repository.name };
+      await judgeMergeGroup(d, repo, mg.head_sha, mg.head_ref, mg.base_ref);
+    });
+  };
+}
+
+function userOf(u: UserRef): ButtonClick["user"] {
+  return { login: u.login, ...(u.id !== undefined ? { id: u.id } : {}), ...(u.type ? { type: u.type } : {}) };
+}
+
+/** The open pull requests of a commit: from the payload when GitHub included them, else asked for. */
+async function prsOf(d: Deps, repo: Repo, sha: string, fromPayload: readonly { number: number; base?: { repo?: { name?: string } } }[] | undefined): Promise<number[]> {
+  const own = (fromPayload ?? []).filter((p) => !p.base?.repo?.name || p.base.repo.name === repo.name).map((p) => p.number);
+  if (own.length > 0) return own;
+  return pullsForCommit(d.octokit, { owner: repo.owner.login, repo: repo.name }, sha);
+}
+
+/**
+ * A merge queue asks for the gate on the group's merge commit. The group's head ref names the pull
+ * request it was built for (`gh-readonly-queue/<base>/pr-<n>-<sha>`); the gate passes when that pull
+ * request passes under the base branch's current table, so queues never stall on a missing check.
+ */
+async function judgeMergeGroup(d: Deps, repo: { owner: string; repo: string }, headSha: string, headRef: string, baseRef: string): Promise<void> {
+  const load = await readTable(d.octokit, repo, baseRef.replace(/^refs\/heads\//, ""));
+  if (load.kind === "absent") return;
+  const gate = load.result.table?.settings.gate ?? "parallel-review";
+  const numbers = [...headRef.matchAll(/pr-(\d+)-/g)].map((m) => Number(m[1]));
+  const failures: string[] = [];
+  if (!load.result.table) failures.push(`the review table on ${baseRef} is invalid`);
+  if (numbers.length === 0) failures.push(`cannot tell which pull request the merge group ${headRef} is for`);
+  for (const number of numbers) {
+    const a = await assess(d, { ...repo, number });
+    if (a.state !== "pass") failures.push(`#${number}: ${a.verdict?.reasons[0] ?? a.state}`);
+  }
+  const spec =
+    failures.length === 0
+      ? { name: gate, status: "completed" as const, conclusion: "success" as const, title: `Mandatory reviews complete for ${numbers.map((n) => `#${n}`).join(", ")}`, summary: "Every pull request in this merge group passed its review gate under the base branch's current table.", actions: [] }
+      : gateBlocked(gate, "Mandatory reviews incomplete", failures.map((f) => `- ${f}`));
+  await createRun(d.octokit, repo, headSha, spec);
+}
+
+/** Fail closed and say so: an error on our side must never leave a stale green gate. */
+async function reportFailure(d: Deps, pr: PullRef, err: unknown): Promise<void> {
+  d.log.warn({ err, pr }, "reconcile failed");
+  try {
+    const { data } = await d.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: pr.owner, repo: pr.repo, pull_number: pr.number });
+    const load = await readTable(d.octokit, pr, data.base.ref).catch(() => undefined);
+    if (load?.kind === "absent") return;
+    const gate = load?.kind === "loaded" ? (load.result.table?.settings.gate ?? "parallel-review") : "parallel-review";
+    const message = err instanceof Error ? err.message : String(err);
+    await createRun(d.octokit, pr, data.head.sha, gateBlocked(gate, "parallel-review could not evaluate this pull request", [`The review state could not be read or written (${message.slice(0, 500)}), so the gate stays closed.`, "", "It is evaluated again on the next event; use **Re-run** on this check to retry now."]));
+  } catch (second) {
+    d.log.warn({ err: second, pr }, "could not report the failure on the gate either");
+  }
+}

@@ -1,0 +1,213 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Approvals and change requests, from the three places they come from: GitHub reviews, the persona
+ * check's buttons, and `/approve` / `/request-changes` comments. Buttons and comments are recorded as
+ * PR comments written by the app itself (a "record"), so they survive restarts and any replica can
+ * recompute them from GitHub alone. A record counts only when the app wrote it (checked by the caller
+ * through `isAppComment`) and, for a comment command, while the user's comment still says it.
+ */
+
+export type ActionKind = "approve" | "request_changes";
+export type Via = "review" | "button" | "comment";
+
+export interface GitHubUser {
+  readonly login: string;
+  readonly id?: number;
+  /** "User", "Bot" or "Organization" as GitHub reports it. */
+  readonly type?: string;
+}
+
+export interface ReviewInput {
+  readonly id: number;
+  readonly user: GitHubUser | null;
+  readonly state: string;
+  readonly body: string | null;
+  readonly commitId: string | null;
+  readonly submittedAt: string | null;
+}
+
+export interface CommentInput {
+  readonly id: number;
+  readonly user: GitHubUser | null;
+  readonly body: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** `performed_via_github_app.id`: set when a GitHub App wrote the comment. */
+  readonly viaAppId?: number;
+}
+
+/** One user's statement about one or more personas. */
+export interface ReviewAction {
+  readonly user: string;
+  readonly isBot: boolean;
+  readonly kind: ActionKind;
+  /** The personas it names, or "all" for every persona the user is eligible for. */
+  readonly personas: readonly string[] | "all";
+  /** The commit it was made on; approvals are re-checked against later pushes. */
+  readonly sha: string;
+  /** GitHub's timestamp, for "the latest action wins". */
+  readonly at: string;
+  readonly via: Via;
+  readonly reason?: string;
+  /** Where it happened, for display (a review or comment id). */
+  readonly ref: string;
+}
+
+/** A command found in a user's comment, parsed. */
+export interface Command {
+  readonly kind: ActionKind;
+  readonly personas: readonly string[] | "all";
+  readonly reason?: string;
+}
+
+/** What the app stores in a record comment (inside an HTML comment, invisible in the rendered PR). */
+export interface RecordData {
+  readonly v: 1;
+  readonly via: "button" | "comment";
+  readonly user: string;
+  readonly userId?: number;
+  readonly isBot?: boolean;
+  readonly sha: string;
+  readonly commands: readonly Command[];
+  /** Button: the webhook delivery id, so a redelivered click is recorded once. */
+  readonly delivery?: string;
+  /** Comment: the source comment id and a digest of its commands when recorded. */
+  readonly source?: number;
+  readonly digest?: string;
+}
+
+const RECORD_RE = /<!-- parallel-review:record (\{.*?\}) -->/s;
+const MAX_REASON = 500;
+
+export function encodeRecord(data: RecordData, text: string): string {
+  // `--` cannot appear inside an HTML comment; JSON.stringify never emits `-->` once `>` is escaped.
+  return `${text}\n\n<!-- parallel-review:record ${JSON.stringify(data).replace(/>/g, "\\u003e").replace(/--/g, "-\\u002d")} -->`;
+}
+
+export function decodeRecord(body: string): RecordData | undefined {
+  const m = RECORD_RE.exec(body);
+  if (!m) return undefined;
+  try {
+    const d = JSON.parse(m[1]!) as RecordData;
+    if (d.v !== 1 || (d.via !== "button" && d.via !== "comment") || typeof d.user !== "string" || typeof d.sha !== "string" || !Array.isArray(d.commands)) return undefined;
+    return d;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Commands in a comment: lines starting with `/approve [persona …]` or `/request-changes <persona> <reason>`.
+ * Lines inside fenced code blocks and quoted lines (`>`) are ignored, so quoting someone's approval does not approve.
+ */
+export function parseCommands(body: string): { commands: Command[]; errors: string[] } {
+  const commands: Command[] = [];
+  const errors: string[] = [];
+  let fenced = false;
+  for (const raw of body.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (/^(```|~~~)/.test(line)) fenced = !fenced;
+    if (fenced || line.startsWith(">")) continue;
+    const m = /^\/(approve|request-changes)(?=\s|$)(.*)$/i.exec(line);
+    if (!m) continue;
+    const rest = m[2]!.trim();
+    if (m[1]!.toLowerCase() === "approve") {
+      const ids = rest.split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase());
+      commands.push({ kind: "approve", personas: ids.length === 0 ? "all" : [...new Set(ids)] });
+    } else {
+      const r = /^([A-Za-z0-9-]+)[:,]?\s*(.*)$/.exec(rest);
+      if (!r) {
+        errors.push("`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`");
+        continue;
+      }
+      const reason = r[2]!.trim().slice(0, MAX_REASON);
+      commands.push({ kind: "request_changes", personas: [r[1]!.toLowerCase()], ...(reason ? { reason } : {}) });
+    }
+  }
+  return { commands, errors };
+}
+
+/** `Reviewed-for: security, finance` in a review body limits the review to those personas. */
+export function reviewedFor(body: string | null): string[] | undefined {
+  if (!body) return undefined;
+  const m = /^\s*Reviewed-for:\s*(.+)$/im.exec(body);
+  if (!m) return undefined;
+  return [...new Set(m[1]!.split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase()))];
+}
+
+export function commandDigest(commands: readonly Command[]): string {
+  return createHash("sha256").update(JSON.stringify(commands)).digest("hex").slice(0, 16);
+}
+
+export function isBotUser(user: GitHubUser | null): boolean {
+  return !user || user.type === "Bot" || user.login.endsWith("[bot]");
+}
+
+/** Actions from GitHub reviews. Dismissed and comment-only reviews carry no verdict. */
+export function reviewActions(reviews: readonly ReviewInput[]): ReviewAction[] {
+  const out: ReviewAction[] = [];
+  for (const r of reviews) {
+    const kind = r.state === "APPROVED" ? "approve" : r.state === "CHANGES_REQUESTED" ? "request_changes" : undefined;
+    if (!kind || !r.user || !r.commitId || !r.submittedAt) continue;
+    const scope = reviewedFor(r.body);
+    const reason = kind === "request_changes" ? firstLine(r.body) : undefined;
+    out.push({ user: r.user.login, isBot: isBotUser(r.user), kind, personas: scope ?? "all", sha: r.commitId, at: r.submittedAt, via: "review", ref: `review ${r.id}`, ...(reason ? { reason } : {}) });
+  }
+  return out;
+}
+
+export interface RecordScan {
+  /** Actions from genuine records whose source (if any) still says the same. */
+  readonly actions: ReviewAction[];
+  /** User comments with commands that have no current record yet: the reconcile records them. */
+  readonly unrecorded: { comment: CommentInput; commands: Command[]; errors: string[]; digest: string }[];
+  /** Delivery ids already recorded, so a redelivered button click is not recorded twice. */
+  readonly deliveries: ReadonlySet<string>;
+}
+
+/**
+ * Reads the PR's comments: records written by the app (others imitating one are ignored) and users'
+ * commands. A comment record counts only while its source comment exists, is by the same user, and
+ * still carries the same commands; an edited or deleted command stops counting.
+ */
+export function scanComments(comments: readonly CommentInput[], isAppComment: (c: CommentInput) => boolean): RecordScan {
+  const byId = new Map(comments.map((c) => [c.id, c]));
+  const recorded = new Set<string>();
+  const deliveries = new Set<string>();
+  const actions: ReviewAction[] = [];
+
+  for (const c of comments) {
+    if (!isAppComment(c)) continue;
+    const rec = decodeRecord(c.body);
+    if (!rec) continue;
+    if (rec.delivery) deliveries.add(rec.delivery);
+    let at = c.createdAt;
+    if (rec.via === "comment") {
+      const src = rec.source !== undefined ? byId.get(rec.source) : undefined;
+      if (!src || src.user?.login !== rec.user) continue;
+      const digest = commandDigest(parseCommands(src.body).commands);
+      if (digest !== rec.digest) continue;
+      recorded.add(`${src.id}:${digest}`);
+      at = src.updatedAt;
+    }
+    for (const cmd of rec.commands) {
+      actions.push({ user: rec.user, isBot: rec.isBot === true, kind: cmd.kind, personas: cmd.personas, sha: rec.sha, at, via: rec.via, ref: rec.via === "comment" ? `comment ${rec.source}` : `record ${c.id}`, ...(cmd.reason ? { reason: cmd.reason } : {}) });
+    }
+  }
+
+  const unrecorded: RecordScan["unrecorded"][number][] = [];
+  for (const c of comments) {
+    if (isAppComment(c) || !c.user) continue;
+    const { commands, errors } = parseCommands(c.body);
+    if (commands.length === 0 && errors.length === 0) continue;
+    const digest = commandDigest(commands);
+    if (!recorded.has(`${c.id}:${digest}`)) unrecorded.push({ comment: c, commands, errors, digest });
+  }
+  return { actions, unrecorded, deliveries };
+}
+
+function firstLine(body: string | null): string | undefined {
+  const line = body?.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !/^Reviewed-for:/i.test(l));
+  return line ? line.slice(0, MAX_REASON) : undefined;
+}

@@ -1,0 +1,67 @@
+import type { ProbotOctokit } from "probot";
+
+/** The Octokit the adapter talks through: Probot's per-installation client (or any compatible one). */
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface RepoRef {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+export interface PullRef extends RepoRef {
+  readonly number: number;
+}
+
+/** Counts requests per route, so tests and the docs can report the API cost of each event. */
+export interface RequestCounter {
+  count(method: string, route: string, status: number): void;
+}
+
+const wrapped = new WeakSet<object>();
+const RETRIES = 3;
+
+/**
+ * Retries what Probot's client leaves to the caller: secondary rate limits (403/429 with `retry-after`
+ * or GitHub's "secondary rate limit" message — the request was refused, so even a POST is safe to
+ * repeat) and, for idempotent methods only, transient 5xx. A POST that failed with a 5xx may have
+ * been applied, so it is not repeated blindly: the next reconcile reads the state and converges.
+ */
+export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counter?: RequestCounter } = {}): Octokit {
+  if (wrapped.has(octokit)) return octokit;
+  wrapped.add(octokit);
+  const maxWait = opts.maxWaitMs ?? 60_000;
+  octokit.hook.wrap("request", async (request, options) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await request(options);
+        opts.counter?.count(options.method, String(options.url), res.status);
+        return res;
+      } catch (err) {
+        const e = err as { status?: number; response?: { headers?: Record<string, string | undefined>; data?: unknown } };
+        const status = e.status ?? 0;
+        opts.counter?.count(options.method, String(options.url), status);
+        const wait = retryDelay(status, options.method, e.response, attempt);
+        if (wait === undefined || attempt >= RETRIES) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(wait, maxWait)));
+      }
+    }
+  });
+  return octokit;
+}
+
+function retryDelay(status: number, method: string, response: { headers?: Record<string, string | undefined>; data?: unknown } | undefined, attempt: number): number | undefined {
+  const headers = response?.headers ?? {};
+  const message = JSON.stringify(response?.data ?? "").toLowerCase();
+  const secondary = (status === 403 || status === 429) && (headers["retry-after"] !== undefined || message.includes("secondary rate limit"));
+  if (secondary) {
+    const after = Number(headers["retry-after"]);
+    return Number.isFinite(after) && after >= 0 ? after * 1000 : 60_000 * (attempt + 1);
+  }
+  const idempotent = method === "GET" || method === "PATCH" || method === "PUT" || method === "DELETE" || method === "HEAD";
+  if (idempotent && status >= 500) return 200 * 2 ** attempt;
+  return undefined;
+}
+
+export function isStatus(err: unknown, ...statuses: number[]): boolean {
+  return statuses.includes((err as { status?: number }).status ?? -1);
+}

@@ -1,0 +1,115 @@
+import type { CommentInput, GitHubUser, ReviewInput } from "../core/actions.js";
+import type { ChangedFile } from "../core/types.js";
+import { isStatus, type Octokit, type PullRef, type RepoRef } from "./client.js";
+
+/** GitHub lists at most 3,000 files of a pull request. */
+export const MAX_PR_FILES = 3000;
+
+export interface PullRequest {
+  readonly number: number;
+  readonly state: "open" | "closed";
+  readonly draft: boolean;
+  readonly author: GitHubUser;
+  readonly headSha: string;
+  readonly baseRef: string;
+  readonly baseSha: string;
+  readonly changedFiles: number;
+  readonly requestedUsers: readonly string[];
+  readonly requestedTeams: readonly string[];
+  /** Teams exist only in organizations; a user-owned repository's table can name users only. */
+  readonly ownerIsOrg: boolean;
+}
+
+interface RawUser {
+  login: string;
+  id?: number;
+  type?: string;
+}
+
+export async function getPull(octokit: Octokit, pr: PullRef): Promise<PullRequest> {
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: pr.owner, repo: pr.repo, pull_number: pr.number });
+  return {
+    number: data.number,
+    state: data.state as "open" | "closed",
+    draft: data.draft === true,
+    author: user(data.user as RawUser),
+    headSha: data.head.sha,
+    baseRef: data.base.ref,
+    baseSha: data.base.sha,
+    changedFiles: data.changed_files,
+    requestedUsers: (data.requested_reviewers ?? []).map((u) => (u as RawUser).login),
+    requestedTeams: (data.requested_teams ?? []).map((t) => t.slug),
+    ownerIsOrg: data.base.repo.owner.type === "Organization",
+  };
+}
+
+export async function listFiles(octokit: Octokit, pr: PullRef): Promise<ChangedFile[]> {
+  const files = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { owner: pr.owner, repo: pr.repo, pull_number: pr.number, per_page: 100 });
+  return files.map((f) => changedFile(f));
+}
+
+export async function listReviews(octokit: Octokit, pr: PullRef): Promise<ReviewInput[]> {
+  const reviews = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", { owner: pr.owner, repo: pr.repo, pull_number: pr.number, per_page: 100 });
+  return reviews.map((r) => ({ id: r.id, user: r.user ? user(r.user as RawUser) : null, state: r.state, body: r.body ?? null, commitId: r.commit_id ?? null, submittedAt: r.submitted_at ?? null }));
+}
+
+export async function listComments(octokit: Octokit, pr: PullRef): Promise<CommentInput[]> {
+  const comments = await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: pr.owner, repo: pr.repo, issue_number: pr.number, per_page: 100 });
+  return comments.map((c) => comment(c));
+}
+
+export async function createComment(octokit: Octokit, pr: PullRef, body: string): Promise<CommentInput> {
+  const { data } = await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: pr.owner, repo: pr.repo, issue_number: pr.number, body });
+  return comment({ ...data, id: Number(data.id) });
+}
+
+export async function requestReviewers(octokit: Octokit, pr: PullRef, users: readonly string[], teams: readonly string[]): Promise<void> {
+  await octokit.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", { owner: pr.owner, repo: pr.repo, pull_number: pr.number, reviewers: [...users], team_reviewers: [...teams] });
+}
+
+/**
+ * Files changed from `base` to `head`, or null when GitHub cannot say (the commit is gone, or the head
+ * no longer descends from it after a force-push): the caller then treats everything as changed.
+ */
+export async function changedBetween(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<ChangedFile[] | null> {
+  try {
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", { ...repo, basehead: `${base}...${head}`, per_page: 100 });
+    if (data.status !== "ahead" && data.status !== "identical") return null;
+    // The compare API lists at most 300 files; beyond that we cannot tell which paths changed.
+    if ((data.files?.length ?? 0) >= 300) return null;
+    return (data.files ?? []).map((f) => changedFile(f));
+  } catch (err) {
+    if (isStatus(err, 404, 422)) return null;
+    throw err;
+  }
+}
+
+/** Open pull requests whose base is `branch`, newest first, at most `limit`. */
+export async function openPullsOnBase(octokit: Octokit, repo: RepoRef, branch: string, limit: number): Promise<number[]> {
+  const out: number[] = [];
+  for await (const page of octokit.paginate.iterator("GET /repos/{owner}/{repo}/pulls", { ...repo, state: "open", base: branch, sort: "updated", direction: "desc", per_page: 100 })) {
+    for (const p of page.data) {
+      out.push(p.number);
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}
+
+/** Pull requests (in this repository) whose head is `sha`, for check events that arrive without them. */
+export async function pullsForCommit(octokit: Octokit, repo: RepoRef, sha: string): Promise<number[]> {
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { ...repo, commit_sha: sha, per_page: 100 });
+  return data.filter((p) => p.state === "open" && p.head.sha === sha && p.base.repo.full_name === `${repo.owner}/${repo.repo}`).map((p) => p.number);
+}
+
+function changedFile(f: { filename: string; status: string; previous_filename?: string }): ChangedFile {
+  return { path: f.filename, status: f.status as ChangedFile["status"], ...(f.previous_filename ? { previousPath: f.previous_filename } : {}) };
+}
+
+function comment(c: { id: number | bigint; user: unknown; body?: string; created_at: string; updated_at: string; performed_via_github_app?: { id: number } | null }): CommentInput {
+  return { id: Number(c.id), user: c.user ? user(c.user as RawUser) : null, body: c.body ?? "", createdAt: c.created_at, updatedAt: c.updated_at, ...(c.performed_via_github_app ? { viaAppId: c.performed_via_github_app.id } : {}) };
+}
+
+function user(u: RawUser): GitHubUser {
+  return { login: u.login, ...(u.id !== undefined ? { id: u.id } : {}), ...(u.type ? { type: u.type } : {}) };
+}

@@ -1,0 +1,110 @@
+import { parseTable, type ParseResult, type TableSource } from "../core/config.js";
+import { TABLE_PATHS, type Problem } from "../core/types.js";
+import { isStatus, type Octokit, type RepoRef } from "./client.js";
+
+export type TableLoad =
+  | { readonly kind: "absent" }
+  | { readonly kind: "loaded"; readonly file: string; readonly result: ParseResult };
+
+interface CachedFile {
+  readonly etag: string;
+  readonly text: string;
+}
+
+/**
+ * File contents by (repo, path, ref), revalidated with `If-None-Match`: an unchanged table costs a 304,
+ * which GitHub does not count against the rate limit. The cache only saves requests — every read still
+ * asks GitHub — so replicas and restarts see the same answer.
+ */
+const etags = new Map<string, CachedFile>();
+const MAX_CACHED = 2_000;
+const MAX_EXTENDS = 3;
+
+export async function readFile(octokit: Octokit, repo: RepoRef, path: string, ref?: string): Promise<string | undefined> {
+  const key = `${repo.owner}/${repo.repo}:${path}@${ref ?? ""}`;
+  const cached = etags.get(key);
+  try {
+    const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+      ...repo,
+      path,
+      ...(ref ? { ref } : {}),
+      headers: cached ? { "if-none-match": cached.etag } : {},
+    });
+    const data = res.data as { type?: string; content?: string; encoding?: string };
+    if (Array.isArray(res.data) || data.type !== "file" || typeof data.content !== "string") throw new Error(`${path} is not a file`);
+    const text = Buffer.from(data.content, (data.encoding as BufferEncoding | undefined) ?? "base64").toString("utf8");
+    const etag = res.headers.etag;
+    if (etag) remember(key, { etag, text });
+    return text;
+  } catch (err) {
+    if (isStatus(err, 304) && cached) {
+      remember(key, cached);
+      return cached.text;
+    }
+    if (isStatus(err, 404)) {
+      etags.delete(key);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function remember(key: string, value: CachedFile): void {
+  etags.delete(key); // re-insert: Map order doubles as least-recently-used order
+  etags.set(key, value);
+  if (etags.size > MAX_CACHED) etags.delete(etags.keys().next().value!);
+}
+
+/** The table on a ref: `.github/reviewers.yml`, else `reviewers.yml`; `_extends` followed up to 3 levels. */
+export async function readTable(octokit: Octokit, repo: RepoRef, ref: string): Promise<TableLoad> {
+  for (const path of TABLE_PATHS) {
+    const text = await readFile(octokit, repo, path, ref);
+    if (text === undefined) continue;
+    return { kind: "loaded", file: path, result: await withExtends(octokit, repo, { file: path, text }) };
+  }
+  return { kind: "absent" };
+}
+
+/** Parses a table and the org-wide tables it extends (Probot-style `_extends: repo | owner/repo | owner/repo:path`). */
+export async function withExtends(octokit: Octokit, repo: RepoRef, own: TableSource): Promise<ParseResult> {
+  const layers: TableSource[] = [own];
+  const seen = new Set<string>([`${repo.owner}/${repo.repo}:${own.file}`]);
+  let result = parseTable(own);
+  let current = { repo, source: own };
+  for (let depth = 0; result.extends !== undefined; depth++) {
+    const target = parseExtends(result.extends, current.repo);
+    const key = `${target.owner}/${target.repo}:${target.path}`;
+    const fail = (message: string): ParseResult => ({ problems: [...result.problems, extendsProblem(current.source, message)] });
+    if (!target.valid) return fail(`"${result.extends}" is not a valid _extends value: use "repo", "owner/repo" or "owner/repo:path/to/file.yml"`);
+    if (seen.has(key)) return fail(`_extends cycle: ${key} is already part of this table`);
+    if (depth >= MAX_EXTENDS) return fail(`_extends is nested more than ${MAX_EXTENDS} levels`);
+    seen.add(key);
+    let text: string | undefined;
+    try {
+      text = await readFile(octokit, target, target.path);
+    } catch (err) {
+      return fail(`cannot read ${key} (${(err as { status?: number }).status ?? "error"}): check that the app is installed on ${target.owner}/${target.repo}`);
+    }
+    if (text === undefined) return fail(`${key} does not exist or the app cannot read it: install the app on ${target.owner}/${target.repo} or fix _extends`);
+    const parent: TableSource = { file: key, text };
+    layers.unshift(parent);
+    result = parseTable(...layers);
+    // Follow the parent's own _extends next (parseTable reports the last layer's; re-read the parent's).
+    const parentExt = parseTable(parent).extends;
+    result = { ...result, ...(parentExt !== undefined ? { extends: parentExt } : { extends: undefined }) };
+    current = { repo: target, source: parent };
+  }
+  return result;
+}
+
+function parseExtends(value: string, from: RepoRef): RepoRef & { path: string; valid: boolean } {
+  const m = /^(?:([A-Za-z0-9-]+)\/)?([A-Za-z0-9._-]+)(?::(.+))?$/.exec(value.trim());
+  if (!m) return { ...from, path: "", valid: false };
+  return { owner: m[1] ?? from.owner, repo: m[2]!, path: m[3] ?? TABLE_PATHS[0], valid: true };
+}
+
+function extendsProblem(source: TableSource, message: string): Problem {
+  const lines = source.text.split("\n");
+  const i = lines.findIndex((l) => /^_extends\s*:/.test(l));
+  return { severity: "error", file: source.file, line: i + 1 || 1, column: 1, path: "_extends", message };
+}

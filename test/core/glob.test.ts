@@ -1,0 +1,290 @@
+import { describe, expect, test } from "@jest/globals";
+import { compileGlob, expandBraces, GlobError, globProblem } from "../../src/core/glob.js";
+import { PathMatcher } from "../../src/core/matcher.js";
+
+/** A path matches a pattern when any brace alternative's regex matches it. */
+function globMatches(pattern: string, path: string): boolean {
+  return compileGlob(pattern).some((g) => g.regex.test(path));
+}
+
+/** The same question asked of the indexed matcher, with the pattern as the only entry. */
+function matcherMatches(pattern: string, path: string): boolean {
+  const hits = new PathMatcher([{ pattern, tag: 0 }]).match(path);
+  expect(hits.length === 0 || (hits.length === 1 && hits[0] === 0)).toBe(true);
+  return hits.length === 1;
+}
+
+type Row = [pattern: string, matches: string[], doesNotMatch: string[]];
+
+/** Checks every example of every row with both compileGlob and PathMatcher, one test per example. */
+function contract(title: string, rows: Row[]): void {
+  describe(title, () => {
+    const cases = rows.flatMap(([pattern, yes, no]) => [
+      ...yes.map((path) => [pattern, path, true] as const),
+      ...no.map((path) => [pattern, path, false] as const),
+    ]);
+    test.each(cases)("%j vs %j → %p (compileGlob)", (pattern, path, expected) => {
+      expect(globMatches(pattern, path)).toBe(expected);
+    });
+    test.each(cases)("%j vs %j → %p (PathMatcher)", (pattern, path, expected) => {
+      expect(matcherMatches(pattern, path)).toBe(expected);
+    });
+  });
+}
+
+// The table of docs/configuration.md ("Path patterns"), row for row.
+contract("the documented pattern table", [
+  ["*.tf", ["main.tf", "infra/iam/main.tf"], ["main.tfvars"]],
+  ["/docs/", ["docs/a.md", "docs/x/y.md"], ["src/docs/a.md"]],
+  ["docs/", ["docs/a.md", "src/docs/a.md"], ["docsite/a.md"]],
+  ["docs/*", ["docs/a.md"], ["docs/x/b.md"]],
+  ["src/auth/**", ["src/auth/jwt.ts", "src/auth/a/b.ts"], ["src/authz/x.ts", "lib/src/auth/x.ts"]],
+  ["src/auth", ["src/auth", "src/auth/jwt.ts"], ["src/authentication.ts"]],
+  ["**/migrations/*.sql", ["migrations/1.sql", "db/migrations/1.sql"], ["db/migrations/old/1.sql"]],
+  ["Dockerfile", ["Dockerfile", "services/api/Dockerfile"], ["Dockerfile.dev"]],
+  [".env*", [".env.production", "config/.env"], ["env.txt"]],
+  ["*.yml", [".github/workflows/deploy.yml"], ["a.yaml"]],
+  ["src/{api,web}/**", ["src/api/a.ts", "src/web/b.ts"], ["src/cli/c.ts"]],
+]);
+
+contract("rule: no slash except a trailing one matches at any depth", [
+  ["README.md", ["README.md", "a/README.md", "a/b/c/README.md"], ["README.md.bak", "xREADME.md"]],
+  ["build/", ["build/x", "a/build/x", "a/b/build/c/d"], ["build", "a/build", "builds/x"]],
+  ["*.lock", ["yarn.lock", "a/b/Cargo.lock"], ["yarn.lock.json"]],
+  ["?", ["a", "x/b"], ["ab", "x/ab"]],
+]);
+
+contract("rule: a leading or middle slash anchors at the root", [
+  ["/README.md", ["README.md", "README.md/x"], ["a/README.md"]],
+  ["a/b", ["a/b", "a/b/c"], ["x/a/b", "a/bc", "ab"]],
+  ["/a/b/", ["a/b/c", "a/b/c/d"], ["a/b", "x/a/b/c"]],
+  ["a/*.tf", ["a/main.tf"], ["x/a/main.tf", "a/b/main.tf"]],
+]);
+
+contract("rule: a last segment with no wildcard also covers everything beneath it", [
+  ["src/api", ["src/api", "src/api/a.ts", "src/api/v1/b.ts"], ["src/apis", "src/api.ts", "x/src/api"]],
+  ["Makefile", ["Makefile", "Makefile/inner", "a/Makefile/inner"], ["Makefile.am"]],
+  // a last segment with a wildcard covers only what it names
+  ["src/*.ts", ["src/a.ts"], ["src/a.ts/x"]],
+  ["src/a?", ["src/ab"], ["src/ab/c"]],
+]);
+
+contract("rule: a trailing slash means a directory, never a file of that name", [
+  ["logs/", ["logs/a", "logs/a/b", "x/logs/a"], ["logs", "x/logs"]],
+  ["src/gen/", ["src/gen/a.ts"], ["src/gen", "x/src/gen/a.ts"]],
+  ["docs/*/", ["docs/a/b.md", "docs/a/b/c.md"], ["docs/a.md", "docs/a"]],
+]);
+
+contract("rule: * stays within a segment, ** crosses segments and may match none", [
+  ["a/*", ["a/b"], ["a/b/c", "a"]],
+  ["a/*/c", ["a/b/c", "a/b/c/d"], ["a/c", "a/b/x/c"]],
+  ["a/**/b", ["a/b", "a/x/b", "a/x/y/b", "a/x/b/c"], ["b", "x/a/b", "a/xb"]],
+  ["**/b", ["b", "x/b", "x/y/b", "b/c"], ["xb", "x/bc"]],
+  ["a/**", ["a/b", "a/b/c"], ["a", "ab/c", "x/a/b"]],
+  ["**", ["a", "a/b", ".env"], []],
+  ["a**b", ["ab", "axxb", "d/axb"], ["a/b", "a/x/b"]],
+  ["src/**/*.ts", ["src/a.ts", "src/x/y/a.ts"], ["src/a.tsx", "lib/a.ts"]],
+]);
+
+contract("rule: ?, [...], [!...] and {a,b} (nested too) work", [
+  ["file?.txt", ["file1.txt", "a/fileX.txt"], ["file.txt", "file12.txt", "file/.txt"]],
+  ["[ab].md", ["a.md", "b.md", "x/a.md"], ["c.md", "ab.md"]],
+  ["[a-c]x", ["ax", "bx", "cx"], ["dx", "Ax"]],
+  ["[!ab].md", ["c.md", "x/z.md"], ["a.md", "b.md"]],
+  ["[^ab].md", ["c.md"], ["a.md"]],
+  ["[]]x", ["]x"], ["ax"]],
+  ["[!]]x", ["ax"], ["]x"]],
+  ["*.{js,ts}", ["a.js", "x/b.ts"], ["a.jsx", "a.rs"]],
+  ["{a,b/{c,d}}/e", ["a/e", "b/c/e", "b/d/e", "a/e/f"], ["b/e", "b/x/e", "x/a/e"]],
+  ["src/{a,{b,c}x}.ts", ["src/a.ts", "src/bx.ts", "src/cx.ts"], ["src/b.ts", "src/ax.ts"]],
+  ["{x}.md", ["x.md"], ["{x}.md"]],
+  ["[{]x", ["{x"], ["x"]],
+  ["[{,}]", ["{", ",", "}"], ["a"]],
+]);
+
+contract("rule: dotfiles match like any file", [
+  ["*", [".env", "a/.hidden"], []],
+  ["*.yml", [".github/ci.yml", ".yml"], []],
+  ["**/.github/**", [".github/workflows/ci.yml", "sub/.github/x"], []],
+  ["?env", [".env"], []],
+]);
+
+contract("rule: matching is case-sensitive", [
+  ["Dockerfile", ["Dockerfile"], ["dockerfile", "DOCKERFILE"]],
+  ["*.TF", ["a.TF"], ["a.tf"]],
+  ["docs/", ["docs/a"], ["Docs/a", "DOCS/a"]],
+  ["[a-z].md", ["q.md"], ["Q.md"]],
+]);
+
+contract("characters that are special in regular expressions match themselves", [
+  ["a+(b).md", ["a+(b).md"], ["aa(b).md", "a+b.md"]],
+  ["$x^|y", ["$x^|y"], ["x"]],
+  ["a.b", ["a.b"], ["axb"]],
+]);
+
+describe("regressions found by the property tests and review", () => {
+  // A path is any string git can store: a newline in a file name must not let it escape a domain.
+  contract("a newline in a path does not hide it from a pattern", [
+    ["docs/", ["docs/a\nb.md", "x/docs/\n"], []],
+    ["src/auth/**", ["src/auth/x\ny.ts", "src/auth/\u2028/z"], []],
+    ["src/auth", ["src/auth/a\r\nb"], []],
+    ["**/x", ["a\nb/x"], []],
+  ]);
+
+  // A class lives inside one segment even when a range spans "/" (0x2F): `[+-0]` is `+,-./0`.
+  contract("a character-class range never matches /", [
+    ["a[+-0]b", ["a+b", "a.b", "a0b"], ["a/b"]],
+    ["a[!x]b", ["a.b"], ["a/b"]],
+  ]);
+
+  // `[!-x]` is "neither - nor x"; built as `[^/-x]` it became "not in the range / to x".
+  contract("a negated class starting with - is not a range from /", [
+    ["[!-x]", ["A", "5", "a", "y"], ["-", "x"]],
+    ["[^-]z", ["az"], ["-z"]],
+  ]);
+
+  // `a/**/` is "every directory under a": a file directly in `a` is not beneath one.
+  contract("a trailing ** with a trailing slash still means a directory", [
+    ["a/**/", ["a/x/y", "a/x/y/z"], ["a/x", "a"]],
+    ["**/", ["a/b", "a/b/c"], ["a"]],
+    ["/**/", ["a/b"], ["a"]],
+  ]);
+
+  test("a reversed range is a GlobError, not a crash", () => {
+    expect(() => compileGlob("[z-a].md")).toThrow(GlobError);
+    expect(globProblem("x/[z-a].md")).toEqual({ message: expect.stringContaining('"z-a"'), offset: 3 });
+    expect(globProblem("[a-a]")).toBeUndefined();
+  });
+
+  test("brace alternatives are checked for empty and . / .. segments", () => {
+    expect(globProblem("src/{a,..}/x")).toEqual({ message: expect.stringContaining('".."'), offset: 4 });
+    expect(globProblem("{.,a}/x")?.message).toMatch(/"\." and "\.\." segments/);
+    expect(globProblem("a/{/b,c}")).toEqual({ message: expect.stringContaining("//"), offset: 2 });
+    expect(globProblem("{a/,b}/c")?.message).toContain("empty segment");
+    expect(globProblem(".{env,git}/x")).toBeUndefined();
+  });
+
+  test("offsets point at the offending character", () => {
+    expect(globProblem("a b ")).toEqual({ message: expect.stringContaining("spaces"), offset: 3 });
+    expect(globProblem(" a")?.offset).toBe(0);
+    expect(globProblem("x.tf/./a")?.offset).toBe(5);
+    expect(globProblem("a..b/..")?.offset).toBe(5);
+    expect(globProblem("../a")?.offset).toBe(0);
+  });
+});
+
+describe("invalid patterns", () => {
+  const cases: [what: string, pattern: string, message: RegExp, offset: number][] = [
+    ["empty", "", /empty pattern/, 0],
+    ["leading !", "!docs/", /negation.*"ignore"/, 0],
+    ["unclosed [", "src/[ab.ts", /unclosed "\["/, 4],
+    ["unclosed {", "src/{a,b/x", /unclosed "\{"/, 4],
+    ["nested unclosed {", "{a,{b,c}", /unclosed "\{"/, 0],
+    ["unmatched }", "src/a}.ts", /unmatched "\}"/, 5],
+    ["backslash", "src\\a.ts", /backslash/, 3],
+    ["//", "src//a.ts", /empty segment/, 3],
+    [".. segment", "src/../a", /"\." and "\.\." segments/, 4],
+    [". segment", "./a", /"\." and "\.\." segments/, 0],
+    ["/ alone", "/", /"\*\*"/, 0],
+    ["only slashes after braces", "{/,a}", /no path/, 0],
+    ["class containing /", "a[/]b", /cannot contain "\/"/, 1],
+    ["over-long", "a".repeat(1025), /longer than 1024/, 1024],
+    ["NUL", "a\0b", /NUL/, 1],
+  ];
+  test.each(cases)("%s: %j", (_what, pattern, message, offset) => {
+    const problem = globProblem(pattern);
+    expect(problem).toBeDefined();
+    expect(problem!.message).toMatch(message);
+    expect(problem!.offset).toBe(offset);
+    expect(() => compileGlob(pattern)).toThrow(GlobError);
+    try {
+      compileGlob(pattern);
+    } catch (err) {
+      expect((err as GlobError).offset).toBe(offset);
+    }
+  });
+
+  test("brace explosion over 256 alternatives", () => {
+    const nine = "{a,b}".repeat(9); // 512
+    const problem = globProblem(nine);
+    expect(problem?.message).toMatch(/more than 256 alternatives/);
+    expect(() => compileGlob(nine)).toThrow(GlobError);
+    expect(globProblem("{a,b}".repeat(8))).toBeUndefined(); // 256 is fine
+    expect(compileGlob("{a,b}".repeat(8))).toHaveLength(256);
+  });
+
+  test("a long brace chain fails fast", () => {
+    const start = Date.now();
+    expect(globProblem("{a,b}".repeat(200))?.message).toMatch(/alternatives/);
+    expect(Date.now() - start).toBeLessThan(1000);
+  });
+
+  test("a pattern of exactly 1024 characters is fine", () => {
+    expect(globProblem("a".repeat(1024))).toBeUndefined();
+  });
+
+  test("valid patterns have no problem", () => {
+    for (const p of ["*.tf", "/docs/", "docs/", "src/{api,web}/**", "**/migrations/*.sql", ".env*", "a b/c", "[!.]*"]) {
+      expect(globProblem(p)).toBeUndefined();
+    }
+  });
+});
+
+describe("compiled shape (what PathMatcher indexes on)", () => {
+  test("expandBraces expands nested braces and drops repeats", () => {
+    expect(expandBraces("src/{a,b/{c,d}}")).toEqual(["src/a", "src/b/c", "src/b/d"]);
+    expect(expandBraces("{a,a}")).toEqual(["a"]);
+    expect(expandBraces("[{]")).toEqual(["[{]"]);
+  });
+
+  test("anchoring, literal prefix, literal segment and extension", () => {
+    const [tf] = compileGlob("*.tf");
+    expect(tf).toMatchObject({ anchored: false, literalPrefix: [], extension: ".tf" });
+    expect(tf!.literalSegment).toBeUndefined();
+    expect(compileGlob("/docs/")[0]).toMatchObject({ anchored: true, literalPrefix: ["docs"] });
+    expect(compileGlob("docs/")[0]).toMatchObject({ anchored: false, literalSegment: "docs" });
+    expect(compileGlob("src/auth/**")[0]).toMatchObject({ anchored: true, literalPrefix: ["src", "auth"] });
+    expect(compileGlob("src/auth")[0]).toMatchObject({ anchored: true, literalPrefix: ["src", "auth"] });
+    expect(compileGlob("**/migrations/*.sql")[0]).toMatchObject({ anchored: true, literalPrefix: [], extension: ".sql" });
+    expect(compileGlob("src/{api,web}/**").map((g) => g.literalPrefix)).toEqual([["src", "api"], ["src", "web"]]);
+  });
+});
+
+describe("PathMatcher over many patterns", () => {
+  const patterns = ["*.tf", "/docs/", "docs/", "docs/*", "src/auth/**", "src/auth", "**/migrations/*.sql", "Dockerfile", ".env*", "*.yml", "src/{api,web}/**", "**"];
+  const matcher = new PathMatcher(patterns.map((pattern, tag) => ({ pattern, tag })));
+
+  test.each([
+    "main.tf",
+    "infra/iam/main.tf",
+    "docs/a.md",
+    "docs/x/y.md",
+    "src/docs/a.md",
+    "src/auth/jwt.ts",
+    "src/auth",
+    "db/migrations/1.sql",
+    "services/api/Dockerfile",
+    "config/.env",
+    ".github/workflows/deploy.yml",
+    "src/web/b.ts",
+    "unrelated/file.txt",
+  ])("%j gets exactly the tags whose patterns match", (path) => {
+    const expected = patterns.flatMap((p, tag) => (globMatches(p, path) ? [tag] : []));
+    expect(matcher.match(path)).toEqual(expected);
+  });
+
+  test("tags come back ascending and once, even when several patterns share a tag", () => {
+    const m = new PathMatcher([
+      { pattern: "*.ts", tag: 2 },
+      { pattern: "src/", tag: 0 },
+      { pattern: "src/**", tag: 2 },
+      { pattern: "a.ts", tag: 1 },
+    ]);
+    expect(m.match("src/a.ts")).toEqual([0, 1, 2]);
+    expect(m.match("lib/b.js")).toEqual([]);
+  });
+
+  test("an empty matcher matches nothing", () => {
+    expect(new PathMatcher([]).match("a")).toEqual([]);
+  });
+});

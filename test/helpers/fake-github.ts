@@ -1,0 +1,271 @@
+import { createHash, generateKeyPairSync } from "node:crypto";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { createApp, type AppOptions } from "../../src/app/router.js";
+
+/**
+ * A small stateful GitHub behind nock, for Probot-pattern tests of the app: interceptors answer from
+ * in-memory state, so a scenario reads like a story (open, review, click, push) while every request
+ * the app sends is still an HTTP request nock sees, logs and (through `validate`) checks.
+ */
+export const APP_ID = 4242;
+export const APP_SLUG = "parallel-review";
+const API = "https://api.github.com";
+
+export interface FakeRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  output: { title: string; summary: string; text?: string };
+  actions: { label: string; description: string; identifier: string }[];
+  app_id: number;
+}
+
+export interface FakeComment {
+  id: number;
+  user: { login: string; id: number; type: string };
+  body: string;
+  created_at: string;
+  updated_at: string;
+  performed_via_github_app: { id: number; slug: string } | null;
+}
+
+export interface FakeReview {
+  id: number;
+  user: { login: string; id: number; type: string };
+  state: string;
+  body: string;
+  commit_id: string;
+  submitted_at: string;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  status: number;
+}
+
+let clock = Date.parse("2026-11-27T10:00:00Z");
+/** Strictly increasing GitHub timestamps, so "latest action wins" is deterministic. */
+export function tick(): string {
+  clock += 1000;
+  return new Date(clock).toISOString();
+}
+
+export function sha(label: string): string {
+  return createHash("sha1").update(label).digest("hex");
+}
+
+export class FakeGitHub {
+  owner = "acme";
+  repo = "shop";
+  ownerType = "Organization";
+  /** Files per ref (branch name or commit sha). */
+  trees = new Map<string, Map<string, string>>();
+  pull = { number: 7, state: "open", draft: false, author: "carol", headSha: sha("head-1"), baseRef: "main", baseSha: sha("base-1"), changedFiles: 0, requestedUsers: [] as string[], requestedTeams: [] as string[] };
+  files: { filename: string; status: string; previous_filename?: string }[] = [];
+  reviews: FakeReview[] = [];
+  comments: FakeComment[] = [];
+  runs: FakeRun[] = [];
+  /** team slug → active members (child teams already flattened, as GitHub's membership endpoint does). */
+  teams = new Map<string, Set<string>>();
+  pendingTeamMembers = new Map<string, Set<string>>();
+  /** "base...head" → compare answer. */
+  compares = new Map<string, { status: string; files: { filename: string; status: string }[] }>();
+  openPulls: number[] = [7];
+  log: LoggedRequest[] = [];
+  /** Checks every request body the app sends (OpenAPI validation), throwing on a bad one. */
+  validate?: (method: string, path: string, body: unknown) => void;
+  private nextId = 1000;
+  private userIds = new Map<string, number>();
+
+  userObj(login: string, type = "User") {
+    if (!this.userIds.has(login)) this.userIds.set(login, 500 + this.userIds.size);
+    return { login, id: this.userIds.get(login)!, type };
+  }
+
+  setFile(ref: string, path: string, text: string | undefined): void {
+    if (!this.trees.has(ref)) this.trees.set(ref, new Map());
+    if (text === undefined) this.trees.get(ref)!.delete(path);
+    else this.trees.get(ref)!.set(path, text);
+  }
+
+  setChangedFiles(files: { filename: string; status?: string; previous_filename?: string }[]): void {
+    this.files = files.map((f) => ({ status: "modified", ...f }));
+    this.pull.changedFiles = files.length;
+  }
+
+  review(login: string, state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED", body = "", commit = this.pull.headSha): FakeReview {
+    const r = { id: this.nextId++, user: this.userObj(login), state, body, commit_id: commit, submitted_at: tick() };
+    this.reviews.push(r);
+    return r;
+  }
+
+  comment(login: string, body: string, type = "User", viaApp: { id: number; slug: string } | null = null): FakeComment {
+    const at = tick();
+    const c = { id: this.nextId++, user: this.userObj(login, type), body, created_at: at, updated_at: at, performed_via_github_app: viaApp };
+    this.comments.push(c);
+    return c;
+  }
+
+  push(label: string, files: { filename: string; status?: string }[], changedSinceLastHead: { filename: string; status?: string }[]): void {
+    const before = this.pull.headSha;
+    this.pull.headSha = sha(label);
+    this.setChangedFiles(files);
+    this.compares.set(`${before}...${this.pull.headSha}`, { status: "ahead", files: changedSinceLastHead.map((f) => ({ status: "modified", ...f })) });
+    // Transitive compares from any older approved commit: union of the steps.
+    for (const [key, value] of [...this.compares]) {
+      const [base, head] = key.split("...");
+      if (head === before && base !== before) this.compares.set(`${base}...${this.pull.headSha}`, { status: "ahead", files: [...value.files, ...changedSinceLastHead.map((f) => ({ status: "modified", ...f }))] });
+    }
+  }
+
+  runsOn(headSha = this.pull.headSha): FakeRun[] {
+    return this.runs.filter((r) => r.head_sha === headSha);
+  }
+
+  /** The newest run of a name on the head — what GitHub shows and branch protection reads. */
+  run(name: string, headSha = this.pull.headSha): FakeRun | undefined {
+    return this.runsOn(headSha).filter((r) => r.name === name).at(-1);
+  }
+
+  /** Requests that change GitHub's state (installation tokens are authentication, not writes). */
+  writes(): LoggedRequest[] {
+    return this.log.filter((l) => l.method !== "GET" && !l.path.startsWith("/app/"));
+  }
+
+  install(): void {
+    nock.disableNetConnect();
+    const scope = nock(API).persist();
+    const handle = (method: string) => (uri: string, body: unknown) => {
+      const url = new URL(uri, API);
+      const [status, data, headers] = this.route(method, url, body);
+      this.log.push({ method, path: url.pathname + url.search, body, status });
+      return [status, data, headers ?? {}] as [number, unknown, Record<string, string>];
+    };
+    scope.get(/.*/).reply(handle("GET"));
+    scope.post(/.*/).reply(handle("POST"));
+    scope.patch(/.*/).reply(handle("PATCH"));
+    scope.delete(/.*/).reply(handle("DELETE"));
+  }
+
+  private route(method: string, url: URL, body: unknown): [number, unknown, Record<string, string>?] {
+    const p = url.pathname;
+    const q = url.searchParams;
+    const repoPath = `/repos/${this.owner}/${this.repo}`;
+    if (method !== "GET" && this.validate && !p.startsWith("/app/")) this.validate(method, p, body);
+    let m: RegExpExecArray | null;
+
+    if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p)) return [201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: { checks: "write" } }];
+    if ((m = new RegExp(`^${repoPath}/contents/(.+)$`).exec(p)) && method === "GET") {
+      const path = decodeURIComponent(m[1]!);
+      const ref = q.get("ref") ?? this.pull.baseRef;
+      const text = this.trees.get(ref)?.get(path);
+      if (text === undefined) return [404, { message: "Not Found" }];
+      const etag = `"${createHash("sha1").update(text).digest("hex")}"`;
+      return [200, { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), path, sha: etag.slice(1, -1) }, { etag }];
+    }
+    if (p === `${repoPath}/pulls/${this.pull.number}` && method === "GET") return [200, this.pullJson()];
+    if (p === `${repoPath}/pulls/${this.pull.number}/files`) return this.page(this.files, url);
+    if (p === `${repoPath}/pulls/${this.pull.number}/reviews`) return this.page(this.reviews, url);
+    if (p === `${repoPath}/issues/${this.pull.number}/comments` && method === "GET") return this.page(this.comments, url);
+    if (p === `${repoPath}/issues/${this.pull.number}/comments` && method === "POST") {
+      const c = this.comment(`${APP_SLUG}[bot]`, (body as { body: string }).body, "Bot", { id: APP_ID, slug: APP_SLUG });
+      return [201, c];
+    }
+    if (p === `${repoPath}/pulls/${this.pull.number}/requested_reviewers` && method === "POST") {
+      const b = body as { reviewers?: string[]; team_reviewers?: string[] };
+      this.pull.requestedUsers.push(...(b.reviewers ?? []));
+      this.pull.requestedTeams.push(...(b.team_reviewers ?? []));
+      return [201, this.pullJson()];
+    }
+    if ((m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/check-runs$`).exec(p))) {
+      const appId = q.get("app_id");
+      const runs = this.runs.filter((r) => r.head_sha === m![1] && (!appId || String(r.app_id) === appId)).map((r) => this.runJson(r));
+      const [status, page, headers] = this.page(runs, url);
+      return [status, { total_count: runs.length, check_runs: page }, headers];
+    }
+    if (p === `${repoPath}/check-runs` && method === "POST") {
+      const b = body as Omit<FakeRun, "id" | "app_id" | "conclusion"> & { conclusion?: string };
+      const run: FakeRun = { id: this.nextId++, name: b.name, head_sha: b.head_sha, status: b.status ?? "queued", conclusion: b.conclusion ?? null, output: b.output, actions: b.actions ?? [], app_id: APP_ID };
+      this.runs.push(run);
+      return [201, this.runJson(run)];
+    }
+    if ((m = new RegExp(`^${repoPath}/check-runs/(\\d+)$`).exec(p)) && method === "PATCH") {
+      const run = this.runs.find((r) => r.id === Number(m![1]));
+      if (!run) return [404, { message: "Not Found" }];
+      const b = body as Partial<FakeRun>;
+      if (run.status === "completed" && b.status && b.status !== "completed") return [422, { message: "A completed check run cannot be reopened" }];
+      Object.assign(run, { ...b, conclusion: b.conclusion ?? (b.status === "completed" ? run.conclusion : null) });
+      return [200, this.runJson(run)];
+    }
+    if ((m = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(p))) {
+      const [, , slug, login] = m;
+      if (this.teams.get(slug!)?.has(login!)) return [200, { state: "active", role: "member" }];
+      if (this.pendingTeamMembers.get(slug!)?.has(login!)) return [200, { state: "pending", role: "member" }];
+      return [404, { message: "Not Found" }];
+    }
+    if ((m = new RegExp(`^${repoPath}/compare/(.+)$`).exec(p))) {
+      const c = this.compares.get(decodeURIComponent(m[1]!));
+      if (!c) return [404, { message: "Not Found" }];
+      return [200, { status: c.status, ahead_by: 1, behind_by: 0, total_commits: 1, files: c.files }];
+    }
+    if (p === `${repoPath}/pulls` && method === "GET") return this.page(this.openPulls.map((n) => ({ number: n })), url);
+    if ((m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/pulls$`).exec(p))) {
+      return [200, m[1] === this.pull.headSha ? [{ number: this.pull.number, state: "open", head: { sha: this.pull.headSha }, base: { repo: { full_name: `${this.owner}/${this.repo}` } } }] : []];
+    }
+    return [404, { message: `fake GitHub has no route for ${method} ${p}` }];
+  }
+
+  private page<T>(items: T[], url: URL): [number, T[], Record<string, string>] {
+    const per = Number(url.searchParams.get("per_page") ?? 30);
+    const page = Number(url.searchParams.get("page") ?? 1);
+    const slice = items.slice((page - 1) * per, page * per);
+    const headers: Record<string, string> = {};
+    if (page * per < items.length) {
+      const next = new URL(url.href);
+      next.searchParams.set("page", String(page + 1));
+      headers.link = `<${next.href}>; rel="next"`;
+    }
+    return [200, slice, headers];
+  }
+
+  private pullJson() {
+    const pr = this.pull;
+    return {
+      number: pr.number,
+      state: pr.state,
+      draft: pr.draft,
+      user: this.userObj(pr.author),
+      head: { sha: pr.headSha, ref: "feature", repo: { full_name: `${this.owner}/${this.repo}` } },
+      base: { sha: pr.baseSha, ref: pr.baseRef, repo: { full_name: `${this.owner}/${this.repo}`, owner: { login: this.owner, type: this.ownerType } } },
+      changed_files: pr.changedFiles,
+      requested_reviewers: pr.requestedUsers.map((u) => this.userObj(u)),
+      requested_teams: pr.requestedTeams.map((slug) => ({ slug, name: slug })),
+    };
+  }
+
+  private runJson(r: FakeRun) {
+    return { id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null }, app: { id: r.app_id, slug: APP_SLUG } };
+  }
+}
+
+/** A Probot instance loaded with the app, Probot's test pattern: no retries or throttling, fake key. */
+/**
+ * Probot merges its own throttle options over the class defaults, so `defaults({ throttle: { enabled: false } })`
+ * is lost; a defaults function sees the merged options last and can switch throttling (1 s between writes) off.
+ */
+export const testOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({ ...options, retry: { enabled: false }, throttle: { ...(options.throttle as object), enabled: false } }));
+
+let key: string | undefined;
+export function createProbot(options: AppOptions = {}): Probot {
+  // One key per test file: generating RSA keys is slow, and the fake never checks the JWT anyway.
+  key ??= generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+  const privateKey = key;
+  const probot = new Probot({ appId: APP_ID, privateKey, logLevel: "warn", Octokit: testOctokit });
+  probot.load(createApp({ appId: APP_ID, maxRetryWaitMs: 10, ...options }));
+  return probot;
+}
