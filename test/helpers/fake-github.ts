@@ -77,6 +77,8 @@ export class FakeGitHub {
   compares = new Map<string, { status: string; files: { filename: string; status: string }[] }>();
   openPulls: number[] = [7];
   log: LoggedRequest[] = [];
+  /** Answers to force for the next matching requests, e.g. a 500 or a secondary rate limit. */
+  faults: { method: string; path: RegExp; status: number; headers?: Record<string, string>; body?: unknown; times: number }[] = [];
   /** Checks every request body the app sends (OpenAPI validation), throwing on a bad one. */
   validate?: (method: string, path: string, body: unknown) => void;
   private nextId = 1000;
@@ -140,23 +142,36 @@ export class FakeGitHub {
   install(): void {
     nock.disableNetConnect();
     const scope = nock(API).persist();
-    const handle = (method: string) => (uri: string, body: unknown) => {
-      const url = new URL(uri, API);
-      const [status, data, headers] = this.route(method, url, body);
-      this.log.push({ method, path: url.pathname + url.search, body, status });
-      return [status, data, headers ?? {}] as [number, unknown, Record<string, string>];
-    };
+    const fake = this;
+    const handle = (method: string) =>
+      function (this: { req: { headers: Record<string, string | string[] | undefined> } }, uri: string, body: unknown) {
+        return fake.answer(method, uri, body, this.req.headers);
+      };
     scope.get(/.*/).reply(handle("GET"));
     scope.post(/.*/).reply(handle("POST"));
     scope.patch(/.*/).reply(handle("PATCH"));
     scope.delete(/.*/).reply(handle("DELETE"));
   }
 
-  private route(method: string, url: URL, body: unknown): [number, unknown, Record<string, string>?] {
+  private answer(method: string, uri: string, body: unknown, reqHeaders: Record<string, string | string[] | undefined>): [number, unknown, Record<string, string>] {
+    {
+      const url = new URL(uri, API);
+      const [status, data, headers] = this.route(method, url, body, reqHeaders["if-none-match"] as string | undefined);
+      this.log.push({ method, path: url.pathname + url.search, body, status });
+      return [status, data, headers ?? {}];
+    }
+  }
+
+  private route(method: string, url: URL, body: unknown, ifNoneMatch?: string): [number, unknown, Record<string, string>?] {
     const p = url.pathname;
     const q = url.searchParams;
     const repoPath = `/repos/${this.owner}/${this.repo}`;
     if (method !== "GET" && this.validate && !p.startsWith("/app/")) this.validate(method, p, body);
+    const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.path.test(p));
+    if (fault) {
+      fault.times--;
+      return [fault.status, fault.body ?? { message: "injected fault" }, fault.headers];
+    }
     let m: RegExpExecArray | null;
 
     if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p)) return [201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: { checks: "write" } }];
@@ -166,6 +181,7 @@ export class FakeGitHub {
       const text = this.trees.get(ref)?.get(path);
       if (text === undefined) return [404, { message: "Not Found" }];
       const etag = `"${createHash("sha1").update(text).digest("hex")}"`;
+      if (ifNoneMatch === etag) return [304, "", { etag }];
       return [200, { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), path, sha: etag.slice(1, -1) }, { etag }];
     }
     if (p === `${repoPath}/pulls/${this.pull.number}` && method === "GET") return [200, this.pullJson()];

@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import nock from "nock";
+import type { Probot } from "probot";
+import { createProbot, FakeGitHub, type LoggedRequest } from "../helpers/fake-github.js";
+import { events, type Delivery } from "../helpers/payloads.js";
+
+/**
+ * What each event costs in GitHub requests (the figures in docs/performance.md come from here),
+ * conditional table reads, and failing closed when GitHub misbehaves.
+ */
+const TABLE = `version: 1
+personas:
+  backend: { name: Backend Engineer, teams: [backend] }
+  security: { name: Security Engineer, teams: [security] }
+  finance: { name: Finance, users: [fiona] }
+domains:
+  payments:
+    paths: ["src/payments/"]
+    require: [backend, security, finance]
+`;
+
+let gh: FakeGitHub;
+let probot: Probot;
+
+function setup(opts: { table?: string; tablePath?: string; files?: number } = {}) {
+  nock.cleanAll();
+  gh = new FakeGitHub();
+  gh.setFile("main", opts.tablePath ?? ".github/reviewers.yml", opts.table ?? TABLE);
+  gh.teams.set("backend", new Set(["bob"]));
+  gh.teams.set("security", new Set(["sam"]));
+  gh.setChangedFiles(Array.from({ length: opts.files ?? 1 }, (_, i) => ({ filename: `src/payments/f${i}.ts` })));
+  gh.install();
+  probot = createProbot();
+}
+
+const receive = (d: Delivery) => probot.receive(d as never);
+
+/** Requests of one event, grouped as "METHOD /route" with ids and shas folded, GitHub auth excluded. */
+async function cost(d: Delivery): Promise<{ reads: number; writes: number; notModified: number; routes: string[] }> {
+  const from = gh.log.length;
+  await receive(d);
+  const made = gh.log.slice(from).filter((l) => !l.path.startsWith("/app/"));
+  return {
+    reads: made.filter((l) => l.method === "GET").length,
+    writes: made.filter((l) => l.method !== "GET").length,
+    notModified: made.filter((l) => l.status === 304).length,
+    routes: made.map(route),
+  };
+}
+
+function route(l: LoggedRequest): string {
+  return `${l.method} ${l.path.replace(/\?.*$/, "").replace(/[0-9a-f]{40}/g, ":sha").replace(/\/\d+(?=\/|$)/g, "/:n")}`;
+}
+
+afterEach(() => nock.cleanAll());
+
+describe("GitHub requests per event", () => {
+  test.each([
+    [1, 1],
+    [250, 3],
+  ])("PR opened with %i files and 3 personas: 5 + %i file-page reads, 4 check runs + 1 review request", async (files, pages) => {
+    setup({ files });
+    const c = await cost(events.pullRequest(gh, "opened"));
+    expect(c.reads).toBe(5 + pages);
+    expect(c.writes).toBe(5);
+    expect(c.routes.filter((r) => r === "POST /repos/acme/shop/check-runs")).toHaveLength(4);
+  });
+
+  test("an unchanged table costs a 304 Not Modified, which does not count against the rate limit", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    const again = await cost(events.pullRequest(gh, "synchronize"));
+    expect(again.notModified).toBe(1);
+    expect(again.writes).toBe(0);
+  });
+
+  test("a table at the root costs one more read: .github/reviewers.yml is looked for first", async () => {
+    setup({ tablePath: "reviewers.yml" });
+    const c = await cost(events.pullRequest(gh, "opened"));
+    expect(c.reads).toBe(7);
+  });
+
+  test("review submitted: fresh state, one membership lookup per team, and only the two runs that changed", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    gh.review("sam", "APPROVED");
+    const c = await cost(events.review(gh, "submitted", "sam"));
+    expect(c.routes.filter((r) => r.startsWith("GET /orgs/"))).toHaveLength(2);
+    expect(c.writes).toBe(2);
+    expect(c.routes.filter((r) => r.startsWith("PATCH"))).toHaveLength(2);
+  });
+
+  test("button click: one record comment and the two runs that changed", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
+    expect(c.routes.filter((r) => r === "POST /repos/acme/shop/issues/:n/comments")).toHaveLength(1);
+    expect(c.writes).toBe(3);
+  });
+});
+
+describe("failing closed", () => {
+  test("an error reading the pull request's files fails the gate with the reason, never leaves it green", async () => {
+    setup();
+    gh.faults.push({ method: "GET", path: /\/pulls\/7\/files$/, status: 500, times: 10 });
+    await expect(receive(events.pullRequest(gh, "opened"))).rejects.toThrow();
+    const gate = gh.run("parallel-review")!;
+    expect(gate.conclusion).toBe("failure");
+    expect(gate.output.title).toBe("parallel-review could not evaluate this pull request");
+    expect(gate.output.summary).toContain("Re-run");
+  });
+
+  test("a transient 5xx on a read is retried and the end state is right", async () => {
+    setup();
+    gh.faults.push({ method: "GET", path: /\/pulls\/7\/reviews$/, status: 502, times: 1 });
+    await receive(events.pullRequest(gh, "opened"));
+    expect(gh.run("parallel-review")!.status).toBe("in_progress");
+    expect(gh.log.filter((l) => l.path.includes("/reviews")).map((l) => l.status)).toEqual([502, 200]);
+  });
+
+  test("a secondary rate limit (403 with retry-after) on a write is retried", async () => {
+    setup();
+    gh.faults.push({ method: "POST", path: /\/check-runs$/, status: 403, headers: { "retry-after": "0" }, body: { message: "You have exceeded a secondary rate limit" }, times: 1 });
+    await receive(events.pullRequest(gh, "opened"));
+    expect(gh.runsOn().length).toBe(4);
+  });
+
+  test("a 5xx on a create is not blindly repeated (it may have been applied); the next event converges", async () => {
+    setup();
+    gh.faults.push({ method: "POST", path: /\/check-runs$/, status: 502, times: 1 });
+    await expect(receive(events.pullRequest(gh, "opened"))).rejects.toThrow();
+    await receive(events.pullRequest(gh, "synchronize"));
+    const names = gh.runsOn().map((r) => r.name);
+    expect(new Set(names).size).toBe(4);
+    expect(gh.run("parallel-review")!.status).toBe("in_progress");
+  });
+});
+
+describe("review requests", () => {
+  test("a team is never re-requested after one of its members reviewed", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    // GitHub drops the team's request once a member reviews for it.
+    gh.pull.requestedTeams = gh.pull.requestedTeams.filter((t) => t !== "security");
+    gh.review("sam", "COMMENTED", "Looking at it");
+    await receive(events.review(gh, "submitted", "sam"));
+    const requests = gh.writes().filter((w) => w.path.endsWith("/requested_reviewers"));
+    expect(requests).toHaveLength(1);
+  });
+});
+
+describe("org-wide tables (_extends)", () => {
+  test("a repository table extending an org table gets its personas and domains", async () => {
+    // `owner/repo:path` form; the fake serves one repository, so the org table lives in it under another path.
+    setup({ table: "_extends: acme/shop:policies/org.yml\ndomains:\n  docs:\n    paths: [docs/]\n    require: [security]\n" });
+    gh.setFile("main", "policies/org.yml", TABLE);
+    gh.setChangedFiles([{ filename: "src/payments/a.ts" }, { filename: "docs/x.md" }]);
+    await receive(events.pullRequest(gh, "opened"));
+    expect(gh.runsOn().map((r) => r.name).sort()).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
+  });
+
+  test("an _extends target that cannot be read fails the gate closed, naming the line", async () => {
+    setup({ table: "_extends: missing-repo\n" });
+    await receive(events.pullRequest(gh, "opened"));
+    const gate = gh.run("parallel-review")!;
+    expect(gate.conclusion).toBe("failure");
+    expect(gate.output.summary).toContain(".github/reviewers.yml:1:1 _extends: acme/missing-repo:.github/reviewers.yml does not exist");
+  });
+});
+
+describe("GitHub's output limits", () => {
+  test("a pull request with thousands of files keeps every summary within 65,535 characters", async () => {
+    setup({ files: 2500 });
+    await receive(events.pullRequest(gh, "opened"));
+    for (const r of gh.runsOn()) expect(r.output.summary.length).toBeLessThanOrEqual(65_535);
+    expect(gh.run("review/security")!.output.summary).toContain("… and 2450 more");
+  });
+});
