@@ -33,9 +33,15 @@ export interface Outcome {
  * The one idempotent step every event of a pull request leads to: read the state from GitHub, make the
  * plan and the verdict, write only the difference. Running it twice writes nothing the second time.
  */
-export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick): Promise<Outcome> {
-  const assessment = await assess(deps, ref, click);
+export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, hints: Hints = {}): Promise<Outcome> {
+  const assessment = await assess(deps, ref, click, hints);
   return apply(deps, ref, assessment);
+}
+
+/** Facts from the event that only improve the output; the reconcile is correct without them. */
+export interface Hints {
+  /** The head before a push: its persona checks that the new head no longer needs are closed as neutral on the new head. */
+  readonly previousHead?: string;
 }
 
 interface Assessment {
@@ -49,7 +55,7 @@ interface Assessment {
 }
 
 /** Reads and decides; writes nothing (except that merge queues reuse it to judge a PR). */
-export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick): Promise<Assessment> {
+export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hints: Hints = {}): Promise<Assessment> {
   const { octokit, appId } = deps;
   const repo = { owner: ref.owner, repo: ref.repo };
   const pull = await getPull(octokit, ref);
@@ -71,7 +77,13 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick): Pro
   const table = load.result.table;
 
   const tooMany = pull.changedFiles > MAX_PR_FILES;
-  const [files, reviews, comments] = await Promise.all([tooMany ? Promise.resolve([] as ChangedFile[]) : listFiles(octokit, ref), listReviews(octokit, ref), listComments(octokit, ref)]);
+  const previous = hints.previousHead && hints.previousHead !== pull.headSha ? hints.previousHead : undefined;
+  const [files, reviews, comments, before] = await Promise.all([
+    tooMany ? Promise.resolve([] as ChangedFile[]) : listFiles(octokit, ref),
+    listReviews(octokit, ref),
+    listComments(octokit, ref),
+    previous ? listOwnRuns(octokit, repo, previous, appId) : Promise.resolve([] as ExistingRun[]),
+  ]);
   const blockers: string[] = [];
   let plan: ReviewPlan;
   if (tooMany || files.length >= MAX_PR_FILES) {
@@ -105,11 +117,8 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick): Pro
   const verdict = evaluate({ table, plan, actions, author: pull.author.login, headSha: pull.headSha, isReviewer: (p, login) => eligible(p as PlanPersona, login), changedSince, blockers });
 
   const required = new Set(plan.personas.map((p) => p.id));
-  const wanted: CheckRunSpec[] = [
-    gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems }),
-    ...verdict.personas.map(personaCheck),
-    ...existing.filter((r) => personaIdOf(r.name) !== undefined && !required.has(personaIdOf(r.name)!)).map((r) => retiredPersonaCheck(r.name)),
-  ];
+  const retired = new Set([...existing, ...before].map((r) => r.name).filter((name) => personaIdOf(name) !== undefined && !required.has(personaIdOf(name)!)));
+  const wanted: CheckRunSpec[] = [gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems }), ...verdict.personas.map(personaCheck), ...[...retired].sort().map((name) => retiredPersonaCheck(name))];
   const requests = table.settings.request_reviews && !(pull.draft && table.settings.drafts === "wait") ? reviewRequests({ pull, verdict, reviews, org: ref.owner, isTeamMember: (team, login) => members.isMember(team, login) }) : Promise.resolve({ users: [], teams: [] });
   return { pull, existing, wanted, verdict, records, requests: await requests, state: verdict.state };
 }

@@ -5,7 +5,7 @@ import { createRun } from "../github/checks.js";
 import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
 import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { readTable } from "../github/table.js";
-import { assess, reconcile, type Deps, type Outcome } from "./reconcile.js";
+import { assess, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
 import type { ButtonClick } from "./records.js";
 import { KeyedSerializer } from "./serialize.js";
 
@@ -46,10 +46,10 @@ export function createApp(options: AppOptions = {}) {
 
     const deps = (octokit: Octokit, log: Deps["log"]): Deps => ({ octokit: withRetries(octokit, { ...(options.maxRetryWaitMs !== undefined ? { maxWaitMs: options.maxRetryWaitMs } : {}), ...(options.counter ? { counter: options.counter } : {}) }), appId, log });
 
-    const run = (d: Deps, pr: PullRef, click?: ButtonClick) =>
+    const run = (d: Deps, pr: PullRef, click?: ButtonClick, hints?: Hints) =>
       serializer.run(`${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase(), async () => {
         try {
-          const outcome = await reconcile(d, pr, click);
+          const outcome = await reconcile(d, pr, click, hints);
           options.onOutcome?.(pr, outcome);
           return outcome;
         } catch (err) {
@@ -60,8 +60,12 @@ export function createApp(options: AppOptions = {}) {
 
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });
 
-    app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize", "pull_request.ready_for_review"], async (ctx) => {
+    app.on(["pull_request.opened", "pull_request.reopened", "pull_request.ready_for_review"], async (ctx) => {
       await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+    });
+
+    app.on("pull_request.synchronize", async (ctx) => {
+      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number), undefined, { previousHead: ctx.payload.before });
     });
 
     app.on("pull_request.edited", async (ctx) => {

@@ -68,9 +68,9 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
   return { name: personaCheckName(p.id), status: "completed", ...head, title: clip(head.title, MAX_TITLE), summary: fit(lines.join("\n")) };
 }
 
-/** A persona check on the head that the plan no longer requires (the base table or the PR's base changed). */
+/** A persona check the plan no longer requires (a push removed its files, or the base table or base branch changed). */
 export function retiredPersonaCheck(name: string): CheckRunSpec {
-  return { name, status: "completed", conclusion: "neutral", title: "No longer required", summary: "This persona's review is no longer required for this pull request: no changed file is in a domain that requires it under the current review table.", actions: [] };
+  return { name, status: "completed", conclusion: "neutral", title: "No longer required", summary: "This persona's review is no longer required for this pull request: no changed file is in a domain that requires it under the base branch's review table.", actions: [] };
 }
 
 export interface GateContext {

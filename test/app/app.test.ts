@@ -392,6 +392,21 @@ describe("pushes (settings.on_push)", () => {
     expect(gh.run("review/finance")!.conclusion).toBe("action_required");
   });
 
+  test("a persona no longer required after a push gets its check closed as neutral with the reason", async () => {
+    setup(TABLE, [{ filename: "src/payments/charge.ts" }, { filename: "main.tf" }]);
+    await open();
+    const before = gh.pull.headSha;
+    gh.push("head-2", [{ filename: "main.tf" }], [{ filename: "src/payments/charge.ts" }]);
+    await receive(events.pullRequest(gh, "synchronize", { before }));
+    const finance = gh.run("review/finance")!;
+    expect(finance.conclusion).toBe("neutral");
+    expect(finance.output.title).toBe("No longer required");
+    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    const writes = gh.writes().length;
+    await receive(events.pullRequest(gh, "synchronize", { before }));
+    expect(gh.writes().length).toBe(writes);
+  });
+
   test("a force-push that the compare API cannot relate resets approvals (fail closed)", async () => {
     await open();
     gh.review("fiona", "APPROVED");

@@ -47,6 +47,7 @@ function delivery(name: string, action: string | undefined, gh: FakeGitHub, fiel
 }
 
 export const events = {
+  /** For synchronize, pass `{ before }` (the previous head) as GitHub does. */
   pullRequest: (gh: FakeGitHub, action: string, extra: Json = {}) => delivery("pull_request", action === "edited" || action === "ready_for_review" || action === "reopened" ? "opened" : action, gh, { action, number: gh.pull.number, pull_request: { ...(example("pull_request", "opened").pull_request as Json), ...pr(gh) }, ...extra }),
   review: (gh: FakeGitHub, action: string, login: string) => delivery("pull_request_review", "submitted", gh, { action, pull_request: { ...(example("pull_request_review", "submitted").pull_request as Json), ...pr(gh) }, review: { ...gh.reviews.at(-1), user: gh.userObj(login) } }, login),
   comment: (gh: FakeGitHub, action: "created" | "edited" | "deleted", c: { id: number; body: string; user: { login: string }; performed_via_github_app?: unknown }) =>
