@@ -28,9 +28,9 @@ export interface CompiledGlob {
   readonly anchored: boolean;
   /** Leading segments without wildcards: an anchored path must start with them. */
   readonly literalPrefix: readonly string[];
-  /** For an unanchored single-segment literal such as `Dockerfile` or `docs/`: that segment. */
+  /** A segment without wildcards that every matching path contains as one of its segments (the longest one). */
   readonly literalSegment?: string;
-  /** For a pattern whose last segment is `*.ext` (e.g. `*.tf`, `**\/migrations/*.sql`): the basename ends with `.ext`. */
+  /** For a wildcard last segment ending in a literal `.ext` (e.g. `*.tf`, `*_test.go`): the basename ends with it. */
   readonly extension?: string;
 }
 
@@ -213,9 +213,17 @@ function compileAlternative(source: string): CompiledGlob {
   if (anchored && literalPrefix.length === segments.length - 1 && !WILDCARD.test(last)) literalPrefix.push(last);
 
   const glob: { -readonly [K in keyof CompiledGlob]: CompiledGlob[K] } = { source, regex: new RegExp(re, "s"), anchored, literalPrefix };
-  if (!anchored && !WILDCARD.test(last)) glob.literalSegment = last;
-  const ext = /^\*(\.[^*?[{/]+)$/.exec(last);
-  if (ext && !dir) glob.extension = ext[1]!;
+  // Every segment other than `**` matches exactly one path segment, so a literal one must appear in the
+  // path as it is (`**\/iam/**`, `**\/schema.sql`, `Dockerfile`); the longest is the most selective key.
+  const literals = segments.filter((seg) => seg !== "" && !WILDCARD.test(seg));
+  if (literals.length > 0) glob.literalSegment = literals.reduce((a, b) => (b.length > a.length ? b : a));
+  // A wildcard last segment covers nothing beneath, so the basename must end with its literal tail from
+  // the first dot on: `*.tf` → `.tf`, `*_test.go` → `.go`, `docker-compose*.yml` → `.yml`.
+  if (!dir && WILDCARD.test(last)) {
+    const tail = last.slice(Math.max(last.lastIndexOf("*"), last.lastIndexOf("?"), last.lastIndexOf("]")) + 1);
+    const dot = tail.indexOf(".");
+    if (dot >= 0 && dot < tail.length - 1) glob.extension = tail.slice(dot);
+  }
   return glob;
 }
 
