@@ -75,7 +75,7 @@ function describe(
       const why = refusal(opts, user, t);
       if (why && cmd.personas === "all") continue; // `/approve` alone speaks for the personas you can review
       if (why) lines.push(`⚠️ ${who} ${verb} as **${t.name}** but ${why}: not counted.`);
-      else lines.push(`${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${short(sha)} via ${where}${cmd.reason ? `: “${cmd.reason}”` : ""}.`);
+      else lines.push(`${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`);
     }
     if (cmd.personas === "all" && !targets.some((t) => typeof t !== "string" && !refusal(opts, user, t))) {
       lines.push(`⚠️ ${who} ${verb}, but is not a reviewer for any persona this pull request requires: not counted.`);
@@ -92,6 +92,11 @@ function refusal(opts: { author: string; selfApproval: boolean; eligible: Eligib
   if (user.login === opts.author && !opts.selfApproval) return "is the pull request's author";
   if (!opts.eligible(persona, user.login)) return `is not a ${persona.name} reviewer`;
   return undefined;
+}
+
+/** A user's words quoted in a record: no HTML comments (they could hide text) and no mentions (no pings). */
+function inert(text: string): string {
+  return text.replace(/<!--|-->/g, (m) => (m === "<!--" ? "&lt;!--" : "--&gt;")).replace(/@(?=\w)/g, "@\u200b");
 }
 
 function isBot(u: GitHubUser): boolean {

@@ -77,7 +77,12 @@ export interface RecordData {
   readonly digest?: string;
 }
 
-const RECORD_RE = /<!-- parallel-review:record (\{.*?\}) -->/s;
+/**
+ * The app's marker is always the last thing in a record and its JSON never contains `>` (encodeRecord
+ * escapes it). Matching only that closing marker means text quoted from a user above it — a reason that
+ * embeds a fake marker — can never be decoded in its place.
+ */
+const RECORD_RE = /<!-- parallel-review:record (\{[^>]*\}) -->\s*$/;
 const MAX_REASON = 500;
 
 export function encodeRecord(data: RecordData, text: string): string {
@@ -90,11 +95,17 @@ export function decodeRecord(body: string): RecordData | undefined {
   if (!m) return undefined;
   try {
     const d = JSON.parse(m[1]!) as RecordData;
-    if (d.v !== 1 || (d.via !== "button" && d.via !== "comment") || typeof d.user !== "string" || typeof d.sha !== "string" || !Array.isArray(d.commands)) return undefined;
+    if (d.v !== 1 || (d.via !== "button" && d.via !== "comment") || typeof d.user !== "string" || typeof d.sha !== "string" || !Array.isArray(d.commands) || !d.commands.every(isCommand)) return undefined;
     return d;
   } catch {
     return undefined;
   }
+}
+
+function isCommand(c: unknown): c is Command {
+  if (typeof c !== "object" || c === null) return false;
+  const { kind, personas, reason } = c as Record<string, unknown>;
+  return (kind === "approve" || kind === "request_changes") && (personas === "all" || (Array.isArray(personas) && personas.every((p) => typeof p === "string"))) && (reason === undefined || typeof reason === "string");
 }
 
 /**
@@ -131,7 +142,7 @@ export function parseCommands(body: string): { commands: Command[]; errors: stri
 /** `Reviewed-for: security, finance` in a review body limits the review to those personas. */
 export function reviewedFor(body: string | null): string[] | undefined {
   if (!body) return undefined;
-  const m = /^\s*Reviewed-for:\s*(.+)$/im.exec(body);
+  const m = /^[ \t]*Reviewed-for:[ \t]*(\S.*)$/im.exec(body);
   if (!m) return undefined;
   return [...new Set(m[1]!.split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase()))];
 }

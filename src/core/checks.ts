@@ -176,13 +176,27 @@ function quote(s: string): string {
   return `“${s.replace(/\r?\n/g, " ")}”`;
 }
 
+/** At most `max` characters, counted and cut by code point so an emoji is never split. */
 export function clip(s: string, max: number): string {
-  return s.length <= max ? s : s.slice(0, max - 1) + "…";
+  const chars = [...s];
+  return chars.length <= max ? s : chars.slice(0, max - 1).join("") + "…";
 }
 
-/** Keeps an output within GitHub's limit, saying so when it cut. */
+/**
+ * Keeps an output within GitHub's limit, saying so when it cut. GitHub counts the 65,535 in bytes of
+ * UTF-8 ("exceeds a maximum bytesize"), and summaries are full of multi-byte characters (✅, —, …).
+ */
 export function fit(s: string, max = MAX_OUTPUT): string {
-  if (s.length <= max) return s;
+  if (Buffer.byteLength(s, "utf8") <= max) return s;
   const note = "\n\n… (truncated: the full list is longer than GitHub allows in a check run)";
-  return s.slice(0, max - note.length) + note;
+  const budget = max - Buffer.byteLength(note, "utf8");
+  let bytes = 0;
+  let end = 0;
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch, "utf8");
+    if (bytes + n > budget) break;
+    bytes += n;
+    end += ch.length;
+  }
+  return s.slice(0, end) + note;
 }

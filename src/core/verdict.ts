@@ -115,12 +115,13 @@ export function evaluate(input: VerdictInput): Verdict {
     ? assign(perPersona.map((p) => ({ slots: p.changeRequests.length > 0 ? 0 : p.persona.approvals, candidates: p.approvals.map((a) => a.user) })))
     : perPersona.map((p) => p.approvals.map((a) => a.user));
 
+  const countedAnywhere = new Set(counted.flat());
   const personas: PersonaVerdict[] = perPersona.map((p, i) => {
     const users = new Set(counted[i]);
     const approvals = table.settings.distinct_reviewers ? p.approvals.filter((a) => users.has(a.user)) : p.approvals;
     const notices = [...p.notices];
     if (table.settings.distinct_reviewers) {
-      for (const a of p.approvals) if (!users.has(a.user)) notices.push({ user: a.user, via: a.via, message: `@${a.user}'s approval is counted for another persona (settings.distinct_reviewers: one person may satisfy only one persona)` });
+      for (const a of p.approvals) if (!users.has(a.user) && countedAnywhere.has(a.user)) notices.push({ user: a.user, via: a.via, message: `@${a.user}'s approval is counted for another persona (settings.distinct_reviewers: one person may satisfy only one persona)` });
     }
     const state: PersonaState = p.changeRequests.length > 0 ? "changes_requested" : approvals.length >= p.persona.approvals ? "approved" : "waiting";
     return { persona: p.persona, state, approvals: sortByTime(approvals), changeRequests: sortByTime(p.changeRequests), notices };
@@ -163,8 +164,10 @@ function verb(a: ReviewAction): string {
   return a.kind === "approve" ? (a.via === "button" ? "clicked Approve" : "approved") : a.via === "button" ? "clicked Request changes" : "requested changes";
 }
 
+/** By instant, not by text: GitHub's `…00Z` and a pending record's `…00.400Z` must compare as times. */
 function sortByTime<T extends { at: string }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const t = (at: string) => Date.parse(at) || 0;
+  return [...items].sort((a, b) => t(a.at) - t(b.at));
 }
 
 export function short(sha: string): string {

@@ -332,6 +332,16 @@ describe("approving with comments", () => {
     expect(gh.run("review/security")!.conclusion).toBe("action_required");
   });
 
+  test("a fake record hidden in a /request-changes reason cannot approve in someone else's name", async () => {
+    await open();
+    const forged = `<!-- parallel-review:record {"v":1,"via":"button","user":"fiona","sha":"${gh.pull.headSha}","commands":[{"kind":"approve","personas":["finance"]}],"delivery":"x"} -->`;
+    const c = gh.comment("sam", `/request-changes security ${forged}`);
+    await receive(events.comment(gh, "created", c));
+    expect(gh.run("review/finance")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.conclusion).toBe("failure");
+    expect(gh.comments.at(-1)!.body).not.toContain(`<!-- parallel-review:record {"v":1,"via":"button","user":"fiona"`);
+  });
+
   test("quoted commands do not count", async () => {
     await open();
     const c = gh.comment("sam", "> /approve security\nI would not say that yet.");

@@ -1,0 +1,456 @@
+import { describe, expect, test } from "@jest/globals";
+import fc from "fast-check";
+import {
+  commandDigest,
+  decodeRecord,
+  encodeRecord,
+  isBotUser,
+  parseCommands,
+  reviewActions,
+  reviewedFor,
+  scanComments,
+  type Command,
+  type CommentInput,
+  type RecordData,
+  type ReviewInput,
+} from "../../src/core/actions.js";
+
+/**
+ * The approval inputs, pure: comment commands, `Reviewed-for:`, the app's hidden record marker and the
+ * scan that decides which records still count. No HTTP: comments and reviews are plain data here.
+ */
+
+const NEEDS_PERSONA = "`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`";
+
+describe("parseCommands", () => {
+  test("/approve alone speaks for every persona", () => {
+    expect(parseCommands("/approve")).toEqual({ commands: [{ kind: "approve", personas: "all" }], errors: [] });
+  });
+
+  test.each([
+    ["/approve security", ["security"]],
+    ["/approve security finance", ["security", "finance"]],
+    ["/approve security, finance", ["security", "finance"]],
+    ["/approve security,finance", ["security", "finance"]],
+    ["/approve   security ,  finance  ", ["security", "finance"]],
+    ["/approve security security finance security", ["security", "finance"]],
+  ])("%j names %j", (body, personas) => {
+    expect(parseCommands(body)).toEqual({ commands: [{ kind: "approve", personas }], errors: [] });
+  });
+
+  test("commands and persona ids are case-insensitive; a reason keeps its case", () => {
+    expect(parseCommands("/APPROVE Security FINANCE").commands).toEqual([{ kind: "approve", personas: ["security", "finance"] }]);
+    expect(parseCommands("/Approve").commands).toEqual([{ kind: "approve", personas: "all" }]);
+    expect(parseCommands("/Request-Changes SECURITY Tokens Are Logged").commands).toEqual([{ kind: "request_changes", personas: ["security"], reason: "Tokens Are Logged" }]);
+  });
+
+  test("/request-changes <persona> <reason>", () => {
+    expect(parseCommands("/request-changes security reason text")).toEqual({ commands: [{ kind: "request_changes", personas: ["security"], reason: "reason text" }], errors: [] });
+    expect(parseCommands("/request-changes security: tokens are logged").commands).toEqual([{ kind: "request_changes", personas: ["security"], reason: "tokens are logged" }]);
+    expect(parseCommands("/request-changes security, tokens are logged").commands).toEqual([{ kind: "request_changes", personas: ["security"], reason: "tokens are logged" }]);
+    expect(parseCommands("/request-changes infra-core   the   plan  ").commands).toEqual([{ kind: "request_changes", personas: ["infra-core"], reason: "the   plan" }]);
+  });
+
+  test("/request-changes with a persona but no reason is a command without a reason", () => {
+    const { commands, errors } = parseCommands("/request-changes security");
+    expect(errors).toEqual([]);
+    expect(commands).toEqual([{ kind: "request_changes", personas: ["security"] }]);
+    expect("reason" in commands[0]!).toBe(false);
+  });
+
+  test.each(["/request-changes", "/request-changes   ", "/REQUEST-CHANGES", "/request-changes :", "/request-changes !!! no"])("%j without a persona is an error, not a command", (body) => {
+    expect(parseCommands(body)).toEqual({ commands: [], errors: [NEEDS_PERSONA] });
+  });
+
+  test("a reason is cut to 500 characters", () => {
+    const { commands } = parseCommands(`/request-changes security ${"x".repeat(600)}`);
+    expect(commands[0]!.reason).toBe("x".repeat(500));
+  });
+
+  test.each([
+    "/approved",
+    "/approves security",
+    "/approve-all",
+    "/approve:security",
+    "/request-changesx security no",
+    "/request-change security no",
+    "please /approve security",
+    "`/approve security`",
+    "approve security",
+    "//approve",
+    "\\/approve",
+  ])("%j is not a command", (body) => {
+    expect(parseCommands(body)).toEqual({ commands: [], errors: [] });
+  });
+
+  test("commands inside fenced code blocks are ignored (``` and ~~~, with or without a language)", () => {
+    const body = ["Try this:", "```", "/approve security", "/request-changes", "```", "~~~yaml", "/approve finance", "~~~", "```ts", "/approve backend", "```", "/approve iam"].join("\n");
+    expect(parseCommands(body)).toEqual({ commands: [{ kind: "approve", personas: ["iam"] }], errors: [] });
+  });
+
+  test("an unclosed fence hides everything after it", () => {
+    expect(parseCommands("```\n/approve security\n/approve finance")).toEqual({ commands: [], errors: [] });
+  });
+
+  test("quoted lines are ignored, whatever the quoting depth or spacing", () => {
+    const body = ["> /approve security", ">/approve security", "> > /request-changes security no", "  > /approve", "I would not say that yet."].join("\n");
+    expect(parseCommands(body)).toEqual({ commands: [], errors: [] });
+  });
+
+  test("several commands in one comment are all read, in order, and errors are collected alongside", () => {
+    const body = ["LGTM overall.", "/approve security", "", "/request-changes finance refunds are not idempotent", "/request-changes", "  /approve  ", "thanks"].join("\n");
+    expect(parseCommands(body)).toEqual({
+      commands: [
+        { kind: "approve", personas: ["security"] },
+        { kind: "request_changes", personas: ["finance"], reason: "refunds are not idempotent" },
+        { kind: "approve", personas: "all" },
+      ],
+      errors: [NEEDS_PERSONA],
+    });
+  });
+
+  test("CRLF line endings are handled", () => {
+    expect(parseCommands("hello\r\n/approve security\r\n/request-changes finance no\r\n").commands).toEqual([
+      { kind: "approve", personas: ["security"] },
+      { kind: "request_changes", personas: ["finance"], reason: "no" },
+    ]);
+  });
+
+  test("property: never throws, and a fully quoted or fenced body yields nothing", () => {
+    const line = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("/approve", "/approve security", "/request-changes", "/request-changes security why", "```", "~~~"));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        const plain = parseCommands(lines.join("\n"));
+        for (const c of plain.commands) {
+          expect(["approve", "request_changes"]).toContain(c.kind);
+          if (c.personas !== "all") for (const p of c.personas) expect(p).toBe(p.toLowerCase());
+        }
+        const quoted = lines.map((l) => `> ${l.replace(/[\r\n]/g, " ")}`).join("\n");
+        expect(parseCommands(quoted)).toEqual({ commands: [], errors: [] });
+        const fenced = ["```", ...lines.map((l) => l.replace(/[\r\n]/g, " ").replace(/^\s*(```|~~~)/, "x"))].join("\n");
+        expect(parseCommands(fenced)).toEqual({ commands: [], errors: [] });
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("reviewedFor", () => {
+  test.each([
+    [null, undefined],
+    ["", undefined],
+    ["LGTM", undefined],
+    ["Reviewed-for: security", ["security"]],
+    ["Reviewed-for: security, finance", ["security", "finance"]],
+    ["Reviewed-for: security finance,backend", ["security", "finance", "backend"]],
+    ["reviewed-FOR:   Security ,FINANCE", ["security", "finance"]],
+    ["Looks right.\n\nReviewed-for: backend\nThanks", ["backend"]],
+    ["  Reviewed-for: security security", ["security"]],
+  ])("%j → %j", (body, expected) => {
+    expect(reviewedFor(body)).toEqual(expected);
+  });
+
+  test("only a line that starts with Reviewed-for counts", () => {
+    expect(reviewedFor("I have not Reviewed-for: security")).toBeUndefined();
+  });
+});
+
+describe("record markers: encodeRecord / decodeRecord", () => {
+  const base: RecordData = { v: 1, via: "comment", user: "sam", userId: 7, sha: "a".repeat(40), commands: [{ kind: "approve", personas: ["security"] }], source: 12, digest: "0123456789abcdef" };
+
+  /** The marker must be exactly one HTML comment, after the text, with no `--` or `>` inside it. */
+  function expectOneHtmlComment(body: string, text: string): void {
+    expect(body.startsWith(`${text}\n\n<!-- parallel-review:record {`)).toBe(true);
+    const marker = body.slice(text.length);
+    expect(marker.endsWith("} -->")).toBe(true);
+    const inner = marker.slice(marker.indexOf("<!--") + 4, -3);
+    expect(inner).not.toContain("--");
+    expect(inner).not.toContain(">");
+    expect(marker.match(/<!--/g)).toHaveLength(1);
+    expect(marker.match(/-->/g)).toHaveLength(1);
+  }
+
+  test("round trip: the text comes first, the data decodes unchanged", () => {
+    const body = encodeRecord(base, "✅ @sam approved as **Security Engineer**");
+    expectOneHtmlComment(body, "✅ @sam approved as **Security Engineer**");
+    expect(decodeRecord(body)).toEqual(base);
+  });
+
+  test("button records round trip with delivery and isBot", () => {
+    const d: RecordData = { v: 1, via: "button", user: "robot[bot]", isBot: true, sha: "b".repeat(40), commands: [{ kind: "request_changes", personas: ["finance"] }], delivery: "1c1e7b10-0000-11ef-8000-000000000000" };
+    expect(decodeRecord(encodeRecord(d, "x"))).toEqual(d);
+  });
+
+  test.each([
+    "closes the comment -->",
+    "double -- dash",
+    "---- many ---",
+    "a > b >> c",
+    "--!> also closes a comment in HTML",
+    "<!-- nested --> comment",
+    "} --> {",
+    "emoji 🔐💳, CJK 安全审查, RTL שלום, combining é, \u2028 separators \u2029",
+    "quotes \" and backslashes \\ and \\u003e literal",
+    "ends with a dash -",
+    "-",
+  ])("a reason containing %j keeps the marker one HTML comment and decodes to the same data", (reason) => {
+    const d: RecordData = { ...base, commands: [{ kind: "request_changes", personas: ["security"], reason }, { kind: "approve", personas: "all" }] };
+    const body = encodeRecord(d, "text");
+    expectOneHtmlComment(body, "text");
+    expect(decodeRecord(body)).toEqual(d);
+  });
+
+  test("property: any reason and user round-trips inside a single HTML comment", () => {
+    const tricky = fc.array(fc.oneof(fc.constantFrom("-", "--", "-->", ">", "<!--", "}", " -->", "\\", '"', "\n", "🔐"), fc.string({ maxLength: 8, unit: "binary" })), { maxLength: 12 }).map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(tricky, tricky, fc.constantFrom<"button" | "comment">("button", "comment"), (reason, user, via) => {
+        const d: RecordData = { v: 1, via, user, sha: "c".repeat(40), commands: [{ kind: "request_changes", personas: ["security"], reason }] };
+        const body = encodeRecord(d, "plain text");
+        expectOneHtmlComment(body, "plain text");
+        expect(decodeRecord(body)).toEqual(d);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test.each([
+    ["no marker", "just a comment"],
+    ["malformed JSON", "<!-- parallel-review:record {not json} -->"],
+    ["truncated JSON", '<!-- parallel-review:record {"v":1,"via":"button" -->'],
+    ["another marker name", '<!-- parallel-review:recorded {"v":1,"via":"button","user":"sam","sha":"s","commands":[]} -->'],
+    ["version 2", '<!-- parallel-review:record {"v":2,"via":"button","user":"sam","sha":"s","commands":[]} -->'],
+    ["version as a string", '<!-- parallel-review:record {"v":"1","via":"button","user":"sam","sha":"s","commands":[]} -->'],
+    ["via review", '<!-- parallel-review:record {"v":1,"via":"review","user":"sam","sha":"s","commands":[]} -->'],
+    ["no via", '<!-- parallel-review:record {"v":1,"user":"sam","sha":"s","commands":[]} -->'],
+    ["user not a string", '<!-- parallel-review:record {"v":1,"via":"button","user":7,"sha":"s","commands":[]} -->'],
+    ["no sha", '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","commands":[]} -->'],
+    ["sha not a string", '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":null,"commands":[]} -->'],
+    ["commands not an array", '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"s","commands":{"kind":"approve"}} -->'],
+    ["no commands", '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"s"} -->'],
+  ])("decodeRecord rejects %s", (_what, body) => {
+    expect(decodeRecord(body)).toBeUndefined();
+  });
+
+  test("decodeRecord reads a well-formed hand-written marker", () => {
+    expect(decodeRecord('x\n<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"s","commands":[]} -->')).toEqual({ v: 1, via: "button", user: "sam", sha: "s", commands: [] });
+  });
+});
+
+describe("commandDigest and isBotUser", () => {
+  test("the digest is 16 hex characters, stable, and changes with the commands", () => {
+    const a: Command[] = [{ kind: "approve", personas: ["security"] }];
+    expect(commandDigest(a)).toMatch(/^[0-9a-f]{16}$/);
+    expect(commandDigest(a)).toBe(commandDigest([{ kind: "approve", personas: ["security"] }]));
+    expect(commandDigest(a)).not.toBe(commandDigest([{ kind: "approve", personas: ["finance"] }]));
+    expect(commandDigest(a)).not.toBe(commandDigest([{ kind: "approve", personas: "all" }]));
+    expect(commandDigest([])).not.toBe(commandDigest(a));
+    expect(commandDigest(parseCommands("/approve security").commands)).toBe(commandDigest(parseCommands("LGTM\n/APPROVE  Security").commands));
+  });
+
+  test.each([
+    [null, true],
+    [{ login: "dependabot[bot]" }, true],
+    [{ login: "renovate", type: "Bot" }, true],
+    [{ login: "sam", type: "User" }, false],
+    [{ login: "sam" }, false],
+    [{ login: "bot" }, false],
+  ])("isBotUser(%j) = %p", (user, expected) => {
+    expect(isBotUser(user)).toBe(expected);
+  });
+});
+
+describe("reviewActions", () => {
+  const SHA = "d".repeat(40);
+  const review = (over: Partial<ReviewInput> & { id: number }): ReviewInput => ({ user: { login: "sam", type: "User" }, state: "APPROVED", body: "", commitId: SHA, submittedAt: "2024-05-01T10:00:00Z", ...over });
+
+  test("an APPROVED review approves every persona, with its commit, time and ref", () => {
+    const out = reviewActions([review({ id: 1 })]);
+    expect(out).toEqual([{ user: "sam", isBot: false, kind: "approve", personas: "all", sha: SHA, at: "2024-05-01T10:00:00Z", via: "review", ref: "review 1" }]);
+    expect("reason" in out[0]!).toBe(false);
+  });
+
+  test("Reviewed-for limits the review to the personas it names", () => {
+    expect(reviewActions([review({ id: 2, body: "Looks right.\nReviewed-for: Backend, security" })])[0]!.personas).toEqual(["backend", "security"]);
+  });
+
+  test("an approval never carries a reason, even with a body", () => {
+    expect("reason" in reviewActions([review({ id: 3, body: "LGTM, ship it" })])[0]!).toBe(false);
+  });
+
+  test("CHANGES_REQUESTED takes the first non-Reviewed-for line as the reason", () => {
+    const [a] = reviewActions([review({ id: 4, state: "CHANGES_REQUESTED", body: "\n  Reviewed-for: security\n\n  Card numbers are logged in charge.ts  \nSecond line" })]);
+    expect(a).toEqual({ user: "sam", isBot: false, kind: "request_changes", personas: ["security"], sha: SHA, at: "2024-05-01T10:00:00Z", via: "review", ref: "review 4", reason: "Card numbers are logged in charge.ts" });
+  });
+
+  test("CHANGES_REQUESTED with no text has no reason; a long reason is cut to 500", () => {
+    for (const body of [null, "", "Reviewed-for: security", "  \n \n"]) {
+      const [a] = reviewActions([review({ id: 5, state: "CHANGES_REQUESTED", body })]);
+      expect(a!.kind).toBe("request_changes");
+      expect("reason" in a!).toBe(false);
+    }
+    expect(reviewActions([review({ id: 6, state: "CHANGES_REQUESTED", body: "y".repeat(900) })])[0]!.reason).toBe("y".repeat(500));
+  });
+
+  test("COMMENTED, DISMISSED and PENDING reviews carry no verdict", () => {
+    expect(reviewActions(["COMMENTED", "DISMISSED", "PENDING", "approved", ""].map((state, i) => review({ id: i, state })))).toEqual([]);
+  });
+
+  test("reviews without a user, a commit or a submission time are skipped", () => {
+    expect(reviewActions([review({ id: 1, user: null }), review({ id: 2, commitId: null }), review({ id: 3, submittedAt: null }), review({ id: 4, user: null, state: "CHANGES_REQUESTED" })])).toEqual([]);
+  });
+
+  test("bot reviews are marked as bots, in input order with the others", () => {
+    const out = reviewActions([review({ id: 1, user: { login: "dependabot[bot]" } }), review({ id: 2, user: { login: "ci", type: "Bot" } }), review({ id: 3 })]);
+    expect(out.map((a) => [a.user, a.isBot, a.ref])).toEqual([
+      ["dependabot[bot]", true, "review 1"],
+      ["ci", true, "review 2"],
+      ["sam", false, "review 3"],
+    ]);
+  });
+});
+
+describe("scanComments", () => {
+  const APP_ID = 4242;
+  const APP_USER = { login: "parallel-review[bot]", type: "Bot" } as const;
+  const SHA = "e".repeat(40);
+  /** The app's own test, as the reconcile makes it: a bot comment performed via this app. */
+  const isApp = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === APP_ID;
+
+  const userComment = (id: number, login: string, body: string, updatedAt = "2024-05-01T10:00:00Z"): CommentInput => ({ id, user: { login, type: "User" }, body, createdAt: "2024-05-01T10:00:00Z", updatedAt });
+
+  const appRecord = (id: number, data: RecordData, createdAt = "2024-05-01T11:00:00Z"): CommentInput => ({ id, user: APP_USER, body: encodeRecord(data, "answer"), createdAt, updatedAt: createdAt, viaAppId: APP_ID });
+
+  const commentRecord = (id: number, source: CommentInput, extra: Partial<RecordData> = {}): CommentInput => {
+    const commands = parseCommands(source.body).commands;
+    return appRecord(id, { v: 1, via: "comment", user: source.user!.login, sha: SHA, commands, source: source.id, digest: commandDigest(commands), ...extra });
+  };
+
+  const buttonRecord = (id: number, user: string, command: Command, delivery: string, extra: Partial<RecordData> = {}): CommentInput => appRecord(id, { v: 1, via: "button", user, sha: SHA, commands: [command], delivery, ...extra });
+
+  test("a button record is an action at the record's creation time, and its delivery is remembered", () => {
+    const scan = scanComments([buttonRecord(100, "fiona", { kind: "approve", personas: ["finance"] }, "del-1")], isApp);
+    expect(scan.actions).toEqual([{ user: "fiona", isBot: false, kind: "approve", personas: ["finance"], sha: SHA, at: "2024-05-01T11:00:00Z", via: "button", ref: "record 100" }]);
+    expect([...scan.deliveries]).toEqual(["del-1"]);
+    expect(scan.unrecorded).toEqual([]);
+  });
+
+  test("delivery ids of every app record are collected, none from imitations", () => {
+    const forged = { ...buttonRecord(3, "x", { kind: "approve", personas: ["a"] }, "forged"), user: { login: "mallory", type: "User" }, viaAppId: undefined } as CommentInput;
+    const scan = scanComments([buttonRecord(1, "a", { kind: "approve", personas: ["a"] }, "d1"), buttonRecord(2, "b", { kind: "request_changes", personas: ["b"] }, "d2"), forged], isApp);
+    expect([...scan.deliveries].sort()).toEqual(["d1", "d2"]);
+  });
+
+  test("the isBot flag of a record is carried; anything but true is false", () => {
+    const scan = scanComments([buttonRecord(1, "ci[bot]", { kind: "approve", personas: ["a"] }, "d1", { isBot: true }), buttonRecord(2, "sam", { kind: "approve", personas: ["a"] }, "d2")], isApp);
+    expect(scan.actions.map((a) => a.isBot)).toEqual([true, false]);
+  });
+
+  test("records not written by the app are ignored, however exact the imitation", () => {
+    const real = buttonRecord(1, "sam", { kind: "approve", personas: ["security"] }, "d1");
+    const byUser: CommentInput = { ...real, id: 2, user: { login: "mallory", type: "User" }, viaAppId: undefined };
+    const byOtherApp: CommentInput = { ...real, id: 3, user: { login: "other[bot]", type: "Bot" }, viaAppId: APP_ID + 1 };
+    const userClaimingApp: CommentInput = { ...real, id: 4, user: { login: "mallory", type: "User" }, viaAppId: APP_ID };
+    const scan = scanComments([byUser, byOtherApp, userClaimingApp], isApp);
+    expect(scan.actions).toEqual([]);
+    expect([...scan.deliveries]).toEqual([]);
+    expect(scan.unrecorded).toEqual([]);
+  });
+
+  test("app comments that are not records are ignored", () => {
+    const c: CommentInput = { id: 9, user: APP_USER, body: "Hello from the app\n/approve security", createdAt: "t", updatedAt: "t", viaAppId: APP_ID };
+    expect(scanComments([c], isApp)).toEqual({ actions: [], unrecorded: [], deliveries: new Set() });
+  });
+
+  test("a comment record counts while its source still says it, at the source's update time", () => {
+    const src = userComment(10, "sam", "LGTM\n/approve security\n/request-changes finance refunds are wrong", "2024-05-01T10:30:00Z");
+    const scan = scanComments([src, commentRecord(11, src)], isApp);
+    expect(scan.actions).toEqual([
+      { user: "sam", isBot: false, kind: "approve", personas: ["security"], sha: SHA, at: "2024-05-01T10:30:00Z", via: "comment", ref: "comment 10" },
+      { user: "sam", isBot: false, kind: "request_changes", personas: ["finance"], sha: SHA, at: "2024-05-01T10:30:00Z", via: "comment", ref: "comment 10", reason: "refunds are wrong" },
+    ]);
+    expect(scan.unrecorded).toEqual([]);
+  });
+
+  test("the order of comments does not matter (record before its source)", () => {
+    const src = userComment(10, "sam", "/approve security");
+    const a = scanComments([src, commentRecord(11, src)], isApp);
+    const b = scanComments([commentRecord(11, src), src], isApp);
+    expect(b).toEqual(a);
+    expect(b.actions).toHaveLength(1);
+  });
+
+  test("edit → not counted and reported as unrecorded; edit back → counted again; delete → not counted", () => {
+    const original = userComment(10, "sam", "/approve security");
+    const record = commentRecord(11, original);
+    expect(scanComments([original, record], isApp).actions).toHaveLength(1);
+
+    const edited = { ...original, body: "/approve finance", updatedAt: "2024-05-01T12:00:00Z" };
+    const afterEdit = scanComments([edited, record], isApp);
+    expect(afterEdit.actions).toEqual([]);
+    const newCommands: Command[] = [{ kind: "approve", personas: ["finance"] }];
+    expect(afterEdit.unrecorded).toEqual([{ comment: edited, commands: newCommands, errors: [], digest: commandDigest(newCommands) }]);
+
+    const noLongerACommand = { ...original, body: "Actually, not yet.", updatedAt: "2024-05-01T12:00:00Z" };
+    const afterWithdraw = scanComments([noLongerACommand, record], isApp);
+    expect(afterWithdraw.actions).toEqual([]);
+    expect(afterWithdraw.unrecorded).toEqual([]);
+
+    const editedBack = { ...original, body: "Changed my mind again:\n/approve security", updatedAt: "2024-05-01T13:00:00Z" };
+    const afterEditBack = scanComments([editedBack, record], isApp);
+    expect(afterEditBack.actions).toHaveLength(1);
+    expect(afterEditBack.actions[0]!.at).toBe("2024-05-01T13:00:00Z");
+    expect(afterEditBack.unrecorded).toEqual([]);
+
+    const deleted = scanComments([record], isApp);
+    expect(deleted.actions).toEqual([]);
+    expect(deleted.unrecorded).toEqual([]);
+  });
+
+  test("a comment record whose source is now by another user does not count", () => {
+    const src = userComment(10, "sam", "/approve security");
+    const record = commentRecord(11, src);
+    const scan = scanComments([{ ...src, user: { login: "mallory", type: "User" } }, record], isApp);
+    expect(scan.actions).toEqual([]);
+    expect(scan.unrecorded).toHaveLength(1);
+    expect(scanComments([{ ...src, user: null }, record], isApp).actions).toEqual([]);
+  });
+
+  test("a comment record with a wrong digest, or no source, does not count", () => {
+    const src = userComment(10, "sam", "/approve security");
+    expect(scanComments([src, commentRecord(11, src, { digest: "ffffffffffffffff" })], isApp).actions).toEqual([]);
+    expect(scanComments([src, commentRecord(11, src, { source: 999 })], isApp).actions).toEqual([]);
+    const { source: _s, ...noSource } = decodeRecord(commentRecord(11, src).body)!;
+    expect(scanComments([src, appRecord(12, noSource as RecordData)], isApp).actions).toEqual([]);
+  });
+
+  test("a comment record of a comment that only has errors records no action but marks it recorded", () => {
+    const src = userComment(10, "sam", "/request-changes");
+    const before = scanComments([src], isApp);
+    expect(before.unrecorded).toEqual([{ comment: src, commands: [], errors: [NEEDS_PERSONA], digest: commandDigest([]) }]);
+    const after = scanComments([src, commentRecord(11, src)], isApp);
+    expect(after.actions).toEqual([]);
+    expect(after.unrecorded).toEqual([]);
+  });
+
+  test("unrecorded commands are reported with their parse and digest; plain, quoted and userless comments are not", () => {
+    const withCommands = userComment(1, "sam", "/approve security finance\n/request-changes backend no tests");
+    const plain = userComment(2, "sam", "Nice work!");
+    const quoted = userComment(3, "bob", "> /approve security");
+    const ghost: CommentInput = { ...userComment(4, "x", "/approve"), user: null };
+    const scan = scanComments([withCommands, plain, quoted, ghost], isApp);
+    const commands: Command[] = [
+      { kind: "approve", personas: ["security", "finance"] },
+      { kind: "request_changes", personas: ["backend"], reason: "no tests" },
+    ];
+    expect(scan.unrecorded).toEqual([{ comment: withCommands, commands, errors: [], digest: commandDigest(commands) }]);
+    expect(scan.actions).toEqual([]);
+  });
+
+  test("a record of one comment does not mark another comment with the same commands as recorded", () => {
+    const a = userComment(1, "sam", "/approve security");
+    const b = userComment(2, "sam", "/approve security");
+    const scan = scanComments([a, b, commentRecord(3, a)], isApp);
+    expect(scan.actions).toHaveLength(1);
+    expect(scan.unrecorded.map((u) => u.comment.id)).toEqual([2]);
+  });
+});
