@@ -1,0 +1,67 @@
+/** Issue comments on PRs. Comments written through the API belong to the app's bot user. */
+import { intParam, json, notFound, paginate, unprocessable, type ApiRequest } from "../http.js";
+import { issueComment } from "../render-pulls.js";
+import { repoOf, requireBody, type Route, type RouteContext } from "../router.js";
+import type { IssueComment } from "../state.js";
+import { pullOf } from "./pulls.js";
+
+export const MAX_COMMENT = 65536;
+
+function bodyText(req: ApiRequest): string {
+  const body = requireBody(req).body;
+  if (typeof body !== "string") throw unprocessable(`Invalid request.\n\n"body" wasn't supplied.`, [{ resource: "IssueComment", field: "body", code: "missing_field" }]);
+  if (body.length > MAX_COMMENT) throw unprocessable("Validation Failed", [{ resource: "IssueComment", field: "body", code: "custom", message: `body is too long (maximum is ${MAX_COMMENT} characters)` }]);
+  return body;
+}
+
+function listComments(req: ApiRequest, ctx: RouteContext) {
+  const { repo, pr } = pullOf(req, ctx, "issue_number");
+  const since = req.query.get("since");
+  const all = [...ctx.state.comments.values()].filter((c) => c.repoId === repo.id && c.issueNumber === pr.number && (!since || c.updatedAt >= since));
+  const { page, headers } = paginate(req, all.sort((a, b) => a.id - b.id));
+  return json(200, page.map((c) => issueComment(req.urls, ctx.state, c)), headers);
+}
+
+function createComment(req: ApiRequest, ctx: RouteContext) {
+  const { repo, pr } = pullOf(req, ctx, "issue_number");
+  const at = ctx.now();
+  const bot = `${ctx.state.app.slug}[bot]`;
+  const c: IssueComment = { id: ctx.state.ids.comment.take(), repoId: repo.id, issueNumber: pr.number, user: bot, body: bodyText(req), createdAt: at, updatedAt: at, viaAppId: ctx.state.appId };
+  ctx.state.comments.set(c.id, c);
+  ctx.echo(ctx.events.issueComment("created", pr, c, bot));
+  return json(201, issueComment(req.urls, ctx.state, c));
+}
+
+function commentOf(req: ApiRequest, ctx: RouteContext): IssueComment {
+  const repo = repoOf(req, ctx);
+  const c = ctx.state.comments.get(intParam(req, "comment_id"));
+  if (!c || c.repoId !== repo.id) throw notFound();
+  return c;
+}
+
+function updateComment(req: ApiRequest, ctx: RouteContext) {
+  const c = commentOf(req, ctx);
+  const body = bodyText(req);
+  const from = c.body;
+  c.body = body;
+  c.updatedAt = ctx.now();
+  const pr = ctx.state.pullsOf(ctx.state.repoById(c.repoId)).get(c.issueNumber)!;
+  ctx.echo(ctx.events.issueComment("edited", pr, c, `${ctx.state.app.slug}[bot]`, { body: { from } }));
+  return json(200, issueComment(req.urls, ctx.state, c));
+}
+
+function deleteComment(req: ApiRequest, ctx: RouteContext) {
+  const c = commentOf(req, ctx);
+  const pr = ctx.state.pullsOf(ctx.state.repoById(c.repoId)).get(c.issueNumber)!;
+  ctx.echo(ctx.events.issueComment("deleted", pr, c, `${ctx.state.app.slug}[bot]`));
+  ctx.state.comments.delete(c.id);
+  return { status: 204 };
+}
+
+export const commentRoutes: Route[] = [
+  { method: "GET", template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", auth: "installation", handler: listComments },
+  { method: "POST", template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", auth: "installation", handler: createComment },
+  { method: "GET", template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", auth: "installation", handler: (req, ctx) => json(200, issueComment(req.urls, ctx.state, commentOf(req, ctx))) },
+  { method: "PATCH", template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", auth: "installation", handler: updateComment },
+  { method: "DELETE", template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", auth: "installation", handler: deleteComment },
+];

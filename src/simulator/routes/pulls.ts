@@ -1,0 +1,76 @@
+/** Pull request reads: single PR, list, files (3,000-file cap), commits, PRs for a commit. */
+import { intParam, json, notFound, paginate, unprocessable, type ApiRequest } from "../http.js";
+import { commit, diffEntry } from "../render.js";
+import { pullRequest } from "../render-pulls.js";
+import { repoOf, type Route, type RouteContext } from "../router.js";
+import type { PullRequest, Repo } from "../state.js";
+
+/** GitHub never lists more than 3,000 files for a PR, however many changed. */
+export const MAX_PR_FILES = 3000;
+/** …and never more than 250 commits. */
+export const MAX_PR_COMMITS = 250;
+
+export function pullOf(req: ApiRequest, ctx: RouteContext, param = "pull_number"): { repo: Repo; pr: PullRequest } {
+  const repo = repoOf(req, ctx);
+  const pr = ctx.state.pullsOf(repo).get(intParam(req, param));
+  if (!pr) throw notFound();
+  return { repo, pr };
+}
+
+function listPulls(req: ApiRequest, ctx: RouteContext) {
+  const repo = repoOf(req, ctx);
+  const state = req.query.get("state") ?? "open";
+  const base = req.query.get("base");
+  const head = req.query.get("head");
+  const sort = req.query.get("sort") ?? "created";
+  const dir = req.query.get("direction") ?? (sort === "created" || sort === "updated" ? "desc" : "asc");
+  let prs = [...ctx.state.pullsOf(repo).values()].filter((p) => (state === "all" || p.state === state) && (!base || p.base === base));
+  if (head) {
+    const [owner, branch] = head.includes(":") ? head.split(":", 2) : [repo.owner, head];
+    prs = prs.filter((p) => owner!.toLowerCase() === repo.owner.toLowerCase() && p.head === branch);
+  }
+  const key = (p: PullRequest) => (sort === "updated" ? p.updatedAt : p.createdAt) + String(p.number).padStart(9, "0");
+  prs.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  if (dir === "desc") prs.reverse();
+  const { page, headers } = paginate(req, prs);
+  return json(200, page.map((p) => pullRequest(req.urls, ctx.state, p, "simple")), headers);
+}
+
+function listFiles(req: ApiRequest, ctx: RouteContext) {
+  const { repo, pr } = pullOf(req, ctx);
+  const head = ctx.state.headSha(pr);
+  const base = repo.git.mergeBase(ctx.state.baseSha(pr), head);
+  const files = base ? repo.git.diff(base.files, repo.git.get(head).files).slice(0, MAX_PR_FILES) : [];
+  const { page, headers } = paginate(req, files);
+  return json(200, page.map((f) => diffEntry(req.urls, repo, head, f)), headers);
+}
+
+function listCommits(req: ApiRequest, ctx: RouteContext) {
+  const { repo, pr } = pullOf(req, ctx);
+  const commits = repo.git.commitsBetween(ctx.state.baseSha(pr), ctx.state.headSha(pr)).slice(0, MAX_PR_COMMITS);
+  const { page, headers } = paginate(req, commits, { max: 100 });
+  return json(200, page.map((c) => commit(req.urls, ctx.state, repo, c)), headers);
+}
+
+/** PRs containing the commit (not yet on their base), plus PRs that merged it. */
+function pullsForCommit(req: ApiRequest, ctx: RouteContext) {
+  const repo = repoOf(req, ctx);
+  const sha = req.params.commit_sha ?? "";
+  if (!/^[0-9a-f]{40}$/.test(sha) || !repo.git.has(sha)) throw unprocessable(`No commit found for SHA: ${sha}`);
+  const prs = [...ctx.state.pullsOf(repo).values()].filter((p) => {
+    if (p.mergeCommitSha === sha) return true;
+    const head = ctx.state.headSha(p);
+    return repo.git.ancestors(head).has(sha) && !repo.git.ancestors(ctx.state.baseSha(p)).has(sha);
+  });
+  const { page, headers } = paginate(req, prs.sort((a, b) => b.number - a.number));
+  return json(200, page.map((p) => pullRequest(req.urls, ctx.state, p, "simple")), headers);
+}
+
+export const pullRoutes: Route[] = [
+  { method: "GET", template: "/repos/{owner}/{repo}/pulls", auth: "installation", handler: listPulls },
+  { method: "GET", template: "/repos/{owner}/{repo}/pulls/{pull_number}", auth: "installation", handler: (req, ctx) => json(200, pullRequest(req.urls, ctx.state, pullOf(req, ctx).pr, "full")) },
+  { method: "GET", template: "/repos/{owner}/{repo}/pulls/{pull_number}/files", auth: "installation", handler: listFiles },
+  { method: "GET", template: "/repos/{owner}/{repo}/pulls/{pull_number}/commits", auth: "installation", handler: listCommits },
+  { method: "GET", template: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", auth: "installation", handler: pullsForCommit },
+];
+

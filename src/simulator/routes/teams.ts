@@ -1,0 +1,38 @@
+/** Team membership: members of child teams count as members of the parent, as on GitHub. */
+import { json, notFound, paginate, type ApiRequest } from "../http.js";
+import { user } from "../render.js";
+import type { Route, RouteContext } from "../router.js";
+import type { Team } from "../state.js";
+
+function teamOf(req: ApiRequest, ctx: RouteContext): Team {
+  if ((req.params.org ?? "").toLowerCase() !== ctx.state.org.toLowerCase()) throw notFound();
+  const team = ctx.state.teams.get((req.params.team_slug ?? "").toLowerCase());
+  if (!team) throw notFound();
+  return team;
+}
+
+function membership(req: ApiRequest, ctx: RouteContext) {
+  const team = teamOf(req, ctx);
+  const login = (req.params.username ?? "").toLowerCase();
+  const m = [...ctx.state.teamMembers(team.slug)].find(([l]) => l.toLowerCase() === login)?.[1];
+  if (!m) throw notFound();
+  const org = ctx.state.account(ctx.state.org)!;
+  return json(200, { url: `${req.urls.api}/organizations/${org.id}/team/${team.id}/memberships/${req.params.username}`, role: m.role, state: m.state });
+}
+
+/** Lists active members only; pending invitations are not members yet. */
+function members(req: ApiRequest, ctx: RouteContext) {
+  const team = teamOf(req, ctx);
+  const role = req.query.get("role") ?? "all";
+  const list = [...ctx.state.teamMembers(team.slug)]
+    .filter(([, m]) => m.state === "active" && (role === "all" || m.role === role))
+    .map(([login]) => ctx.state.account(login)!)
+    .sort((a, b) => a.id - b.id);
+  const { page, headers } = paginate(req, list);
+  return json(200, page.map((a) => user(req.urls, a)), headers);
+}
+
+export const teamRoutes: Route[] = [
+  { method: "GET", template: "/orgs/{org}/teams/{team_slug}/memberships/{username}", auth: "installation", handler: membership },
+  { method: "GET", template: "/orgs/{org}/teams/{team_slug}/members", auth: "installation", handler: members },
+];
