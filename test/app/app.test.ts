@@ -1,8 +1,14 @@
-import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
 import nock from "nock";
 import type { Probot } from "probot";
 import { APP_ID, APP_SLUG, createProbot, FakeGitHub, sha } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
+import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
+
+let openapi: OpenApi;
+beforeAll(async () => {
+  openapi = await loadOpenApi();
+}, 60_000);
 
 const TABLE = `version: 1
 personas:
@@ -36,7 +42,7 @@ let probot: Probot;
 
 function setup(table: string | null = TABLE, files: { filename: string; status?: string }[] = [{ filename: "src/payments/charge.ts" }]) {
   nock.cleanAll();
-  gh = new FakeGitHub();
+  gh = new FakeGitHub().validateWith(openapi);
   if (table !== null) gh.setFile("main", "reviewers.yml", table);
   gh.teams.set("backend", new Set(["bob"]));
   gh.teams.set("security", new Set(["sam", "sue"]));
@@ -50,6 +56,8 @@ const open = () => receive(events.pullRequest(gh, "opened"));
 
 beforeEach(() => setup());
 afterEach(() => {
+  // Every request body the app sent must be one GitHub's OpenAPI description accepts.
+  expect(gh.invalid).toEqual([]);
   nock.cleanAll();
 });
 

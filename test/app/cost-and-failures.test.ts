@@ -1,8 +1,14 @@
-import { afterEach, describe, expect, test } from "@jest/globals";
+import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import nock from "nock";
 import type { Probot } from "probot";
 import { createProbot, FakeGitHub, type LoggedRequest } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
+import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
+
+let openapi: OpenApi;
+beforeAll(async () => {
+  openapi = await loadOpenApi();
+}, 60_000);
 
 /**
  * What each event costs in GitHub requests (the figures in docs/performance.md come from here),
@@ -24,7 +30,7 @@ let probot: Probot;
 
 function setup(opts: { table?: string; tablePath?: string; files?: number } = {}) {
   nock.cleanAll();
-  gh = new FakeGitHub();
+  gh = new FakeGitHub().validateWith(openapi);
   gh.setFile("main", opts.tablePath ?? ".github/reviewers.yml", opts.table ?? TABLE);
   gh.teams.set("backend", new Set(["bob"]));
   gh.teams.set("security", new Set(["sam"]));
@@ -52,7 +58,10 @@ function route(l: LoggedRequest): string {
   return `${l.method} ${l.path.replace(/\?.*$/, "").replace(/[0-9a-f]{40}/g, ":sha").replace(/\/\d+(?=\/|$)/g, "/:n")}`;
 }
 
-afterEach(() => nock.cleanAll());
+afterEach(() => {
+  expect(gh.invalid).toEqual([]);
+  nock.cleanAll();
+});
 
 describe("GitHub requests per event", () => {
   test.each([
@@ -174,5 +183,14 @@ describe("GitHub's output limits", () => {
     await receive(events.pullRequest(gh, "opened"));
     for (const r of gh.runsOn()) expect(r.output.summary.length).toBeLessThanOrEqual(65_535);
     expect(gh.run("review/security")!.output.summary).toContain("… and 2450 more");
+  });
+});
+
+describe("request bodies are checked against GitHub's OpenAPI description", () => {
+  test("the check the fake applies rejects what GitHub rejects (a 21-character button label)", () => {
+    const body = { name: "review/x", head_sha: "a".repeat(40), status: "completed", conclusion: "action_required", output: { title: "t", summary: "s" }, actions: [{ label: "x".repeat(21), description: "d", identifier: "approve" }] };
+    expect(openapi.validateRequest("POST", "/repos/{owner}/{repo}/check-runs", new URLSearchParams(), body)).not.toBeNull();
+    body.actions[0]!.label = "Approve";
+    expect(openapi.validateRequest("POST", "/repos/{owner}/{repo}/check-runs", new URLSearchParams(), body)).toBeNull();
   });
 });

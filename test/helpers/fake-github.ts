@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app/router.js";
+import type { OpenApi } from "../../src/simulator/openapi.js";
 
 /**
  * A small stateful GitHub behind nock, for Probot-pattern tests of the app: interceptors answer from
@@ -48,6 +49,14 @@ export interface LoggedRequest {
   status: number;
 }
 
+/** The writes the app makes, with their OpenAPI path templates. */
+const WRITE_TEMPLATES: [string, RegExp, string][] = [
+  ["POST", /^\/repos\/[^/]+\/[^/]+\/check-runs$/, "/repos/{owner}/{repo}/check-runs"],
+  ["PATCH", /^\/repos\/[^/]+\/[^/]+\/check-runs\/\d+$/, "/repos/{owner}/{repo}/check-runs/{check_run_id}"],
+  ["POST", /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/, "/repos/{owner}/{repo}/issues/{issue_number}/comments"],
+  ["POST", /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/requested_reviewers$/, "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"],
+];
+
 let clock = Date.parse("2026-11-27T10:00:00Z");
 /** Strictly increasing GitHub timestamps, so "latest action wins" is deterministic. */
 export function tick(): string {
@@ -79,8 +88,9 @@ export class FakeGitHub {
   log: LoggedRequest[] = [];
   /** Answers to force for the next matching requests, e.g. a 500 or a secondary rate limit. */
   faults: { method: string; path: RegExp; status: number; headers?: Record<string, string>; body?: unknown; times: number }[] = [];
-  /** Checks every request body the app sends (OpenAPI validation), throwing on a bad one. */
-  validate?: (method: string, path: string, body: unknown) => void;
+  /** Request bodies GitHub's OpenAPI description rejects (see `validateWith`); a test expects none. */
+  invalid: string[] = [];
+  private openapi?: OpenApi;
   private nextId = 1000;
   private userIds = new Map<string, number>();
 
@@ -166,7 +176,7 @@ export class FakeGitHub {
     const p = url.pathname;
     const q = url.searchParams;
     const repoPath = `/repos/${this.owner}/${this.repo}`;
-    if (method !== "GET" && this.validate && !p.startsWith("/app/")) this.validate(method, p, body);
+    if (method !== "GET" && this.openapi && !p.startsWith("/app/")) this.check(method, p, url.searchParams, body);
     const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.path.test(p));
     if (fault) {
       fault.times--;
@@ -234,6 +244,19 @@ export class FakeGitHub {
       return [200, m[1] === this.pull.headSha ? [{ number: this.pull.number, state: "open", head: { sha: this.pull.headSha }, base: { repo: { full_name: `${this.owner}/${this.repo}` } } }] : []];
     }
     return [404, { message: `fake GitHub has no route for ${method} ${p}` }];
+  }
+
+  /** Validates every request body the app sends against GitHub's OpenAPI description from now on. */
+  validateWith(openapi: OpenApi): this {
+    this.openapi = openapi;
+    return this;
+  }
+
+  private check(method: string, path: string, query: URLSearchParams, body: unknown): void {
+    const template = WRITE_TEMPLATES.find(([m, re]) => m === method && re.test(path))?.[2];
+    if (!template) return void this.invalid.push(`${method} ${path}: no OpenAPI template known to the fake`);
+    const err = this.openapi!.validateRequest(method, template, query, body);
+    if (err) this.invalid.push(`${method} ${template}: ${err.message} ${JSON.stringify(err.extra.errors ?? [])}`);
   }
 
   private page<T>(items: T[], url: URL): [number, T[], Record<string, string>] {
