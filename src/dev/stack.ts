@@ -1,0 +1,66 @@
+import { generateKeyPairSync } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Probot, ProbotOctokit } from "probot";
+import type { Outcome } from "../app/reconcile.js";
+import type { PullRef, RequestCounter } from "../github/client.js";
+import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
+import { GitHubSimulator, type SimulatorOptions } from "../simulator/index.js";
+
+/**
+ * The whole system on one machine: the local GitHub simulator and the real app server (the same
+ * `createWebhookServer` that `npm start` runs) talking to each other over loopback HTTP, with signed
+ * webhooks one way and authenticated REST calls the other. Used by the demo, the end-to-end tests and
+ * the load benchmark; no network, no credentials.
+ */
+export interface StackOptions {
+  readonly simulator?: SimulatorOptions;
+  /** Probot's client spaces writes ≥ 1 s apart (GitHub's guidance for real traffic); off against the simulator by default. */
+  readonly throttle?: boolean;
+  readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug";
+  readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
+  readonly counter?: RequestCounter;
+  readonly maxRetryWaitMs?: number;
+}
+
+export interface Stack {
+  readonly sim: GitHubSimulator;
+  readonly appId: number;
+  readonly webhookUrl: string;
+  readonly secret: string;
+  stop(): Promise<void>;
+}
+
+export const STACK_APP_ID = 4242;
+let keys: { privateKey: string; publicKey: string } | undefined;
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  keys ??= generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const secret = "local-webhook-secret";
+  const sim = new GitHubSimulator({ ...opts.simulator, app: { id: STACK_APP_ID, slug: "parallel-review", publicKey: keys.publicKey, webhookSecret: secret, ...opts.simulator?.app } });
+  await sim.start();
+
+  const throttle = opts.throttle ?? false;
+  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, enabled: throttle } }));
+  const probot = new Probot({ appId: STACK_APP_ID, privateKey: keys.privateKey, secret, baseUrl: sim.apiUrl, logLevel: opts.logLevel ?? "fatal", Octokit });
+  const server: Server = await createWebhookServer({
+    probot,
+    secret,
+    app: { appId: STACK_APP_ID, ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}), ...(opts.counter ? { counter: opts.counter } : {}), maxRetryWaitMs: opts.maxRetryWaitMs ?? 2_000 },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+  sim.configureApp({ webhookUrl });
+
+  return {
+    sim,
+    appId: STACK_APP_ID,
+    webhookUrl,
+    secret,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await sim.stop();
+    },
+  };
+}
