@@ -22,9 +22,10 @@ const RETRIES = 3;
 
 /**
  * Retries what Probot's client leaves to the caller: secondary rate limits (403/429 with `retry-after`
- * or GitHub's "secondary rate limit" message — the request was refused, so even a POST is safe to
- * repeat) and, for idempotent methods only, transient 5xx. A POST that failed with a 5xx may have
- * been applied, so it is not repeated blindly: the next reconcile reads the state and converges.
+ * or GitHub's "secondary rate limit" message — the request was refused) and transient 5xx. A POST that
+ * failed with a 5xx may still have been applied; every write this app makes is safe to repeat (a second
+ * check run of a name is updated with the first and GitHub shows the newest; a repeated record states
+ * the same action; a repeated review request changes nothing), so repeating converges either way.
  */
 export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counter?: RequestCounter } = {}): Octokit {
   if (wrapped.has(octokit)) return octokit;
@@ -40,7 +41,7 @@ export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counte
         const e = err as { status?: number; response?: { headers?: Record<string, string | undefined>; data?: unknown } };
         const status = e.status ?? 0;
         opts.counter?.count(options.method, String(options.url), status);
-        const wait = retryDelay(status, options.method, e.response, attempt);
+        const wait = retryDelay(status, e.response, attempt);
         if (wait === undefined || attempt >= RETRIES) throw err;
         await new Promise((r) => setTimeout(r, Math.min(wait, maxWait)));
       }
@@ -49,7 +50,7 @@ export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counte
   return octokit;
 }
 
-function retryDelay(status: number, method: string, response: { headers?: Record<string, string | undefined>; data?: unknown } | undefined, attempt: number): number | undefined {
+function retryDelay(status: number, response: { headers?: Record<string, string | undefined>; data?: unknown } | undefined, attempt: number): number | undefined {
   const headers = response?.headers ?? {};
   const message = JSON.stringify(response?.data ?? "").toLowerCase();
   const secondary = (status === 403 || status === 429) && (headers["retry-after"] !== undefined || message.includes("secondary rate limit"));
@@ -57,8 +58,7 @@ function retryDelay(status: number, method: string, response: { headers?: Record
     const after = Number(headers["retry-after"]);
     return Number.isFinite(after) && after >= 0 ? after * 1000 : 60_000 * (attempt + 1);
   }
-  const idempotent = method === "GET" || method === "PATCH" || method === "PUT" || method === "DELETE" || method === "HEAD";
-  if (idempotent && status >= 500) return 200 * 2 ** attempt;
+  if (status >= 500) return 200 * 2 ** attempt;
   return undefined;
 }
 

@@ -134,13 +134,20 @@ describe("failing closed", () => {
     expect(gh.runsOn().length).toBe(4);
   });
 
-  test("a 5xx on a create is not blindly repeated (it may have been applied); the next event converges", async () => {
+  test("a 5xx on a create is retried; a write that was applied anyway leaves a harmless twin the next reconcile updates", async () => {
     setup();
     gh.faults.push({ method: "POST", path: /\/check-runs$/, status: 502, times: 1 });
+    await receive(events.pullRequest(gh, "opened"));
+    expect(new Set(gh.runsOn().map((r) => r.name)).size).toBe(4);
+    expect(gh.run("parallel-review")!.status).toBe("in_progress");
+  });
+
+  test("a 5xx that outlasts the retries fails the reconcile closed; the next event converges", async () => {
+    setup();
+    gh.faults.push({ method: "POST", path: /\/check-runs$/, status: 502, times: 16 });
     await expect(receive(events.pullRequest(gh, "opened"))).rejects.toThrow();
     await receive(events.pullRequest(gh, "synchronize"));
-    const names = gh.runsOn().map((r) => r.name);
-    expect(new Set(names).size).toBe(4);
+    expect(new Set(gh.runsOn().map((r) => r.name)).size).toBe(4);
     expect(gh.run("parallel-review")!.status).toBe("in_progress");
   });
 });
