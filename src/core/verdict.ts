@@ -80,7 +80,7 @@ export function evaluate(input: VerdictInput): Verdict {
 
     // The latest action per user for this persona wins.
     const latest = new Map<string, ReviewAction>();
-    for (const a of sortByTime(input.actions)) {
+    for (const a of byTimeChangeRequestsLast(input.actions)) {
       const named = a.personas !== "all" && a.personas.includes(persona.id);
       if (a.personas !== "all" && !named) continue;
       const why = eligible(a.user, a.isBot);
@@ -164,10 +164,22 @@ function verb(a: ReviewAction): string {
   return a.kind === "approve" ? (a.via === "button" ? "clicked Approve" : "approved") : a.via === "button" ? "clicked Request changes" : "requested changes";
 }
 
+/**
+ * The actions in the order they happened. GitHub's timestamps are to the second: when one user's
+ * approval and change request share an instant, the change request is taken as the later one (fail closed).
+ */
+function byTimeChangeRequestsLast(actions: readonly ReviewAction[]): ReviewAction[] {
+  const rank = (a: ReviewAction) => (a.kind === "approve" ? 0 : 1);
+  return [...actions].sort((a, b) => instant(a.at) - instant(b.at) || rank(a) - rank(b));
+}
+
 /** By instant, not by text: GitHub's `…00Z` and a pending record's `…00.400Z` must compare as times. */
 function sortByTime<T extends { at: string }>(items: readonly T[]): T[] {
-  const t = (at: string) => Date.parse(at) || 0;
-  return [...items].sort((a, b) => t(a.at) - t(b.at));
+  return [...items].sort((a, b) => instant(a.at) - instant(b.at));
+}
+
+function instant(at: string): number {
+  return Date.parse(at) || 0;
 }
 
 export function short(sha: string): string {

@@ -54,6 +54,17 @@ describe("the latest action wins by instant, not by text", () => {
     });
     expect(v.personas[0]!.state).toBe("changes_requested");
   });
+
+  test("one user's approval and change request in the same second: the change request stands (fail closed)", () => {
+    const table: ReviewTable = { file: "t", personas: [{ id: "s", name: "S", teams: [], users: ["sam"], approvals: 1, criteria: [] }], domains: [{ id: "d", paths: ["src/"], ignore: [], require: [{ persona: "s", criteria: [] }] }], settings: DEFAULT_SETTINGS };
+    const plan = planReview(table, [{ path: "src/a", status: "modified" }]);
+    const at = "2026-01-01T12:00:00Z";
+    for (const order of [["request_changes", "approve"], ["approve", "request_changes"]] as const) {
+      const actions = order.map((kind, i) => ({ user: "sam", isBot: false, kind, personas: ["s"], sha: HEAD, at, via: "comment" as const, ref: String(i) }));
+      const v = evaluate({ table, plan, author: "carol", headSha: HEAD, isReviewer: () => true, changedSince: new Map(), blockers: [], actions });
+      expect(v.personas[0]!.state).toBe("changes_requested");
+    }
+  });
 });
 
 describe("GitHub's limits are bytes, and cuts never split a character", () => {
