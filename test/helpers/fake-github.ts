@@ -150,7 +150,10 @@ export class FakeGitHub {
   }
 
   install(): void {
+    // No request may leave for the internet; loopback stays open because nock's switch is process-wide
+    // and other test files in the same jest worker run real local servers (the simulator).
     nock.disableNetConnect();
+    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
     const scope = nock(API).persist();
     const fake = this;
     const handle = (method: string) =>

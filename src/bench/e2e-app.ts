@@ -1,0 +1,126 @@
+/**
+ * The app server alone in a child process, for `bench:e2e --app-process`: its memory and CPU are then
+ * the app's only (in `npm run bench:e2e` without it, the simulator, the app and the driver share one
+ * process), and it no longer competes with the simulator for one event loop — as in production, where
+ * GitHub is elsewhere. It runs the same `createWebhookServer` as `npm start` and src/dev/stack.ts, with
+ * the same Probot settings as the stack (no write throttling against the simulator).
+ *
+ * Parent side: `startAppProcess`. Child side: this file run as a script; it reports each reconcile's
+ * outcome with a wall-clock timestamp, and its peak memory and CPU time when asked to stop.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Probot, ProbotOctokit } from "probot";
+import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
+
+export interface AppProcessConfig {
+  readonly apiUrl: string;
+  readonly appId: number;
+  readonly privateKey: string;
+  readonly secret: string;
+}
+
+export interface AppProcessStats {
+  readonly peakRss: number;
+  readonly peakHeapUsed: number;
+  readonly rssAtStart: number;
+  /** heapUsed after a full garbage collection once the load is over: what the app retains. */
+  readonly heapAfterGc: number;
+  readonly cpuUserMicros: number;
+  readonly cpuSystemMicros: number;
+}
+
+type ToParent =
+  | { type: "ready"; url: string }
+  | { type: "outcome"; number: number; state: string; at: number }
+  | { type: "stats"; stats: AppProcessStats };
+
+export interface AppProcess {
+  readonly webhookUrl: string;
+  /** Resets the peaks and the CPU counter (call when the load starts). */
+  mark(): void;
+  /** Stops the child; resolves with its figures since `mark`. */
+  stop(): Promise<AppProcessStats>;
+}
+
+/** Starts the app in a child process; `onOutcome` gets each reconcile's end, on the parent's performance.now() clock. */
+export async function startAppProcess(config: AppProcessConfig, onOutcome: (number: number, state: string, at: number) => void): Promise<AppProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], { execArgv: [...process.execArgv, "--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, E2E_APP_CONFIG: JSON.stringify(config) } });
+  let statsWaiter: ((s: AppProcessStats) => void) | undefined;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the app process exited (${code}) before it was ready`)));
+    child.on("message", (m: ToParent) => {
+      if (m.type === "ready") resolve(m.url);
+      else if (m.type === "outcome") onOutcome(m.number, m.state, m.at - performance.timeOrigin);
+      else if (m.type === "stats") statsWaiter?.(m.stats);
+    });
+  });
+  child.removeAllListeners("exit");
+  return {
+    webhookUrl: url,
+    mark: () => void child.send({ type: "mark" }),
+    stop: () =>
+      new Promise<AppProcessStats>((resolve) => {
+        statsWaiter = (s) => {
+          const timer = setTimeout(() => child.kill(), 10_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve(s);
+          });
+        };
+        child.send({ type: "stop" });
+      }),
+  };
+}
+
+async function childMain(): Promise<void> {
+  const config = JSON.parse(process.env.E2E_APP_CONFIG ?? "{}") as AppProcessConfig;
+  const send = (m: ToParent) => process.send?.(m);
+  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, enabled: false } }));
+  const probot = new Probot({ appId: config.appId, privateKey: config.privateKey, secret: config.secret, baseUrl: config.apiUrl, logLevel: "fatal", Octokit });
+  const server = await createWebhookServer({
+    probot,
+    secret: config.secret,
+    app: { appId: config.appId, maxRetryWaitMs: 2_000, onOutcome: (pr, o) => send({ type: "outcome", number: pr.number, state: o.state, at: performance.timeOrigin + performance.now() }) },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+
+  let peakRss = 0;
+  let peakHeapUsed = 0;
+  let rssAtStart = process.memoryUsage().rss;
+  let cpu = process.cpuUsage();
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+  };
+  setInterval(sample, 20);
+  process.on("disconnect", () => process.exit(0));
+  process.on("message", (m: { type: string }) => {
+    if (m.type === "mark") {
+      rssAtStart = process.memoryUsage().rss;
+      peakRss = 0;
+      peakHeapUsed = 0;
+      sample();
+      cpu = process.cpuUsage();
+    } else if (m.type === "stop") {
+      sample();
+      const used = process.cpuUsage(cpu);
+      globalThis.gc?.();
+      const heapAfterGc = process.memoryUsage().heapUsed;
+      // Exit normally once the figures are sent, so `node --cpu-prof` writes this process's profile too.
+      process.send?.({ type: "stats", stats: { peakRss, peakHeapUsed, rssAtStart, heapAfterGc, cpuUserMicros: used.user, cpuSystemMicros: used.system } } satisfies ToParent, () => process.exit(0));
+    }
+  });
+  send({ type: "ready", url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}` });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  childMain().catch((err: unknown) => {
+    console.error(`bench:e2e app process: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}
