@@ -46,8 +46,10 @@ export function createApp(options: AppOptions = {}) {
 
     const deps = (octokit: Octokit, log: Deps["log"]): Deps => ({ octokit: withRetries(octokit, { ...(options.maxRetryWaitMs !== undefined ? { maxWaitMs: options.maxRetryWaitMs } : {}), ...(options.counter ? { counter: options.counter } : {}) }), appId, log });
 
+    // A click carries data of its own and gets its own reconcile; other events only say "look again",
+    // so one that finds a reconcile of the same PR still waiting joins it.
     const run = (d: Deps, pr: PullRef, click?: ButtonClick, hints?: Hints) =>
-      serializer.run(`${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase(), async () => {
+      serializer[click || hints?.previousHead ? "run" : "coalesce"](`${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase(), async () => {
         try {
           const outcome = await reconcile(d, pr, click, hints);
           options.onOutcome?.(pr, outcome);

@@ -6,6 +6,27 @@
  */
 export class KeyedSerializer {
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** A coalescable job per key that has not started yet: later identical requests join it. */
+  private readonly waiting = new Map<string, Promise<unknown>>();
+
+  /**
+   * Like `run`, but while a job for the key is still waiting for its turn, another request joins that
+   * job instead of queueing a second one: a reconcile that has not started will read the newest state
+   * anyway, so three approvals arriving together cost two reconciles, not three.
+   */
+  coalesce<T>(key: string, job: () => Promise<T>): Promise<T> {
+    const joined = this.waiting.get(key);
+    if (joined) return joined as Promise<T>;
+    const result = this.run(key, () => {
+      this.waiting.delete(key);
+      return job();
+    });
+    this.waiting.set(key, result); // cleared by the job itself when it starts
+    void result.catch(() => undefined).then(() => {
+      if (this.waiting.get(key) === result) this.waiting.delete(key);
+    });
+    return result;
+  }
 
   run<T>(key: string, job: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();

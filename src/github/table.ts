@@ -55,12 +55,29 @@ function remember(key: string, value: CachedFile): void {
   if (etags.size > MAX_CACHED) etags.delete(etags.keys().next().value!);
 }
 
+/**
+ * Parse results by the exact table text (without `_extends`, which depends on other files): an unchanged
+ * table — the common case, read as a 304 — is neither parsed nor compiled again, since the plan's
+ * compiled matcher is cached per table object.
+ */
+const parsed = new Map<string, ParseResult>();
+const MAX_PARSED = 200;
+
 /** The table on a ref: `.github/reviewers.yml`, else `reviewers.yml`; `_extends` followed up to 3 levels. */
 export async function readTable(octokit: Octokit, repo: RepoRef, ref: string): Promise<TableLoad> {
   for (const path of TABLE_PATHS) {
     const text = await readFile(octokit, repo, path, ref);
     if (text === undefined) continue;
-    return { kind: "loaded", file: path, result: await withExtends(octokit, repo, { file: path, text }) };
+    const key = `${path}\0${text}`;
+    let result = parsed.get(key);
+    if (!result) {
+      result = await withExtends(octokit, repo, { file: path, text });
+      if (result.extends === undefined && !/^_extends\s*:/m.test(text)) {
+        parsed.set(key, result);
+        if (parsed.size > MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+      }
+    }
+    return { kind: "loaded", file: path, result };
   }
   return { kind: "absent" };
 }

@@ -63,8 +63,9 @@ export class ApiServer {
       // Never let a broken socket become an unhandled rejection that kills the test process.
       this.handle(req, res).catch(() => res.destroy());
     });
-    // Webhook deliveries and API calls are short; don't let idle keep-alive sockets hold stop() open.
-    server.keepAliveTimeout = 1000;
+    // Long enough for Node's fetch to reuse connections (it drops sockets whose server keep-alive is
+    // under ~2 s, paying a new TCP connection per call); close() ends idle sockets itself.
+    server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", resolve);
