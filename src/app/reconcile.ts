@@ -100,8 +100,14 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
 
   // Eligibility for everyone who acted or may act in this reconcile, looked up concurrently.
   const members = new Memberships(octokit, ref.owner, pull.ownerIsOrg);
-  const actors = new Set<string>([...reviews.flatMap((r) => (r.user ? [r.user.login] : [])), ...scan.actions.map((a) => a.user), ...scan.unrecorded.flatMap((u) => (u.comment.user ? [u.comment.user.login] : [])), ...(click ? [click.user.login] : [])]);
-  const eligibility = await lookUpEligibility(plan.personas, actors, members);
+  // Only the (persona, user) pairs some action is about: a review or `/approve` for all personas the user
+  // can review, a named persona (Reviewed-for, a button, a command) for that persona alone.
+  const claims: { login: string; personas: readonly string[] | "all" }[] = [
+    ...[...reviewActions(reviews), ...scan.actions].map((a) => ({ login: a.user, personas: a.personas })),
+    ...scan.unrecorded.flatMap((u) => u.commands.map((c) => ({ login: u.comment.user!.login, personas: c.personas }))),
+    ...(click ? [{ login: click.user.login, personas: [click.persona] }] : []),
+  ];
+  const eligibility = await lookUpEligibility(plan.personas, claims, members);
   const eligible = (p: PlanPersona, login: string) => eligibility.get(`${p.id}:${login.toLowerCase()}`) === true;
 
   const records = recordsToWrite({ scan, ...(click ? { click } : {}), headSha: pull.headSha, plan, author: pull.author.login, selfApproval: table.settings.self_approval, eligible });
@@ -162,16 +168,15 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   return outcome;
 }
 
-async function lookUpEligibility(personas: readonly PlanPersona[], actors: Set<string>, members: Memberships): Promise<Map<string, boolean>> {
+async function lookUpEligibility(personas: readonly PlanPersona[], claims: readonly { login: string; personas: readonly string[] | "all" }[], members: Memberships): Promise<Map<string, boolean>> {
   const out = new Map<string, boolean>();
+  const pairs = new Map<string, [PlanPersona, string]>();
+  for (const c of claims) for (const p of personas) if (c.personas === "all" || c.personas.includes(p.id)) pairs.set(`${p.id}:${c.login.toLowerCase()}`, [p, c.login]);
   await Promise.all(
-    personas.flatMap((p) =>
-      [...actors].map(async (login) => {
-        const listed = p.users.some((u) => u.toLowerCase() === login.toLowerCase());
-        const viaTeam = listed ? false : (await Promise.all(p.teams.map((t) => members.isMember(t, login)))).some(Boolean);
-        out.set(`${p.id}:${login.toLowerCase()}`, listed || viaTeam);
-      }),
-    ),
+    [...pairs].map(async ([key, [p, login]]) => {
+      const listed = p.users.some((u) => u.toLowerCase() === login.toLowerCase());
+      out.set(key, listed || (await Promise.all(p.teams.map((t) => members.isMember(t, login)))).some(Boolean));
+    }),
   );
   return out;
 }

@@ -8,10 +8,10 @@
  * and each delivery the simulator built is signed and POSTed to the app here, at once, with the same
  * bytes and headers the simulator would send. `SerialDelivery` keeps the simulator's own queue.
  */
-import { createHmac } from "node:crypto";
 import { request } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { DeliveryRecord } from "../simulator/index.js";
+import { webhookHeaders } from "../simulator/webhooks.js";
 
 export interface Timed {
   readonly event: string;
@@ -43,17 +43,7 @@ export class ConcurrentDelivery implements Delivery {
 
   private send(r: DeliveryRecord): Promise<Timed> {
     const t = this.target;
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      "content-length": String(Buffer.byteLength(r.body)),
-      "user-agent": "GitHub-Hookshot/bench",
-      "x-github-event": r.event,
-      "x-github-delivery": r.id,
-      "x-github-hook-id": "1",
-      "x-github-hook-installation-target-type": "integration",
-      "x-github-hook-installation-target-id": String(t.appId),
-      "x-hub-signature-256": `sha256=${createHmac("sha256", t.secret).update(r.body).digest("hex")}`,
-    };
+    const headers = webhookHeaders(r, { appId: t.appId, secret: t.secret }, "bench");
     const sentAt = performance.now();
     const base = { event: r.event, ...(r.action ? { action: r.action } : {}), sentAt };
     return new Promise((resolve) => {

@@ -1,16 +1,8 @@
+import { seededRandom } from "../simulator/util.js";
 import { DEFAULT_SETTINGS, type ChangedFile, type Domain, type Persona, type ReviewTable } from "../core/types.js";
 
-/** mulberry32: a small, fast, seeded PRNG, so every run benchmarks the same table and change. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run benchmarks the same table and change. */
+export const prng = seededRandom;
 
 export interface Workload {
   readonly table: ReviewTable;

@@ -147,20 +147,7 @@ export class WebhookDispatcher {
   private send(record: DeliveryRecord): Promise<number> {
     const t = this.target();
     record.attempts++;
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      "content-length": String(Buffer.byteLength(record.body)),
-      "user-agent": "GitHub-Hookshot/simulator",
-      "x-github-event": record.event,
-      "x-github-delivery": record.id,
-      "x-github-hook-id": "1",
-      "x-github-hook-installation-target-type": "integration",
-      "x-github-hook-installation-target-id": String(t.appId),
-    };
-    if (t.secret) {
-      headers["x-hub-signature-256"] = `sha256=${createHmac("sha256", t.secret).update(record.body).digest("hex")}`;
-      headers["x-hub-signature"] = `sha1=${createHmac("sha1", t.secret).update(record.body).digest("hex")}`;
-    }
+    const headers = webhookHeaders(record, { appId: t.appId, ...(t.secret ? { secret: t.secret } : {}) }, "simulator");
     return new Promise((resolve) => {
       const fail = (err: Error) => {
         record.status = 0;
@@ -186,4 +173,23 @@ export class WebhookDispatcher {
       req.end(record.body);
     });
   }
+}
+
+/** The headers GitHub sends with a delivery, signed with the app's secret when it has one. */
+export function webhookHeaders(record: { event: string; id: string; body: string }, target: { appId: number; secret?: string }, agent: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(record.body)),
+    "user-agent": `GitHub-Hookshot/${agent}`,
+    "x-github-event": record.event,
+    "x-github-delivery": record.id,
+    "x-github-hook-id": "1",
+    "x-github-hook-installation-target-type": "integration",
+    "x-github-hook-installation-target-id": String(target.appId),
+  };
+  if (target.secret) {
+    headers["x-hub-signature-256"] = `sha256=${createHmac("sha256", target.secret).update(record.body).digest("hex")}`;
+    headers["x-hub-signature"] = `sha1=${createHmac("sha1", target.secret).update(record.body).digest("hex")}`;
+  }
+  return headers;
 }
