@@ -16,7 +16,7 @@ export interface ParseResult {
   readonly table?: ReviewTable;
   /** Every problem found, errors and warnings, in file then position order. */
   readonly problems: readonly Problem[];
-  /** The `_extends` value of the first layer, for the loader to fetch next (`repo`, `owner/repo` or `owner/repo:path`). */
+  /** The `_extends` value of the last layer (the one read first), for the loader to fetch next (`repo`, `owner/repo` or `owner/repo:path`). */
   readonly extends?: string;
 }
 
@@ -54,14 +54,14 @@ export function parseTable(...layers: TableSource[]): ParseResult {
     for (const e of sectionEntries(reader, top, "personas")) personaEntries.set(e.key, { entry: e, reader });
     for (const e of sectionEntries(reader, top, "domains")) domainEntries.set(e.key, { entry: e, reader });
     const settings = top.get("settings");
-    if (settings && !isNull(settings.node)) for (const [k, e] of reader.fields(settings.node, "settings", SETTING_KEYS) ?? []) settingEntries.set(k, { entry: e, reader });
+    if (settings && !isNull(settings.node)) for (const [k, e] of reader.fields(settings.node, "settings", SETTING_KEYS, settings.at) ?? []) settingEntries.set(k, { entry: e, reader });
   });
   const problems = () => sortProblems(sources.flatMap((s) => s.problems));
 
   // A layer that could not be read as YAML at all: its syntax problems are the answer.
   if (sources.some((s) => !s.doc || s.problems.some((p) => p.severity === "error" && p.path === ""))) return { problems: problems(), extends: extendsRef };
 
-  const personaIds = new Set(personaEntries.keys());
+  const personaIds = new KnownPersonas(new Set(personaEntries.keys()));
   const personas = [...personaEntries].flatMap(([id, { entry, reader }]) => readPersona(reader, id, entry) ?? []);
   const domains = [...domainEntries].flatMap(([id, { entry, reader }]) => readDomain(reader, id, entry, personaIds) ?? []);
   const settings = readSettings(settingEntries, personaIds);
@@ -98,7 +98,7 @@ function readTop(reader: YamlReader): Map<string, Entry> | undefined {
   if (!version) {
     if (!top.has("_extends")) src.error(contents, "version", 'missing "version: 1" at the top of the file');
   } else if (!isScalar(version.node) || version.node.value !== 1) {
-    src.error(version.node, "version", `unsupported version ${isScalar(version.node) ? JSON.stringify(version.node.value) : "value"}: this app reads version 1`);
+    src.error(version.at, "version", `unsupported version ${isScalar(version.node) ? JSON.stringify(version.node.value) : "value"}: this app reads version 1`);
   }
   return top;
 }
@@ -113,7 +113,10 @@ function sectionEntries(reader: YamlReader, top: Map<string, Entry>, key: "perso
     reader.src.error(section.keyNode, key, `"${key}" is empty: add at least one entry`);
     return [];
   }
-  const entries = reader.entries(section.node, key) ?? [];
+  const entries = reader.entries(section.node, key, section.at);
+  if (!entries) return [];
+  // `personas: {}` is as empty as `personas:`; it used to pass and give a table that requires nobody.
+  if (entries.length === 0) reader.src.error(section.keyNode, key, `"${key}" is empty: add at least one entry`);
   for (const e of entries) {
     if (!ID.test(e.key)) reader.src.error(e.keyNode, join(key, e.key), `invalid id "${e.key}": use lowercase letters, digits and dashes (e.g. "${suggestId(e.key)}")`);
   }
@@ -122,11 +125,12 @@ function sectionEntries(reader: YamlReader, top: Map<string, Entry>, key: "perso
 
 function readPersona(reader: YamlReader, id: string, entry: Entry): Persona | undefined {
   const path = `personas.${id}`;
-  const f = reader.fields(entry.node, path, PERSONA_KEYS);
+  const f = reader.fields(entry.node, path, PERSONA_KEYS, entry.at);
   if (!f) return undefined;
   const name = reader.string(f.get("name"), `${path}.name`, { nonEmpty: true }) ?? id;
   const teams = reader.unique(reader.strings(f.get("teams"), `${path}.teams`, { single: true }) ?? [], `${path}.teams`, "team");
-  const users = reader.unique(reader.strings(f.get("users"), `${path}.users`, { single: true }) ?? [], `${path}.users`, "user");
+  // Logins are case-insensitive: `[alice, Alice]` is one user (it used to count as two against "approvals").
+  const users = reader.unique(reader.strings(f.get("users"), `${path}.users`, { single: true }) ?? [], `${path}.users`, "user", (u) => u.toLowerCase());
   for (const t of teams) {
     const p = `${path}.teams`;
     if (t.value.startsWith("@")) reader.src.error(t.node, p, `write the team as "${t.value.slice(1)}" (no "@")`);
@@ -143,21 +147,25 @@ function readPersona(reader: YamlReader, id: string, entry: Entry): Persona | un
   if (!f.has("teams") && !f.has("users")) reader.src.error(entry.keyNode, path, `persona "${id}" has no reviewers: add "teams" or "users"`);
   else if (teams.length === 0 && users.length === 0) reader.src.error(entry.keyNode, path, `persona "${id}" has no reviewers: its "teams" and "users" are empty`);
   else if (teams.length === 0 && approvals > users.length) {
-    reader.src.error(approvalsEntry?.node, `${path}.approvals`, `needs ${approvals} approvals but only ${users.length} user${users.length === 1 ? "" : "s"} can give one: lower "approvals" or add reviewers`);
+    reader.src.error(approvalsEntry?.at, `${path}.approvals`, `needs ${approvals} approvals but only ${users.length} user${users.length === 1 ? "" : "s"} can give one: lower "approvals" or add reviewers`);
   }
   const criteria = reader.strings(f.get("criteria"), `${path}.criteria`, { single: true }) ?? [];
   return { id, name, teams: teams.map((t) => t.value.replace(/^@/, "")), users: users.map((u) => u.value.replace(/^@/, "")), approvals, criteria: criteria.map((c) => c.value) };
 }
 
-function readDomain(reader: YamlReader, id: string, entry: Entry, personaIds: Set<string>): Domain | undefined {
+function readDomain(reader: YamlReader, id: string, entry: Entry, personaIds: KnownPersonas): Domain | undefined {
   const path = `domains.${id}`;
-  const f = reader.fields(entry.node, path, DOMAIN_KEYS);
+  const f = reader.fields(entry.node, path, DOMAIN_KEYS, entry.at);
   if (!f) return undefined;
+  // Only the problems this domain adds are searched below: scanning every problem so far, per domain,
+  // was quadratic (20,000 broken domains took over a minute).
+  const mark = reader.src.problems.length;
+  const reportedUnder = (prefix: string) => reader.src.problems.slice(mark).some((p) => p.path.startsWith(prefix));
   const description = reader.string(f.get("description"), `${path}.description`);
   const paths = readGlobs(reader, f.get("paths"), `${path}.paths`, true);
   const ignore = readGlobs(reader, f.get("ignore"), `${path}.ignore`, false);
   if (!f.has("paths")) reader.src.error(entry.keyNode, path, `domain "${id}" has no "paths": list the files it covers`);
-  else if (paths.length === 0 && !reader.src.problems.some((p) => p.path.startsWith(`${path}.paths`))) reader.src.error(f.get("paths")!.keyNode, `${path}.paths`, `domain "${id}" has an empty "paths" list`);
+  else if (paths.length === 0 && !reportedUnder(`${path}.paths`)) reader.src.error(f.get("paths")!.keyNode, `${path}.paths`, `domain "${id}" has an empty "paths" list`);
 
   const require: Domain["require"][number][] = [];
   const req = f.get("require");
@@ -167,15 +175,15 @@ function readDomain(reader: YamlReader, id: string, entry: Entry, personaIds: Se
       if (checkPersona(reader, p.value, p.node, `${path}.require`, personaIds)) require.push({ persona: p.value, criteria: [] });
     }
   } else if (isMap(req.node)) {
-    for (const e of reader.entries(req.node, `${path}.require`) ?? []) {
+    for (const e of reader.entries(req.node, `${path}.require`, req.at) ?? []) {
       const p = `${path}.require.${e.key}`;
       const criteria = isNull(e.node) ? [] : (reader.strings(e, p, { single: true }) ?? []).map((c) => c.value);
       if (checkPersona(reader, e.key, e.keyNode, p, personaIds)) require.push({ persona: e.key, criteria });
     }
   } else {
-    reader.src.error(req.node ?? req.keyNode, `${path}.require`, 'expected a list of persona ids, or a mapping of persona id to criteria');
+    reader.src.error(req.at, `${path}.require`, 'expected a list of persona ids, or a mapping of persona id to criteria');
   }
-  if (req && require.length === 0 && !reader.src.problems.some((p) => p.path.startsWith(`${path}.require`))) {
+  if (req && require.length === 0 && !reportedUnder(`${path}.require`)) {
     reader.src.error(req.keyNode, `${path}.require`, `domain "${id}" requires no persona: name at least one`);
   }
   return { id, ...(description !== undefined ? { description } : {}), paths: paths.map((p) => p.value), ignore: ignore.map((p) => p.value), require };
@@ -190,29 +198,49 @@ function readGlobs(reader: YamlReader, entry: Entry | undefined, path: string, i
     }
     const problem = globProblem(g.value);
     if (!problem) return true;
-    // Point at the offending character inside the string: +1 for the opening quote of a quoted scalar.
-    const quoted = isScalar(g.node) && (g.node.type === "QUOTE_DOUBLE" || g.node.type === "QUOTE_SINGLE") ? 1 : 0;
-    reader.src.problemAt(reader.offset(g.node) + quoted + problem.offset, path, `invalid pattern "${g.value}": ${problem.message}`, "error");
+    // Point at the offending character inside the string. (Adding the offset in the value to the scalar's
+    // offset, +1 for a quote, was wrong after an escape such as "\u0041" or 'it''s'.)
+    reader.src.problemAt(reader.valueOffset(g.node, problem.offset), path, `invalid pattern "${g.value}": ${problem.message}`, "error");
     return false;
   });
 }
 
-function checkPersona(reader: YamlReader, id: string, node: unknown, path: string, personaIds: Set<string>): boolean {
-  if (personaIds.has(id)) return true;
-  const hint = didYouMean(id, personaIds);
-  reader.src.error(node, path, `unknown persona "${id}"${hint ? ` (did you mean "${hint}"?)` : `: define it under "personas" (known: ${[...personaIds].join(", ") || "none"})`}`);
+/**
+ * The declared persona ids. A did-you-mean search costs one edit distance per persona and the fallback
+ * message listed every id, so a hostile file with thousands of personas and thousands of unknown
+ * references took minutes: searches are budgeted and the list is cut short.
+ */
+class KnownPersonas {
+  hintsLeft = 20;
+  private listed?: string;
+  constructor(readonly ids: ReadonlySet<string>) {}
+
+  /** The ids for a message: at most ten, computed once. */
+  get list(): string {
+    if (this.listed === undefined) {
+      const ids = [...this.ids];
+      this.listed = ids.length === 0 ? "none" : ids.length <= 10 ? ids.join(", ") : `${ids.slice(0, 10).join(", ")}, … ${ids.length} in all`;
+    }
+    return this.listed;
+  }
+}
+
+function checkPersona(reader: YamlReader, id: string, node: unknown, path: string, known: KnownPersonas): boolean {
+  if (known.ids.has(id)) return true;
+  const hint = known.hintsLeft-- > 0 ? didYouMean(id, known.ids) : undefined;
+  reader.src.error(node, path, `unknown persona "${id}"${hint ? ` (did you mean "${hint}"?)` : `: define it under "personas" (known: ${known.list})`}`);
   return false;
 }
 
-function readSettings(entries: Map<string, Layered>, personaIds: Set<string>): Settings {
+function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas): Settings {
   const out: { -readonly [K in keyof Settings]: Settings[K] } = { ...DEFAULT_SETTINGS };
   for (const [key, { entry, reader }] of entries) {
     const path = `settings.${key}`;
     switch (key as keyof Settings) {
       case "gate": {
         const v = reader.string(entry, path, { nonEmpty: true });
-        if (v !== undefined && v.length > MAX_GATE_NAME) reader.src.error(entry.node, path, `gate name is longer than ${MAX_GATE_NAME} characters`);
-        else if (v !== undefined && v.startsWith("review/")) reader.src.error(entry.node, path, `gate name "${v}" collides with the persona checks ("review/<persona>"): choose another`);
+        if (v !== undefined && v.length > MAX_GATE_NAME) reader.src.error(entry.at, path, `gate name is longer than ${MAX_GATE_NAME} characters`);
+        else if (v !== undefined && v.startsWith("review/")) reader.src.error(entry.at, path, `gate name "${v}" collides with the persona checks ("review/<persona>"): choose another`);
         else if (v !== undefined) out.gate = v;
         break;
       }

@@ -81,11 +81,14 @@ export function planReview(table: ReviewTable, files: readonly ChangedFile[], ta
   const tableFiles = new Set<string>();
 
   for (const f of files) {
+    // Only a rename changes its old path; a copy leaves the original as it was (docs: "Added, modified and
+    // copied files count under their (new) path"), so a copy out of a domain no longer requires that domain.
+    const old = f.status === "renamed" && f.previousPath !== undefined && f.previousPath !== f.path ? f.previousPath : undefined;
     const hit = new Set(matcher.domainsOf(f.path));
-    if (f.previousPath !== undefined && f.previousPath !== f.path) for (const d of matcher.domainsOf(f.previousPath)) hit.add(d);
+    if (old !== undefined) for (const d of matcher.domainsOf(old)) hit.add(d);
     if (hit.size === 0) unmatched.add(f.path);
     for (const d of hit) domainFiles[d]!.add(f.path);
-    for (const p of [f.path, f.previousPath]) if (p !== undefined && tablePaths.includes(p)) tableFiles.add(p);
+    for (const p of [f.path, old]) if (p !== undefined && tablePaths.includes(p)) tableFiles.add(p);
   }
 
   const domains: PlanDomain[] = [];
