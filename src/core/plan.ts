@@ -86,9 +86,12 @@ export function planReview(table: ReviewTable, files: readonly ChangedFile[], ta
     const old = f.status === "renamed" && f.previousPath !== undefined && f.previousPath !== f.path ? f.previousPath : undefined;
     const hit = new Set(matcher.domainsOf(f.path));
     if (old !== undefined) for (const d of matcher.domainsOf(old)) hit.add(d);
-    if (hit.size === 0) unmatched.add(f.path);
+    const isTable = [f.path, old].filter((p) => p !== undefined && tablePaths.includes(p));
+    for (const p of isTable) tableFiles.add(p!);
+    // The table's own file has its reviewers (config_owners); it is not "unmatched", or a table-only
+    // change would also pull in settings.unmatched.
+    if (hit.size === 0 && isTable.length === 0) unmatched.add(f.path);
     for (const d of hit) domainFiles[d]!.add(f.path);
-    for (const p of [f.path, old]) if (p !== undefined && tablePaths.includes(p)) tableFiles.add(p);
   }
 
   const domains: PlanDomain[] = [];

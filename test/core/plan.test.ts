@@ -179,8 +179,9 @@ describe("a change to the table itself", () => {
     const plan = planReview(TABLE, modified(path));
     expect(plan.tableChange).toEqual({ files: [path], personas: ["security"] });
     expect(plan.personas.map((p) => [p.id, p.files, p.reasons])).toEqual([["security", [path], [`the review table itself changed: ${path} (settings.config_owners)`]]]);
-    // No domain covers it, so it is also an unmatched file (docs/configuration.md, "The review plan").
-    expect(plan.unmatched).toEqual([path]);
+    // Its reviewers are the config owners: it is not an unmatched file (that would add settings.unmatched).
+    expect(plan.unmatched).toEqual([]);
+    expect(planReview(WITH_UNMATCHED, modified(path)).personas.map((p) => p.id)).toEqual(["security"]);
   });
 
   test("with config_owners empty, every persona, in declared order", () => {
@@ -249,7 +250,7 @@ describe("edge cases and determinism", () => {
       expect(JSON.stringify(plan)).toBe(JSON.stringify(expected));
     }
     expect(expected.domains.map((d) => d.id)).toEqual(["iam", "auth", "payments", "ci-cd", "landing"]);
-    expect(expected.unmatched).toEqual(["LICENSE", "README.md", "reviewers.yml"]);
+    expect(expected.unmatched).toEqual(["LICENSE", "README.md"]);
     expect(expected.personas.map((p) => p.id)).toEqual(["infra", "security", "backend", "finance", "devex", "frontend", "marketing", "design"]);
   });
 
