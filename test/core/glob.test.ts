@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { compileGlob, expandBraces, GlobError, globProblem } from "../../src/core/glob.js";
 import { PathMatcher } from "../../src/core/matcher.js";
+import { DOCUMENTED_PATTERNS, type PatternRow } from "../helpers/pattern-table.js";
 
 /** A path matches a pattern when any brace alternative's regex matches it. */
 function globMatches(pattern: string, path: string): boolean {
@@ -14,7 +15,7 @@ function matcherMatches(pattern: string, path: string): boolean {
   return hits.length === 1;
 }
 
-type Row = [pattern: string, matches: string[], doesNotMatch: string[]];
+type Row = PatternRow;
 
 /** Checks every example of every row with both compileGlob and PathMatcher, one test per example. */
 function contract(title: string, rows: Row[]): void {
@@ -33,19 +34,7 @@ function contract(title: string, rows: Row[]): void {
 }
 
 // The table of docs/configuration.md ("Path patterns"), row for row.
-contract("the documented pattern table", [
-  ["*.tf", ["main.tf", "infra/iam/main.tf"], ["main.tfvars"]],
-  ["/docs/", ["docs/a.md", "docs/x/y.md"], ["src/docs/a.md"]],
-  ["docs/", ["docs/a.md", "src/docs/a.md"], ["docsite/a.md"]],
-  ["docs/*", ["docs/a.md"], ["docs/x/b.md"]],
-  ["src/auth/**", ["src/auth/jwt.ts", "src/auth/a/b.ts"], ["src/authz/x.ts", "lib/src/auth/x.ts"]],
-  ["src/auth", ["src/auth", "src/auth/jwt.ts"], ["src/authentication.ts"]],
-  ["**/migrations/*.sql", ["migrations/1.sql", "db/migrations/1.sql"], ["db/migrations/old/1.sql"]],
-  ["Dockerfile", ["Dockerfile", "services/api/Dockerfile"], ["Dockerfile.dev"]],
-  [".env*", [".env.production", "config/.env"], ["env.txt"]],
-  ["*.yml", [".github/workflows/deploy.yml"], ["a.yaml"]],
-  ["src/{api,web}/**", ["src/api/a.ts", "src/web/b.ts"], ["src/cli/c.ts"]],
-]);
+contract("the documented pattern table", DOCUMENTED_PATTERNS);
 
 contract("rule: no slash except a trailing one matches at any depth", [
   ["README.md", ["README.md", "a/README.md", "a/b/c/README.md"], ["README.md.bak", "xREADME.md"]],

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { compileGlob, globProblem } from "../../src/core/glob.js";
 import { PathMatcher } from "../../src/core/matcher.js";
 import { refExpandBraces, refMatch, refSegmentMatch } from "../helpers/reference-glob.js";
+import { DOCUMENTED_PATTERNS } from "../helpers/pattern-table.js";
 
 /**
  * compileGlob and PathMatcher against the independent reference of test/helpers/reference-glob.ts,
@@ -40,17 +41,7 @@ function globMatches(p: string, target: string): boolean {
 describe("the reference itself", () => {
   // If the reference were wrong, the properties would prove nothing: pin it to the documented table.
   test.each<[string, string[], string[]]>([
-    ["*.tf", ["main.tf", "infra/iam/main.tf"], ["main.tfvars"]],
-    ["/docs/", ["docs/a.md", "docs/x/y.md"], ["src/docs/a.md"]],
-    ["docs/", ["docs/a.md", "src/docs/a.md"], ["docsite/a.md"]],
-    ["docs/*", ["docs/a.md"], ["docs/x/b.md"]],
-    ["src/auth/**", ["src/auth/jwt.ts", "src/auth/a/b.ts"], ["src/authz/x.ts", "lib/src/auth/x.ts"]],
-    ["src/auth", ["src/auth", "src/auth/jwt.ts"], ["src/authentication.ts"]],
-    ["**/migrations/*.sql", ["migrations/1.sql", "db/migrations/1.sql"], ["db/migrations/old/1.sql"]],
-    ["Dockerfile", ["Dockerfile", "services/api/Dockerfile"], ["Dockerfile.dev"]],
-    [".env*", [".env.production", "config/.env"], ["env.txt"]],
-    ["*.yml", [".github/workflows/deploy.yml"], ["a.yaml"]],
-    ["src/{api,web}/**", ["src/api/a.ts", "src/web/b.ts"], ["src/cli/c.ts"]],
+    ...DOCUMENTED_PATTERNS,
     ["a/**/b", ["a/b", "a/x/y/b"], ["b"]],
     ["a/**", ["a/b"], ["a"]],
     ["a/**/", ["a/b/c"], ["a/b"]],
