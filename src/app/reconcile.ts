@@ -1,4 +1,4 @@
-import { reviewActions, scanComments, type CommentInput, type ReviewAction } from "../core/actions.js";
+import { reviewActions, scanComments, UNKNOWN_SHA, type CommentInput, type ReviewAction } from "../core/actions.js";
 import { gateBlocked, gateCheck, personaCheck, personaIdOf, retiredPersonaCheck, type CheckRunSpec } from "../core/checks.js";
 import { formatProblem, parseTable } from "../core/config.js";
 import { planEverything } from "../core/plan-all.js";
@@ -7,7 +7,7 @@ import type { ChangedFile, Problem, ReviewTable } from "../core/types.js";
 import { evaluate, type Verdict } from "../core/verdict.js";
 import { createRun, listOwnRuns, sameRun, updateRun, type ExistingRun } from "../github/checks.js";
 import type { Octokit, PullRef } from "../github/client.js";
-import { changedBetween, createComment, getPull, listComments, listFiles, listReviews, MAX_PR_FILES, requestReviewers, type PullRequest } from "../github/pulls.js";
+import { changedBetween, createComment, getPull, listComments, listFiles, listReviews, MAX_PR_FILES, pullsForCommit, requestReviewers, type PullRequest } from "../github/pulls.js";
 import { readFile, readTable } from "../github/table.js";
 import { Memberships } from "../github/teams.js";
 import { recordsToWrite, type ButtonClick } from "./records.js";
@@ -52,6 +52,8 @@ interface Assessment {
   readonly records: readonly { body: string }[];
   readonly requests: { users: string[]; teams: string[] };
   readonly state: Outcome["state"];
+  /** Gate runs on the previous head that still say success: a force-push back must not find them green. */
+  readonly superseded?: readonly ExistingRun[];
 }
 
 /** Reads and decides; writes nothing (except that merge queues reuse it to judge a PR). */
@@ -62,7 +64,7 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
   const none = { records: [], requests: { users: [], teams: [] } };
   if (pull.state !== "open") return { pull, existing: [], wanted: [], state: "skipped", ...none };
 
-  const [load, existing] = await Promise.all([readTable(octokit, repo, pull.baseRef), listOwnRuns(octokit, repo, pull.headSha, appId)]);
+  const [load, existing, sharing] = await Promise.all([readTable(octokit, repo, pull.baseRef), listOwnRuns(octokit, repo, pull.headSha, appId), pullsForCommit(octokit, repo, pull.headSha)]);
   if (load.kind === "absent") {
     // No table: the app posts nothing; runs it posted before the table was removed are closed, not left red.
     const wanted = existing.map((r) => ({ ...retiredPersonaCheck(r.name), title: "No review table", summary: `The base branch \`${pull.baseRef}\` has no \`.github/reviewers.yml\` or \`reviewers.yml\`: parallel-review requires no review here.` }));
@@ -85,6 +87,10 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
     previous ? listOwnRuns(octokit, repo, previous, appId) : Promise.resolve([] as ExistingRun[]),
   ]);
   const blockers: string[] = [];
+  // Check runs belong to a commit, not a pull request: two open pull requests with one head would
+  // overwrite each other's gate, and the lenient one could turn the strict one green.
+  const others = sharing.filter((n) => n !== pull.number);
+  if (others.length > 0) blockers.push(`Pull requests ${[pull.number, ...others].sort((a, b) => a - b).map((n) => `#${n}`).join(", ")} share the head commit ${pull.headSha.slice(0, 7)}; checks belong to a commit, so their reviews cannot be told apart. Close all but one, or push a distinct commit to each.`);
   let plan: ReviewPlan;
   if (tooMany || files.length >= MAX_PR_FILES) {
     const why = `this pull request changes ${pull.changedFiles} files, more than the ${MAX_PR_FILES} GitHub lists: every persona must review, and the gate stays closed — split the change`;
@@ -110,7 +116,8 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
   const eligibility = await lookUpEligibility(plan.personas, claims, members);
   const eligible = (p: PlanPersona, login: string) => eligibility.get(`${p.id}:${login.toLowerCase()}`) === true;
 
-  const records = recordsToWrite({ scan, ...(click ? { click } : {}), headSha: pull.headSha, plan, author: pull.author.login, selfApproval: table.settings.self_approval, eligible });
+  const headSeenAt = existing.map((r) => r.startedAt).filter((t): t is string => t !== null).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  const records = recordsToWrite({ scan, ...(click ? { click } : {}), headSha: pull.headSha, headSeenAt, plan, author: pull.author.login, selfApproval: table.settings.self_approval, eligible });
   // Judge as if the records were already written, so one reconcile reaches the final state.
   if (records.length > 0) {
     const now = new Date().toISOString();
@@ -126,7 +133,8 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
   const retired = new Set([...existing, ...before].map((r) => r.name).filter((name) => personaIdOf(name) !== undefined && !required.has(personaIdOf(name)!)));
   const wanted: CheckRunSpec[] = [gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems }), ...verdict.personas.map(personaCheck), ...[...retired].sort().map((name) => retiredPersonaCheck(name))];
   const requests = table.settings.request_reviews && !(pull.draft && table.settings.drafts === "wait") ? reviewRequests({ pull, verdict, reviews, org: ref.owner, isTeamMember: (team, login) => members.isMember(team, login) }) : Promise.resolve({ users: [], teams: [] });
-  return { pull, existing, wanted, verdict, records, requests: await requests, state: verdict.state };
+  const superseded = before.filter((r) => r.name === gate && r.conclusion === "success");
+  return { pull, existing, wanted, verdict, records, requests: await requests, state: verdict.state, superseded };
 }
 
 async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> {
@@ -140,20 +148,25 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   const unchanged: string[] = [];
   await Promise.all(
     a.wanted.map(async (spec) => {
-      const have = a.existing.filter((r) => r.name === spec.name);
-      // A completed run cannot be reopened: waiting again means a new run (GitHub shows the newest of a name).
-      const targets = spec.status === "completed" ? have : have.filter((r) => r.status !== "completed");
-      if (targets.length === 0) {
+      const have = a.existing.filter((r) => r.name === spec.name); // oldest first
+      const newest = have.at(-1);
+      // GitHub shows the newest run of a name. A completed run cannot be reopened, so waiting again
+      // when the newest is completed means a new run; older twins are brought in line too.
+      if (!newest || (spec.status !== "completed" && newest.status === "completed")) {
         await createRun(octokit, repo, a.pull.headSha, spec);
         created.push(spec.name);
         return;
       }
+      const targets = spec.status === "completed" ? have : have.filter((r) => r.status !== "completed");
       const stale = targets.filter((r) => !sameRun(r, spec));
       if (stale.length === 0) return void unchanged.push(spec.name);
       await Promise.all(stale.map((r) => updateRun(octokit, repo, r.id, spec)));
       updated.push(spec.name);
     }),
   );
+
+  const supersede = gateBlocked(a.wanted[0]?.name ?? "parallel-review", "Superseded by a newer commit", [`The pull request's head moved to ${a.pull.headSha.slice(0, 7)}; this commit's reviews no longer apply to it.`]);
+  await Promise.all((a.superseded ?? []).map((r) => updateRun(octokit, repo, r.id, supersede)));
 
   if (a.requests.users.length + a.requests.teams.length > 0) {
     try {
@@ -185,7 +198,7 @@ async function lookUpEligibility(personas: readonly PlanPersona[], claims: reado
 async function compareApprovals(octokit: Octokit, ref: PullRef, table: ReviewTable, actions: readonly ReviewAction[], head: string): Promise<Map<string, ChangedFile[] | null>> {
   const out = new Map<string, ChangedFile[] | null>();
   if (table.settings.on_push !== "changed-domains") return out;
-  const shas = new Set(actions.filter((a) => a.kind === "approve" && a.sha !== head).map((a) => a.sha));
+  const shas = new Set(actions.filter((a) => a.kind === "approve" && a.sha !== head && a.sha !== UNKNOWN_SHA).map((a) => a.sha));
   await Promise.all([...shas].map(async (sha) => out.set(sha, await changedBetween(octokit, ref, sha, head))));
   return out;
 }

@@ -1,4 +1,4 @@
-import { commandDigest, encodeRecord, type Command, type CommentInput, type GitHubUser, type RecordData, type RecordScan } from "../core/actions.js";
+import { commandDigest, encodeRecord, UNKNOWN_SHA, type Command, type CommentInput, type GitHubUser, type RecordData, type RecordScan } from "../core/actions.js";
 import type { ActionId } from "../core/checks.js";
 import type { PlanPersona, ReviewPlan } from "../core/plan.js";
 import { short } from "../core/verdict.js";
@@ -11,6 +11,8 @@ export interface ButtonClick {
   /** The commit the check run (and so the click) belongs to. */
   readonly sha: string;
   readonly delivery: string;
+  /** When the app received the click (the record may be written later, behind other events). */
+  readonly receivedAt: string;
 }
 
 /** Eligibility already looked up: may `login` review `persona`? */
@@ -31,6 +33,8 @@ export function recordsToWrite(opts: {
   scan: RecordScan;
   click?: ButtonClick;
   headSha: string;
+  /** When the app first saw the current head (its earliest check run there), if it has. */
+  headSeenAt: string | undefined;
   plan: ReviewPlan;
   author: string;
   selfApproval: boolean;
@@ -40,13 +44,16 @@ export function recordsToWrite(opts: {
   const { click, scan } = opts;
   if (click && !scan.deliveries.has(click.delivery)) {
     const commands: Command[] = [{ kind: click.action, personas: [click.persona] }];
-    const data: RecordData = { v: 1, via: "button", user: click.user.login, ...(click.user.id !== undefined ? { userId: click.user.id } : {}), ...(isBot(click.user) ? { isBot: true } : {}), sha: click.sha, commands, delivery: click.delivery };
+    const data: RecordData = { v: 1, via: "button", user: click.user.login, ...(click.user.id !== undefined ? { userId: click.user.id } : {}), ...(isBot(click.user) ? { isBot: true } : {}), sha: click.sha, commands, delivery: click.delivery, clickedAt: click.receivedAt };
     out.push({ data, body: encodeRecord(data, describe(opts, click.user, commands, click.sha, "button", [])) });
   }
   for (const u of scan.unrecorded) {
     const user = u.comment.user!;
     if (isBot(user)) continue; // bots cannot approve; answering them could loop with another bot
-    const data: RecordData = { v: 1, via: "comment", user: user.login, ...(user.id !== undefined ? { userId: user.id } : {}), sha: opts.headSha, commands: u.commands, source: u.comment.id, digest: commandDigest(u.commands) };
+    // A comment is tied to the head only if it was written after the app saw that head; an older one
+    // (recorded late: the app was down, or its record was deleted) may predate a push and never carries over.
+    const seen = opts.headSeenAt !== undefined && Date.parse(u.comment.updatedAt) >= Date.parse(opts.headSeenAt);
+    const data: RecordData = { v: 1, via: "comment", user: user.login, ...(user.id !== undefined ? { userId: user.id } : {}), sha: seen ? opts.headSha : UNKNOWN_SHA, commands: u.commands, source: u.comment.id, digest: commandDigest(u.commands) };
     out.push({ data, body: encodeRecord(data, describe(opts, user, u.commands, opts.headSha, "comment", u.errors, u.comment)) });
   }
   return out;
@@ -67,15 +74,19 @@ function describe(
   for (const cmd of commands) {
     const verb = cmd.kind === "approve" ? (via === "button" ? "clicked Approve" : "approved") : via === "button" ? "clicked Request changes" : "requested changes";
     const targets = cmd.personas === "all" ? opts.plan.personas : cmd.personas.map((id) => opts.plan.personas.find((p) => p.id === id) ?? id);
+    if (cmd.kind === "approve" && source && source.updatedAt !== source.createdAt) {
+      lines.push(`⚠️ ${who}'s comment was edited: an edited comment cannot approve (anyone with write access can edit it). Post a new comment to approve.`);
+      continue;
+    }
     for (const t of targets) {
       if (typeof t === "string") {
-        lines.push(`⚠️ ${who} ${verb} for \`${t}\`, but no persona \`${t}\` is required on this pull request: not counted.`);
+        lines.push(`⚠️ ${who} ${verb} for \`${inert(t).replace(/`/g, "")}\`, but no such persona is required on this pull request: not counted.`);
         continue;
       }
       const why = refusal(opts, user, t);
       if (why && cmd.personas === "all") continue; // `/approve` alone speaks for the personas you can review
       if (why) lines.push(`⚠️ ${who} ${verb} as **${t.name}** but ${why}: not counted.`);
-      else lines.push(`${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`);
+      else lines.push(`${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${sha === UNKNOWN_SHA ? "an earlier commit (recorded late: approve again if it should count now)" : short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`);
     }
     if (cmd.personas === "all" && !targets.some((t) => typeof t !== "string" && !refusal(opts, user, t))) {
       lines.push(`⚠️ ${who} ${verb}, but is not a reviewer for any persona this pull request requires: not counted.`);

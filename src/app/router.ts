@@ -1,7 +1,7 @@
 import type { Probot } from "probot";
 import { gateBlocked, personaIdOf, type ActionId } from "../core/checks.js";
 import { TABLE_PATHS } from "../core/types.js";
-import { createRun } from "../github/checks.js";
+import { createRun, listOwnRuns } from "../github/checks.js";
 import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
 import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { readTable } from "../github/table.js";
@@ -93,21 +93,21 @@ export function createApp(options: AppOptions = {}) {
       const persona = personaIdOf(cr.name);
       if (cr.app?.id !== appId || !persona || !ra || (ra.identifier !== "approve" && ra.identifier !== "request_changes")) return;
       const d = deps(ctx.octokit, ctx.log);
-      const click: ButtonClick = { persona, action: ra.identifier as ActionId, user: userOf(sender), sha: cr.head_sha, delivery: ctx.id };
-      for (const number of await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests)) await run(d, prRef(ctx.payload.repository, number), click);
+      const click: ButtonClick = { persona, action: ra.identifier as ActionId, user: userOf(sender), sha: cr.head_sha, delivery: ctx.id, receivedAt: new Date().toISOString() };
+      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) => run(d, prRef(ctx.payload.repository, number), click));
     });
 
     app.on("check_run.rerequested", async (ctx) => {
       const cr = ctx.payload.check_run;
       if (cr.app?.id !== appId) return;
       const d = deps(ctx.octokit, ctx.log);
-      for (const number of await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests)) await run(d, prRef(ctx.payload.repository, number));
+      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) => run(d, prRef(ctx.payload.repository, number)));
     });
 
     app.on("check_suite.rerequested", async (ctx) => {
       const cs = ctx.payload.check_suite;
       const d = deps(ctx.octokit, ctx.log);
-      for (const number of await prsOf(d, ctx.payload.repository, cs.head_sha, cs.pull_requests)) await run(d, prRef(ctx.payload.repository, number));
+      await each(await prsOf(d, ctx.payload.repository, cs.head_sha, cs.pull_requests), (number) => run(d, prRef(ctx.payload.repository, number)));
     });
 
     app.on("push", async (ctx) => {
@@ -120,7 +120,7 @@ export function createApp(options: AppOptions = {}) {
       const repo = { owner: repository.owner?.login ?? repository.owner?.name ?? "", repo: repository.name };
       const numbers = await openPullsOnBase(d.octokit, repo, ref.slice("refs/heads/".length), maxPulls);
       if (numbers.length === maxPulls) ctx.log.warn({ repo, max: maxPulls }, "table changed: re-evaluated only the most recently updated open pull requests");
-      for (const number of numbers) await run(d, { ...repo, number });
+      await each(numbers, (number) => run(d, { ...repo, number }));
     });
 
     app.on("merge_group.checks_requested", async (ctx) => {
@@ -128,9 +128,26 @@ export function createApp(options: AppOptions = {}) {
       if (!repository) return;
       const d = deps(ctx.octokit, ctx.log);
       const repo = { owner: repository.owner.login, repo: repository.name };
-      await judgeMergeGroup(d, repo, mg.head_sha, mg.head_ref, mg.base_ref);
+      try {
+        await judgeMergeGroup(d, repo, mg.head_sha, mg.head_ref, mg.base_ref);
+      } catch (err) {
+        // A queue waiting on a gate that never comes stalls silently: say why on the group's commit.
+        await createRun(d.octokit, repo, mg.head_sha, gateBlocked("parallel-review", "parallel-review could not judge this merge group", [`${err instanceof Error ? err.message : String(err)}`, "", "Re-queue the pull request to try again."])).catch(() => undefined);
+        throw err;
+      }
     });
   };
+}
+
+/**
+ * Runs the job for every pull request, one after another, and only then reports failures: one broken
+ * pull request must not leave the others judged under an old table.
+ */
+async function each(numbers: readonly number[], job: (n: number) => Promise<unknown>): Promise<void> {
+  const errors: unknown[] = [];
+  for (const n of numbers) await job(n).catch((err: unknown) => errors.push(err));
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} pull requests could not be reconciled`);
 }
 
 function userOf(u: UserRef): ButtonClick["user"] {
@@ -173,11 +190,14 @@ async function reportFailure(d: Deps, pr: PullRef, err: unknown): Promise<void> 
   d.log.warn({ err, pr }, "reconcile failed");
   try {
     const { data } = await d.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: pr.owner, repo: pr.repo, pull_number: pr.number });
-    const load = await readTable(d.octokit, pr, data.base.ref).catch(() => undefined);
+    const [load, runs] = await Promise.all([readTable(d.octokit, pr, data.base.ref).catch(() => undefined), listOwnRuns(d.octokit, pr, data.head.sha, d.appId).catch(() => [])]);
     if (load?.kind === "absent") return;
-    const gate = load?.kind === "loaded" ? (load.result.table?.settings.gate ?? "parallel-review") : "parallel-review";
+    // The gate's name comes from the table; if the table cannot be read, fail every gate-like run the
+    // app has on the head (a custom gate must not stay green), and the default one.
+    const names = new Set([load?.kind === "loaded" ? (load.result.table?.settings.gate ?? "parallel-review") : "parallel-review", ...(load?.kind === "loaded" ? [] : runs.filter((r) => personaIdOf(r.name) === undefined).map((r) => r.name))]);
     const message = err instanceof Error ? err.message : String(err);
-    await createRun(d.octokit, pr, data.head.sha, gateBlocked(gate, "parallel-review could not evaluate this pull request", [`The review state could not be read or written (${message.slice(0, 500)}), so the gate stays closed.`, "", "It is evaluated again on the next event; use **Re-run** on this check to retry now."]));
+    const hint = (err as { status?: number }).status === 403 ? "GitHub refused the app (403): check that the app still has the permissions listed in app.yml and is installed on this repository." : "It is evaluated again on the next event; use **Re-run** on this check to retry now.";
+    await Promise.all([...names].map((gate) => createRun(d.octokit, pr, data.head.sha, gateBlocked(gate, "parallel-review could not evaluate this pull request", [`The review state could not be read or written (${message.slice(0, 500)}), so the gate stays closed.`, "", hint]))));
   } catch (second) {
     d.log.warn({ err: second, pr }, "could not report the failure on the gate either");
   }

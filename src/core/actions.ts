@@ -44,7 +44,7 @@ export interface ReviewAction {
   readonly kind: ActionKind;
   /** The personas it names, or "all" for every persona the user is eligible for. */
   readonly personas: readonly string[] | "all";
-  /** The commit it was made on; approvals are re-checked against later pushes. */
+  /** The commit it was made on (UNKNOWN_SHA when it cannot be told); approvals are re-checked against later pushes. */
   readonly sha: string;
   /** GitHub's timestamp, for "the latest action wins". */
   readonly at: string;
@@ -72,6 +72,8 @@ export interface RecordData {
   readonly commands: readonly Command[];
   /** Button: the webhook delivery id, so a redelivered click is recorded once. */
   readonly delivery?: string;
+  /** Button: when the app received the click; a record written late still sorts at the click. */
+  readonly clickedAt?: string;
   /** Comment: the source comment id and a digest of its commands when recorded. */
   readonly source?: number;
   readonly digest?: string;
@@ -82,6 +84,9 @@ export interface RecordData {
  * escapes it). Matching only that closing marker means text quoted from a user above it — a reason that
  * embeds a fake marker — can never be decoded in its place.
  */
+/** The sha of an approval whose commit cannot be told (recorded after the head moved): it never carries over. */
+export const UNKNOWN_SHA = "unknown";
+
 const RECORD_RE = /<!-- parallel-review:record (\{[^>]*\}) -->\s*$/;
 const MAX_REASON = 500;
 
@@ -96,6 +101,7 @@ export function decodeRecord(body: string): RecordData | undefined {
   try {
     const d = JSON.parse(m[1]!) as RecordData;
     if (d.v !== 1 || (d.via !== "button" && d.via !== "comment") || typeof d.user !== "string" || typeof d.sha !== "string" || !Array.isArray(d.commands) || !d.commands.every(isCommand)) return undefined;
+    if (d.clickedAt !== undefined && (typeof d.clickedAt !== "string" || Number.isNaN(Date.parse(d.clickedAt)))) return undefined;
     return d;
   } catch {
     return undefined;
@@ -151,6 +157,10 @@ export function commandDigest(commands: readonly Command[]): string {
   return createHash("sha256").update(JSON.stringify(commands)).digest("hex").slice(0, 16);
 }
 
+export function edited(c: CommentInput): boolean {
+  return c.updatedAt !== c.createdAt;
+}
+
 export function isBotUser(user: GitHubUser | null): boolean {
   return !user || user.type === "Bot" || user.login.endsWith("[bot]");
 }
@@ -190,19 +200,28 @@ export function scanComments(comments: readonly CommentInput[], isAppComment: (c
 
   for (const c of comments) {
     if (!isAppComment(c)) continue;
+    // Anyone with write access can edit any comment, the app's included; the app never edits a record,
+    // so an edited one is not the app's word any more.
+    if (edited(c)) continue;
     const rec = decodeRecord(c.body);
     if (!rec) continue;
     if (rec.delivery) deliveries.add(rec.delivery);
-    let at = c.createdAt;
+    let at = rec.clickedAt !== undefined && Date.parse(rec.clickedAt) < Date.parse(c.createdAt) ? rec.clickedAt : c.createdAt;
+    let commands = rec.commands;
     if (rec.via === "comment") {
       const src = rec.source !== undefined ? byId.get(rec.source) : undefined;
       if (!src || src.user?.login !== rec.user) continue;
       const digest = commandDigest(parseCommands(src.body).commands);
       if (digest !== rec.digest) continue;
       recorded.add(`${src.id}:${digest}`);
-      at = src.updatedAt;
+      // An edited comment may have been edited by someone else (write access suffices, and GitHub
+      // still shows the original author): its approvals never count, its change requests do, as of the edit.
+      if (edited(src)) {
+        commands = commands.filter((cmd) => cmd.kind === "request_changes");
+        at = src.updatedAt;
+      } else at = src.createdAt;
     }
-    for (const cmd of rec.commands) {
+    for (const cmd of commands) {
       actions.push({ user: rec.user, isBot: rec.isBot === true, kind: cmd.kind, personas: cmd.personas, sha: rec.sha, at, via: rec.via, ref: rec.via === "comment" ? `comment ${rec.source}` : `record ${c.id}`, ...(cmd.reason ? { reason: cmd.reason } : {}) });
     }
   }

@@ -1,4 +1,4 @@
-import type { ReviewAction, Via } from "./actions.js";
+import { UNKNOWN_SHA, type ReviewAction, type Via } from "./actions.js";
 import { assign } from "./assignment.js";
 import { planReview, type PlanPersona, type ReviewPlan } from "./plan.js";
 import type { ChangedFile, Persona, ReviewTable } from "./types.js";
@@ -104,7 +104,7 @@ export function evaluate(input: VerdictInput): Verdict {
         continue;
       }
       const s = staleness(input, staleCache, persona, a.sha);
-      if (s.stale) notices.push({ user: a.user, via: a.via, message: `@${a.user}'s approval on ${short(a.sha)} no longer counts: ${s.why}` });
+      if (s.stale) notices.push({ user: a.user, via: a.via, message: `@${a.user}'s approval${a.sha === UNKNOWN_SHA ? "" : ` on ${short(a.sha)}`} no longer counts: ${s.why}` });
       else approvals.push({ user: a.user, via: a.via, sha: a.sha, at: a.at, carriedFrom: a.sha });
     }
     return { persona, approvals, changeRequests, notices };
@@ -141,7 +141,8 @@ function staleness(input: VerdictInput, cache: Map<string, { stale: boolean; why
   const hit = cache.get(key);
   if (hit) return hit;
   let result: { stale: boolean; why: string };
-  if (input.table.settings.on_push === "dismiss") result = { stale: true, why: `new commits were pushed (settings.on_push: dismiss)` };
+  if (sha === UNKNOWN_SHA) result = { stale: true, why: "it was recorded after new commits were pushed, so it cannot be tied to a commit: approve again" };
+  else if (input.table.settings.on_push === "dismiss") result = { stale: true, why: `new commits were pushed (settings.on_push: dismiss)` };
   else {
     const files = input.changedSince.get(sha);
     if (!files) result = { stale: true, why: `${short(sha)} cannot be compared with the head (force-pushed or unknown)` };

@@ -10,13 +10,16 @@ export interface ExistingRun {
   readonly title: string | null;
   readonly summary: string | null;
   readonly text: string | null;
+  /** When GitHub started it: the earliest of the app's runs on a commit is when the app first saw that commit. */
+  readonly startedAt: string | null;
 }
 
 export async function listOwnRuns(octokit: Octokit, repo: RepoRef, sha: string, appId: number): Promise<ExistingRun[]> {
   const runs = await octokit.paginate("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, app_id: appId, filter: "all", per_page: 100 });
   return runs
     .filter((r) => r.app?.id === undefined || r.app.id === appId)
-    .map((r) => ({ id: r.id, name: r.name, status: r.status, conclusion: r.conclusion ?? null, title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null }));
+    .map((r) => ({ id: r.id, name: r.name, status: r.status, conclusion: r.conclusion ?? null, title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null, startedAt: r.started_at ?? null }))
+    .sort((a, b) => a.id - b.id);
 }
 
 /** Does the run on GitHub already show what we want? Then writing it again would only spend rate limit. */

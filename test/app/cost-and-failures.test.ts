@@ -67,10 +67,10 @@ describe("GitHub requests per event", () => {
   test.each([
     [1, 1],
     [250, 3],
-  ])("PR opened with %i files and 3 personas: 5 + %i file-page reads, 4 check runs + 1 review request", async (files, pages) => {
+  ])("PR opened with %i files and 3 personas: 6 + %i file-page reads, 4 check runs + 1 review request", async (files, pages) => {
     setup({ files });
     const c = await cost(events.pullRequest(gh, "opened"));
-    expect(c.reads).toBe(5 + pages);
+    expect(c.reads).toBe(6 + pages);
     expect(c.writes).toBe(5);
     expect(c.routes.filter((r) => r === "POST /repos/acme/shop/check-runs")).toHaveLength(4);
   });
@@ -86,7 +86,7 @@ describe("GitHub requests per event", () => {
   test("a table at the root costs one more read: .github/reviewers.yml is looked for first", async () => {
     setup({ tablePath: "reviewers.yml" });
     const c = await cost(events.pullRequest(gh, "opened"));
-    expect(c.reads).toBe(7);
+    expect(c.reads).toBe(8);
   });
 
   test("review submitted: fresh state, one membership lookup per team, and only the two runs that changed", async () => {

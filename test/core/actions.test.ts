@@ -361,14 +361,26 @@ describe("scanComments", () => {
     expect(scanComments([c], isApp)).toEqual({ actions: [], unrecorded: [], deliveries: new Set() });
   });
 
-  test("a comment record counts while its source still says it, at the source's update time", () => {
-    const src = userComment(10, "sam", "LGTM\n/approve security\n/request-changes finance refunds are wrong", "2024-05-01T10:30:00Z");
+  test("a comment record counts while its source still says it, at the source's creation time", () => {
+    const src = userComment(10, "sam", "LGTM\n/approve security\n/request-changes finance refunds are wrong");
     const scan = scanComments([src, commentRecord(11, src)], isApp);
     expect(scan.actions).toEqual([
-      { user: "sam", isBot: false, kind: "approve", personas: ["security"], sha: SHA, at: "2024-05-01T10:30:00Z", via: "comment", ref: "comment 10" },
-      { user: "sam", isBot: false, kind: "request_changes", personas: ["finance"], sha: SHA, at: "2024-05-01T10:30:00Z", via: "comment", ref: "comment 10", reason: "refunds are wrong" },
+      { user: "sam", isBot: false, kind: "approve", personas: ["security"], sha: SHA, at: src.createdAt, via: "comment", ref: "comment 10" },
+      { user: "sam", isBot: false, kind: "request_changes", personas: ["finance"], sha: SHA, at: src.createdAt, via: "comment", ref: "comment 10", reason: "refunds are wrong" },
     ]);
     expect(scan.unrecorded).toEqual([]);
+  });
+
+  test("an edited comment never approves (anyone with write access can edit it); its change requests count, as of the edit", () => {
+    const src = { ...userComment(10, "sam", "/approve security\n/request-changes finance refunds are wrong"), updatedAt: "2024-05-02T09:00:00Z" };
+    const scan = scanComments([src, commentRecord(11, src)], isApp);
+    expect(scan.actions.map((a) => [a.kind, a.at])).toEqual([["request_changes", "2024-05-02T09:00:00Z"]]);
+  });
+
+  test("an app record that was edited is not trusted (the app never edits its records)", () => {
+    const src = userComment(10, "sam", "/approve security");
+    const record = { ...commentRecord(11, src), updatedAt: "2024-05-02T09:00:00Z" };
+    expect(scanComments([src, record], isApp).actions).toEqual([]);
   });
 
   test("the order of comments does not matter (record before its source)", () => {
@@ -379,7 +391,7 @@ describe("scanComments", () => {
     expect(b.actions).toHaveLength(1);
   });
 
-  test("edit → not counted and reported as unrecorded; edit back → counted again; delete → not counted", () => {
+  test("edit → not counted and reported as unrecorded; edit back → still not an approval; delete → not counted", () => {
     const original = userComment(10, "sam", "/approve security");
     const record = commentRecord(11, original);
     expect(scanComments([original, record], isApp).actions).toHaveLength(1);
@@ -395,10 +407,10 @@ describe("scanComments", () => {
     expect(afterWithdraw.actions).toEqual([]);
     expect(afterWithdraw.unrecorded).toEqual([]);
 
+    // Edited back to the same command: still an edited comment, so it cannot approve.
     const editedBack = { ...original, body: "Changed my mind again:\n/approve security", updatedAt: "2024-05-01T13:00:00Z" };
     const afterEditBack = scanComments([editedBack, record], isApp);
-    expect(afterEditBack.actions).toHaveLength(1);
-    expect(afterEditBack.actions[0]!.at).toBe("2024-05-01T13:00:00Z");
+    expect(afterEditBack.actions).toEqual([]);
     expect(afterEditBack.unrecorded).toEqual([]);
 
     const deleted = scanComments([record], isApp);

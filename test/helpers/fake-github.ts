@@ -22,6 +22,7 @@ export interface FakeRun {
   output: { title: string; summary: string; text?: string };
   actions: { label: string; description: string; identifier: string }[];
   app_id: number;
+  started_at: string;
 }
 
 export interface FakeComment {
@@ -85,6 +86,8 @@ export class FakeGitHub {
   /** "base...head" → compare answer. */
   compares = new Map<string, { status: string; files: { filename: string; status: string }[] }>();
   openPulls: number[] = [7];
+  /** Other open pull requests whose head is this pull request's head commit. */
+  sharedHead: number[] = [];
   log: LoggedRequest[] = [];
   /** Answers to force for the next matching requests, e.g. a 500 or a secondary rate limit. */
   faults: { method: string; path: RegExp; status: number; headers?: Record<string, string>; body?: unknown; times: number }[] = [];
@@ -219,7 +222,7 @@ export class FakeGitHub {
     }
     if (p === `${repoPath}/check-runs` && method === "POST") {
       const b = body as Omit<FakeRun, "id" | "app_id" | "conclusion"> & { conclusion?: string };
-      const run: FakeRun = { id: this.nextId++, name: b.name, head_sha: b.head_sha, status: b.status ?? "queued", conclusion: b.conclusion ?? null, output: b.output, actions: b.actions ?? [], app_id: APP_ID };
+      const run: FakeRun = { id: this.nextId++, name: b.name, head_sha: b.head_sha, status: b.status ?? "queued", conclusion: b.conclusion ?? null, output: b.output, actions: b.actions ?? [], app_id: APP_ID, started_at: tick() };
       this.runs.push(run);
       return [201, this.runJson(run)];
     }
@@ -244,7 +247,8 @@ export class FakeGitHub {
     }
     if (p === `${repoPath}/pulls` && method === "GET") return this.page(this.openPulls.map((n) => ({ number: n })), url);
     if ((m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/pulls$`).exec(p))) {
-      return [200, m[1] === this.pull.headSha ? [{ number: this.pull.number, state: "open", head: { sha: this.pull.headSha }, base: { repo: { full_name: `${this.owner}/${this.repo}` } } }] : []];
+      const pr = (number: number) => ({ number, state: "open", head: { sha: this.pull.headSha }, base: { repo: { full_name: `${this.owner}/${this.repo}` } } });
+      return [200, m[1] === this.pull.headSha ? [this.pull.number, ...this.sharedHead].map(pr) : []];
     }
     return [404, { message: `fake GitHub has no route for ${method} ${p}` }];
   }
@@ -291,7 +295,7 @@ export class FakeGitHub {
   }
 
   private runJson(r: FakeRun) {
-    return { id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null }, app: { id: r.app_id, slug: APP_SLUG } };
+    return { id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, started_at: r.started_at, output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null }, app: { id: r.app_id, slug: APP_SLUG } };
   }
 }
 
