@@ -4,7 +4,13 @@ import { isStatus, type Octokit, type RepoRef } from "./client.js";
 
 export type TableLoad =
   | { readonly kind: "absent" }
-  | { readonly kind: "loaded"; readonly file: string; readonly result: ParseResult };
+  | {
+      readonly kind: "loaded";
+      readonly file: string;
+      readonly result: ParseResult;
+      /** Files of this repository the table is made of (its own, and same-repository `_extends` targets): changing one needs the config owners. */
+      readonly files: readonly string[];
+    };
 
 interface CachedFile {
   readonly etag: string;
@@ -69,21 +75,22 @@ export async function readTable(octokit: Octokit, repo: RepoRef, ref: string): P
     const text = await readFile(octokit, repo, path, ref);
     if (text === undefined) continue;
     const key = `${path}\0${text}`;
-    let result = parsed.get(key);
-    if (!result) {
-      result = await withExtends(octokit, repo, { file: path, text });
-      if (result.extends === undefined && !/^_extends\s*:/m.test(text)) {
-        parsed.set(key, result);
-        if (parsed.size > MAX_PARSED) parsed.delete(parsed.keys().next().value!);
-      }
+    const cached = parsed.get(key);
+    if (cached) return { kind: "loaded", file: path, result: cached, files: [path] };
+    const { result, layers } = await withExtends(octokit, repo, { file: path, text });
+    if (layers.length === 1) {
+      parsed.set(key, result);
+      if (parsed.size > MAX_PARSED) parsed.delete(parsed.keys().next().value!);
     }
-    return { kind: "loaded", file: path, result };
+    const same = (l: RepoRef) => l.owner.toLowerCase() === repo.owner.toLowerCase() && l.repo.toLowerCase() === repo.repo.toLowerCase();
+    return { kind: "loaded", file: path, result, files: layers.filter(same).map((l) => l.path) };
   }
   return { kind: "absent" };
 }
 
 /** Parses a table and the org-wide tables it extends (Probot-style `_extends: repo | owner/repo | owner/repo:path`). */
-export async function withExtends(octokit: Octokit, repo: RepoRef, own: TableSource): Promise<ParseResult> {
+export async function withExtends(octokit: Octokit, repo: RepoRef, own: TableSource): Promise<{ result: ParseResult; layers: (RepoRef & { path: string })[] }> {
+  const located: (RepoRef & { path: string })[] = [{ ...repo, path: own.file }];
   const layers: TableSource[] = [own];
   const seen = new Set<string>([`${repo.owner}/${repo.repo}:${own.file}`]);
   let result = parseTable(own);
@@ -91,11 +98,12 @@ export async function withExtends(octokit: Octokit, repo: RepoRef, own: TableSou
   for (let depth = 0; result.extends !== undefined; depth++) {
     const target = parseExtends(result.extends, current.repo);
     const key = `${target.owner}/${target.repo}:${target.path}`;
-    const fail = (message: string): ParseResult => ({ problems: [...result.problems, extendsProblem(current.source, message)] });
+    const fail = (message: string) => ({ result: { problems: [...result.problems, extendsProblem(current.source, message)] }, layers: located });
     if (!target.valid) return fail(`"${result.extends}" is not a valid _extends value: use "repo", "owner/repo" or "owner/repo:path/to/file.yml"`);
     if (seen.has(key)) return fail(`_extends cycle: ${key} is already part of this table`);
     if (depth >= MAX_EXTENDS) return fail(`_extends is nested more than ${MAX_EXTENDS} levels`);
     seen.add(key);
+    located.push({ owner: target.owner, repo: target.repo, path: target.path });
     let text: string | undefined;
     try {
       text = await readFile(octokit, target, target.path);
@@ -111,7 +119,7 @@ export async function withExtends(octokit: Octokit, repo: RepoRef, own: TableSou
     result = { ...result, ...(parentExt !== undefined ? { extends: parentExt } : { extends: undefined }) };
     current = { repo: target, source: parent };
   }
-  return result;
+  return { result, layers: located };
 }
 
 function parseExtends(value: string, from: RepoRef): RepoRef & { path: string; valid: boolean } {

@@ -207,3 +207,13 @@ describe("late records", () => {
     expect(gh.run("review/security")!.conclusion).toBe("failure");
   });
 });
+
+describe("org-wide tables in the same repository", () => {
+  test("a PR editing a same-repository _extends file needs the config owners", async () => {
+    setup([{ filename: "policies/org.yml" }], "_extends: acme/shop:policies/org.yml\n");
+    gh.setFile("main", "policies/org.yml", TABLE);
+    await open();
+    expect(gh.run("review/security")!.output.summary).toContain("the review table itself changed: policies/org.yml (settings.config_owners)");
+    expect(gh.run("parallel-review")!.status).toBe("in_progress");
+  });
+});
