@@ -41,7 +41,10 @@ export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counte
         const e = err as { status?: number; response?: { headers?: Record<string, string | undefined>; data?: unknown } };
         const status = e.status ?? 0;
         opts.counter?.count(options.method, String(options.url), status);
-        const wait = retryDelay(status, e.response, attempt);
+        // Probot's retry plugin (on in production) already retried a 5xx when it set retryCount; retrying
+        // its final answer again would multiply the attempts.
+        const pluginRetried = ((options.request as { retryCount?: number } | undefined)?.retryCount ?? 0) > 0;
+        const wait = pluginRetried && status >= 500 ? undefined : retryDelay(status, e.response, attempt);
         if (wait === undefined || attempt >= RETRIES) throw err;
         await new Promise((r) => setTimeout(r, Math.min(wait, maxWait)));
       }
