@@ -170,7 +170,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     await approve(repo, number, "security", "review");
     expect(state(repo, number, "parallel-review")).toBe("success");
     expect(sim.stats().faults).toBeGreaterThanOrEqual(4);
-  });
+  }, 60_000); // Probot's retry plugin backs off 1 s, 4 s, … between attempts
 
   test("duplicated and reordered deliveries end in the right state with no duplicate checks", async () => {
     sim.faults.set({ webhookDuplicateRate: 1 });
