@@ -7,7 +7,7 @@ import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { readTable } from "../github/table.js";
 import { assess, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
 import type { ButtonClick } from "./records.js";
-import { KeyedSerializer } from "./serialize.js";
+import { KeyedSerializer, Limiter } from "./serialize.js";
 
 export interface AppOptions {
   /** This app's id: its check runs and record comments are recognised by it. Default: APP_ID. */
@@ -18,6 +18,8 @@ export interface AppOptions {
   readonly maxRetryWaitMs?: number;
   /** Observes every GitHub request (tests and the benchmark count them). */
   readonly counter?: RequestCounter;
+  /** Reconciles running at once in this process (default 32); the rest wait their turn. */
+  readonly maxConcurrentReconciles?: number;
   /** Called with each reconcile's outcome (tests, demo). */
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
 }
@@ -39,6 +41,7 @@ interface UserRef {
  */
 export function createApp(options: AppOptions = {}) {
   const serializer = new KeyedSerializer();
+  const limiter = new Limiter(options.maxConcurrentReconciles ?? 32);
   return (app: Probot) => {
     const appId = options.appId ?? Number(process.env.APP_ID);
     if (!Number.isInteger(appId) || appId <= 0) throw new Error("APP_ID must be set to this GitHub App's id (a number): parallel-review recognises its own checks and records by it");
@@ -51,7 +54,7 @@ export function createApp(options: AppOptions = {}) {
     const run = (d: Deps, pr: PullRef, click?: ButtonClick, hints?: Hints) =>
       serializer[click || hints?.previousHead ? "run" : "coalesce"](`${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase(), async () => {
         try {
-          const outcome = await reconcile(d, pr, click, hints);
+          const outcome = await limiter.run(() => reconcile(d, pr, click, hints));
           options.onOutcome?.(pr, outcome);
           return outcome;
         } catch (err) {
