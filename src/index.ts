@@ -1,6 +1,6 @@
 import { createApp } from "./app/router.js";
 
-/** The Probot app: `probot run ./lib/index.js` (npm start) loads this default export. */
+/** The Probot app, for `probot run ./lib/index.js` or any Probot host; `npm start` serves it through src/server.ts. */
 export default createApp();
 
 export { createApp } from "./app/router.js";
