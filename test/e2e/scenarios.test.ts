@@ -157,6 +157,10 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     }
     expect(sim.requests.length).toBe(before);
     expect(state(repo, number, "review/finance")).toBe("action_required");
+    // The same server answers health checks and nothing else.
+    const origin = new URL(stack.webhookUrl).origin;
+    expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    expect((await fetch(`${origin}/elsewhere`)).status).toBe(404);
   });
 
   test("injected 5xx and secondary rate limits are retried and the end state is right", async () => {
