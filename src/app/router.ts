@@ -18,7 +18,7 @@ export interface AppOptions {
   readonly maxRetryWaitMs?: number;
   /** Observes every GitHub request (tests and the benchmark count them). */
   readonly counter?: RequestCounter;
-  /** Reconciles running at once in this process (default 32); the rest wait their turn. */
+  /** Reconciles running at once in this process (default 128); the rest wait their turn. */
   readonly maxConcurrentReconciles?: number;
   /** Called with each reconcile's outcome (tests, demo). */
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
@@ -41,7 +41,7 @@ interface UserRef {
  */
 export function createApp(options: AppOptions = {}) {
   const serializer = new KeyedSerializer();
-  const limiter = new Limiter(options.maxConcurrentReconciles ?? 32);
+  const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
   return (app: Probot) => {
     const appId = options.appId ?? Number(process.env.APP_ID);
     if (!Number.isInteger(appId) || appId <= 0) throw new Error("APP_ID must be set to this GitHub App's id (a number): parallel-review recognises its own checks and records by it");
