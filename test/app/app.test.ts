@@ -1,14 +1,10 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
-import nock from "nock";
+import { beforeEach, describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { APP_ID, APP_SLUG, createProbot, FakeGitHub, sha } from "../helpers/fake-github.js";
+import { APP_ID, APP_SLUG, createProbot, sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
-import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
+import { useFakeGitHub } from "../helpers/app-harness.js";
 
-let openapi: OpenApi;
-beforeAll(async () => {
-  openapi = await loadOpenApi();
-}, 60_000);
+const fake = useFakeGitHub();
 
 const TABLE = `version: 1
 personas:
@@ -41,25 +37,13 @@ let gh: FakeGitHub;
 let probot: Probot;
 
 function setup(table: string | null = TABLE, files: { filename: string; status?: string }[] = [{ filename: "src/payments/charge.ts" }]) {
-  nock.cleanAll();
-  gh = new FakeGitHub().validateWith(openapi);
-  if (table !== null) gh.setFile("main", "reviewers.yml", table);
-  gh.teams.set("backend", new Set(["bob"]));
-  gh.teams.set("security", new Set(["sam", "sue"]));
-  gh.setChangedFiles(files);
-  gh.install();
-  probot = createProbot();
+  ({ gh, probot } = fake.fresh({ table, files }));
 }
 
 const receive = (d: Delivery) => probot.receive(d as never);
 const open = () => receive(events.pullRequest(gh, "opened"));
 
 beforeEach(() => setup());
-afterEach(() => {
-  // Every request body the app sent must be one GitHub's OpenAPI description accepts.
-  expect(gh.invalid).toEqual([]);
-  nock.cleanAll();
-});
 
 describe("opening a pull request", () => {
   test("opens one check per required persona and a waiting gate, all in one reconcile", async () => {

@@ -1,14 +1,15 @@
-import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
-import nock from "nock";
+import { beforeAll, describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { createProbot, FakeGitHub, type LoggedRequest } from "../helpers/fake-github.js";
+import type { FakeGitHub, LoggedRequest } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
+import { useFakeGitHub } from "../helpers/app-harness.js";
 
+const fake = useFakeGitHub();
 let openapi: OpenApi;
 beforeAll(async () => {
-  openapi = await loadOpenApi();
-}, 60_000);
+  openapi = await loadOpenApi(); // shared with the harness: one load per process
+});
 
 /**
  * What each event costs in GitHub requests (the figures in docs/performance.md come from here),
@@ -29,14 +30,8 @@ let gh: FakeGitHub;
 let probot: Probot;
 
 function setup(opts: { table?: string; tablePath?: string; files?: number } = {}) {
-  nock.cleanAll();
-  gh = new FakeGitHub().validateWith(openapi);
-  gh.setFile("main", opts.tablePath ?? ".github/reviewers.yml", opts.table ?? TABLE);
-  gh.teams.set("backend", new Set(["bob"]));
-  gh.teams.set("security", new Set(["sam"]));
-  gh.setChangedFiles(Array.from({ length: opts.files ?? 1 }, (_, i) => ({ filename: `src/payments/f${i}.ts` })));
-  gh.install();
-  probot = createProbot();
+  const files = Array.from({ length: opts.files ?? 1 }, (_, i) => ({ filename: `src/payments/f${i}.ts` }));
+  ({ gh, probot } = fake.fresh({ table: opts.table ?? TABLE, tablePath: opts.tablePath ?? ".github/reviewers.yml", files, teams: { backend: ["bob"], security: ["sam"] } }));
 }
 
 const receive = (d: Delivery) => probot.receive(d as never);
@@ -58,10 +53,7 @@ function route(l: LoggedRequest): string {
   return `${l.method} ${l.path.replace(/\?.*$/, "").replace(/[0-9a-f]{40}/g, ":sha").replace(/\/\d+(?=\/|$)/g, "/:n")}`;
 }
 
-afterEach(() => {
-  expect(gh.invalid).toEqual([]);
-  nock.cleanAll();
-});
+
 
 describe("GitHub requests per event", () => {
   test.each([

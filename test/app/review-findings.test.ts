@@ -1,17 +1,13 @@
-import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
-import nock from "nock";
+import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { APP_ID, APP_SLUG, createProbot, FakeGitHub, sha, tick } from "../helpers/fake-github.js";
+import { APP_ID, APP_SLUG, sha, tick, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 
 /** Regressions from a second reviewer's read: each test failed before its fix. */
 import { encodeRecord } from "../../src/core/actions.js";
-import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
+import { useFakeGitHub } from "../helpers/app-harness.js";
 
-let openapi: OpenApi;
-beforeAll(async () => {
-  openapi = await loadOpenApi();
-}, 60_000);
+const fake = useFakeGitHub();
 
 const TABLE = `version: 1
 personas:
@@ -38,21 +34,11 @@ settings:
 let gh: FakeGitHub;
 let probot: Probot;
 function setup(files: { filename: string; status?: string }[] = [{ filename: "src/payments/charge.ts" }], table = TABLE) {
-  nock.cleanAll();
-  gh = new FakeGitHub().validateWith(openapi);
-  gh.setFile("main", "reviewers.yml", table);
-  gh.teams.set("backend", new Set(["bob"]));
-  gh.teams.set("security", new Set(["sam", "sue"]));
-  gh.setChangedFiles(files);
-  gh.install();
-  probot = createProbot();
+  ({ gh, probot } = fake.fresh({ table, files }));
 }
 const receive = (d: Delivery) => probot.receive(d as never);
 const open = () => receive(events.pullRequest(gh, "opened"));
-afterEach(() => {
-  expect(gh.invalid).toEqual([]);
-  nock.cleanAll();
-});
+
 
 describe("records and commands edited or deleted by anyone with write access", () => {
   test("an app record edited by a write-access user (e.g. the author) is not trusted", async () => {

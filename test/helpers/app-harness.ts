@@ -1,0 +1,44 @@
+import { afterEach, beforeAll, expect } from "@jest/globals";
+import nock from "nock";
+import type { Probot } from "probot";
+import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
+import { createProbot, FakeGitHub } from "./fake-github.js";
+
+/**
+ * The Probot + nock setting every app test file shares: GitHub's OpenAPI description loaded once per
+ * file, a fresh fake GitHub and app per scenario, and after each test the check that every request
+ * body the app sent is one GitHub would accept.
+ */
+export function useFakeGitHub(): { fresh: (opts: FreshOptions) => { gh: FakeGitHub; probot: Probot } } {
+  let openapi: OpenApi | undefined;
+  let current: FakeGitHub | undefined;
+  beforeAll(async () => {
+    openapi = await loadOpenApi();
+  }, 60_000);
+  afterEach(() => {
+    expect(current?.invalid ?? []).toEqual([]);
+    nock.cleanAll();
+  });
+  return {
+    fresh(opts) {
+      nock.cleanAll();
+      const gh = new FakeGitHub().validateWith(openapi!);
+      if (opts.table !== null) gh.setFile("main", opts.tablePath ?? "reviewers.yml", opts.table);
+      for (const [team, members] of Object.entries(opts.teams ?? DEFAULT_TEAMS)) gh.teams.set(team, new Set(members));
+      gh.setChangedFiles(opts.files);
+      gh.install();
+      current = gh;
+      return { gh, probot: createProbot() };
+    },
+  };
+}
+
+export interface FreshOptions {
+  /** The table on main; null for a repository without one. */
+  readonly table: string | null;
+  readonly tablePath?: string;
+  readonly files: { filename: string; status?: string }[];
+  readonly teams?: Record<string, string[]>;
+}
+
+const DEFAULT_TEAMS = { backend: ["bob"], security: ["sam", "sue"] };
