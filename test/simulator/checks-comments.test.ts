@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Octokit } from "@octokit/rest";
 import { GitHubSimulator } from "../../src/simulator/index.js";
-import { failure, installationOctokit, openFeaturePr, startSim } from "./helpers.js";
+import { failure, featurePr, installationOctokit, openFeaturePr, startSim } from "./helpers.js";
 
 const repo = { owner: "acme", repo: "demo" };
 let sim: GitHubSimulator;
@@ -10,9 +10,7 @@ let gh: Octokit;
 let pr: { number: number; headSha: string };
 
 beforeAll(async () => {
-  sim = await startSim();
-  gh = await installationOctokit(sim);
-  pr = await openFeaturePr(sim);
+  ({ sim, gh, pr } = await featurePr());
 });
 afterAll(() => sim.stop());
 afterEach(() => expect(sim.validationErrors).toEqual([]));

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/gl
 import type { Octokit } from "@octokit/rest";
 import { GitHubSimulator } from "../../src/simulator/index.js";
 import { loadOpenApi, toJsonSchema } from "../../src/simulator/openapi.js";
-import { failure, installationOctokit, openFeaturePr, SECRET, startSim, webhookSink } from "./helpers.js";
+import { failure, featurePr, installationOctokit, openFeaturePr, SECRET, startSim, webhookSink } from "./helpers.js";
 
 const repo = { owner: "acme", repo: "demo" };
 let sim: GitHubSimulator;
@@ -11,9 +11,7 @@ let gh: Octokit;
 let pr: { number: number; headSha: string };
 
 beforeAll(async () => {
-  sim = await startSim();
-  gh = await installationOctokit(sim);
-  pr = await openFeaturePr(sim);
+  ({ sim, gh, pr } = await featurePr());
 });
 afterAll(() => sim.stop());
 afterEach(() => {

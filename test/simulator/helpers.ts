@@ -52,6 +52,14 @@ export async function openFeaturePr(sim: GitHubSimulator): Promise<{ number: num
   return sim.openPullRequest("demo", { title: "Add a", head: "feature", author: "alice" });
 }
 
+/** What most test files start from: a simulator, an installation client, and PR #1 open. */
+export async function featurePr(prepare?: (sim: GitHubSimulator) => void): Promise<{ sim: GitHubSimulator; gh: Octokit; pr: { number: number; headSha: string } }> {
+  const sim = await startSim();
+  const gh = await installationOctokit(sim);
+  prepare?.(sim);
+  return { sim, gh, pr: await openFeaturePr(sim) };
+}
+
 export interface Received {
   headers: IncomingHttpHeaders;
   body: string;

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Octokit } from "@octokit/rest";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
-import { failure, installationOctokit, openFeaturePr, startSim } from "./helpers.js";
+import { failure, featurePr, installationOctokit, openFeaturePr, startSim } from "./helpers.js";
 
 const repo = { owner: "acme", repo: "demo" };
 let sim: GitHubSimulator;
@@ -10,10 +10,7 @@ let gh: Octokit;
 let pr: { number: number; headSha: string };
 
 beforeAll(async () => {
-  sim = await startSim();
-  gh = await installationOctokit(sim);
-  sim.createTeam("security", { members: ["carol"] });
-  pr = await openFeaturePr(sim);
+  ({ sim, gh, pr } = await featurePr((s) => s.createTeam("security", { members: ["carol"] })));
 });
 afterAll(() => sim.stop());
 afterEach(() => expect(sim.validationErrors).toEqual([]));
