@@ -96,7 +96,7 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
     const why = `this pull request changes ${pull.changedFiles} files, more than the ${MAX_PR_FILES} GitHub lists: every persona must review, and the gate stays closed — split the change`;
     blockers.push(`More than ${MAX_PR_FILES} files changed: GitHub cannot list them all, so the changed domains cannot be known. Split the pull request.`);
     plan = planEverything(table, why);
-  } else plan = planReview(table, files, [...TABLE_PATHS, ...load.files.filter((f) => !(TABLE_PATHS as readonly string[]).includes(f))]);
+  } else plan = planReview(table, files, [...new Set([...TABLE_PATHS, ...load.files])]);
 
   const headTableProblems = plan.tableChange ? await headTable(octokit, ref, pull, files) : [];
   if (headTableProblems.some((p) => p.severity === "error")) blockers.push(`The review table as changed by this pull request has problems (listed below): fix them before merging.`);
