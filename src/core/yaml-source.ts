@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { Problem } from "./types.js";
 
 /** Limits that keep hostile input from hanging the app or exhausting its memory. */
@@ -220,15 +220,6 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 export function offsetOf(node: unknown): number {
   const range = (node as { range?: [number, number, number] } | null)?.range;
   return range ? range[0] : 0;
-}
-
-/** The key node of a pair, for positioning "unknown key" problems at the key itself. */
-export function keyNode(pair: Pair): unknown {
-  return pair.key;
-}
-
-export function scalarValue(node: unknown): unknown {
-  return isScalar(node) ? node.value : undefined;
 }
 
 export function describe(node: unknown): string {

@@ -279,15 +279,20 @@ export class FakeGitHub {
     return [200, slice, headers];
   }
 
-  private pullJson() {
+  repositoryJson() {
+    return { id: 1, name: this.repo, full_name: `${this.owner}/${this.repo}`, owner: { login: this.owner, id: 2, type: this.ownerType }, private: false };
+  }
+
+  /** The pull request as GitHub's REST API and webhook payloads show it (the fields the app reads). */
+  pullJson() {
     const pr = this.pull;
     return {
       number: pr.number,
       state: pr.state,
       draft: pr.draft,
       user: this.userObj(pr.author),
-      head: { sha: pr.headSha, ref: "feature", repo: { full_name: `${this.owner}/${this.repo}` } },
-      base: { sha: pr.baseSha, ref: pr.baseRef, repo: { full_name: `${this.owner}/${this.repo}`, owner: { login: this.owner, type: this.ownerType } } },
+      head: { sha: pr.headSha, ref: "feature", repo: this.repositoryJson() },
+      base: { sha: pr.baseSha, ref: pr.baseRef, repo: this.repositoryJson() },
       changed_files: pr.changedFiles,
       requested_reviewers: pr.requestedUsers.map((u) => this.userObj(u)),
       requested_teams: pr.requestedTeams.map((slug) => ({ slug, name: slug })),

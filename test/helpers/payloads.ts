@@ -18,22 +18,8 @@ export function example(event: string, action?: string): Json {
   return structuredClone(ex) as Json;
 }
 
-function repository(gh: FakeGitHub): Json {
-  return { id: 1, name: gh.repo, full_name: `${gh.owner}/${gh.repo}`, owner: { login: gh.owner, id: 2, type: gh.ownerType }, private: false };
-}
-
-function pr(gh: FakeGitHub): Json {
-  const p = gh.pull;
-  return {
-    number: p.number,
-    state: p.state,
-    draft: p.draft,
-    user: gh.userObj(p.author),
-    head: { sha: p.headSha, ref: "feature", repo: repository(gh) },
-    base: { sha: p.baseSha, ref: p.baseRef, repo: repository(gh) },
-    changed_files: p.changedFiles,
-  };
-}
+const repository = (gh: FakeGitHub): Json => gh.repositoryJson();
+const pr = (gh: FakeGitHub): Json => gh.pullJson();
 
 export interface Delivery {
   id: string;
