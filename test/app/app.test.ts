@@ -3,35 +3,10 @@ import type { Probot } from "probot";
 import { APP_ID, APP_SLUG, createProbot, sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
+import { TABLE } from "../helpers/tables.js";
 
 const fake = useFakeGitHub();
 
-const TABLE = `version: 1
-personas:
-  backend:
-    name: Backend Engineer
-    teams: [backend]
-    criteria: [No breaking API change]
-  security:
-    name: Security Engineer
-    teams: [security]
-  finance:
-    name: Finance
-    users: [fiona]
-domains:
-  payments:
-    description: Payment processing
-    paths: ["src/payments/"]
-    require:
-      backend: [Error handling comprehensive]
-      security: [PCI compliance verified]
-      finance: [Refund logic correct]
-  iam:
-    paths: ["*.tf"]
-    require: [security]
-settings:
-  config_owners: [security]
-`;
 
 let gh: FakeGitHub;
 let probot: Probot;

@@ -6,30 +6,10 @@ import { events, type Delivery } from "../helpers/payloads.js";
 /** Regressions from a second reviewer's read: each test failed before its fix. */
 import { encodeRecord } from "../../src/core/actions.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
+import { TABLE } from "../helpers/tables.js";
 
 const fake = useFakeGitHub();
 
-const TABLE = `version: 1
-personas:
-  backend:
-    name: Backend Engineer
-    teams: [backend]
-  security:
-    name: Security Engineer
-    teams: [security]
-  finance:
-    name: Finance
-    users: [fiona]
-domains:
-  payments:
-    paths: ["src/payments/"]
-    require: [backend, security, finance]
-  iam:
-    paths: ["*.tf"]
-    require: [security]
-settings:
-  config_owners: [security]
-`;
 
 let gh: FakeGitHub;
 let probot: Probot;
