@@ -20,7 +20,10 @@ export interface WebhookServerOptions {
 }
 
 export async function createWebhookServer(opts: WebhookServerOptions): Promise<Server> {
-  const middleware = await createNodeMiddleware(createApp(opts.app), { probot: opts.probot, webhooksPath: WEBHOOK_PATH });
+  const middleware = await createNodeMiddleware(createApp(opts.app), {
+    probot: opts.probot,
+    webhooksPath: WEBHOOK_PATH,
+  });
   return createServer((req, res) => {
     void handle(req, res, opts.secret, middleware).catch((err: unknown) => {
       if (!res.headersSent) reply(res, 500, { error: err instanceof Error ? err.message : String(err) });
@@ -28,7 +31,12 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<S
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, secret: string, middleware: (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  secret: string,
+  middleware: (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown,
+): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method === "GET" && (path === "/" || path === "/healthz")) return reply(res, 200, { status: "ok" });
   if (path !== WEBHOOK_PATH || req.method !== "POST") return reply(res, 404, { error: "not found" });
@@ -36,7 +44,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, secret: string,
   const body = await readBody(req);
   if (body === undefined) return reply(res, 413, { error: `payload larger than ${MAX_BODY} bytes` });
   if (!signatureMatches(secret, body, req.headers["x-hub-signature-256"])) {
-    return reply(res, 401, { error: "signature does not match: check that WEBHOOK_SECRET is the app's webhook secret" });
+    return reply(res, 401, {
+      error: "signature does not match: check that WEBHOOK_SECRET is the app's webhook secret",
+    });
   }
   // @octokit/webhooks reads a string `body` instead of the (already consumed) stream.
   (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
@@ -81,7 +91,9 @@ async function main(): Promise<void> {
   const server = await createWebhookServer({ probot, secret });
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? "localhost";
-  server.listen(port, host, () => probot.log.info(`parallel-review listening on http://${host}:${port}${WEBHOOK_PATH}`));
+  server.listen(port, host, () =>
+    probot.log.info(`parallel-review listening on http://${host}:${port}${WEBHOOK_PATH}`),
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

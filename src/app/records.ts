@@ -1,4 +1,13 @@
-import { commandDigest, encodeRecord, UNKNOWN_SHA, type Command, type CommentInput, type GitHubUser, type RecordData, type RecordScan } from "../core/actions.js";
+import {
+  commandDigest,
+  encodeRecord,
+  UNKNOWN_SHA,
+  type Command,
+  type CommentInput,
+  type GitHubUser,
+  type RecordData,
+  type RecordScan,
+} from "../core/actions.js";
 import type { ActionId } from "../core/checks.js";
 import type { PlanPersona, ReviewPlan } from "../core/plan.js";
 import { short } from "../core/verdict.js";
@@ -44,7 +53,17 @@ export function recordsToWrite(opts: {
   const { click, scan } = opts;
   if (click && !scan.deliveries.has(click.delivery)) {
     const commands: Command[] = [{ kind: click.action, personas: [click.persona] }];
-    const data: RecordData = { v: 1, via: "button", user: click.user.login, ...(click.user.id !== undefined ? { userId: click.user.id } : {}), ...(isBot(click.user) ? { isBot: true } : {}), sha: click.sha, commands, delivery: click.delivery, clickedAt: click.receivedAt };
+    const data: RecordData = {
+      v: 1,
+      via: "button",
+      user: click.user.login,
+      ...(click.user.id !== undefined ? { userId: click.user.id } : {}),
+      ...(isBot(click.user) ? { isBot: true } : {}),
+      sha: click.sha,
+      commands,
+      delivery: click.delivery,
+      clickedAt: click.receivedAt,
+    };
     out.push({ data, body: encodeRecord(data, describe(opts, click.user, commands, click.sha, "button", [])) });
   }
   for (const u of scan.unrecorded) {
@@ -53,8 +72,20 @@ export function recordsToWrite(opts: {
     // A comment is tied to the head only if it was written after the app saw that head; an older one
     // (recorded late: the app was down, or its record was deleted) may predate a push and never carries over.
     const seen = opts.headSeenAt !== undefined && Date.parse(u.comment.updatedAt) >= Date.parse(opts.headSeenAt);
-    const data: RecordData = { v: 1, via: "comment", user: user.login, ...(user.id !== undefined ? { userId: user.id } : {}), sha: seen ? opts.headSha : UNKNOWN_SHA, commands: u.commands, source: u.comment.id, digest: commandDigest(u.commands) };
-    out.push({ data, body: encodeRecord(data, describe(opts, user, u.commands, opts.headSha, "comment", u.errors, u.comment)) });
+    const data: RecordData = {
+      v: 1,
+      via: "comment",
+      user: user.login,
+      ...(user.id !== undefined ? { userId: user.id } : {}),
+      sha: seen ? opts.headSha : UNKNOWN_SHA,
+      commands: u.commands,
+      source: u.comment.id,
+      digest: commandDigest(u.commands),
+    };
+    out.push({
+      data,
+      body: encodeRecord(data, describe(opts, user, u.commands, opts.headSha, "comment", u.errors, u.comment)),
+    });
   }
   return out;
 }
@@ -72,21 +103,38 @@ function describe(
   const where = via === "button" ? "the check's button" : "a comment";
   const lines: string[] = [];
   for (const cmd of commands) {
-    const verb = cmd.kind === "approve" ? (via === "button" ? "clicked Approve" : "approved") : via === "button" ? "clicked Request changes" : "requested changes";
-    const targets = cmd.personas === "all" ? opts.plan.personas : cmd.personas.map((id) => opts.plan.personas.find((p) => p.id === id) ?? id);
+    const verb =
+      cmd.kind === "approve"
+        ? via === "button"
+          ? "clicked Approve"
+          : "approved"
+        : via === "button"
+          ? "clicked Request changes"
+          : "requested changes";
+    const targets =
+      cmd.personas === "all"
+        ? opts.plan.personas
+        : cmd.personas.map((id) => opts.plan.personas.find((p) => p.id === id) ?? id);
     if (cmd.kind === "approve" && source && source.updatedAt !== source.createdAt) {
-      lines.push(`⚠️ ${who}'s comment was edited: an edited comment cannot approve (anyone with write access can edit it). Post a new comment to approve.`);
+      lines.push(
+        `⚠️ ${who}'s comment was edited: an edited comment cannot approve (anyone with write access can edit it). Post a new comment to approve.`,
+      );
       continue;
     }
     for (const t of targets) {
       if (typeof t === "string") {
-        lines.push(`⚠️ ${who} ${verb} for \`${inert(t).replace(/`/g, "")}\`, but no such persona is required on this pull request: not counted.`);
+        lines.push(
+          `⚠️ ${who} ${verb} for \`${inert(t).replace(/`/g, "")}\`, but no such persona is required on this pull request: not counted.`,
+        );
         continue;
       }
       const why = refusal(opts, user, t);
       if (why && cmd.personas === "all") continue; // `/approve` alone speaks for the personas you can review
       if (why) lines.push(`⚠️ ${who} ${verb} as **${t.name}** but ${why}: not counted.`);
-      else lines.push(`${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${sha === UNKNOWN_SHA ? "an earlier commit (recorded late: approve again if it should count now)" : short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`);
+      else
+        lines.push(
+          `${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${sha === UNKNOWN_SHA ? "an earlier commit (recorded late: approve again if it should count now)" : short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`,
+        );
     }
     if (cmd.personas === "all" && !targets.some((t) => typeof t !== "string" && !refusal(opts, user, t))) {
       lines.push(`⚠️ ${who} ${verb}, but is not a reviewer for any persona this pull request requires: not counted.`);
@@ -94,11 +142,19 @@ function describe(
   }
   for (const e of errors) lines.push(`⚠️ ${e}`);
   if (lines.length === 0) lines.push(`${who}'s comment no longer carries a review command.`);
-  if (source) lines.push("", `<sub>Recorded from [comment ${source.id}](#issuecomment-${source.id}). Editing or deleting that comment withdraws what it says.</sub>`);
+  if (source)
+    lines.push(
+      "",
+      `<sub>Recorded from [comment ${source.id}](#issuecomment-${source.id}). Editing or deleting that comment withdraws what it says.</sub>`,
+    );
   return lines.join("\n");
 }
 
-function refusal(opts: { author: string; selfApproval: boolean; eligible: Eligible }, user: GitHubUser, persona: PlanPersona): string | undefined {
+function refusal(
+  opts: { author: string; selfApproval: boolean; eligible: Eligible },
+  user: GitHubUser,
+  persona: PlanPersona,
+): string | undefined {
   if (isBot(user)) return "bots cannot approve";
   if (user.login === opts.author && !opts.selfApproval) return "is the pull request's author";
   if (!opts.eligible(persona, user.login)) return `is not a ${persona.name} reviewer`;

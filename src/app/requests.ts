@@ -35,7 +35,9 @@ export async function reviewRequests(opts: {
     }
   }
   // Drop teams one of whose members already reviewed.
-  const keep = await Promise.all([...teams].map(async (t) => !(await anyAsync([...reviewed], (login) => opts.isTeamMember(t, login)))));
+  const keep = await Promise.all(
+    [...teams].map(async (t) => !(await anyAsync([...reviewed], (login) => opts.isTeamMember(t, login)))),
+  );
   return { users: [...users].sort(), teams: [...teams].filter((_, i) => keep[i]).sort() };
 }
 

@@ -44,24 +44,37 @@ export function createApp(options: AppOptions = {}) {
   const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
   return (app: Probot) => {
     const appId = options.appId ?? Number(process.env.APP_ID);
-    if (!Number.isInteger(appId) || appId <= 0) throw new Error("APP_ID must be set to this GitHub App's id (a number): parallel-review recognises its own checks and records by it");
+    if (!Number.isInteger(appId) || appId <= 0)
+      throw new Error(
+        "APP_ID must be set to this GitHub App's id (a number): parallel-review recognises its own checks and records by it",
+      );
     const maxPulls = options.maxPullsPerPush ?? 100;
 
-    const deps = (octokit: Octokit, log: Deps["log"]): Deps => ({ octokit: withRetries(octokit, { ...(options.maxRetryWaitMs !== undefined ? { maxWaitMs: options.maxRetryWaitMs } : {}), ...(options.counter ? { counter: options.counter } : {}) }), appId, log });
+    const deps = (octokit: Octokit, log: Deps["log"]): Deps => ({
+      octokit: withRetries(octokit, {
+        ...(options.maxRetryWaitMs !== undefined ? { maxWaitMs: options.maxRetryWaitMs } : {}),
+        ...(options.counter ? { counter: options.counter } : {}),
+      }),
+      appId,
+      log,
+    });
 
     // A click carries data of its own and gets its own reconcile; other events only say "look again",
     // so one that finds a reconcile of the same PR still waiting joins it.
     const run = (d: Deps, pr: PullRef, click?: ButtonClick, hints?: Hints) =>
-      serializer[click || hints?.previousHead ? "run" : "coalesce"](`${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase(), async () => {
-        try {
-          const outcome = await limiter.run(() => reconcile(d, pr, click, hints));
-          options.onOutcome?.(pr, outcome);
-          return outcome;
-        } catch (err) {
-          await reportFailure(d, pr, err);
-          throw err;
-        }
-      });
+      serializer[click || hints?.previousHead ? "run" : "coalesce"](
+        `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase(),
+        async () => {
+          try {
+            const outcome = await limiter.run(() => reconcile(d, pr, click, hints));
+            options.onOutcome?.(pr, outcome);
+            return outcome;
+          } catch (err) {
+            await reportFailure(d, pr, err);
+            throw err;
+          }
+        },
+      );
 
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });
 
@@ -70,7 +83,9 @@ export function createApp(options: AppOptions = {}) {
     });
 
     app.on("pull_request.synchronize", async (ctx) => {
-      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number), undefined, { previousHead: ctx.payload.before });
+      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number), undefined, {
+        previousHead: ctx.payload.before,
+      });
     });
 
     app.on("pull_request.edited", async (ctx) => {
@@ -79,9 +94,12 @@ export function createApp(options: AppOptions = {}) {
       await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
     });
 
-    app.on(["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"], async (ctx) => {
-      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
-    });
+    app.on(
+      ["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"],
+      async (ctx) => {
+        await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+      },
+    );
 
     app.on(["issue_comment.created", "issue_comment.edited", "issue_comment.deleted"], async (ctx) => {
       const { issue, comment, action } = ctx.payload;
@@ -94,35 +112,62 @@ export function createApp(options: AppOptions = {}) {
     app.on("check_run.requested_action", async (ctx) => {
       const { check_run: cr, requested_action: ra, sender } = ctx.payload;
       const persona = personaIdOf(cr.name);
-      if (cr.app?.id !== appId || !persona || !ra || (ra.identifier !== "approve" && ra.identifier !== "request_changes")) return;
+      if (
+        cr.app?.id !== appId ||
+        !persona ||
+        !ra ||
+        (ra.identifier !== "approve" && ra.identifier !== "request_changes")
+      )
+        return;
       const d = deps(ctx.octokit, ctx.log);
-      const click: ButtonClick = { persona, action: ra.identifier as ActionId, user: userOf(sender), sha: cr.head_sha, delivery: ctx.id, receivedAt: new Date().toISOString() };
-      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) => run(d, prRef(ctx.payload.repository, number), click));
+      const click: ButtonClick = {
+        persona,
+        action: ra.identifier as ActionId,
+        user: userOf(sender),
+        sha: cr.head_sha,
+        delivery: ctx.id,
+        receivedAt: new Date().toISOString(),
+      };
+      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) =>
+        run(d, prRef(ctx.payload.repository, number), click),
+      );
     });
 
     app.on("check_run.rerequested", async (ctx) => {
       const cr = ctx.payload.check_run;
       if (cr.app?.id !== appId) return;
       const d = deps(ctx.octokit, ctx.log);
-      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) => run(d, prRef(ctx.payload.repository, number)));
+      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) =>
+        run(d, prRef(ctx.payload.repository, number)),
+      );
     });
 
     app.on("check_suite.rerequested", async (ctx) => {
       const cs = ctx.payload.check_suite;
       const d = deps(ctx.octokit, ctx.log);
-      await each(await prsOf(d, ctx.payload.repository, cs.head_sha, cs.pull_requests), (number) => run(d, prRef(ctx.payload.repository, number)));
+      await each(await prsOf(d, ctx.payload.repository, cs.head_sha, cs.pull_requests), (number) =>
+        run(d, prRef(ctx.payload.repository, number)),
+      );
     });
 
     app.on("push", async (ctx) => {
       const { ref, commits, repository } = ctx.payload;
       if (!ref.startsWith("refs/heads/")) return;
-      const touched = commits.some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].some((p) => (TABLE_PATHS as readonly string[]).includes(p)));
+      const touched = commits.some((c) =>
+        [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].some((p) =>
+          (TABLE_PATHS as readonly string[]).includes(p),
+        ),
+      );
       // A push may list only some commits (GitHub caps the list); a forced or large push is re-evaluated to be safe.
       if (!touched && !ctx.payload.forced && commits.length < 20) return;
       const d = deps(ctx.octokit, ctx.log);
       const repo = { owner: repository.owner?.login ?? repository.owner?.name ?? "", repo: repository.name };
       const numbers = await openPullsOnBase(d.octokit, repo, ref.slice("refs/heads/".length), maxPulls);
-      if (numbers.length === maxPulls) ctx.log.warn({ repo, max: maxPulls }, "table changed: re-evaluated only the most recently updated open pull requests");
+      if (numbers.length === maxPulls)
+        ctx.log.warn(
+          { repo, max: maxPulls },
+          "table changed: re-evaluated only the most recently updated open pull requests",
+        );
       await each(numbers, (number) => run(d, { ...repo, number }));
     });
 
@@ -135,7 +180,16 @@ export function createApp(options: AppOptions = {}) {
         await judgeMergeGroup(d, repo, mg.head_sha, mg.head_ref, mg.base_ref);
       } catch (err) {
         // A queue waiting on a gate that never comes stalls silently: say why on the group's commit.
-        await createRun(d.octokit, repo, mg.head_sha, gateBlocked("parallel-review", "parallel-review could not judge this merge group", [`${err instanceof Error ? err.message : String(err)}`, "", "Re-queue the pull request to try again."])).catch(() => undefined);
+        await createRun(
+          d.octokit,
+          repo,
+          mg.head_sha,
+          gateBlocked("parallel-review", "parallel-review could not judge this merge group", [
+            `${err instanceof Error ? err.message : String(err)}`,
+            "",
+            "Re-queue the pull request to try again.",
+          ]),
+        ).catch(() => undefined);
         throw err;
       }
     });
@@ -158,8 +212,15 @@ function userOf(u: UserRef): ButtonClick["user"] {
 }
 
 /** The open pull requests of a commit: from the payload when GitHub included them, else asked for. */
-async function prsOf(d: Deps, repo: Repo, sha: string, fromPayload: readonly { number: number; base?: { repo?: { name?: string } } }[] | undefined): Promise<number[]> {
-  const own = (fromPayload ?? []).filter((p) => !p.base?.repo?.name || p.base.repo.name === repo.name).map((p) => p.number);
+async function prsOf(
+  d: Deps,
+  repo: Repo,
+  sha: string,
+  fromPayload: readonly { number: number; base?: { repo?: { name?: string } } }[] | undefined,
+): Promise<number[]> {
+  const own = (fromPayload ?? [])
+    .filter((p) => !p.base?.repo?.name || p.base.repo.name === repo.name)
+    .map((p) => p.number);
   if (own.length > 0) return own;
   return pullsForCommit(d.octokit, { owner: repo.owner.login, repo: repo.name }, sha);
 }
@@ -169,7 +230,13 @@ async function prsOf(d: Deps, repo: Repo, sha: string, fromPayload: readonly { n
  * request it was built for (`gh-readonly-queue/<base>/pr-<n>-<sha>`); the gate passes when that pull
  * request passes under the base branch's current table, so queues never stall on a missing check.
  */
-async function judgeMergeGroup(d: Deps, repo: { owner: string; repo: string }, headSha: string, headRef: string, baseRef: string): Promise<void> {
+async function judgeMergeGroup(
+  d: Deps,
+  repo: { owner: string; repo: string },
+  headSha: string,
+  headRef: string,
+  baseRef: string,
+): Promise<void> {
   const load = await readTable(d.octokit, repo, baseRef.replace(/^refs\/heads\//, ""));
   if (load.kind === "absent") return;
   const gate = load.result.table?.settings.gate ?? "parallel-review";
@@ -183,8 +250,20 @@ async function judgeMergeGroup(d: Deps, repo: { owner: string; repo: string }, h
   }
   const spec =
     failures.length === 0
-      ? { name: gate, status: "completed" as const, conclusion: "success" as const, title: `Mandatory reviews complete for ${numbers.map((n) => `#${n}`).join(", ")}`, summary: "Every pull request in this merge group passed its review gate under the base branch's current table.", actions: [] }
-      : gateBlocked(gate, "Mandatory reviews incomplete", failures.map((f) => `- ${f}`));
+      ? {
+          name: gate,
+          status: "completed" as const,
+          conclusion: "success" as const,
+          title: `Mandatory reviews complete for ${numbers.map((n) => `#${n}`).join(", ")}`,
+          summary:
+            "Every pull request in this merge group passed its review gate under the base branch's current table.",
+          actions: [],
+        }
+      : gateBlocked(
+          gate,
+          "Mandatory reviews incomplete",
+          failures.map((f) => `- ${f}`),
+        );
   await createRun(d.octokit, repo, headSha, spec);
 }
 
@@ -192,15 +271,41 @@ async function judgeMergeGroup(d: Deps, repo: { owner: string; repo: string }, h
 async function reportFailure(d: Deps, pr: PullRef, err: unknown): Promise<void> {
   d.log.warn({ err, pr }, "reconcile failed");
   try {
-    const { data } = await d.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: pr.owner, repo: pr.repo, pull_number: pr.number });
-    const [load, runs] = await Promise.all([readTable(d.octokit, pr, data.base.ref).catch(() => undefined), listOwnRuns(d.octokit, pr, data.head.sha, d.appId).catch(() => [])]);
+    const { data } = await d.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+      owner: pr.owner,
+      repo: pr.repo,
+      pull_number: pr.number,
+    });
+    const [load, runs] = await Promise.all([
+      readTable(d.octokit, pr, data.base.ref).catch(() => undefined),
+      listOwnRuns(d.octokit, pr, data.head.sha, d.appId).catch(() => []),
+    ]);
     if (load?.kind === "absent") return;
     // The gate's name comes from the table; if the table cannot be read, fail every gate-like run the
     // app has on the head (a custom gate must not stay green), and the default one.
-    const names = new Set([load?.kind === "loaded" ? (load.result.table?.settings.gate ?? "parallel-review") : "parallel-review", ...(load?.kind === "loaded" ? [] : runs.filter((r) => personaIdOf(r.name) === undefined).map((r) => r.name))]);
+    const names = new Set([
+      load?.kind === "loaded" ? (load.result.table?.settings.gate ?? "parallel-review") : "parallel-review",
+      ...(load?.kind === "loaded" ? [] : runs.filter((r) => personaIdOf(r.name) === undefined).map((r) => r.name)),
+    ]);
     const message = err instanceof Error ? err.message : String(err);
-    const hint = (err as { status?: number }).status === 403 ? "GitHub refused the app (403): check that the app still has the permissions listed in app.yml and is installed on this repository." : "It is evaluated again on the next event; use **Re-run** on this check to retry now.";
-    await Promise.all([...names].map((gate) => createRun(d.octokit, pr, data.head.sha, gateBlocked(gate, "parallel-review could not evaluate this pull request", [`The review state could not be read or written (${message.slice(0, 500)}), so the gate stays closed.`, "", hint]))));
+    const hint =
+      (err as { status?: number }).status === 403
+        ? "GitHub refused the app (403): check that the app still has the permissions listed in app.yml and is installed on this repository."
+        : "It is evaluated again on the next event; use **Re-run** on this check to retry now.";
+    await Promise.all(
+      [...names].map((gate) =>
+        createRun(
+          d.octokit,
+          pr,
+          data.head.sha,
+          gateBlocked(gate, "parallel-review could not evaluate this pull request", [
+            `The review state could not be read or written (${message.slice(0, 500)}), so the gate stays closed.`,
+            "",
+            hint,
+          ]),
+        ),
+      ),
+    );
   } catch (second) {
     d.log.warn({ err: second, pr }, "could not report the failure on the gate either");
   }

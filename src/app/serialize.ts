@@ -22,9 +22,11 @@ export class KeyedSerializer {
       return job();
     });
     this.waiting.set(key, result); // cleared by the job itself when it starts
-    void result.catch(() => undefined).then(() => {
-      if (this.waiting.get(key) === result) this.waiting.delete(key);
-    });
+    void result
+      .catch(() => undefined)
+      .then(() => {
+        if (this.waiting.get(key) === result) this.waiting.delete(key);
+      });
     return result;
   }
 

@@ -46,8 +46,15 @@ export interface AppProcess {
 }
 
 /** Starts the app in a child process; `onOutcome` gets each reconcile's end, on the parent's performance.now() clock. */
-export async function startAppProcess(config: AppProcessConfig, onOutcome: (number: number, state: string, at: number) => void): Promise<AppProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], { execArgv: [...process.execArgv, "--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, E2E_APP_CONFIG: JSON.stringify(config) } });
+export async function startAppProcess(
+  config: AppProcessConfig,
+  onOutcome: (number: number, state: string, at: number) => void,
+): Promise<AppProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: [...process.execArgv, "--expose-gc"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, E2E_APP_CONFIG: JSON.stringify(config) },
+  });
   let statsWaiter: ((s: AppProcessStats) => void) | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     child.once("error", reject);
@@ -79,12 +86,27 @@ export async function startAppProcess(config: AppProcessConfig, onOutcome: (numb
 async function childMain(): Promise<void> {
   const config = JSON.parse(process.env.E2E_APP_CONFIG ?? "{}") as AppProcessConfig;
   const send = (m: ToParent) => process.send?.(m);
-  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, enabled: false } }));
-  const probot = new Probot({ appId: config.appId, privateKey: config.privateKey, secret: config.secret, baseUrl: config.apiUrl, logLevel: "fatal", Octokit });
+  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({
+    ...o,
+    throttle: { ...o.throttle, enabled: false },
+  }));
+  const probot = new Probot({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.secret,
+    baseUrl: config.apiUrl,
+    logLevel: "fatal",
+    Octokit,
+  });
   const server = await createWebhookServer({
     probot,
     secret: config.secret,
-    app: { appId: config.appId, maxRetryWaitMs: 2_000, onOutcome: (pr, o) => send({ type: "outcome", number: pr.number, state: o.state, at: performance.timeOrigin + performance.now() }) },
+    app: {
+      appId: config.appId,
+      maxRetryWaitMs: 2_000,
+      onOutcome: (pr, o) =>
+        send({ type: "outcome", number: pr.number, state: o.state, at: performance.timeOrigin + performance.now() }),
+    },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 
@@ -112,7 +134,20 @@ async function childMain(): Promise<void> {
       globalThis.gc?.();
       const heapAfterGc = process.memoryUsage().heapUsed;
       // Exit normally once the figures are sent, so `node --cpu-prof` writes this process's profile too.
-      process.send?.({ type: "stats", stats: { peakRss, peakHeapUsed, rssAtStart, heapAfterGc, cpuUserMicros: used.user, cpuSystemMicros: used.system } } satisfies ToParent, () => process.exit(0));
+      process.send?.(
+        {
+          type: "stats",
+          stats: {
+            peakRss,
+            peakHeapUsed,
+            rssAtStart,
+            heapAfterGc,
+            cpuUserMicros: used.user,
+            cpuSystemMicros: used.system,
+          },
+        } satisfies ToParent,
+        () => process.exit(0),
+      );
     }
   });
   send({ type: "ready", url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}` });

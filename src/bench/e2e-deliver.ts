@@ -33,9 +33,7 @@ export interface Delivery {
 export class ConcurrentDelivery implements Delivery {
   readonly kind = "concurrent";
 
-  constructor(
-    private readonly target: { url: string; secret: string; appId: number; timeoutMs?: number },
-  ) {}
+  constructor(private readonly target: { url: string; secret: string; appId: number; timeoutMs?: number }) {}
 
   deliver(records: readonly DeliveryRecord[]): Promise<Timed[]> {
     return Promise.all(records.map((r) => this.send(r)));
@@ -67,7 +65,13 @@ export class SerialDelivery implements Delivery {
     return Promise.all(
       records.map(async (r) => {
         const status = (await r.done) ?? 0;
-        return { event: r.event, ...(r.action ? { action: r.action } : {}), sentAt, answeredAt: performance.now(), status };
+        return {
+          event: r.event,
+          ...(r.action ? { action: r.action } : {}),
+          sentAt,
+          answeredAt: performance.now(),
+          status,
+        };
       }),
     );
   }

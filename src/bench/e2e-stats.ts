@@ -8,9 +8,23 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
-export function summary(values: readonly number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+export function summary(values: readonly number[]): {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+} {
   const n = values.length;
-  return { n, p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99), max: n ? Math.max(...values) : NaN, mean: n ? values.reduce((a, b) => a + b, 0) / n : NaN };
+  return {
+    n,
+    p50: percentile(values, 50),
+    p90: percentile(values, 90),
+    p99: percentile(values, 99),
+    max: n ? Math.max(...values) : NaN,
+    mean: n ? values.reduce((a, b) => a + b, 0) / n : NaN,
+  };
 }
 
 export const MiB = 1024 * 1024;

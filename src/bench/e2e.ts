@@ -51,7 +51,8 @@ function parseOptions(argv: readonly string[]): Options {
     return v;
   };
   const delivery = arg("delivery") ?? process.env.E2E_DELIVERY ?? "concurrent";
-  if (delivery !== "concurrent" && delivery !== "serial") throw new Error(`--delivery must be "concurrent" or "serial"`);
+  if (delivery !== "concurrent" && delivery !== "serial")
+    throw new Error(`--delivery must be "concurrent" or "serial"`);
   const keepAlive = arg("sim-keepalive-ms");
   return {
     prs: Math.max(1, Math.floor(num("prs", "E2E_PRS", 200))),
@@ -94,7 +95,10 @@ class Outcomes {
     const known = this.passedAt.get(number);
     if (known !== undefined) return Promise.resolve(known);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`#${number}: the gate did not pass within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`#${number}: the gate did not pass within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
       this.waiters.set(number, (at) => {
         clearTimeout(timer);
         resolve(at);
@@ -112,7 +116,11 @@ interface Setup {
   app?: AppProcess;
 }
 
-async function setUp(opts: Options, branches: number, mode: { delivery: Options["delivery"]; appProcess: boolean }): Promise<Setup> {
+async function setUp(
+  opts: Options,
+  branches: number,
+  mode: { delivery: Options["delivery"]; appProcess: boolean },
+): Promise<Setup> {
   const outcomes = new Outcomes();
   const rounds = new RoundCounter();
   const stack = await startStack({
@@ -124,7 +132,8 @@ async function setUp(opts: Options, branches: number, mode: { delivery: Options[
   if (opts.simKeepAliveMs !== undefined) {
     // Experiment only: reaches into the simulator's private HTTP server (see the doc, "End-to-end load").
     const http = (sim as unknown as { server?: { server?: { keepAliveTimeout: number } } }).server?.server;
-    if (!http) throw new Error("--sim-keepalive-ms: the simulator's HTTP server is not where this experiment expects it");
+    if (!http)
+      throw new Error("--sim-keepalive-ms: the simulator's HTTP server is not where this experiment expects it");
     http.keepAliveTimeout = opts.simKeepAliveMs;
   }
   // No webhooks from the simulator while setting up (nor at all with concurrent delivery: they are sent here).
@@ -133,21 +142,41 @@ async function setUp(opts: Options, branches: number, mode: { delivery: Options[
   for (const u of ["carol", ...PERSONAS.map((p) => p.reviewer)]) sim.createUser(u);
   for (const p of PERSONAS) sim.createTeam(p.id, { members: [p.reviewer] });
   for (const t of ["platform", "devex", "frontend", "marketing", "design"]) sim.createTeam(t, { members: [] });
-  sim.createRepo(REPO, { files: { ".github/reviewers.yml": table, "src/payments/charge.ts": "export const charge = () => 1;\n", "README.md": "# shop\n" } });
-  for (let i = 0; i < branches; i++) await sim.createBranch(REPO, `pr-${i}`, { author: "carol", files: { [`src/payments/charge-${i}.ts`]: `export const charge${i} = () => ${i};\n` } });
+  sim.createRepo(REPO, {
+    files: {
+      ".github/reviewers.yml": table,
+      "src/payments/charge.ts": "export const charge = () => 1;\n",
+      "README.md": "# shop\n",
+    },
+  });
+  for (let i = 0; i < branches; i++)
+    await sim.createBranch(REPO, `pr-${i}`, {
+      author: "carol",
+      files: { [`src/payments/charge-${i}.ts`]: `export const charge${i} = () => ${i};\n` },
+    });
   await sim.idle({ timeoutMs: 60_000 });
 
   let app: AppProcess | undefined;
   let webhookUrl = stack.webhookUrl;
   if (mode.appProcess) {
     // The app in a child process, with its own key; the in-process app of the stack stays idle.
-    const keys = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const keys = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     sim.configureApp({ publicKey: keys.publicKey });
-    app = await startAppProcess({ apiUrl: sim.apiUrl, appId: stack.appId, privateKey: keys.privateKey, secret: stack.secret }, (number, state, at) => outcomes.record(number, state, at));
+    app = await startAppProcess(
+      { apiUrl: sim.apiUrl, appId: stack.appId, privateKey: keys.privateKey, secret: stack.secret },
+      (number, state, at) => outcomes.record(number, state, at),
+    );
     webhookUrl = app.webhookUrl;
   }
   if (mode.delivery === "serial") sim.configureApp({ webhookUrl });
-  const delivery: Delivery = mode.delivery === "serial" ? new SerialDelivery() : new ConcurrentDelivery({ url: webhookUrl, secret: stack.secret, appId: stack.appId });
+  const delivery: Delivery =
+    mode.delivery === "serial"
+      ? new SerialDelivery()
+      : new ConcurrentDelivery({ url: webhookUrl, secret: stack.secret, appId: stack.appId });
   sim.faults.set({ latencyMs: opts.latencyMs });
   return { stack, sim, outcomes, rounds, delivery, ...(app ? { app } : {}) };
 }
@@ -155,9 +184,20 @@ async function setUp(opts: Options, branches: number, mode: { delivery: Options[
 /** One approval by the persona's reviewer, in the given way; returns the deliveries it caused. */
 async function approve(s: Setup, number: number, persona: PersonaRef, way: Way): Promise<DeliveryRecord[]> {
   const { sim } = s;
-  if (way === "review") return (await sim.submitReview(REPO, number, { user: persona.reviewer, state: "APPROVED", body: `Looks right.\nReviewed-for: ${persona.id}` })).deliveries;
-  if (way === "comment") return (await sim.comment(REPO, number, { user: persona.reviewer, body: `/approve ${persona.id}` })).deliveries;
-  const run = sim.checkRuns(REPO, sim.pullRequest(REPO, number).headSha, { latest: true, name: `review/${persona.id}` })[0];
+  if (way === "review")
+    return (
+      await sim.submitReview(REPO, number, {
+        user: persona.reviewer,
+        state: "APPROVED",
+        body: `Looks right.\nReviewed-for: ${persona.id}`,
+      })
+    ).deliveries;
+  if (way === "comment")
+    return (await sim.comment(REPO, number, { user: persona.reviewer, body: `/approve ${persona.id}` })).deliveries;
+  const run = sim.checkRuns(REPO, sim.pullRequest(REPO, number).headSha, {
+    latest: true,
+    name: `review/${persona.id}`,
+  })[0];
   if (!run) throw new Error(`#${number}: no review/${persona.id} check to click`);
   return (await sim.clickCheckRunAction(REPO, run.id, "approve", persona.reviewer)).deliveries;
 }
@@ -176,11 +216,17 @@ async function playPull(s: Setup, i: number, timed: Timed[]): Promise<PrResult> 
   const first = await s.delivery.deliver(opened.deliveries);
   timed.push(...first);
   const records: DeliveryRecord[] = [];
-  for (const [k, p] of PERSONAS.entries()) records.push(...(await approve(s, opened.number, p, WAYS[(i + k) % WAYS.length]!)));
+  for (const [k, p] of PERSONAS.entries())
+    records.push(...(await approve(s, opened.number, p, WAYS[(i + k) % WAYS.length]!)));
   const approvalsSentAt = performance.now();
   const pass = s.outcomes.passed(opened.number, 300_000);
   timed.push(...(await s.delivery.deliver(records)));
-  return { openSentAt: Math.min(...first.map((t) => t.sentAt)), checksAt: Math.max(...first.map((t) => t.answeredAt)), approvalsSentAt, passAt: await pass };
+  return {
+    openSentAt: Math.min(...first.map((t) => t.sentAt)),
+    checksAt: Math.max(...first.map((t) => t.answeredAt)),
+    approvalsSentAt,
+    passAt: await pass,
+  };
 }
 
 interface BaselineRow {
@@ -209,7 +255,10 @@ async function baseline(opts: Options): Promise<BaselineRow[]> {
     await s.sim.idle();
     const pr = await s.sim.openPullRequest(REPO, { title: "Alone", head: "pr-1", author: "carol" });
     await step("pull_request.opened", pr.deliveries);
-    await step("pull_request_review (@sam, Reviewed-for: security)", await approve(s, pr.number, PERSONAS[1], "review"));
+    await step(
+      "pull_request_review (@sam, Reviewed-for: security)",
+      await approve(s, pr.number, PERSONAS[1], "review"),
+    );
     await step("issue_comment `/approve backend` (@bob)", await approve(s, pr.number, PERSONAS[0], "comment"));
     await step("check_run.requested_action Approve (@fiona)", await approve(s, pr.number, PERSONAS[2], "button"));
     const gate = s.sim.checkRuns(REPO, pr.headSha, { latest: true, name: "parallel-review" })[0];
@@ -223,15 +272,25 @@ async function baseline(opts: Options): Promise<BaselineRow[]> {
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const line = (s = "") => console.log(s);
-  line(`parallel-review end-to-end load: ${opts.prs} pull requests, ${opts.latencyMs} ms per API call, ${opts.delivery} webhook delivery, ${opts.rate > 0 ? `${opts.rate} pull requests opened per second` : "all opened at once"}, app ${opts.appProcess ? "in a child process" : "in the same process as the simulator"}${opts.simKeepAliveMs !== undefined ? `, simulator keep-alive ${opts.simKeepAliveMs} ms (experiment)` : ""}`);
-  line(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}, ${os.platform()} ${os.arch()}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  line(
+    `parallel-review end-to-end load: ${opts.prs} pull requests, ${opts.latencyMs} ms per API call, ${opts.delivery} webhook delivery, ${opts.rate > 0 ? `${opts.rate} pull requests opened per second` : "all opened at once"}, app ${opts.appProcess ? "in a child process" : "in the same process as the simulator"}${opts.simKeepAliveMs !== undefined ? `, simulator keep-alive ${opts.simKeepAliveMs} ms (experiment)` : ""}`,
+  );
+  line(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}, ${os.platform()} ${os.arch()}, Node ${process.version}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
 
   let base: BaselineRow[] | undefined;
   if (opts.baseline) {
     base = await baseline(opts);
     line("");
     line("Unloaded: one pull request, one event at a time; webhook sent → answered (= the reconcile done)");
-    for (const b of base) line(`  ${b.event.padEnd(52)} ${fmtMs(b.ms).padStart(7)}   ${b.rounds} rounds of API calls (${b.rounds * opts.latencyMs} ms of latency), ${b.requests} requests`);
+    for (const b of base)
+      line(
+        `  ${b.event.padEnd(52)} ${fmtMs(b.ms).padStart(7)}   ${b.rounds} rounds of API calls (${b.rounds * opts.latencyMs} ms of latency), ${b.requests} requests`,
+      );
   }
 
   const memory = new MemorySampler();
@@ -274,7 +333,8 @@ async function main(): Promise<number> {
   const toGate = summary(results.map((r) => r.passAt - r.approvalsSentAt));
   const perEvent = summary(timed.map((t) => t.answeredAt - t.sentAt));
   const byRoute = new Map<string, number>();
-  for (const r of requests) byRoute.set(r.route ?? `${r.method} ${r.path}`, (byRoute.get(r.route ?? `${r.method} ${r.path}`) ?? 0) + 1);
+  for (const r of requests)
+    byRoute.set(r.route ?? `${r.method} ${r.path}`, (byRoute.get(r.route ?? `${r.method} ${r.path}`) ?? 0) + 1);
   const notModified = requests.filter((r) => r.notModified).length;
   const writes = requests.filter((r) => r.method !== "GET").length;
   const n = results.length || 1;
@@ -287,23 +347,51 @@ async function main(): Promise<number> {
   const pctCore = (ms: number) => ((100 * ms) / (spanS * 1000)).toFixed(0);
 
   line("");
-  line(`Loaded: ${results.length} pull requests (${failures.length} failed), ${timed.length} webhook deliveries, ${reconciles} reconciles, ${spanS.toFixed(2)} s from the first webhook to the last reconcile`);
-  line(`  events processed per second              ${perS.toFixed(1)}  (reconciles completed; every delivery here leads to one)`);
-  line(`  webhook sent → answered, every event     p50 ${fmtMs(perEvent.p50)}  p90 ${fmtMs(perEvent.p90)}  p99 ${fmtMs(perEvent.p99)}  max ${fmtMs(perEvent.max)}${late ? `  (${late} answered 202 "still processing" by Probot after 9 s)` : ""}`);
-  line(`  opened → persona checks and gate posted  p50 ${fmtMs(toChecks.p50)}  p90 ${fmtMs(toChecks.p90)}  p99 ${fmtMs(toChecks.p99)}  max ${fmtMs(toChecks.max)}`);
-  line(`  3 approvals sent → gate passed           p50 ${fmtMs(toGate.p50)}  p90 ${fmtMs(toGate.p90)}  p99 ${fmtMs(toGate.p99)}  max ${fmtMs(toGate.max)}`);
-  line(`  GitHub requests per pull request         ${(requests.length / n).toFixed(1)} (${(writes / n).toFixed(1)} writes); ${notModified} of ${requests.length} (${((100 * notModified) / Math.max(1, requests.length)).toFixed(1)} %) were conditional 304s; minimum possible ${minimum}`);
-  for (const [route, count] of [...byRoute].sort((a, b) => b[1] - a[1])) line(`      ${(count / n).toFixed(2).padStart(6)}  ${route}`);
+  line(
+    `Loaded: ${results.length} pull requests (${failures.length} failed), ${timed.length} webhook deliveries, ${reconciles} reconciles, ${spanS.toFixed(2)} s from the first webhook to the last reconcile`,
+  );
+  line(
+    `  events processed per second              ${perS.toFixed(1)}  (reconciles completed; every delivery here leads to one)`,
+  );
+  line(
+    `  webhook sent → answered, every event     p50 ${fmtMs(perEvent.p50)}  p90 ${fmtMs(perEvent.p90)}  p99 ${fmtMs(perEvent.p99)}  max ${fmtMs(perEvent.max)}${late ? `  (${late} answered 202 "still processing" by Probot after 9 s)` : ""}`,
+  );
+  line(
+    `  opened → persona checks and gate posted  p50 ${fmtMs(toChecks.p50)}  p90 ${fmtMs(toChecks.p90)}  p99 ${fmtMs(toChecks.p99)}  max ${fmtMs(toChecks.max)}`,
+  );
+  line(
+    `  3 approvals sent → gate passed           p50 ${fmtMs(toGate.p50)}  p90 ${fmtMs(toGate.p90)}  p99 ${fmtMs(toGate.p99)}  max ${fmtMs(toGate.max)}`,
+  );
+  line(
+    `  GitHub requests per pull request         ${(requests.length / n).toFixed(1)} (${(writes / n).toFixed(1)} writes); ${notModified} of ${requests.length} (${((100 * notModified) / Math.max(1, requests.length)).toFixed(1)} %) were conditional 304s; minimum possible ${minimum}`,
+  );
+  for (const [route, count] of [...byRoute].sort((a, b) => b[1] - a[1]))
+    line(`      ${(count / n).toFixed(2).padStart(6)}  ${route}`);
   if (appStats && appCpuMs !== undefined) {
-    line(`  CPU, app process                         ${(appCpuMs / 1000).toFixed(2)} s = ${(appCpuMs / Math.max(1, reconciles)).toFixed(1)} ms per event, ${pctCore(appCpuMs)} % of one core`);
-    line(`  CPU, simulator + driver process          ${(cpuMs / 1000).toFixed(2)} s = ${(cpuMs / Math.max(1, reconciles)).toFixed(1)} ms per event, ${pctCore(cpuMs)} % of one core`);
-    line(`  peak RSS, app process                    ${(appStats.peakRss / MiB).toFixed(1)} MiB (${(appStats.rssAtStart / MiB).toFixed(1)} MiB before the load), peak heapUsed ${(appStats.peakHeapUsed / MiB).toFixed(1)} MiB, ${(appStats.heapAfterGc / MiB).toFixed(1)} MiB after a full GC at the end`);
-    line(`  peak RSS, simulator + driver process     ${(memory.peakRss / MiB).toFixed(1)} MiB, peak heapUsed ${(memory.peakHeapUsed / MiB).toFixed(1)} MiB`);
+    line(
+      `  CPU, app process                         ${(appCpuMs / 1000).toFixed(2)} s = ${(appCpuMs / Math.max(1, reconciles)).toFixed(1)} ms per event, ${pctCore(appCpuMs)} % of one core`,
+    );
+    line(
+      `  CPU, simulator + driver process          ${(cpuMs / 1000).toFixed(2)} s = ${(cpuMs / Math.max(1, reconciles)).toFixed(1)} ms per event, ${pctCore(cpuMs)} % of one core`,
+    );
+    line(
+      `  peak RSS, app process                    ${(appStats.peakRss / MiB).toFixed(1)} MiB (${(appStats.rssAtStart / MiB).toFixed(1)} MiB before the load), peak heapUsed ${(appStats.peakHeapUsed / MiB).toFixed(1)} MiB, ${(appStats.heapAfterGc / MiB).toFixed(1)} MiB after a full GC at the end`,
+    );
+    line(
+      `  peak RSS, simulator + driver process     ${(memory.peakRss / MiB).toFixed(1)} MiB, peak heapUsed ${(memory.peakHeapUsed / MiB).toFixed(1)} MiB`,
+    );
   } else {
-    line(`  CPU (app + simulator + driver)           ${(cpuMs / 1000).toFixed(2)} s = ${(cpuMs / Math.max(1, reconciles)).toFixed(1)} ms per event, ${pctCore(cpuMs)} % of one core`);
-    line(`  peak RSS                                 ${(memory.peakRss / MiB).toFixed(1)} MiB (${(rssBefore / MiB).toFixed(1)} MiB before the load), peak heapUsed ${(memory.peakHeapUsed / MiB).toFixed(1)} MiB — one process: simulator, app and driver`);
+    line(
+      `  CPU (app + simulator + driver)           ${(cpuMs / 1000).toFixed(2)} s = ${(cpuMs / Math.max(1, reconciles)).toFixed(1)} ms per event, ${pctCore(cpuMs)} % of one core`,
+    );
+    line(
+      `  peak RSS                                 ${(memory.peakRss / MiB).toFixed(1)} MiB (${(rssBefore / MiB).toFixed(1)} MiB before the load), peak heapUsed ${(memory.peakHeapUsed / MiB).toFixed(1)} MiB — one process: simulator, app and driver`,
+    );
   }
-  if (bad.length > 0) line(`  ${bad.length} deliveries not answered 200/202: ${[...new Set(bad.map((b) => `${b.event} → ${b.status}`))].slice(0, 5).join(", ")}`);
+  if (bad.length > 0)
+    line(
+      `  ${bad.length} deliveries not answered 200/202: ${[...new Set(bad.map((b) => `${b.event} → ${b.status}`))].slice(0, 5).join(", ")}`,
+    );
   for (const f of failures.slice(0, 5)) line(`  FAILED ${f}`);
   if (sim.validationErrors.length > 0) line(`  simulator errors: ${sim.validationErrors.slice(0, 3).join(" | ")}`);
 
@@ -316,12 +404,42 @@ async function main(): Promise<number> {
     line("");
     line("Targets");
     line(`  ≥ 200 events processed per second: ${perS >= 200 ? "met" : "NOT met"} (${perS.toFixed(1)})`);
-    line(`  p99 opened → checks within 1 s of its API latency (${rounds("pull_request.opened")} rounds, ${openPath} ms): ${toChecks.p99 <= openPath + 1000 ? "met" : "NOT met"} (${fmtMs(toChecks.p99)})`);
-    line(`  p99 approvals → gate within 1 s of its API latency (3 reconciles in series, ${gateRounds} rounds, ${gatePath} ms): ${toGate.p99 <= gatePath + 1000 ? "met" : "NOT met"} (${fmtMs(toGate.p99)})`);
-    line(`  peak RSS < 150 MB (${appStats ? "the app process" : "the whole process"}): ${appRss < 150e6 ? "met" : "NOT met"} (${(appRss / 1e6).toFixed(1)} MB)`);
+    line(
+      `  p99 opened → checks within 1 s of its API latency (${rounds("pull_request.opened")} rounds, ${openPath} ms): ${toChecks.p99 <= openPath + 1000 ? "met" : "NOT met"} (${fmtMs(toChecks.p99)})`,
+    );
+    line(
+      `  p99 approvals → gate within 1 s of its API latency (3 reconciles in series, ${gateRounds} rounds, ${gatePath} ms): ${toGate.p99 <= gatePath + 1000 ? "met" : "NOT met"} (${fmtMs(toGate.p99)})`,
+    );
+    line(
+      `  peak RSS < 150 MB (${appStats ? "the app process" : "the whole process"}): ${appRss < 150e6 ? "met" : "NOT met"} (${(appRss / 1e6).toFixed(1)} MB)`,
+    );
   }
   if (opts.json) {
-    line(JSON.stringify({ opts, baseline: base, prs: results.length, failures: failures.length, deliveries: timed.length, reconciles, spanS, eventsPerS: perS, perEvent, toChecks, toGate, requestsPerPr: requests.length / n, writesPerPr: writes / n, notModified, requests: requests.length, byRoute: Object.fromEntries(byRoute), cpuMs, appCpuMs, peakRssMiB: memory.peakRss / MiB, peakHeapUsedMiB: memory.peakHeapUsed / MiB, app: appStats }));
+    line(
+      JSON.stringify({
+        opts,
+        baseline: base,
+        prs: results.length,
+        failures: failures.length,
+        deliveries: timed.length,
+        reconciles,
+        spanS,
+        eventsPerS: perS,
+        perEvent,
+        toChecks,
+        toGate,
+        requestsPerPr: requests.length / n,
+        writesPerPr: writes / n,
+        notModified,
+        requests: requests.length,
+        byRoute: Object.fromEntries(byRoute),
+        cpuMs,
+        appCpuMs,
+        peakRssMiB: memory.peakRss / MiB,
+        peakHeapUsedMiB: memory.peakHeapUsed / MiB,
+        app: appStats,
+      }),
+    );
   }
   return failures.length === 0 && bad.length === 0 ? 0 : 1;
 }

@@ -85,7 +85,9 @@ function main(): void {
   const matcher = matcherFor(table);
   const matchTimes = Array.from({ length: PLAN_RUNS }, () => time(() => paths.forEach((p) => matcher.domainsOf(p))));
   const globs = table.domains.flatMap((d) => [...d.paths, ...d.ignore]).flatMap((p) => compileGlob(p));
-  const unkeyed = globs.filter((g) => g.literalPrefix.length === 0 && g.literalSegment === undefined && g.extension === undefined);
+  const unkeyed = globs.filter(
+    (g) => g.literalPrefix.length === 0 && g.literalSegment === undefined && g.extension === undefined,
+  );
 
   // Agreement: the indexed matcher against a brute-force loop over the same compiled patterns.
   const disagreements = paths.filter((p) => matcher.domainsOf(p).join() !== bruteForce(table, p).join());
@@ -100,7 +102,8 @@ function main(): void {
     }
   };
   const naiveTimes: number[] = [];
-  for (let i = 0; i < NAIVE_RUNS; i++) naiveTimes.push(time(naive((path, j) => minimatch(path, allPatterns[j]!, MINIMATCH_OPTIONS))));
+  for (let i = 0; i < NAIVE_RUNS; i++)
+    naiveTimes.push(time(naive((path, j) => minimatch(path, allPatterns[j]!, MINIMATCH_OPTIONS))));
   const compiled = allPatterns.map((p) => new Minimatch(p, MINIMATCH_OPTIONS));
   const precompiledTimes: number[] = [];
   for (let i = 0; i < NAIVE_RUNS; i++) precompiledTimes.push(time(naive((path, j) => compiled[j]!.match(path))));
@@ -112,27 +115,55 @@ function main(): void {
   const ratio = naiveMs / planMs;
 
   const rows: [string, string][] = [
-    ["machine", `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}/${process.arch}`],
-    ["workload", `${table.domains.length} domains, ${patternCount} patterns (${allPatterns.length - table.domains.reduce((n, d) => n + d.ignore.length, 0)} paths + ${table.domains.reduce((n, d) => n + d.ignore.length, 0)} ignore), ${files.length} changed files (${paths.length - files.length} renames add their old path)`],
-    ["plan result", `${plan.domains.length} domains, ${plan.personas.length} personas, ${plan.unmatched.length} unmatched files`],
-    ["index", `${globs.length} compiled alternatives (braces expanded), ${unkeyed.length} with no index key, tried on every path: ${[...new Set(unkeyed.map((g) => g.source.replace(/\d+/g, "N")))].join(" ")}`],
+    [
+      "machine",
+      `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}/${process.arch}`,
+    ],
+    [
+      "workload",
+      `${table.domains.length} domains, ${patternCount} patterns (${allPatterns.length - table.domains.reduce((n, d) => n + d.ignore.length, 0)} paths + ${table.domains.reduce((n, d) => n + d.ignore.length, 0)} ignore), ${files.length} changed files (${paths.length - files.length} renames add their old path)`,
+    ],
+    [
+      "plan result",
+      `${plan.domains.length} domains, ${plan.personas.length} personas, ${plan.unmatched.length} unmatched files`,
+    ],
+    [
+      "index",
+      `${globs.length} compiled alternatives (braces expanded), ${unkeyed.length} with no index key, tried on every path: ${[...new Set(unkeyed.map((g) => g.source.replace(/\d+/g, "N")))].join(" ")}`,
+    ],
     ["compile (first matcherFor)", ms(coldCompile)],
     [`compile (median of ${COMPILE_RUNS})`, ms(median(compiles))],
-    [`planReview (median of ${PLAN_RUNS}, after ${PLAN_WARMUP} warm-up)`, `${ms(planMs)}  (min ${ms(Math.min(...planTimes))}, p90 ${ms(percentile(planTimes, 0.9))}, max ${ms(Math.max(...planTimes))})`],
+    [
+      `planReview (median of ${PLAN_RUNS}, after ${PLAN_WARMUP} warm-up)`,
+      `${ms(planMs)}  (min ${ms(Math.min(...planTimes))}, p90 ${ms(percentile(planTimes, 0.9))}, max ${ms(Math.max(...planTimes))})`,
+    ],
     [`  of which matching (domainsOf of ${paths.length} paths)`, ms(median(matchTimes))],
-    [`planReview CPU time (median of ${PLAN_RUNS})`, `${ms(median(planCpu))}  (wall time above includes waiting for a CPU on a busy machine)`],
-    [`naive minimatch(path, pattern) (median of ${NAIVE_RUNS})`, `${ms(naiveMs)}  (${pairs.toLocaleString("en-US")} pairs, ${((naiveMs * 1e6) / pairs).toFixed(0)} ns/pair)`],
+    [
+      `planReview CPU time (median of ${PLAN_RUNS})`,
+      `${ms(median(planCpu))}  (wall time above includes waiting for a CPU on a busy machine)`,
+    ],
+    [
+      `naive minimatch(path, pattern) (median of ${NAIVE_RUNS})`,
+      `${ms(naiveMs)}  (${pairs.toLocaleString("en-US")} pairs, ${((naiveMs * 1e6) / pairs).toFixed(0)} ns/pair)`,
+    ],
     [`naive, Minimatch objects precompiled (median of ${NAIVE_RUNS})`, ms(precompiledMs)],
     ["speed-up vs naive minimatch", `${ratio.toFixed(0)}×`],
     ["speed-up vs precompiled Minimatch", `${(precompiledMs / planMs).toFixed(0)}×`],
     ["peak rss / heapUsed (compile + plans)", `${mib(planPeak.rss)} / ${mib(planPeak.heap)}`],
     ["peak rss / heapUsed (whole run)", `${mib(peak.rss)} / ${mib(peak.heap)}`],
-    ["agreement with brute force", disagreements.length === 0 ? `all ${paths.length} paths agree` : `${disagreements.length} paths DISAGREE, e.g. ${disagreements[0]}`],
+    [
+      "agreement with brute force",
+      disagreements.length === 0
+        ? `all ${paths.length} paths agree`
+        : `${disagreements.length} paths DISAGREE, e.g. ${disagreements[0]}`,
+    ],
     ["target: ≥ 20× faster than naive", ratio >= 20 ? "met" : "NOT met"],
     ["target: ≤ 20 ms per plan", planMs <= 20 ? "met" : "NOT met"],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  process.stdout.write(`Review plan benchmark (npm run bench)\n\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n")}\n`);
+  process.stdout.write(
+    `Review plan benchmark (npm run bench)\n\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n")}\n`,
+  );
   if (sink < 0) process.stdout.write("\n"); // keeps the naive loops' results observable
   if (disagreements.length > 0) process.exitCode = 1;
 }

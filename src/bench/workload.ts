@@ -11,14 +11,94 @@ export interface Workload {
 }
 
 /** Per-domain patterns: anchored directories and globs under the service's own trees. `N` is the service number. */
-const OWN = ["services/svc-N/", "src/svc-N/**", "src/{api,web}/svc-N/**", "libs/lib-N/", "deploy/svc-N/**/*.yaml", "proto/svc-N/*.proto", "docs/svc-N/", "services/svc-N/config/*.{json,yaml}"];
+const OWN = [
+  "services/svc-N/",
+  "src/svc-N/**",
+  "src/{api,web}/svc-N/**",
+  "libs/lib-N/",
+  "deploy/svc-N/**/*.yaml",
+  "proto/svc-N/*.proto",
+  "docs/svc-N/",
+  "services/svc-N/config/*.{json,yaml}",
+];
 /** Cross-cutting patterns, given to a few domains: extensions, basenames, and a few `**` globs with no literal key. */
-const SHARED = ["*.tf", "*.tfvars", "**/migrations/*.sql", "Dockerfile", "Makefile", "*.proto", "docker-compose*.yml", "**/iam/**", "**/jwt*", "**/oauth*", "**/stripe*", "*.graphql", "go.mod", "package.json", ".github/workflows/", "**/schema.sql"];
+const SHARED = [
+  "*.tf",
+  "*.tfvars",
+  "**/migrations/*.sql",
+  "Dockerfile",
+  "Makefile",
+  "*.proto",
+  "docker-compose*.yml",
+  "**/iam/**",
+  "**/jwt*",
+  "**/oauth*",
+  "**/stripe*",
+  "*.graphql",
+  "go.mod",
+  "package.json",
+  ".github/workflows/",
+  "**/schema.sql",
+];
 const IGNORE = ["**/*.md", "**/testdata/**", "services/svc-N/generated/", "**/*_test.go", "**/__snapshots__/**"];
 
-const WORDS = ["core", "handlers", "models", "util", "internal", "cmd", "pkg", "api", "client", "server", "store", "jobs", "events", "auth", "billing", "config", "migrations", "testdata", "generated", "iam", "v1", "v2"];
-const FILES = ["index.ts", "main.go", "handler.ts", "model.py", "README.md", "schema.sql", "0001_init.sql", "main.tf", "values.yaml", "service.proto", "Dockerfile", "Makefile", "app_test.go", "jwt_verify.ts", "stripe_client.ts", "settings.json", "package.json"];
-const ROOTS = ["services/svc-N", "src/svc-N", "src/api/svc-N", "src/web/svc-N", "libs/lib-N", "deploy/svc-N", "docs/svc-N", "proto/svc-N", "infra/terraform", "tools/scripts", "vendor/github.com/acme", "third_party/lib-N"];
+const WORDS = [
+  "core",
+  "handlers",
+  "models",
+  "util",
+  "internal",
+  "cmd",
+  "pkg",
+  "api",
+  "client",
+  "server",
+  "store",
+  "jobs",
+  "events",
+  "auth",
+  "billing",
+  "config",
+  "migrations",
+  "testdata",
+  "generated",
+  "iam",
+  "v1",
+  "v2",
+];
+const FILES = [
+  "index.ts",
+  "main.go",
+  "handler.ts",
+  "model.py",
+  "README.md",
+  "schema.sql",
+  "0001_init.sql",
+  "main.tf",
+  "values.yaml",
+  "service.proto",
+  "Dockerfile",
+  "Makefile",
+  "app_test.go",
+  "jwt_verify.ts",
+  "stripe_client.ts",
+  "settings.json",
+  "package.json",
+];
+const ROOTS = [
+  "services/svc-N",
+  "src/svc-N",
+  "src/api/svc-N",
+  "src/web/svc-N",
+  "libs/lib-N",
+  "deploy/svc-N",
+  "docs/svc-N",
+  "proto/svc-N",
+  "infra/terraform",
+  "tools/scripts",
+  "vendor/github.com/acme",
+  "third_party/lib-N",
+];
 
 /**
  * A monorepo-shaped table and change: `domains` domains with `patterns` patterns in all (paths and
@@ -63,7 +143,10 @@ export function makeWorkload(seed = 20240917, domains = 100, patterns = 500, pat
     description: `Service ${d}`,
     paths: p,
     ignore: ignore[d]!,
-    require: Array.from(new Set([d % 20, (d * 7 + 3) % 20, Math.floor(rnd() * 20)])).map((i) => ({ persona: `p${i}`, criteria: [`Domain ${d} check for p${i}`] })),
+    require: Array.from(new Set([d % 20, (d * 7 + 3) % 20, Math.floor(rnd() * 20)])).map((i) => ({
+      persona: `p${i}`,
+      criteria: [`Domain ${d} check for p${i}`],
+    })),
   }));
 
   const files: ChangedFile[] = [];
@@ -78,11 +161,21 @@ export function makeWorkload(seed = 20240917, domains = 100, patterns = 500, pat
     if (seen.has(path)) continue;
     seen.add(path);
     const r = rnd();
-    if (r < 0.05) files.push({ path, status: "renamed", previousPath: `${pick(ROOTS).replaceAll("N", svc())}/${pick(FILES)}` });
+    if (r < 0.05)
+      files.push({ path, status: "renamed", previousPath: `${pick(ROOTS).replaceAll("N", svc())}/${pick(FILES)}` });
     else if (r < 0.12) files.push({ path, status: "removed" });
     else if (r < 0.25) files.push({ path, status: "added" });
     else files.push({ path, status: "modified" });
   }
 
-  return { table: { file: "reviewers.yml", personas, domains: domainList, settings: { ...DEFAULT_SETTINGS, config_owners: ["p0"] } }, files, patternCount: total };
+  return {
+    table: {
+      file: "reviewers.yml",
+      personas,
+      domains: domainList,
+      settings: { ...DEFAULT_SETTINGS, config_owners: ["p0"] },
+    },
+    files,
+    patternCount: total,
+  };
 }

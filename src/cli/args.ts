@@ -13,7 +13,12 @@ export interface ParsedArgs {
  * Parses one command's arguments. `--` ends the flags; a lone `-` is a positional (or a flag value:
  * stdin). Unknown flags, repeated flags, missing values and surplus positionals are usage errors.
  */
-export function parseArgs(command: string, argv: readonly string[], spec: FlagSpec, maxPositionals: number): ParsedArgs {
+export function parseArgs(
+  command: string,
+  argv: readonly string[],
+  spec: FlagSpec,
+  maxPositionals: number,
+): ParsedArgs {
   const flags = new Map<string, string | true>();
   const positionals: string[] = [];
   let help = false;
@@ -37,7 +42,10 @@ export function parseArgs(command: string, argv: readonly string[], spec: FlagSp
     const kind = spec[name];
     if (!kind) {
       const known = Object.keys(spec);
-      throw new UsageError(`unknown option "${name}" for "${command}"${known.length ? ` (options: ${known.join(", ")})` : ": it takes no options"}`, command);
+      throw new UsageError(
+        `unknown option "${name}" for "${command}"${known.length ? ` (options: ${known.join(", ")})` : ": it takes no options"}`,
+        command,
+      );
     }
     if (flags.has(name)) throw new UsageError(`${name} is given twice: give it once`, command);
     if (kind === "boolean") {
@@ -54,12 +62,19 @@ export function parseArgs(command: string, argv: readonly string[], spec: FlagSp
         i++;
       }
     }
-    if (value === undefined || value === "") throw new UsageError(`${name} needs a value (e.g. "${name} ${placeholder(name)}")`, command);
+    if (value === undefined || value === "")
+      throw new UsageError(`${name} needs a value (e.g. "${name} ${placeholder(name)}")`, command);
     flags.set(name, value);
   }
   if (positionals.length > maxPositionals) {
-    const extra = positionals.slice(maxPositionals).map((p) => `"${p}"`).join(", ");
-    throw new UsageError(`unexpected argument${positionals.length - maxPositionals === 1 ? "" : "s"} ${extra} for "${command}"`, command);
+    const extra = positionals
+      .slice(maxPositionals)
+      .map((p) => `"${p}"`)
+      .join(", ");
+    throw new UsageError(
+      `unexpected argument${positionals.length - maxPositionals === 1 ? "" : "s"} ${extra} for "${command}"`,
+      command,
+    );
   }
   return { flags, positionals, help };
 }

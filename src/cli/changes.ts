@@ -44,13 +44,27 @@ export function parseFileList(text: string, source: string): ChangedFile[] {
     }
     const fields = line.split("\t");
     const st = statusOf(fields[0]!);
-    const expected = st?.twoPaths ? `"${fields[0]}<TAB>old path<TAB>new path"` : st ? `"${fields[0]}<TAB>path"` : '"STATUS<TAB>path" (STATUS one of A, M, D, T, R<score>, C<score>)';
+    const expected = st?.twoPaths
+      ? `"${fields[0]}<TAB>old path<TAB>new path"`
+      : st
+        ? `"${fields[0]}<TAB>path"`
+        : '"STATUS<TAB>path" (STATUS one of A, M, D, T, R<score>, C<score>)';
     const fail = (why: string) => {
-      throw new CliError(`${where}: malformed line ${JSON.stringify(line.length > 80 ? line.slice(0, 80) + "…" : line)}: ${why}; expected ${expected} as "git diff --name-status" prints, or plain paths only`);
+      throw new CliError(
+        `${where}: malformed line ${JSON.stringify(line.length > 80 ? line.slice(0, 80) + "…" : line)}: ${why}; expected ${expected} as "git diff --name-status" prints, or plain paths only`,
+      );
     };
     if (fields.length === 1) fail("a plain path, but the first entry was a name-status line (with a tab)");
-    if (!st) fail(/^[A-Z]\d{0,3}$/.test(fields[0]!) ? `unknown status "${fields[0]}"` : fields[0] === "" ? "it starts with a tab" : `"${fields[0]}" is not a git status`);
-    if (fields.length !== (st!.twoPaths ? 3 : 2)) fail(`${fields.length - 1} path${fields.length === 2 ? "" : "s"} for status ${fields[0]}`);
+    if (!st)
+      fail(
+        /^[A-Z]\d{0,3}$/.test(fields[0]!)
+          ? `unknown status "${fields[0]}"`
+          : fields[0] === ""
+            ? "it starts with a tab"
+            : `"${fields[0]}" is not a git status`,
+      );
+    if (fields.length !== (st!.twoPaths ? 3 : 2))
+      fail(`${fields.length - 1} path${fields.length === 2 ? "" : "s"} for status ${fields[0]}`);
     if (fields.slice(1).some((f) => f === "")) fail("an empty path");
     const paths = fields.slice(1).map((f) => checkPath(unquote(f, where), where));
     out.push(st!.twoPaths ? file(st!.status, paths[1]!, paths[0]!) : file(st!.status, paths[0]!));
@@ -62,7 +76,7 @@ export function parseFileList(text: string, source: string): ChangedFile[] {
 export function parseNameStatusZ(text: string): ChangedFile[] {
   const fields = text.split("\0");
   const out: ChangedFile[] = [];
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const code = fields[i++]!;
     if (code === "") continue;
     const st = statusOf(code);
@@ -79,7 +93,10 @@ export function parseNameStatusZ(text: string): ChangedFile[] {
 function checkPath(path: string, where: string): string {
   let p = path;
   while (p.startsWith("./")) p = p.slice(2);
-  if (p.startsWith("/")) throw new CliError(`${where}: "${path}" is an absolute path: list paths relative to the repository root (as "git diff --name-only" prints them)`);
+  if (p.startsWith("/"))
+    throw new CliError(
+      `${where}: "${path}" is an absolute path: list paths relative to the repository root (as "git diff --name-only" prints them)`,
+    );
   if (p.split("/").some((s) => s === "..")) throw new CliError(`${where}: "${path}" leaves the repository ("..")`);
   if (p === "") throw new CliError(`${where}: "${path}" is not a file path`);
   return p;

@@ -47,20 +47,32 @@ export async function coverage(argv: readonly string[], io: Io): Promise<number>
     return 0;
   }
   const loaded = await loadValidTable(cwdOf(io), stringFlag(args, "--config"), (line) => io.stderr.write(line + "\n"));
-  if (!loaded.top) throw new CliError("coverage needs a git repository (it checks the tracked files): run it inside one");
+  if (!loaded.top)
+    throw new CliError("coverage needs a git repository (it checks the tracked files): run it inside one");
   const files = await trackedFiles(loaded.top);
   const report = coverageOf(loaded.table, files, loaded.display, loaded.text);
-  io.stdout.write(args.flags.has("--json") ? JSON.stringify(report, null, 2) + "\n" : renderCoverage(report, loaded.table.settings.unmatched));
+  io.stdout.write(
+    args.flags.has("--json")
+      ? JSON.stringify(report, null, 2) + "\n"
+      : renderCoverage(report, loaded.table.settings.unmatched),
+  );
   return 0;
 }
 
 /** The coverage report of a table over a list of repository paths; `text` is the table's source, to locate patterns. */
-export function coverageOf(table: ReviewTable, files: readonly string[], display: string, text: string): CoverageReport {
+export function coverageOf(
+  table: ReviewTable,
+  files: readonly string[],
+  display: string,
+  text: string,
+): CoverageReport {
   const matcher = matcherFor(table);
   const tablePaths: readonly string[] = TABLE_PATHS;
   const uncovered = files.filter((f) => !tablePaths.includes(f) && matcher.domainsOf(f).length === 0);
 
-  const patterns = table.domains.flatMap((d) => (["paths", "ignore"] as const).flatMap((key) => d[key].map((pattern) => ({ domain: d.id, key, pattern }))));
+  const patterns = table.domains.flatMap((d) =>
+    (["paths", "ignore"] as const).flatMap((key) => d[key].map((pattern) => ({ domain: d.id, key, pattern }))),
+  );
   const used = new Uint8Array(patterns.length);
   const all = new PathMatcher(patterns.map((p, tag) => ({ pattern: p.pattern, tag })));
   let left = patterns.length;
@@ -74,12 +86,17 @@ export function coverageOf(table: ReviewTable, files: readonly string[], display
   }
 
   const locate = locator(display, text);
-  const unusedPatterns = patterns.filter((_, i) => used[i] === 0).map((p) => ({ ...p, file: display, ...locate(p.domain, p.key, p.pattern) }));
+  const unusedPatterns = patterns
+    .filter((_, i) => used[i] === 0)
+    .map((p) => ({ ...p, file: display, ...locate(p.domain, p.key, p.pattern) }));
   return { config: display, trackedFiles: files.length, uncovered, patterns: patterns.length, unusedPatterns };
 }
 
 /** Finds a pattern's scalar in the YAML (domains.<id>.<key>), else the first quoted occurrence in the text. */
-function locator(display: string, text: string): (domain: string, key: string, pattern: string) => { line: number; column: number } | Record<string, never> {
+function locator(
+  display: string,
+  text: string,
+): (domain: string, key: string, pattern: string) => { line: number; column: number } | Record<string, never> {
   const src = new YamlSource(display, text);
   return (domain, key, pattern) => {
     const node = src.doc?.getIn(["domains", domain, key], true);
@@ -101,7 +118,10 @@ export function renderCoverage(r: CoverageReport, unmatchedPersonas: readonly st
   const out = [`Coverage of ${r.config} over ${count(r.trackedFiles, "tracked file")}`, ""];
   if (r.uncovered.length === 0) out.push("Every tracked file is in a domain.");
   else {
-    const who = unmatchedPersonas.length > 0 ? `changes to them need ${unmatchedPersonas.join(", ")} (settings.unmatched)` : "changes to them need no review (settings.unmatched is empty)";
+    const who =
+      unmatchedPersonas.length > 0
+        ? `changes to them need ${unmatchedPersonas.join(", ")} (settings.unmatched)`
+        : "changes to them need no review (settings.unmatched is empty)";
     out.push(`Files no domain covers (${r.uncovered.length}): ${who}`);
     const shown = capped(r.uncovered, MAX_UNCOVERED);
     for (const f of shown) out.push(`  ${f}`);
@@ -110,12 +130,17 @@ export function renderCoverage(r: CoverageReport, unmatchedPersonas: readonly st
   out.push("");
   if (r.unusedPatterns.length === 0) out.push("Every pattern matches a tracked file.");
   else {
-    out.push(`Patterns that match no tracked file (${r.unusedPatterns.length}): a typo, or a path that does not exist (yet)`);
+    out.push(
+      `Patterns that match no tracked file (${r.unusedPatterns.length}): a typo, or a path that does not exist (yet)`,
+    );
     for (const p of r.unusedPatterns) {
       const where = p.line !== undefined ? `${p.file}:${p.line}:${p.column}` : p.file;
       out.push(`  ${where} domains.${p.domain}.${p.key}: "${p.pattern}" matches no tracked file`);
     }
   }
-  out.push("", `${r.uncovered.length} of ${count(r.trackedFiles, "tracked file")} uncovered; ${r.unusedPatterns.length} of ${count(r.patterns, "pattern")} match nothing.`);
+  out.push(
+    "",
+    `${r.uncovered.length} of ${count(r.trackedFiles, "tracked file")} uncovered; ${r.unusedPatterns.length} of ${count(r.patterns, "pattern")} match nothing.`,
+  );
   return out.join("\n") + "\n";
 }

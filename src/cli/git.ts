@@ -11,15 +11,28 @@ export interface GitResult {
 /** Runs git without a shell. Resolves with its exit code; only a missing git binary throws. */
 export function git(args: readonly string[], cwd: string): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    execFile("git", [...args], { cwd, maxBuffer: 512 * 1024 * 1024, encoding: "utf8", windowsHide: true }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== "number") {
-        if (err.code === "ENOENT") reject(new CliError(existsSync(cwd) ? "could not run git: is it installed and on PATH?" : `could not run git: the directory ${cwd} does not exist`));
-        else if (err.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") reject(new CliError(`git ${args[0]} printed more than 512 MiB: run it on a smaller change`));
-        else reject(err);
-        return;
-      }
-      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      "git",
+      [...args],
+      { cwd, maxBuffer: 512 * 1024 * 1024, encoding: "utf8", windowsHide: true },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== "number") {
+          if (err.code === "ENOENT")
+            reject(
+              new CliError(
+                existsSync(cwd)
+                  ? "could not run git: is it installed and on PATH?"
+                  : `could not run git: the directory ${cwd} does not exist`,
+              ),
+            );
+          else if (err.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
+            reject(new CliError(`git ${args[0]} printed more than 512 MiB: run it on a smaller change`));
+          else reject(err);
+          return;
+        }
+        resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -43,11 +56,20 @@ async function refExists(cwd: string, ref: string): Promise<boolean> {
  * `origin/HEAD`, else of HEAD and `main` — what a pull request's "files changed" compares against.
  */
 export async function findBase(cwd: string, base?: string): Promise<{ ref: string; commit: string }> {
-  if (!(await refExists(cwd, "HEAD"))) throw new CliError("this repository has no commits yet: commit the branch first, or pass the changed files with --files-from");
+  if (!(await refExists(cwd, "HEAD")))
+    throw new CliError(
+      "this repository has no commits yet: commit the branch first, or pass the changed files with --files-from",
+    );
   if (base !== undefined) {
-    if (!(await refExists(cwd, base))) throw new CliError(`--base ${base}: no such branch, tag or commit (fetch it first, e.g. "git fetch origin ${base}")`);
+    if (!(await refExists(cwd, base)))
+      throw new CliError(
+        `--base ${base}: no such branch, tag or commit (fetch it first, e.g. "git fetch origin ${base}")`,
+      );
     const commit = await mergeBase(cwd, base);
-    if (!commit) throw new CliError(`--base ${base}: no common ancestor with HEAD (unrelated histories, or a shallow clone: "git fetch --unshallow"); pass another --base`);
+    if (!commit)
+      throw new CliError(
+        `--base ${base}: no common ancestor with HEAD (unrelated histories, or a shallow clone: "git fetch --unshallow"); pass another --base`,
+      );
     return { ref: base, commit };
   }
   for (const ref of ["origin/HEAD", "main"]) {
@@ -58,7 +80,9 @@ export async function findBase(cwd: string, base?: string): Promise<{ ref: strin
   const shallow = (await git(["rev-parse", "--is-shallow-repository"], cwd)).stdout.trim() === "true";
   throw new CliError(
     'cannot tell which branch to compare with: there is no "origin/HEAD" and no "main" sharing history with HEAD; pass --base REF (e.g. --base origin/develop) or --files-from FILE' +
-      (shallow ? '. This is a shallow clone: fetch the history first ("git fetch --unshallow", or "fetch-depth: 0" in actions/checkout)' : ""),
+      (shallow
+        ? '. This is a shallow clone: fetch the history first ("git fetch --unshallow", or "fetch-depth: 0" in actions/checkout)'
+        : ""),
   );
 }
 

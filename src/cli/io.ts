@@ -24,7 +24,10 @@ export class CliError extends Error {
 }
 
 export class UsageError extends CliError {
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message, 2);
   }
 }

@@ -6,10 +6,21 @@ import { validate, VALIDATE_USAGE } from "./validate.js";
 
 export type { Io } from "./io.js";
 
-const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>; usage: string; summary: string }> = {
-  validate: { run: validate, usage: VALIDATE_USAGE, summary: "check a review table (reviewers.yml) and print its problems" },
+const COMMANDS: Record<
+  string,
+  { run: (argv: readonly string[], io: Io) => Promise<number>; usage: string; summary: string }
+> = {
+  validate: {
+    run: validate,
+    usage: VALIDATE_USAGE,
+    summary: "check a review table (reviewers.yml) and print its problems",
+  },
   plan: { run: plan, usage: PLAN_USAGE, summary: "show the domains and personas a change needs, with their criteria" },
-  coverage: { run: coverage, usage: COVERAGE_USAGE, summary: "list tracked files no domain covers and patterns that match nothing" },
+  coverage: {
+    run: coverage,
+    usage: COVERAGE_USAGE,
+    summary: "list tracked files no domain covers and patterns that match nothing",
+  },
 };
 
 export function usage(): string {
@@ -46,17 +57,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     const command = COMMANDS[first];
-    if (!command) throw new UsageError(first.startsWith("-") ? `unknown option "${first}"` : `unknown command "${first}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
+    if (!command)
+      throw new UsageError(
+        first.startsWith("-")
+          ? `unknown option "${first}"`
+          : `unknown command "${first}" (commands: ${Object.keys(COMMANDS).join(", ")})`,
+      );
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof CliError) {
       for (const line of err.details) io.stderr.write(line + "\n");
       io.stderr.write(`parallel-review: ${err.message}\n`);
-      if (err instanceof UsageError) io.stderr.write(`Run "parallel-review ${err.command ? err.command + " " : ""}--help" for usage.\n`);
+      if (err instanceof UsageError)
+        io.stderr.write(`Run "parallel-review ${err.command ? err.command + " " : ""}--help" for usage.\n`);
       return err.exitCode;
     }
     const e = err as Error;
-    io.stderr.write(`parallel-review: internal error: ${e?.message ?? String(err)}\nThis is a bug: please report it with the command you ran${process.env.PARALLEL_REVIEW_DEBUG ? `\n${e?.stack ?? ""}` : " (set PARALLEL_REVIEW_DEBUG=1 to print the stack trace)"}.\n`);
+    io.stderr.write(
+      `parallel-review: internal error: ${e?.message ?? String(err)}\nThis is a bug: please report it with the command you ran${process.env.PARALLEL_REVIEW_DEBUG ? `\n${e?.stack ?? ""}` : " (set PARALLEL_REVIEW_DEBUG=1 to print the stack trace)"}.\n`,
+    );
     return 1;
   }
 }
@@ -76,7 +95,10 @@ function ignoreBrokenPipe(io: Io): void {
 /** The package version, read from package.json next to lib/ (or src/ when run from source). */
 export function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name?: string; version?: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      name?: string;
+      version?: string;
+    };
     return `${pkg.name ?? "parallel-review"} ${pkg.version ?? "unknown"}`;
   } catch {
     return "parallel-review (version unknown)";

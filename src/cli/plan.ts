@@ -33,7 +33,8 @@ export async function plan(argv: readonly string[], io: Io): Promise<number> {
   }
   const base = stringFlag(args, "--base");
   const filesFrom = stringFlag(args, "--files-from");
-  if (base !== undefined && filesFrom !== undefined) throw new UsageError("--base and --files-from exclude each other: give one", "plan");
+  if (base !== undefined && filesFrom !== undefined)
+    throw new UsageError("--base and --files-from exclude each other: give one", "plan");
   const cwd = cwdOf(io);
 
   const loaded = await loadValidTable(cwd, stringFlag(args, "--config"), (line) => io.stderr.write(line + "\n"));
@@ -41,7 +42,15 @@ export async function plan(argv: readonly string[], io: Io): Promise<number> {
   const result = planReview(loaded.table, change.files);
 
   if (args.flags.has("--json")) io.stdout.write(JSON.stringify({ config: loaded.display, ...result }, null, 2) + "\n");
-  else io.stdout.write(renderPlan(result, { config: loaded.display, source: change.source, files: change.files, unmatchedPersonas: loaded.table.settings.unmatched }));
+  else
+    io.stdout.write(
+      renderPlan(result, {
+        config: loaded.display,
+        source: change.source,
+        files: change.files,
+        unmatchedPersonas: loaded.table.settings.unmatched,
+      }),
+    );
   return 0;
 }
 
@@ -61,19 +70,28 @@ async function fromList(from: string, io: Io, cwd: string): Promise<Change> {
     text = await readFile(resolve(cwd, from), "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`--files-from ${from}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message}; pass a file listing the changed paths, or "-" to read them from stdin`);
+    throw new CliError(
+      `--files-from ${from}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message}; pass a file listing the changed paths, or "-" to read them from stdin`,
+    );
   }
   return { files: parseFileList(text, from), source: `files from ${from}` };
 }
 
 async function fromGit(top: string | undefined, base: string | undefined): Promise<Change> {
-  if (!top) throw new CliError("not in a git repository: run inside one to plan the current branch, or pass the changed files with --files-from FILE");
+  if (!top)
+    throw new CliError(
+      "not in a git repository: run inside one to plan the current branch, or pass the changed files with --files-from FILE",
+    );
   const { ref, commit } = await findBase(top, base);
-  return { files: parseNameStatusZ(await diffNameStatus(top, commit)), source: `HEAD against ${ref} (merge base ${commit.slice(0, 12)})` };
+  return {
+    files: parseNameStatusZ(await diffNameStatus(top, commit)),
+    source: `HEAD against ${ref} (merge base ${commit.slice(0, 12)})`,
+  };
 }
 
 async function readAll(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk));
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk));
   return Buffer.concat(chunks).toString("utf8");
 }

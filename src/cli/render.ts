@@ -19,7 +19,9 @@ export function renderPlan(plan: ReviewPlan, ctx: PlanContext): string {
   const out: string[] = [];
   out.push(`Review plan: ${ctx.source}`);
   const byPath = new Map(ctx.files.map((f) => [f.path, f]));
-  out.push(`Table ${ctx.config} · ${count(byPath.size, "changed file")} · ${count(plan.domains.length, "domain")} · ${count(plan.personas.length, "persona")} required`);
+  out.push(
+    `Table ${ctx.config} · ${count(byPath.size, "changed file")} · ${count(plan.domains.length, "domain")} · ${count(plan.personas.length, "persona")} required`,
+  );
   if (byPath.size === 0) {
     out.push("", "No changed files: nothing to review.");
     return out.join("\n") + "\n";
@@ -30,7 +32,9 @@ export function renderPlan(plan: ReviewPlan, ctx: PlanContext): string {
   else {
     const rows: [string, string, string][] = [["DOMAIN", "FILES", "PERSONAS"]];
     for (const d of plan.domains) {
-      capped(d.files).forEach((f, i) => rows.push([i === 0 ? d.id : "", label(f, byPath.get(f)), i === 0 ? d.personas.join(", ") : ""]));
+      capped(d.files).forEach((f, i) =>
+        rows.push([i === 0 ? d.id : "", label(f, byPath.get(f)), i === 0 ? d.personas.join(", ") : ""]),
+      );
     }
     out.push(...table(rows));
   }
@@ -38,7 +42,12 @@ export function renderPlan(plan: ReviewPlan, ctx: PlanContext): string {
   if (plan.personas.length > 0) {
     out.push("", "Personas");
     for (const p of plan.personas) {
-      const who = [p.teams.length > 0 ? `teams: ${p.teams.join(", ")}` : "", p.users.length > 0 ? `users: ${p.users.join(", ")}` : ""].filter(Boolean).join(" · ");
+      const who = [
+        p.teams.length > 0 ? `teams: ${p.teams.join(", ")}` : "",
+        p.users.length > 0 ? `users: ${p.users.join(", ")}` : "",
+      ]
+        .filter(Boolean)
+        .join(" · ");
       out.push("", `  ${p.name} [${p.id}] — needs ${count(p.approvals, "approval")}${who ? ` · ${who}` : ""}`);
       p.reasons.forEach((r, i) => out.push(`    ${i === 0 ? "why:" : "    "} ${r}`));
       if (p.criteria.length > 0) {
@@ -52,14 +61,20 @@ export function renderPlan(plan: ReviewPlan, ctx: PlanContext): string {
   }
 
   if (plan.unmatched.length > 0) {
-    const who = ctx.unmatchedPersonas.length > 0 ? `${ctx.unmatchedPersonas.join(", ")} review${ctx.unmatchedPersonas.length === 1 ? "s" : ""} them (settings.unmatched)` : "no persona is required for them (settings.unmatched is empty)";
+    const who =
+      ctx.unmatchedPersonas.length > 0
+        ? `${ctx.unmatchedPersonas.join(", ")} review${ctx.unmatchedPersonas.length === 1 ? "s" : ""} them (settings.unmatched)`
+        : "no persona is required for them (settings.unmatched is empty)";
     out.push("", `Unmatched files (${plan.unmatched.length}): no domain covers them; ${who}`);
     for (const f of capped(plan.unmatched)) out.push(`  ${f}`);
   }
 
   if (plan.tableChange) {
     const owners = plan.tableChange.personas;
-    out.push("", `Note: the review table itself changed (${plan.tableChange.files.join(", ")}): ${owners.join(", ")} must approve it (settings.config_owners).`);
+    out.push(
+      "",
+      `Note: the review table itself changed (${plan.tableChange.files.join(", ")}): ${owners.join(", ")} must approve it (settings.config_owners).`,
+    );
   }
   return out.join("\n") + "\n";
 }
@@ -67,7 +82,8 @@ export function renderPlan(plan: ReviewPlan, ctx: PlanContext): string {
 /** `new ← old` for a rename, `path (removed)`, …; a modified file is just its path. */
 function label(path: string, f: ChangedFile | undefined): string {
   if (!f) return path;
-  if (f.previousPath !== undefined && f.previousPath !== path) return `${path} ← ${f.previousPath}${f.status === "copied" ? " (copy)" : ""}`;
+  if (f.previousPath !== undefined && f.previousPath !== path)
+    return `${path} ← ${f.previousPath}${f.status === "copied" ? " (copy)" : ""}`;
   return f.status === "added" || f.status === "removed" ? `${path} (${f.status})` : path;
 }
 
@@ -80,5 +96,10 @@ export function capped(files: readonly string[], max = MAX_FILES): string[] {
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]!.map((_, c) => Math.min(60, Math.max(...rows.map((r) => r[c]!.length))));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd(),
+  );
 }

@@ -29,7 +29,7 @@ export async function locateTable(cwd: string, explicit: string | undefined): Pr
   if (!found) {
     throw new CliError(
       `no review table found: looked for ${tried.join(" and ")}${top ? "" : " (not in a git repository, so in the current directory)"}. ` +
-        'Create .github/reviewers.yml (start from the reviewers.yml shipped with parallel-review, see docs/configuration.md) or pass its path with --config FILE',
+        "Create .github/reviewers.yml (start from the reviewers.yml shipped with parallel-review, see docs/configuration.md) or pass its path with --config FILE",
     );
   }
   return { path: found, display: displayPath(realCwd(cwd), found), ...(top ? { top } : {}) };
@@ -42,19 +42,36 @@ export function readTable(file: TableFile): LoadedTable {
     text = readFileSync(file.path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory, not a file" : code === "EACCES" ? "permission denied" : (err as Error).message;
-    throw new CliError(`cannot read the review table ${file.display}: ${why}. Check the path${code === "ENOENT" ? ", or omit it to use .github/reviewers.yml or reviewers.yml of this repository" : ""}`);
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory, not a file"
+          : code === "EACCES"
+            ? "permission denied"
+            : (err as Error).message;
+    throw new CliError(
+      `cannot read the review table ${file.display}: ${why}. Check the path${code === "ENOENT" ? ", or omit it to use .github/reviewers.yml or reviewers.yml of this repository" : ""}`,
+    );
   }
   return { ...file, text, result: parseTable({ file: file.display, text }) };
 }
 
 /** Locates, reads and parses; a table with errors becomes a CliError listing every problem. Warnings go to `warn`. */
-export async function loadValidTable(cwd: string, explicit: string | undefined, warn: (line: string) => void): Promise<LoadedTable & { table: ReviewTable }> {
+export async function loadValidTable(
+  cwd: string,
+  explicit: string | undefined,
+  warn: (line: string) => void,
+): Promise<LoadedTable & { table: ReviewTable }> {
   const loaded = readTable(await locateTable(cwd, explicit));
   const { result } = loaded;
   if (result.extends !== undefined) warn(extendsNote(loaded.display, result.extends));
   if (!result.table) {
-    throw new CliError(`${loaded.display} is not a valid review table (${summarize(result.problems)}): fix the problems above; "parallel-review validate" checks it alone`, 1, result.problems.map(formatProblem));
+    throw new CliError(
+      `${loaded.display} is not a valid review table (${summarize(result.problems)}): fix the problems above; "parallel-review validate" checks it alone`,
+      1,
+      result.problems.map(formatProblem),
+    );
   }
   for (const p of result.problems) warn(formatProblem(p));
   return { ...loaded, table: result.table };

@@ -21,12 +21,16 @@ export async function validate(argv: readonly string[], io: Io): Promise<number>
   for (const p of result.problems) io.stderr.write(formatProblem(p) + "\n");
   if (result.extends !== undefined) io.stderr.write(extendsNote(display, result.extends) + "\n");
   if (!result.table) {
-    io.stderr.write(`${display}: ${summarize(result.problems)}: not valid; fix the problems above and run "parallel-review validate" again\n`);
+    io.stderr.write(
+      `${display}: ${summarize(result.problems)}: not valid; fix the problems above and run "parallel-review validate" again\n`,
+    );
     return 1;
   }
   const t = result.table;
   const patterns = t.domains.reduce((n, d) => n + d.paths.length + d.ignore.length, 0);
   const warnings = result.problems.length > 0 ? ` (${summarize(result.problems)})` : "";
-  io.stdout.write(`${display}: valid${warnings}: ${count(t.personas.length, "persona")}, ${count(t.domains.length, "domain")}, ${count(patterns, "pattern")}\n`);
+  io.stdout.write(
+    `${display}: valid${warnings}: ${count(t.personas.length, "persona")}, ${count(t.domains.length, "domain")}, ${count(patterns, "pattern")}\n`,
+  );
   return 0;
 }

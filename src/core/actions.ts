@@ -100,8 +100,17 @@ export function decodeRecord(body: string): RecordData | undefined {
   if (!m) return undefined;
   try {
     const d = JSON.parse(m[1]!) as RecordData;
-    if (d.v !== 1 || (d.via !== "button" && d.via !== "comment") || typeof d.user !== "string" || typeof d.sha !== "string" || !Array.isArray(d.commands) || !d.commands.every(isCommand)) return undefined;
-    if (d.clickedAt !== undefined && (typeof d.clickedAt !== "string" || Number.isNaN(Date.parse(d.clickedAt)))) return undefined;
+    if (
+      d.v !== 1 ||
+      (d.via !== "button" && d.via !== "comment") ||
+      typeof d.user !== "string" ||
+      typeof d.sha !== "string" ||
+      !Array.isArray(d.commands) ||
+      !d.commands.every(isCommand)
+    )
+      return undefined;
+    if (d.clickedAt !== undefined && (typeof d.clickedAt !== "string" || Number.isNaN(Date.parse(d.clickedAt))))
+      return undefined;
     return d;
   } catch {
     return undefined;
@@ -111,7 +120,11 @@ export function decodeRecord(body: string): RecordData | undefined {
 function isCommand(c: unknown): c is Command {
   if (typeof c !== "object" || c === null) return false;
   const { kind, personas, reason } = c as Record<string, unknown>;
-  return (kind === "approve" || kind === "request_changes") && (personas === "all" || (Array.isArray(personas) && personas.every((p) => typeof p === "string"))) && (reason === undefined || typeof reason === "string");
+  return (
+    (kind === "approve" || kind === "request_changes") &&
+    (personas === "all" || (Array.isArray(personas) && personas.every((p) => typeof p === "string"))) &&
+    (reason === undefined || typeof reason === "string")
+  );
 }
 
 /**
@@ -130,12 +143,17 @@ export function parseCommands(body: string): { commands: Command[]; errors: stri
     if (!m) continue;
     const rest = m[2]!.trim();
     if (m[1]!.toLowerCase() === "approve") {
-      const ids = rest.split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase());
+      const ids = rest
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((s) => s.toLowerCase());
       commands.push({ kind: "approve", personas: ids.length === 0 ? "all" : [...new Set(ids)] });
     } else {
       const r = /^([A-Za-z0-9-]+)[:,]?\s*(.*)$/.exec(rest);
       if (!r) {
-        errors.push("`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`");
+        errors.push(
+          "`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`",
+        );
         continue;
       }
       const reason = r[2]!.trim().slice(0, MAX_REASON);
@@ -150,7 +168,14 @@ export function reviewedFor(body: string | null): string[] | undefined {
   if (!body) return undefined;
   const m = /^[ \t]*Reviewed-for:[ \t]*(\S.*)$/im.exec(body);
   if (!m) return undefined;
-  return [...new Set(m[1]!.split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase()))];
+  return [
+    ...new Set(
+      m[1]!
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((s) => s.toLowerCase()),
+    ),
+  ];
 }
 
 export function commandDigest(commands: readonly Command[]): string {
@@ -173,7 +198,17 @@ export function reviewActions(reviews: readonly ReviewInput[]): ReviewAction[] {
     if (!kind || !r.user || !r.commitId || !r.submittedAt) continue;
     const scope = reviewedFor(r.body);
     const reason = kind === "request_changes" ? firstLine(r.body) : undefined;
-    out.push({ user: r.user.login, isBot: isBotUser(r.user), kind, personas: scope ?? "all", sha: r.commitId, at: r.submittedAt, via: "review", ref: `review ${r.id}`, ...(reason ? { reason } : {}) });
+    out.push({
+      user: r.user.login,
+      isBot: isBotUser(r.user),
+      kind,
+      personas: scope ?? "all",
+      sha: r.commitId,
+      at: r.submittedAt,
+      via: "review",
+      ref: `review ${r.id}`,
+      ...(reason ? { reason } : {}),
+    });
   }
   return out;
 }
@@ -192,7 +227,10 @@ export interface RecordScan {
  * commands. A comment record counts only while its source comment exists, is by the same user, and
  * still carries the same commands; an edited or deleted command stops counting.
  */
-export function scanComments(comments: readonly CommentInput[], isAppComment: (c: CommentInput) => boolean): RecordScan {
+export function scanComments(
+  comments: readonly CommentInput[],
+  isAppComment: (c: CommentInput) => boolean,
+): RecordScan {
   const byId = new Map(comments.map((c) => [c.id, c]));
   const recorded = new Set<string>();
   const deliveries = new Set<string>();
@@ -206,7 +244,8 @@ export function scanComments(comments: readonly CommentInput[], isAppComment: (c
     const rec = decodeRecord(c.body);
     if (!rec) continue;
     if (rec.delivery) deliveries.add(rec.delivery);
-    let at = rec.clickedAt !== undefined && Date.parse(rec.clickedAt) < Date.parse(c.createdAt) ? rec.clickedAt : c.createdAt;
+    let at =
+      rec.clickedAt !== undefined && Date.parse(rec.clickedAt) < Date.parse(c.createdAt) ? rec.clickedAt : c.createdAt;
     let commands = rec.commands;
     if (rec.via === "comment") {
       const src = rec.source !== undefined ? byId.get(rec.source) : undefined;
@@ -222,7 +261,17 @@ export function scanComments(comments: readonly CommentInput[], isAppComment: (c
       } else at = src.createdAt;
     }
     for (const cmd of commands) {
-      actions.push({ user: rec.user, isBot: rec.isBot === true, kind: cmd.kind, personas: cmd.personas, sha: rec.sha, at, via: rec.via, ref: rec.via === "comment" ? `comment ${rec.source}` : `record ${c.id}`, ...(cmd.reason ? { reason: cmd.reason } : {}) });
+      actions.push({
+        user: rec.user,
+        isBot: rec.isBot === true,
+        kind: cmd.kind,
+        personas: cmd.personas,
+        sha: rec.sha,
+        at,
+        via: rec.via,
+        ref: rec.via === "comment" ? `comment ${rec.source}` : `record ${c.id}`,
+        ...(cmd.reason ? { reason: cmd.reason } : {}),
+      });
     }
   }
 
@@ -238,6 +287,9 @@ export function scanComments(comments: readonly CommentInput[], isAppComment: (c
 }
 
 function firstLine(body: string | null): string | undefined {
-  const line = body?.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !/^Reviewed-for:/i.test(l));
+  const line = body
+    ?.split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l && !/^Reviewed-for:/i.test(l));
   return line ? line.slice(0, MAX_REASON) : undefined;
 }

@@ -46,14 +46,35 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
   const reject = action("Request changes", `Request changes as ${p.name}`, "request_changes");
   const progress = `${approvedCount(v)} of ${p.approvals}`;
   let head: Pick<CheckRunSpec, "conclusion" | "title" | "actions">;
-  if (v.state === "approved") head = { conclusion: "success", title: `Approved by ${v.approvals.map((a) => `@${a.user}`).join(", ")}`, actions: [reject] };
-  else if (v.state === "changes_requested") head = { conclusion: "failure", title: `Changes requested by ${v.changeRequests.map((c) => `@${c.user}`).join(", ")}`, actions: [approve] };
-  else head = { conclusion: "action_required", title: `Waiting for ${p.name} review (${progress} approvals)`, actions: [approve, reject] };
+  if (v.state === "approved")
+    head = {
+      conclusion: "success",
+      title: `Approved by ${v.approvals.map((a) => `@${a.user}`).join(", ")}`,
+      actions: [reject],
+    };
+  else if (v.state === "changes_requested")
+    head = {
+      conclusion: "failure",
+      title: `Changes requested by ${v.changeRequests.map((c) => `@${c.user}`).join(", ")}`,
+      actions: [approve],
+    };
+  else
+    head = {
+      conclusion: "action_required",
+      title: `Waiting for ${p.name} review (${progress} approvals)`,
+      actions: [approve, reject],
+    };
 
   const lines: string[] = [];
   lines.push(`**${p.name}** — ${stateWord(v)} (${progress} approvals)`, "");
-  for (const c of v.changeRequests) lines.push(`- ❌ @${c.user} requested changes via ${c.via}${c.reason ? `: ${quote(c.reason)}` : " (no reason given)"}`);
-  for (const a of v.approvals) lines.push(`- ✅ @${a.user} approved via ${a.via}${a.carriedFrom ? ` — carried over from ${short(a.carriedFrom)}: no changes in its paths` : ""}`);
+  for (const c of v.changeRequests)
+    lines.push(
+      `- ❌ @${c.user} requested changes via ${c.via}${c.reason ? `: ${quote(c.reason)}` : " (no reason given)"}`,
+    );
+  for (const a of v.approvals)
+    lines.push(
+      `- ✅ @${a.user} approved via ${a.via}${a.carriedFrom ? ` — carried over from ${short(a.carriedFrom)}: no changes in its paths` : ""}`,
+    );
   for (const n of v.notices) lines.push(`- ⚠️ ${n.message}`);
   if (v.changeRequests.length + v.approvals.length + v.notices.length > 0) lines.push("");
   lines.push(`**Eligible:** ${eligibleText(p.teams, p.users)}`, "");
@@ -65,12 +86,26 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
     lines.push("");
   }
   lines.push(howToApprove(p.id));
-  return { name: personaCheckName(p.id), status: "completed", ...head, title: clip(head.title, MAX_TITLE), summary: fit(lines.join("\n")) };
+  return {
+    name: personaCheckName(p.id),
+    status: "completed",
+    ...head,
+    title: clip(head.title, MAX_TITLE),
+    summary: fit(lines.join("\n")),
+  };
 }
 
 /** A persona check the plan no longer requires (a push removed its files, or the base table or base branch changed). */
 export function retiredPersonaCheck(name: string): CheckRunSpec {
-  return { name, status: "completed", conclusion: "neutral", title: "No longer required", summary: "This persona's review is no longer required for this pull request: no changed file is in a domain that requires it under the base branch's review table.", actions: [] };
+  return {
+    name,
+    status: "completed",
+    conclusion: "neutral",
+    title: "No longer required",
+    summary:
+      "This persona's review is no longer required for this pull request: no changed file is in a domain that requires it under the base branch's review table.",
+    actions: [],
+  };
 }
 
 export interface GateContext {
@@ -102,38 +137,81 @@ export function gateCheck(ctx: GateContext): CheckRunSpec {
     title = verdict.reasons[0] ?? "Blocked";
   }
 
-  if (verdict.reasons.length > 0) lines.push(...verdict.reasons.map((r) => `- ${verdict.state === "fail" ? "⛔" : "⏳"} ${r}`), "");
+  if (verdict.reasons.length > 0)
+    lines.push(...verdict.reasons.map((r) => `- ${verdict.state === "fail" ? "⛔" : "⏳"} ${r}`), "");
   if (ctx.headTableProblems && ctx.headTableProblems.length > 0) {
-    lines.push(`**Problems in the review table as changed by this pull request** — fix them before merging:`, "```", ...ctx.headTableProblems.map(formatProblem), "```", "");
+    lines.push(
+      `**Problems in the review table as changed by this pull request** — fix them before merging:`,
+      "```",
+      ...ctx.headTableProblems.map(formatProblem),
+      "```",
+      "",
+    );
   }
   if (personas.length === 0 && verdict.state === "pass") {
-    lines.push(plan.unmatched.length > 0 ? `No changed file is in a domain of \`${ctx.tableFile}\`; ${count(plan.unmatched.length, "file")} changed, none requires a persona.` : `No changed file requires a persona under \`${ctx.tableFile}\`.`);
+    lines.push(
+      plan.unmatched.length > 0
+        ? `No changed file is in a domain of \`${ctx.tableFile}\`; ${count(plan.unmatched.length, "file")} changed, none requires a persona.`
+        : `No changed file requires a persona under \`${ctx.tableFile}\`.`,
+    );
   } else {
     lines.push("| Persona | State | Approvals | Domains |", "|---|---|---|---|");
-    for (const p of personas) lines.push(`| ${cell(p.persona.name)} | ${stateIcon(p)} ${stateWord(p)} | ${approvedCount(p)} of ${p.persona.approvals} | ${cell(p.persona.domains.join(", ") || p.persona.reasons.join("; "))} |`);
+    for (const p of personas)
+      lines.push(
+        `| ${cell(p.persona.name)} | ${stateIcon(p)} ${stateWord(p)} | ${approvedCount(p)} of ${p.persona.approvals} | ${cell(p.persona.domains.join(", ") || p.persona.reasons.join("; "))} |`,
+      );
     lines.push("");
     if (plan.domains.length > 0) {
-      lines.push("**Mandatory-review table for this pull request**", "", "| Domain | Files | Personas |", "|---|---|---|");
+      lines.push(
+        "**Mandatory-review table for this pull request**",
+        "",
+        "| Domain | Files | Personas |",
+        "|---|---|---|",
+      );
       for (const d of plan.domains) {
-        const shown = d.files.slice(0, 5).map((f) => `\`${cell(f)}\``).join("<br>") + (d.files.length > 5 ? `<br>… and ${d.files.length - 5} more` : "");
+        const shown =
+          d.files
+            .slice(0, 5)
+            .map((f) => `\`${cell(f)}\``)
+            .join("<br>") + (d.files.length > 5 ? `<br>… and ${d.files.length - 5} more` : "");
         const states = d.personas.map((id) => {
           const pv = personas.find((x) => x.persona.id === id);
           return pv ? `${stateIcon(pv)} ${cell(pv.persona.name)}` : id;
         });
-        lines.push(`| ${cell(d.id)}${d.description ? ` — ${cell(d.description)}` : ""} | ${shown} | ${states.join("<br>")} |`);
+        lines.push(
+          `| ${cell(d.id)}${d.description ? ` — ${cell(d.description)}` : ""} | ${shown} | ${states.join("<br>")} |`,
+        );
       }
       lines.push("");
     }
-    if (plan.tableChange) lines.push(`⚠️ This pull request changes the review table (${plan.tableChange.files.map((f) => `\`${f}\``).join(", ")}); it is reviewed under the base branch's table and needs ${plan.tableChange.personas.join(", ")}.`, "");
+    if (plan.tableChange)
+      lines.push(
+        `⚠️ This pull request changes the review table (${plan.tableChange.files.map((f) => `\`${f}\``).join(", ")}); it is reviewed under the base branch's table and needs ${plan.tableChange.personas.join(", ")}.`,
+        "",
+      );
     if (plan.unmatched.length > 0) lines.push(`${count(plan.unmatched.length, "file")} match no domain.`, "");
   }
   lines.push(`Rules read from \`${ctx.tableFile}\` on the base branch.`);
-  return { name: ctx.gate, status, ...(conclusion ? { conclusion } : {}), title: clip(title, MAX_TITLE), summary: fit(lines.join("\n")), actions: [] };
+  return {
+    name: ctx.gate,
+    status,
+    ...(conclusion ? { conclusion } : {}),
+    title: clip(title, MAX_TITLE),
+    summary: fit(lines.join("\n")),
+    actions: [],
+  };
 }
 
 /** The gate when no plan can be trusted (invalid table, too many files, an error): fails closed with the reason. */
 export function gateBlocked(gate: string, title: string, details: readonly string[]): CheckRunSpec {
-  return { name: gate, status: "completed", conclusion: "failure", title: clip(title, MAX_TITLE), summary: fit(details.join("\n")), actions: [] };
+  return {
+    name: gate,
+    status: "completed",
+    conclusion: "failure",
+    title: clip(title, MAX_TITLE),
+    summary: fit(details.join("\n")),
+    actions: [],
+  };
 }
 
 export function howToApprove(personaId: string): string {

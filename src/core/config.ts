@@ -54,26 +54,44 @@ export function parseTable(...layers: TableSource[]): ParseResult {
     for (const e of sectionEntries(reader, top, "personas")) personaEntries.set(e.key, { entry: e, reader });
     for (const e of sectionEntries(reader, top, "domains")) domainEntries.set(e.key, { entry: e, reader });
     const settings = top.get("settings");
-    if (settings && !isNull(settings.node)) for (const [k, e] of reader.fields(settings.node, "settings", SETTING_KEYS, settings.at) ?? []) settingEntries.set(k, { entry: e, reader });
+    if (settings && !isNull(settings.node))
+      for (const [k, e] of reader.fields(settings.node, "settings", SETTING_KEYS, settings.at) ?? [])
+        settingEntries.set(k, { entry: e, reader });
   });
   const problems = () => sortProblems(sources.flatMap((s) => s.problems));
 
   // A layer that could not be read as YAML at all: its syntax problems are the answer.
-  if (sources.some((s) => !s.doc || s.problems.some((p) => p.severity === "error" && p.path === ""))) return { problems: problems(), extends: extendsRef };
+  if (sources.some((s) => !s.doc || s.problems.some((p) => p.severity === "error" && p.path === "")))
+    return { problems: problems(), extends: extendsRef };
 
   const personaIds = new KnownPersonas(new Set(personaEntries.keys()));
   const personas = [...personaEntries].flatMap(([id, { entry, reader }]) => readPersona(reader, id, entry) ?? []);
-  const domains = [...domainEntries].flatMap(([id, { entry, reader }]) => readDomain(reader, id, entry, personaIds) ?? []);
+  const domains = [...domainEntries].flatMap(
+    ([id, { entry, reader }]) => readDomain(reader, id, entry, personaIds) ?? [],
+  );
   const settings = readSettings(settingEntries, personaIds);
 
-  const required = new Set([...domains.flatMap((d) => d.require.map((r) => r.persona)), ...settings.unmatched, ...settings.config_owners]);
+  const required = new Set([
+    ...domains.flatMap((d) => d.require.map((r) => r.persona)),
+    ...settings.unmatched,
+    ...settings.config_owners,
+  ]);
   for (const [id, { entry, reader }] of personaEntries) {
-    if (!required.has(id)) reader.src.warning(entry.keyNode, `personas.${id}`, `persona "${id}" is not required by any domain: add it to a domain's "require" or remove it`);
+    if (!required.has(id))
+      reader.src.warning(
+        entry.keyNode,
+        `personas.${id}`,
+        `persona "${id}" is not required by any domain: add it to a domain's "require" or remove it`,
+      );
   }
 
   const all = problems();
   if (all.some((p) => p.severity === "error")) return { problems: all, extends: extendsRef };
-  return { table: { file: layers[layers.length - 1]!.file, personas, domains, settings }, problems: all, extends: extendsRef };
+  return {
+    table: { file: layers[layers.length - 1]!.file, personas, domains, settings },
+    problems: all,
+    extends: extendsRef,
+  };
 }
 
 interface Layered {
@@ -85,11 +103,19 @@ function readTop(reader: YamlReader): Map<string, Entry> | undefined {
   const { src } = reader;
   const contents = src.doc!.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) {
-    src.error(contents, "", 'the file is empty: start with "version: 1", then "personas:" and "domains:" (see docs/configuration.md)');
+    src.error(
+      contents,
+      "",
+      'the file is empty: start with "version: 1", then "personas:" and "domains:" (see docs/configuration.md)',
+    );
     return undefined;
   }
   if (!isMap(contents)) {
-    src.error(contents, "", "the file must be a mapping with version, personas and domains (see docs/configuration.md)");
+    src.error(
+      contents,
+      "",
+      "the file must be a mapping with version, personas and domains (see docs/configuration.md)",
+    );
     return undefined;
   }
   const top = reader.fields(contents, "", TOP_KEYS);
@@ -98,7 +124,11 @@ function readTop(reader: YamlReader): Map<string, Entry> | undefined {
   if (!version) {
     if (!top.has("_extends")) src.error(contents, "version", 'missing "version: 1" at the top of the file');
   } else if (!isScalar(version.node) || version.node.value !== 1) {
-    src.error(version.at, "version", `unsupported version ${isScalar(version.node) ? JSON.stringify(version.node.value) : "value"}: this app reads version 1`);
+    src.error(
+      version.at,
+      "version",
+      `unsupported version ${isScalar(version.node) ? JSON.stringify(version.node.value) : "value"}: this app reads version 1`,
+    );
   }
   return top;
 }
@@ -118,7 +148,12 @@ function sectionEntries(reader: YamlReader, top: Map<string, Entry>, key: "perso
   // `personas: {}` is as empty as `personas:`; it used to pass and give a table that requires nobody.
   if (entries.length === 0) reader.src.error(section.keyNode, key, `"${key}" is empty: add at least one entry`);
   for (const e of entries) {
-    if (!ID.test(e.key)) reader.src.error(e.keyNode, join(key, e.key), `invalid id "${e.key}": use lowercase letters, digits and dashes (e.g. "${suggestId(e.key)}")`);
+    if (!ID.test(e.key))
+      reader.src.error(
+        e.keyNode,
+        join(key, e.key),
+        `invalid id "${e.key}": use lowercase letters, digits and dashes (e.g. "${suggestId(e.key)}")`,
+      );
   }
   return entries.filter((e) => ID.test(e.key));
 }
@@ -128,13 +163,27 @@ function readPersona(reader: YamlReader, id: string, entry: Entry): Persona | un
   const f = reader.fields(entry.node, path, PERSONA_KEYS, entry.at);
   if (!f) return undefined;
   const name = reader.string(f.get("name"), `${path}.name`, { nonEmpty: true }) ?? id;
-  const teams = reader.unique(reader.strings(f.get("teams"), `${path}.teams`, { single: true }) ?? [], `${path}.teams`, "team");
+  const teams = reader.unique(
+    reader.strings(f.get("teams"), `${path}.teams`, { single: true }) ?? [],
+    `${path}.teams`,
+    "team",
+  );
   // Logins are case-insensitive: `[alice, Alice]` is one user (it used to count as two against "approvals").
-  const users = reader.unique(reader.strings(f.get("users"), `${path}.users`, { single: true }) ?? [], `${path}.users`, "user", (u) => u.toLowerCase());
+  const users = reader.unique(
+    reader.strings(f.get("users"), `${path}.users`, { single: true }) ?? [],
+    `${path}.users`,
+    "user",
+    (u) => u.toLowerCase(),
+  );
   for (const t of teams) {
     const p = `${path}.teams`;
     if (t.value.startsWith("@")) reader.src.error(t.node, p, `write the team as "${t.value.slice(1)}" (no "@")`);
-    else if (!TEAM.test(t.value)) reader.src.error(t.node, p, `"${t.value}" is not a team slug: use "slug" for a team of this repository's organization or "org/slug"`);
+    else if (!TEAM.test(t.value))
+      reader.src.error(
+        t.node,
+        p,
+        `"${t.value}" is not a team slug: use "slug" for a team of this repository's organization or "org/slug"`,
+      );
   }
   for (const u of users) {
     const p = `${path}.users`;
@@ -144,13 +193,26 @@ function readPersona(reader: YamlReader, id: string, entry: Entry): Persona | un
   }
   const approvalsEntry = f.get("approvals");
   const approvals = reader.integer(approvalsEntry, `${path}.approvals`, 1, 100) ?? 1;
-  if (!f.has("teams") && !f.has("users")) reader.src.error(entry.keyNode, path, `persona "${id}" has no reviewers: add "teams" or "users"`);
-  else if (teams.length === 0 && users.length === 0) reader.src.error(entry.keyNode, path, `persona "${id}" has no reviewers: its "teams" and "users" are empty`);
+  if (!f.has("teams") && !f.has("users"))
+    reader.src.error(entry.keyNode, path, `persona "${id}" has no reviewers: add "teams" or "users"`);
+  else if (teams.length === 0 && users.length === 0)
+    reader.src.error(entry.keyNode, path, `persona "${id}" has no reviewers: its "teams" and "users" are empty`);
   else if (teams.length === 0 && approvals > users.length) {
-    reader.src.error(approvalsEntry?.at, `${path}.approvals`, `needs ${approvals} approvals but only ${users.length} user${users.length === 1 ? "" : "s"} can give one: lower "approvals" or add reviewers`);
+    reader.src.error(
+      approvalsEntry?.at,
+      `${path}.approvals`,
+      `needs ${approvals} approvals but only ${users.length} user${users.length === 1 ? "" : "s"} can give one: lower "approvals" or add reviewers`,
+    );
   }
   const criteria = reader.strings(f.get("criteria"), `${path}.criteria`, { single: true }) ?? [];
-  return { id, name, teams: teams.map((t) => t.value.replace(/^@/, "")), users: users.map((u) => u.value.replace(/^@/, "")), approvals, criteria: criteria.map((c) => c.value) };
+  return {
+    id,
+    name,
+    teams: teams.map((t) => t.value.replace(/^@/, "")),
+    users: users.map((u) => u.value.replace(/^@/, "")),
+    approvals,
+    criteria: criteria.map((c) => c.value),
+  };
 }
 
 function readDomain(reader: YamlReader, id: string, entry: Entry, personaIds: KnownPersonas): Domain | undefined {
@@ -165,14 +227,21 @@ function readDomain(reader: YamlReader, id: string, entry: Entry, personaIds: Kn
   const paths = readGlobs(reader, f.get("paths"), `${path}.paths`, true);
   const ignore = readGlobs(reader, f.get("ignore"), `${path}.ignore`, false);
   if (!f.has("paths")) reader.src.error(entry.keyNode, path, `domain "${id}" has no "paths": list the files it covers`);
-  else if (paths.length === 0 && !reportedUnder(`${path}.paths`)) reader.src.error(f.get("paths")!.keyNode, `${path}.paths`, `domain "${id}" has an empty "paths" list`);
+  else if (paths.length === 0 && !reportedUnder(`${path}.paths`))
+    reader.src.error(f.get("paths")!.keyNode, `${path}.paths`, `domain "${id}" has an empty "paths" list`);
 
   const require: Domain["require"][number][] = [];
   const req = f.get("require");
-  if (!req) reader.src.error(entry.keyNode, path, `domain "${id}" has no "require": name the personas that must review it`);
+  if (!req)
+    reader.src.error(entry.keyNode, path, `domain "${id}" has no "require": name the personas that must review it`);
   else if (isSeq(req.node) || (isScalar(req.node) && typeof req.node.value === "string")) {
-    for (const p of reader.unique(reader.strings(req, `${path}.require`, { single: true }) ?? [], `${path}.require`, "persona")) {
-      if (checkPersona(reader, p.value, p.node, `${path}.require`, personaIds)) require.push({ persona: p.value, criteria: [] });
+    for (const p of reader.unique(
+      reader.strings(req, `${path}.require`, { single: true }) ?? [],
+      `${path}.require`,
+      "persona",
+    )) {
+      if (checkPersona(reader, p.value, p.node, `${path}.require`, personaIds))
+        require.push({ persona: p.value, criteria: [] });
     }
   } else if (isMap(req.node)) {
     for (const e of reader.entries(req.node, `${path}.require`, req.at) ?? []) {
@@ -181,12 +250,22 @@ function readDomain(reader: YamlReader, id: string, entry: Entry, personaIds: Kn
       if (checkPersona(reader, e.key, e.keyNode, p, personaIds)) require.push({ persona: e.key, criteria });
     }
   } else {
-    reader.src.error(req.at, `${path}.require`, 'expected a list of persona ids, or a mapping of persona id to criteria');
+    reader.src.error(
+      req.at,
+      `${path}.require`,
+      "expected a list of persona ids, or a mapping of persona id to criteria",
+    );
   }
   if (req && require.length === 0 && !reportedUnder(`${path}.require`)) {
     reader.src.error(req.keyNode, `${path}.require`, `domain "${id}" requires no persona: name at least one`);
   }
-  return { id, ...(description !== undefined ? { description } : {}), paths: paths.map((p) => p.value), ignore: ignore.map((p) => p.value), require };
+  return {
+    id,
+    ...(description !== undefined ? { description } : {}),
+    paths: paths.map((p) => p.value),
+    ignore: ignore.map((p) => p.value),
+    require,
+  };
 }
 
 function readGlobs(reader: YamlReader, entry: Entry | undefined, path: string, isPaths: boolean): Located<string>[] {
@@ -200,7 +279,12 @@ function readGlobs(reader: YamlReader, entry: Entry | undefined, path: string, i
     if (!problem) return true;
     // Point at the offending character inside the string. (Adding the offset in the value to the scalar's
     // offset, +1 for a quote, was wrong after an escape such as "\u0041" or 'it''s'.)
-    reader.src.problemAt(reader.valueOffset(g.node, problem.offset), path, `invalid pattern "${g.value}": ${problem.message}`, "error");
+    reader.src.problemAt(
+      reader.valueOffset(g.node, problem.offset),
+      path,
+      `invalid pattern "${g.value}": ${problem.message}`,
+      "error",
+    );
     return false;
   });
 }
@@ -219,7 +303,12 @@ class KnownPersonas {
   get list(): string {
     if (this.listed === undefined) {
       const ids = [...this.ids];
-      this.listed = ids.length === 0 ? "none" : ids.length <= 10 ? ids.join(", ") : `${ids.slice(0, 10).join(", ")}, … ${ids.length} in all`;
+      this.listed =
+        ids.length === 0
+          ? "none"
+          : ids.length <= 10
+            ? ids.join(", ")
+            : `${ids.slice(0, 10).join(", ")}, … ${ids.length} in all`;
     }
     return this.listed;
   }
@@ -228,7 +317,11 @@ class KnownPersonas {
 function checkPersona(reader: YamlReader, id: string, node: unknown, path: string, known: KnownPersonas): boolean {
   if (known.ids.has(id)) return true;
   const hint = known.hintsLeft-- > 0 ? didYouMean(id, known.ids) : undefined;
-  reader.src.error(node, path, `unknown persona "${id}"${hint ? ` (did you mean "${hint}"?)` : `: define it under "personas" (known: ${known.list})`}`);
+  reader.src.error(
+    node,
+    path,
+    `unknown persona "${id}"${hint ? ` (did you mean "${hint}"?)` : `: define it under "personas" (known: ${known.list})`}`,
+  );
   return false;
 }
 
@@ -239,8 +332,14 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
     switch (key as keyof Settings) {
       case "gate": {
         const v = reader.string(entry, path, { nonEmpty: true });
-        if (v !== undefined && v.length > MAX_GATE_NAME) reader.src.error(entry.at, path, `gate name is longer than ${MAX_GATE_NAME} characters`);
-        else if (v !== undefined && v.startsWith("review/")) reader.src.error(entry.at, path, `gate name "${v}" collides with the persona checks ("review/<persona>"): choose another`);
+        if (v !== undefined && v.length > MAX_GATE_NAME)
+          reader.src.error(entry.at, path, `gate name is longer than ${MAX_GATE_NAME} characters`);
+        else if (v !== undefined && v.startsWith("review/"))
+          reader.src.error(
+            entry.at,
+            path,
+            `gate name "${v}" collides with the persona checks ("review/<persona>"): choose another`,
+          );
         else if (v !== undefined) out.gate = v;
         break;
       }
@@ -257,7 +356,9 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
         break;
       case "unmatched":
       case "config_owners": {
-        const ids = reader.unique(reader.strings(entry, path, { single: true }) ?? [], path, "persona").filter((p) => checkPersona(reader, p.value, p.node, path, personaIds));
+        const ids = reader
+          .unique(reader.strings(entry, path, { single: true }) ?? [], path, "persona")
+          .filter((p) => checkPersona(reader, p.value, p.node, path, personaIds));
         out[key as "unmatched"] = ids.map((p) => p.value);
         break;
       }
@@ -271,7 +372,12 @@ function isNull(node: unknown): boolean {
 }
 
 function suggestId(raw: string): string {
-  return raw.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "my-id";
+  return (
+    raw
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "my-id"
+  );
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {

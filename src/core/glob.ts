@@ -66,14 +66,20 @@ export function globProblem(pattern: string): { message: string; offset: number 
 
 function checkSyntax(p: string): void {
   if (p.length === 0) throw new GlobError("empty pattern", 0);
-  if (p.length > MAX_PATTERN_LENGTH) throw new GlobError(`pattern longer than ${MAX_PATTERN_LENGTH} characters`, MAX_PATTERN_LENGTH);
-  if (p.startsWith("!")) throw new GlobError('negation ("!") is not supported in paths: list the exclusion under "ignore" instead', 0);
+  if (p.length > MAX_PATTERN_LENGTH)
+    throw new GlobError(`pattern longer than ${MAX_PATTERN_LENGTH} characters`, MAX_PATTERN_LENGTH);
+  if (p.startsWith("!"))
+    throw new GlobError('negation ("!") is not supported in paths: list the exclusion under "ignore" instead', 0);
   // Point at the first space of the offending end (an inner space, as in `my docs/`, is fine).
   if (p.trimStart() !== p) throw new GlobError("pattern has leading or trailing spaces", 0);
   if (p.trimEnd() !== p) throw new GlobError("pattern has leading or trailing spaces", p.trimEnd().length);
-  if (p === "/" ) throw new GlobError('"/" alone matches nothing: use "**" for every file', 0);
+  if (p === "/") throw new GlobError('"/" alone matches nothing: use "**" for every file', 0);
   const bad = p.search(/\\|\0/);
-  if (bad >= 0) throw new GlobError(p[bad] === "\\" ? 'backslash: paths use "/" and escapes are not supported' : "NUL character", bad);
+  if (bad >= 0)
+    throw new GlobError(
+      p[bad] === "\\" ? 'backslash: paths use "/" and escapes are not supported' : "NUL character",
+      bad,
+    );
   const segProblem = segmentProblem(p);
   if (segProblem) throw new GlobError(segProblem.message, segProblem.offset);
   let depth = 0;
@@ -86,7 +92,11 @@ function checkSyntax(p: string): void {
       if (p.slice(i, end).includes("/")) throw new GlobError('a character class cannot contain "/"', i);
       // A reversed range (`[z-a]`) would make `new RegExp` throw a SyntaxError instead of a GlobError.
       const reversed = reversedRange(p, i, end);
-      if (reversed >= 0) throw new GlobError(`character class range "${p.slice(reversed, reversed + 3)}" is reversed: write the lower character first`, reversed);
+      if (reversed >= 0)
+        throw new GlobError(
+          `character class range "${p.slice(reversed, reversed + 3)}" is reversed: write the lower character first`,
+          reversed,
+        );
       i = end;
     } else if (c === "{") {
       if (depth === 0) braceStart = i;
@@ -106,7 +116,8 @@ function segmentProblem(p: string): { message: string; offset: number } | undefi
   let offset = 0;
   for (const seg of p.split("/")) {
     // Offsets summed per segment: `p.indexOf("..")` would find the dots of `a..b/..` first.
-    if (seg === "." || seg === "..") return { message: '"." and ".." segments are not allowed: write paths relative to the repository root', offset };
+    if (seg === "." || seg === "..")
+      return { message: '"." and ".." segments are not allowed: write paths relative to the repository root', offset };
     offset += seg.length + 1;
   }
   return undefined;
@@ -143,7 +154,8 @@ export function expandBraces(p: string): string[] {
   for (const part of parts) {
     for (const rest of expandBraces(p.slice(0, start) + part + p.slice(end + 1))) {
       out.push(rest);
-      if (out.length > MAX_ALTERNATIVES) throw new GlobError(`braces expand to more than ${MAX_ALTERNATIVES} alternatives`, start);
+      if (out.length > MAX_ALTERNATIVES)
+        throw new GlobError(`braces expand to more than ${MAX_ALTERNATIVES} alternatives`, start);
     }
   }
   return [...new Set(out)];
@@ -206,13 +218,19 @@ function compileAlternative(source: string): CompiledGlob {
   re += "$";
 
   const literalPrefix: string[] = [];
-  if (anchored) for (const s of segments.slice(0, -1)) {
-    if (WILDCARD.test(s)) break;
-    literalPrefix.push(s);
-  }
+  if (anchored)
+    for (const s of segments.slice(0, -1)) {
+      if (WILDCARD.test(s)) break;
+      literalPrefix.push(s);
+    }
   if (anchored && literalPrefix.length === segments.length - 1 && !WILDCARD.test(last)) literalPrefix.push(last);
 
-  const glob: { -readonly [K in keyof CompiledGlob]: CompiledGlob[K] } = { source, regex: new RegExp(re, "s"), anchored, literalPrefix };
+  const glob: { -readonly [K in keyof CompiledGlob]: CompiledGlob[K] } = {
+    source,
+    regex: new RegExp(re, "s"),
+    anchored,
+    literalPrefix,
+  };
   // Every segment other than `**` matches exactly one path segment, so a literal one must appear in the
   // path as it is (`**\/iam/**`, `**\/schema.sql`, `Dockerfile`); the longest is the most selective key.
   const literals = segments.filter((seg) => seg !== "" && !WILDCARD.test(seg));

@@ -48,7 +48,8 @@ export class PathMatcher {
     }
     for (const seg of new Set(segments)) test(this.bySegment.get(seg));
     const base = segments[segments.length - 1]!;
-    for (let dot = base.indexOf("."); dot >= 0; dot = base.indexOf(".", dot + 1)) test(this.byExtension.get(base.slice(dot)));
+    for (let dot = base.indexOf("."); dot >= 0; dot = base.indexOf(".", dot + 1))
+      test(this.byExtension.get(base.slice(dot)));
     test(this.always);
     return found.sort((a, b) => a - b);
   }

@@ -19,7 +19,11 @@ export function planEverything(table: ReviewTable, reason: string): ReviewPlan {
       users: p.users,
       criteria: [
         ...(p.criteria.length > 0 ? [{ source: "persona", title: p.name, items: p.criteria }] : []),
-        ...table.domains.flatMap((d) => d.require.filter((r) => r.persona === p.id && r.criteria.length > 0).map((r) => ({ source: d.id, title: d.description ?? d.id, items: r.criteria }))),
+        ...table.domains.flatMap((d) =>
+          d.require
+            .filter((r) => r.persona === p.id && r.criteria.length > 0)
+            .map((r) => ({ source: d.id, title: d.description ?? d.id, items: r.criteria })),
+        ),
       ],
       reasons: [reason],
     })),

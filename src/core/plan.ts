@@ -47,7 +47,8 @@ export class TableMatcher {
   private readonly ignore: PathMatcher;
 
   constructor(readonly table: ReviewTable) {
-    const entries = (key: "paths" | "ignore") => table.domains.flatMap((d, tag) => d[key].map((pattern) => ({ pattern, tag })));
+    const entries = (key: "paths" | "ignore") =>
+      table.domains.flatMap((d, tag) => d[key].map((pattern) => ({ pattern, tag })));
     this.include = new PathMatcher(entries("paths"));
     this.ignore = new PathMatcher(entries("ignore"));
   }
@@ -74,7 +75,11 @@ export function matcherFor(table: ReviewTable): TableMatcher {
  * is a change to that domain); a removed file counts under its path. When the change touches a file
  * the app reads the table from, `config_owners` (every persona when empty) must review it.
  */
-export function planReview(table: ReviewTable, files: readonly ChangedFile[], tablePaths: readonly string[] = TABLE_PATHS): ReviewPlan {
+export function planReview(
+  table: ReviewTable,
+  files: readonly ChangedFile[],
+  tablePaths: readonly string[] = TABLE_PATHS,
+): ReviewPlan {
   const matcher = matcherFor(table);
   const domainFiles = table.domains.map(() => new Set<string>());
   const unmatched = new Set<string>();
@@ -83,7 +88,8 @@ export function planReview(table: ReviewTable, files: readonly ChangedFile[], ta
   for (const f of files) {
     // Only a rename changes its old path; a copy leaves the original as it was (docs: "Added, modified and
     // copied files count under their (new) path"), so a copy out of a domain no longer requires that domain.
-    const old = f.status === "renamed" && f.previousPath !== undefined && f.previousPath !== f.path ? f.previousPath : undefined;
+    const old =
+      f.status === "renamed" && f.previousPath !== undefined && f.previousPath !== f.path ? f.previousPath : undefined;
     const hit = new Set(matcher.domainsOf(f.path));
     if (old !== undefined) for (const d of matcher.domainsOf(old)) hit.add(d);
     const isTable = [f.path, old].filter((p) => p !== undefined && tablePaths.includes(p));
@@ -97,11 +103,21 @@ export function planReview(table: ReviewTable, files: readonly ChangedFile[], ta
   const domains: PlanDomain[] = [];
   table.domains.forEach((d, i) => {
     if (domainFiles[i]!.size === 0) return;
-    domains.push({ id: d.id, ...(d.description ? { description: d.description } : {}), files: sorted(domainFiles[i]!), personas: d.require.map((r) => r.persona) });
+    domains.push({
+      id: d.id,
+      ...(d.description ? { description: d.description } : {}),
+      files: sorted(domainFiles[i]!),
+      personas: d.require.map((r) => r.persona),
+    });
   });
 
   const unmatchedList = sorted(unmatched);
-  const tableOwners = tableFiles.size === 0 ? [] : table.settings.config_owners.length > 0 ? table.settings.config_owners : table.personas.map((p) => p.id);
+  const tableOwners =
+    tableFiles.size === 0
+      ? []
+      : table.settings.config_owners.length > 0
+        ? table.settings.config_owners
+        : table.personas.map((p) => p.id);
 
   const personas: PlanPersona[] = [];
   for (const p of table.personas) {
@@ -111,7 +127,9 @@ export function planReview(table: ReviewTable, files: readonly ChangedFile[], ta
     if (myDomains.length === 0 && !byUnmatched && !byTable) continue;
 
     const fileSet = new Set(myDomains.flatMap((d) => d.files));
-    const reasons = myDomains.map((d) => `domain ${d.id}${d.description ? ` (${d.description})` : ""}: ${count(d.files.length, "file")}`);
+    const reasons = myDomains.map(
+      (d) => `domain ${d.id}${d.description ? ` (${d.description})` : ""}: ${count(d.files.length, "file")}`,
+    );
     if (byUnmatched) {
       for (const f of unmatchedList) fileSet.add(f);
       reasons.push(`${count(unmatchedList.length, "file")} no domain covers (settings.unmatched)`);
@@ -128,7 +146,17 @@ export function planReview(table: ReviewTable, files: readonly ChangedFile[], ta
       if (items.length > 0) criteria.push({ source: d.id, title: d.description ?? d.id, items });
     }
 
-    personas.push({ id: p.id, name: p.name, domains: myDomains.map((d) => d.id), files: sorted(fileSet), approvals: p.approvals, teams: p.teams, users: p.users, criteria, reasons });
+    personas.push({
+      id: p.id,
+      name: p.name,
+      domains: myDomains.map((d) => d.id),
+      files: sorted(fileSet),
+      approvals: p.approvals,
+      teams: p.teams,
+      users: p.users,
+      criteria,
+      reasons,
+    });
   }
 
   return {

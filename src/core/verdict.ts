@@ -73,7 +73,8 @@ export function evaluate(input: VerdictInput): Verdict {
     const notices: Notice[] = [];
     const eligible = (login: string, isBot: boolean): string | undefined => {
       if (isBot) return "bots cannot approve";
-      if (login === author && !selfOk) return "the pull request's author cannot review it (settings.self_approval is off)";
+      if (login === author && !selfOk)
+        return "the pull request's author cannot review it (settings.self_approval is off)";
       if (!input.isReviewer(persona, login)) return `@${login} is not a ${persona.name} reviewer`;
       return undefined;
     };
@@ -86,7 +87,12 @@ export function evaluate(input: VerdictInput): Verdict {
       const why = eligible(a.user, a.isBot);
       if (why) {
         // An all-personas review from someone outside this persona is simply not about it; a named attempt is answered.
-        if (named) notices.push({ user: a.user, via: a.via, message: `@${a.user} ${verb(a)} via ${LABEL[a.via]} but ${why.startsWith("@") ? why.replace(`@${a.user} `, "") : why}: not counted` });
+        if (named)
+          notices.push({
+            user: a.user,
+            via: a.via,
+            message: `@${a.user} ${verb(a)} via ${LABEL[a.via]} but ${why.startsWith("@") ? why.replace(`@${a.user} `, "") : why}: not counted`,
+          });
         continue;
       }
       latest.set(a.user, a);
@@ -100,11 +106,22 @@ export function evaluate(input: VerdictInput): Verdict {
         continue;
       }
       if (a.sha === headSha || table.settings.on_push === "keep") {
-        approvals.push({ user: a.user, via: a.via, sha: a.sha, at: a.at, ...(a.sha !== headSha ? { carriedFrom: a.sha } : {}) });
+        approvals.push({
+          user: a.user,
+          via: a.via,
+          sha: a.sha,
+          at: a.at,
+          ...(a.sha !== headSha ? { carriedFrom: a.sha } : {}),
+        });
         continue;
       }
       const s = staleness(input, staleCache, persona, a.sha);
-      if (s.stale) notices.push({ user: a.user, via: a.via, message: `@${a.user}'s approval${a.sha === UNKNOWN_SHA ? "" : ` on ${short(a.sha)}`} no longer counts: ${s.why}` });
+      if (s.stale)
+        notices.push({
+          user: a.user,
+          via: a.via,
+          message: `@${a.user}'s approval${a.sha === UNKNOWN_SHA ? "" : ` on ${short(a.sha)}`} no longer counts: ${s.why}`,
+        });
       else approvals.push({ user: a.user, via: a.via, sha: a.sha, at: a.at, carriedFrom: a.sha });
     }
     return { persona, approvals, changeRequests, notices };
@@ -112,7 +129,12 @@ export function evaluate(input: VerdictInput): Verdict {
 
   // With distinct_reviewers one human may satisfy only one persona: find an assignment if one exists.
   const counted = table.settings.distinct_reviewers
-    ? assign(perPersona.map((p) => ({ slots: p.changeRequests.length > 0 ? 0 : p.persona.approvals, candidates: p.approvals.map((a) => a.user) })))
+    ? assign(
+        perPersona.map((p) => ({
+          slots: p.changeRequests.length > 0 ? 0 : p.persona.approvals,
+          candidates: p.approvals.map((a) => a.user),
+        })),
+      )
     : perPersona.map((p) => p.approvals.map((a) => a.user));
 
   const countedAnywhere = new Set(counted.flat());
@@ -121,35 +143,72 @@ export function evaluate(input: VerdictInput): Verdict {
     const approvals = table.settings.distinct_reviewers ? p.approvals.filter((a) => users.has(a.user)) : p.approvals;
     const notices = [...p.notices];
     if (table.settings.distinct_reviewers) {
-      for (const a of p.approvals) if (!users.has(a.user) && countedAnywhere.has(a.user)) notices.push({ user: a.user, via: a.via, message: `@${a.user}'s approval is counted for another persona (settings.distinct_reviewers: one person may satisfy only one persona)` });
+      for (const a of p.approvals)
+        if (!users.has(a.user) && countedAnywhere.has(a.user))
+          notices.push({
+            user: a.user,
+            via: a.via,
+            message: `@${a.user}'s approval is counted for another persona (settings.distinct_reviewers: one person may satisfy only one persona)`,
+          });
     }
-    const state: PersonaState = p.changeRequests.length > 0 ? "changes_requested" : approvals.length >= p.persona.approvals ? "approved" : "waiting";
-    return { persona: p.persona, state, approvals: sortByTime(approvals), changeRequests: sortByTime(p.changeRequests), notices };
+    const state: PersonaState =
+      p.changeRequests.length > 0
+        ? "changes_requested"
+        : approvals.length >= p.persona.approvals
+          ? "approved"
+          : "waiting";
+    return {
+      persona: p.persona,
+      state,
+      approvals: sortByTime(approvals),
+      changeRequests: sortByTime(p.changeRequests),
+      notices,
+    };
   });
 
   const reasons = [...input.blockers];
   const blocked = personas.filter((p) => p.state === "changes_requested");
-  for (const p of blocked) reasons.push(`${p.persona.name}: changes requested by ${p.changeRequests.map((c) => `@${c.user}`).join(", ")}`);
+  for (const p of blocked)
+    reasons.push(`${p.persona.name}: changes requested by ${p.changeRequests.map((c) => `@${c.user}`).join(", ")}`);
   if (reasons.length > 0) return { state: "fail", personas, reasons };
   const waiting = personas.filter((p) => p.state === "waiting");
-  if (waiting.length > 0) return { state: "waiting", personas, reasons: waiting.map((p) => `${p.persona.name}: ${approvedCount(p)} of ${p.persona.approvals} approvals`) };
+  if (waiting.length > 0)
+    return {
+      state: "waiting",
+      personas,
+      reasons: waiting.map((p) => `${p.persona.name}: ${approvedCount(p)} of ${p.persona.approvals} approvals`),
+    };
   return { state: "pass", personas, reasons: [] };
 }
 
-function staleness(input: VerdictInput, cache: Map<string, { stale: boolean; why: string }>, persona: PlanPersona, sha: string): { stale: boolean; why: string } {
+function staleness(
+  input: VerdictInput,
+  cache: Map<string, { stale: boolean; why: string }>,
+  persona: PlanPersona,
+  sha: string,
+): { stale: boolean; why: string } {
   const key = `${persona.id}@${sha}`;
   const hit = cache.get(key);
   if (hit) return hit;
   let result: { stale: boolean; why: string };
-  if (sha === UNKNOWN_SHA) result = { stale: true, why: "it was recorded after new commits were pushed, so it cannot be tied to a commit: approve again" };
-  else if (input.table.settings.on_push === "dismiss") result = { stale: true, why: `new commits were pushed (settings.on_push: dismiss)` };
+  if (sha === UNKNOWN_SHA)
+    result = {
+      stale: true,
+      why: "it was recorded after new commits were pushed, so it cannot be tied to a commit: approve again",
+    };
+  else if (input.table.settings.on_push === "dismiss")
+    result = { stale: true, why: `new commits were pushed (settings.on_push: dismiss)` };
   else {
     const files = input.changedSince.get(sha);
-    if (!files) result = { stale: true, why: `${short(sha)} cannot be compared with the head (force-pushed or unknown)` };
+    if (!files)
+      result = { stale: true, why: `${short(sha)} cannot be compared with the head (force-pushed or unknown)` };
     else {
       const again = planReview(input.table, files).personas.find((p) => p.id === persona.id);
       result = again
-        ? { stale: true, why: `files it reviews changed since: ${again.files.slice(0, 5).join(", ")}${again.files.length > 5 ? ` and ${again.files.length - 5} more` : ""}` }
+        ? {
+            stale: true,
+            why: `files it reviews changed since: ${again.files.slice(0, 5).join(", ")}${again.files.length > 5 ? ` and ${again.files.length - 5} more` : ""}`,
+          }
         : { stale: false, why: "" };
     }
   }
@@ -162,7 +221,13 @@ export function approvedCount(p: PersonaVerdict): number {
 }
 
 function verb(a: ReviewAction): string {
-  return a.kind === "approve" ? (a.via === "button" ? "clicked Approve" : "approved") : a.via === "button" ? "clicked Request changes" : "requested changes";
+  return a.kind === "approve"
+    ? a.via === "button"
+      ? "clicked Approve"
+      : "approved"
+    : a.via === "button"
+      ? "clicked Request changes"
+      : "requested changes";
 }
 
 /**

@@ -45,7 +45,12 @@ export class YamlReader {
         this.src.error(via ?? pair.key ?? node, path, `keys must be plain strings, found ${describe(key)}`);
         continue;
       }
-      out.push({ key: key.value, keyNode: via ?? pair.key, node: this.src.deref(pair.value, join(path, key.value)), at: via ?? pair.value ?? pair.key });
+      out.push({
+        key: key.value,
+        keyNode: via ?? pair.key,
+        node: this.src.deref(pair.value, join(path, key.value)),
+        at: via ?? pair.value ?? pair.key,
+      });
     }
     return out;
   }
@@ -58,7 +63,11 @@ export class YamlReader {
     for (const e of entries) {
       if (!known.includes(e.key)) {
         const hint = didYouMean(e.key, known);
-        this.src.error(e.keyNode, join(path, e.key), `unknown key "${e.key}"${hint ? ` (did you mean "${hint}"?)` : `: expected one of ${known.join(", ")}`}`);
+        this.src.error(
+          e.keyNode,
+          join(path, e.key),
+          `unknown key "${e.key}"${hint ? ` (did you mean "${hint}"?)` : `: expected one of ${known.join(", ")}`}`,
+        );
         continue;
       }
       out.set(e.key, e);
@@ -70,7 +79,11 @@ export class YamlReader {
     if (!entry) return undefined;
     const v = isScalar(entry.node) ? entry.node.value : undefined;
     if (typeof v !== "string" || (opts.nonEmpty && v.trim() === "")) {
-      this.src.error(entry.at, path, `expected ${opts.nonEmpty ? "a non-empty" : "a"} string, found ${describe(entry.node)}`);
+      this.src.error(
+        entry.at,
+        path,
+        `expected ${opts.nonEmpty ? "a non-empty" : "a"} string, found ${describe(entry.node)}`,
+      );
       return undefined;
     }
     return v;
@@ -101,7 +114,11 @@ export class YamlReader {
     if (v === undefined) return undefined;
     if (!(allowed as readonly string[]).includes(v)) {
       const hint = didYouMean(v, allowed);
-      this.src.error(entry!.at, path, `"${v}" is not allowed here: use ${allowed.map((a) => `"${a}"`).join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`);
+      this.src.error(
+        entry!.at,
+        path,
+        `"${v}" is not allowed here: use ${allowed.map((a) => `"${a}"`).join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`,
+      );
       return undefined;
     }
     return v as T;
@@ -132,11 +149,16 @@ export class YamlReader {
   }
 
   /** Reports repeated values in a list as warnings and returns the list without them; `same` says what counts as a repeat. */
-  unique(items: Located<string>[], path: string, what: string, same: (value: string) => string = (v) => v): Located<string>[] {
+  unique(
+    items: Located<string>[],
+    path: string,
+    what: string,
+    same: (value: string) => string = (v) => v,
+  ): Located<string>[] {
     const seen = new Set<string>();
     return items.filter((it) => {
       const key = same(it.value);
-      if (!seen.has(key)) return seen.add(key), true;
+      if (!seen.has(key)) return (seen.add(key), true);
       this.src.warning(it.node, path, `${what} "${it.value}" is listed twice: remove the repeat`);
       return false;
     });
@@ -160,7 +182,7 @@ export class YamlReader {
     if (node.type === "PLAIN") return raw.includes("\n") ? start : start + index;
     if (node.type !== "QUOTE_DOUBLE" && node.type !== "QUOTE_SINGLE") return start;
     let i = 1;
-    for (let n = 0; n < index; ) {
+    for (let n = 0; n < index;) {
       const c = raw[i];
       if (c === undefined || c === "\n" || c === "\r") return start;
       if (node.type === "QUOTE_SINGLE" || c !== "\\") {

@@ -35,7 +35,14 @@ export class YamlSource {
     } catch (err) {
       // checkShape bounds the nesting, so this should not happen; if it does, report it, never throw.
       if (!(err instanceof RangeError)) throw err;
-      this.problems.push({ severity: "error", file, line: 1, column: 1, path: "", message: `the file nests too deeply to read (${err.message}): flatten the structure` });
+      this.problems.push({
+        severity: "error",
+        file,
+        line: 1,
+        column: 1,
+        path: "",
+        message: `the file nests too deeply to read (${err.message}): flatten the structure`,
+      });
       return;
     }
     this.checkDuplicateKeys(this.doc.contents, []);
@@ -54,7 +61,12 @@ export class YamlSource {
   deref(node: unknown, path: string): Node | null | undefined {
     if (!isAlias(node)) return node as Node | null | undefined;
     if (--this.aliasesLeft < 0) {
-      if (this.aliasesLeft === -1) this.error(node, path, `more than ${LIMITS.aliases} alias expansions: write the values out instead of using anchors (*alias)`);
+      if (this.aliasesLeft === -1)
+        this.error(
+          node,
+          path,
+          `more than ${LIMITS.aliases} alias expansions: write the values out instead of using anchors (*alias)`,
+        );
       return undefined;
     }
     return node.resolve(this.doc!) as Node | undefined;
@@ -103,7 +115,12 @@ export class YamlSource {
         if (segment !== undefined) {
           const first = seen.get(key);
           if (first === undefined) seen.set(key, pair.key);
-          else this.error(pair.key, [...path, segment].join(".").replace(/\.\[/g, "["), `duplicate key "${segment}" (first at line ${this.position(first).line}): remove or merge the repeated key`);
+          else
+            this.error(
+              pair.key,
+              [...path, segment].join(".").replace(/\.\[/g, "["),
+              `duplicate key "${segment}" (first at line ${this.position(first).line}): remove or merge the repeated key`,
+            );
         }
         path.push(segment ?? "?");
         const ok = this.checkDuplicateKeys(pair.key, path) && this.checkDuplicateKeys(pair.value, path);
@@ -131,7 +148,12 @@ export class YamlSource {
       this.problems.push({ severity: "error", file: this.file, line, column, path: "", message });
       return false;
     };
-    if (Buffer.byteLength(text, "utf8") > LIMITS.bytes) return fail(1, 1, `file is larger than ${LIMITS.bytes / 1024} KiB: a review table is far smaller; check that this is the right file`);
+    if (Buffer.byteLength(text, "utf8") > LIMITS.bytes)
+      return fail(
+        1,
+        1,
+        `file is larger than ${LIMITS.bytes / 1024} KiB: a review table is far smaller; check that this is the right file`,
+      );
     let line = 1;
     let lineStart = 0;
     for (let i = 0; i < text.length; i++) {
@@ -139,19 +161,35 @@ export class YamlSource {
       // data, which the yaml package would otherwise accept silently inside a scalar.
       const code = text.charCodeAt(i);
       if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) {
-        return fail(line, i - lineStart + 1, `control character U+${code.toString(16).toUpperCase().padStart(4, "0")}: a review table is plain text; check that this is the right file`);
+        return fail(
+          line,
+          i - lineStart + 1,
+          `control character U+${code.toString(16).toUpperCase().padStart(4, "0")}: a review table is plain text; check that this is the right file`,
+        );
       }
       if (code === 0x0a) {
-        if (i - lineStart > LIMITS.lineLength) return fail(line, LIMITS.lineLength + 1, `line is longer than ${LIMITS.lineLength} characters: break it up`);
+        if (i - lineStart > LIMITS.lineLength)
+          return fail(line, LIMITS.lineLength + 1, `line is longer than ${LIMITS.lineLength} characters: break it up`);
         line++;
         lineStart = i + 1;
       }
     }
-    if (text.length - lineStart > LIMITS.lineLength) return fail(line, LIMITS.lineLength + 1, `line is longer than ${LIMITS.lineLength} characters: break it up`);
+    if (text.length - lineStart > LIMITS.lineLength)
+      return fail(line, LIMITS.lineLength + 1, `line is longer than ${LIMITS.lineLength} characters: break it up`);
     const flow = flowTooDeep(text);
-    if (flow) return fail(flow.line, flow.column, `collections nest deeper than ${LIMITS.flowDepth} levels: flatten the structure`);
+    if (flow)
+      return fail(
+        flow.line,
+        flow.column,
+        `collections nest deeper than ${LIMITS.flowDepth} levels: flatten the structure`,
+      );
     const block = blockTooDeep(text);
-    if (block) return fail(block.line, block.column, `collections nest deeper than ${LIMITS.depth} levels: flatten the structure`);
+    if (block)
+      return fail(
+        block.line,
+        block.column,
+        `collections nest deeper than ${LIMITS.depth} levels: flatten the structure`,
+      );
     return true;
   }
 }

@@ -21,7 +21,12 @@ export interface PersonaRow {
 export interface Board {
   readonly headSha: string;
   readonly personas: PersonaRow[];
-  readonly gate: { readonly name: string; readonly state: GateState; readonly title: string; readonly conclusion: string | null };
+  readonly gate: {
+    readonly name: string;
+    readonly state: GateState;
+    readonly title: string;
+    readonly conclusion: string | null;
+  };
 }
 
 /** The newest run of each of the app's checks on the pull request's current head. */
@@ -30,7 +35,12 @@ export function readBoard(sim: GitHubSimulator, repo: string, number: number, ga
   const runs = sim.checkRuns(repo, headSha, { latest: true });
   const gateRun = runs.find((r) => r.name === gateName);
   const gate: Board["gate"] = gateRun
-    ? { name: gateName, state: gateRun.status !== "completed" ? "waiting" : gateRun.conclusion === "success" ? "pass" : "fail", title: gateRun.output.title ?? "", conclusion: gateRun.conclusion }
+    ? {
+        name: gateName,
+        state: gateRun.status !== "completed" ? "waiting" : gateRun.conclusion === "success" ? "pass" : "fail",
+        title: gateRun.output.title ?? "",
+        conclusion: gateRun.conclusion,
+      }
     : { name: gateName, state: "none", title: "not posted", conclusion: null };
   const summaryOrder = gateRun?.output.summary ?? "";
   const personas = runs
@@ -38,11 +48,23 @@ export function readBoard(sim: GitHubSimulator, repo: string, number: number, ga
     .map((r): PersonaRow => {
       const summary = r.output.summary ?? "";
       const name = /^\*\*(.+?)\*\* —/m.exec(summary)?.[1] ?? r.name.slice("review/".length);
-      const state: PersonaState = r.conclusion === "success" ? "approved" : r.conclusion === "failure" ? "changes_requested" : r.conclusion === "neutral" ? "retired" : "waiting";
+      const state: PersonaState =
+        r.conclusion === "success"
+          ? "approved"
+          : r.conclusion === "failure"
+            ? "changes_requested"
+            : r.conclusion === "neutral"
+              ? "retired"
+              : "waiting";
       const bullets = summary.split("\n").filter((l) => l.startsWith("- "));
       const who = bullets
         .filter((l) => l.startsWith("- ✅ ") || l.startsWith("- ❌ "))
-        .map((l) => l.slice(4).replace(/ (approved|requested changes) via /, " via ").replace(/ — carried over from (\w+): no changes in its paths/, " (carried over from $1)"));
+        .map((l) =>
+          l
+            .slice(4)
+            .replace(/ (approved|requested changes) via /, " via ")
+            .replace(/ — carried over from (\w+): no changes in its paths/, " (carried over from $1)"),
+        );
       const notices = bullets.filter((l) => l.startsWith("- ⚠️ ")).map((l) => l.slice(2));
       return { check: r.name, name, state, who, notices };
     })
@@ -56,21 +78,51 @@ function rank(summary: string, name: string): number {
   return i < 0 ? Number.MAX_SAFE_INTEGER : i;
 }
 
-const ICON: Record<PersonaState | GateState, string> = { approved: "✅", pass: "✅", changes_requested: "❌", fail: "❌", waiting: "⏳", retired: "➖", none: "➖" };
-const WORD: Record<PersonaState | GateState, string> = { approved: "approved", pass: "passed", changes_requested: "changes requested", fail: "failing", waiting: "waiting", retired: "not required", none: "not posted" };
+const ICON: Record<PersonaState | GateState, string> = {
+  approved: "✅",
+  pass: "✅",
+  changes_requested: "❌",
+  fail: "❌",
+  waiting: "⏳",
+  retired: "➖",
+  none: "➖",
+};
+const WORD: Record<PersonaState | GateState, string> = {
+  approved: "approved",
+  pass: "passed",
+  changes_requested: "changes requested",
+  fail: "failing",
+  waiting: "waiting",
+  retired: "not required",
+  none: "not posted",
+};
 
 export interface Style {
   readonly color: boolean;
 }
 
-const SGR = { reset: "\x1b[0m", bold: "\x1b[1m", dim: "\x1b[2m", red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m", cyan: "\x1b[36m" } as const;
+const SGR = {
+  reset: "\x1b[0m",
+  bold: "\x1b[1m",
+  dim: "\x1b[2m",
+  red: "\x1b[31m",
+  green: "\x1b[32m",
+  yellow: "\x1b[33m",
+  cyan: "\x1b[36m",
+} as const;
 
 export function paint(style: Style, codes: ReadonlyArray<keyof typeof SGR>, text: string): string {
   return style.color && codes.length > 0 ? codes.map((c) => SGR[c]).join("") + text + SGR.reset : text;
 }
 
 function tone(state: PersonaState | GateState): Array<keyof typeof SGR> {
-  return state === "approved" || state === "pass" ? ["green"] : state === "changes_requested" || state === "fail" ? ["red"] : state === "waiting" ? ["yellow"] : ["dim"];
+  return state === "approved" || state === "pass"
+    ? ["green"]
+    : state === "changes_requested" || state === "fail"
+      ? ["red"]
+      : state === "waiting"
+        ? ["yellow"]
+        : ["dim"];
 }
 
 export function icon(state: PersonaState | GateState): string {
@@ -85,17 +137,24 @@ export function renderBoard(b: Board, style: Style): string[] {
   const lines = [paint(style, ["dim"], `  ${pad("Persona", nameW)}  ${pad("State", stateW + 3)}  Who`)];
   for (const p of b.personas) {
     const who = p.who.length > 0 ? p.who.join("; ") : "—";
-    lines.push(`  ${pad(p.name, nameW)}  ${ICON[p.state]} ${paint(style, tone(p.state), pad(WORD[p.state], stateW))}  ${who}`);
+    lines.push(
+      `  ${pad(p.name, nameW)}  ${ICON[p.state]} ${paint(style, tone(p.state), pad(WORD[p.state], stateW))}  ${who}`,
+    );
   }
   const gateWord = b.gate.state === "waiting" ? "in progress" : WORD[b.gate.state];
-  lines.push(`  ${paint(style, ["bold"], `Gate ${b.gate.name}`)}: ${ICON[b.gate.state]} ${paint(style, [...tone(b.gate.state), "bold"], gateWord)} — ${b.gate.title}`);
+  lines.push(
+    `  ${paint(style, ["bold"], `Gate ${b.gate.name}`)}: ${ICON[b.gate.state]} ${paint(style, [...tone(b.gate.state), "bold"], gateWord)} — ${b.gate.title}`,
+  );
   for (const p of b.personas) for (const n of p.notices) lines.push(paint(style, ["yellow"], `  ${n} (${p.check})`));
   return lines;
 }
 
 /** What changed from one board to the next: "Security Engineer ⏳→✅, gate ⏳→❌". */
 export function describeChange(before: Board | undefined, after: Board): string {
-  if (!before) return after.personas.length > 0 ? `${after.personas.length} persona checks and the gate appeared together` : "no checks posted";
+  if (!before)
+    return after.personas.length > 0
+      ? `${after.personas.length} persona checks and the gate appeared together`
+      : "no checks posted";
   const parts: string[] = [];
   for (const p of after.personas) {
     const was = before.personas.find((q) => q.check === p.check);
@@ -109,8 +168,13 @@ export function describeChange(before: Board | undefined, after: Board): string 
 
 /** A check output shortened for the terminal: blank lines dropped, at most `maxLines` lines of at most `width` characters. */
 export function trimOutput(summary: string, maxLines = 10, width = 110): string[] {
-  const lines = summary.split("\n").filter((l) => l.trim() !== "").map((l) => l.replace(/<br>/g, ", "));
-  const shown = lines.slice(0, maxLines).map((l) => ([...l].length > width ? [...l].slice(0, width - 1).join("") + "…" : l));
+  const lines = summary
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.replace(/<br>/g, ", "));
+  const shown = lines
+    .slice(0, maxLines)
+    .map((l) => ([...l].length > width ? [...l].slice(0, width - 1).join("") + "…" : l));
   if (lines.length > maxLines) shown.push(`… (${lines.length - maxLines} more lines)`);
   return shown;
 }

@@ -14,7 +14,11 @@ async function main(): Promise<number> {
     process.exit(1);
   }, WATCHDOG_MS);
   watchdog.unref();
-  const result = await playPaymentsScenario({ write: (s) => void process.stdout.write(s), tty, columns: process.stdout.columns ?? 100 });
+  const result = await playPaymentsScenario({
+    write: (s) => void process.stdout.write(s),
+    tty,
+    columns: process.stdout.columns ?? 100,
+  });
   clearTimeout(watchdog);
   return result.ok ? 0 : 1;
 }

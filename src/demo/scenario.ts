@@ -8,7 +8,17 @@
 import { readFileSync } from "node:fs";
 import { parseTable } from "../core/config.js";
 import { startStack, type Stack } from "../dev/stack.js";
-import { describeChange, icon, paint, personaDigest, readBoard, renderBoard, trimOutput, type Board, type Style } from "./board.js";
+import {
+  describeChange,
+  icon,
+  paint,
+  personaDigest,
+  readBoard,
+  renderBoard,
+  trimOutput,
+  type Board,
+  type Style,
+} from "./board.js";
 
 export interface DemoOptions {
   /** Where the demo prints (process.stdout in `npm run demo`, a buffer in tests). */
@@ -59,7 +69,8 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
   const out = new Screen(opts.write, tty, opts.columns ?? 100);
   const tableText = opts.tableText ?? bundledTable();
   const parsed = parseTable({ file: ".github/reviewers.yml", text: tableText });
-  if (!parsed.table) throw new Error(`the bundled reviewers.yml is invalid: ${parsed.problems.map((p) => p.message).join("; ")}`);
+  if (!parsed.table)
+    throw new Error(`the bundled reviewers.yml is invalid: ${parsed.problems.map((p) => p.message).join("; ")}`);
   const gateName = parsed.table.settings.gate;
 
   const stack: Stack = await startStack({ simulator: { validation: true } });
@@ -68,13 +79,18 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
     // The organization: reviewers in their teams, every other team the table names (empty), and mallory.
     for (const u of ["carol", "bob", "sam", "fiona", "mallory"]) sim.createUser(u);
     const members: Record<string, string[]> = { backend: ["bob"], security: ["sam"], finance: ["fiona"] };
-    const teams = new Set([...Object.keys(members), ...parsed.table.personas.flatMap((p) => p.teams.filter((t) => !t.includes("/")))]);
+    const teams = new Set([
+      ...Object.keys(members),
+      ...parsed.table.personas.flatMap((p) => p.teams.filter((t) => !t.includes("/"))),
+    ]);
     for (const t of teams) sim.createTeam(t, { members: members[t] ?? [] });
     sim.createRepo(REPO, {
       files: {
         ".github/reviewers.yml": tableText,
-        "src/payments/charge.ts": "export async function charge(card: string, cents: number) {\n  for (;;) { try { return await psp.charge(card, cents); } catch { /* retry */ } }\n}\n",
-        "src/payments/refund.ts": "export async function refund(chargeId: string) {\n  return psp.refund(chargeId);\n}\n",
+        "src/payments/charge.ts":
+          "export async function charge(card: string, cents: number) {\n  for (;;) { try { return await psp.charge(card, cents); } catch { /* retry */ } }\n}\n",
+        "src/payments/refund.ts":
+          "export async function refund(chargeId: string) {\n  return psp.refund(chargeId);\n}\n",
         "README.md": "# shop\n",
       },
     });
@@ -82,8 +98,10 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
       author: "carol",
       message: "Make charges and refunds retry-safe",
       files: {
-        "src/payments/charge.ts": "export async function charge(card: string, cents: number, key: string) {\n  for (let i = 0; i < 3; i++) { try { return await psp.charge(card, cents, { idempotencyKey: key }); } catch (e) { if (i === 2) throw e; } }\n}\n",
-        "src/payments/refund.ts": "export async function refund(chargeId: string, key: string) {\n  return psp.refund(chargeId, { idempotencyKey: key });\n}\n",
+        "src/payments/charge.ts":
+          "export async function charge(card: string, cents: number, key: string) {\n  for (let i = 0; i < 3; i++) { try { return await psp.charge(card, cents, { idempotencyKey: key }); } catch (e) { if (i === 2) throw e; } }\n}\n",
+        "src/payments/refund.ts":
+          "export async function refund(chargeId: string, key: string) {\n  return psp.refund(chargeId, { idempotencyKey: key });\n}\n",
       },
     });
 
@@ -97,9 +115,14 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
     const steps: Step[] = [
       {
         actor: "carol",
-        caption: "@carol opens #1 “Make charges retry-safe”, changing src/payments/charge.ts and refund.ts → the app reads reviewers.yml from main: domain payments",
+        caption:
+          "@carol opens #1 “Make charges retry-safe”, changing src/payments/charge.ts and refund.ts → the app reads reviewers.yml from main: domain payments",
         act: async () => {
-          const pr = await sim.openPullRequest(REPO, { title: "Make charges retry-safe", head: "retry-safe-charges", author: "carol" });
+          const pr = await sim.openPullRequest(REPO, {
+            title: "Make charges retry-safe",
+            head: "retry-safe-charges",
+            author: "carol",
+          });
           number = pr.number;
           firstHead = pr.headSha;
         },
@@ -112,27 +135,47 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
       {
         actor: "sam",
         caption: "@sam submits a GitHub review: Approve — way 1, a review (counts for every persona @sam can review)",
-        act: () => sim.submitReview(REPO, number, { user: "sam", state: "APPROVED", body: "PCI scope unchanged, no credentials. LGTM." }),
+        act: () =>
+          sim.submitReview(REPO, number, {
+            user: "sam",
+            state: "APPROVED",
+            body: "PCI scope unchanged, no credentials. LGTM.",
+          }),
       },
       {
         actor: "bob",
         caption: "@bob comments “/request-changes backend retry loop can double-charge” — way 3, a comment command",
-        act: () => sim.comment(REPO, number, { user: "bob", body: "/request-changes backend retry loop can double-charge" }),
+        act: () =>
+          sim.comment(REPO, number, { user: "bob", body: "/request-changes backend retry loop can double-charge" }),
       },
       {
         actor: "carol",
-        caption: "@carol pushes a fix touching only src/payments/charge.ts → payments changed: approvals of payments personas reset (on_push: changed-domains); @bob's change request stands",
-        act: () => sim.pushToPullRequest(REPO, number, { message: "Reuse the idempotency key across retries", files: { "src/payments/charge.ts": "export async function charge(card: string, cents: number, key: string) {\n  return withRetries(3, () => psp.charge(card, cents, { idempotencyKey: key }));\n}\n" } }),
+        caption:
+          "@carol pushes a fix touching only src/payments/charge.ts → payments changed: approvals of payments personas reset (on_push: changed-domains); @bob's change request stands",
+        act: () =>
+          sim.pushToPullRequest(REPO, number, {
+            message: "Reuse the idempotency key across retries",
+            files: {
+              "src/payments/charge.ts":
+                "export async function charge(card: string, cents: number, key: string) {\n  return withRetries(3, () => psp.charge(card, cents, { idempotencyKey: key }));\n}\n",
+            },
+          }),
       },
       {
         actor: "bob",
         caption: "@bob comments “/approve backend” — way 3, a comment command",
-        act: () => sim.comment(REPO, number, { user: "bob", body: "Retries now reuse the key, thanks.\n/approve backend" }),
+        act: () =>
+          sim.comment(REPO, number, { user: "bob", body: "Retries now reuse the key, thanks.\n/approve backend" }),
       },
       {
         actor: "sam",
         caption: "@sam reviews the fix and approves again — way 1, a GitHub review",
-        act: () => sim.submitReview(REPO, number, { user: "sam", state: "APPROVED", body: "Re-checked after the push.\nReviewed-for: security" }),
+        act: () =>
+          sim.submitReview(REPO, number, {
+            user: "sam",
+            state: "APPROVED",
+            body: "Re-checked after the push.\nReviewed-for: security",
+          }),
       },
       {
         actor: "fiona",
@@ -141,7 +184,10 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
       },
     ];
 
-    out.line(paint(style, ["bold"], "parallel-review demo — the payments scenario") + paint(style, ["dim"], ` (local GitHub simulator at ${sim.url}, app at ${stack.webhookUrl})`));
+    out.line(
+      paint(style, ["bold"], "parallel-review demo — the payments scenario") +
+        paint(style, ["dim"], ` (local GitHub simulator at ${sim.url}, app at ${stack.webhookUrl})`),
+    );
     out.line("");
     const boards: string[] = [];
     let previous: Board | undefined;
@@ -158,7 +204,11 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
       const board = readBoard(sim, REPO, number, gateName);
       const change = describeChange(previous, board);
       const head = `[${i + 1}/${steps.length}] ${step.caption}`;
-      const frameLines = [paint(style, ["bold", "cyan"], head), paint(style, ["dim"], `  → ${change}`), ...renderBoard(board, style)];
+      const frameLines = [
+        paint(style, ["bold", "cyan"], head),
+        paint(style, ["dim"], `  → ${change}`),
+        ...renderBoard(board, style),
+      ];
       boards.push([head, `  → ${change}`, ...renderBoard(board, { color: false })].join("\n"));
       out.frame(frameLines, paint(style, ["dim"], `✓ ${head}  → ${change}`));
       previous = board;
@@ -170,36 +220,75 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
     const final = readBoard(sim, REPO, number, gateName);
     const runs = sim.checkRuns(REPO, final.headSha, { latest: true });
     out.line("");
-    out.line(paint(style, ["bold"], `Final check outputs on ${final.headSha.slice(0, 7)} (first push ${firstHead.slice(0, 7)}):`));
+    out.line(
+      paint(
+        style,
+        ["bold"],
+        `Final check outputs on ${final.headSha.slice(0, 7)} (first push ${firstHead.slice(0, 7)}):`,
+      ),
+    );
     for (const name of [gateName, ...final.personas.map((p) => p.check)]) {
       const run = runs.find((r) => r.name === name);
       if (!run) continue;
       out.line("");
-      out.line(paint(style, ["bold"], `■ ${name} — ${run.status === "completed" ? run.conclusion : run.status}: ${run.output.title}`));
-      for (const l of name === gateName ? trimOutput(run.output.summary ?? "", 12) : personaDigest(run.output.summary ?? "")) out.line(`  ${l}`);
+      out.line(
+        paint(
+          style,
+          ["bold"],
+          `■ ${name} — ${run.status === "completed" ? run.conclusion : run.status}: ${run.output.title}`,
+        ),
+      );
+      for (const l of name === gateName
+        ? trimOutput(run.output.summary ?? "", 12)
+        : personaDigest(run.output.summary ?? ""))
+        out.line(`  ${l}`);
     }
 
     // Checks: the gate passed, the refusal was shown, nothing broke GitHub's schema, every webhook was answered.
     const failures: string[] = [];
     const gateRun = runs.find((r) => r.name === gateName);
-    if (gateRun?.conclusion !== "success") failures.push(`the gate did not pass: ${gateRun ? `${gateRun.status}/${gateRun.conclusion}: ${gateRun.output.title}` : "no gate check"}`);
-    const refusal = sim.comments(REPO, number).find((c) => c.byApp && c.body.includes("@mallory") && c.body.includes("not counted"))?.body.split("\n")[0];
+    if (gateRun?.conclusion !== "success")
+      failures.push(
+        `the gate did not pass: ${gateRun ? `${gateRun.status}/${gateRun.conclusion}: ${gateRun.output.title}` : "no gate check"}`,
+      );
+    const refusal = sim
+      .comments(REPO, number)
+      .find((c) => c.byApp && c.body.includes("@mallory") && c.body.includes("not counted"))
+      ?.body.split("\n")[0];
     if (!refusal) failures.push("mallory's click was not refused with a record comment");
-    if (!boards.some((b) => b.includes("@mallory") && b.includes("not counted"))) failures.push("the refusal did not show on the board");
-    if (sim.validationErrors.length > 0) failures.push(`the simulator found ${sim.validationErrors.length} OpenAPI problems: ${sim.validationErrors.slice(0, 3).join(" | ")}`);
+    if (!boards.some((b) => b.includes("@mallory") && b.includes("not counted")))
+      failures.push("the refusal did not show on the board");
+    if (sim.validationErrors.length > 0)
+      failures.push(
+        `the simulator found ${sim.validationErrors.length} OpenAPI problems: ${sim.validationErrors.slice(0, 3).join(" | ")}`,
+      );
     const unanswered = sim.deliveries.filter((d) => d.status !== 200);
-    if (unanswered.length > 0) failures.push(`${unanswered.length} webhook deliveries were not answered 200: ${unanswered.map((d) => `${d.event}.${d.action ?? ""} → ${d.status ?? "not sent"}`).join(", ")}`);
+    if (unanswered.length > 0)
+      failures.push(
+        `${unanswered.length} webhook deliveries were not answered 200: ${unanswered.map((d) => `${d.event}.${d.action ?? ""} → ${d.status ?? "not sent"}`).join(", ")}`,
+      );
 
     const elapsedMs = Date.now() - started;
     const approvers = final.personas.map((p) => `${p.name} ${p.who.join(", ") || "—"}`).join("; ");
     out.line("");
     if (refusal) out.line(paint(style, ["yellow"], `Refused: ${refusal}`));
     const stats = sim.stats();
-    const summary = failures.length === 0
-      ? `${icon("pass")} ${gateName} passed: ${gateRun?.output.title} (${approvers}). ${steps.length} steps, ${sim.deliveries.length} webhooks, ${stats.total} GitHub API requests (${stats.notModified} of them 304), 0 OpenAPI problems, ${(elapsedMs / 1000).toFixed(1)} s.`
-      : `${icon("fail")} demo failed:\n${failures.map((f) => `  - ${f}`).join("\n")}`;
+    const summary =
+      failures.length === 0
+        ? `${icon("pass")} ${gateName} passed: ${gateRun?.output.title} (${approvers}). ${steps.length} steps, ${sim.deliveries.length} webhooks, ${stats.total} GitHub API requests (${stats.notModified} of them 304), 0 OpenAPI problems, ${(elapsedMs / 1000).toFixed(1)} s.`
+        : `${icon("fail")} demo failed:\n${failures.map((f) => `  - ${f}`).join("\n")}`;
     out.line(paint(style, ["bold", failures.length === 0 ? "green" : "red"], summary));
-    return { ok: failures.length === 0, failures, boards, final, ...(refusal ? { refusal } : {}), validationErrors: [...sim.validationErrors], webhooks: sim.deliveries.length, apiRequests: stats.total, elapsedMs };
+    return {
+      ok: failures.length === 0,
+      failures,
+      boards,
+      final,
+      ...(refusal ? { refusal } : {}),
+      validationErrors: [...sim.validationErrors],
+      webhooks: sim.deliveries.length,
+      apiRequests: stats.total,
+      elapsedMs,
+    };
   } finally {
     await stack.stop();
   }
@@ -247,7 +336,7 @@ class Screen {
 function clipVisible(s: string, max: number): string {
   let width = 0;
   let out = "";
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const esc = /^\x1b\[[0-9;]*m/.exec(s.slice(i));
     if (esc) {
       out += esc[0];

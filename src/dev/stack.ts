@@ -35,18 +35,46 @@ export const STACK_APP_ID = 4242;
 let keys: { privateKey: string; publicKey: string } | undefined;
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  keys ??= generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  keys ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const secret = "local-webhook-secret";
-  const sim = new GitHubSimulator({ ...opts.simulator, app: { id: STACK_APP_ID, slug: "parallel-review", publicKey: keys.publicKey, webhookSecret: secret, ...opts.simulator?.app } });
+  const sim = new GitHubSimulator({
+    ...opts.simulator,
+    app: {
+      id: STACK_APP_ID,
+      slug: "parallel-review",
+      publicKey: keys.publicKey,
+      webhookSecret: secret,
+      ...opts.simulator?.app,
+    },
+  });
   await sim.start();
 
   const throttle = opts.throttle ?? false;
-  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, enabled: throttle } }));
-  const probot = new Probot({ appId: STACK_APP_ID, privateKey: keys.privateKey, secret, baseUrl: sim.apiUrl, logLevel: opts.logLevel ?? "fatal", Octokit });
+  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({
+    ...o,
+    throttle: { ...o.throttle, enabled: throttle },
+  }));
+  const probot = new Probot({
+    appId: STACK_APP_ID,
+    privateKey: keys.privateKey,
+    secret,
+    baseUrl: sim.apiUrl,
+    logLevel: opts.logLevel ?? "fatal",
+    Octokit,
+  });
   const server: Server = await createWebhookServer({
     probot,
     secret,
-    app: { appId: STACK_APP_ID, ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}), ...(opts.counter ? { counter: opts.counter } : {}), maxRetryWaitMs: opts.maxRetryWaitMs ?? 2_000 },
+    app: {
+      appId: STACK_APP_ID,
+      ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
+      ...(opts.counter ? { counter: opts.counter } : {}),
+      maxRetryWaitMs: opts.maxRetryWaitMs ?? 2_000,
+    },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;

@@ -15,10 +15,25 @@ export interface ExistingRun {
 }
 
 export async function listOwnRuns(octokit: Octokit, repo: RepoRef, sha: string, appId: number): Promise<ExistingRun[]> {
-  const runs = await octokit.paginate("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, app_id: appId, filter: "all", per_page: 100 });
+  const runs = await octokit.paginate("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+    ...repo,
+    ref: sha,
+    app_id: appId,
+    filter: "all",
+    per_page: 100,
+  });
   return runs
     .filter((r) => r.app?.id === undefined || r.app.id === appId)
-    .map((r) => ({ id: r.id, name: r.name, status: r.status, conclusion: r.conclusion ?? null, title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null, startedAt: r.started_at ?? null }))
+    .map((r) => ({
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      conclusion: r.conclusion ?? null,
+      title: r.output?.title ?? null,
+      summary: r.output?.summary ?? null,
+      text: r.output?.text ?? null,
+      startedAt: r.started_at ?? null,
+    }))
     .sort((a, b) => a.id - b.id);
 }
 
@@ -34,13 +49,21 @@ export function sameRun(have: ExistingRun, want: CheckRunSpec): boolean {
 }
 
 export async function createRun(octokit: Octokit, repo: RepoRef, sha: string, spec: CheckRunSpec): Promise<number> {
-  const { data } = await octokit.request("POST /repos/{owner}/{repo}/check-runs", { ...repo, head_sha: sha, ...body(spec) });
+  const { data } = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
+    ...repo,
+    head_sha: sha,
+    ...body(spec),
+  });
   return Number(data.id);
 }
 
 export async function updateRun(octokit: Octokit, repo: RepoRef, id: number, spec: CheckRunSpec): Promise<void> {
   try {
-    await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { ...repo, check_run_id: id, ...body(spec) });
+    await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+      ...repo,
+      check_run_id: id,
+      ...body(spec),
+    });
   } catch (err) {
     // A run that vanished cannot be updated; the next reconcile lists again and creates it.
     if (!isStatus(err, 404)) throw err;

@@ -38,7 +38,10 @@ export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counte
         opts.counter?.count(options.method, String(options.url), res.status);
         return res;
       } catch (err) {
-        const e = err as { status?: number; response?: { headers?: Record<string, string | undefined>; data?: unknown } };
+        const e = err as {
+          status?: number;
+          response?: { headers?: Record<string, string | undefined>; data?: unknown };
+        };
         const status = e.status ?? 0;
         opts.counter?.count(options.method, String(options.url), status);
         // Probot's retry plugin (on in production) already retried a 5xx when it set retryCount; retrying
@@ -53,10 +56,16 @@ export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counte
   return octokit;
 }
 
-function retryDelay(status: number, response: { headers?: Record<string, string | undefined>; data?: unknown } | undefined, attempt: number): number | undefined {
+function retryDelay(
+  status: number,
+  response: { headers?: Record<string, string | undefined>; data?: unknown } | undefined,
+  attempt: number,
+): number | undefined {
   const headers = response?.headers ?? {};
   const message = JSON.stringify(response?.data ?? "").toLowerCase();
-  const secondary = (status === 403 || status === 429) && (headers["retry-after"] !== undefined || message.includes("secondary rate limit"));
+  const secondary =
+    (status === 403 || status === 429) &&
+    (headers["retry-after"] !== undefined || message.includes("secondary rate limit"));
   if (secondary) {
     const after = Number(headers["retry-after"]);
     return Number.isFinite(after) && after >= 0 ? after * 1000 : 60_000 * (attempt + 1);

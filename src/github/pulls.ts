@@ -27,7 +27,11 @@ interface RawUser {
 }
 
 export async function getPull(octokit: Octokit, pr: PullRef): Promise<PullRequest> {
-  const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: pr.owner, repo: pr.repo, pull_number: pr.number });
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+    owner: pr.owner,
+    repo: pr.repo,
+    pull_number: pr.number,
+  });
   return {
     number: data.number,
     state: data.state as "open" | "closed",
@@ -44,36 +48,83 @@ export async function getPull(octokit: Octokit, pr: PullRef): Promise<PullReques
 }
 
 export async function listFiles(octokit: Octokit, pr: PullRef): Promise<ChangedFile[]> {
-  const files = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { owner: pr.owner, repo: pr.repo, pull_number: pr.number, per_page: 100 });
+  const files = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
+    owner: pr.owner,
+    repo: pr.repo,
+    pull_number: pr.number,
+    per_page: 100,
+  });
   return files.map((f) => changedFile(f));
 }
 
 export async function listReviews(octokit: Octokit, pr: PullRef): Promise<ReviewInput[]> {
-  const reviews = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", { owner: pr.owner, repo: pr.repo, pull_number: pr.number, per_page: 100 });
-  return reviews.map((r) => ({ id: r.id, user: r.user ? user(r.user as RawUser) : null, state: r.state, body: r.body ?? null, commitId: r.commit_id ?? null, submittedAt: r.submitted_at ?? null }));
+  const reviews = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
+    owner: pr.owner,
+    repo: pr.repo,
+    pull_number: pr.number,
+    per_page: 100,
+  });
+  return reviews.map((r) => ({
+    id: r.id,
+    user: r.user ? user(r.user as RawUser) : null,
+    state: r.state,
+    body: r.body ?? null,
+    commitId: r.commit_id ?? null,
+    submittedAt: r.submitted_at ?? null,
+  }));
 }
 
 export async function listComments(octokit: Octokit, pr: PullRef): Promise<CommentInput[]> {
-  const comments = await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: pr.owner, repo: pr.repo, issue_number: pr.number, per_page: 100 });
+  const comments = await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner: pr.owner,
+    repo: pr.repo,
+    issue_number: pr.number,
+    per_page: 100,
+  });
   return comments.map((c) => comment(c));
 }
 
 export async function createComment(octokit: Octokit, pr: PullRef, body: string): Promise<CommentInput> {
-  const { data } = await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: pr.owner, repo: pr.repo, issue_number: pr.number, body });
+  const { data } = await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner: pr.owner,
+    repo: pr.repo,
+    issue_number: pr.number,
+    body,
+  });
   return comment({ ...data, id: Number(data.id) });
 }
 
-export async function requestReviewers(octokit: Octokit, pr: PullRef, users: readonly string[], teams: readonly string[]): Promise<void> {
-  await octokit.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", { owner: pr.owner, repo: pr.repo, pull_number: pr.number, reviewers: [...users], team_reviewers: [...teams] });
+export async function requestReviewers(
+  octokit: Octokit,
+  pr: PullRef,
+  users: readonly string[],
+  teams: readonly string[],
+): Promise<void> {
+  await octokit.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", {
+    owner: pr.owner,
+    repo: pr.repo,
+    pull_number: pr.number,
+    reviewers: [...users],
+    team_reviewers: [...teams],
+  });
 }
 
 /**
  * Files changed from `base` to `head`, or null when GitHub cannot say (the commit is gone, or the head
  * no longer descends from it after a force-push): the caller then treats everything as changed.
  */
-export async function changedBetween(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<ChangedFile[] | null> {
+export async function changedBetween(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<ChangedFile[] | null> {
   try {
-    const { data } = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", { ...repo, basehead: `${base}...${head}`, per_page: 100 });
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
+      ...repo,
+      basehead: `${base}...${head}`,
+      per_page: 100,
+    });
     if (data.status !== "ahead" && data.status !== "identical") return null;
     // The compare API lists at most 300 files; beyond that we cannot tell which paths changed.
     if ((data.files?.length ?? 0) >= 300) return null;
@@ -85,9 +136,21 @@ export async function changedBetween(octokit: Octokit, repo: RepoRef, base: stri
 }
 
 /** Open pull requests whose base is `branch`, newest first, at most `limit`. */
-export async function openPullsOnBase(octokit: Octokit, repo: RepoRef, branch: string, limit: number): Promise<number[]> {
+export async function openPullsOnBase(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+  limit: number,
+): Promise<number[]> {
   const out: number[] = [];
-  for await (const page of octokit.paginate.iterator("GET /repos/{owner}/{repo}/pulls", { ...repo, state: "open", base: branch, sort: "updated", direction: "desc", per_page: 100 })) {
+  for await (const page of octokit.paginate.iterator("GET /repos/{owner}/{repo}/pulls", {
+    ...repo,
+    state: "open",
+    base: branch,
+    sort: "updated",
+    direction: "desc",
+    per_page: 100,
+  })) {
     for (const p of page.data) {
       out.push(p.number);
       if (out.length >= limit) return out;
@@ -98,16 +161,40 @@ export async function openPullsOnBase(octokit: Octokit, repo: RepoRef, branch: s
 
 /** Pull requests (in this repository) whose head is `sha`, for check events that arrive without them. */
 export async function pullsForCommit(octokit: Octokit, repo: RepoRef, sha: string): Promise<number[]> {
-  const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { ...repo, commit_sha: sha, per_page: 100 });
-  return data.filter((p) => p.state === "open" && p.head.sha === sha && p.base.repo.full_name === `${repo.owner}/${repo.repo}`).map((p) => p.number);
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+    ...repo,
+    commit_sha: sha,
+    per_page: 100,
+  });
+  return data
+    .filter((p) => p.state === "open" && p.head.sha === sha && p.base.repo.full_name === `${repo.owner}/${repo.repo}`)
+    .map((p) => p.number);
 }
 
 function changedFile(f: { filename: string; status: string; previous_filename?: string }): ChangedFile {
-  return { path: f.filename, status: f.status as ChangedFile["status"], ...(f.previous_filename ? { previousPath: f.previous_filename } : {}) };
+  return {
+    path: f.filename,
+    status: f.status as ChangedFile["status"],
+    ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
+  };
 }
 
-function comment(c: { id: number | bigint; user: unknown; body?: string; created_at: string; updated_at: string; performed_via_github_app?: { id: number } | null }): CommentInput {
-  return { id: Number(c.id), user: c.user ? user(c.user as RawUser) : null, body: c.body ?? "", createdAt: c.created_at, updatedAt: c.updated_at, ...(c.performed_via_github_app ? { viaAppId: c.performed_via_github_app.id } : {}) };
+function comment(c: {
+  id: number | bigint;
+  user: unknown;
+  body?: string;
+  created_at: string;
+  updated_at: string;
+  performed_via_github_app?: { id: number } | null;
+}): CommentInput {
+  return {
+    id: Number(c.id),
+    user: c.user ? user(c.user as RawUser) : null,
+    body: c.body ?? "",
+    createdAt: c.created_at,
+    updatedAt: c.updated_at,
+    ...(c.performed_via_github_app ? { viaAppId: c.performed_via_github_app.id } : {}),
+  };
 }
 
 function user(u: RawUser): GitHubUser {

@@ -26,7 +26,12 @@ const etags = new Map<string, CachedFile>();
 const MAX_CACHED = 2_000;
 const MAX_EXTENDS = 3;
 
-export async function readFile(octokit: Octokit, repo: RepoRef, path: string, ref?: string): Promise<string | undefined> {
+export async function readFile(
+  octokit: Octokit,
+  repo: RepoRef,
+  path: string,
+  ref?: string,
+): Promise<string | undefined> {
   const key = `${repo.owner}/${repo.repo}:${path}@${ref ?? ""}`;
   const cached = etags.get(key);
   try {
@@ -37,7 +42,8 @@ export async function readFile(octokit: Octokit, repo: RepoRef, path: string, re
       headers: cached ? { "if-none-match": cached.etag } : {},
     });
     const data = res.data as { type?: string; content?: string; encoding?: string };
-    if (Array.isArray(res.data) || data.type !== "file" || typeof data.content !== "string") throw new Error(`${path} is not a file`);
+    if (Array.isArray(res.data) || data.type !== "file" || typeof data.content !== "string")
+      throw new Error(`${path} is not a file`);
     const text = Buffer.from(data.content, (data.encoding as BufferEncoding | undefined) ?? "base64").toString("utf8");
     const etag = res.headers.etag;
     if (etag) remember(key, { etag, text });
@@ -82,14 +88,19 @@ export async function readTable(octokit: Octokit, repo: RepoRef, ref: string): P
       parsed.set(key, result);
       if (parsed.size > MAX_PARSED) parsed.delete(parsed.keys().next().value!);
     }
-    const same = (l: RepoRef) => l.owner.toLowerCase() === repo.owner.toLowerCase() && l.repo.toLowerCase() === repo.repo.toLowerCase();
+    const same = (l: RepoRef) =>
+      l.owner.toLowerCase() === repo.owner.toLowerCase() && l.repo.toLowerCase() === repo.repo.toLowerCase();
     return { kind: "loaded", file: path, result, files: layers.filter(same).map((l) => l.path) };
   }
   return { kind: "absent" };
 }
 
 /** Parses a table and the org-wide tables it extends (Probot-style `_extends: repo | owner/repo | owner/repo:path`). */
-export async function withExtends(octokit: Octokit, repo: RepoRef, own: TableSource): Promise<{ result: ParseResult; layers: (RepoRef & { path: string })[] }> {
+export async function withExtends(
+  octokit: Octokit,
+  repo: RepoRef,
+  own: TableSource,
+): Promise<{ result: ParseResult; layers: (RepoRef & { path: string })[] }> {
   const located: (RepoRef & { path: string })[] = [{ ...repo, path: own.file }];
   const layers: TableSource[] = [own];
   const seen = new Set<string>([`${repo.owner}/${repo.repo}:${own.file}`]);
@@ -98,8 +109,14 @@ export async function withExtends(octokit: Octokit, repo: RepoRef, own: TableSou
   for (let depth = 0; result.extends !== undefined; depth++) {
     const target = parseExtends(result.extends, current.repo);
     const key = `${target.owner}/${target.repo}:${target.path}`;
-    const fail = (message: string) => ({ result: { problems: [...result.problems, extendsProblem(current.source, message)] }, layers: located });
-    if (!target.valid) return fail(`"${result.extends}" is not a valid _extends value: use "repo", "owner/repo" or "owner/repo:path/to/file.yml"`);
+    const fail = (message: string) => ({
+      result: { problems: [...result.problems, extendsProblem(current.source, message)] },
+      layers: located,
+    });
+    if (!target.valid)
+      return fail(
+        `"${result.extends}" is not a valid _extends value: use "repo", "owner/repo" or "owner/repo:path/to/file.yml"`,
+      );
     if (seen.has(key)) return fail(`_extends cycle: ${key} is already part of this table`);
     if (depth >= MAX_EXTENDS) return fail(`_extends is nested more than ${MAX_EXTENDS} levels`);
     seen.add(key);
@@ -108,9 +125,14 @@ export async function withExtends(octokit: Octokit, repo: RepoRef, own: TableSou
     try {
       text = await readFile(octokit, target, target.path);
     } catch (err) {
-      return fail(`cannot read ${key} (${(err as { status?: number }).status ?? "error"}): check that the app is installed on ${target.owner}/${target.repo}`);
+      return fail(
+        `cannot read ${key} (${(err as { status?: number }).status ?? "error"}): check that the app is installed on ${target.owner}/${target.repo}`,
+      );
     }
-    if (text === undefined) return fail(`${key} does not exist or the app cannot read it: install the app on ${target.owner}/${target.repo} or fix _extends`);
+    if (text === undefined)
+      return fail(
+        `${key} does not exist or the app cannot read it: install the app on ${target.owner}/${target.repo} or fix _extends`,
+      );
     const parent: TableSource = { file: key, text };
     layers.unshift(parent);
     result = parseTable(...layers);

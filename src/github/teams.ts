@@ -32,7 +32,11 @@ export class Memberships {
 
   private async lookup(org: string, team_slug: string, username: string): Promise<boolean> {
     try {
-      const { data } = await this.octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", { org, team_slug, username });
+      const { data } = await this.octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", {
+        org,
+        team_slug,
+        username,
+      });
       return data.state === "active";
     } catch (err) {
       if (isStatus(err, 404)) return false;

@@ -11,11 +11,19 @@ function runById(w: World, repoName: string, id: number): CheckRun {
 }
 
 /** GitHub only sends requested_action to the app that owns the run, and only for actions the run offers. */
-export function clickAction(w: World, repoName: string, runId: number, identifier: string, user: string): DeliveryRecord[] {
+export function clickAction(
+  w: World,
+  repoName: string,
+  runId: number,
+  identifier: string,
+  user: string,
+): DeliveryRecord[] {
   const run = runById(w, repoName, runId);
   if (run.appId !== w.state.appId) throw new Error(`check run ${runId} belongs to another app`);
   if (!run.actions.some((a) => a.identifier === identifier)) {
-    throw new Error(`check run ${runId} (${run.name}) has no action "${identifier}"; it offers: ${run.actions.map((a) => a.identifier).join(", ") || "none"}`);
+    throw new Error(
+      `check run ${runId} (${run.name}) has no action "${identifier}"; it offers: ${run.actions.map((a) => a.identifier).join(", ") || "none"}`,
+    );
   }
   return w.emit(w.events.checkRun("requested_action", run, requireUser(w, user), { requested_action: { identifier } }));
 }
@@ -38,7 +46,16 @@ export function ensureApp(w: World, slug: string): AppInfo {
   const existing = [...w.state.apps.values()].find((a) => a.slug === slug);
   if (existing) return existing;
   const id = 15368 + w.state.apps.size;
-  const app: AppInfo = { id, slug, name: slug, clientId: `Iv1.${slug}`, owner: w.state.org, permissions: { checks: "write" }, events: [], createdAt: w.now() };
+  const app: AppInfo = {
+    id,
+    slug,
+    name: slug,
+    clientId: `Iv1.${slug}`,
+    owner: w.state.org,
+    permissions: { checks: "write" },
+    events: [],
+    createdAt: w.now(),
+  };
   w.state.apps.set(id, app);
   return app;
 }
@@ -60,14 +77,35 @@ export function foreignCheckRun(w: World, repoName: string, o: ForeignRunOptions
   let suite = w.state.suites.find((s) => s.repoId === repo.id && s.appId === app.id && s.headSha === o.headSha);
   const at = w.now();
   if (!suite) {
-    suite = { id: w.state.ids.suite.take(), repoId: repo.id, appId: app.id, headSha: o.headSha, headBranch: null, before: null, createdAt: at, updatedAt: at } satisfies CheckSuite;
+    suite = {
+      id: w.state.ids.suite.take(),
+      repoId: repo.id,
+      appId: app.id,
+      headSha: o.headSha,
+      headBranch: null,
+      before: null,
+      createdAt: at,
+      updatedAt: at,
+    } satisfies CheckSuite;
     w.state.suites.push(suite);
   }
   const completed = o.conclusion !== undefined;
   const run: CheckRun = {
-    id: w.state.ids.run.take(), repoId: repo.id, suiteId: suite.id, appId: app.id, headSha: o.headSha, name: o.name,
-    status: completed ? "completed" : (o.status ?? "queued"), conclusion: o.conclusion ?? null, startedAt: at, completedAt: completed ? at : null,
-    detailsUrl: null, externalId: "", output: { title: null, summary: null, text: null, annotationsCount: 0 }, actions: [], createdSeq: ++w.state.runSeq,
+    id: w.state.ids.run.take(),
+    repoId: repo.id,
+    suiteId: suite.id,
+    appId: app.id,
+    headSha: o.headSha,
+    name: o.name,
+    status: completed ? "completed" : (o.status ?? "queued"),
+    conclusion: o.conclusion ?? null,
+    startedAt: at,
+    completedAt: completed ? at : null,
+    detailsUrl: null,
+    externalId: "",
+    output: { title: null, summary: null, text: null, annotationsCount: 0 },
+    actions: [],
+    createdSeq: ++w.state.runSeq,
   };
   w.state.runs.set(run.id, run);
   return run.id;

@@ -28,7 +28,11 @@ export function pullByNumber(w: World, repoName: string, n: number): { repo: Rep
   return { repo, pr };
 }
 
-const result = (w: World, pr: PullRequest, deliveries: DeliveryRecord[]): PullResult => ({ number: pr.number, headSha: w.state.headSha(pr), deliveries });
+const result = (w: World, pr: PullRequest, deliveries: DeliveryRecord[]): PullResult => ({
+  number: pr.number,
+  headSha: w.state.headSha(pr),
+  deliveries,
+});
 
 export function openPull(w: World, repoName: string, o: OpenPullOptions): PullResult {
   const repo = repoByName(w, repoName);
@@ -44,9 +48,26 @@ export function openPull(w: World, repoName: string, o: OpenPullOptions): PullRe
   if (!repo.git.commitsBetween(baseSha, headSha).length) throw new Error(`No commits between ${base} and ${o.head}`);
   const at = w.now();
   const pr: PullRequest = {
-    id: w.state.ids.pull.take(), number: repo.nextNumber++, repoId: repo.id, title: o.title, body: o.body ?? null, author, base, head: o.head,
-    lastHeadSha: headSha, state: "open", draft: o.draft ?? false, merged: false, mergedAt: null, mergedBy: null, mergeCommitSha: null,
-    createdAt: at, updatedAt: at, closedAt: null, requestedReviewers: [], requestedTeams: [],
+    id: w.state.ids.pull.take(),
+    number: repo.nextNumber++,
+    repoId: repo.id,
+    title: o.title,
+    body: o.body ?? null,
+    author,
+    base,
+    head: o.head,
+    lastHeadSha: headSha,
+    state: "open",
+    draft: o.draft ?? false,
+    merged: false,
+    mergedAt: null,
+    mergedBy: null,
+    mergeCommitSha: null,
+    createdAt: at,
+    updatedAt: at,
+    closedAt: null,
+    requestedReviewers: [],
+    requestedTeams: [],
   };
   w.state.pullsOf(repo).set(pr.number, pr);
   return result(w, pr, w.emit(w.events.pullRequest("opened", pr, author)));
@@ -57,11 +78,23 @@ export function setDraft(w: World, repoName: string, n: number, draft: boolean, 
   if (pr.draft === draft) throw new Error(`#${n} is already ${draft ? "a draft" : "ready for review"}`);
   pr.draft = draft;
   pr.updatedAt = w.now();
-  return result(w, pr, w.emit(w.events.pullRequest(draft ? "converted_to_draft" : "ready_for_review", pr, requireUser(w, sender ?? pr.author))));
+  return result(
+    w,
+    pr,
+    w.emit(
+      w.events.pullRequest(draft ? "converted_to_draft" : "ready_for_review", pr, requireUser(w, sender ?? pr.author)),
+    ),
+  );
 }
 
 /** One `edited` webhook carrying `changes.{title,body,base}.from`, like GitHub. */
-export function editPull(w: World, repoName: string, n: number, patch: { title?: string; body?: string; base?: string }, sender?: string): PullResult {
+export function editPull(
+  w: World,
+  repoName: string,
+  n: number,
+  patch: { title?: string; body?: string; base?: string },
+  sender?: string,
+): PullResult {
   const { repo, pr } = pullByNumber(w, repoName, n);
   const changes: Record<string, unknown> = {};
   if (patch.title !== undefined && patch.title !== pr.title) {
@@ -108,36 +141,85 @@ function mergeCommit(w: World, repo: Repo, pr: PullRequest, ontoSha: string, mes
   const onto = repo.git.get(ontoSha);
   const base = repo.git.mergeBase(ontoSha, head.sha);
   const changes = base ? repo.git.diff(base.files, head.files) : [];
-  return repo.git.commitTree({ parents: [ontoSha, head.sha], files: applyChanges(changes, onto), message, author: identity(w, author), timestamp: w.now() });
+  return repo.git.commitTree({
+    parents: [ontoSha, head.sha],
+    files: applyChanges(changes, onto),
+    message,
+    author: identity(w, author),
+    timestamp: w.now(),
+  });
 }
 
-export function mergePull(w: World, repoName: string, n: number, sender?: string): PullResult & { mergeCommitSha: string } {
+export function mergePull(
+  w: World,
+  repoName: string,
+  n: number,
+  sender?: string,
+): PullResult & { mergeCommitSha: string } {
   const { repo, pr } = pullByNumber(w, repoName, n);
   if (pr.state !== "open") throw new Error(`#${n} is not open`);
   const by = requireUser(w, sender ?? w.defaultUser());
-  const merge = mergeCommit(w, repo, pr, w.state.baseSha(pr), `Merge pull request #${n} from ${repo.owner}/${pr.head}\n\n${pr.title}`, by);
+  const merge = mergeCommit(
+    w,
+    repo,
+    pr,
+    w.state.baseSha(pr),
+    `Merge pull request #${n} from ${repo.owner}/${pr.head}\n\n${pr.title}`,
+    by,
+  );
   pr.lastHeadSha = w.state.headSha(pr);
-  Object.assign(pr, { state: "closed", merged: true, mergedBy: by, mergeCommitSha: merge.sha, mergedAt: w.now(), closedAt: w.now(), updatedAt: w.now() });
+  Object.assign(pr, {
+    state: "closed",
+    merged: true,
+    mergedBy: by,
+    mergeCommitSha: merge.sha,
+    mergedAt: w.now(),
+    closedAt: w.now(),
+    updatedAt: w.now(),
+  });
   const deliveries = w.emit(w.events.pullRequest("closed", pr, by));
   deliveries.push(...moveBranch(w, repo, pr.base, merge, by, false));
   return { ...result(w, pr, deliveries), mergeCommitSha: merge.sha };
 }
 
 /** Queues the PR: a temporary gh-readonly-queue branch with base + PR, then merge_group checks_requested. */
-export function startMergeGroup(w: World, repoName: string, n: number, sender?: string): MergeGroupRef & { deliveries: DeliveryRecord[] } {
+export function startMergeGroup(
+  w: World,
+  repoName: string,
+  n: number,
+  sender?: string,
+): MergeGroupRef & { deliveries: DeliveryRecord[] } {
   const { repo, pr } = pullByNumber(w, repoName, n);
   if (pr.state !== "open") throw new Error(`#${n} is not open`);
   const by = requireUser(w, sender ?? pr.author);
   const baseSha = w.state.baseSha(pr);
   const headSha = w.state.headSha(pr);
-  const commit = mergeCommit(w, repo, pr, baseSha, `Merge pull request #${n} from ${repo.owner}/${pr.head}\n\n${pr.title}`, by);
-  const group: MergeGroupRef = { headSha: commit.sha, headRef: `gh-readonly-queue/${pr.base}/pr-${n}-${headSha}`, baseSha, baseRef: pr.base };
+  const commit = mergeCommit(
+    w,
+    repo,
+    pr,
+    baseSha,
+    `Merge pull request #${n} from ${repo.owner}/${pr.head}\n\n${pr.title}`,
+    by,
+  );
+  const group: MergeGroupRef = {
+    headSha: commit.sha,
+    headRef: `gh-readonly-queue/${pr.base}/pr-${n}-${headSha}`,
+    baseSha,
+    baseRef: pr.base,
+  };
   repo.branches.set(group.headRef, commit.sha);
   return { ...group, deliveries: w.emit(w.events.mergeGroup("checks_requested", repo, group, by)) };
 }
 
 /** Ends a merge group: "merged" fast-forwards the base and closes the PR as merged; otherwise it is dropped. */
-export function finishMergeGroup(w: World, repoName: string, headRef: string, reason: "merged" | "invalidated" | "dequeued", sender?: string): DeliveryRecord[] {
+export function finishMergeGroup(
+  w: World,
+  repoName: string,
+  headRef: string,
+  reason: "merged" | "invalidated" | "dequeued",
+  sender?: string,
+): DeliveryRecord[] {
   const repo = repoByName(w, repoName);
   const ref = headRef.replace(/^refs\/heads\//, "");
   const headSha = repo.branches.get(ref);
@@ -150,7 +232,15 @@ export function finishMergeGroup(w: World, repoName: string, headRef: string, re
   repo.branches.delete(ref);
   if (reason !== "merged") return deliveries;
   pr.lastHeadSha = w.state.headSha(pr);
-  Object.assign(pr, { state: "closed", merged: true, mergedBy: by, mergeCommitSha: headSha, mergedAt: w.now(), closedAt: w.now(), updatedAt: w.now() });
+  Object.assign(pr, {
+    state: "closed",
+    merged: true,
+    mergedBy: by,
+    mergeCommitSha: headSha,
+    mergedAt: w.now(),
+    closedAt: w.now(),
+    updatedAt: w.now(),
+  });
   deliveries.push(...w.emit(w.events.pullRequest("closed", pr, by)));
   deliveries.push(...moveBranch(w, repo, group.baseRef, repo.git.get(headSha), by, false));
   return deliveries;

@@ -35,12 +35,19 @@ export function verifyAppJwt(token: string, state: State, publicKey: KeyObject |
   }
   const now = Math.floor(nowMs / 1000);
   if (typeof claims.iat !== "number" || claims.iat > now + 60) {
-    throw new HttpError(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued.");
+    throw new HttpError(
+      401,
+      "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued.",
+    );
   }
   if (typeof claims.exp !== "number" || claims.exp < now) {
-    throw new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.");
+    throw new HttpError(
+      401,
+      "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.",
+    );
   }
-  if (claims.exp - claims.iat > 660) throw new HttpError(401, "'Expiration time' claim ('exp') is too far in the future.");
+  if (claims.exp - claims.iat > 660)
+    throw new HttpError(401, "'Expiration time' claim ('exp') is too far in the future.");
   const app = state.app;
   if (String(claims.iss) !== String(app.id) && claims.iss !== app.clientId) {
     throw new HttpError(401, `'Issuer' claim ('iss') must be an Integer or the client id of the GitHub App.`);
@@ -59,7 +66,12 @@ export function issueToken(state: State, nowMs: number): InstallationToken {
 }
 
 /** Parses `Authorization: token X` / `Bearer X` into the caller's identity; never throws for unknown tokens. */
-export function authenticate(header: string | undefined, state: State, publicKey: KeyObject | undefined, nowMs: number): ApiRequest["auth"] {
+export function authenticate(
+  header: string | undefined,
+  state: State,
+  publicKey: KeyObject | undefined,
+  nowMs: number,
+): ApiRequest["auth"] {
   const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? "");
   if (!m) return { kind: "none" };
   const credential = m[1]!;

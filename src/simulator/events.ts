@@ -42,17 +42,30 @@ export class EventBuilder {
   pullRequest(action: string, pr: PullRequest, sender: string, extra: Json = {}): WebhookPayload {
     const u = this.urls();
     const repo = this.state.repoById(pr.repoId);
-    return this.wrap("pull_request", action, repo, sender, { number: pr.number, pull_request: pullRequest(u, this.state, pr, "webhook"), ...extra });
+    return this.wrap("pull_request", action, repo, sender, {
+      number: pr.number,
+      pull_request: pullRequest(u, this.state, pr, "webhook"),
+      ...extra,
+    });
   }
 
   review(action: "submitted" | "dismissed" | "edited", pr: PullRequest, r: Review, sender: string): WebhookPayload {
     const u = this.urls();
     const repo = this.state.repoById(pr.repoId);
     const pull = pullRequest(u, this.state, pr, "simple");
-    return this.wrap("pull_request_review", action, repo, sender, { review: review(u, this.state, r, true), pull_request: pull });
+    return this.wrap("pull_request_review", action, repo, sender, {
+      review: review(u, this.state, r, true),
+      pull_request: pull,
+    });
   }
 
-  issueComment(action: "created" | "edited" | "deleted", pr: PullRequest, c: IssueComment, sender: string, changes?: Json): WebhookPayload {
+  issueComment(
+    action: "created" | "edited" | "deleted",
+    pr: PullRequest,
+    c: IssueComment,
+    sender: string,
+    changes?: Json,
+  ): WebhookPayload {
     const u = this.urls();
     const repo = this.state.repoById(pr.repoId);
     const body: Json = { issue: issueOfPull(u, this.state, pr), comment: issueComment(u, this.state, c) };
@@ -60,9 +73,17 @@ export class EventBuilder {
     return this.wrap("issue_comment", action, repo, sender, body);
   }
 
-  checkRun(action: "created" | "completed" | "rerequested" | "requested_action", run: CheckRun, sender: string, extra: Json = {}): WebhookPayload {
+  checkRun(
+    action: "created" | "completed" | "rerequested" | "requested_action",
+    run: CheckRun,
+    sender: string,
+    extra: Json = {},
+  ): WebhookPayload {
     const repo = this.state.repoById(run.repoId);
-    return this.wrap("check_run", action, repo, sender, { check_run: checkRun(this.urls(), this.state, run, true), ...extra });
+    return this.wrap("check_run", action, repo, sender, {
+      check_run: checkRun(this.urls(), this.state, run, true),
+      ...extra,
+    });
   }
 
   checkSuite(action: "requested" | "rerequested" | "completed", suite: CheckSuite, sender: string): WebhookPayload {
@@ -72,7 +93,15 @@ export class EventBuilder {
     return this.wrap("check_suite", action, repo, sender, { check_suite: body });
   }
 
-  push(repo: Repo, branch: string, before: string, after: string, commits: Array<{ commit: Commit; changes: FileChange[] }>, sender: string, forced: boolean): WebhookPayload {
+  push(
+    repo: Repo,
+    branch: string,
+    before: string,
+    after: string,
+    commits: Array<{ commit: Commit; changes: FileChange[] }>,
+    sender: string,
+    forced: boolean,
+  ): WebhookPayload {
     const u = this.urls();
     const rendered = commits.map((c) => webhookCommit(u, repo, c.commit, c.changes));
     const acc = this.state.account(sender)!;
@@ -93,10 +122,22 @@ export class EventBuilder {
     });
   }
 
-  mergeGroup(action: "checks_requested" | "destroyed", repo: Repo, group: MergeGroupRef, sender: string, extra: Json = {}): WebhookPayload {
+  mergeGroup(
+    action: "checks_requested" | "destroyed",
+    repo: Repo,
+    group: MergeGroupRef,
+    sender: string,
+    extra: Json = {},
+  ): WebhookPayload {
     const head = webhookCommit(this.urls(), repo, repo.git.get(group.headSha));
     return this.wrap("merge_group", action, repo, sender, {
-      merge_group: { head_sha: group.headSha, head_ref: `refs/heads/${group.headRef}`, base_sha: group.baseSha, base_ref: `refs/heads/${group.baseRef}`, head_commit: head },
+      merge_group: {
+        head_sha: group.headSha,
+        head_ref: `refs/heads/${group.headRef}`,
+        base_sha: group.baseSha,
+        base_ref: `refs/heads/${group.baseRef}`,
+        head_commit: head,
+      },
       ...extra,
     });
   }

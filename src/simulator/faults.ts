@@ -91,22 +91,30 @@ export class Faults {
   forRequest(method: string, path: string): RequestFault {
     const s = this.settings;
     const out: RequestFault = { latencyMs: 0 };
-    const shot = this.take((f) => (f.kind === "error" || f.kind === "secondary-rate-limit") && matches(f.match, method, path));
+    const shot = this.take(
+      (f) => (f.kind === "error" || f.kind === "secondary-rate-limit") && matches(f.match, method, path),
+    );
     if (shot?.kind === "error") out.error = { status: shot.status ?? 502, phase: shot.phase ?? "before" };
-    if (shot?.kind === "secondary-rate-limit") out.secondaryRateLimit = { retryAfterSeconds: shot.retryAfterSeconds ?? s.retryAfterSeconds };
+    if (shot?.kind === "secondary-rate-limit")
+      out.secondaryRateLimit = { retryAfterSeconds: shot.retryAfterSeconds ?? s.retryAfterSeconds };
     if (!matches(s.match, method, path)) return out;
     out.latencyMs = s.latencyMs + (s.jitterMs > 0 ? Math.floor(this.random() * s.jitterMs) : 0);
-    if (!shot && s.secondaryRateLimitRate > 0 && this.random() < s.secondaryRateLimitRate) out.secondaryRateLimit = { retryAfterSeconds: s.retryAfterSeconds };
-    else if (!shot && s.errorRate > 0 && this.random() < s.errorRate) out.error = { status: s.errorStatus, phase: s.errorPhase };
+    if (!shot && s.secondaryRateLimitRate > 0 && this.random() < s.secondaryRateLimitRate)
+      out.secondaryRateLimit = { retryAfterSeconds: s.retryAfterSeconds };
+    else if (!shot && s.errorRate > 0 && this.random() < s.errorRate)
+      out.error = { status: s.errorStatus, phase: s.errorPhase };
     return out;
   }
 
   forWebhook(event: string): WebhookFault {
     const s = this.settings;
-    const shot = this.take((f) => (f.kind === "drop-webhook" || f.kind === "duplicate-webhook") && (!f.event || f.event === event));
+    const shot = this.take(
+      (f) => (f.kind === "drop-webhook" || f.kind === "duplicate-webhook") && (!f.event || f.event === event),
+    );
     return {
       drop: shot?.kind === "drop-webhook" || (s.webhookDropRate > 0 && this.random() < s.webhookDropRate),
-      duplicate: shot?.kind === "duplicate-webhook" || (s.webhookDuplicateRate > 0 && this.random() < s.webhookDuplicateRate),
+      duplicate:
+        shot?.kind === "duplicate-webhook" || (s.webhookDuplicateRate > 0 && this.random() < s.webhookDuplicateRate),
       reorder: s.webhookReorderRate > 0 && this.random() < s.webhookReorderRate,
     };
   }

@@ -54,7 +54,13 @@ export class ObjectStore {
     return content;
   }
 
-  commit(input: { parents: string[]; edits: FileEdits; message: string; author: GitIdentity; timestamp: string }): Commit {
+  commit(input: {
+    parents: string[];
+    edits: FileEdits;
+    message: string;
+    author: GitIdentity;
+    timestamp: string;
+  }): Commit {
     const first = input.parents[0];
     const files = new Map(first ? this.get(first).files : []);
     for (const [path, content] of Object.entries(input.edits)) {
@@ -65,15 +71,35 @@ export class ObjectStore {
   }
 
   /** Used for merge commits, where the caller computes the resulting file map itself. */
-  commitTree(input: { parents: string[]; files: Map<string, string>; message: string; author: GitIdentity; timestamp: string }): Commit {
+  commitTree(input: {
+    parents: string[];
+    files: Map<string, string>;
+    message: string;
+    author: GitIdentity;
+    timestamp: string;
+  }): Commit {
     const entries = [...input.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
     const treeSha = sha1(`tree\0${entries.map(([p, s]) => `${p}\0${s}`).join("\n")}`);
     const a = input.author;
     // The counter keeps two identical commits in the same second distinct, as real timestamps would.
-    const header = [`tree ${treeSha}`, ...input.parents.map((p) => `parent ${p}`), `author ${a.name} <${a.email}> ${input.timestamp}`, `n ${this.counter++}`];
+    const header = [
+      `tree ${treeSha}`,
+      ...input.parents.map((p) => `parent ${p}`),
+      `author ${a.name} <${a.email}> ${input.timestamp}`,
+      `n ${this.counter++}`,
+    ];
     const sha = sha1(`commit\0${header.join("\n")}\n\n${input.message}`);
     const generation = 1 + Math.max(0, ...input.parents.map((p) => this.get(p).generation));
-    const commit: Commit = { sha, treeSha, parents: [...input.parents], files: input.files, message: input.message, author: a, timestamp: input.timestamp, generation };
+    const commit: Commit = {
+      sha,
+      treeSha,
+      parents: [...input.parents],
+      files: input.files,
+      message: input.message,
+      author: a,
+      timestamp: input.timestamp,
+      generation,
+    };
     this.commits.set(sha, commit);
     return commit;
   }
@@ -135,12 +161,20 @@ export class ObjectStore {
       const renamedFrom = [...removed].find(([, s]) => s === sha)?.[0];
       if (renamedFrom !== undefined) {
         removed.delete(renamedFrom);
-        changes.push({ filename: path, status: "renamed", previous_filename: renamedFrom, sha, additions: 0, deletions: 0 });
+        changes.push({
+          filename: path,
+          status: "renamed",
+          previous_filename: renamedFrom,
+          sha,
+          additions: 0,
+          deletions: 0,
+        });
       } else {
         changes.push({ filename: path, status: "added", sha, additions: countLines(this.blob(sha)), deletions: 0 });
       }
     }
-    for (const [path, sha] of removed) changes.push({ filename: path, status: "removed", sha, additions: 0, deletions: countLines(this.blob(sha)) });
+    for (const [path, sha] of removed)
+      changes.push({ filename: path, status: "removed", sha, additions: 0, deletions: countLines(this.blob(sha)) });
     return changes.sort((x, y) => (x.filename < y.filename ? -1 : 1));
   }
 }

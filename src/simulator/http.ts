@@ -40,7 +40,11 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly extra: { errors?: ValidationErrorItem[]; documentation_url?: string; headers?: Record<string, string> } = {},
+    readonly extra: {
+      errors?: ValidationErrorItem[];
+      documentation_url?: string;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message);
   }
@@ -70,7 +74,11 @@ export function intParam(req: ApiRequest, name: string): number {
  * GitHub pagination: page/per_page query, per_page capped at `max`, and an RFC 5988 Link header
  * with absolute URLs that keep the rest of the query string intact.
  */
-export function paginate<T>(req: ApiRequest, items: T[], opts: { max?: number; defaultPerPage?: number } = {}): { page: T[]; headers: Record<string, string> } {
+export function paginate<T>(
+  req: ApiRequest,
+  items: T[],
+  opts: { max?: number; defaultPerPage?: number } = {},
+): { page: T[]; headers: Record<string, string> } {
   const max = opts.max ?? 100;
   const perPage = Math.min(max, Math.max(1, Number(req.query.get("per_page") ?? opts.defaultPerPage ?? 30) || 30));
   const page = Math.max(1, Number(req.query.get("page") ?? 1) || 1);
@@ -89,4 +97,8 @@ export function paginate<T>(req: ApiRequest, items: T[], opts: { max?: number; d
   return { page: slice, headers: rels.length ? { link: rels.join(", ") } : {} };
 }
 
-export const json = (status: number, body: unknown, headers?: Record<string, string>): ApiResponse => ({ status, body, ...(headers ? { headers } : {}) });
+export const json = (status: number, body: unknown, headers?: Record<string, string>): ApiResponse => ({
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});

@@ -29,7 +29,11 @@ interface Operation {
 interface Spec {
   paths: Record<string, Record<string, Operation>>;
   "x-webhooks": Record<string, { post?: Operation }>;
-  components: { schemas: Record<string, Schema>; parameters: Record<string, Parameter>; responses: Record<string, unknown> };
+  components: {
+    schemas: Record<string, Schema>;
+    parameters: Record<string, Parameter>;
+    responses: Record<string, unknown>;
+  };
 }
 
 /** Annotation keys that only cost memory and compile time; never dropped inside a `properties` map. */
@@ -45,7 +49,8 @@ export function toJsonSchema(node: unknown): unknown {
   for (const [k, v] of Object.entries(src)) {
     if (DROP.has(k) || k.startsWith("x-") || k === "nullable") continue;
     if (k === "$ref" && typeof v === "string") out.$ref = v.replace("#/components/schemas/", `${ROOT}#/definitions/`);
-    else if (k === "properties" || k === "patternProperties") out[k] = Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, toJsonSchema(s)]));
+    else if (k === "properties" || k === "patternProperties")
+      out[k] = Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, toJsonSchema(s)]));
     else if (["items", "additionalProperties", "not", "allOf", "anyOf", "oneOf"].includes(k)) out[k] = toJsonSchema(v);
     else out[k] = v;
   }
@@ -69,7 +74,9 @@ const FORMATS: Record<string, RegExp | true> = {
  * Places where the published description lags behind GitHub itself. The check_suite webhook's
  * `app.events` enum predates merge queues and lacks "merge_group", which real apps do subscribe to.
  */
-const KNOWN_SPEC_GAPS: Array<(e: ErrorObject) => boolean> = [(e) => e.keyword === "enum" && /\/app\/events\/\d+$/.test(e.instancePath) && e.data === "merge_group"];
+const KNOWN_SPEC_GAPS: Array<(e: ErrorObject) => boolean> = [
+  (e) => e.keyword === "enum" && /\/app\/events\/\d+$/.test(e.instancePath) && e.data === "merge_group",
+];
 
 let loading: Promise<OpenApi> | undefined;
 
@@ -86,9 +93,16 @@ async function load(): Promise<OpenApi> {
   const file = createRequire(import.meta.url).resolve("@octokit/openapi/generated/api.github.com.json");
   const ajvModule = (await import("ajv")).default;
   const spec = JSON.parse(await readFile(file, "utf8")) as Spec;
-  const ajv = new ajvModule.default({ strict: false, allErrors: true, verbose: true, validateSchema: false, inlineRefs: false });
+  const ajv = new ajvModule.default({
+    strict: false,
+    allErrors: true,
+    verbose: true,
+    validateSchema: false,
+    inlineRefs: false,
+  });
   for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, f);
-  for (const name of ["uri-template", "int32", "int64", "double", "timestamp", "binary", "repo.nwo"]) ajv.addFormat(name, true);
+  for (const name of ["uri-template", "int32", "int64", "double", "timestamp", "binary", "repo.nwo"])
+    ajv.addFormat(name, true);
   const definitions = Object.fromEntries(Object.entries(spec.components.schemas).map(([k, v]) => [k, toJsonSchema(v)]));
   ajv.addSchema({ definitions }, ROOT);
   return new OpenApi(spec, ajv);
@@ -108,12 +122,17 @@ export class OpenApi {
     if (!op) return null;
     const docs = op.externalDocs?.url;
     const queryCheck = this.compiled(`${method} ${template} query`, () => this.querySchema(op));
-    if (queryCheck && !queryCheck(coerceQuery(this.params(op), query))) return requestError(queryCheck.errors, docs, "query");
+    if (queryCheck && !queryCheck(coerceQuery(this.params(op), query)))
+      return requestError(queryCheck.errors, docs, "query");
     const bodySchema = op.requestBody?.content?.["application/json"]?.schema;
     if (!bodySchema) return null;
     if (body === undefined) {
       if (!op.requestBody?.required) return null;
-      return new HttpError(422, "Invalid request.\n\nFor 'links/0/schema', nil is not an object.", docs ? { documentation_url: docs } : {});
+      return new HttpError(
+        422,
+        "Invalid request.\n\nFor 'links/0/schema', nil is not an object.",
+        docs ? { documentation_url: docs } : {},
+      );
     }
     const check = this.compiled(`${method} ${template} body`, () => toJsonSchema(bodySchema) as Schema);
     return check && !check(body) ? requestError(check.errors, docs, "body") : null;
@@ -146,7 +165,9 @@ export class OpenApi {
   }
 
   private params(op: Operation): Parameter[] {
-    return (op.parameters ?? []).map((p) => ("$ref" in p ? this.spec.components.parameters[p.$ref.split("/").pop()!]! : p));
+    return (op.parameters ?? []).map((p) =>
+      "$ref" in p ? this.spec.components.parameters[p.$ref.split("/").pop()!]! : p,
+    );
   }
 
   private querySchema(op: Operation): Schema | null {
@@ -184,17 +205,30 @@ function coerceQuery(params: Parameter[], query: URLSearchParams): Record<string
 }
 
 /** GitHub phrases schema failures as "Invalid request.\n\n<details>"; we mirror that and add `errors`. */
-function requestError(errors: ErrorObject[] | null | undefined, docs: string | undefined, where: "body" | "query"): HttpError {
+function requestError(
+  errors: ErrorObject[] | null | undefined,
+  docs: string | undefined,
+  where: "body" | "query",
+): HttpError {
   const list = (errors ?? []).filter((e) => !["anyOf", "oneOf", "allOf", "if"].includes(e.keyword)).slice(0, 10);
   const items: ValidationErrorItem[] = list.map((e) => {
-    const field = e.keyword === "required" ? joinPath(e.instancePath, String(e.params.missingProperty)) : e.instancePath.replace(/^\//, "").replace(/\//g, ".");
-    return { resource: where === "body" ? "Request" : "Query", field, code: e.keyword === "required" ? "missing_field" : "invalid", message: describe(e) };
+    const field =
+      e.keyword === "required"
+        ? joinPath(e.instancePath, String(e.params.missingProperty))
+        : e.instancePath.replace(/^\//, "").replace(/\//g, ".");
+    return {
+      resource: where === "body" ? "Request" : "Query",
+      field,
+      code: e.keyword === "required" ? "missing_field" : "invalid",
+      message: describe(e),
+    };
   });
   const message = `Invalid request.\n\n${items.map((i) => i.message).join("\n")}`;
   return new HttpError(422, message, { errors: items, ...(docs ? { documentation_url: docs } : {}) });
 }
 
-const joinPath = (base: string, prop: string): string => [base.replace(/^\//, "").replace(/\//g, "."), prop].filter(Boolean).join(".");
+const joinPath = (base: string, prop: string): string =>
+  [base.replace(/^\//, "").replace(/\//g, "."), prop].filter(Boolean).join(".");
 
 function describe(e: ErrorObject): string {
   const at = `For 'properties${e.instancePath}'`;

@@ -41,7 +41,7 @@ export function checkSuite(u: Urls, state: State, suite: CheckSuite): Json {
   const runs = [...state.runs.values()].filter((r) => r.suiteId === suite.id);
   const done = runs.length > 0 && runs.every((r) => r.status === "completed");
   const order = ["action_required", "cancelled", "timed_out", "failure", "neutral", "skipped", "success"];
-  const conclusion = done ? order.find((c) => runs.some((r) => r.conclusion === c)) ?? "success" : null;
+  const conclusion = done ? (order.find((c) => runs.some((r) => r.conclusion === c)) ?? "success") : null;
   return {
     id: suite.id,
     node_id: nodeId("CheckSuite", suite.id),

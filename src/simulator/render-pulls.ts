@@ -6,7 +6,16 @@ import { nodeId } from "./util.js";
 export type PullVariant = "full" | "simple" | "webhook";
 
 const reactions = (url: string): Json => ({
-  url, total_count: 0, "+1": 0, "-1": 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0,
+  url,
+  total_count: 0,
+  "+1": 0,
+  "-1": 0,
+  laugh: 0,
+  hooray: 0,
+  confused: 0,
+  heart: 0,
+  rocket: 0,
+  eyes: 0,
 });
 
 function links(u: Urls, full: string, pr: PullRequest, headSha: string): Json {
@@ -33,7 +42,13 @@ export function pullRequest(u: Urls, state: State, pr: PullRequest, variant: Pul
   const baseSha = state.baseSha(pr);
   const repoJson = repository(u, state, repo);
   const ownerJson = userByLogin(u, state, repo.owner);
-  const side = (ref: string, sha: string) => ({ label: `${repo.owner}:${ref}`, ref, sha, user: ownerJson, repo: repoJson });
+  const side = (ref: string, sha: string) => ({
+    label: `${repo.owner}:${ref}`,
+    ref,
+    sha,
+    user: ownerJson,
+    repo: repoJson,
+  });
   const out: Json = {
     url: `${api}/pulls/${pr.number}`,
     id: pr.id,
@@ -90,7 +105,12 @@ export function pullRequest(u: Urls, state: State, pr: PullRequest, variant: Pul
     changed_files: files.length,
   });
   if (variant === "webhook") {
-    Object.assign(out, { allow_auto_merge: false, allow_update_branch: false, delete_branch_on_merge: false, use_squash_pr_title_as_default: false });
+    Object.assign(out, {
+      allow_auto_merge: false,
+      allow_update_branch: false,
+      delete_branch_on_merge: false,
+      use_squash_pr_title_as_default: false,
+    });
   }
   return out;
 }

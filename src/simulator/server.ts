@@ -90,11 +90,21 @@ export class ApiServer {
     const url = new URL(req.url ?? "/", this.origin);
     const prefix = url.pathname === PREFIX || url.pathname.startsWith(`${PREFIX}/`) ? PREFIX : "";
     const path = url.pathname.slice(prefix.length) || "/";
-    const entry: RequestLogEntry = { seq: this.log.length + 1, method: req.method ?? "GET", path: path + url.search, status: 0, notModified: false, durationMs: 0 };
+    const entry: RequestLogEntry = {
+      seq: this.log.length + 1,
+      method: req.method ?? "GET",
+      path: path + url.search,
+      status: 0,
+      notModified: false,
+      durationMs: 0,
+    };
     this.log.push(entry);
     let response: ApiResponse;
     const meta: { installationId?: number } = {};
-    const headers: Record<string, string> = { "x-github-request-id": randomBytes(8).toString("hex").toUpperCase(), "x-github-media-type": "github.v3; format=json" };
+    const headers: Record<string, string> = {
+      "x-github-request-id": randomBytes(8).toString("hex").toUpperCase(),
+      "x-github-media-type": "github.v3; format=json",
+    };
     try {
       try {
         response = await this.process(req, url, prefix, path, entry, headers, meta);
@@ -109,7 +119,15 @@ export class ApiServer {
     }
   }
 
-  private async process(req: IncomingMessage, url: URL, prefix: string, path: string, entry: RequestLogEntry, headers: Record<string, string>, meta: { installationId?: number }): Promise<ApiResponse> {
+  private async process(
+    req: IncomingMessage,
+    url: URL,
+    prefix: string,
+    path: string,
+    entry: RequestLogEntry,
+    headers: Record<string, string>,
+    meta: { installationId?: number },
+  ): Promise<ApiResponse> {
     const { state, router, faults } = this.deps;
     const raw = await readBody(req);
     const method = entry.method;
@@ -119,7 +137,12 @@ export class ApiServer {
     const nowMs = this.deps.context.nowMs();
     const auth = authenticate(req.headers.authorization, state, this.deps.publicKey(), nowMs);
     if (match.route.auth === "app" && auth.kind !== "app") {
-      throw new HttpError(401, auth.kind === "none" && !req.headers.authorization ? "Requires authentication" : "A JSON web token could not be decoded");
+      throw new HttpError(
+        401,
+        auth.kind === "none" && !req.headers.authorization
+          ? "Requires authentication"
+          : "A JSON web token could not be decoded",
+      );
     }
     if (match.route.auth === "installation" && auth.kind !== "installation") {
       throw new HttpError(401, req.headers.authorization ? "Bad credentials" : "Requires authentication");
@@ -133,10 +156,14 @@ export class ApiServer {
     if (fault.latencyMs > 0) await sleep(fault.latencyMs);
     if (fault.secondaryRateLimit) {
       entry.fault = "secondary-rate-limit";
-      throw new HttpError(403, `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${headers["x-github-request-id"]}.`, {
-        documentation_url: SECONDARY_DOCS,
-        headers: { "retry-after": String(fault.secondaryRateLimit.retryAfterSeconds) },
-      });
+      throw new HttpError(
+        403,
+        `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${headers["x-github-request-id"]}.`,
+        {
+          documentation_url: SECONDARY_DOCS,
+          headers: { "retry-after": String(fault.secondaryRateLimit.retryAfterSeconds) },
+        },
+      );
     }
     if (fault.error?.phase === "before") {
       entry.fault = "error";
@@ -157,8 +184,16 @@ export class ApiServer {
       if (rejection) throw rejection;
     }
     const apiReq: ApiRequest = {
-      method, path, prefix, query: url.searchParams, params: match.params, body, headers: req.headers, auth,
-      urls: { api: `${this.origin}${PREFIX}`, html: this.origin }, origin: this.origin,
+      method,
+      path,
+      prefix,
+      query: url.searchParams,
+      params: match.params,
+      body,
+      headers: req.headers,
+      auth,
+      urls: { api: `${this.origin}${PREFIX}`, html: this.origin },
+      origin: this.origin,
     };
     const response = await match.route.handler(apiReq, this.deps.context);
     if (fault.error?.phase === "after") {
@@ -179,7 +214,8 @@ export class ApiServer {
   private applyRateLimit(installationId: number, nowMs: number, headers: Record<string, string>): void {
     const limit = this.deps.rateLimit();
     let window = this.rate.get(installationId);
-    if (!window || window.resetAt <= nowMs) this.rate.set(installationId, (window = { used: 0, resetAt: nowMs + 3_600_000 }));
+    if (!window || window.resetAt <= nowMs)
+      this.rate.set(installationId, (window = { used: 0, resetAt: nowMs + 3_600_000 }));
     Object.assign(headers, {
       "x-ratelimit-limit": String(limit),
       "x-ratelimit-remaining": String(Math.max(0, limit - window.used - 1)),
@@ -189,7 +225,9 @@ export class ApiServer {
     });
     if (window.used >= limit) {
       headers["x-ratelimit-remaining"] = "0";
-      throw new HttpError(403, `API rate limit exceeded for installation ID ${installationId}.`, { documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" });
+      throw new HttpError(403, `API rate limit exceeded for installation ID ${installationId}.`, {
+        documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+      });
     }
     window.used++;
   }
@@ -200,13 +238,20 @@ export class ApiServer {
       return { status: err.status, body: err.toBody(), ...(err.extra.headers ? { headers: err.extra.headers } : {}) };
     }
     // A thrown non-HttpError is a simulator bug; surface it loudly instead of hiding it in a 500 body only.
-    const message = err instanceof Error ? err.stack ?? err.message : String(err);
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     entry.error = message;
     this.deps.onResponseInvalid(`internal error on ${entry.method} ${entry.path}: ${message}`);
     return { status: 500, body: { message: "Server Error", documentation_url: "https://docs.github.com/rest" } };
   }
 
-  private write(res: ServerResponse, req: IncomingMessage, response: ApiResponse, headers: Record<string, string>, entry: RequestLogEntry, meta: { installationId?: number }): void {
+  private write(
+    res: ServerResponse,
+    req: IncomingMessage,
+    response: ApiResponse,
+    headers: Record<string, string>,
+    entry: RequestLogEntry,
+    meta: { installationId?: number },
+  ): void {
     const all: Record<string, string> = { ...headers, ...(response.headers ?? {}) };
     let payload = "";
     if (response.body !== undefined) {
@@ -217,7 +262,13 @@ export class ApiServer {
       // Weak ETag over the representation; a matching If-None-Match gets an empty 304 like GitHub.
       all.etag = `W/"${createHash("sha256").update(payload).digest("hex").slice(0, 40)}"`;
       const inm = req.headers["if-none-match"];
-      if (inm && inm.split(",").map((s) => s.trim()).includes(all.etag)) {
+      if (
+        inm &&
+        inm
+          .split(",")
+          .map((s) => s.trim())
+          .includes(all.etag)
+      ) {
         entry.status = 304;
         entry.notModified = true;
         this.refund(meta.installationId, all);

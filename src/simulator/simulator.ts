@@ -66,8 +66,23 @@ export interface SimulatorOptions {
 
 export type WithDeliveries<T = object> = T & { deliveries: DeliveryRecord[] };
 
-const DEFAULT_EVENTS = ["check_run", "check_suite", "issue_comment", "merge_group", "pull_request", "pull_request_review", "push"];
-const DEFAULT_PERMISSIONS = { checks: "write", contents: "read", issues: "write", members: "read", metadata: "read", pull_requests: "write" };
+const DEFAULT_EVENTS = [
+  "check_run",
+  "check_suite",
+  "issue_comment",
+  "merge_group",
+  "pull_request",
+  "pull_request_review",
+  "push",
+];
+const DEFAULT_PERMISSIONS = {
+  checks: "write",
+  contents: "read",
+  issues: "write",
+  members: "read",
+  metadata: "read",
+  pull_requests: "write",
+};
 
 export class GitHubSimulator {
   readonly faults: Faults;
@@ -99,11 +114,22 @@ export class GitHubSimulator {
     const urls = (): Urls => ({ api: `${this.origin}/api/v3`, html: this.origin });
     const events = new EventBuilder(this.state, urls);
     this.dispatcher = new WebhookDispatcher(
-      () => ({ url: this.appOptions.webhookUrl, secret: this.appOptions.webhookSecret, appId: this.state.appId, timeoutMs: options.webhookTimeoutMs ?? 10_000 }),
+      () => ({
+        url: this.appOptions.webhookUrl,
+        secret: this.appOptions.webhookSecret,
+        appId: this.state.appId,
+        timeoutMs: options.webhookTimeoutMs ?? 10_000,
+      }),
       this.faults,
       (p) => this.checkWebhook(p),
     );
-    this.world = { state: this.state, events, now: () => isoSeconds(this.clock()), emit: (p) => this.emit(p), defaultUser: () => this.defaultUser() };
+    this.world = {
+      state: this.state,
+      events,
+      now: () => isoSeconds(this.clock()),
+      emit: (p) => this.emit(p),
+      defaultUser: () => this.defaultUser(),
+    };
     const context: RouteContext = {
       state: this.state,
       events,
@@ -112,10 +138,22 @@ export class GitHubSimulator {
       echo: (p) => void (this.echoAppEvents && this.emit(p)),
     };
     const router = new Router();
-    router.add(...appRoutes, ...contentRoutes, ...pullRoutes, ...reviewRoutes, ...checkRoutes, ...commentRoutes, ...teamRoutes, ...compareRoutes);
+    router.add(
+      ...appRoutes,
+      ...contentRoutes,
+      ...pullRoutes,
+      ...reviewRoutes,
+      ...checkRoutes,
+      ...commentRoutes,
+      ...teamRoutes,
+      ...compareRoutes,
+    );
     const v = this.validation;
     this.server = new ApiServer({
-      state: this.state, router, faults: this.faults, context,
+      state: this.state,
+      router,
+      faults: this.faults,
+      context,
       publicKey: () => this.publicKey,
       openapi: () => this.openapi,
       validateRequests: () => v.requests,
@@ -162,8 +200,14 @@ export class GitHubSimulator {
     this.state.apps.delete(this.state.appId);
     this.state.appId = id;
     this.state.apps.set(id, {
-      id, slug, name: a.name ?? slug, clientId: a.clientId ?? `Iv1.${id.toString(16).padStart(16, "0")}`, owner: this.state.org,
-      permissions: a.permissions ?? DEFAULT_PERMISSIONS, events: a.events ?? DEFAULT_EVENTS, createdAt: "2024-01-01T00:00:00Z",
+      id,
+      slug,
+      name: a.name ?? slug,
+      clientId: a.clientId ?? `Iv1.${id.toString(16).padStart(16, "0")}`,
+      owner: this.state.org,
+      permissions: a.permissions ?? DEFAULT_PERMISSIONS,
+      events: a.events ?? DEFAULT_EVENTS,
+      createdAt: "2024-01-01T00:00:00Z",
     });
     if (!this.state.account(`${slug}[bot]`)) this.addAccount(`${slug}[bot]`, "Bot", { orgMember: false });
   }
@@ -184,16 +228,34 @@ export class GitHubSimulator {
 
   // ── people ─────────────────────────────────────────────────────────────────
 
-  createUser(login: string, opts: { type?: "User" | "Bot"; name?: string; email?: string; orgMember?: boolean } = {}): { login: string; id: number } {
+  createUser(
+    login: string,
+    opts: { type?: "User" | "Bot"; name?: string; email?: string; orgMember?: boolean } = {},
+  ): { login: string; id: number } {
     return this.addAccount(login, opts.type ?? "User", opts);
   }
 
   /** Members may be logins or {login, role, state}; `parent` nests the team (child members count for the parent). */
-  createTeam(slug: string, opts: { name?: string; parent?: string; members?: Array<string | { login: string; role?: TeamRole; state?: MembershipState }> } = {}): { slug: string; id: number } {
+  createTeam(
+    slug: string,
+    opts: {
+      name?: string;
+      parent?: string;
+      members?: Array<string | { login: string; role?: TeamRole; state?: MembershipState }>;
+    } = {},
+  ): { slug: string; id: number } {
     const key = slug.toLowerCase();
     if (this.state.teams.has(key)) throw new Error(`team ${slug} exists`);
-    if (opts.parent && !this.state.teams.has(opts.parent.toLowerCase())) throw new Error(`unknown parent team ${opts.parent}`);
-    const team = { id: this.state.ids.team.take(), slug: key, name: opts.name ?? slug, description: null, parent: opts.parent?.toLowerCase() ?? null, members: new Map() };
+    if (opts.parent && !this.state.teams.has(opts.parent.toLowerCase()))
+      throw new Error(`unknown parent team ${opts.parent}`);
+    const team = {
+      id: this.state.ids.team.take(),
+      slug: key,
+      name: opts.name ?? slug,
+      description: null,
+      parent: opts.parent?.toLowerCase() ?? null,
+      members: new Map(),
+    };
     this.state.teams.set(key, team);
     for (const m of opts.members ?? []) {
       const o = typeof m === "string" ? { login: m } : m;
@@ -216,12 +278,23 @@ export class GitHubSimulator {
 
   // ── repositories ───────────────────────────────────────────────────────────
 
-  createRepo(name: string, opts: { defaultBranch?: string; files?: Record<string, string>; private?: boolean } = {}): { fullName: string; defaultBranch: string; sha: string } {
+  createRepo(
+    name: string,
+    opts: { defaultBranch?: string; files?: Record<string, string>; private?: boolean } = {},
+  ): { fullName: string; defaultBranch: string; sha: string } {
     const repo = git.createRepo(this.world, name, opts);
-    return { fullName: `${repo.owner}/${repo.name}`, defaultBranch: repo.defaultBranch, sha: repo.branches.get(repo.defaultBranch)! };
+    return {
+      fullName: `${repo.owner}/${repo.name}`,
+      defaultBranch: repo.defaultBranch,
+      sha: repo.branches.get(repo.defaultBranch)!,
+    };
   }
 
-  createBranch(repo: string, branch: string, opts: { from?: string; files?: Record<string, string | null>; author?: string; message?: string } = {}): Promise<WithDeliveries<{ sha: string }>> {
+  createBranch(
+    repo: string,
+    branch: string,
+    opts: { from?: string; files?: Record<string, string | null>; author?: string; message?: string } = {},
+  ): Promise<WithDeliveries<{ sha: string }>> {
     return this.settle(() => git.createBranch(this.world, repo, branch, opts));
   }
 
@@ -243,7 +316,11 @@ export class GitHubSimulator {
   }
 
   /** Pushes to the PR's head branch (→ push + pull_request.synchronize). */
-  pushToPullRequest(repo: string, n: number, opts: git.PushOptions): Promise<WithDeliveries<{ sha: string; before: string }>> {
+  pushToPullRequest(
+    repo: string,
+    n: number,
+    opts: git.PushOptions,
+  ): Promise<WithDeliveries<{ sha: string; before: string }>> {
     const { pr } = pulls.pullByNumber(this.world, repo, n);
     return this.push(repo, pr.head, { author: pr.author, ...opts });
   }
@@ -257,7 +334,12 @@ export class GitHubSimulator {
   }
 
   /** Edits title/body/base in one `edited` webhook (`changes.base.ref.from` on a base change). */
-  editPullRequest(repo: string, n: number, patch: { title?: string; body?: string; base?: string }, sender?: string): Promise<pulls.PullResult> {
+  editPullRequest(
+    repo: string,
+    n: number,
+    patch: { title?: string; body?: string; base?: string },
+    sender?: string,
+  ): Promise<pulls.PullResult> {
     return this.settle(() => pulls.editPull(this.world, repo, n, patch, sender));
   }
 
@@ -277,7 +359,12 @@ export class GitHubSimulator {
     return this.settle(() => pulls.mergePull(this.world, repo, n, sender));
   }
 
-  requestReviewers(repo: string, n: number, who: { reviewers?: string[]; teams?: string[] }, sender?: string): Promise<WithDeliveries> {
+  requestReviewers(
+    repo: string,
+    n: number,
+    who: { reviewers?: string[]; teams?: string[] },
+    sender?: string,
+  ): Promise<WithDeliveries> {
     return this.settle(() => ({ deliveries: reviews.requestReviews(this.world, repo, n, who, sender) }));
   }
 
@@ -306,7 +393,12 @@ export class GitHubSimulator {
     return this.settle(() => pulls.startMergeGroup(this.world, repo, n, sender));
   }
 
-  finishMergeGroup(repo: string, headRef: string, reason: "merged" | "invalidated" | "dequeued", sender?: string): Promise<WithDeliveries> {
+  finishMergeGroup(
+    repo: string,
+    headRef: string,
+    reason: "merged" | "invalidated" | "dequeued",
+    sender?: string,
+  ): Promise<WithDeliveries> {
     return this.settle(() => ({ deliveries: pulls.finishMergeGroup(this.world, repo, headRef, reason, sender) }));
   }
 
@@ -376,7 +468,9 @@ export class GitHubSimulator {
         await sleep(5);
       }
       if (Date.now() > deadline) {
-        throw new Error(`simulator not idle after ${opts.timeoutMs ?? 10_000} ms: ${this.dispatcher.pending} deliveries pending, ${this.server.inFlight} requests in flight`);
+        throw new Error(
+          `simulator not idle after ${opts.timeoutMs ?? 10_000} ms: ${this.dispatcher.pending} deliveries pending, ${this.server.inFlight} requests in flight`,
+        );
       }
     }
   }
@@ -403,7 +497,16 @@ export class GitHubSimulator {
 
   reviews(repo: string, n: number): views.ReviewView[] {
     const r = this.repo(repo);
-    return this.state.reviews.filter((x) => x.repoId === r.id && x.prNumber === n).map((x) => ({ id: x.id, user: x.user, state: x.state as ReviewState, body: x.body, commitId: x.commitId, submittedAt: x.submittedAt }));
+    return this.state.reviews
+      .filter((x) => x.repoId === r.id && x.prNumber === n)
+      .map((x) => ({
+        id: x.id,
+        user: x.user,
+        state: x.state as ReviewState,
+        body: x.body,
+        commitId: x.commitId,
+        submittedAt: x.submittedAt,
+      }));
   }
 
   fileAt(repo: string, ref: string, path: string): string | undefined {
@@ -437,10 +540,22 @@ export class GitHubSimulator {
     return r;
   }
 
-  private addAccount(login: string, type: AccountType, opts: { name?: string; email?: string; orgMember?: boolean }): { login: string; id: number } {
+  private addAccount(
+    login: string,
+    type: AccountType,
+    opts: { name?: string; email?: string; orgMember?: boolean },
+  ): { login: string; id: number } {
     if (this.state.account(login)) throw new Error(`account ${login} exists`);
     const id = this.state.ids.account.take();
-    this.state.accounts.set(login.toLowerCase(), { login, id, type, name: opts.name ?? null, email: opts.email ?? null, siteAdmin: false, orgMember: opts.orgMember ?? type === "User" });
+    this.state.accounts.set(login.toLowerCase(), {
+      login,
+      id,
+      type,
+      name: opts.name ?? null,
+      email: opts.email ?? null,
+      siteAdmin: false,
+      orgMember: opts.orgMember ?? type === "User",
+    });
     return { login, id };
   }
 
@@ -466,7 +581,8 @@ export class GitHubSimulator {
   private async settle<T extends { deliveries: DeliveryRecord[] }>(action: () => T): Promise<T> {
     // Running the action inside the async function turns scenario mistakes into rejections, not sync throws.
     const result = action();
-    if (this.webhookMode === "await" && !this.dispatcher.isHeld) await Promise.all(result.deliveries.map((d) => d.done));
+    if (this.webhookMode === "await" && !this.dispatcher.isHeld)
+      await Promise.all(result.deliveries.map((d) => d.done));
     return result;
   }
 }

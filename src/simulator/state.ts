@@ -223,7 +223,8 @@ export class State {
       seen.add(s);
       const team = this.teams.get(s);
       if (!team) return;
-      for (const [login, m] of team.members) if (!out.has(login) || (m.state === "active" && out.get(login)!.state !== "active")) out.set(login, m);
+      for (const [login, m] of team.members)
+        if (!out.has(login) || (m.state === "active" && out.get(login)!.state !== "active")) out.set(login, m);
       for (const child of this.teams.values()) if (child.parent === s) visit(child.slug, seen);
     };
     visit(slug.toLowerCase(), new Set());

@@ -55,17 +55,31 @@ export interface Stats {
   faults: number;
 }
 
-export function checkRuns(state: State, repo: Repo, ref: string, opts: { latest?: boolean; name?: string }): CheckRunView[] {
+export function checkRuns(
+  state: State,
+  repo: Repo,
+  ref: string,
+  opts: { latest?: boolean; name?: string },
+): CheckRunView[] {
   const sha = state.resolveRef(repo, ref) ?? ref;
-  let runs = [...state.runs.values()].filter((r) => r.repoId === repo.id && r.headSha === sha && (!opts.name || r.name === opts.name)).sort((a, b) => b.createdSeq - a.createdSeq);
+  let runs = [...state.runs.values()]
+    .filter((r) => r.repoId === repo.id && r.headSha === sha && (!opts.name || r.name === opts.name))
+    .sort((a, b) => b.createdSeq - a.createdSeq);
   if (opts.latest) {
     const seen = new Set<string>();
     runs = runs.filter((r) => !seen.has(`${r.appId}:${r.name}`) && seen.add(`${r.appId}:${r.name}`));
   }
   return runs.map((r) => ({
-    id: r.id, name: r.name, headSha: r.headSha, status: r.status, conclusion: r.conclusion,
+    id: r.id,
+    name: r.name,
+    headSha: r.headSha,
+    status: r.status,
+    conclusion: r.conclusion,
     output: { title: r.output.title, summary: r.output.summary, text: r.output.text },
-    actions: r.actions.map((a) => ({ ...a })), appId: r.appId, detailsUrl: r.detailsUrl, externalId: r.externalId,
+    actions: r.actions.map((a) => ({ ...a })),
+    appId: r.appId,
+    detailsUrl: r.detailsUrl,
+    externalId: r.externalId,
   }));
 }
 
@@ -73,11 +87,28 @@ export function comments(state: State, repo: Repo, n: number): CommentView[] {
   return [...state.comments.values()]
     .filter((c) => c.repoId === repo.id && c.issueNumber === n)
     .sort((a, b) => a.id - b.id)
-    .map((c) => ({ id: c.id, user: c.user, body: c.body, byApp: c.viaAppId !== null, createdAt: c.createdAt, updatedAt: c.updatedAt }));
+    .map((c) => ({
+      id: c.id,
+      user: c.user,
+      body: c.body,
+      byApp: c.viaAppId !== null,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+    }));
 }
 
 export function pull(state: State, pr: PullRequest): PullView {
-  return { number: pr.number, title: pr.title, state: pr.state, draft: pr.draft, merged: pr.merged, base: pr.base, head: pr.head, headSha: state.headSha(pr), baseSha: state.baseSha(pr) };
+  return {
+    number: pr.number,
+    title: pr.title,
+    state: pr.state,
+    draft: pr.draft,
+    merged: pr.merged,
+    base: pr.base,
+    head: pr.head,
+    headSha: state.headSha(pr),
+    baseSha: state.baseSha(pr),
+  };
 }
 
 export function stats(log: readonly RequestLogEntry[]): Stats {

@@ -57,7 +57,17 @@ export class WebhookDispatcher {
     this.onPayload(p);
     let resolve!: (s: number | undefined) => void;
     const done = new Promise<number | undefined>((r) => (resolve = r));
-    const record: DeliveryRecord = { id: randomUUID(), event: p.event, ...(p.action ? { action: p.action } : {}), payload: p.body, body: JSON.stringify(p.body), dropped: false, skipped: false, attempts: 0, done };
+    const record: DeliveryRecord = {
+      id: randomUUID(),
+      event: p.event,
+      ...(p.action ? { action: p.action } : {}),
+      payload: p.body,
+      body: JSON.stringify(p.body),
+      dropped: false,
+      skipped: false,
+      attempts: 0,
+      done,
+    };
     this.log.push(record);
     this.queue.push({ record, resolve });
     this.schedule();
@@ -158,12 +168,12 @@ export class WebhookDispatcher {
       try {
         // agent:false → one connection per delivery, so nothing keeps the process alive after stop().
         req = request(t.url!, { method: "POST", headers, agent: false, timeout: t.timeoutMs }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          record.status = res.statusCode ?? 0;
-          resolve(record.status);
+          res.resume();
+          res.on("end", () => {
+            record.status = res.statusCode ?? 0;
+            resolve(record.status);
+          });
         });
-      });
       } catch (err) {
         fail(err as Error);
         return;
@@ -176,7 +186,11 @@ export class WebhookDispatcher {
 }
 
 /** The headers GitHub sends with a delivery, signed with the app's secret when it has one. */
-export function webhookHeaders(record: { event: string; id: string; body: string }, target: { appId: number; secret?: string }, agent: string): Record<string, string> {
+export function webhookHeaders(
+  record: { event: string; id: string; body: string },
+  target: { appId: number; secret?: string },
+  agent: string,
+): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "content-length": String(Buffer.byteLength(record.body)),

@@ -27,7 +27,11 @@ export function repoByName(w: World, name: string): Repo {
 export function identity(w: World, login: string): GitIdentity {
   const acc = w.state.account(login);
   if (!acc) throw new Error(`unknown user ${login}`);
-  return { name: acc.name ?? acc.login, email: acc.email ?? `${acc.id}+${acc.login}@users.noreply.github.com`, login: acc.login };
+  return {
+    name: acc.name ?? acc.login,
+    email: acc.email ?? `${acc.id}+${acc.login}@users.noreply.github.com`,
+    login: acc.login,
+  };
 }
 
 export function requireUser(w: World, login: string): string {

@@ -7,11 +7,13 @@ import { TABLE } from "../helpers/tables.js";
 
 const fake = useFakeGitHub();
 
-
 let gh: FakeGitHub;
 let probot: Probot;
 
-function setup(table: string | null = TABLE, files: { filename: string; status?: string }[] = [{ filename: "src/payments/charge.ts" }]) {
+function setup(
+  table: string | null = TABLE,
+  files: { filename: string; status?: string }[] = [{ filename: "src/payments/charge.ts" }],
+) {
   ({ gh, probot } = fake.fresh({ table, files }));
 }
 
@@ -23,7 +25,10 @@ beforeEach(() => setup());
 describe("opening a pull request", () => {
   test("opens one check per required persona and a waiting gate, all in one reconcile", async () => {
     await open();
-    const names = gh.runsOn().map((r) => r.name).sort();
+    const names = gh
+      .runsOn()
+      .map((r) => r.name)
+      .sort();
     expect(names).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
     const gate = gh.run("parallel-review")!;
     expect(gate.status).toBe("in_progress");
@@ -210,8 +215,12 @@ describe("approving with the check's buttons", () => {
     await receive(events.click(gh, "review/security", "approve", "mallory"));
     const run = gh.run("review/security")!;
     expect(run.conclusion).toBe("action_required");
-    expect(run.output.summary).toContain("@mallory clicked Approve via the check's button but is not a Security Engineer reviewer: not counted");
-    expect(gh.comments.at(-1)!.body).toContain("@mallory clicked Approve as **Security Engineer** but is not a Security Engineer reviewer: not counted.");
+    expect(run.output.summary).toContain(
+      "@mallory clicked Approve via the check's button but is not a Security Engineer reviewer: not counted",
+    );
+    expect(gh.comments.at(-1)!.body).toContain(
+      "@mallory clicked Approve as **Security Engineer** but is not a Security Engineer reviewer: not counted.",
+    );
   });
 
   test("Request changes by button fails the persona and the gate", async () => {
@@ -364,7 +373,11 @@ describe("pushes (settings.on_push)", () => {
     setup(TABLE, [{ filename: "main.tf" }]);
     await open();
     expect(gh.run("review/finance")).toBeUndefined();
-    gh.push("head-2", [{ filename: "main.tf" }, { filename: "src/payments/x.ts" }], [{ filename: "src/payments/x.ts" }]);
+    gh.push(
+      "head-2",
+      [{ filename: "main.tf" }, { filename: "src/payments/x.ts" }],
+      [{ filename: "src/payments/x.ts" }],
+    );
     await receive(events.pullRequest(gh, "synchronize"));
     expect(gh.run("review/finance")!.conclusion).toBe("action_required");
   });
@@ -394,7 +407,10 @@ describe("pushes (settings.on_push)", () => {
   });
 
   test("dismiss: any push resets every approval", async () => {
-    setup(TABLE.replace("settings:\n", "settings:\n  on_push: dismiss\n"), [{ filename: "src/payments/charge.ts" }, { filename: "main.tf" }]);
+    setup(TABLE.replace("settings:\n", "settings:\n  on_push: dismiss\n"), [
+      { filename: "src/payments/charge.ts" },
+      { filename: "main.tf" },
+    ]);
     await open();
     gh.review("fiona", "APPROVED");
     await receive(events.review(gh, "submitted", "fiona"));
@@ -421,18 +437,26 @@ describe("the table's own safety", () => {
     const gate = gh.run("parallel-review")!;
     expect(gate.conclusion).toBe("failure");
     expect(gate.output.title).toBe("The review table on main is invalid");
-    expect(gate.output.summary).toMatch(/reviewers\.yml:\d+:\d+ domains\.payments\.require\.finanse: unknown persona "finanse" \(did you mean "finance"\?\)/);
+    expect(gate.output.summary).toMatch(
+      /reviewers\.yml:\d+:\d+ domains\.payments\.require\.finanse: unknown persona "finanse" \(did you mean "finance"\?\)/,
+    );
     expect(gh.runsOn().filter((r) => r.name.startsWith("review/"))).toHaveLength(0);
   });
 
   test("a pull request that changes the table needs the config owners, and an invalid new version fails the gate", async () => {
     setup(TABLE, [{ filename: "reviewers.yml" }]);
-    gh.setFile(gh.pull.headSha, "reviewers.yml", "version: 1\npersonas:\n  x:\n    users: [a]\n    colour: red\ndomains: {}\n");
+    gh.setFile(
+      gh.pull.headSha,
+      "reviewers.yml",
+      "version: 1\npersonas:\n  x:\n    users: [a]\n    colour: red\ndomains: {}\n",
+    );
     await open();
     const gate = gh.run("parallel-review")!;
     expect(gate.conclusion).toBe("failure");
     expect(gate.output.summary).toContain('reviewers.yml:5:5 personas.x.colour: unknown key "colour"');
-    expect(gh.run("review/security")!.output.summary).toContain("the review table itself changed: reviewers.yml (settings.config_owners)");
+    expect(gh.run("review/security")!.output.summary).toContain(
+      "the review table itself changed: reviewers.yml (settings.config_owners)",
+    );
   });
 
   test("a pull request that deletes its own table is still reviewed under the base table and needs the config owners", async () => {
@@ -452,7 +476,12 @@ describe("the table's own safety", () => {
     const gate = gh.run("parallel-review")!;
     expect(gate.conclusion).toBe("failure");
     expect(gate.output.summary).toContain("More than 3000 files changed");
-    expect(gh.runsOn().map((r) => r.name).sort()).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
+    expect(
+      gh
+        .runsOn()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
     expect(gh.log.some((l) => l.path.endsWith("/files"))).toBe(false);
   });
 
@@ -467,7 +496,11 @@ describe("the table's own safety", () => {
 
 describe("delivery order and concurrency", () => {
   test("two events for one pull request at once create no duplicate check runs", async () => {
-    await Promise.all([open(), receive(events.pullRequest(gh, "synchronize")), receive(events.pullRequest(gh, "reopened"))]);
+    await Promise.all([
+      open(),
+      receive(events.pullRequest(gh, "synchronize")),
+      receive(events.pullRequest(gh, "reopened")),
+    ]);
     const names = gh.runsOn().map((r) => r.name);
     expect(names.sort()).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
   });

@@ -31,7 +31,12 @@ let probot: Probot;
 
 function setup(opts: { table?: string; tablePath?: string; files?: number } = {}) {
   const files = Array.from({ length: opts.files ?? 1 }, (_, i) => ({ filename: `src/payments/f${i}.ts` }));
-  ({ gh, probot } = fake.fresh({ table: opts.table ?? TABLE, tablePath: opts.tablePath ?? ".github/reviewers.yml", files, teams: { backend: ["bob"], security: ["sam"] } }));
+  ({ gh, probot } = fake.fresh({
+    table: opts.table ?? TABLE,
+    tablePath: opts.tablePath ?? ".github/reviewers.yml",
+    files,
+    teams: { backend: ["bob"], security: ["sam"] },
+  }));
 }
 
 const receive = (d: Delivery) => probot.receive(d as never);
@@ -50,22 +55,26 @@ async function cost(d: Delivery): Promise<{ reads: number; writes: number; notMo
 }
 
 function route(l: LoggedRequest): string {
-  return `${l.method} ${l.path.replace(/\?.*$/, "").replace(/[0-9a-f]{40}/g, ":sha").replace(/\/\d+(?=\/|$)/g, "/:n")}`;
+  return `${l.method} ${l.path
+    .replace(/\?.*$/, "")
+    .replace(/[0-9a-f]{40}/g, ":sha")
+    .replace(/\/\d+(?=\/|$)/g, "/:n")}`;
 }
-
-
 
 describe("GitHub requests per event", () => {
   test.each([
     [1, 1],
     [250, 3],
-  ])("PR opened with %i files and 3 personas: 6 + %i file-page reads, 4 check runs + 1 review request", async (files, pages) => {
-    setup({ files });
-    const c = await cost(events.pullRequest(gh, "opened"));
-    expect(c.reads).toBe(6 + pages);
-    expect(c.writes).toBe(5);
-    expect(c.routes.filter((r) => r === "POST /repos/acme/shop/check-runs")).toHaveLength(4);
-  });
+  ])(
+    "PR opened with %i files and 3 personas: 6 + %i file-page reads, 4 check runs + 1 review request",
+    async (files, pages) => {
+      setup({ files });
+      const c = await cost(events.pullRequest(gh, "opened"));
+      expect(c.reads).toBe(6 + pages);
+      expect(c.writes).toBe(5);
+      expect(c.routes.filter((r) => r === "POST /repos/acme/shop/check-runs")).toHaveLength(4);
+    },
+  );
 
   test("an unchanged table costs a 304 Not Modified, which does not count against the rate limit", async () => {
     setup();
@@ -121,7 +130,14 @@ describe("failing closed", () => {
 
   test("a secondary rate limit (403 with retry-after) on a write is retried", async () => {
     setup();
-    gh.faults.push({ method: "POST", path: /\/check-runs$/, status: 403, headers: { "retry-after": "0" }, body: { message: "You have exceeded a secondary rate limit" }, times: 1 });
+    gh.faults.push({
+      method: "POST",
+      path: /\/check-runs$/,
+      status: 403,
+      headers: { "retry-after": "0" },
+      body: { message: "You have exceeded a secondary rate limit" },
+      times: 1,
+    });
     await receive(events.pullRequest(gh, "opened"));
     expect(gh.runsOn().length).toBe(4);
   });
@@ -160,11 +176,18 @@ describe("review requests", () => {
 describe("org-wide tables (_extends)", () => {
   test("a repository table extending an org table gets its personas and domains", async () => {
     // `owner/repo:path` form; the fake serves one repository, so the org table lives in it under another path.
-    setup({ table: "_extends: acme/shop:policies/org.yml\ndomains:\n  docs:\n    paths: [docs/]\n    require: [security]\n" });
+    setup({
+      table: "_extends: acme/shop:policies/org.yml\ndomains:\n  docs:\n    paths: [docs/]\n    require: [security]\n",
+    });
     gh.setFile("main", "policies/org.yml", TABLE);
     gh.setChangedFiles([{ filename: "src/payments/a.ts" }, { filename: "docs/x.md" }]);
     await receive(events.pullRequest(gh, "opened"));
-    expect(gh.runsOn().map((r) => r.name).sort()).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
+    expect(
+      gh
+        .runsOn()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
   });
 
   test("an _extends target that cannot be read fails the gate closed, naming the line", async () => {
@@ -172,7 +195,9 @@ describe("org-wide tables (_extends)", () => {
     await receive(events.pullRequest(gh, "opened"));
     const gate = gh.run("parallel-review")!;
     expect(gate.conclusion).toBe("failure");
-    expect(gate.output.summary).toContain(".github/reviewers.yml:1:1 _extends: acme/missing-repo:.github/reviewers.yml does not exist");
+    expect(gate.output.summary).toContain(
+      ".github/reviewers.yml:1:1 _extends: acme/missing-repo:.github/reviewers.yml does not exist",
+    );
   });
 });
 
@@ -187,8 +212,17 @@ describe("GitHub's output limits", () => {
 
 describe("request bodies are checked against GitHub's OpenAPI description", () => {
   test("the check the fake applies rejects what GitHub rejects (a 21-character button label)", () => {
-    const body = { name: "review/x", head_sha: "a".repeat(40), status: "completed", conclusion: "action_required", output: { title: "t", summary: "s" }, actions: [{ label: "x".repeat(21), description: "d", identifier: "approve" }] };
-    expect(openapi.validateRequest("POST", "/repos/{owner}/{repo}/check-runs", new URLSearchParams(), body)).not.toBeNull();
+    const body = {
+      name: "review/x",
+      head_sha: "a".repeat(40),
+      status: "completed",
+      conclusion: "action_required",
+      output: { title: "t", summary: "s" },
+      actions: [{ label: "x".repeat(21), description: "d", identifier: "approve" }],
+    };
+    expect(
+      openapi.validateRequest("POST", "/repos/{owner}/{repo}/check-runs", new URLSearchParams(), body),
+    ).not.toBeNull();
     body.actions[0]!.label = "Approve";
     expect(openapi.validateRequest("POST", "/repos/{owner}/{repo}/check-runs", new URLSearchParams(), body)).toBeNull();
   });

@@ -10,20 +10,33 @@ function count502(): () => number {
   nock.disableNetConnect();
   nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
   let n = 0;
-  nock("https://api.github.com").persist().get("/repos/acme/shop/pulls/7").reply(() => (n++, [502, { message: "bad gateway" }]));
+  nock("https://api.github.com")
+    .persist()
+    .get("/repos/acme/shop/pulls/7")
+    .reply(() => (n++, [502, { message: "bad gateway" }]));
   return () => n;
 }
 
 test("with Probot's retry plugin on, a persistent 5xx is attempted 1 + 3 times, not 16", async () => {
   const attempts = count502();
-  const octokit = withRetries(new ProbotOctokit({ auth: { token: "t" }, retry: { retryAfterBaseValue: 1 }, throttle: { enabled: false } }), { maxWaitMs: 1 });
-  await expect(octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "shop", pull_number: 7 })).rejects.toMatchObject({ status: 502 });
+  const octokit = withRetries(
+    new ProbotOctokit({ auth: { token: "t" }, retry: { retryAfterBaseValue: 1 }, throttle: { enabled: false } }),
+    { maxWaitMs: 1 },
+  );
+  await expect(
+    octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "shop", pull_number: 7 }),
+  ).rejects.toMatchObject({ status: 502 });
   expect(attempts()).toBe(4);
 });
 
 test("with the plugin off, our own retries apply: 1 + 3 attempts", async () => {
   const attempts = count502();
-  const octokit = withRetries(new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } }), { maxWaitMs: 1 });
-  await expect(octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "shop", pull_number: 7 })).rejects.toMatchObject({ status: 502 });
+  const octokit = withRetries(
+    new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } }),
+    { maxWaitMs: 1 },
+  );
+  await expect(
+    octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "shop", pull_number: 7 }),
+  ).rejects.toMatchObject({ status: 502 });
   expect(attempts()).toBe(4);
 });

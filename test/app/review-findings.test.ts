@@ -10,15 +10,16 @@ import { TABLE } from "../helpers/tables.js";
 
 const fake = useFakeGitHub();
 
-
 let gh: FakeGitHub;
 let probot: Probot;
-function setup(files: { filename: string; status?: string }[] = [{ filename: "src/payments/charge.ts" }], table = TABLE) {
+function setup(
+  files: { filename: string; status?: string }[] = [{ filename: "src/payments/charge.ts" }],
+  table = TABLE,
+) {
   ({ gh, probot } = fake.fresh({ table, files }));
 }
 const receive = (d: Delivery) => probot.receive(d as never);
 const open = () => receive(events.pullRequest(gh, "opened"));
-
 
 describe("records and commands edited or deleted by anyone with write access", () => {
   test("an app record edited by a write-access user (e.g. the author) is not trusted", async () => {
@@ -28,7 +29,17 @@ describe("records and commands edited or deleted by anyone with write access", (
     const record = gh.comments.at(-1)!;
     expect(record.performed_via_github_app?.id).toBe(APP_ID);
     // carol (author, write access) edits the app's comment: author/app stay the same, body is hers.
-    record.body = encodeRecord({ v: 1, via: "button", user: "sam", sha: gh.pull.headSha, commands: [{ kind: "approve", personas: ["security"] }], delivery: "forged" }, "✅ @sam clicked Approve");
+    record.body = encodeRecord(
+      {
+        v: 1,
+        via: "button",
+        user: "sam",
+        sha: gh.pull.headSha,
+        commands: [{ kind: "approve", personas: ["security"] }],
+        delivery: "forged",
+      },
+      "✅ @sam clicked Approve",
+    );
     record.updated_at = tick();
     await receive(events.pullRequest(gh, "synchronize"));
     expect(gh.run("review/security")!.conclusion).not.toBe("success");
@@ -94,7 +105,13 @@ describe("the newest run of a name decides (it is what branch protection reads)"
     await open(); // run A: in_progress
     // Another replica, having seen every approval, created a second gate run B (success) concurrently.
     const a = gh.run("parallel-review")!;
-    gh.runs.push({ ...a, id: a.id + 10_000, status: "completed", conclusion: "success", output: { title: "All 3 personas approved", summary: "…" } });
+    gh.runs.push({
+      ...a,
+      id: a.id + 10_000,
+      status: "completed",
+      conclusion: "success",
+      output: { title: "All 3 personas approved", summary: "…" },
+    });
     gh.review("sam", "APPROVED");
     await receive(events.review(gh, "submitted", "sam")); // state: still waiting (backend, finance)
     expect(gh.run("parallel-review")!.conclusion).not.toBe("success"); // newest run = what branch protection reads
@@ -166,7 +183,18 @@ describe("late records", () => {
     const click = events.click(gh, "review/security", "approve", "sam");
     const receivedAt = new Date(Date.parse(tick()) - 60_000).toISOString();
     // Simulate a click received a minute ago whose reconcile waited behind others: the record carries the receipt time.
-    const record = encodeRecord({ v: 1, via: "button", user: "sam", sha: gh.pull.headSha, commands: [{ kind: "approve", personas: ["security"] }], delivery: click.id, clickedAt: receivedAt }, "✅ @sam clicked Approve");
+    const record = encodeRecord(
+      {
+        v: 1,
+        via: "button",
+        user: "sam",
+        sha: gh.pull.headSha,
+        commands: [{ kind: "approve", personas: ["security"] }],
+        delivery: click.id,
+        clickedAt: receivedAt,
+      },
+      "✅ @sam clicked Approve",
+    );
     gh.review("sam", "CHANGES_REQUESTED", "wait, tokens are logged");
     gh.comment(`${APP_SLUG}[bot]`, record, "Bot", { id: APP_ID, slug: APP_SLUG }); // written after the review
     await receive(events.review(gh, "submitted", "sam"));
@@ -179,7 +207,9 @@ describe("org-wide tables in the same repository", () => {
     setup([{ filename: "policies/org.yml" }], "_extends: acme/shop:policies/org.yml\n");
     gh.setFile("main", "policies/org.yml", TABLE);
     await open();
-    expect(gh.run("review/security")!.output.summary).toContain("the review table itself changed: policies/org.yml (settings.config_owners)");
+    expect(gh.run("review/security")!.output.summary).toContain(
+      "the review table itself changed: policies/org.yml (settings.config_owners)",
+    );
     expect(gh.run("parallel-review")!.status).toBe("in_progress");
   });
 });

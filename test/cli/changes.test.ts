@@ -7,7 +7,18 @@ import { capped, table } from "../../src/cli/render.js";
 
 describe("parseFileList", () => {
   test("maps every name-status code to a ChangedFile", () => {
-    const text = ["M\ta", "A\tb", "D\tc", "T\td", "R100\told\tnew", "C075\tsrc\tcopy", "R\tx\ty", "M\t./e", "U\tf", ""].join("\n");
+    const text = [
+      "M\ta",
+      "A\tb",
+      "D\tc",
+      "T\td",
+      "R100\told\tnew",
+      "C075\tsrc\tcopy",
+      "R\tx\ty",
+      "M\t./e",
+      "U\tf",
+      "",
+    ].join("\n");
     expect(parseFileList(text, "in")).toEqual([
       { path: "a", status: "modified" },
       { path: "b", status: "added" },
@@ -22,7 +33,9 @@ describe("parseFileList", () => {
   });
 
   test("CRLF line ends, comments and blank lines", () => {
-    expect(parseFileList("# list\r\n\r\na b.txt\r\n  # indented comment\n", "in")).toEqual([{ path: "a b.txt", status: "modified" }]);
+    expect(parseFileList("# list\r\n\r\na b.txt\r\n  # indented comment\n", "in")).toEqual([
+      { path: "a b.txt", status: "modified" },
+    ]);
   });
 
   test.each([
@@ -48,15 +61,23 @@ describe("parseFileList", () => {
   test("git's quoted paths are unquoted", () => {
     expect(unquote('"caf\\303\\251 \\"q\\"\\t\\\\.md"')).toBe('café "q"\t\\.md');
     expect(unquote("plain")).toBe("plain");
-    expect(parseFileList('R100\t"a\\tb"\t"\\360\\237\\230\\200.ts"', "in")).toEqual([{ path: "😀.ts", status: "renamed", previousPath: "a\tb" }]);
+    expect(parseFileList('R100\t"a\\tb"\t"\\360\\237\\230\\200.ts"', "in")).toEqual([
+      { path: "😀.ts", status: "renamed", previousPath: "a\tb" },
+    ]);
   });
 
   test("a plain list round-trips any tab-free, newline-free relative path", () => {
     const segment = fc.stringMatching(/^[^\t\n\r/#]{1,8}$/).filter((s) => s.trim() === s && s !== "." && s !== "..");
     fc.assert(
-      fc.property(fc.array(fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join("/")), { maxLength: 20 }), (paths) => {
-        expect(parseFileList(paths.join("\n"), "in").map((f) => f.path)).toEqual(paths);
-      }),
+      fc.property(
+        fc.array(
+          fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join("/")),
+          { maxLength: 20 },
+        ),
+        (paths) => {
+          expect(parseFileList(paths.join("\n"), "in").map((f) => f.path)).toEqual(paths);
+        },
+      ),
     );
   });
 });
@@ -96,6 +117,11 @@ describe("render helpers", () => {
     expect(capped(["a", "b", "c", "d", "e"], 3)).toEqual(["a", "b", "… and 3 more"]);
   });
   test("table aligns columns", () => {
-    expect(table([["A", "BB", "C"], ["aaa", "b", "c"]])).toEqual(["A    BB  C", "aaa  b   c"]);
+    expect(
+      table([
+        ["A", "BB", "C"],
+        ["aaa", "b", "c"],
+      ]),
+    ).toEqual(["A    BB  C", "aaa  b   c"]);
   });
 });

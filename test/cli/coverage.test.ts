@@ -10,7 +10,15 @@ let k8s: { line: number; column: number };
 beforeAll(() => {
   repo = initRepo();
   write(repo, ".github/reviewers.yml", EXAMPLE_TABLE);
-  for (const f of ["src/payments/charge.ts", "terraform/main.tf", "src/auth/login.ts", "README.md", "tools/lint.sh", "Dockerfile"]) write(repo, f, "x\n");
+  for (const f of [
+    "src/payments/charge.ts",
+    "terraform/main.tf",
+    "src/auth/login.ts",
+    "README.md",
+    "tools/lint.sh",
+    "Dockerfile",
+  ])
+    write(repo, f, "x\n");
   write(repo, "untracked/new.ts", "x\n"); // not committed: not reported
   git(repo, "add", ".github", "src", "terraform", "README.md", "tools", "Dockerfile");
   git(repo, "commit", "-q", "-m", "files");
@@ -37,15 +45,25 @@ describe("coverage", () => {
     expect(unused).not.toContain("iam.paths:terraform/");
     expect(unused).not.toContain("payments.paths:src/payments/");
     expect(unused).not.toContain("ci-cd.paths:Dockerfile");
-    expect(report.unusedPatterns.find((p) => p.pattern === "k8s/")).toEqual({ domain: "iam", key: "paths", pattern: "k8s/", file: ".github/reviewers.yml", ...k8s });
+    expect(report.unusedPatterns.find((p) => p.pattern === "k8s/")).toEqual({
+      domain: "iam",
+      key: "paths",
+      pattern: "k8s/",
+      file: ".github/reviewers.yml",
+      ...k8s,
+    });
   });
 
   test("human output: lists, compiler-style pattern positions, and a summary", async () => {
     const r = await run(["coverage"], repo);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Coverage of \.github\/reviewers\.yml over 7 tracked files$/m);
-    expect(r.stdout).toMatch(/^Files no domain covers \(2\): changes to them need no review \(settings\.unmatched is empty\)\n {2}README\.md\n {2}tools\/lint\.sh$/m);
-    expect(r.stdout).toContain(`  .github/reviewers.yml:${k8s.line}:${k8s.column} domains.iam.paths: "k8s/" matches no tracked file\n`);
+    expect(r.stdout).toMatch(
+      /^Files no domain covers \(2\): changes to them need no review \(settings\.unmatched is empty\)\n {2}README\.md\n {2}tools\/lint\.sh$/m,
+    );
+    expect(r.stdout).toContain(
+      `  .github/reviewers.yml:${k8s.line}:${k8s.column} domains.iam.paths: "k8s/" matches no tracked file\n`,
+    );
     expect(r.stdout).toMatch(/^2 of 7 tracked files uncovered; \d+ of 29 patterns match nothing\.$/m);
   });
 
@@ -55,7 +73,19 @@ describe("coverage", () => {
     write(
       dir,
       "reviewers.yml",
-      ["version: 1", "personas:", "  dev:", "    teams: [dev]", "domains:", "  app:", "    paths:", "      - app/", "      - ap/", "    require: [dev]", ""].join("\n"),
+      [
+        "version: 1",
+        "personas:",
+        "  dev:",
+        "    teams: [dev]",
+        "domains:",
+        "  app:",
+        "    paths:",
+        "      - app/",
+        "      - ap/",
+        "    require: [dev]",
+        "",
+      ].join("\n"),
     );
     git(dir, "add", "-A");
     git(dir, "commit", "-q", "-m", "x");

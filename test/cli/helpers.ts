@@ -12,7 +12,8 @@ export const processIsIo: Io = process;
 export const ROOT = ((): string => {
   for (let dir = resolve(process.cwd()); ; dir = dirname(dir)) {
     const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "parallel-review") return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "parallel-review")
+      return dir;
     if (dirname(dir) === dir) throw new Error("run the tests from the parallel-review repository");
   }
 })();
@@ -43,8 +44,14 @@ export async function run(argv: string[], cwd: string, stdin?: string): Promise<
 /** Runs the built CLI (`node bin/parallel-review.js`) as a child process. */
 export function spawnCli(argv: string[], cwd: string, stdin?: string): RunResult {
   const bin = join(ROOT, "bin", "parallel-review.js");
-  if (!existsSync(join(ROOT, "lib", "cli", "main.js"))) throw new Error('lib/ is not built: run "npm run build" (npm test does it first)');
-  const r = spawnSync(process.execPath, [bin, ...argv], { cwd, input: stdin ?? "", encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+  if (!existsSync(join(ROOT, "lib", "cli", "main.js")))
+    throw new Error('lib/ is not built: run "npm run build" (npm test does it first)');
+  const r = spawnSync(process.execPath, [bin, ...argv], {
+    cwd,
+    input: stdin ?? "",
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -63,7 +70,11 @@ export function cleanup(): void {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } });
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+  });
 }
 
 export function write(dir: string, path: string, text: string): void {
@@ -96,7 +107,11 @@ export function scenarioRepo(): string {
   const dir = initRepo();
   write(dir, "reviewers.yml", EXAMPLE_TABLE);
   write(dir, "src/payments/charge.ts", "export function charge(amount: number) {\n  return amount;\n}\n");
-  write(dir, "src/auth/login.ts", "export function login(user: string) {\n  return `hello ${user}`;\n}\n// a file long enough for rename detection\n");
+  write(
+    dir,
+    "src/auth/login.ts",
+    "export function login(user: string) {\n  return `hello ${user}`;\n}\n// a file long enough for rename detection\n",
+  );
   write(dir, "scripts/setup.sh", "#!/bin/sh\n# sets the machine up\necho setting up\nexit 0\n");
   write(dir, "src/billing/invoice.ts", "export const invoice = 1;\n");
   write(dir, "docs/guide.md", "# Guide\n");

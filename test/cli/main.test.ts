@@ -13,14 +13,17 @@ describe("main", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/^Usage: parallel-review <command> \[options\]$/m);
-    for (const c of ["validate", "plan", "coverage"]) expect(r.stdout).toMatch(new RegExp(`^Usage: parallel-review ${c}`, "m"));
+    for (const c of ["validate", "plan", "coverage"])
+      expect(r.stdout).toMatch(new RegExp(`^Usage: parallel-review ${c}`, "m"));
     expect(r.stdout).toContain("--files-from FILE");
   });
 
   test("a command's --help prints its own usage", async () => {
     const r = await run(["plan", "--help"], tempDir());
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: parallel-review plan \[--config FILE\] \[--base REF \| --files-from FILE\|-\] \[--json\]/);
+    expect(r.stdout).toMatch(
+      /^Usage: parallel-review plan \[--config FILE\] \[--base REF \| --files-from FILE\|-\] \[--json\]/,
+    );
     expect(r.stdout).not.toContain("Usage: parallel-review coverage");
   });
 
@@ -33,7 +36,9 @@ describe("main", () => {
   test("unknown command or option: exit 2 with a hint", async () => {
     const cmd = await run(["plna"], tempDir());
     expect(cmd.code).toBe(2);
-    expect(cmd.stderr).toBe('parallel-review: unknown command "plna" (commands: validate, plan, coverage)\nRun "parallel-review --help" for usage.\n');
+    expect(cmd.stderr).toBe(
+      'parallel-review: unknown command "plna" (commands: validate, plan, coverage)\nRun "parallel-review --help" for usage.\n',
+    );
     const opt = await run(["--verbose"], tempDir());
     expect(opt.code).toBe(2);
     expect(opt.stderr).toMatch(/unknown option "--verbose"/);
@@ -48,6 +53,8 @@ describe("main", () => {
     const bad = spawnCli(["validate", "--strict"], dir);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe("");
-    expect(bad.stderr).toBe('parallel-review: unknown option "--strict" for "validate": it takes no options\nRun "parallel-review validate --help" for usage.\n');
+    expect(bad.stderr).toBe(
+      'parallel-review: unknown option "--strict" for "validate": it takes no options\nRun "parallel-review validate --help" for usage.\n',
+    );
   });
 });

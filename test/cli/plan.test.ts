@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { join } from "node:path";
 import type { ReviewPlan } from "../../src/core/plan.js";
-import { cleanup, EXAMPLE_TABLE, FIXTURES, git, initRepo, run, scenarioRepo, spawnCli, tempDir, write } from "./helpers.js";
+import {
+  cleanup,
+  EXAMPLE_TABLE,
+  FIXTURES,
+  git,
+  initRepo,
+  run,
+  scenarioRepo,
+  spawnCli,
+  tempDir,
+  write,
+} from "./helpers.js";
 
 type JsonPlan = ReviewPlan & { config: string };
 
@@ -36,11 +47,22 @@ function expectScenarioPlan(plan: JsonPlan): void {
   expect(security.domains).toEqual(["iam", "auth", "payments"]);
   expect(security.files).toContain("reviewers.yml");
   expect(security.criteria.map((g) => g.source)).toEqual(["persona", "iam", "auth", "payments"]);
-  expect(byId(security.criteria.map((g) => ({ ...g, id: g.source })), "payments").items).toEqual(["PCI compliance verified", "Fraud prevention in place", "No credential exposure"]);
+  expect(
+    byId(
+      security.criteria.map((g) => ({ ...g, id: g.source })),
+      "payments",
+    ).items,
+  ).toEqual(["PCI compliance verified", "Fraud prevention in place", "No credential exposure"]);
   expect(security.reasons.some((r) => r.includes("review table itself changed"))).toBe(true);
   const finance = byId(plan.personas, "finance");
   expect(finance.files).toEqual(["src/billing/invoice.ts", "src/payments/charge.ts"]);
-  expect(finance.criteria).toEqual([{ source: "payments", title: "Payment processing", items: ["Refund logic correct", "Reconciliation accurate", "Idempotency verified"] }]);
+  expect(finance.criteria).toEqual([
+    {
+      source: "payments",
+      title: "Payment processing",
+      items: ["Refund logic correct", "Reconciliation accurate", "Idempotency verified"],
+    },
+  ]);
   expect(byId(plan.personas, "infra").approvals).toBe(1);
 }
 
@@ -104,8 +126,12 @@ describe("plan of the current branch", () => {
     expect(out).toMatch(/^ {4}why: domain payments \(Payment processing\): 2 files$/m);
     expect(out).toMatch(/^ {6}Payment processing \(payments\)\n {8}- \[ \] Refund logic correct$/m);
     expect(out).toMatch(/^ {6}Security Engineer\n {8}- \[ \] No secrets or credentials in code$/m);
-    expect(out).toMatch(/^Unmatched files \(1\): no domain covers them; no persona is required for them \(settings\.unmatched is empty\)\n {2}README\.md$/m);
-    expect(out).toMatch(/^Note: the review table itself changed \(reviewers\.yml\): security must approve it \(settings\.config_owners\)\.$/m);
+    expect(out).toMatch(
+      /^Unmatched files \(1\): no domain covers them; no persona is required for them \(settings\.unmatched is empty\)\n {2}README\.md$/m,
+    );
+    expect(out).toMatch(
+      /^Note: the review table itself changed \(reviewers\.yml\): security must approve it \(settings\.config_owners\)\.$/m,
+    );
   });
 
   test("human output caps long file lists", async () => {
@@ -163,7 +189,9 @@ describe("plan --files-from", () => {
     const r = await run(["plan", "--json", "--files-from", "-"], repo, "R100\tsrc/auth/login.ts\tmisc/login.ts\n");
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout) as JsonPlan;
-    expect(plan.domains).toEqual([{ id: "auth", description: "Authentication", files: ["misc/login.ts"], personas: ["security", "backend"] }]);
+    expect(plan.domains).toEqual([
+      { id: "auth", description: "Authentication", files: ["misc/login.ts"], personas: ["security", "backend"] },
+    ]);
     expect(plan.unmatched).toEqual([]);
   });
 
@@ -189,7 +217,9 @@ describe("plan --files-from", () => {
     const r = await run(["plan", "--config", join(repo, "reviewers.yml"), "--files-from", "changes.txt"], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^parallel-review: changes\.txt:3: malformed line "R100\\tonly-the-old-path\.ts": 1 path for status R100; expected "R100<TAB>old path<TAB>new path"/m);
+    expect(r.stderr).toMatch(
+      /^parallel-review: changes\.txt:3: malformed line "R100\\tonly-the-old-path\.ts": 1 path for status R100; expected "R100<TAB>old path<TAB>new path"/m,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
@@ -199,7 +229,9 @@ describe("plan --files-from", () => {
     expect(unknown.stderr).toMatch(/<stdin>:2: malformed line "Z\\tb\.ts": unknown status "Z"/);
     const mixed = await run(["plan", "--files-from", "-"], repo, "A\ta.ts\nb.ts\n");
     expect(mixed.code).toBe(1);
-    expect(mixed.stderr).toMatch(/<stdin>:2: malformed line "b\.ts": a plain path, but the first entry was a name-status line/);
+    expect(mixed.stderr).toMatch(
+      /<stdin>:2: malformed line "b\.ts": a plain path, but the first entry was a name-status line/,
+    );
   });
 
   test("a missing --files-from file says so", async () => {
@@ -225,7 +257,9 @@ describe("plan errors", () => {
     expect(r.stdout).toBe("");
     const problems = r.stderr.split("\n").filter((l) => /broken\.yml:\d+:\d+ /.test(l));
     expect(problems).toHaveLength(6);
-    expect(r.stderr).toMatch(/broken\.yml:14:7 domains\.payments\.require\.securty: unknown persona "securty" \(did you mean "security"\?\)/);
+    expect(r.stderr).toMatch(
+      /broken\.yml:14:7 domains\.payments\.require\.securty: unknown persona "securty" \(did you mean "security"\?\)/,
+    );
     expect(r.stderr).toMatch(/parallel-review: .*broken\.yml is not a valid review table \(5 errors, 1 warning\)/);
   });
 
@@ -234,7 +268,9 @@ describe("plan errors", () => {
     write(dir, "reviewers.yml", EXAMPLE_TABLE);
     const r = await run(["plan"], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/not in a git repository: run inside one .* or pass the changed files with --files-from FILE/);
+    expect(r.stderr).toMatch(
+      /not in a git repository: run inside one .* or pass the changed files with --files-from FILE/,
+    );
     // …but a file list works there, with the table from the current directory.
     const ok = await run(["plan", "--json", "--files-from", "-"], dir, "Dockerfile\n");
     expect(ok.code).toBe(0);

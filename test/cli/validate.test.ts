@@ -32,7 +32,9 @@ describe("validate", () => {
     write(dir, "t.yml", EXAMPLE_TABLE.replace(line, "")); // design is then required by no domain
     const r = await run(["validate", "t.yml"], dir);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^t\.yml:\d+:3 warning: personas\.design: persona "design" is not required by any domain/m);
+    expect(r.stderr).toMatch(
+      /^t\.yml:\d+:3 warning: personas\.design: persona "design" is not required by any domain/m,
+    );
     expect(r.stdout).toBe("t.yml: valid (1 warning): 8 personas, 6 domains, 29 patterns\n");
   });
 

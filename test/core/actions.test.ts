@@ -20,7 +20,8 @@ import {
  * scan that decides which records still count. No HTTP: comments and reviews are plain data here.
  */
 
-const NEEDS_PERSONA = "`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`";
+const NEEDS_PERSONA =
+  "`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`";
 
 describe("parseCommands", () => {
   test("/approve alone speaks for every persona", () => {
@@ -39,16 +40,29 @@ describe("parseCommands", () => {
   });
 
   test("commands and persona ids are case-insensitive; a reason keeps its case", () => {
-    expect(parseCommands("/APPROVE Security FINANCE").commands).toEqual([{ kind: "approve", personas: ["security", "finance"] }]);
+    expect(parseCommands("/APPROVE Security FINANCE").commands).toEqual([
+      { kind: "approve", personas: ["security", "finance"] },
+    ]);
     expect(parseCommands("/Approve").commands).toEqual([{ kind: "approve", personas: "all" }]);
-    expect(parseCommands("/Request-Changes SECURITY Tokens Are Logged").commands).toEqual([{ kind: "request_changes", personas: ["security"], reason: "Tokens Are Logged" }]);
+    expect(parseCommands("/Request-Changes SECURITY Tokens Are Logged").commands).toEqual([
+      { kind: "request_changes", personas: ["security"], reason: "Tokens Are Logged" },
+    ]);
   });
 
   test("/request-changes <persona> <reason>", () => {
-    expect(parseCommands("/request-changes security reason text")).toEqual({ commands: [{ kind: "request_changes", personas: ["security"], reason: "reason text" }], errors: [] });
-    expect(parseCommands("/request-changes security: tokens are logged").commands).toEqual([{ kind: "request_changes", personas: ["security"], reason: "tokens are logged" }]);
-    expect(parseCommands("/request-changes security, tokens are logged").commands).toEqual([{ kind: "request_changes", personas: ["security"], reason: "tokens are logged" }]);
-    expect(parseCommands("/request-changes infra-core   the   plan  ").commands).toEqual([{ kind: "request_changes", personas: ["infra-core"], reason: "the   plan" }]);
+    expect(parseCommands("/request-changes security reason text")).toEqual({
+      commands: [{ kind: "request_changes", personas: ["security"], reason: "reason text" }],
+      errors: [],
+    });
+    expect(parseCommands("/request-changes security: tokens are logged").commands).toEqual([
+      { kind: "request_changes", personas: ["security"], reason: "tokens are logged" },
+    ]);
+    expect(parseCommands("/request-changes security, tokens are logged").commands).toEqual([
+      { kind: "request_changes", personas: ["security"], reason: "tokens are logged" },
+    ]);
+    expect(parseCommands("/request-changes infra-core   the   plan  ").commands).toEqual([
+      { kind: "request_changes", personas: ["infra-core"], reason: "the   plan" },
+    ]);
   });
 
   test("/request-changes with a persona but no reason is a command without a reason", () => {
@@ -58,7 +72,13 @@ describe("parseCommands", () => {
     expect("reason" in commands[0]!).toBe(false);
   });
 
-  test.each(["/request-changes", "/request-changes   ", "/REQUEST-CHANGES", "/request-changes :", "/request-changes !!! no"])("%j without a persona is an error, not a command", (body) => {
+  test.each([
+    "/request-changes",
+    "/request-changes   ",
+    "/REQUEST-CHANGES",
+    "/request-changes :",
+    "/request-changes !!! no",
+  ])("%j without a persona is an error, not a command", (body) => {
     expect(parseCommands(body)).toEqual({ commands: [], errors: [NEEDS_PERSONA] });
   });
 
@@ -84,7 +104,20 @@ describe("parseCommands", () => {
   });
 
   test("commands inside fenced code blocks are ignored (``` and ~~~, with or without a language)", () => {
-    const body = ["Try this:", "```", "/approve security", "/request-changes", "```", "~~~yaml", "/approve finance", "~~~", "```ts", "/approve backend", "```", "/approve iam"].join("\n");
+    const body = [
+      "Try this:",
+      "```",
+      "/approve security",
+      "/request-changes",
+      "```",
+      "~~~yaml",
+      "/approve finance",
+      "~~~",
+      "```ts",
+      "/approve backend",
+      "```",
+      "/approve iam",
+    ].join("\n");
     expect(parseCommands(body)).toEqual({ commands: [{ kind: "approve", personas: ["iam"] }], errors: [] });
   });
 
@@ -93,12 +126,26 @@ describe("parseCommands", () => {
   });
 
   test("quoted lines are ignored, whatever the quoting depth or spacing", () => {
-    const body = ["> /approve security", ">/approve security", "> > /request-changes security no", "  > /approve", "I would not say that yet."].join("\n");
+    const body = [
+      "> /approve security",
+      ">/approve security",
+      "> > /request-changes security no",
+      "  > /approve",
+      "I would not say that yet.",
+    ].join("\n");
     expect(parseCommands(body)).toEqual({ commands: [], errors: [] });
   });
 
   test("several commands in one comment are all read, in order, and errors are collected alongside", () => {
-    const body = ["LGTM overall.", "/approve security", "", "/request-changes finance refunds are not idempotent", "/request-changes", "  /approve  ", "thanks"].join("\n");
+    const body = [
+      "LGTM overall.",
+      "/approve security",
+      "",
+      "/request-changes finance refunds are not idempotent",
+      "/request-changes",
+      "  /approve  ",
+      "thanks",
+    ].join("\n");
     expect(parseCommands(body)).toEqual({
       commands: [
         { kind: "approve", personas: ["security"] },
@@ -117,7 +164,17 @@ describe("parseCommands", () => {
   });
 
   test("property: never throws, and a fully quoted or fenced body yields nothing", () => {
-    const line = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("/approve", "/approve security", "/request-changes", "/request-changes security why", "```", "~~~"));
+    const line = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(
+        "/approve",
+        "/approve security",
+        "/request-changes",
+        "/request-changes security why",
+        "```",
+        "~~~",
+      ),
+    );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
         const plain = parseCommands(lines.join("\n"));
@@ -156,7 +213,16 @@ describe("reviewedFor", () => {
 });
 
 describe("record markers: encodeRecord / decodeRecord", () => {
-  const base: RecordData = { v: 1, via: "comment", user: "sam", userId: 7, sha: "a".repeat(40), commands: [{ kind: "approve", personas: ["security"] }], source: 12, digest: "0123456789abcdef" };
+  const base: RecordData = {
+    v: 1,
+    via: "comment",
+    user: "sam",
+    userId: 7,
+    sha: "a".repeat(40),
+    commands: [{ kind: "approve", personas: ["security"] }],
+    source: 12,
+    digest: "0123456789abcdef",
+  };
 
   /** The marker must be exactly one HTML comment, after the text, with no `--` or `>` inside it. */
   function expectOneHtmlComment(body: string, text: string): void {
@@ -177,7 +243,15 @@ describe("record markers: encodeRecord / decodeRecord", () => {
   });
 
   test("button records round trip with delivery and isBot", () => {
-    const d: RecordData = { v: 1, via: "button", user: "robot[bot]", isBot: true, sha: "b".repeat(40), commands: [{ kind: "request_changes", personas: ["finance"] }], delivery: "1c1e7b10-0000-11ef-8000-000000000000" };
+    const d: RecordData = {
+      v: 1,
+      via: "button",
+      user: "robot[bot]",
+      isBot: true,
+      sha: "b".repeat(40),
+      commands: [{ kind: "request_changes", personas: ["finance"] }],
+      delivery: "1c1e7b10-0000-11ef-8000-000000000000",
+    };
     expect(decodeRecord(encodeRecord(d, "x"))).toEqual(d);
   });
 
@@ -190,21 +264,41 @@ describe("record markers: encodeRecord / decodeRecord", () => {
     "<!-- nested --> comment",
     "} --> {",
     "emoji 🔐💳, CJK 安全审查, RTL שלום, combining é, \u2028 separators \u2029",
-    "quotes \" and backslashes \\ and \\u003e literal",
+    'quotes " and backslashes \\ and \\u003e literal',
     "ends with a dash -",
     "-",
   ])("a reason containing %j keeps the marker one HTML comment and decodes to the same data", (reason) => {
-    const d: RecordData = { ...base, commands: [{ kind: "request_changes", personas: ["security"], reason }, { kind: "approve", personas: "all" }] };
+    const d: RecordData = {
+      ...base,
+      commands: [
+        { kind: "request_changes", personas: ["security"], reason },
+        { kind: "approve", personas: "all" },
+      ],
+    };
     const body = encodeRecord(d, "text");
     expectOneHtmlComment(body, "text");
     expect(decodeRecord(body)).toEqual(d);
   });
 
   test("property: any reason and user round-trips inside a single HTML comment", () => {
-    const tricky = fc.array(fc.oneof(fc.constantFrom("-", "--", "-->", ">", "<!--", "}", " -->", "\\", '"', "\n", "🔐"), fc.string({ maxLength: 8, unit: "binary" })), { maxLength: 12 }).map((parts) => parts.join(""));
+    const tricky = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom("-", "--", "-->", ">", "<!--", "}", " -->", "\\", '"', "\n", "🔐"),
+          fc.string({ maxLength: 8, unit: "binary" }),
+        ),
+        { maxLength: 12 },
+      )
+      .map((parts) => parts.join(""));
     fc.assert(
       fc.property(tricky, tricky, fc.constantFrom<"button" | "comment">("button", "comment"), (reason, user, via) => {
-        const d: RecordData = { v: 1, via, user, sha: "c".repeat(40), commands: [{ kind: "request_changes", personas: ["security"], reason }] };
+        const d: RecordData = {
+          v: 1,
+          via,
+          user,
+          sha: "c".repeat(40),
+          commands: [{ kind: "request_changes", personas: ["security"], reason }],
+        };
         const body = encodeRecord(d, "plain text");
         expectOneHtmlComment(body, "plain text");
         expect(decodeRecord(body)).toEqual(d);
@@ -217,22 +311,36 @@ describe("record markers: encodeRecord / decodeRecord", () => {
     ["no marker", "just a comment"],
     ["malformed JSON", "<!-- parallel-review:record {not json} -->"],
     ["truncated JSON", '<!-- parallel-review:record {"v":1,"via":"button" -->'],
-    ["another marker name", '<!-- parallel-review:recorded {"v":1,"via":"button","user":"sam","sha":"s","commands":[]} -->'],
+    [
+      "another marker name",
+      '<!-- parallel-review:recorded {"v":1,"via":"button","user":"sam","sha":"s","commands":[]} -->',
+    ],
     ["version 2", '<!-- parallel-review:record {"v":2,"via":"button","user":"sam","sha":"s","commands":[]} -->'],
-    ["version as a string", '<!-- parallel-review:record {"v":"1","via":"button","user":"sam","sha":"s","commands":[]} -->'],
+    [
+      "version as a string",
+      '<!-- parallel-review:record {"v":"1","via":"button","user":"sam","sha":"s","commands":[]} -->',
+    ],
     ["via review", '<!-- parallel-review:record {"v":1,"via":"review","user":"sam","sha":"s","commands":[]} -->'],
     ["no via", '<!-- parallel-review:record {"v":1,"user":"sam","sha":"s","commands":[]} -->'],
     ["user not a string", '<!-- parallel-review:record {"v":1,"via":"button","user":7,"sha":"s","commands":[]} -->'],
     ["no sha", '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","commands":[]} -->'],
-    ["sha not a string", '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":null,"commands":[]} -->'],
-    ["commands not an array", '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"s","commands":{"kind":"approve"}} -->'],
+    [
+      "sha not a string",
+      '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":null,"commands":[]} -->',
+    ],
+    [
+      "commands not an array",
+      '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"s","commands":{"kind":"approve"}} -->',
+    ],
     ["no commands", '<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"s"} -->'],
   ])("decodeRecord rejects %s", (_what, body) => {
     expect(decodeRecord(body)).toBeUndefined();
   });
 
   test("decodeRecord reads a well-formed hand-written marker", () => {
-    expect(decodeRecord('x\n<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"s","commands":[]} -->')).toEqual({ v: 1, via: "button", user: "sam", sha: "s", commands: [] });
+    expect(
+      decodeRecord('x\n<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"s","commands":[]} -->'),
+    ).toEqual({ v: 1, via: "button", user: "sam", sha: "s", commands: [] });
   });
 });
 
@@ -244,7 +352,9 @@ describe("commandDigest and isBotUser", () => {
     expect(commandDigest(a)).not.toBe(commandDigest([{ kind: "approve", personas: ["finance"] }]));
     expect(commandDigest(a)).not.toBe(commandDigest([{ kind: "approve", personas: "all" }]));
     expect(commandDigest([])).not.toBe(commandDigest(a));
-    expect(commandDigest(parseCommands("/approve security").commands)).toBe(commandDigest(parseCommands("LGTM\n/APPROVE  Security").commands));
+    expect(commandDigest(parseCommands("/approve security").commands)).toBe(
+      commandDigest(parseCommands("LGTM\n/APPROVE  Security").commands),
+    );
   });
 
   test.each([
@@ -261,16 +371,36 @@ describe("commandDigest and isBotUser", () => {
 
 describe("reviewActions", () => {
   const SHA = "d".repeat(40);
-  const review = (over: Partial<ReviewInput> & { id: number }): ReviewInput => ({ user: { login: "sam", type: "User" }, state: "APPROVED", body: "", commitId: SHA, submittedAt: "2024-05-01T10:00:00Z", ...over });
+  const review = (over: Partial<ReviewInput> & { id: number }): ReviewInput => ({
+    user: { login: "sam", type: "User" },
+    state: "APPROVED",
+    body: "",
+    commitId: SHA,
+    submittedAt: "2024-05-01T10:00:00Z",
+    ...over,
+  });
 
   test("an APPROVED review approves every persona, with its commit, time and ref", () => {
     const out = reviewActions([review({ id: 1 })]);
-    expect(out).toEqual([{ user: "sam", isBot: false, kind: "approve", personas: "all", sha: SHA, at: "2024-05-01T10:00:00Z", via: "review", ref: "review 1" }]);
+    expect(out).toEqual([
+      {
+        user: "sam",
+        isBot: false,
+        kind: "approve",
+        personas: "all",
+        sha: SHA,
+        at: "2024-05-01T10:00:00Z",
+        via: "review",
+        ref: "review 1",
+      },
+    ]);
     expect("reason" in out[0]!).toBe(false);
   });
 
   test("Reviewed-for limits the review to the personas it names", () => {
-    expect(reviewActions([review({ id: 2, body: "Looks right.\nReviewed-for: Backend, security" })])[0]!.personas).toEqual(["backend", "security"]);
+    expect(
+      reviewActions([review({ id: 2, body: "Looks right.\nReviewed-for: Backend, security" })])[0]!.personas,
+    ).toEqual(["backend", "security"]);
   });
 
   test("an approval never carries a reason, even with a body", () => {
@@ -278,8 +408,24 @@ describe("reviewActions", () => {
   });
 
   test("CHANGES_REQUESTED takes the first non-Reviewed-for line as the reason", () => {
-    const [a] = reviewActions([review({ id: 4, state: "CHANGES_REQUESTED", body: "\n  Reviewed-for: security\n\n  Card numbers are logged in charge.ts  \nSecond line" })]);
-    expect(a).toEqual({ user: "sam", isBot: false, kind: "request_changes", personas: ["security"], sha: SHA, at: "2024-05-01T10:00:00Z", via: "review", ref: "review 4", reason: "Card numbers are logged in charge.ts" });
+    const [a] = reviewActions([
+      review({
+        id: 4,
+        state: "CHANGES_REQUESTED",
+        body: "\n  Reviewed-for: security\n\n  Card numbers are logged in charge.ts  \nSecond line",
+      }),
+    ]);
+    expect(a).toEqual({
+      user: "sam",
+      isBot: false,
+      kind: "request_changes",
+      personas: ["security"],
+      sha: SHA,
+      at: "2024-05-01T10:00:00Z",
+      via: "review",
+      ref: "review 4",
+      reason: "Card numbers are logged in charge.ts",
+    });
   });
 
   test("CHANGES_REQUESTED with no text has no reason; a long reason is cut to 500", () => {
@@ -288,19 +434,34 @@ describe("reviewActions", () => {
       expect(a!.kind).toBe("request_changes");
       expect("reason" in a!).toBe(false);
     }
-    expect(reviewActions([review({ id: 6, state: "CHANGES_REQUESTED", body: "y".repeat(900) })])[0]!.reason).toBe("y".repeat(500));
+    expect(reviewActions([review({ id: 6, state: "CHANGES_REQUESTED", body: "y".repeat(900) })])[0]!.reason).toBe(
+      "y".repeat(500),
+    );
   });
 
   test("COMMENTED, DISMISSED and PENDING reviews carry no verdict", () => {
-    expect(reviewActions(["COMMENTED", "DISMISSED", "PENDING", "approved", ""].map((state, i) => review({ id: i, state })))).toEqual([]);
+    expect(
+      reviewActions(["COMMENTED", "DISMISSED", "PENDING", "approved", ""].map((state, i) => review({ id: i, state }))),
+    ).toEqual([]);
   });
 
   test("reviews without a user, a commit or a submission time are skipped", () => {
-    expect(reviewActions([review({ id: 1, user: null }), review({ id: 2, commitId: null }), review({ id: 3, submittedAt: null }), review({ id: 4, user: null, state: "CHANGES_REQUESTED" })])).toEqual([]);
+    expect(
+      reviewActions([
+        review({ id: 1, user: null }),
+        review({ id: 2, commitId: null }),
+        review({ id: 3, submittedAt: null }),
+        review({ id: 4, user: null, state: "CHANGES_REQUESTED" }),
+      ]),
+    ).toEqual([]);
   });
 
   test("bot reviews are marked as bots, in input order with the others", () => {
-    const out = reviewActions([review({ id: 1, user: { login: "dependabot[bot]" } }), review({ id: 2, user: { login: "ci", type: "Bot" } }), review({ id: 3 })]);
+    const out = reviewActions([
+      review({ id: 1, user: { login: "dependabot[bot]" } }),
+      review({ id: 2, user: { login: "ci", type: "Bot" } }),
+      review({ id: 3 }),
+    ]);
     expect(out.map((a) => [a.user, a.isBot, a.ref])).toEqual([
       ["dependabot[bot]", true, "review 1"],
       ["ci", true, "review 2"],
@@ -316,40 +477,106 @@ describe("scanComments", () => {
   /** The app's own test, as the reconcile makes it: a bot comment performed via this app. */
   const isApp = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === APP_ID;
 
-  const userComment = (id: number, login: string, body: string, updatedAt = "2024-05-01T10:00:00Z"): CommentInput => ({ id, user: { login, type: "User" }, body, createdAt: "2024-05-01T10:00:00Z", updatedAt });
+  const userComment = (id: number, login: string, body: string, updatedAt = "2024-05-01T10:00:00Z"): CommentInput => ({
+    id,
+    user: { login, type: "User" },
+    body,
+    createdAt: "2024-05-01T10:00:00Z",
+    updatedAt,
+  });
 
-  const appRecord = (id: number, data: RecordData, createdAt = "2024-05-01T11:00:00Z"): CommentInput => ({ id, user: APP_USER, body: encodeRecord(data, "answer"), createdAt, updatedAt: createdAt, viaAppId: APP_ID });
+  const appRecord = (id: number, data: RecordData, createdAt = "2024-05-01T11:00:00Z"): CommentInput => ({
+    id,
+    user: APP_USER,
+    body: encodeRecord(data, "answer"),
+    createdAt,
+    updatedAt: createdAt,
+    viaAppId: APP_ID,
+  });
 
   const commentRecord = (id: number, source: CommentInput, extra: Partial<RecordData> = {}): CommentInput => {
     const commands = parseCommands(source.body).commands;
-    return appRecord(id, { v: 1, via: "comment", user: source.user!.login, sha: SHA, commands, source: source.id, digest: commandDigest(commands), ...extra });
+    return appRecord(id, {
+      v: 1,
+      via: "comment",
+      user: source.user!.login,
+      sha: SHA,
+      commands,
+      source: source.id,
+      digest: commandDigest(commands),
+      ...extra,
+    });
   };
 
-  const buttonRecord = (id: number, user: string, command: Command, delivery: string, extra: Partial<RecordData> = {}): CommentInput => appRecord(id, { v: 1, via: "button", user, sha: SHA, commands: [command], delivery, ...extra });
+  const buttonRecord = (
+    id: number,
+    user: string,
+    command: Command,
+    delivery: string,
+    extra: Partial<RecordData> = {},
+  ): CommentInput => appRecord(id, { v: 1, via: "button", user, sha: SHA, commands: [command], delivery, ...extra });
 
   test("a button record is an action at the record's creation time, and its delivery is remembered", () => {
     const scan = scanComments([buttonRecord(100, "fiona", { kind: "approve", personas: ["finance"] }, "del-1")], isApp);
-    expect(scan.actions).toEqual([{ user: "fiona", isBot: false, kind: "approve", personas: ["finance"], sha: SHA, at: "2024-05-01T11:00:00Z", via: "button", ref: "record 100" }]);
+    expect(scan.actions).toEqual([
+      {
+        user: "fiona",
+        isBot: false,
+        kind: "approve",
+        personas: ["finance"],
+        sha: SHA,
+        at: "2024-05-01T11:00:00Z",
+        via: "button",
+        ref: "record 100",
+      },
+    ]);
     expect([...scan.deliveries]).toEqual(["del-1"]);
     expect(scan.unrecorded).toEqual([]);
   });
 
   test("delivery ids of every app record are collected, none from imitations", () => {
-    const forged = { ...buttonRecord(3, "x", { kind: "approve", personas: ["a"] }, "forged"), user: { login: "mallory", type: "User" }, viaAppId: undefined } as CommentInput;
-    const scan = scanComments([buttonRecord(1, "a", { kind: "approve", personas: ["a"] }, "d1"), buttonRecord(2, "b", { kind: "request_changes", personas: ["b"] }, "d2"), forged], isApp);
+    const forged = {
+      ...buttonRecord(3, "x", { kind: "approve", personas: ["a"] }, "forged"),
+      user: { login: "mallory", type: "User" },
+      viaAppId: undefined,
+    } as CommentInput;
+    const scan = scanComments(
+      [
+        buttonRecord(1, "a", { kind: "approve", personas: ["a"] }, "d1"),
+        buttonRecord(2, "b", { kind: "request_changes", personas: ["b"] }, "d2"),
+        forged,
+      ],
+      isApp,
+    );
     expect([...scan.deliveries].sort()).toEqual(["d1", "d2"]);
   });
 
   test("the isBot flag of a record is carried; anything but true is false", () => {
-    const scan = scanComments([buttonRecord(1, "ci[bot]", { kind: "approve", personas: ["a"] }, "d1", { isBot: true }), buttonRecord(2, "sam", { kind: "approve", personas: ["a"] }, "d2")], isApp);
+    const scan = scanComments(
+      [
+        buttonRecord(1, "ci[bot]", { kind: "approve", personas: ["a"] }, "d1", { isBot: true }),
+        buttonRecord(2, "sam", { kind: "approve", personas: ["a"] }, "d2"),
+      ],
+      isApp,
+    );
     expect(scan.actions.map((a) => a.isBot)).toEqual([true, false]);
   });
 
   test("records not written by the app are ignored, however exact the imitation", () => {
     const real = buttonRecord(1, "sam", { kind: "approve", personas: ["security"] }, "d1");
     const byUser: CommentInput = { ...real, id: 2, user: { login: "mallory", type: "User" }, viaAppId: undefined };
-    const byOtherApp: CommentInput = { ...real, id: 3, user: { login: "other[bot]", type: "Bot" }, viaAppId: APP_ID + 1 };
-    const userClaimingApp: CommentInput = { ...real, id: 4, user: { login: "mallory", type: "User" }, viaAppId: APP_ID };
+    const byOtherApp: CommentInput = {
+      ...real,
+      id: 3,
+      user: { login: "other[bot]", type: "Bot" },
+      viaAppId: APP_ID + 1,
+    };
+    const userClaimingApp: CommentInput = {
+      ...real,
+      id: 4,
+      user: { login: "mallory", type: "User" },
+      viaAppId: APP_ID,
+    };
     const scan = scanComments([byUser, byOtherApp, userClaimingApp], isApp);
     expect(scan.actions).toEqual([]);
     expect([...scan.deliveries]).toEqual([]);
@@ -357,7 +584,14 @@ describe("scanComments", () => {
   });
 
   test("app comments that are not records are ignored", () => {
-    const c: CommentInput = { id: 9, user: APP_USER, body: "Hello from the app\n/approve security", createdAt: "t", updatedAt: "t", viaAppId: APP_ID };
+    const c: CommentInput = {
+      id: 9,
+      user: APP_USER,
+      body: "Hello from the app\n/approve security",
+      createdAt: "t",
+      updatedAt: "t",
+      viaAppId: APP_ID,
+    };
     expect(scanComments([c], isApp)).toEqual({ actions: [], unrecorded: [], deliveries: new Set() });
   });
 
@@ -365,14 +599,36 @@ describe("scanComments", () => {
     const src = userComment(10, "sam", "LGTM\n/approve security\n/request-changes finance refunds are wrong");
     const scan = scanComments([src, commentRecord(11, src)], isApp);
     expect(scan.actions).toEqual([
-      { user: "sam", isBot: false, kind: "approve", personas: ["security"], sha: SHA, at: src.createdAt, via: "comment", ref: "comment 10" },
-      { user: "sam", isBot: false, kind: "request_changes", personas: ["finance"], sha: SHA, at: src.createdAt, via: "comment", ref: "comment 10", reason: "refunds are wrong" },
+      {
+        user: "sam",
+        isBot: false,
+        kind: "approve",
+        personas: ["security"],
+        sha: SHA,
+        at: src.createdAt,
+        via: "comment",
+        ref: "comment 10",
+      },
+      {
+        user: "sam",
+        isBot: false,
+        kind: "request_changes",
+        personas: ["finance"],
+        sha: SHA,
+        at: src.createdAt,
+        via: "comment",
+        ref: "comment 10",
+        reason: "refunds are wrong",
+      },
     ]);
     expect(scan.unrecorded).toEqual([]);
   });
 
   test("an edited comment never approves (anyone with write access can edit it); its change requests count, as of the edit", () => {
-    const src = { ...userComment(10, "sam", "/approve security\n/request-changes finance refunds are wrong"), updatedAt: "2024-05-02T09:00:00Z" };
+    const src = {
+      ...userComment(10, "sam", "/approve security\n/request-changes finance refunds are wrong"),
+      updatedAt: "2024-05-02T09:00:00Z",
+    };
     const scan = scanComments([src, commentRecord(11, src)], isApp);
     expect(scan.actions.map((a) => [a.kind, a.at])).toEqual([["request_changes", "2024-05-02T09:00:00Z"]]);
   });
@@ -400,7 +656,9 @@ describe("scanComments", () => {
     const afterEdit = scanComments([edited, record], isApp);
     expect(afterEdit.actions).toEqual([]);
     const newCommands: Command[] = [{ kind: "approve", personas: ["finance"] }];
-    expect(afterEdit.unrecorded).toEqual([{ comment: edited, commands: newCommands, errors: [], digest: commandDigest(newCommands) }]);
+    expect(afterEdit.unrecorded).toEqual([
+      { comment: edited, commands: newCommands, errors: [], digest: commandDigest(newCommands) },
+    ]);
 
     const noLongerACommand = { ...original, body: "Actually, not yet.", updatedAt: "2024-05-01T12:00:00Z" };
     const afterWithdraw = scanComments([noLongerACommand, record], isApp);
@@ -408,7 +666,11 @@ describe("scanComments", () => {
     expect(afterWithdraw.unrecorded).toEqual([]);
 
     // Edited back to the same command: still an edited comment, so it cannot approve.
-    const editedBack = { ...original, body: "Changed my mind again:\n/approve security", updatedAt: "2024-05-01T13:00:00Z" };
+    const editedBack = {
+      ...original,
+      body: "Changed my mind again:\n/approve security",
+      updatedAt: "2024-05-01T13:00:00Z",
+    };
     const afterEditBack = scanComments([editedBack, record], isApp);
     expect(afterEditBack.actions).toEqual([]);
     expect(afterEditBack.unrecorded).toEqual([]);
@@ -438,7 +700,9 @@ describe("scanComments", () => {
   test("a comment record of a comment that only has errors records no action but marks it recorded", () => {
     const src = userComment(10, "sam", "/request-changes");
     const before = scanComments([src], isApp);
-    expect(before.unrecorded).toEqual([{ comment: src, commands: [], errors: [NEEDS_PERSONA], digest: commandDigest([]) }]);
+    expect(before.unrecorded).toEqual([
+      { comment: src, commands: [], errors: [NEEDS_PERSONA], digest: commandDigest([]) },
+    ]);
     const after = scanComments([src, commentRecord(11, src)], isApp);
     expect(after.actions).toEqual([]);
     expect(after.unrecorded).toEqual([]);

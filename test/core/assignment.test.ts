@@ -46,7 +46,10 @@ function expectValid(personas: Instance, out: string[][]): void {
 const PEOPLE = ["ann", "bob", "cat", "dan", "eve", "fay"];
 
 const instance: fc.Arbitrary<Instance> = fc.array(
-  fc.record({ slots: fc.integer({ min: 0, max: 3 }), candidates: fc.subarray(PEOPLE).chain((c) => fc.shuffledSubarray(c, { minLength: c.length, maxLength: c.length })) }),
+  fc.record({
+    slots: fc.integer({ min: 0, max: 3 }),
+    candidates: fc.subarray(PEOPLE).chain((c) => fc.shuffledSubarray(c, { minLength: c.length, maxLength: c.length })),
+  }),
   { maxLength: 5 },
 );
 
@@ -56,12 +59,22 @@ describe("assign", () => {
   });
 
   test("zero slots or no candidates → empty lists", () => {
-    expect(assign([{ slots: 0, candidates: ["ann"] }, { slots: 2, candidates: [] }])).toEqual([[], []]);
+    expect(
+      assign([
+        { slots: 0, candidates: ["ann"] },
+        { slots: 2, candidates: [] },
+      ]),
+    ).toEqual([[], []]);
   });
 
   test("one shared person goes where they are needed (greedy would give them to the first persona)", () => {
     // ann can do A or B, bob only A: the only full assignment is A ← bob, B ← ann.
-    expect(assign([{ slots: 1, candidates: ["ann", "bob"] }, { slots: 1, candidates: ["ann"] }])).toEqual([["bob"], ["ann"]]);
+    expect(
+      assign([
+        { slots: 1, candidates: ["ann", "bob"] },
+        { slots: 1, candidates: ["ann"] },
+      ]),
+    ).toEqual([["bob"], ["ann"]]);
   });
 
   test("a longer augmenting chain is found", () => {
@@ -77,7 +90,10 @@ describe("assign", () => {
   });
 
   test("a persona with several slots takes distinct people", () => {
-    const personas = [{ slots: 2, candidates: ["ann", "bob", "cat"] }, { slots: 1, candidates: ["ann"] }];
+    const personas = [
+      { slots: 2, candidates: ["ann", "bob", "cat"] },
+      { slots: 1, candidates: ["ann"] },
+    ];
     const out = assign(personas);
     expectValid(personas, out);
     expect(out[0]!.sort()).toEqual(["bob", "cat"]);
@@ -85,7 +101,11 @@ describe("assign", () => {
   });
 
   test("when no full assignment exists, as many slots as possible are filled", () => {
-    const personas = [{ slots: 1, candidates: ["ann"] }, { slots: 1, candidates: ["ann"] }, { slots: 2, candidates: ["ann", "bob"] }];
+    const personas = [
+      { slots: 1, candidates: ["ann"] },
+      { slots: 1, candidates: ["ann"] },
+      { slots: 2, candidates: ["ann", "bob"] },
+    ];
     const out = assign(personas);
     expectValid(personas, out);
     expect(out.flat().length).toBe(2);
@@ -98,7 +118,11 @@ describe("assign", () => {
   });
 
   test("deterministic: the same input gives the same output", () => {
-    const personas = [{ slots: 2, candidates: ["ann", "bob", "cat"] }, { slots: 1, candidates: ["cat", "ann"] }, { slots: 1, candidates: ["bob"] }];
+    const personas = [
+      { slots: 2, candidates: ["ann", "bob", "cat"] },
+      { slots: 1, candidates: ["cat", "ann"] },
+      { slots: 1, candidates: ["bob"] },
+    ];
     expect(assign(personas)).toEqual(assign(personas));
   });
 
@@ -132,7 +156,10 @@ describe("assign", () => {
   test("a large instance finishes quickly and is a full assignment", () => {
     // 200 personas × 2 slots, 400 people, each persona may use 20 people: a full assignment exists by construction.
     const people = Array.from({ length: 400 }, (_, i) => `u${i}`);
-    const personas = Array.from({ length: 200 }, (_, i) => ({ slots: 2, candidates: Array.from({ length: 20 }, (_, k) => people[(2 * i + k * 7) % 400]!) }));
+    const personas = Array.from({ length: 200 }, (_, i) => ({
+      slots: 2,
+      candidates: Array.from({ length: 20 }, (_, k) => people[(2 * i + k * 7) % 400]!),
+    }));
     personas.forEach((p, i) => p.candidates.push(people[2 * i]!, people[2 * i + 1]!));
     const started = Date.now();
     const out = assign(personas);

@@ -39,11 +39,27 @@ function planPersona(over: Partial<PlanPersona> = {}): PlanPersona {
   };
 }
 
-function verdictOf(persona: PlanPersona, state: PersonaVerdict["state"], more: { approvals?: Approval[]; changeRequests?: ChangeRequest[]; notices?: Notice[] } = {}): PersonaVerdict {
-  return { persona, state, approvals: more.approvals ?? [], changeRequests: more.changeRequests ?? [], notices: more.notices ?? [] };
+function verdictOf(
+  persona: PlanPersona,
+  state: PersonaVerdict["state"],
+  more: { approvals?: Approval[]; changeRequests?: ChangeRequest[]; notices?: Notice[] } = {},
+): PersonaVerdict {
+  return {
+    persona,
+    state,
+    approvals: more.approvals ?? [],
+    changeRequests: more.changeRequests ?? [],
+    notices: more.notices ?? [],
+  };
 }
 
-const approval = (user: string, extra: Partial<Approval> = {}): Approval => ({ user, via: "review", sha: "h".repeat(40), at: "2024-05-01T10:00:00Z", ...extra });
+const approval = (user: string, extra: Partial<Approval> = {}): Approval => ({
+  user,
+  via: "review",
+  sha: "h".repeat(40),
+  at: "2024-05-01T10:00:00Z",
+  ...extra,
+});
 
 /** Cut to fit, saying so, and not cut much shorter than needed. */
 function expectTruncated(summary: string): void {
@@ -83,7 +99,12 @@ describe("personaCheck", () => {
   test("waiting: action_required, the progress in the title, Approve and Request changes buttons", () => {
     const spec = personaCheck(verdictOf(planPersona(), "waiting"));
     expectWithinLimits(spec);
-    expect(spec).toMatchObject({ name: "review/security", status: "completed", conclusion: "action_required", title: "Waiting for Security Engineer review (0 of 1 approvals)" });
+    expect(spec).toMatchObject({
+      name: "review/security",
+      status: "completed",
+      conclusion: "action_required",
+      title: "Waiting for Security Engineer review (0 of 1 approvals)",
+    });
     expect(spec.actions).toEqual([
       { label: "Approve", description: "Approve as Security Engineer", identifier: "approve" },
       { label: "Request changes", description: "Request changes as Security Engineer", identifier: "request_changes" },
@@ -103,12 +124,18 @@ describe("personaCheck", () => {
   });
 
   test("approved: success, the approvers in the title, only Request changes offered", () => {
-    const spec = personaCheck(verdictOf(planPersona(), "approved", { approvals: [approval("sam"), approval("sue", { via: "button", carriedFrom: OLD })] }));
+    const spec = personaCheck(
+      verdictOf(planPersona(), "approved", {
+        approvals: [approval("sam"), approval("sue", { via: "button", carriedFrom: OLD })],
+      }),
+    );
     expectWithinLimits(spec);
     expect(spec).toMatchObject({ status: "completed", conclusion: "success", title: "Approved by @sam, @sue" });
     expect(spec.actions.map((a) => a.identifier)).toEqual(["request_changes"]);
     expect(spec.summary).toContain("**Security Engineer** — approved (1 of 1 approvals)");
-    expect(spec.summary).toContain("- ✅ @sue approved via button — carried over from 0123456: no changes in its paths");
+    expect(spec.summary).toContain(
+      "- ✅ @sue approved via button — carried over from 0123456: no changes in its paths",
+    );
   });
 
   test("changes requested: failure, the requesters in the title, only Approve offered, the reason quoted", () => {
@@ -122,7 +149,11 @@ describe("personaCheck", () => {
       }),
     );
     expectWithinLimits(spec);
-    expect(spec).toMatchObject({ status: "completed", conclusion: "failure", title: "Changes requested by @sue, @sam" });
+    expect(spec).toMatchObject({
+      status: "completed",
+      conclusion: "failure",
+      title: "Changes requested by @sue, @sam",
+    });
     expect(spec.actions.map((a) => a.identifier)).toEqual(["approve"]);
     expect(spec.summary).toContain("- ❌ @sue requested changes via comment: “tokens are logged”");
     expect(spec.summary).toContain("- ❌ @sam requested changes via review (no reason given)");
@@ -130,8 +161,21 @@ describe("personaCheck", () => {
   });
 
   test("notices are listed as warnings", () => {
-    const spec = personaCheck(verdictOf(planPersona(), "waiting", { notices: [{ user: "mallory", via: "button", message: "@mallory clicked Approve via the check's button but is not a Security Engineer reviewer: not counted" }] }));
-    expect(spec.summary).toContain("- ⚠️ @mallory clicked Approve via the check's button but is not a Security Engineer reviewer: not counted\n");
+    const spec = personaCheck(
+      verdictOf(planPersona(), "waiting", {
+        notices: [
+          {
+            user: "mallory",
+            via: "button",
+            message:
+              "@mallory clicked Approve via the check's button but is not a Security Engineer reviewer: not counted",
+          },
+        ],
+      }),
+    );
+    expect(spec.summary).toContain(
+      "- ⚠️ @mallory clicked Approve via the check's button but is not a Security Engineer reviewer: not counted\n",
+    );
   });
 
   test("nobody eligible says so; no criteria means no criteria section", () => {
@@ -151,7 +195,12 @@ describe("personaCheck", () => {
   test("a 100-character persona name: descriptions ≤ 40, labels ≤ 20, title ≤ 200", () => {
     const name = "N".repeat(100);
     for (const state of ["waiting", "approved", "changes_requested"] as const) {
-      const spec = personaCheck(verdictOf(planPersona({ name }), state, { approvals: state === "approved" ? [approval("sam")] : [], changeRequests: state === "changes_requested" ? [{ user: "sue", via: "review", at: "t" }] : [] }));
+      const spec = personaCheck(
+        verdictOf(planPersona({ name }), state, {
+          approvals: state === "approved" ? [approval("sam")] : [],
+          changeRequests: state === "changes_requested" ? [{ user: "sue", via: "review", at: "t" }] : [],
+        }),
+      );
       expectWithinLimits(spec);
       for (const a of spec.actions) {
         expect(a.description).toHaveLength(40);
@@ -159,7 +208,10 @@ describe("personaCheck", () => {
       }
     }
     const waiting = personaCheck(verdictOf(planPersona({ name }), "waiting"));
-    expect(waiting.actions.map((a) => a.description)).toEqual([`Approve as ${"N".repeat(28)}…`, `Request changes as ${"N".repeat(20)}…`]);
+    expect(waiting.actions.map((a) => a.description)).toEqual([
+      `Approve as ${"N".repeat(28)}…`,
+      `Request changes as ${"N".repeat(20)}…`,
+    ]);
   });
 
   test("a long title is clipped to 200 with an ellipsis", () => {
@@ -173,16 +225,35 @@ describe("personaCheck", () => {
   test("huge inputs: 10,000 files, very long names and criteria stay within 65,535 characters with the truncation note", () => {
     const name = "Very Long Persona Name ".repeat(50);
     const files = Array.from({ length: 10_000 }, (_, i) => `src/${"deep/".repeat(20)}file-${i}.ts`);
-    const criteria = Array.from({ length: 30 }, (_, g) => ({ source: `d${g}`, title: `Domain ${g} `.repeat(50), items: Array.from({ length: 100 }, (_, i) => `Criterion ${i}: ${"must hold ".repeat(30)}`) }));
+    const criteria = Array.from({ length: 30 }, (_, g) => ({
+      source: `d${g}`,
+      title: `Domain ${g} `.repeat(50),
+      items: Array.from({ length: 100 }, (_, i) => `Criterion ${i}: ${"must hold ".repeat(30)}`),
+    }));
     const reasons = Array.from({ length: 500 }, (_, i) => `domain d${i}: ${"x".repeat(100)}`);
-    const notices = Array.from({ length: 2_000 }, (_, i) => ({ user: `u${i}`, via: "review" as const, message: `@u${i} approved via a review but is not a ${name} reviewer: not counted` }));
+    const notices = Array.from({ length: 2_000 }, (_, i) => ({
+      user: `u${i}`,
+      via: "review" as const,
+      message: `@u${i} approved via a review but is not a ${name} reviewer: not counted`,
+    }));
     for (const state of ["waiting", "approved", "changes_requested"] as const) {
       const spec = personaCheck(
-        verdictOf(planPersona({ name, files, criteria, reasons, teams: Array.from({ length: 100 }, (_, i) => `org/team-${i}`) }), state, {
-          approvals: state === "approved" ? [approval("sam")] : [],
-          changeRequests: state === "changes_requested" ? [{ user: "sue", via: "review", at: "t", reason: "r".repeat(500) }] : [],
-          notices,
-        }),
+        verdictOf(
+          planPersona({
+            name,
+            files,
+            criteria,
+            reasons,
+            teams: Array.from({ length: 100 }, (_, i) => `org/team-${i}`),
+          }),
+          state,
+          {
+            approvals: state === "approved" ? [approval("sam")] : [],
+            changeRequests:
+              state === "changes_requested" ? [{ user: "sue", via: "review", at: "t", reason: "r".repeat(500) }] : [],
+            notices,
+          },
+        ),
       );
       expectWithinLimits(spec);
       expectTruncated(spec.summary);
@@ -191,7 +262,13 @@ describe("personaCheck", () => {
 
   test("10,000 files: the list shows 50 and the count; long criteria are what gets truncated", () => {
     const files = Array.from({ length: 10_000 }, (_, i) => `src/${"deep/".repeat(20)}file-${i}.ts`);
-    const criteria = [{ source: "payments", title: "Payment processing", items: Array.from({ length: 1_000 }, (_, i) => `Criterion ${i}: ${"must hold ".repeat(30)}`) }];
+    const criteria = [
+      {
+        source: "payments",
+        title: "Payment processing",
+        items: Array.from({ length: 1_000 }, (_, i) => `Criterion ${i}: ${"must hold ".repeat(30)}`),
+      },
+    ];
     const spec = personaCheck(verdictOf(planPersona({ files, criteria }), "waiting"));
     expectWithinLimits(spec);
     expect(spec.summary).toContain("**Files** (10000)");
@@ -209,7 +286,13 @@ describe("retiredPersonaCheck", () => {
   test("neutral, no buttons, says it is no longer required", () => {
     const spec = retiredPersonaCheck("review/finance");
     expectWithinLimits(spec);
-    expect(spec).toMatchObject({ name: "review/finance", status: "completed", conclusion: "neutral", title: "No longer required", actions: [] });
+    expect(spec).toMatchObject({
+      name: "review/finance",
+      status: "completed",
+      conclusion: "neutral",
+      title: "No longer required",
+      actions: [],
+    });
     expect(spec.summary).toMatch(/^This persona's review is no longer required for this pull request: /);
     expect(spec.summary).toContain("review table");
   });
@@ -219,14 +302,29 @@ describe("gateCheck", () => {
   const security = planPersona();
   const finance = planPersona({ id: "finance", name: "Finance", users: ["fiona"], teams: [], domains: ["payments"] });
   const backend = planPersona({ id: "backend", name: "Backend Engineer", teams: ["backend"], users: [] });
-  const payments: PlanDomain = { id: "payments", description: "Payment processing", files: ["src/payments/charge.ts"], personas: ["backend", "security", "finance"] };
+  const payments: PlanDomain = {
+    id: "payments",
+    description: "Payment processing",
+    files: ["src/payments/charge.ts"],
+    personas: ["backend", "security", "finance"],
+  };
   const plan: ReviewPlan = { domains: [payments], personas: [backend, security, finance], unmatched: [] };
-  const ctx = (verdict: Verdict, over: Partial<GateContext> = {}): GateContext => ({ gate: "parallel-review", tableFile: "reviewers.yml", plan, verdict, ...over });
+  const ctx = (verdict: Verdict, over: Partial<GateContext> = {}): GateContext => ({
+    gate: "parallel-review",
+    tableFile: "reviewers.yml",
+    plan,
+    verdict,
+    ...over,
+  });
 
   test("waiting is in_progress with no conclusion, naming the waiting personas", () => {
     const verdict: Verdict = {
       state: "waiting",
-      personas: [verdictOf(backend, "approved", { approvals: [approval("bob")] }), verdictOf(security, "waiting"), verdictOf(finance, "waiting")],
+      personas: [
+        verdictOf(backend, "approved", { approvals: [approval("bob")] }),
+        verdictOf(security, "waiting"),
+        verdictOf(finance, "waiting"),
+      ],
       reasons: ["Security Engineer: 0 of 1 approvals", "Finance: 0 of 1 approvals"],
     };
     const spec = gateCheck(ctx(verdict));
@@ -240,25 +338,46 @@ describe("gateCheck", () => {
     expect(spec.summary).toContain("| Persona | State | Approvals | Domains |");
     expect(spec.summary).toContain("| Backend Engineer | ✅ approved | 1 of 1 | payments |");
     expect(spec.summary).toContain("| Security Engineer | ⏳ waiting | 0 of 1 | payments |");
-    expect(spec.summary).toContain("| payments — Payment processing | `src/payments/charge.ts` | ✅ Backend Engineer<br>⏳ Security Engineer<br>⏳ Finance |");
+    expect(spec.summary).toContain(
+      "| payments — Payment processing | `src/payments/charge.ts` | ✅ Backend Engineer<br>⏳ Security Engineer<br>⏳ Finance |",
+    );
     expect(spec.summary.endsWith("Rules read from `reviewers.yml` on the base branch.")).toBe(true);
   });
 
   test("pass: success, 'All N personas approved' (singular for one)", () => {
-    const all: Verdict = { state: "pass", personas: [backend, security, finance].map((p) => verdictOf(p, "approved", { approvals: [approval("x")] })), reasons: [] };
+    const all: Verdict = {
+      state: "pass",
+      personas: [backend, security, finance].map((p) => verdictOf(p, "approved", { approvals: [approval("x")] })),
+      reasons: [],
+    };
     const spec = gateCheck(ctx(all));
     expectWithinLimits(spec);
     expect(spec).toMatchObject({ status: "completed", conclusion: "success", title: "All 3 personas approved" });
     expect(spec.summary.startsWith("| Persona |")).toBe(true);
-    const one = gateCheck(ctx({ state: "pass", personas: [verdictOf(security, "approved", { approvals: [approval("sam")] })], reasons: [] }, { plan: { domains: [], personas: [security], unmatched: [] } }));
+    const one = gateCheck(
+      ctx(
+        { state: "pass", personas: [verdictOf(security, "approved", { approvals: [approval("sam")] })], reasons: [] },
+        { plan: { domains: [], personas: [security], unmatched: [] } },
+      ),
+    );
     expect(one.title).toBe("All 1 persona approved");
   });
 
   test("fail: failure, the first reason as the title, every reason marked ⛔", () => {
-    const verdict: Verdict = { state: "fail", personas: [verdictOf(security, "changes_requested", { changeRequests: [{ user: "sue", via: "review", at: "t" }] })], reasons: ["Security Engineer: changes requested by @sue", "second"] };
+    const verdict: Verdict = {
+      state: "fail",
+      personas: [
+        verdictOf(security, "changes_requested", { changeRequests: [{ user: "sue", via: "review", at: "t" }] }),
+      ],
+      reasons: ["Security Engineer: changes requested by @sue", "second"],
+    };
     const spec = gateCheck(ctx(verdict));
     expectWithinLimits(spec);
-    expect(spec).toMatchObject({ status: "completed", conclusion: "failure", title: "Security Engineer: changes requested by @sue" });
+    expect(spec).toMatchObject({
+      status: "completed",
+      conclusion: "failure",
+      title: "Security Engineer: changes requested by @sue",
+    });
     expect(spec.summary).toContain("- ⛔ Security Engineer: changes requested by @sue\n- ⛔ second");
     expect(spec.summary).toContain("| Security Engineer | ❌ changes requested | 0 of 1 |");
   });
@@ -272,51 +391,142 @@ describe("gateCheck", () => {
     const spec = gateCheck(ctx({ state: "pass", personas: [], reasons: [] }, { plan: none }));
     expectWithinLimits(spec);
     expect(spec).toMatchObject({ status: "completed", conclusion: "success", title: "No mandatory review needed" });
-    expect(spec.summary).toBe("No changed file requires a persona under `reviewers.yml`.\nRules read from `reviewers.yml` on the base branch.");
-    const unmatched = gateCheck(ctx({ state: "pass", personas: [], reasons: [] }, { plan: { domains: [], personas: [], unmatched: ["README.md", "docs/x.md"] } }));
-    expect(unmatched.summary).toContain("No changed file is in a domain of `reviewers.yml`; 2 files changed, none requires a persona.");
-    const single = gateCheck(ctx({ state: "pass", personas: [], reasons: [] }, { plan: { domains: [], personas: [], unmatched: ["README.md"] } }));
+    expect(spec.summary).toBe(
+      "No changed file requires a persona under `reviewers.yml`.\nRules read from `reviewers.yml` on the base branch.",
+    );
+    const unmatched = gateCheck(
+      ctx(
+        { state: "pass", personas: [], reasons: [] },
+        { plan: { domains: [], personas: [], unmatched: ["README.md", "docs/x.md"] } },
+      ),
+    );
+    expect(unmatched.summary).toContain(
+      "No changed file is in a domain of `reviewers.yml`; 2 files changed, none requires a persona.",
+    );
+    const single = gateCheck(
+      ctx(
+        { state: "pass", personas: [], reasons: [] },
+        { plan: { domains: [], personas: [], unmatched: ["README.md"] } },
+      ),
+    );
     expect(single.summary).toContain("1 file changed, none requires a persona.");
   });
 
   test("a blocked gate with no personas still fails and shows the table header", () => {
-    const spec = gateCheck(ctx({ state: "fail", personas: [], reasons: ["More than 3000 files changed"] }, { plan: { domains: [], personas: [], unmatched: [] } }));
+    const spec = gateCheck(
+      ctx(
+        { state: "fail", personas: [], reasons: ["More than 3000 files changed"] },
+        { plan: { domains: [], personas: [], unmatched: [] } },
+      ),
+    );
     expect(spec).toMatchObject({ conclusion: "failure", title: "More than 3000 files changed" });
     expect(spec.summary).not.toContain("No changed file");
   });
 
   test("a domain with many files shows five and how many more; pipes and newlines are escaped in cells", () => {
-    const many: PlanDomain = { id: "pay|ments", description: "Pay\nments", files: Array.from({ length: 8 }, (_, i) => `src/p|${i}.ts`), personas: ["security", "ghost"] };
-    const spec = gateCheck(ctx({ state: "waiting", personas: [verdictOf(planPersona({ name: "Sec|urity" }), "waiting")], reasons: ["Sec|urity: 0 of 1 approvals"] }, { plan: { domains: [many], personas: [security], unmatched: [] } }));
-    expect(spec.summary).toContain("| pay\\|ments — Pay ments | `src/p\\|0.ts`<br>`src/p\\|1.ts`<br>`src/p\\|2.ts`<br>`src/p\\|3.ts`<br>`src/p\\|4.ts`<br>… and 3 more | ⏳ Sec\\|urity<br>ghost |");
+    const many: PlanDomain = {
+      id: "pay|ments",
+      description: "Pay\nments",
+      files: Array.from({ length: 8 }, (_, i) => `src/p|${i}.ts`),
+      personas: ["security", "ghost"],
+    };
+    const spec = gateCheck(
+      ctx(
+        {
+          state: "waiting",
+          personas: [verdictOf(planPersona({ name: "Sec|urity" }), "waiting")],
+          reasons: ["Sec|urity: 0 of 1 approvals"],
+        },
+        { plan: { domains: [many], personas: [security], unmatched: [] } },
+      ),
+    );
+    expect(spec.summary).toContain(
+      "| pay\\|ments — Pay ments | `src/p\\|0.ts`<br>`src/p\\|1.ts`<br>`src/p\\|2.ts`<br>`src/p\\|3.ts`<br>`src/p\\|4.ts`<br>… and 3 more | ⏳ Sec\\|urity<br>ghost |",
+    );
     expect(spec.summary).toContain("| Sec\\|urity | ⏳ waiting |");
   });
 
   test("a table change and unmatched files are mentioned", () => {
-    const p: ReviewPlan = { domains: [payments], personas: [security], unmatched: ["a.md", "b.md", "c.md"], tableChange: { files: ["reviewers.yml"], personas: ["security"] } };
-    const spec = gateCheck(ctx({ state: "waiting", personas: [verdictOf(security, "waiting")], reasons: ["Security Engineer: 0 of 1 approvals"] }, { plan: p }));
-    expect(spec.summary).toContain("⚠️ This pull request changes the review table (`reviewers.yml`); it is reviewed under the base branch's table and needs security.");
+    const p: ReviewPlan = {
+      domains: [payments],
+      personas: [security],
+      unmatched: ["a.md", "b.md", "c.md"],
+      tableChange: { files: ["reviewers.yml"], personas: ["security"] },
+    };
+    const spec = gateCheck(
+      ctx(
+        {
+          state: "waiting",
+          personas: [verdictOf(security, "waiting")],
+          reasons: ["Security Engineer: 0 of 1 approvals"],
+        },
+        { plan: p },
+      ),
+    );
+    expect(spec.summary).toContain(
+      "⚠️ This pull request changes the review table (`reviewers.yml`); it is reviewed under the base branch's table and needs security.",
+    );
     expect(spec.summary).toContain("3 files match no domain.");
   });
 
   test("problems of the head's table are listed in a code block", () => {
     const problems: Problem[] = [
-      { severity: "error", file: "reviewers.yml", line: 5, column: 5, path: "personas.x.colour", message: 'unknown key "colour"' },
+      {
+        severity: "error",
+        file: "reviewers.yml",
+        line: 5,
+        column: 5,
+        path: "personas.x.colour",
+        message: 'unknown key "colour"',
+      },
       { severity: "warning", file: "reviewers.yml", line: 2, column: 3, path: "", message: "something odd" },
     ];
-    const verdict: Verdict = { state: "fail", personas: [verdictOf(security, "waiting")], reasons: ["The review table as changed by this pull request has problems (listed below): fix them before merging."] };
+    const verdict: Verdict = {
+      state: "fail",
+      personas: [verdictOf(security, "waiting")],
+      reasons: [
+        "The review table as changed by this pull request has problems (listed below): fix them before merging.",
+      ],
+    };
     const spec = gateCheck(ctx(verdict, { headTableProblems: problems }));
-    expect(spec.summary).toContain(["**Problems in the review table as changed by this pull request** — fix them before merging:", "```", formatProblem(problems[0]!), formatProblem(problems[1]!), "```"].join("\n"));
+    expect(spec.summary).toContain(
+      [
+        "**Problems in the review table as changed by this pull request** — fix them before merging:",
+        "```",
+        formatProblem(problems[0]!),
+        formatProblem(problems[1]!),
+        "```",
+      ].join("\n"),
+    );
     expect(gateCheck(ctx(verdict, { headTableProblems: [] })).summary).not.toContain("**Problems");
   });
 
   test("huge inputs stay within GitHub's limits with the truncation note", () => {
     const names = (i: number) => `Persona ${i} ${"with a very long name ".repeat(20)}`;
-    const personas = Array.from({ length: 150 }, (_, i) => planPersona({ id: `p${i}`, name: names(i), domains: Array.from({ length: 20 }, (_, d) => `domain-${d}`) }));
-    const domains: PlanDomain[] = Array.from({ length: 60 }, (_, d) => ({ id: `domain-${d}`, description: "d".repeat(300), files: Array.from({ length: 50 }, (_, f) => `src/${d}/${f}.ts`), personas: personas.map((p) => p.id) }));
+    const personas = Array.from({ length: 150 }, (_, i) =>
+      planPersona({ id: `p${i}`, name: names(i), domains: Array.from({ length: 20 }, (_, d) => `domain-${d}`) }),
+    );
+    const domains: PlanDomain[] = Array.from({ length: 60 }, (_, d) => ({
+      id: `domain-${d}`,
+      description: "d".repeat(300),
+      files: Array.from({ length: 50 }, (_, f) => `src/${d}/${f}.ts`),
+      personas: personas.map((p) => p.id),
+    }));
     const bigPlan: ReviewPlan = { domains, personas, unmatched: Array.from({ length: 10_000 }, (_, i) => `x/${i}`) };
-    const waiting: Verdict = { state: "waiting", personas: personas.map((p) => verdictOf(p, "waiting")), reasons: personas.map((p) => `${p.name}: 0 of 1 approvals`) };
-    for (const verdict of [waiting, { ...waiting, state: "fail" as const }, { state: "pass" as const, personas: waiting.personas.map((p) => ({ ...p, state: "approved" as const })), reasons: [] }]) {
+    const waiting: Verdict = {
+      state: "waiting",
+      personas: personas.map((p) => verdictOf(p, "waiting")),
+      reasons: personas.map((p) => `${p.name}: 0 of 1 approvals`),
+    };
+    for (const verdict of [
+      waiting,
+      { ...waiting, state: "fail" as const },
+      {
+        state: "pass" as const,
+        personas: waiting.personas.map((p) => ({ ...p, state: "approved" as const })),
+        reasons: [],
+      },
+    ]) {
       const spec = gateCheck(ctx(verdict, { plan: bigPlan }));
       expectWithinLimits(spec);
       expectTruncated(spec.summary);
@@ -326,13 +536,27 @@ describe("gateCheck", () => {
 
 describe("gateBlocked", () => {
   test("fails closed with the title and the details", () => {
-    const spec = gateBlocked("parallel-review", "The review table on main is invalid", ["reviewers.yml:3:5 personas.x: bad", "second"]);
+    const spec = gateBlocked("parallel-review", "The review table on main is invalid", [
+      "reviewers.yml:3:5 personas.x: bad",
+      "second",
+    ]);
     expectWithinLimits(spec);
-    expect(spec).toEqual({ name: "parallel-review", status: "completed", conclusion: "failure", title: "The review table on main is invalid", summary: "reviewers.yml:3:5 personas.x: bad\nsecond", actions: [] });
+    expect(spec).toEqual({
+      name: "parallel-review",
+      status: "completed",
+      conclusion: "failure",
+      title: "The review table on main is invalid",
+      summary: "reviewers.yml:3:5 personas.x: bad\nsecond",
+      actions: [],
+    });
   });
 
   test("a long title and huge details are cut to GitHub's limits", () => {
-    const spec = gateBlocked("g", "t".repeat(500), Array.from({ length: 10_000 }, (_, i) => `problem ${i}: ${"z".repeat(50)}`));
+    const spec = gateBlocked(
+      "g",
+      "t".repeat(500),
+      Array.from({ length: 10_000 }, (_, i) => `problem ${i}: ${"z".repeat(50)}`),
+    );
     expectWithinLimits(spec);
     expect(spec.title).toBe(`${"t".repeat(199)}…`);
     expectTruncated(spec.summary);

@@ -90,14 +90,26 @@ describe("the example reviewers.yml", () => {
       paths: ["src/payments/", "src/billing/**", "**/stripe*"],
       ignore: ["**/*.md"],
       require: [
-        { persona: "backend", criteria: ["Error handling comprehensive", "Integration correct", "Performance acceptable"] },
-        { persona: "security", criteria: ["PCI compliance verified", "Fraud prevention in place", "No credential exposure"] },
+        {
+          persona: "backend",
+          criteria: ["Error handling comprehensive", "Integration correct", "Performance acceptable"],
+        },
+        {
+          persona: "security",
+          criteria: ["PCI compliance verified", "Fraud prevention in place", "No credential exposure"],
+        },
         { persona: "finance", criteria: ["Refund logic correct", "Reconciliation accurate", "Idempotency verified"] },
       ],
     });
     const iam = table.domains.find((d) => d.id === "iam")!;
-    expect(iam.require.find((r) => r.persona === "security")!.criteria).toEqual(["No overly permissive wildcards", "MFA enforced where needed", "Audit logging enabled"]);
-    expect(table.domains.find((d) => d.id === "pii-migrations")!.require.find((r) => r.persona === "security")!.criteria).toContain("GDPR compliant");
+    expect(iam.require.find((r) => r.persona === "security")!.criteria).toEqual([
+      "No overly permissive wildcards",
+      "MFA enforced where needed",
+      "Audit logging enabled",
+    ]);
+    expect(
+      table.domains.find((d) => d.id === "pii-migrations")!.require.find((r) => r.persona === "security")!.criteria,
+    ).toContain("GDPR compliant");
     expect(table.domains.find((d) => d.id === "landing")!.ignore).toEqual([]);
   });
 
@@ -112,7 +124,18 @@ describe("the example reviewers.yml", () => {
 
 describe("defaults", () => {
   test("a minimal table gets every default", () => {
-    const r = parse(doc("version: 1", "personas:", "  security:", "    teams: security", "domains:", "  docs:", "    paths: docs/", "    require: security"));
+    const r = parse(
+      doc(
+        "version: 1",
+        "personas:",
+        "  security:",
+        "    teams: security",
+        "domains:",
+        "  docs:",
+        "    paths: docs/",
+        "    require: security",
+      ),
+    );
     expect(r.problems).toEqual([]);
     expect(r.table).toEqual({
       file: "reviewers.yml",
@@ -123,11 +146,33 @@ describe("defaults", () => {
   });
 
   test("the list form of require carries no criteria; the mapping form's empty entry neither", () => {
-    const r = parse(doc("version: 1", "personas:", "  a: {teams: [t]}", "  b: {users: [bob]}", "domains:", "  one:", "    paths: [x/]", "    require: [a, b]", "  two:", "    paths: [y/]", "    require:", "      a:", "      b: Single criterion"));
+    const r = parse(
+      doc(
+        "version: 1",
+        "personas:",
+        "  a: {teams: [t]}",
+        "  b: {users: [bob]}",
+        "domains:",
+        "  one:",
+        "    paths: [x/]",
+        "    require: [a, b]",
+        "  two:",
+        "    paths: [y/]",
+        "    require:",
+        "      a:",
+        "      b: Single criterion",
+      ),
+    );
     expect(r.problems).toEqual([]);
     expect(r.table!.domains.map((d) => d.require)).toEqual([
-      [{ persona: "a", criteria: [] }, { persona: "b", criteria: [] }],
-      [{ persona: "a", criteria: [] }, { persona: "b", criteria: ["Single criterion"] }],
+      [
+        { persona: "a", criteria: [] },
+        { persona: "b", criteria: [] },
+      ],
+      [
+        { persona: "a", criteria: [] },
+        { persona: "b", criteria: ["Single criterion"] },
+      ],
     ]);
   });
 
@@ -135,11 +180,28 @@ describe("defaults", () => {
     expect(parse(add("settings:")).table!.settings).toEqual(DEFAULT_SETTINGS);
     const r = parse(add("settings:", "  drafts: review", "  unmatched: security", "  self_approval: true"));
     expect(r.problems).toEqual([]);
-    expect(r.table!.settings).toEqual({ ...DEFAULT_SETTINGS, drafts: "review", unmatched: ["security"], self_approval: true });
+    expect(r.table!.settings).toEqual({
+      ...DEFAULT_SETTINGS,
+      drafts: "review",
+      unmatched: ["security"],
+      self_approval: true,
+    });
   });
 
   test("every setting can be set", () => {
-    const r = parse(add("settings:", "  gate: mandatory-review", "  on_push: dismiss", "  request_reviews: false", "  drafts: review", "  self_approval: true", "  distinct_reviewers: true", "  unmatched: [security]", "  config_owners: [security, finance]"));
+    const r = parse(
+      add(
+        "settings:",
+        "  gate: mandatory-review",
+        "  on_push: dismiss",
+        "  request_reviews: false",
+        "  drafts: review",
+        "  self_approval: true",
+        "  distinct_reviewers: true",
+        "  unmatched: [security]",
+        "  config_owners: [security, finance]",
+      ),
+    );
     expect(r.problems).toEqual([]);
     expect(r.table!.settings).toEqual({
       gate: "mandatory-review",
@@ -156,84 +218,258 @@ describe("defaults", () => {
 
 describe("each kind of error, at its line and column", () => {
   const cases: [title: string, text: string, expected: Expected[]][] = [
-    ["unknown top-level key", add("setings:", "  gate: x"), [[13, 1, "setings", 'unknown key "setings" (did you mean "settings"?)']]],
-    ["unknown persona key", edit(4, "    teams: [security]", "    aprovals: 2"), [[5, 5, "personas.security.aprovals", 'unknown key "aprovals" (did you mean "approvals"?)']]],
-    ["unknown domain key", edit(9, '    paths: ["src/payments/"]', '    ignores: ["**/*.md"]'), [[10, 5, "domains.payments.ignores", 'unknown key "ignores" (did you mean "ignore"?)']]],
-    ["unknown settings key", add("settings:", "  on-push: keep"), [[14, 3, "settings.on-push", 'unknown key "on-push" (did you mean "on_push"?)']]],
-    ["unknown key far from any known one", add("colour: red"), [[13, 1, "colour", 'unknown key "colour": expected one of version, personas, domains, settings, _extends']]],
-    ["duplicate persona", edit(5, "  security:", "    teams: [other]", "  finance:"), [[5, 3, "personas.security", 'duplicate key "security" (first at line 3): remove or merge the repeated key']]],
-    ["duplicate key inside a domain", edit(9, '    paths: ["src/payments/"]', '    paths: ["src/billing/"]'), [[10, 5, "domains.payments.paths", 'duplicate key "paths" (first at line 9)']]],
-    ["duplicate key in a flow mapping", edit(4, "    teams: [security]", "    criteria: [{a: 1, a: 2}]"), [
-      [5, 16, "personas.security.criteria[0]", "expected a non-empty string, found a mapping"],
-      [5, 23, "personas.security.criteria[0].a", 'duplicate key "a" (first at line 5)'],
-    ]],
-    ["approvals as a string", edit(4, "    teams: [security]", '    approvals: "2"'), [[5, 16, "personas.security.approvals", 'expected a whole number from 1 to 100, found the string "2"']]],
-    ["approvals of 0", edit(4, "    teams: [security]", "    approvals: 0"), [[5, 16, "personas.security.approvals", "expected a whole number from 1 to 100, found number 0"]]],
-    ["approvals not whole", edit(4, "    teams: [security]", "    approvals: 1.5"), [[5, 16, "personas.security.approvals", "found number 1.5"]]],
-    ["name as a list", edit(4, "    teams: [security]", "    name: [Security]"), [[5, 11, "personas.security.name", "expected a non-empty string, found a list"]]],
-    ["teams as a mapping", edit(4, "    teams: {security: 1}"), [
-      [3, 3, "personas.security", 'persona "security" has no reviewers: its "teams" and "users" are empty'],
-      [4, 12, "personas.security.teams", "expected a list of strings, found a mapping"],
-    ]],
-    ["a list item that is not a string", edit(4, "    teams: [security, 42]"), [[4, 23, "personas.security.teams[1]", "expected a non-empty string, found number 42"]]],
-    ["an empty criterion", edit(4, "    teams: [security]", '    criteria: ["", ok]'), [[5, 16, "personas.security.criteria[0]", 'expected a non-empty string, found the string ""']]],
-    ["a YAML 1.1 boolean", add("settings:", "  request_reviews: yes"), [[14, 20, "settings.request_reviews", 'expected true or false, found the string "yes"']]],
-    ["description as a number", edit(9, '    paths: ["src/payments/"]', "    description: 3"), [[10, 18, "domains.payments.description", "expected a string, found number 3"]]],
-    ["require as a number", doc(...BASE.slice(0, 9), "    require: 5"), [
-      [3, 3, "personas.security", "not required by any domain"],
-      [5, 3, "personas.finance", "not required by any domain"],
-      [10, 14, "domains.payments.require", "expected a list of persona ids, or a mapping of persona id to criteria"],
-    ]],
-    ["personas as a list", doc("version: 1", "personas: [security]", "domains:", "  docs: {paths: [docs/], require: [security]}"), [
-      [2, 11, "personas", "expected a mapping (key: value), found a list"],
-      [4, 36, "domains.docs.require", 'unknown persona "security": define it under "personas" (known: none)'],
-    ]],
-    ["settings as a list", add("settings: [gate]"), [[13, 11, "settings", "expected a mapping (key: value), found a list"]]],
-    ["unknown persona in require (mapping)", edit(12, "      finanse: [Refund logic correct]"), [
-      [5, 3, "personas.finance", 'persona "finance" is not required by any domain'],
-      [12, 7, "domains.payments.require.finanse", 'unknown persona "finanse" (did you mean "finance"?)'],
-    ]],
-    ["unknown persona in require (list)", doc(...BASE.slice(0, 9), "    require: [securty, finance]"), [
-      [3, 3, "personas.security", "not required by any domain"],
-      [10, 15, "domains.payments.require", 'unknown persona "securty" (did you mean "security"?)'],
-    ]],
-    ["unknown persona in settings", add("settings:", "  unmatched: [secuirty]", "  config_owners: legal"), [
-      [14, 15, "settings.unmatched", 'unknown persona "secuirty" (did you mean "security"?)'],
-      [15, 18, "settings.config_owners", 'unknown persona "legal": define it under "personas" (known: security, finance)'],
-    ]],
-    ["persona without teams or users", edit(4, "    name: Security Engineer"), [[3, 3, "personas.security", 'persona "security" has no reviewers: add "teams" or "users"']]],
-    ["persona with empty teams and users", edit(4, "    teams: []", "    users: []"), [[3, 3, "personas.security", 'its "teams" and "users" are empty']]],
-    ["domain without paths", edit(9), [[8, 3, "domains.payments", 'domain "payments" has no "paths": list the files it covers']]],
-    ["domain with empty paths", edit(9, "    paths: []"), [[9, 5, "domains.payments.paths", 'domain "payments" has an empty "paths" list']]],
-    ["domain without require", doc(...BASE.slice(0, 9)), [
-      [3, 3, "personas.security", "not required by any domain"],
-      [5, 3, "personas.finance", "not required by any domain"],
-      [8, 3, "domains.payments", 'domain "payments" has no "require": name the personas that must review it'],
-    ]],
-    ["domain with empty require", doc(...BASE.slice(0, 9), "    require: []"), [
-      [3, 3, "personas.security", "not required by any domain"],
-      [5, 3, "personas.finance", "not required by any domain"],
-      [10, 5, "domains.payments.require", 'domain "payments" requires no persona: name at least one'],
-    ]],
-    ["invalid glob (plain)", edit(9, "    paths: src/pay[ments/"), [[9, 19, "domains.payments.paths", 'invalid pattern "src/pay[ments/": unclosed "["']]],
-    ["invalid glob (double-quoted)", edit(9, '    paths: ["src/", "src/{a,b"]'), [[9, 26, "domains.payments.paths", 'invalid pattern "src/{a,b": unclosed "{"']]],
-    ["empty segment in a glob", edit(9, "    paths: src//payments"), [[9, 15, "domains.payments.paths", 'empty segment ("//")']]],
-    ["! in paths points to ignore", edit(9, '    paths: ["src/payments/", "!src/payments/README.md"]'), [[9, 31, "domains.payments.paths", 'negation ("!") is not supported in paths: list the exclusion under "ignore" instead']]],
-    ["! in ignore", edit(9, '    paths: ["src/payments/"]', '    ignore: ["!*.ts"]'), [[10, 14, "domains.payments.ignore", 'negation is not supported in "ignore"']]],
+    [
+      "unknown top-level key",
+      add("setings:", "  gate: x"),
+      [[13, 1, "setings", 'unknown key "setings" (did you mean "settings"?)']],
+    ],
+    [
+      "unknown persona key",
+      edit(4, "    teams: [security]", "    aprovals: 2"),
+      [[5, 5, "personas.security.aprovals", 'unknown key "aprovals" (did you mean "approvals"?)']],
+    ],
+    [
+      "unknown domain key",
+      edit(9, '    paths: ["src/payments/"]', '    ignores: ["**/*.md"]'),
+      [[10, 5, "domains.payments.ignores", 'unknown key "ignores" (did you mean "ignore"?)']],
+    ],
+    [
+      "unknown settings key",
+      add("settings:", "  on-push: keep"),
+      [[14, 3, "settings.on-push", 'unknown key "on-push" (did you mean "on_push"?)']],
+    ],
+    [
+      "unknown key far from any known one",
+      add("colour: red"),
+      [[13, 1, "colour", 'unknown key "colour": expected one of version, personas, domains, settings, _extends']],
+    ],
+    [
+      "duplicate persona",
+      edit(5, "  security:", "    teams: [other]", "  finance:"),
+      [[5, 3, "personas.security", 'duplicate key "security" (first at line 3): remove or merge the repeated key']],
+    ],
+    [
+      "duplicate key inside a domain",
+      edit(9, '    paths: ["src/payments/"]', '    paths: ["src/billing/"]'),
+      [[10, 5, "domains.payments.paths", 'duplicate key "paths" (first at line 9)']],
+    ],
+    [
+      "duplicate key in a flow mapping",
+      edit(4, "    teams: [security]", "    criteria: [{a: 1, a: 2}]"),
+      [
+        [5, 16, "personas.security.criteria[0]", "expected a non-empty string, found a mapping"],
+        [5, 23, "personas.security.criteria[0].a", 'duplicate key "a" (first at line 5)'],
+      ],
+    ],
+    [
+      "approvals as a string",
+      edit(4, "    teams: [security]", '    approvals: "2"'),
+      [[5, 16, "personas.security.approvals", 'expected a whole number from 1 to 100, found the string "2"']],
+    ],
+    [
+      "approvals of 0",
+      edit(4, "    teams: [security]", "    approvals: 0"),
+      [[5, 16, "personas.security.approvals", "expected a whole number from 1 to 100, found number 0"]],
+    ],
+    [
+      "approvals not whole",
+      edit(4, "    teams: [security]", "    approvals: 1.5"),
+      [[5, 16, "personas.security.approvals", "found number 1.5"]],
+    ],
+    [
+      "name as a list",
+      edit(4, "    teams: [security]", "    name: [Security]"),
+      [[5, 11, "personas.security.name", "expected a non-empty string, found a list"]],
+    ],
+    [
+      "teams as a mapping",
+      edit(4, "    teams: {security: 1}"),
+      [
+        [3, 3, "personas.security", 'persona "security" has no reviewers: its "teams" and "users" are empty'],
+        [4, 12, "personas.security.teams", "expected a list of strings, found a mapping"],
+      ],
+    ],
+    [
+      "a list item that is not a string",
+      edit(4, "    teams: [security, 42]"),
+      [[4, 23, "personas.security.teams[1]", "expected a non-empty string, found number 42"]],
+    ],
+    [
+      "an empty criterion",
+      edit(4, "    teams: [security]", '    criteria: ["", ok]'),
+      [[5, 16, "personas.security.criteria[0]", 'expected a non-empty string, found the string ""']],
+    ],
+    [
+      "a YAML 1.1 boolean",
+      add("settings:", "  request_reviews: yes"),
+      [[14, 20, "settings.request_reviews", 'expected true or false, found the string "yes"']],
+    ],
+    [
+      "description as a number",
+      edit(9, '    paths: ["src/payments/"]', "    description: 3"),
+      [[10, 18, "domains.payments.description", "expected a string, found number 3"]],
+    ],
+    [
+      "require as a number",
+      doc(...BASE.slice(0, 9), "    require: 5"),
+      [
+        [3, 3, "personas.security", "not required by any domain"],
+        [5, 3, "personas.finance", "not required by any domain"],
+        [10, 14, "domains.payments.require", "expected a list of persona ids, or a mapping of persona id to criteria"],
+      ],
+    ],
+    [
+      "personas as a list",
+      doc("version: 1", "personas: [security]", "domains:", "  docs: {paths: [docs/], require: [security]}"),
+      [
+        [2, 11, "personas", "expected a mapping (key: value), found a list"],
+        [4, 36, "domains.docs.require", 'unknown persona "security": define it under "personas" (known: none)'],
+      ],
+    ],
+    [
+      "settings as a list",
+      add("settings: [gate]"),
+      [[13, 11, "settings", "expected a mapping (key: value), found a list"]],
+    ],
+    [
+      "unknown persona in require (mapping)",
+      edit(12, "      finanse: [Refund logic correct]"),
+      [
+        [5, 3, "personas.finance", 'persona "finance" is not required by any domain'],
+        [12, 7, "domains.payments.require.finanse", 'unknown persona "finanse" (did you mean "finance"?)'],
+      ],
+    ],
+    [
+      "unknown persona in require (list)",
+      doc(...BASE.slice(0, 9), "    require: [securty, finance]"),
+      [
+        [3, 3, "personas.security", "not required by any domain"],
+        [10, 15, "domains.payments.require", 'unknown persona "securty" (did you mean "security"?)'],
+      ],
+    ],
+    [
+      "unknown persona in settings",
+      add("settings:", "  unmatched: [secuirty]", "  config_owners: legal"),
+      [
+        [14, 15, "settings.unmatched", 'unknown persona "secuirty" (did you mean "security"?)'],
+        [
+          15,
+          18,
+          "settings.config_owners",
+          'unknown persona "legal": define it under "personas" (known: security, finance)',
+        ],
+      ],
+    ],
+    [
+      "persona without teams or users",
+      edit(4, "    name: Security Engineer"),
+      [[3, 3, "personas.security", 'persona "security" has no reviewers: add "teams" or "users"']],
+    ],
+    [
+      "persona with empty teams and users",
+      edit(4, "    teams: []", "    users: []"),
+      [[3, 3, "personas.security", 'its "teams" and "users" are empty']],
+    ],
+    [
+      "domain without paths",
+      edit(9),
+      [[8, 3, "domains.payments", 'domain "payments" has no "paths": list the files it covers']],
+    ],
+    [
+      "domain with empty paths",
+      edit(9, "    paths: []"),
+      [[9, 5, "domains.payments.paths", 'domain "payments" has an empty "paths" list']],
+    ],
+    [
+      "domain without require",
+      doc(...BASE.slice(0, 9)),
+      [
+        [3, 3, "personas.security", "not required by any domain"],
+        [5, 3, "personas.finance", "not required by any domain"],
+        [8, 3, "domains.payments", 'domain "payments" has no "require": name the personas that must review it'],
+      ],
+    ],
+    [
+      "domain with empty require",
+      doc(...BASE.slice(0, 9), "    require: []"),
+      [
+        [3, 3, "personas.security", "not required by any domain"],
+        [5, 3, "personas.finance", "not required by any domain"],
+        [10, 5, "domains.payments.require", 'domain "payments" requires no persona: name at least one'],
+      ],
+    ],
+    [
+      "invalid glob (plain)",
+      edit(9, "    paths: src/pay[ments/"),
+      [[9, 19, "domains.payments.paths", 'invalid pattern "src/pay[ments/": unclosed "["']],
+    ],
+    [
+      "invalid glob (double-quoted)",
+      edit(9, '    paths: ["src/", "src/{a,b"]'),
+      [[9, 26, "domains.payments.paths", 'invalid pattern "src/{a,b": unclosed "{"']],
+    ],
+    [
+      "empty segment in a glob",
+      edit(9, "    paths: src//payments"),
+      [[9, 15, "domains.payments.paths", 'empty segment ("//")']],
+    ],
+    [
+      "! in paths points to ignore",
+      edit(9, '    paths: ["src/payments/", "!src/payments/README.md"]'),
+      [
+        [
+          9,
+          31,
+          "domains.payments.paths",
+          'negation ("!") is not supported in paths: list the exclusion under "ignore" instead',
+        ],
+      ],
+    ],
+    [
+      "! in ignore",
+      edit(9, '    paths: ["src/payments/"]', '    ignore: ["!*.ts"]'),
+      [[10, 14, "domains.payments.ignore", 'negation is not supported in "ignore"']],
+    ],
     ["version 2", edit(1, "version: 2"), [[1, 10, "version", "unsupported version 2: this app reads version 1"]]],
     ['version "1" (a string)', edit(1, 'version: "1"'), [[1, 10, "version", 'unsupported version "1"']]],
     ["missing version", edit(1), [[1, 1, "version", 'missing "version: 1" at the top of the file']]],
-    ["invalid persona id", edit(3, "  Security_Team:"), [
-      [3, 3, "personas.Security_Team", 'invalid id "Security_Team": use lowercase letters, digits and dashes (e.g. "security-team")'],
-      [11, 7, "domains.payments.require.security", 'unknown persona "security": define it under "personas" (known: finance)'],
-    ]],
-    ["invalid domain id", edit(8, "  Payments:"), [
-      [3, 3, "personas.security", "not required by any domain"],
-      [5, 3, "personas.finance", "not required by any domain"],
-      [8, 3, "domains.Payments", 'invalid id "Payments"'],
-    ]],
-    ["an empty _extends", add('_extends: ""'), [[13, 11, "_extends", 'expected a non-empty string, found the string ""']]],
-    ["a key that is not a string", edit(5, "  1:", "    users: [alice]", "  finance:"), [[5, 3, "personas", "keys must be plain strings, found number 1"]]],
+    [
+      "invalid persona id",
+      edit(3, "  Security_Team:"),
+      [
+        [
+          3,
+          3,
+          "personas.Security_Team",
+          'invalid id "Security_Team": use lowercase letters, digits and dashes (e.g. "security-team")',
+        ],
+        [
+          11,
+          7,
+          "domains.payments.require.security",
+          'unknown persona "security": define it under "personas" (known: finance)',
+        ],
+      ],
+    ],
+    [
+      "invalid domain id",
+      edit(8, "  Payments:"),
+      [
+        [3, 3, "personas.security", "not required by any domain"],
+        [5, 3, "personas.finance", "not required by any domain"],
+        [8, 3, "domains.Payments", 'invalid id "Payments"'],
+      ],
+    ],
+    [
+      "an empty _extends",
+      add('_extends: ""'),
+      [[13, 11, "_extends", 'expected a non-empty string, found the string ""']],
+    ],
+    [
+      "a key that is not a string",
+      edit(5, "  1:", "    users: [alice]", "  finance:"),
+      [[5, 3, "personas", "keys must be plain strings, found number 1"]],
+    ],
   ];
 
   test.each(cases)("%s", (_title, text, expected) => {
@@ -273,14 +509,28 @@ describe("all problems in one pass", () => {
       [8, 3, "personas.finance", 'persona "finance" is not required by any domain'],
       [12, 21, "domains.payments.paths", 'invalid pattern "src/pay[ments/"'],
       [14, 7, "domains.payments.require.finanse", 'unknown persona "finanse" (did you mean "finance"?)'],
-      [17, 12, "settings.on_push", '"dismis" is not allowed here: use "keep", "dismiss", "changed-domains" (did you mean "dismiss"?)'],
+      [
+        17,
+        12,
+        "settings.on_push",
+        '"dismis" is not allowed here: use "keep", "dismiss", "changed-domains" (did you mean "dismiss"?)',
+      ],
     ]);
     expect(errors(r)).toHaveLength(5);
     expect(r.table).toBeUndefined();
   });
 
   test("problems of different sections interleave by position, not by kind", () => {
-    const r = parse(doc("version: 3", "personas:", "  a: {name: 5}", "domains:", "  d: {paths: [], require: [b]}", "settings: {drafts: no}"));
+    const r = parse(
+      doc(
+        "version: 3",
+        "personas:",
+        "  a: {name: 5}",
+        "domains:",
+        "  d: {paths: [], require: [b]}",
+        "settings: {drafts: no}",
+      ),
+    );
     expectProblems(r.problems, [
       [1, 10, "version", "unsupported version 3"],
       [3, 3, "personas.a", 'add "teams" or "users"'],
@@ -297,7 +547,14 @@ describe("warnings do not block", () => {
   test("a persona no domain requires: warning, and the table is still used", () => {
     const r = parse(edit(6, "    users: [alice]", "  legal:", "    teams: [legal]"));
     expect(errors(r)).toEqual([]);
-    expectProblems(warnings(r), [[7, 3, "personas.legal", 'persona "legal" is not required by any domain: add it to a domain\'s "require" or remove it']]);
+    expectProblems(warnings(r), [
+      [
+        7,
+        3,
+        "personas.legal",
+        'persona "legal" is not required by any domain: add it to a domain\'s "require" or remove it',
+      ],
+    ]);
     expect(r.table!.personas.map((p) => p.id)).toEqual(["security", "finance", "legal"]);
   });
 
@@ -324,7 +581,10 @@ describe("warnings do not block", () => {
       [9, 21, "domains.payments.paths", 'pattern "a/" is listed twice'],
       [10, 34, "domains.payments.require", 'persona "security" is listed twice'],
     ]);
-    expect(r.table!.domains[0]).toMatchObject({ paths: ["a/", "b/"], require: [{ persona: "security" }, { persona: "finance" }] });
+    expect(r.table!.domains[0]).toMatchObject({
+      paths: ["a/", "b/"],
+      require: [{ persona: "security" }, { persona: "finance" }],
+    });
   });
 });
 
@@ -381,12 +641,25 @@ describe("formatProblem", () => {
       ),
     );
     const lines = r.problems.map(formatProblem);
-    expect(lines).toContain('reviewers.yml:14:9 domains.payments.require.finanse: unknown persona "finanse" (did you mean "finance"?)');
-    expect(lines).toContain('reviewers.yml:3:3 warning: personas.finance: persona "finance" is not required by any domain: add it to a domain\'s "require" or remove it');
+    expect(lines).toContain(
+      'reviewers.yml:14:9 domains.payments.require.finanse: unknown persona "finanse" (did you mean "finance"?)',
+    );
+    expect(lines).toContain(
+      'reviewers.yml:3:3 warning: personas.finance: persona "finance" is not required by any domain: add it to a domain\'s "require" or remove it',
+    );
   });
 
   test("a problem of the whole document has no key path", () => {
-    expect(formatProblem({ severity: "error", file: ".github/reviewers.yml", line: 1, column: 1, path: "", message: "the file is empty" })).toBe(".github/reviewers.yml:1:1 the file is empty");
+    expect(
+      formatProblem({
+        severity: "error",
+        file: ".github/reviewers.yml",
+        line: 1,
+        column: 1,
+        path: "",
+        message: "the file is empty",
+      }),
+    ).toBe(".github/reviewers.yml:1:1 the file is empty");
     expect(parse("", ".github/reviewers.yml").problems.map(formatProblem)).toEqual([
       '.github/reviewers.yml:1:1 the file is empty: start with "version: 1", then "personas:" and "domains:" (see docs/configuration.md)',
     ]);
@@ -461,7 +734,14 @@ describe("the shape of the document", () => {
   test("YAML that cannot be parsed: the parser's message, where it stopped", () => {
     const r = parse("version: 1\npersonas: [a\n");
     expect(r.table).toBeUndefined();
-    expect(r.problems).toContainEqual({ severity: "error", file: "reviewers.yml", line: 3, column: 1, path: "", message: "Flow sequence in block collection must be sufficiently indented and end with a ]" });
+    expect(r.problems).toContainEqual({
+      severity: "error",
+      file: "reviewers.yml",
+      line: 3,
+      column: 1,
+      path: "",
+      message: "Flow sequence in block collection must be sufficiently indented and end with a ]",
+    });
   });
 
   test("tabs used for indentation", () => {
@@ -491,13 +771,16 @@ describe("the shape of the document", () => {
 
   test("version 2 with an otherwise valid table", () => {
     const r = parse(edit(1, "version: 2"));
-    expect(r.problems.map(formatProblem)).toEqual(["reviewers.yml:1:10 version: unsupported version 2: this app reads version 1"]);
+    expect(r.problems.map(formatProblem)).toEqual([
+      "reviewers.yml:1:10 version: unsupported version 2: this app reads version 1",
+    ]);
     expect(r.table).toBeUndefined();
   });
 });
 
 describe("users and teams", () => {
-  const persona = (...lines: string[]) => parse(doc("version: 1", "personas:", "  p:", ...lines, "domains:", "  d: {paths: [x/], require: [p]}"));
+  const persona = (...lines: string[]) =>
+    parse(doc("version: 1", "personas:", "  p:", ...lines, "domains:", "  d: {paths: [x/], require: [p]}"));
 
   test("@ in front of a login or a team", () => {
     expectProblems(persona('    users: ["@octocat"]', '    teams: ["@my-org/security"]').problems, [
@@ -526,14 +809,25 @@ describe("users and teams", () => {
   });
 
   test("valid logins and team slugs", () => {
-    const r = persona(`    users: [octocat, Octo-Cat2, a, ${"b".repeat(39)}]`, "    teams: [security, my-org/app_sec.team, My-Org/Security]");
+    const r = persona(
+      `    users: [octocat, Octo-Cat2, a, ${"b".repeat(39)}]`,
+      "    teams: [security, my-org/app_sec.team, My-Org/Security]",
+    );
     expect(r.problems).toEqual([]);
-    expect(r.table!.personas[0]).toMatchObject({ users: ["octocat", "Octo-Cat2", "a", "b".repeat(39)], teams: ["security", "my-org/app_sec.team", "My-Org/Security"] });
+    expect(r.table!.personas[0]).toMatchObject({
+      users: ["octocat", "Octo-Cat2", "a", "b".repeat(39)],
+      teams: ["security", "my-org/app_sec.team", "My-Org/Security"],
+    });
   });
 
   test("invalid team slugs", () => {
     expectProblems(persona("    teams: [a/b/c, -org/x, /x, x/]").problems, [
-      [4, 13, "personas.p.teams", '"a/b/c" is not a team slug: use "slug" for a team of this repository\'s organization or "org/slug"'],
+      [
+        4,
+        13,
+        "personas.p.teams",
+        '"a/b/c" is not a team slug: use "slug" for a team of this repository\'s organization or "org/slug"',
+      ],
       [4, 20, "personas.p.teams", '"-org/x" is not a team slug'],
       [4, 28, "personas.p.teams", '"/x" is not a team slug'],
       [4, 32, "personas.p.teams", '"x/" is not a team slug'],
@@ -545,16 +839,29 @@ describe("users and teams", () => {
     const r = persona("    users: [alice, Alice]", "    approvals: 2");
     expectProblems(r.problems, [
       [4, 20, "personas.p.users", 'user "Alice" is listed twice'],
-      [5, 16, "personas.p.approvals", 'needs 2 approvals but only 1 user can give one: lower "approvals" or add reviewers'],
+      [
+        5,
+        16,
+        "personas.p.approvals",
+        'needs 2 approvals but only 1 user can give one: lower "approvals" or add reviewers',
+      ],
     ]);
   });
 });
 
 describe("approvals", () => {
-  const persona = (...lines: string[]) => parse(doc("version: 1", "personas:", "  p:", ...lines, "domains:", "  d: {paths: [x/], require: [p]}"));
+  const persona = (...lines: string[]) =>
+    parse(doc("version: 1", "personas:", "  p:", ...lines, "domains:", "  d: {paths: [x/], require: [p]}"));
 
   test("more approvals than users, with no teams", () => {
-    expectProblems(persona("    users: [alice, bob]", "    approvals: 3").problems, [[5, 16, "personas.p.approvals", 'needs 3 approvals but only 2 users can give one: lower "approvals" or add reviewers']]);
+    expectProblems(persona("    users: [alice, bob]", "    approvals: 3").problems, [
+      [
+        5,
+        16,
+        "personas.p.approvals",
+        'needs 3 approvals but only 2 users can give one: lower "approvals" or add reviewers',
+      ],
+    ]);
   });
 
   test("as many approvals as users; or teams, whose size is unknown", () => {
@@ -564,7 +871,9 @@ describe("approvals", () => {
   });
 
   test("over 100", () => {
-    expectProblems(persona("    teams: [security]", "    approvals: 101").problems, [[5, 16, "personas.p.approvals", "expected a whole number from 1 to 100, found number 101"]]);
+    expectProblems(persona("    teams: [security]", "    approvals: 101").problems, [
+      [5, 16, "personas.p.approvals", "expected a whole number from 1 to 100, found number 101"],
+    ]);
   });
 });
 
@@ -593,7 +902,11 @@ describe("_extends layering", () => {
     const r = parseTable(repo);
     expect(r.extends).toBe("my-org/review-policy");
     // Its domains require personas only the base defines.
-    expect(errors(r).map((p) => p.message)).toEqual(expect.arrayContaining(['unknown persona "backend": define it under "personas" (known: security, payments-team)']));
+    expect(errors(r).map((p) => p.message)).toEqual(
+      expect.arrayContaining([
+        'unknown persona "backend": define it under "personas" (known: security, payments-team)',
+      ]),
+    );
   });
 
   test("personas and domains are replaced as a whole, new ones appended; settings merge key by key", () => {
@@ -609,22 +922,82 @@ describe("_extends layering", () => {
       { id: "payments-team", name: "Payments", teams: ["payments"], users: [], approvals: 1, criteria: [] },
     ]);
     expect(t.domains).toEqual([
-      { id: "secrets", paths: ["vault/"], ignore: [], require: [{ persona: "backend", criteria: [] }, { persona: "security", criteria: [] }] },
-      { id: "contracts", paths: ["contracts/"], ignore: [], require: [{ persona: "legal", criteria: ["License compatible"] }] },
-      { id: "payments", paths: ["src/payments/"], ignore: [], require: [{ persona: "payments-team", criteria: ["Refund logic correct"] }, { persona: "legal", criteria: [] }] },
+      {
+        id: "secrets",
+        paths: ["vault/"],
+        ignore: [],
+        require: [
+          { persona: "backend", criteria: [] },
+          { persona: "security", criteria: [] },
+        ],
+      },
+      {
+        id: "contracts",
+        paths: ["contracts/"],
+        ignore: [],
+        require: [{ persona: "legal", criteria: ["License compatible"] }],
+      },
+      {
+        id: "payments",
+        paths: ["src/payments/"],
+        ignore: [],
+        require: [
+          { persona: "payments-team", criteria: ["Refund logic correct"] },
+          { persona: "legal", criteria: [] },
+        ],
+      },
     ]);
-    expect(t.settings).toEqual({ ...DEFAULT_SETTINGS, gate: "org-gate", drafts: "wait", request_reviews: false, unmatched: ["backend"], config_owners: ["security"] });
+    expect(t.settings).toEqual({
+      ...DEFAULT_SETTINGS,
+      gate: "org-gate",
+      drafts: "wait",
+      request_reviews: false,
+      unmatched: ["backend"],
+      config_owners: ["security"],
+    });
   });
 
   test("extends comes from the last layer", () => {
     expect(parseTable(org, repo).extends).toBe("my-org/review-policy");
-    expect(parseTable({ file: "base.yml", text: "_extends: other/base\n" + fixture("org.yml") }, { file: "r.yml", text: "_extends: my-org/review-policy\n" }).extends).toBe("my-org/review-policy");
-    expect(parseTable({ file: "base.yml", text: "_extends: other/base\n" + fixture("org.yml") }, { file: "r.yml", text: EXAMPLE }).extends).toBeUndefined();
+    expect(
+      parseTable(
+        { file: "base.yml", text: "_extends: other/base\n" + fixture("org.yml") },
+        { file: "r.yml", text: "_extends: my-org/review-policy\n" },
+      ).extends,
+    ).toBe("my-org/review-policy");
+    expect(
+      parseTable(
+        { file: "base.yml", text: "_extends: other/base\n" + fixture("org.yml") },
+        { file: "r.yml", text: EXAMPLE },
+      ).extends,
+    ).toBeUndefined();
   });
 
   test("problems name each layer's own file, at positions in that file", () => {
-    const base = { file: "my-org/review-policy:.github/reviewers.yml", text: doc("version: 1", "personas:", "  security:", "    teams: [security]", "    aprovals: 2", "domains:", "  d: {paths: [x/], require: [security]}") };
-    const mine = { file: ".github/reviewers.yml", text: doc("_extends: my-org/review-policy", "domains:", "  e:", "    paths: [y/]", "    require: [securty]", "settings:", "  drafts: never") };
+    const base = {
+      file: "my-org/review-policy:.github/reviewers.yml",
+      text: doc(
+        "version: 1",
+        "personas:",
+        "  security:",
+        "    teams: [security]",
+        "    aprovals: 2",
+        "domains:",
+        "  d: {paths: [x/], require: [security]}",
+      ),
+    };
+    const mine = {
+      file: ".github/reviewers.yml",
+      text: doc(
+        "_extends: my-org/review-policy",
+        "domains:",
+        "  e:",
+        "    paths: [y/]",
+        "    require: [securty]",
+        "settings:",
+        "  drafts: never",
+      ),
+    };
     const r = parseTable(base, mine);
     expect(r.table).toBeUndefined();
     expect(r.problems.map(formatProblem).sort()).toEqual(
@@ -638,14 +1011,33 @@ describe("_extends layering", () => {
 
   test("a layer with _extends may leave out version, personas and domains, but not get version wrong", () => {
     const base = { file: "base.yml", text: EXAMPLE };
-    expect(parseTable(base, { file: "r.yml", text: "_extends: x/y\nsettings:\n  drafts: review\n" }).table!.settings.drafts).toBe("review");
-    expectProblems(parseTable(base, { file: "r.yml", text: "_extends: x/y\nversion: 2\n" }).problems, [[2, 10, "version", "unsupported version 2"]]);
-    expectProblems(parseTable(base, { file: "r.yml", text: "_extends: x/y\npersonas: {}\n" }).problems, [[2, 1, "personas", '"personas" is empty']]);
+    expect(
+      parseTable(base, { file: "r.yml", text: "_extends: x/y\nsettings:\n  drafts: review\n" }).table!.settings.drafts,
+    ).toBe("review");
+    expectProblems(parseTable(base, { file: "r.yml", text: "_extends: x/y\nversion: 2\n" }).problems, [
+      [2, 10, "version", "unsupported version 2"],
+    ]);
+    expectProblems(parseTable(base, { file: "r.yml", text: "_extends: x/y\npersonas: {}\n" }).problems, [
+      [2, 1, "personas", '"personas" is empty'],
+    ]);
   });
 
   test("a persona a later layer drops from every domain is a warning in the file that defines it", () => {
-    const base = { file: "base.yml", text: doc("version: 1", "personas:", "  a: {teams: [t]}", "  b: {teams: [u]}", "domains:", "  d: {paths: [x/], require: [a, b]}") };
-    const r = parseTable(base, { file: "r.yml", text: doc("_extends: x/y", "domains:", "  d: {paths: [x/], require: [a]}") });
+    const base = {
+      file: "base.yml",
+      text: doc(
+        "version: 1",
+        "personas:",
+        "  a: {teams: [t]}",
+        "  b: {teams: [u]}",
+        "domains:",
+        "  d: {paths: [x/], require: [a, b]}",
+      ),
+    };
+    const r = parseTable(base, {
+      file: "r.yml",
+      text: doc("_extends: x/y", "domains:", "  d: {paths: [x/], require: [a]}"),
+    });
     expect(r.table).toBeDefined();
     expectProblems(r.problems, [[4, 3, "personas.b", 'persona "b" is not required by any domain']]);
     expect(r.problems[0]!.file).toBe("base.yml");

@@ -234,13 +234,33 @@ describe("compiled shape (what PathMatcher indexes on)", () => {
     expect(compileGlob("docs/")[0]).toMatchObject({ anchored: false, literalSegment: "docs" });
     expect(compileGlob("src/auth/**")[0]).toMatchObject({ anchored: true, literalPrefix: ["src", "auth"] });
     expect(compileGlob("src/auth")[0]).toMatchObject({ anchored: true, literalPrefix: ["src", "auth"] });
-    expect(compileGlob("**/migrations/*.sql")[0]).toMatchObject({ anchored: true, literalPrefix: [], extension: ".sql" });
-    expect(compileGlob("src/{api,web}/**").map((g) => g.literalPrefix)).toEqual([["src", "api"], ["src", "web"]]);
+    expect(compileGlob("**/migrations/*.sql")[0]).toMatchObject({
+      anchored: true,
+      literalPrefix: [],
+      extension: ".sql",
+    });
+    expect(compileGlob("src/{api,web}/**").map((g) => g.literalPrefix)).toEqual([
+      ["src", "api"],
+      ["src", "web"],
+    ]);
   });
 });
 
 describe("PathMatcher over many patterns", () => {
-  const patterns = ["*.tf", "/docs/", "docs/", "docs/*", "src/auth/**", "src/auth", "**/migrations/*.sql", "Dockerfile", ".env*", "*.yml", "src/{api,web}/**", "**"];
+  const patterns = [
+    "*.tf",
+    "/docs/",
+    "docs/",
+    "docs/*",
+    "src/auth/**",
+    "src/auth",
+    "**/migrations/*.sql",
+    "Dockerfile",
+    ".env*",
+    "*.yml",
+    "src/{api,web}/**",
+    "**",
+  ];
   const matcher = new PathMatcher(patterns.map((pattern, tag) => ({ pattern, tag })));
 
   test.each([

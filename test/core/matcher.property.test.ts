@@ -14,15 +14,59 @@ import { DOCUMENTED_PATTERNS } from "../helpers/pattern-table.js";
 const RUNS = 2_000;
 
 /** Path segment names. `x\ny` and `a+(b)` check that a name is matched as plain characters. */
-const NAMES = ["a", "b", "ab", "A", "src", "docs", ".env", ".env.prod", "x.tf", "main.tf", "x.tfvars", "a.b", "x\ny", "a+(b)", "-"];
+const NAMES = [
+  "a",
+  "b",
+  "ab",
+  "A",
+  "src",
+  "docs",
+  ".env",
+  ".env.prod",
+  "x.tf",
+  "main.tf",
+  "x.tfvars",
+  "a.b",
+  "x\ny",
+  "a+(b)",
+  "-",
+];
 
 const path = fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 5 }).map((segs) => segs.join("/"));
 
 /** Pattern segments: literals from the same alphabet, and every kind of wildcard. */
 const PIECES = [
-  "a", "b", "src", "docs", ".env", "x.tf", "A", "a+(b)",
-  "*", "**", "?", "[ab]", "[!a]", "[a-c]*", "[!-a]", "{a,b}", "{src,docs}", "{a,{b,x.tf}}", "{a,b/src}",
-  "*.tf", "*.tf*", ".env*", "a*", "*b", "?.tf", "x.{tf,tfvars}", "*.{tf,b}", "**b", "[.x]*", "a[+-0]b", "x[+-0]tf",
+  "a",
+  "b",
+  "src",
+  "docs",
+  ".env",
+  "x.tf",
+  "A",
+  "a+(b)",
+  "*",
+  "**",
+  "?",
+  "[ab]",
+  "[!a]",
+  "[a-c]*",
+  "[!-a]",
+  "{a,b}",
+  "{src,docs}",
+  "{a,{b,x.tf}}",
+  "{a,b/src}",
+  "*.tf",
+  "*.tf*",
+  ".env*",
+  "a*",
+  "*b",
+  "?.tf",
+  "x.{tf,tfvars}",
+  "*.{tf,b}",
+  "**b",
+  "[.x]*",
+  "a[+-0]b",
+  "x[+-0]tf",
 ];
 
 const pattern = fc
@@ -79,7 +123,8 @@ describe("properties", () => {
     fc.assert(
       fc.property(pattern, fc.array(path, { minLength: 1, maxLength: 8 }), (p, paths) => {
         for (const t of paths) {
-          if (globMatches(p, t) !== refMatch(p, t)) throw new Error(`${JSON.stringify(p)} vs ${JSON.stringify(t)}: compileGlob says ${globMatches(p, t)}`);
+          if (globMatches(p, t) !== refMatch(p, t))
+            throw new Error(`${JSON.stringify(p)} vs ${JSON.stringify(t)}: compileGlob says ${globMatches(p, t)}`);
         }
       }),
       { numRuns: RUNS },
@@ -90,24 +135,37 @@ describe("properties", () => {
     // Paths built from the pattern's own pieces, with wildcards replaced by names: far more hits than random paths.
     const pick = (piece: string, n: number) => (/[*?[{]/.test(piece) ? NAMES[n % NAMES.length]! : piece);
     fc.assert(
-      fc.property(pattern, fc.array(fc.nat(), { minLength: 8, maxLength: 8 }), fc.array(fc.constantFrom(...NAMES), { maxLength: 2 }), (p, picks, extra) => {
-        const segs = p.split("/").filter((s) => s !== "" && s !== "**").map((s, i) => pick(s, picks[i % picks.length]!));
-        if (segs.length === 0) return;
-        for (const t of [segs.join("/"), [...segs, ...extra].join("/"), [...extra, ...segs].join("/")]) {
-          expect([p, t, globMatches(p, t)]).toEqual([p, t, refMatch(p, t)]);
-        }
-      }),
+      fc.property(
+        pattern,
+        fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
+        fc.array(fc.constantFrom(...NAMES), { maxLength: 2 }),
+        (p, picks, extra) => {
+          const segs = p
+            .split("/")
+            .filter((s) => s !== "" && s !== "**")
+            .map((s, i) => pick(s, picks[i % picks.length]!));
+          if (segs.length === 0) return;
+          for (const t of [segs.join("/"), [...segs, ...extra].join("/"), [...extra, ...segs].join("/")]) {
+            expect([p, t, globMatches(p, t)]).toEqual([p, t, refMatch(p, t)]);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   test("PathMatcher returns exactly the tags whose patterns the reference matches", () => {
-    const tagged = fc.array(fc.record({ pattern, tag: fc.integer({ min: 0, max: 5 }) }), { minLength: 1, maxLength: 12 });
+    const tagged = fc.array(fc.record({ pattern, tag: fc.integer({ min: 0, max: 5 }) }), {
+      minLength: 1,
+      maxLength: 12,
+    });
     fc.assert(
       fc.property(tagged, fc.array(path, { minLength: 1, maxLength: 10 }), (entries, paths) => {
         const matcher = new PathMatcher(entries);
         for (const t of paths) {
-          const expected = [...new Set(entries.filter((e) => refMatch(e.pattern, t)).map((e) => e.tag))].sort((a, b) => a - b);
+          const expected = [...new Set(entries.filter((e) => refMatch(e.pattern, t)).map((e) => e.tag))].sort(
+            (a, b) => a - b,
+          );
           expect([t, matcher.match(t)]).toEqual([t, expected]);
         }
       }),
@@ -118,7 +176,11 @@ describe("properties", () => {
   test("brace expansion agrees with the reference", () => {
     fc.assert(
       fc.property(pattern, (p) => {
-        expect(compileGlob(p).map((g) => g.source).sort()).toEqual(refExpandBraces(p).sort());
+        expect(
+          compileGlob(p)
+            .map((g) => g.source)
+            .sort(),
+        ).toEqual(refExpandBraces(p).sort());
       }),
       { numRuns: RUNS },
     );

@@ -19,16 +19,32 @@ const WITH_UNMATCHED = tableOf(EXAMPLE.replace("  unmatched: []", "  unmatched: 
 const EVERYONE_OWNS_CONFIG = tableOf(EXAMPLE.replace("  config_owners: [security]", "  config_owners: []"));
 
 const modified = (...paths: string[]): ChangedFile[] => paths.map((path) => ({ path, status: "modified" }));
-const ids = (plan: ReviewPlan) => ({ domains: plan.domains.map((d) => d.id), personas: plan.personas.map((p) => p.id) });
+const ids = (plan: ReviewPlan) => ({
+  domains: plan.domains.map((d) => d.id),
+  personas: plan.personas.map((p) => p.id),
+});
 const persona = (plan: ReviewPlan, id: string) => plan.personas.find((p) => p.id === id)!;
 
 describe("a change to payments and IAM", () => {
-  const plan = planReview(TABLE, modified("src/payments/refund.ts", "terraform/iam/roles.tf", "src/billing/invoice.ts", "src/payments/charge.ts"));
+  const plan = planReview(
+    TABLE,
+    modified("src/payments/refund.ts", "terraform/iam/roles.tf", "src/billing/invoice.ts", "src/payments/charge.ts"),
+  );
 
   test("the touched domains, in table order, with their files sorted", () => {
     expect(plan.domains).toEqual([
-      { id: "iam", description: "IAM and infrastructure", files: ["terraform/iam/roles.tf"], personas: ["infra", "security"] },
-      { id: "payments", description: "Payment processing", files: ["src/billing/invoice.ts", "src/payments/charge.ts", "src/payments/refund.ts"], personas: ["backend", "security", "finance"] },
+      {
+        id: "iam",
+        description: "IAM and infrastructure",
+        files: ["terraform/iam/roles.tf"],
+        personas: ["infra", "security"],
+      },
+      {
+        id: "payments",
+        description: "Payment processing",
+        files: ["src/billing/invoice.ts", "src/payments/charge.ts", "src/payments/refund.ts"],
+        personas: ["backend", "security", "finance"],
+      },
     ]);
     expect(plan.unmatched).toEqual([]);
     expect(plan.tableChange).toBeUndefined();
@@ -45,22 +61,45 @@ describe("a change to payments and IAM", () => {
   });
 
   test("a persona's files are the union of its domains' files, sorted", () => {
-    expect(persona(plan, "security").files).toEqual(["src/billing/invoice.ts", "src/payments/charge.ts", "src/payments/refund.ts", "terraform/iam/roles.tf"]);
+    expect(persona(plan, "security").files).toEqual([
+      "src/billing/invoice.ts",
+      "src/payments/charge.ts",
+      "src/payments/refund.ts",
+      "terraform/iam/roles.tf",
+    ]);
     expect(persona(plan, "infra").files).toEqual(["terraform/iam/roles.tf"]);
   });
 
   test("criteria: the persona's own first, then each domain's in table order", () => {
     expect(persona(plan, "security").criteria).toEqual([
       { source: "persona", title: "Security Engineer", items: ["No secrets or credentials in code"] },
-      { source: "iam", title: "IAM and infrastructure", items: ["No overly permissive wildcards", "MFA enforced where needed", "Audit logging enabled"] },
-      { source: "payments", title: "Payment processing", items: ["PCI compliance verified", "Fraud prevention in place", "No credential exposure"] },
+      {
+        source: "iam",
+        title: "IAM and infrastructure",
+        items: ["No overly permissive wildcards", "MFA enforced where needed", "Audit logging enabled"],
+      },
+      {
+        source: "payments",
+        title: "Payment processing",
+        items: ["PCI compliance verified", "Fraud prevention in place", "No credential exposure"],
+      },
     ]);
     expect(persona(plan, "backend").criteria).toEqual([
       { source: "persona", title: "Backend Engineer", items: ["No breaking API change without a migration path"] },
-      { source: "payments", title: "Payment processing", items: ["Error handling comprehensive", "Integration correct", "Performance acceptable"] },
+      {
+        source: "payments",
+        title: "Payment processing",
+        items: ["Error handling comprehensive", "Integration correct", "Performance acceptable"],
+      },
     ]);
     // finance has no criteria of its own: that group is left out.
-    expect(persona(plan, "finance").criteria).toEqual([{ source: "payments", title: "Payment processing", items: ["Refund logic correct", "Reconciliation accurate", "Idempotency verified"] }]);
+    expect(persona(plan, "finance").criteria).toEqual([
+      {
+        source: "payments",
+        title: "Payment processing",
+        items: ["Refund logic correct", "Reconciliation accurate", "Idempotency verified"],
+      },
+    ]);
   });
 
   test("reasons, approvals and reviewers", () => {
@@ -100,7 +139,9 @@ describe("which files count", () => {
     const plan = planReview(TABLE, [{ path: "src/other/x.ts", status: "copied", previousPath: "src/payments/x.ts" }]);
     expect(plan.domains).toEqual([]);
     expect(plan.unmatched).toEqual(["src/other/x.ts"]);
-    const intoDomain = planReview(TABLE, [{ path: "src/payments/y.ts", status: "copied", previousPath: "src/other/y.ts" }]);
+    const intoDomain = planReview(TABLE, [
+      { path: "src/payments/y.ts", status: "copied", previousPath: "src/other/y.ts" },
+    ]);
     expect(ids(intoDomain).domains).toEqual(["payments"]);
   });
 
@@ -110,7 +151,10 @@ describe("which files count", () => {
   });
 
   test("ignore patterns exclude a file from their domain only", () => {
-    const plan = planReview(TABLE, modified("src/payments/README.md", "src/payments/docs/guide.md", "infra/README.md", "src/auth/README.md"));
+    const plan = planReview(
+      TABLE,
+      modified("src/payments/README.md", "src/payments/docs/guide.md", "infra/README.md", "src/auth/README.md"),
+    );
     // payments and iam ignore **/*.md; auth does not.
     expect(plan.domains.map((d) => [d.id, d.files])).toEqual([["auth", ["src/auth/README.md"]]]);
     expect(plan.unmatched).toEqual(["infra/README.md", "src/payments/README.md", "src/payments/docs/guide.md"]);
@@ -119,11 +163,17 @@ describe("which files count", () => {
   test("the seed's rows, one file each", () => {
     const row = (path: string) => ids(planReview(TABLE, modified(path)));
     expect(row("infra/prod/iam.tf")).toEqual({ domains: ["iam"], personas: ["infra", "security"] });
-    expect(row("db/migrations/0042_add_email.sql")).toEqual({ domains: ["pii-migrations"], personas: ["security", "backend"] });
+    expect(row("db/migrations/0042_add_email.sql")).toEqual({
+      domains: ["pii-migrations"],
+      personas: ["security", "backend"],
+    });
     expect(row("src/auth/session.ts")).toEqual({ domains: ["auth"], personas: ["security", "backend"] });
     expect(row("src/billing/tax.ts")).toEqual({ domains: ["payments"], personas: ["security", "backend", "finance"] });
     expect(row(".github/workflows/deploy.yml")).toEqual({ domains: ["ci-cd"], personas: ["security", "devex"] });
-    expect(row("web/landing/hero.tsx")).toEqual({ domains: ["landing"], personas: ["frontend", "marketing", "design"] });
+    expect(row("web/landing/hero.tsx")).toEqual({
+      domains: ["landing"],
+      personas: ["frontend", "marketing", "design"],
+    });
   });
 });
 
@@ -152,7 +202,9 @@ describe("unmatched files", () => {
         approvals: 1,
         teams: ["backend"],
         users: [],
-        criteria: [{ source: "persona", title: "Backend Engineer", items: ["No breaking API change without a migration path"] }],
+        criteria: [
+          { source: "persona", title: "Backend Engineer", items: ["No breaking API change without a migration path"] },
+        ],
         reasons: ["2 files no domain covers (settings.unmatched)"],
       },
     ]);
@@ -161,7 +213,10 @@ describe("unmatched files", () => {
   test("... and only then", () => {
     const plan = planReview(WITH_UNMATCHED, modified("src/auth/login.ts"));
     expect(persona(plan, "backend").reasons).toEqual(["domain auth (Authentication): 1 file"]);
-    expect(planReview(WITH_UNMATCHED, modified("terraform/main.tf")).personas.map((p) => p.id)).toEqual(["infra", "security"]);
+    expect(planReview(WITH_UNMATCHED, modified("terraform/main.tf")).personas.map((p) => p.id)).toEqual([
+      "infra",
+      "security",
+    ]);
   });
 
   test("a persona required by a domain and for unmatched files: both reasons, all the files", () => {
@@ -175,21 +230,30 @@ describe("unmatched files", () => {
 });
 
 describe("a change to the table itself", () => {
-  test.each(["reviewers.yml", ".github/reviewers.yml"])("%s requires settings.config_owners, with the reason", (path) => {
-    const plan = planReview(TABLE, modified(path));
-    expect(plan.tableChange).toEqual({ files: [path], personas: ["security"] });
-    expect(plan.personas.map((p) => [p.id, p.files, p.reasons])).toEqual([["security", [path], [`the review table itself changed: ${path} (settings.config_owners)`]]]);
-    // Its reviewers are the config owners: it is not an unmatched file (that would add settings.unmatched).
-    expect(plan.unmatched).toEqual([]);
-    expect(planReview(WITH_UNMATCHED, modified(path)).personas.map((p) => p.id)).toEqual(["security"]);
-  });
+  test.each(["reviewers.yml", ".github/reviewers.yml"])(
+    "%s requires settings.config_owners, with the reason",
+    (path) => {
+      const plan = planReview(TABLE, modified(path));
+      expect(plan.tableChange).toEqual({ files: [path], personas: ["security"] });
+      expect(plan.personas.map((p) => [p.id, p.files, p.reasons])).toEqual([
+        ["security", [path], [`the review table itself changed: ${path} (settings.config_owners)`]],
+      ]);
+      // Its reviewers are the config owners: it is not an unmatched file (that would add settings.unmatched).
+      expect(plan.unmatched).toEqual([]);
+      expect(planReview(WITH_UNMATCHED, modified(path)).personas.map((p) => p.id)).toEqual(["security"]);
+    },
+  );
 
   test("with config_owners empty, every persona, in declared order", () => {
     const plan = planReview(EVERYONE_OWNS_CONFIG, modified(".github/reviewers.yml"));
     const all = ["infra", "security", "backend", "finance", "devex", "frontend", "marketing", "design"];
     expect(plan.tableChange).toEqual({ files: [".github/reviewers.yml"], personas: all });
     expect(plan.personas.map((p) => p.id)).toEqual(all);
-    expect(plan.personas.every((p) => p.reasons.join() === "the review table itself changed: .github/reviewers.yml (settings.config_owners)")).toBe(true);
+    expect(
+      plan.personas.every(
+        (p) => p.reasons.join() === "the review table itself changed: .github/reviewers.yml (settings.config_owners)",
+      ),
+    ).toBe(true);
   });
 
   test("together with domains: the owner's reasons add up", () => {
@@ -197,16 +261,29 @@ describe("a change to the table itself", () => {
     expect(persona(plan, "security")).toMatchObject({
       domains: ["payments"],
       files: ["reviewers.yml", "src/payments/a.ts"],
-      reasons: ["domain payments (Payment processing): 1 file", "the review table itself changed: reviewers.yml (settings.config_owners)"],
+      reasons: [
+        "domain payments (Payment processing): 1 file",
+        "the review table itself changed: reviewers.yml (settings.config_owners)",
+      ],
     });
     expect(persona(plan, "backend").reasons).toEqual(["domain payments (Payment processing): 1 file"]);
   });
 
   test("added, removed, or renamed away: all changes to the table", () => {
-    expect(planReview(TABLE, [{ path: ".github/reviewers.yml", status: "added" }]).tableChange!.files).toEqual([".github/reviewers.yml"]);
-    expect(planReview(TABLE, [{ path: "reviewers.yml", status: "removed" }]).tableChange!.files).toEqual(["reviewers.yml"]);
-    expect(planReview(TABLE, [{ path: "docs/old-reviewers.yml", status: "renamed", previousPath: "reviewers.yml" }]).tableChange!.files).toEqual(["reviewers.yml"]);
-    expect(planReview(TABLE, [{ path: ".github/reviewers.yml", status: "renamed", previousPath: "reviewers.yml" }]).tableChange!.files).toEqual([".github/reviewers.yml", "reviewers.yml"]);
+    expect(planReview(TABLE, [{ path: ".github/reviewers.yml", status: "added" }]).tableChange!.files).toEqual([
+      ".github/reviewers.yml",
+    ]);
+    expect(planReview(TABLE, [{ path: "reviewers.yml", status: "removed" }]).tableChange!.files).toEqual([
+      "reviewers.yml",
+    ]);
+    expect(
+      planReview(TABLE, [{ path: "docs/old-reviewers.yml", status: "renamed", previousPath: "reviewers.yml" }])
+        .tableChange!.files,
+    ).toEqual(["reviewers.yml"]);
+    expect(
+      planReview(TABLE, [{ path: ".github/reviewers.yml", status: "renamed", previousPath: "reviewers.yml" }])
+        .tableChange!.files,
+    ).toEqual([".github/reviewers.yml", "reviewers.yml"]);
   });
 
   test("files merely named like it are not the table", () => {
@@ -214,11 +291,17 @@ describe("a change to the table itself", () => {
     expect(plan.tableChange).toBeUndefined();
     expect(plan.personas).toEqual([]);
     // A copy of the table elsewhere does not change it.
-    expect(planReview(TABLE, [{ path: "backup/reviewers.yml", status: "copied", previousPath: "reviewers.yml" }]).tableChange).toBeUndefined();
+    expect(
+      planReview(TABLE, [{ path: "backup/reviewers.yml", status: "copied", previousPath: "reviewers.yml" }])
+        .tableChange,
+    ).toBeUndefined();
   });
 
   test("the table's paths can be given", () => {
-    expect(planReview(TABLE, modified("config/review.yml"), ["config/review.yml"]).tableChange).toEqual({ files: ["config/review.yml"], personas: ["security"] });
+    expect(planReview(TABLE, modified("config/review.yml"), ["config/review.yml"]).tableChange).toEqual({
+      files: ["config/review.yml"],
+      personas: ["security"],
+    });
     expect(planReview(TABLE, modified("reviewers.yml"), ["config/review.yml"]).tableChange).toBeUndefined();
   });
 });
@@ -243,7 +326,18 @@ describe("edge cases and determinism", () => {
     ];
     const expected = planReview(WITH_UNMATCHED, files);
     const reversed = planReview(WITH_UNMATCHED, [...files].reverse());
-    const shuffled = planReview(WITH_UNMATCHED, [files[5]!, files[2]!, files[9]!, files[0]!, files[7]!, files[3]!, files[1]!, files[8]!, files[6]!, files[4]!]);
+    const shuffled = planReview(WITH_UNMATCHED, [
+      files[5]!,
+      files[2]!,
+      files[9]!,
+      files[0]!,
+      files[7]!,
+      files[3]!,
+      files[1]!,
+      files[8]!,
+      files[6]!,
+      files[4]!,
+    ]);
     const repeated = planReview(WITH_UNMATCHED, [...files, ...files.slice(0, 4)]);
     for (const plan of [reversed, shuffled, repeated]) {
       expect(plan).toEqual(expected);
@@ -251,18 +345,48 @@ describe("edge cases and determinism", () => {
     }
     expect(expected.domains.map((d) => d.id)).toEqual(["iam", "auth", "payments", "ci-cd", "landing"]);
     expect(expected.unmatched).toEqual(["LICENSE", "README.md"]);
-    expect(expected.personas.map((p) => p.id)).toEqual(["infra", "security", "backend", "finance", "devex", "frontend", "marketing", "design"]);
+    expect(expected.personas.map((p) => p.id)).toEqual([
+      "infra",
+      "security",
+      "backend",
+      "finance",
+      "devex",
+      "frontend",
+      "marketing",
+      "design",
+    ]);
   });
 
   test("files sort by code unit, the same everywhere (not by locale)", () => {
-    const plan = planReview(TABLE, modified("src/payments/b.ts", "src/payments/B.ts", "src/payments/a.ts", "src/payments/_x.ts", "src/payments/Z.ts"));
-    expect(plan.domains[0]!.files).toEqual(["src/payments/B.ts", "src/payments/Z.ts", "src/payments/_x.ts", "src/payments/a.ts", "src/payments/b.ts"]);
+    const plan = planReview(
+      TABLE,
+      modified(
+        "src/payments/b.ts",
+        "src/payments/B.ts",
+        "src/payments/a.ts",
+        "src/payments/_x.ts",
+        "src/payments/Z.ts",
+      ),
+    );
+    expect(plan.domains[0]!.files).toEqual([
+      "src/payments/B.ts",
+      "src/payments/Z.ts",
+      "src/payments/_x.ts",
+      "src/payments/a.ts",
+      "src/payments/b.ts",
+    ]);
   });
 
   test("a domain without a description is titled with its id", () => {
-    const table = tableOf("version: 1\npersonas:\n  a: {teams: [t]}\ndomains:\n  docs:\n    paths: [docs/]\n    require: {a: [Spelling checked]}\n");
+    const table = tableOf(
+      "version: 1\npersonas:\n  a: {teams: [t]}\ndomains:\n  docs:\n    paths: [docs/]\n    require: {a: [Spelling checked]}\n",
+    );
     const plan = planReview(table, modified("docs/x.md"));
     expect(plan.domains).toEqual([{ id: "docs", files: ["docs/x.md"], personas: ["a"] }]);
-    expect(plan.personas[0]).toMatchObject({ name: "a", criteria: [{ source: "docs", title: "docs", items: ["Spelling checked"] }], reasons: ["domain docs: 1 file"] });
+    expect(plan.personas[0]).toMatchObject({
+      name: "a",
+      criteria: [{ source: "docs", title: "docs", items: ["Spelling checked"] }],
+      reasons: ["domain docs: 1 file"],
+    });
   });
 });

@@ -13,7 +13,10 @@ import { DEFAULT_SETTINGS } from "../../src/core/types.js";
  */
 
 const root = new URL("../../", import.meta.url);
-const schema = JSON.parse(readFileSync(new URL("schema/reviewers.schema.json", root), "utf8")) as Record<string, unknown>;
+const schema = JSON.parse(readFileSync(new URL("schema/reviewers.schema.json", root), "utf8")) as Record<
+  string,
+  unknown
+>;
 const exampleText = readFileSync(new URL("reviewers.yml", root), "utf8");
 
 // strictRequired is off: `if: {not: {required: ["_extends"]}}` names a property of the parent, which that check cannot see.
@@ -47,8 +50,24 @@ describe("the schema", () => {
   test("the example reviewers.yml parses with parseTable with no problems at all", () => {
     const result = parseTable({ file: "reviewers.yml", text: exampleText });
     expect(result.problems.map(formatProblem)).toEqual([]);
-    expect(result.table?.personas.map((p) => p.id)).toEqual(["infra", "security", "backend", "finance", "devex", "frontend", "marketing", "design"]);
-    expect(result.table?.domains.map((d) => d.id)).toEqual(["iam", "pii-migrations", "auth", "payments", "ci-cd", "landing"]);
+    expect(result.table?.personas.map((p) => p.id)).toEqual([
+      "infra",
+      "security",
+      "backend",
+      "finance",
+      "devex",
+      "frontend",
+      "marketing",
+      "design",
+    ]);
+    expect(result.table?.domains.map((d) => d.id)).toEqual([
+      "iam",
+      "pii-migrations",
+      "auth",
+      "payments",
+      "ci-cd",
+      "landing",
+    ]);
   });
 
   test("the example names the schema for editors on its first line", () => {
@@ -64,7 +83,9 @@ describe("the schema", () => {
   });
 
   test("documents every setting with the app's default", () => {
-    const definitions = schema.definitions as { settings: { properties: Record<string, { default?: unknown; description?: string }> } };
+    const definitions = schema.definitions as {
+      settings: { properties: Record<string, { default?: unknown; description?: string }> };
+    };
     const settings = definitions.settings.properties;
     expect(Object.keys(settings).sort()).toEqual(Object.keys(DEFAULT_SETTINGS).sort());
     for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) {
@@ -79,14 +100,38 @@ describe("tables both the schema and the app accept", () => {
     ["the smallest table", HEAD + DOMAIN],
     ["only _extends", "_extends: my-org/review-policy:tables/base.yml\n"],
     ["_extends overriding one setting", "_extends: review-policy\nsettings:\n  on_push: dismiss\n"],
-    ["single strings for lists", "version: 1\npersonas:\n  sec:\n    users: alice\n    criteria: Looks safe\ndomains:\n  d:\n    paths: src/\n    ignore: '**/*.md'\n    require: sec\nsettings:\n  unmatched: sec\n  config_owners: sec\n"],
-    ["require as a mapping, criteria null, one or many", HEAD + "  be:\n    users: [alice, bob]\n    approvals: 2\ndomains:\n  d:\n    paths: ['*.tf']\n    require:\n      sec:\n      be: Reviewed\n  e:\n    paths: [x/]\n    require: {sec: [A, B]}\n"],
-    ["null teams beside users, null ignore and criteria", "version: 1\npersonas:\n  sec:\n    teams:\n    users: [alice]\n    criteria:\ndomains:\n  d:\n    paths: [a]\n    ignore:\n    require: [sec]\n"],
-    ["org/slug teams and dashed logins", "version: 1\npersonas:\n  sec:\n    teams: [my-org/sec.team_1]\n    users: [a-b-c]\ndomains:\n  d:\n    paths: [a]\n    require: [sec]\n"],
+    [
+      "single strings for lists",
+      "version: 1\npersonas:\n  sec:\n    users: alice\n    criteria: Looks safe\ndomains:\n  d:\n    paths: src/\n    ignore: '**/*.md'\n    require: sec\nsettings:\n  unmatched: sec\n  config_owners: sec\n",
+    ],
+    [
+      "require as a mapping, criteria null, one or many",
+      HEAD +
+        "  be:\n    users: [alice, bob]\n    approvals: 2\ndomains:\n  d:\n    paths: ['*.tf']\n    require:\n      sec:\n      be: Reviewed\n  e:\n    paths: [x/]\n    require: {sec: [A, B]}\n",
+    ],
+    [
+      "null teams beside users, null ignore and criteria",
+      "version: 1\npersonas:\n  sec:\n    teams:\n    users: [alice]\n    criteria:\ndomains:\n  d:\n    paths: [a]\n    ignore:\n    require: [sec]\n",
+    ],
+    [
+      "org/slug teams and dashed logins",
+      "version: 1\npersonas:\n  sec:\n    teams: [my-org/sec.team_1]\n    users: [a-b-c]\ndomains:\n  d:\n    paths: [a]\n    require: [sec]\n",
+    ],
     ["null settings", HEAD + DOMAIN + "settings:\n"],
-    ["every setting", HEAD + DOMAIN + "settings:\n  gate: merge gate\n  on_push: keep\n  request_reviews: false\n  drafts: review\n  self_approval: true\n  distinct_reviewers: true\n  unmatched: [sec]\n  config_owners: []\n"],
-    ["patterns with spaces, braces and classes", HEAD + "domains:\n  d:\n    paths: ['my docs/', 'src/{a,b}/[!x]*.ts', '/.github/']\n    require: [sec]\n"],
-    ["approvals 100 with a team", "version: 1\npersonas:\n  sec:\n    teams: t\n    approvals: 100\ndomains:\n  d:\n    paths: a\n    require: sec\n"],
+    [
+      "every setting",
+      HEAD +
+        DOMAIN +
+        "settings:\n  gate: merge gate\n  on_push: keep\n  request_reviews: false\n  drafts: review\n  self_approval: true\n  distinct_reviewers: true\n  unmatched: [sec]\n  config_owners: []\n",
+    ],
+    [
+      "patterns with spaces, braces and classes",
+      HEAD + "domains:\n  d:\n    paths: ['my docs/', 'src/{a,b}/[!x]*.ts', '/.github/']\n    require: [sec]\n",
+    ],
+    [
+      "approvals 100 with a team",
+      "version: 1\npersonas:\n  sec:\n    teams: t\n    approvals: 100\ndomains:\n  d:\n    paths: a\n    require: sec\n",
+    ],
   ])("%s", (_what, text) => {
     expect(appErrors(text)).toEqual([]);
     expect(schemaAccepts(text)).toBe(true);
@@ -153,9 +198,21 @@ describe("broken tables both the schema and the app reject", () => {
 describe("what only the app can check", () => {
   // A schema sees one value at a time; these need the whole table. They are listed in docs/configuration.md.
   test.each<[string, string, RegExp]>([
-    ["a required persona that is not defined", HEAD + "domains:\n  d:\n    paths: [a]\n    require: [secu]\n", /unknown persona "secu" \(did you mean "sec"\?\)/],
-    ["more approvals than users with no team", "version: 1\npersonas:\n  sec:\n    users: [alice]\n    approvals: 2\n" + DOMAIN, /needs 2 approvals but only 1 user/],
-    ["an unclosed brace in a pattern", HEAD + "domains:\n  d:\n    paths: ['src/{a,b']\n    require: [sec]\n", /unclosed "\{"/],
+    [
+      "a required persona that is not defined",
+      HEAD + "domains:\n  d:\n    paths: [a]\n    require: [secu]\n",
+      /unknown persona "secu" \(did you mean "sec"\?\)/,
+    ],
+    [
+      "more approvals than users with no team",
+      "version: 1\npersonas:\n  sec:\n    users: [alice]\n    approvals: 2\n" + DOMAIN,
+      /needs 2 approvals but only 1 user/,
+    ],
+    [
+      "an unclosed brace in a pattern",
+      HEAD + "domains:\n  d:\n    paths: ['src/{a,b']\n    require: [sec]\n",
+      /unclosed "\{"/,
+    ],
   ])("%s", (_what, text, message) => {
     expect(schemaAccepts(text)).toBe(true);
     expect(appErrors(text).join("\n")).toMatch(message);

@@ -2,8 +2,21 @@ import { describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
 import type { ActionKind, ReviewAction, Via } from "../../src/core/actions.js";
 import { planReview, type PlanPersona } from "../../src/core/plan.js";
-import { DEFAULT_SETTINGS, type ChangedFile, type Persona, type ReviewTable, type Settings } from "../../src/core/types.js";
-import { approvedCount, evaluate, short, type PersonaVerdict, type Verdict, type VerdictInput } from "../../src/core/verdict.js";
+import {
+  DEFAULT_SETTINGS,
+  type ChangedFile,
+  type Persona,
+  type ReviewTable,
+  type Settings,
+} from "../../src/core/types.js";
+import {
+  approvedCount,
+  evaluate,
+  short,
+  type PersonaVerdict,
+  type Verdict,
+  type VerdictInput,
+} from "../../src/core/verdict.js";
 
 /**
  * evaluate() as a pure function: tables are built as data (not parsed), eligibility is a map, and the
@@ -17,12 +30,29 @@ function persona(id: string, name: string, approvals = 1, users: string[] = []):
   return { id, name, teams: [], users, approvals, criteria: [] };
 }
 
-function table(settings: Partial<Settings> = {}, approvals: Partial<Record<"backend" | "security" | "finance", number>> = {}): ReviewTable {
+function table(
+  settings: Partial<Settings> = {},
+  approvals: Partial<Record<"backend" | "security" | "finance", number>> = {},
+): ReviewTable {
   return {
     file: "reviewers.yml",
-    personas: [persona("backend", "Backend Engineer", approvals.backend ?? 1), persona("security", "Security Engineer", approvals.security ?? 1), persona("finance", "Finance", approvals.finance ?? 1)],
+    personas: [
+      persona("backend", "Backend Engineer", approvals.backend ?? 1),
+      persona("security", "Security Engineer", approvals.security ?? 1),
+      persona("finance", "Finance", approvals.finance ?? 1),
+    ],
     domains: [
-      { id: "payments", description: "Payment processing", paths: ["src/payments/"], ignore: [], require: [{ persona: "backend", criteria: [] }, { persona: "security", criteria: [] }, { persona: "finance", criteria: [] }] },
+      {
+        id: "payments",
+        description: "Payment processing",
+        paths: ["src/payments/"],
+        ignore: [],
+        require: [
+          { persona: "backend", criteria: [] },
+          { persona: "security", criteria: [] },
+          { persona: "finance", criteria: [] },
+        ],
+      },
       { id: "iam", paths: ["*.tf"], ignore: [], require: [{ persona: "security", criteria: [] }] },
       { id: "api", paths: ["src/api/"], ignore: [], require: [{ persona: "backend", criteria: [] }] },
     ],
@@ -43,16 +73,43 @@ const isReviewer = (p: { id: string }, login: string) => (MEMBERS[p.id] ?? []).i
 let clock = 0;
 const T = (n: number) => new Date(Date.UTC(2024, 4, 1, 10, 0, n)).toISOString();
 
-function act(user: string, kind: ActionKind, personas: string[] | "all" = "all", opts: { at?: string; via?: Via; sha?: string; reason?: string; isBot?: boolean } = {}): ReviewAction {
-  return { user, isBot: opts.isBot ?? user.endsWith("[bot]"), kind, personas, sha: opts.sha ?? HEAD, at: opts.at ?? T(clock++), via: opts.via ?? "review", ref: `ref-${user}`, ...(opts.reason ? { reason: opts.reason } : {}) };
+function act(
+  user: string,
+  kind: ActionKind,
+  personas: string[] | "all" = "all",
+  opts: { at?: string; via?: Via; sha?: string; reason?: string; isBot?: boolean } = {},
+): ReviewAction {
+  return {
+    user,
+    isBot: opts.isBot ?? user.endsWith("[bot]"),
+    kind,
+    personas,
+    sha: opts.sha ?? HEAD,
+    at: opts.at ?? T(clock++),
+    via: opts.via ?? "review",
+    ref: `ref-${user}`,
+    ...(opts.reason ? { reason: opts.reason } : {}),
+  };
 }
-const approve = (user: string, personas: string[] | "all" = "all", opts: Parameters<typeof act>[3] = {}) => act(user, "approve", personas, opts);
-const reject = (user: string, personas: string[] | "all" = "all", opts: Parameters<typeof act>[3] = {}) => act(user, "request_changes", personas, opts);
+const approve = (user: string, personas: string[] | "all" = "all", opts: Parameters<typeof act>[3] = {}) =>
+  act(user, "approve", personas, opts);
+const reject = (user: string, personas: string[] | "all" = "all", opts: Parameters<typeof act>[3] = {}) =>
+  act(user, "request_changes", personas, opts);
 
 function run(over: Partial<VerdictInput> & { changed?: string[] }): Verdict {
   const t = over.table ?? table();
   const plan = over.plan ?? planReview(t, files(...(over.changed ?? ["src/payments/charge.ts"])));
-  return evaluate({ table: t, plan, actions: [], author: "carol", headSha: HEAD, isReviewer, changedSince: new Map(), blockers: [], ...over });
+  return evaluate({
+    table: t,
+    plan,
+    actions: [],
+    author: "carol",
+    headSha: HEAD,
+    isReviewer,
+    changedSince: new Map(),
+    blockers: [],
+    ...over,
+  });
 }
 
 const byId = (v: Verdict, id: string): PersonaVerdict => {
@@ -79,7 +136,11 @@ describe("the gate with nothing or everything to do", () => {
     const v = run({});
     expect(v.state).toBe("waiting");
     expect(states(v)).toEqual({ backend: "waiting", security: "waiting", finance: "waiting" });
-    expect(v.reasons).toEqual(["Backend Engineer: 0 of 1 approvals", "Security Engineer: 0 of 1 approvals", "Finance: 0 of 1 approvals"]);
+    expect(v.reasons).toEqual([
+      "Backend Engineer: 0 of 1 approvals",
+      "Security Engineer: 0 of 1 approvals",
+      "Finance: 0 of 1 approvals",
+    ]);
   });
 
   test("every persona approved → pass", () => {
@@ -89,11 +150,17 @@ describe("the gate with nothing or everything to do", () => {
   });
 
   test("blockers fail the gate even when every persona approved, and come first in the reasons", () => {
-    const v = run({ actions: [approve("bob"), approve("sue"), approve("fiona")], blockers: ["The review table as changed by this pull request has problems"] });
+    const v = run({
+      actions: [approve("bob"), approve("sue"), approve("fiona")],
+      blockers: ["The review table as changed by this pull request has problems"],
+    });
     expect(v.state).toBe("fail");
     expect(states(v)).toEqual({ backend: "approved", security: "approved", finance: "approved" });
     expect(v.reasons).toEqual(["The review table as changed by this pull request has problems"]);
-    const both = run({ actions: [approve("bob"), reject("sue", ["security"]), approve("fiona")], blockers: ["B1", "B2"] });
+    const both = run({
+      actions: [approve("bob"), reject("sue", ["security"]), approve("fiona")],
+      blockers: ["B1", "B2"],
+    });
     expect(both.reasons).toEqual(["B1", "B2", "Security Engineer: changes requested by @sue"]);
   });
 
@@ -117,7 +184,14 @@ describe("approvals needed > 1", () => {
   });
 
   test("the same user approving twice, by different means, counts once", () => {
-    const v = run({ table: t, actions: [approve("sam"), approve("sam", ["security"], { via: "button" }), approve("sam", ["security"], { via: "comment" })] });
+    const v = run({
+      table: t,
+      actions: [
+        approve("sam"),
+        approve("sam", ["security"], { via: "button" }),
+        approve("sam", ["security"], { via: "comment" }),
+      ],
+    });
     const s = byId(v, "security");
     expect(s.state).toBe("waiting");
     expect(s.approvals).toHaveLength(1);
@@ -135,15 +209,23 @@ describe("the latest action per user per persona wins", () => {
   test("approve then request changes → changes requested; the reverse → approved; input order is irrelevant", () => {
     const a = approve("sue", "all", { at: "2024-05-01T10:00:00Z" });
     const r = reject("sue", ["security"], { at: "2024-05-01T11:00:00Z", via: "comment", reason: "found a leak" });
-    for (const actions of [[a, r], [r, a]]) {
+    for (const actions of [
+      [a, r],
+      [r, a],
+    ]) {
       const s = byId(run({ actions }), "security");
       expect(s.state).toBe("changes_requested");
       expect(s.approvals).toEqual([]);
-      expect(s.changeRequests).toEqual([{ user: "sue", via: "comment", at: "2024-05-01T11:00:00Z", reason: "found a leak" }]);
+      expect(s.changeRequests).toEqual([
+        { user: "sue", via: "comment", at: "2024-05-01T11:00:00Z", reason: "found a leak" },
+      ]);
     }
     const r2 = reject("sue", ["security"], { at: "2024-05-01T10:00:00Z" });
     const a2 = approve("sue", ["security"], { at: "2024-05-01T11:00:00Z", via: "button" });
-    for (const actions of [[r2, a2], [a2, r2]]) {
+    for (const actions of [
+      [r2, a2],
+      [a2, r2],
+    ]) {
       const s = byId(run({ actions }), "security");
       expect(s.state).toBe("approved");
       expect(s.changeRequests).toEqual([]);
@@ -152,7 +234,9 @@ describe("the latest action per user per persona wins", () => {
   });
 
   test("per persona: a later request for one persona leaves the user's approval of another standing", () => {
-    const v = run({ actions: [approve("sam", "all", { at: T(1) }), reject("sam", ["backend"], { at: T(2), reason: "no tests" })] });
+    const v = run({
+      actions: [approve("sam", "all", { at: T(1) }), reject("sam", ["backend"], { at: T(2), reason: "no tests" })],
+    });
     expect(byId(v, "backend").state).toBe("changes_requested");
     expect(byId(v, "security").state).toBe("approved");
     expect(v.state).toBe("fail");
@@ -160,7 +244,14 @@ describe("the latest action per user per persona wins", () => {
   });
 
   test("a change request by one eligible user blocks even with enough approvals", () => {
-    const v = run({ actions: [approve("sam", ["security"]), reject("sue", ["security"], { reason: "tokens are logged" }), approve("bob"), approve("fiona")] });
+    const v = run({
+      actions: [
+        approve("sam", ["security"]),
+        reject("sue", ["security"], { reason: "tokens are logged" }),
+        approve("bob"),
+        approve("fiona"),
+      ],
+    });
     const s = byId(v, "security");
     expect(s.state).toBe("changes_requested");
     expect(users(s)).toEqual(["sam"]);
@@ -187,32 +278,48 @@ describe("the latest action per user per persona wins", () => {
 
   test("property: with distinct timestamps the verdict does not depend on the order of the actions", () => {
     const who = fc.constantFrom("bob", "sam", "sue", "fiona", "carol", "mallory", "ci[bot]");
-    const personas = fc.oneof(fc.constant<"all">("all"), fc.subarray(["backend", "security", "finance", "ghost"], { minLength: 1 }));
-    const action = fc.record({ user: who, kind: fc.constantFrom<ActionKind>("approve", "request_changes"), personas, via: fc.constantFrom<Via>("review", "button", "comment"), old: fc.boolean() });
+    const personas = fc.oneof(
+      fc.constant<"all">("all"),
+      fc.subarray(["backend", "security", "finance", "ghost"], { minLength: 1 }),
+    );
+    const action = fc.record({
+      user: who,
+      kind: fc.constantFrom<ActionKind>("approve", "request_changes"),
+      personas,
+      via: fc.constantFrom<Via>("review", "button", "comment"),
+      old: fc.boolean(),
+    });
     const t = table({ on_push: "changed-domains" }, { security: 2 });
     fc.assert(
       fc.property(
         fc.array(action, { maxLength: 10 }).chain((raw) => {
-          const actions = raw.map((a, i) => act(a.user, a.kind, a.personas, { at: T(i), via: a.via, sha: a.old ? OLD : HEAD, reason: `r${i}` }));
-          return fc.tuple(fc.constant(actions), fc.shuffledSubarray(actions, { minLength: actions.length, maxLength: actions.length }));
+          const actions = raw.map((a, i) =>
+            act(a.user, a.kind, a.personas, { at: T(i), via: a.via, sha: a.old ? OLD : HEAD, reason: `r${i}` }),
+          );
+          return fc.tuple(
+            fc.constant(actions),
+            fc.shuffledSubarray(actions, { minLength: actions.length, maxLength: actions.length }),
+          );
         }),
         ([actions, shuffled]) => {
-        const changedSince = new Map([[OLD, files("main.tf")]]);
-        const a = run({ table: t, actions, changedSince });
-        const b = run({ table: t, actions: shuffled, changedSince });
-        expect(b).toEqual(a);
-        // The gate is consistent with the personas.
-        const anyBlocked = a.personas.some((p) => p.state === "changes_requested");
-        const allApproved = a.personas.every((p) => p.state === "approved");
-        expect(a.state).toBe(anyBlocked ? "fail" : allApproved ? "pass" : "waiting");
-        for (const p of a.personas) {
-          expect(p.state === "approved").toBe(p.changeRequests.length === 0 && p.approvals.length >= p.persona.approvals);
-          for (const x of [...p.approvals, ...p.changeRequests]) {
-            expect(x.user).not.toBe("carol");
-            expect(x.user).not.toBe("ci[bot]");
-            expect(isReviewer(p.persona, x.user)).toBe(true);
+          const changedSince = new Map([[OLD, files("main.tf")]]);
+          const a = run({ table: t, actions, changedSince });
+          const b = run({ table: t, actions: shuffled, changedSince });
+          expect(b).toEqual(a);
+          // The gate is consistent with the personas.
+          const anyBlocked = a.personas.some((p) => p.state === "changes_requested");
+          const allApproved = a.personas.every((p) => p.state === "approved");
+          expect(a.state).toBe(anyBlocked ? "fail" : allApproved ? "pass" : "waiting");
+          for (const p of a.personas) {
+            expect(p.state === "approved").toBe(
+              p.changeRequests.length === 0 && p.approvals.length >= p.persona.approvals,
+            );
+            for (const x of [...p.approvals, ...p.changeRequests]) {
+              expect(x.user).not.toBe("carol");
+              expect(x.user).not.toBe("ci[bot]");
+              expect(isReviewer(p.persona, x.user)).toBe(true);
+            }
           }
-        }
         },
       ),
       { numRuns: 300 },
@@ -258,7 +365,9 @@ describe("eligibility", () => {
   test("a change request by a non-reviewer does not block", () => {
     const v = run({ actions: [approve("sue", ["security"]), reject("bob", ["security"], { reason: "nope" })] });
     expect(byId(v, "security").state).toBe("approved");
-    expect(messages(byId(v, "security"))).toEqual(["@bob requested changes via a review but is not a Security Engineer reviewer: not counted"]);
+    expect(messages(byId(v, "security"))).toEqual([
+      "@bob requested changes via a review but is not a Security Engineer reviewer: not counted",
+    ]);
   });
 
   test("an all-persona review by someone outside a persona produces no notice there, and counts where they are eligible", () => {
@@ -280,11 +389,21 @@ describe("eligibility", () => {
   });
 
   test("the author never counts, named or not, approving or requesting changes", () => {
-    const v = run({ actions: [approve("carol"), approve("carol", ["finance"], { via: "button" }), reject("carol", ["security"], { via: "comment" })] });
+    const v = run({
+      actions: [
+        approve("carol"),
+        approve("carol", ["finance"], { via: "button" }),
+        reject("carol", ["security"], { via: "comment" }),
+      ],
+    });
     expect(v.personas.every((p) => p.approvals.length === 0 && p.changeRequests.length === 0)).toBe(true);
     expect(messages(byId(v, "backend"))).toEqual([]);
-    expect(messages(byId(v, "finance"))).toEqual(["@carol clicked Approve via the check's button but the pull request's author cannot review it (settings.self_approval is off): not counted"]);
-    expect(messages(byId(v, "security"))).toEqual(["@carol requested changes via a comment but the pull request's author cannot review it (settings.self_approval is off): not counted"]);
+    expect(messages(byId(v, "finance"))).toEqual([
+      "@carol clicked Approve via the check's button but the pull request's author cannot review it (settings.self_approval is off): not counted",
+    ]);
+    expect(messages(byId(v, "security"))).toEqual([
+      "@carol requested changes via a comment but the pull request's author cannot review it (settings.self_approval is off): not counted",
+    ]);
     expect(v.state).toBe("waiting");
   });
 
@@ -295,23 +414,44 @@ describe("eligibility", () => {
   });
 
   test("self_approval does not make the author eligible where they are not a reviewer", () => {
-    const v = run({ table: table({ self_approval: true }), author: "mallory", actions: [approve("mallory", ["security"])] });
+    const v = run({
+      table: table({ self_approval: true }),
+      author: "mallory",
+      actions: [approve("mallory", ["security"])],
+    });
     expect(byId(v, "security").state).toBe("waiting");
-    expect(messages(byId(v, "security"))).toEqual(["@mallory approved via a review but is not a Security Engineer reviewer: not counted"]);
+    expect(messages(byId(v, "security"))).toEqual([
+      "@mallory approved via a review but is not a Security Engineer reviewer: not counted",
+    ]);
   });
 
   test("bots never count, even listed as reviewers and even with self_approval; only named attempts are answered", () => {
-    const v = run({ table: table({ self_approval: true }), actions: [approve("ci[bot]"), approve("renovate", ["security"], { isBot: true }), reject("ci[bot]", ["finance"], { via: "button" })] });
+    const v = run({
+      table: table({ self_approval: true }),
+      actions: [
+        approve("ci[bot]"),
+        approve("renovate", ["security"], { isBot: true }),
+        reject("ci[bot]", ["finance"], { via: "button" }),
+      ],
+    });
     expect(v.personas.every((p) => p.approvals.length === 0 && p.changeRequests.length === 0)).toBe(true);
     expect(messages(byId(v, "backend"))).toEqual([]);
-    expect(messages(byId(v, "security"))).toEqual(["@renovate approved via a review but bots cannot approve: not counted"]);
-    expect(messages(byId(v, "finance"))).toEqual(["@ci[bot] clicked Request changes via the check's button but bots cannot approve: not counted"]);
+    expect(messages(byId(v, "security"))).toEqual([
+      "@renovate approved via a review but bots cannot approve: not counted",
+    ]);
+    expect(messages(byId(v, "finance"))).toEqual([
+      "@ci[bot] clicked Request changes via the check's button but bots cannot approve: not counted",
+    ]);
   });
 
   test("eligibility is asked per persona with the plan's persona", () => {
     const asked: [string, string][] = [];
     run({ actions: [approve("sam")], isReviewer: (p, login) => (asked.push([p.id, login]), false) });
-    expect(asked.sort()).toEqual([["backend", "sam"], ["finance", "sam"], ["security", "sam"]]);
+    expect(asked.sort()).toEqual([
+      ["backend", "sam"],
+      ["finance", "sam"],
+      ["security", "sam"],
+    ]);
   });
 });
 
@@ -319,17 +459,31 @@ describe("on_push", () => {
   const twoDomains = ["src/payments/charge.ts", "main.tf"];
 
   test("keep: an approval on an earlier commit counts and says where it came from", () => {
-    const v = run({ table: table({ on_push: "keep" }), actions: [approve("fiona", "all", { sha: OLD }), approve("sue", "all")] });
-    expect(byId(v, "finance").approvals).toEqual([{ user: "fiona", via: "review", sha: OLD, at: expect.any(String), carriedFrom: OLD }]);
+    const v = run({
+      table: table({ on_push: "keep" }),
+      actions: [approve("fiona", "all", { sha: OLD }), approve("sue", "all")],
+    });
+    expect(byId(v, "finance").approvals).toEqual([
+      { user: "fiona", via: "review", sha: OLD, at: expect.any(String), carriedFrom: OLD },
+    ]);
     expect("carriedFrom" in byId(v, "security").approvals[0]!).toBe(false);
     expect(byId(v, "finance").notices).toEqual([]);
   });
 
   test("dismiss: any approval on an earlier commit no longer counts; one on the head does", () => {
-    const v = run({ table: table({ on_push: "dismiss" }), changed: twoDomains, actions: [approve("fiona", "all", { sha: OLD }), approve("sue"), approve("bob", "all", { sha: OLD })], changedSince: new Map([[OLD, files("main.tf")]]) });
+    const v = run({
+      table: table({ on_push: "dismiss" }),
+      changed: twoDomains,
+      actions: [approve("fiona", "all", { sha: OLD }), approve("sue"), approve("bob", "all", { sha: OLD })],
+      changedSince: new Map([[OLD, files("main.tf")]]),
+    });
     expect(byId(v, "finance").state).toBe("waiting");
-    expect(messages(byId(v, "finance"))).toEqual(["@fiona's approval on 0123456 no longer counts: new commits were pushed (settings.on_push: dismiss)"]);
-    expect(messages(byId(v, "backend"))).toEqual(["@bob's approval on 0123456 no longer counts: new commits were pushed (settings.on_push: dismiss)"]);
+    expect(messages(byId(v, "finance"))).toEqual([
+      "@fiona's approval on 0123456 no longer counts: new commits were pushed (settings.on_push: dismiss)",
+    ]);
+    expect(messages(byId(v, "backend"))).toEqual([
+      "@bob's approval on 0123456 no longer counts: new commits were pushed (settings.on_push: dismiss)",
+    ]);
     expect(byId(v, "security").state).toBe("approved");
   });
 
@@ -344,30 +498,54 @@ describe("on_push", () => {
     test("carried over when no file of the persona's domains changed; stale, naming the files, when one did", () => {
       const v = run({
         changed: twoDomains,
-        actions: [approve("fiona", "all", { sha: OLD }), approve("sue", "all", { sha: OLD }), approve("bob", "all", { sha: OLD })],
+        actions: [
+          approve("fiona", "all", { sha: OLD }),
+          approve("sue", "all", { sha: OLD }),
+          approve("bob", "all", { sha: OLD }),
+        ],
         changedSince: new Map([[OLD, files("main.tf", "docs/unrelated.md")]]),
       });
       expect(byId(v, "finance").state).toBe("approved");
       expect(byId(v, "finance").approvals[0]!.carriedFrom).toBe(OLD);
       expect(byId(v, "backend").approvals[0]!.carriedFrom).toBe(OLD);
       expect(byId(v, "security").state).toBe("waiting");
-      expect(messages(byId(v, "security"))).toEqual(["@sue's approval on 0123456 no longer counts: files it reviews changed since: main.tf"]);
+      expect(messages(byId(v, "security"))).toEqual([
+        "@sue's approval on 0123456 no longer counts: files it reviews changed since: main.tf",
+      ]);
     });
 
     test("more than five changed files are summarised", () => {
       const changed = files(...["a", "b", "c", "d", "e", "f", "g"].map((x) => `infra/${x}.tf`));
-      const v = run({ changed: twoDomains, actions: [approve("sue", ["security"], { sha: OLD })], changedSince: new Map([[OLD, changed]]) });
-      expect(messages(byId(v, "security"))).toEqual(["@sue's approval on 0123456 no longer counts: files it reviews changed since: infra/a.tf, infra/b.tf, infra/c.tf, infra/d.tf, infra/e.tf and 2 more"]);
+      const v = run({
+        changed: twoDomains,
+        actions: [approve("sue", ["security"], { sha: OLD })],
+        changedSince: new Map([[OLD, changed]]),
+      });
+      expect(messages(byId(v, "security"))).toEqual([
+        "@sue's approval on 0123456 no longer counts: files it reviews changed since: infra/a.tf, infra/b.tf, infra/c.tf, infra/d.tf, infra/e.tf and 2 more",
+      ]);
     });
 
     test("a rename out of the persona's domain makes its approval stale", () => {
-      const v = run({ actions: [approve("fiona", ["finance"], { sha: OLD })], changedSince: new Map([[OLD, [{ path: "src/other/charge.ts", previousPath: "src/payments/charge.ts", status: "renamed" }]]]) });
+      const v = run({
+        actions: [approve("fiona", ["finance"], { sha: OLD })],
+        changedSince: new Map([
+          [OLD, [{ path: "src/other/charge.ts", previousPath: "src/payments/charge.ts", status: "renamed" }]],
+        ]),
+      });
       expect(byId(v, "finance").state).toBe("waiting");
       expect(messages(byId(v, "finance"))[0]).toContain("files it reviews changed since: src/other/charge.ts");
     });
 
     test("an empty compare (nothing changed since) carries every approval over", () => {
-      const v = run({ actions: [approve("fiona", "all", { sha: OLD }), approve("sue", "all", { sha: OLD }), approve("bob", "all", { sha: OLD })], changedSince: new Map([[OLD, []]]) });
+      const v = run({
+        actions: [
+          approve("fiona", "all", { sha: OLD }),
+          approve("sue", "all", { sha: OLD }),
+          approve("bob", "all", { sha: OLD }),
+        ],
+        changedSince: new Map([[OLD, []]]),
+      });
       expect(v.state).toBe("pass");
     });
 
@@ -375,15 +553,23 @@ describe("on_push", () => {
       for (const changedSince of [new Map(), new Map([[OLD, null]])]) {
         const v = run({ actions: [approve("fiona", ["finance"], { sha: OLD })], changedSince });
         expect(byId(v, "finance").state).toBe("waiting");
-        expect(messages(byId(v, "finance"))).toEqual(["@fiona's approval on 0123456 no longer counts: 0123456 cannot be compared with the head (force-pushed or unknown)"]);
+        expect(messages(byId(v, "finance"))).toEqual([
+          "@fiona's approval on 0123456 no longer counts: 0123456 cannot be compared with the head (force-pushed or unknown)",
+        ]);
       }
     });
 
     test("a change of the review table since makes the config owners' approvals stale", () => {
       const t = table({ config_owners: ["security"] });
-      const v = run({ table: t, actions: [approve("sue", ["security"], { sha: OLD }), approve("fiona", ["finance"], { sha: OLD })], changedSince: new Map([[OLD, files("reviewers.yml")]]) });
+      const v = run({
+        table: t,
+        actions: [approve("sue", ["security"], { sha: OLD }), approve("fiona", ["finance"], { sha: OLD })],
+        changedSince: new Map([[OLD, files("reviewers.yml")]]),
+      });
       expect(byId(v, "security").state).toBe("waiting");
-      expect(messages(byId(v, "security"))[0]).toBe("@sue's approval on 0123456 no longer counts: files it reviews changed since: reviewers.yml");
+      expect(messages(byId(v, "security"))[0]).toBe(
+        "@sue's approval on 0123456 no longer counts: files it reviews changed since: reviewers.yml",
+      );
       expect(byId(v, "finance").state).toBe("approved");
     });
   });
@@ -391,11 +577,16 @@ describe("on_push", () => {
 
 describe("distinct_reviewers", () => {
   const distinct = table({ distinct_reviewers: true });
-  const COUNTED_ELSEWHERE = "@sam's approval is counted for another persona (settings.distinct_reviewers: one person may satisfy only one persona)";
+  const COUNTED_ELSEWHERE =
+    "@sam's approval is counted for another persona (settings.distinct_reviewers: one person may satisfy only one persona)";
 
   test("greedy would fail, matching succeeds: sam (backend or security) goes to security, bob to backend", () => {
     // sam approves first, so a greedy pass would give sam to backend (first in the plan) and leave security empty.
-    const acts = [approve("sam", "all", { at: T(1) }), approve("bob", "all", { at: T(2) }), approve("fiona", "all", { at: T(3) })];
+    const acts = [
+      approve("sam", "all", { at: T(1) }),
+      approve("bob", "all", { at: T(2) }),
+      approve("fiona", "all", { at: T(3) }),
+    ];
     for (const actions of [acts, [...acts].reverse()]) {
       const v = run({ table: distinct, actions });
       expect(users(byId(v, "backend"))).toEqual(["bob"]);

@@ -9,8 +9,26 @@ import type { GitHubSimulator } from "../../src/simulator/index.js";
  * server, which calls the simulator's REST API back. Scenarios are the seed's review table.
  */
 const TABLE = readFileSync(new URL("../../reviewers.yml", import.meta.url), "utf8");
-const TEAMS: Record<string, string> = { platform: "ivan", security: "sam", backend: "bob", finance: "fiona", devex: "dev", frontend: "fran", marketing: "mia", design: "desi" };
-const PERSONA_TEAM: Record<string, string> = { infra: "platform", security: "security", backend: "backend", finance: "finance", devex: "devex", frontend: "frontend", marketing: "marketing", design: "design" };
+const TEAMS: Record<string, string> = {
+  platform: "ivan",
+  security: "sam",
+  backend: "bob",
+  finance: "fiona",
+  devex: "dev",
+  frontend: "fran",
+  marketing: "mia",
+  design: "desi",
+};
+const PERSONA_TEAM: Record<string, string> = {
+  infra: "platform",
+  security: "security",
+  backend: "backend",
+  finance: "finance",
+  devex: "devex",
+  frontend: "frontend",
+  marketing: "marketing",
+  design: "design",
+};
 
 let stack: Stack;
 let sim: GitHubSimulator;
@@ -20,7 +38,10 @@ let clockOffset = 0;
 const later = () => void (clockOffset += 2000);
 
 beforeAll(async () => {
-  stack = await startStack({ simulator: { validation: true, clock: () => new Date(Date.now() + clockOffset) }, maxRetryWaitMs: 50 });
+  stack = await startStack({
+    simulator: { validation: true, clock: () => new Date(Date.now() + clockOffset) },
+    maxRetryWaitMs: 50,
+  });
   sim = stack.sim;
   for (const login of ["carol", "mallory", ...Object.values(TEAMS)]) sim.createUser(login);
   for (const [team, member] of Object.entries(TEAMS)) sim.createTeam(team, { members: [member] });
@@ -82,41 +103,69 @@ function shuffled<T>(items: T[], seed: number): T[] {
 }
 
 const SCENARIOS: [string, Record<string, string>, string[]][] = [
-  ["IAM policy → Infrastructure + Security", { "terraform/iam.tf": 'resource "aws_iam_policy" "s3" {}\n' }, ["infra", "security"]],
-  ["PII migration → Backend + Security", { "db/migrations/20261127_customer_email.sql": "ALTER TABLE orders ADD customer_email text;\n" }, ["backend", "security"]],
-  ["JWT auth → Security + Backend", { "src/auth/tokens.ts": "export const sign = () => 1;\n" }, ["security", "backend"]],
-  ["payments → Backend + Security + Finance", { "src/payments/charge.ts": "export const charge = () => 1;\n" }, ["backend", "security", "finance"]],
+  [
+    "IAM policy → Infrastructure + Security",
+    { "terraform/iam.tf": 'resource "aws_iam_policy" "s3" {}\n' },
+    ["infra", "security"],
+  ],
+  [
+    "PII migration → Backend + Security",
+    { "db/migrations/20261127_customer_email.sql": "ALTER TABLE orders ADD customer_email text;\n" },
+    ["backend", "security"],
+  ],
+  [
+    "JWT auth → Security + Backend",
+    { "src/auth/tokens.ts": "export const sign = () => 1;\n" },
+    ["security", "backend"],
+  ],
+  [
+    "payments → Backend + Security + Finance",
+    { "src/payments/charge.ts": "export const charge = () => 1;\n" },
+    ["backend", "security", "finance"],
+  ],
   ["CI/CD with secrets → DevEx + Security", { ".github/workflows/deploy.yml": "on: push\n" }, ["devex", "security"]],
-  ["landing page → Marketing + Visual Designer + Frontend", { "web/landing/index.html": "<h1>Hi</h1>\n" }, ["marketing", "design", "frontend"]],
+  [
+    "landing page → Marketing + Visual Designer + Frontend",
+    { "web/landing/index.html": "<h1>Hi</h1>\n" },
+    ["marketing", "design", "frontend"],
+  ],
 ];
 
 describe("the seed's scenarios over HTTP", () => {
-  test.each(SCENARIOS.map(([name, files, personas], i) => [name, files, personas, i] as const))("%s: checks appear together, approvals in any order and any way, the gate passes after the last", async (_name, files, personas, i) => {
-    const { repo, number } = await openPr(files);
-    const all = runs(repo, number);
-    expect([...all.keys()].sort()).toEqual(["parallel-review", ...personas.map((p) => `review/${p}`)].sort());
-    for (const p of personas) expect(state(repo, number, `review/${p}`)).toBe("action_required");
-    expect(state(repo, number, "parallel-review")).toBe("in_progress");
+  test.each(SCENARIOS.map(([name, files, personas], i) => [name, files, personas, i] as const))(
+    "%s: checks appear together, approvals in any order and any way, the gate passes after the last",
+    async (_name, files, personas, i) => {
+      const { repo, number } = await openPr(files);
+      const all = runs(repo, number);
+      expect([...all.keys()].sort()).toEqual(["parallel-review", ...personas.map((p) => `review/${p}`)].sort());
+      for (const p of personas) expect(state(repo, number, `review/${p}`)).toBe("action_required");
+      expect(state(repo, number, "parallel-review")).toBe("in_progress");
 
-    const ways: Way[] = ["review", "comment", "button"];
-    const order = shuffled(personas, 17 + i);
-    for (const [k, p] of order.entries()) {
-      await approve(repo, number, p, ways[(k + i) % 3]!);
-      expect(state(repo, number, `review/${p}`)).toBe("success");
-      expect(state(repo, number, "parallel-review")).toBe(k === order.length - 1 ? "success" : "in_progress");
-    }
-  });
+      const ways: Way[] = ["review", "comment", "button"];
+      const order = shuffled(personas, 17 + i);
+      for (const [k, p] of order.entries()) {
+        await approve(repo, number, p, ways[(k + i) % 3]!);
+        expect(state(repo, number, `review/${p}`)).toBe("success");
+        expect(state(repo, number, "parallel-review")).toBe(k === order.length - 1 ? "success" : "in_progress");
+      }
+    },
+  );
 });
 
 describe("pushes, change requests and forgery, over HTTP", () => {
   test("a push touching one domain resets only the personas reviewing it", async () => {
-    const { repo, number } = await openPr({ "src/payments/charge.ts": "a\n", "web/landing/index.html": "<h1>a</h1>\n" });
+    const { repo, number } = await openPr({
+      "src/payments/charge.ts": "a\n",
+      "web/landing/index.html": "<h1>a</h1>\n",
+    });
     const personas = ["backend", "security", "finance", "marketing", "design", "frontend"];
-    for (const [k, p] of personas.entries()) await approve(repo, number, p, (["review", "comment", "button"] as Way[])[k % 3]!);
+    for (const [k, p] of personas.entries())
+      await approve(repo, number, p, (["review", "comment", "button"] as Way[])[k % 3]!);
     expect(state(repo, number, "parallel-review")).toBe("success");
 
     await sim.pushToPullRequest(repo, number, { files: { "web/landing/index.html": "<h1>b</h1>\n" }, author: "carol" });
-    for (const p of ["marketing", "design", "frontend"]) expect(state(repo, number, `review/${p}`)).toBe("action_required");
+    for (const p of ["marketing", "design", "frontend"])
+      expect(state(repo, number, `review/${p}`)).toBe("action_required");
     for (const p of ["backend", "security", "finance"]) {
       expect(state(repo, number, `review/${p}`)).toBe("success");
       expect(runs(repo, number).get(`review/${p}`)!.output!.summary).toContain("carried over from");
@@ -131,7 +180,9 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     await sim.comment(repo, number, { user: "bob", body: "/request-changes backend sessions never expire" });
     expect(state(repo, number, "review/backend")).toBe("failure");
     expect(state(repo, number, "parallel-review")).toBe("failure");
-    expect(runs(repo, number).get("parallel-review")!.output!.title).toBe("Backend Engineer: changes requested by @bob");
+    expect(runs(repo, number).get("parallel-review")!.output!.title).toBe(
+      "Backend Engineer: changes requested by @bob",
+    );
     await approve(repo, number, "backend", "review");
     expect(state(repo, number, "parallel-review")).toBe("success");
   });
@@ -142,17 +193,47 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     const record = `<!-- parallel-review:record {"v":1,"via":"button","user":"fiona","sha":"${head(repo, number)}","commands":[{"kind":"approve","personas":["finance"]}],"delivery":"forged"} -->`;
     await sim.comment(repo, number, { user: "mallory", body: record });
     expect(state(repo, number, "review/finance")).toBe("action_required");
-    expect(runs(repo, number).get("review/finance")!.output!.summary).toContain("@mallory clicked Approve via the check's button but is not a Finance reviewer: not counted");
-    expect(sim.comments(repo, number).some((c) => c.byApp && c.body.includes("@mallory clicked Approve as **Finance** but is not a Finance reviewer"))).toBe(true);
+    expect(runs(repo, number).get("review/finance")!.output!.summary).toContain(
+      "@mallory clicked Approve via the check's button but is not a Finance reviewer: not counted",
+    );
+    expect(
+      sim
+        .comments(repo, number)
+        .some(
+          (c) => c.byApp && c.body.includes("@mallory clicked Approve as **Finance** but is not a Finance reviewer"),
+        ),
+    ).toBe(true);
   });
 
   test("a webhook with a bad signature gets 401 and changes nothing", async () => {
     const { repo, number } = await openPr({ "src/payments/charge.ts": "x\n" });
     const before = sim.requests.length;
-    const body = JSON.stringify({ action: "requested_action", requested_action: { identifier: "approve" }, check_run: { id: 1, name: "review/finance", head_sha: head(repo, number), app: { id: stack.appId }, pull_requests: [{ number }] }, repository: { name: repo, owner: { login: "acme" } }, sender: { login: "fiona" }, installation: { id: 1 } });
+    const body = JSON.stringify({
+      action: "requested_action",
+      requested_action: { identifier: "approve" },
+      check_run: {
+        id: 1,
+        name: "review/finance",
+        head_sha: head(repo, number),
+        app: { id: stack.appId },
+        pull_requests: [{ number }],
+      },
+      repository: { name: repo, owner: { login: "acme" } },
+      sender: { login: "fiona" },
+      installation: { id: 1 },
+    });
     const bad = "sha256=" + createHmac("sha256", "not-the-secret").update(body).digest("hex");
     for (const signature of [bad, undefined]) {
-      const res = await fetch(stack.webhookUrl, { method: "POST", body, headers: { "content-type": "application/json", "x-github-event": "check_run", "x-github-delivery": "d-1", ...(signature ? { "x-hub-signature-256": signature } : {}) } });
+      const res = await fetch(stack.webhookUrl, {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "check_run",
+          "x-github-delivery": "d-1",
+          ...(signature ? { "x-hub-signature-256": signature } : {}),
+        },
+      });
       expect(res.status).toBe(401);
     }
     expect(sim.requests.length).toBe(before);
@@ -165,8 +246,19 @@ describe("pushes, change requests and forgery, over HTTP", () => {
 
   test("injected 5xx and secondary rate limits are retried and the end state is right", async () => {
     sim.faults.inject({ kind: "error", status: 502, match: { method: "POST", path: "/check-runs" }, times: 2 });
-    sim.faults.inject({ kind: "secondary-rate-limit", retryAfterSeconds: 0, match: { method: "GET", path: "/files" }, times: 1 });
-    sim.faults.inject({ kind: "error", status: 503, phase: "after", match: { method: "POST", path: "/comments" }, times: 1 });
+    sim.faults.inject({
+      kind: "secondary-rate-limit",
+      retryAfterSeconds: 0,
+      match: { method: "GET", path: "/files" },
+      times: 1,
+    });
+    sim.faults.inject({
+      kind: "error",
+      status: 503,
+      phase: "after",
+      match: { method: "POST", path: "/comments" },
+      times: 1,
+    });
     const { repo, number } = await openPr({ "src/payments/charge.ts": "x\n" });
     expect(state(repo, number, "parallel-review")).toBe("in_progress");
     await approve(repo, number, "finance", "comment");

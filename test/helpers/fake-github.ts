@@ -55,7 +55,11 @@ const WRITE_TEMPLATES: [string, RegExp, string][] = [
   ["POST", /^\/repos\/[^/]+\/[^/]+\/check-runs$/, "/repos/{owner}/{repo}/check-runs"],
   ["PATCH", /^\/repos\/[^/]+\/[^/]+\/check-runs\/\d+$/, "/repos/{owner}/{repo}/check-runs/{check_run_id}"],
   ["POST", /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/, "/repos/{owner}/{repo}/issues/{issue_number}/comments"],
-  ["POST", /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/requested_reviewers$/, "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"],
+  [
+    "POST",
+    /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/requested_reviewers$/,
+    "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  ],
 ];
 
 let clock = Date.parse("2026-11-27T10:00:00Z");
@@ -75,7 +79,18 @@ export class FakeGitHub {
   ownerType = "Organization";
   /** Files per ref (branch name or commit sha). */
   trees = new Map<string, Map<string, string>>();
-  pull = { number: 7, state: "open", draft: false, author: "carol", headSha: sha("head-1"), baseRef: "main", baseSha: sha("base-1"), changedFiles: 0, requestedUsers: [] as string[], requestedTeams: [] as string[] };
+  pull = {
+    number: 7,
+    state: "open",
+    draft: false,
+    author: "carol",
+    headSha: sha("head-1"),
+    baseRef: "main",
+    baseSha: sha("base-1"),
+    changedFiles: 0,
+    requestedUsers: [] as string[],
+    requestedTeams: [] as string[],
+  };
   files: { filename: string; status: string; previous_filename?: string }[] = [];
   reviews: FakeReview[] = [];
   comments: FakeComment[] = [];
@@ -90,7 +105,14 @@ export class FakeGitHub {
   sharedHead: number[] = [];
   log: LoggedRequest[] = [];
   /** Answers to force for the next matching requests, e.g. a 500 or a secondary rate limit. */
-  faults: { method: string; path: RegExp; status: number; headers?: Record<string, string>; body?: unknown; times: number }[] = [];
+  faults: {
+    method: string;
+    path: RegExp;
+    status: number;
+    headers?: Record<string, string>;
+    body?: unknown;
+    times: number;
+  }[] = [];
   /** Request bodies GitHub's OpenAPI description rejects (see `validateWith`); a test expects none. */
   invalid: string[] = [];
   private openapi?: OpenApi;
@@ -113,7 +135,12 @@ export class FakeGitHub {
     this.pull.changedFiles = files.length;
   }
 
-  review(login: string, state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED", body = "", commit = this.pull.headSha): FakeReview {
+  review(
+    login: string,
+    state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED",
+    body = "",
+    commit = this.pull.headSha,
+  ): FakeReview {
     const r = { id: this.nextId++, user: this.userObj(login), state, body, commit_id: commit, submitted_at: tick() };
     this.reviews.push(r);
     return r;
@@ -121,20 +148,38 @@ export class FakeGitHub {
 
   comment(login: string, body: string, type = "User", viaApp: { id: number; slug: string } | null = null): FakeComment {
     const at = tick();
-    const c = { id: this.nextId++, user: this.userObj(login, type), body, created_at: at, updated_at: at, performed_via_github_app: viaApp };
+    const c = {
+      id: this.nextId++,
+      user: this.userObj(login, type),
+      body,
+      created_at: at,
+      updated_at: at,
+      performed_via_github_app: viaApp,
+    };
     this.comments.push(c);
     return c;
   }
 
-  push(label: string, files: { filename: string; status?: string }[], changedSinceLastHead: { filename: string; status?: string }[]): void {
+  push(
+    label: string,
+    files: { filename: string; status?: string }[],
+    changedSinceLastHead: { filename: string; status?: string }[],
+  ): void {
     const before = this.pull.headSha;
     this.pull.headSha = sha(label);
     this.setChangedFiles(files);
-    this.compares.set(`${before}...${this.pull.headSha}`, { status: "ahead", files: changedSinceLastHead.map((f) => ({ status: "modified", ...f })) });
+    this.compares.set(`${before}...${this.pull.headSha}`, {
+      status: "ahead",
+      files: changedSinceLastHead.map((f) => ({ status: "modified", ...f })),
+    });
     // Transitive compares from any older approved commit: union of the steps.
     for (const [key, value] of [...this.compares]) {
       const [base, head] = key.split("...");
-      if (head === before && base !== before) this.compares.set(`${base}...${this.pull.headSha}`, { status: "ahead", files: [...value.files, ...changedSinceLastHead.map((f) => ({ status: "modified", ...f }))] });
+      if (head === before && base !== before)
+        this.compares.set(`${base}...${this.pull.headSha}`, {
+          status: "ahead",
+          files: [...value.files, ...changedSinceLastHead.map((f) => ({ status: "modified", ...f }))],
+        });
     }
   }
 
@@ -144,7 +189,9 @@ export class FakeGitHub {
 
   /** The newest run of a name on the head — what GitHub shows and branch protection reads. */
   run(name: string, headSha = this.pull.headSha): FakeRun | undefined {
-    return this.runsOn(headSha).filter((r) => r.name === name).at(-1);
+    return this.runsOn(headSha)
+      .filter((r) => r.name === name)
+      .at(-1);
   }
 
   /** Requests that change GitHub's state (installation tokens are authentication, not writes). */
@@ -169,7 +216,12 @@ export class FakeGitHub {
     scope.delete(/.*/).reply(handle("DELETE"));
   }
 
-  private answer(method: string, uri: string, body: unknown, reqHeaders: Record<string, string | string[] | undefined>): [number, unknown, Record<string, string>] {
+  private answer(
+    method: string,
+    uri: string,
+    body: unknown,
+    reqHeaders: Record<string, string | string[] | undefined>,
+  ): [number, unknown, Record<string, string>] {
     {
       const url = new URL(uri, API);
       const [status, data, headers] = this.route(method, url, body, reqHeaders["if-none-match"] as string | undefined);
@@ -178,7 +230,12 @@ export class FakeGitHub {
     }
   }
 
-  private route(method: string, url: URL, body: unknown, ifNoneMatch?: string): [number, unknown, Record<string, string>?] {
+  private route(
+    method: string,
+    url: URL,
+    body: unknown,
+    ifNoneMatch?: string,
+  ): [number, unknown, Record<string, string>?] {
     const p = url.pathname;
     const q = url.searchParams;
     const repoPath = `/repos/${this.owner}/${this.repo}`;
@@ -190,7 +247,8 @@ export class FakeGitHub {
     }
     let m: RegExpExecArray | null;
 
-    if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p)) return [201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: { checks: "write" } }];
+    if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p))
+      return [201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: { checks: "write" } }];
     if ((m = new RegExp(`^${repoPath}/contents/(.+)$`).exec(p)) && method === "GET") {
       const path = decodeURIComponent(m[1]!);
       const ref = q.get("ref") ?? this.pull.baseRef;
@@ -198,14 +256,28 @@ export class FakeGitHub {
       if (text === undefined) return [404, { message: "Not Found" }];
       const etag = `"${createHash("sha1").update(text).digest("hex")}"`;
       if (ifNoneMatch === etag) return [304, "", { etag }];
-      return [200, { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), path, sha: etag.slice(1, -1) }, { etag }];
+      return [
+        200,
+        {
+          type: "file",
+          encoding: "base64",
+          content: Buffer.from(text).toString("base64"),
+          path,
+          sha: etag.slice(1, -1),
+        },
+        { etag },
+      ];
     }
     if (p === `${repoPath}/pulls/${this.pull.number}` && method === "GET") return [200, this.pullJson()];
     if (p === `${repoPath}/pulls/${this.pull.number}/files`) return this.page(this.files, url);
     if (p === `${repoPath}/pulls/${this.pull.number}/reviews`) return this.page(this.reviews, url);
-    if (p === `${repoPath}/issues/${this.pull.number}/comments` && method === "GET") return this.page(this.comments, url);
+    if (p === `${repoPath}/issues/${this.pull.number}/comments` && method === "GET")
+      return this.page(this.comments, url);
     if (p === `${repoPath}/issues/${this.pull.number}/comments` && method === "POST") {
-      const c = this.comment(`${APP_SLUG}[bot]`, (body as { body: string }).body, "Bot", { id: APP_ID, slug: APP_SLUG });
+      const c = this.comment(`${APP_SLUG}[bot]`, (body as { body: string }).body, "Bot", {
+        id: APP_ID,
+        slug: APP_SLUG,
+      });
       return [201, c];
     }
     if (p === `${repoPath}/pulls/${this.pull.number}/requested_reviewers` && method === "POST") {
@@ -216,13 +288,25 @@ export class FakeGitHub {
     }
     if ((m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/check-runs$`).exec(p))) {
       const appId = q.get("app_id");
-      const runs = this.runs.filter((r) => r.head_sha === m![1] && (!appId || String(r.app_id) === appId)).map((r) => this.runJson(r));
+      const runs = this.runs
+        .filter((r) => r.head_sha === m![1] && (!appId || String(r.app_id) === appId))
+        .map((r) => this.runJson(r));
       const [status, page, headers] = this.page(runs, url);
       return [status, { total_count: runs.length, check_runs: page }, headers];
     }
     if (p === `${repoPath}/check-runs` && method === "POST") {
       const b = body as Omit<FakeRun, "id" | "app_id" | "conclusion"> & { conclusion?: string };
-      const run: FakeRun = { id: this.nextId++, name: b.name, head_sha: b.head_sha, status: b.status ?? "queued", conclusion: b.conclusion ?? null, output: b.output, actions: b.actions ?? [], app_id: APP_ID, started_at: tick() };
+      const run: FakeRun = {
+        id: this.nextId++,
+        name: b.name,
+        head_sha: b.head_sha,
+        status: b.status ?? "queued",
+        conclusion: b.conclusion ?? null,
+        output: b.output,
+        actions: b.actions ?? [],
+        app_id: APP_ID,
+        started_at: tick(),
+      };
       this.runs.push(run);
       return [201, this.runJson(run)];
     }
@@ -230,7 +314,8 @@ export class FakeGitHub {
       const run = this.runs.find((r) => r.id === Number(m![1]));
       if (!run) return [404, { message: "Not Found" }];
       const b = body as Partial<FakeRun>;
-      if (run.status === "completed" && b.status && b.status !== "completed") return [422, { message: "A completed check run cannot be reopened" }];
+      if (run.status === "completed" && b.status && b.status !== "completed")
+        return [422, { message: "A completed check run cannot be reopened" }];
       Object.assign(run, { ...b, conclusion: b.conclusion ?? (b.status === "completed" ? run.conclusion : null) });
       return [200, this.runJson(run)];
     }
@@ -245,9 +330,18 @@ export class FakeGitHub {
       if (!c) return [404, { message: "Not Found" }];
       return [200, { status: c.status, ahead_by: 1, behind_by: 0, total_commits: 1, files: c.files }];
     }
-    if (p === `${repoPath}/pulls` && method === "GET") return this.page(this.openPulls.map((n) => ({ number: n })), url);
+    if (p === `${repoPath}/pulls` && method === "GET")
+      return this.page(
+        this.openPulls.map((n) => ({ number: n })),
+        url,
+      );
     if ((m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/pulls$`).exec(p))) {
-      const pr = (number: number) => ({ number, state: "open", head: { sha: this.pull.headSha }, base: { repo: { full_name: `${this.owner}/${this.repo}` } } });
+      const pr = (number: number) => ({
+        number,
+        state: "open",
+        head: { sha: this.pull.headSha },
+        base: { repo: { full_name: `${this.owner}/${this.repo}` } },
+      });
       return [200, m[1] === this.pull.headSha ? [this.pull.number, ...this.sharedHead].map(pr) : []];
     }
     return [404, { message: `fake GitHub has no route for ${method} ${p}` }];
@@ -280,7 +374,13 @@ export class FakeGitHub {
   }
 
   repositoryJson() {
-    return { id: 1, name: this.repo, full_name: `${this.owner}/${this.repo}`, owner: { login: this.owner, id: 2, type: this.ownerType }, private: false };
+    return {
+      id: 1,
+      name: this.repo,
+      full_name: `${this.owner}/${this.repo}`,
+      owner: { login: this.owner, id: 2, type: this.ownerType },
+      private: false,
+    };
   }
 
   /** The pull request as GitHub's REST API and webhook payloads show it (the fields the app reads). */
@@ -300,7 +400,16 @@ export class FakeGitHub {
   }
 
   private runJson(r: FakeRun) {
-    return { id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, started_at: r.started_at, output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null }, app: { id: r.app_id, slug: APP_SLUG } };
+    return {
+      id: r.id,
+      name: r.name,
+      head_sha: r.head_sha,
+      status: r.status,
+      conclusion: r.conclusion,
+      started_at: r.started_at,
+      output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null },
+      app: { id: r.app_id, slug: APP_SLUG },
+    };
   }
 }
 
@@ -309,12 +418,20 @@ export class FakeGitHub {
  * Probot merges its own throttle options over the class defaults, so `defaults({ throttle: { enabled: false } })`
  * is lost; a defaults function sees the merged options last and can switch throttling (1 s between writes) off.
  */
-export const testOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({ ...options, retry: { enabled: false }, throttle: { ...(options.throttle as object), enabled: false } }));
+export const testOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...(options.throttle as object), enabled: false },
+}));
 
 let key: string | undefined;
 export function createProbot(options: AppOptions = {}): Probot {
   // One key per test file: generating RSA keys is slow, and the fake never checks the JWT anyway.
-  key ??= generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+  key ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
   const privateKey = key;
   const probot = new Probot({ appId: APP_ID, privateKey, logLevel: "warn", Octokit: testOctokit });
   probot.load(createApp({ appId: APP_ID, maxRetryWaitMs: 10, ...options }));

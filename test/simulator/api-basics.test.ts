@@ -21,24 +21,39 @@ describe("authentication", () => {
     const anonymous = await failure(octokit(sim.apiUrl).repos.getContent({ ...repo, path: "README.md" }));
     expect(anonymous.status).toBe(401);
     expect(anonymous.data.message).toBe("Requires authentication");
-    const bogus = await failure(octokit(sim.apiUrl, "ghs_notarealtoken").repos.getContent({ ...repo, path: "README.md" }));
+    const bogus = await failure(
+      octokit(sim.apiUrl, "ghs_notarealtoken").repos.getContent({ ...repo, path: "README.md" }),
+    );
     expect(bogus).toMatchObject({ status: 401, data: { message: "Bad credentials" } });
     // The app's JWT is only good for /app endpoints, as on GitHub.
-    const jwt = await failure(octokit(sim.apiUrl, appJwt(appKeys().privateKey, 42)).repos.getContent({ ...repo, path: "README.md" }));
+    const jwt = await failure(
+      octokit(sim.apiUrl, appJwt(appKeys().privateKey, 42)).repos.getContent({ ...repo, path: "README.md" }),
+    );
     expect(jwt.status).toBe(401);
   });
 
   test("app JWTs are verified as RS256 against the configured key", async () => {
     const now = Math.floor(Date.now() / 1000);
     const stranger = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-    const forged = await failure(octokit(sim.apiUrl, signJwt(stranger, { iat: now, exp: now + 60, iss: 42 })).apps.getAuthenticated());
+    const forged = await failure(
+      octokit(sim.apiUrl, signJwt(stranger, { iat: now, exp: now + 60, iss: 42 })).apps.getAuthenticated(),
+    );
     expect(forged).toMatchObject({ status: 401, data: { message: "A JSON web token could not be decoded" } });
-    const expired = await failure(octokit(sim.apiUrl, signJwt(appKeys().privateKey, { iat: now - 900, exp: now - 300, iss: 42 })).apps.getAuthenticated());
+    const expired = await failure(
+      octokit(
+        sim.apiUrl,
+        signJwt(appKeys().privateKey, { iat: now - 900, exp: now - 300, iss: 42 }),
+      ).apps.getAuthenticated(),
+    );
     expect(expired.data.message).toMatch(/Expiration time/);
 
     const app = octokit(sim.apiUrl, appJwt(appKeys().privateKey, 42));
     expect((await app.apps.getAuthenticated()).data).toMatchObject({ id: 42, slug: "parallel-review" });
-    expect((await app.apps.getRepoInstallation(repo)).data).toMatchObject({ id: 1, app_id: 42, account: { login: "acme", type: "Organization" } });
+    expect((await app.apps.getRepoInstallation(repo)).data).toMatchObject({
+      id: 1,
+      app_id: 42,
+      account: { login: "acme", type: "Organization" },
+    });
     const token = (await app.apps.createInstallationAccessToken({ installation_id: 1 })).data;
     expect(token.token).toMatch(/^ghs_[\w-]{36}$/);
     expect(Date.parse(token.expires_at) - Date.now()).toBeGreaterThan(59 * 60 * 1000);
@@ -65,7 +80,10 @@ describe("authentication", () => {
 });
 
 describe("contents", () => {
-  const blobSha = (s: string) => createHash("sha1").update(`blob ${Buffer.byteLength(s)}\0${s}`).digest("hex");
+  const blobSha = (s: string) =>
+    createHash("sha1")
+      .update(`blob ${Buffer.byteLength(s)}\0${s}`)
+      .digest("hex");
 
   test("files come base64-encoded (60-column lines) with their git blob sha, by branch or commit sha", async () => {
     const original = "reviewers:\n  - security\n";
@@ -77,7 +95,9 @@ describe("contents", () => {
     expect(data.sha).toBe(blobSha(original));
     expect(data.encoding).toBe("base64");
     expect(headers.etag).toMatch(/^W\/"[0-9a-f]{40}"$/);
-    const latest = (await gh.repos.getContent({ ...repo, path: "reviewers.yml", ref: "main" })).data as { content: string };
+    const latest = (await gh.repos.getContent({ ...repo, path: "reviewers.yml", ref: "main" })).data as {
+      content: string;
+    };
     expect(Buffer.from(latest.content, "base64").toString()).toContain("docs");
     const long = "x".repeat(200);
     await sim.push("demo", "main", { files: { "long.txt": long } });
@@ -89,22 +109,36 @@ describe("contents", () => {
   test("If-None-Match with the current ETag gets an empty 304, counted separately", async () => {
     const first = await gh.repos.getContent({ ...repo, path: "README.md" });
     const before = sim.stats();
-    const cached = await failure(gh.repos.getContent({ ...repo, path: "README.md", headers: { "if-none-match": first.headers.etag } }));
+    const cached = await failure(
+      gh.repos.getContent({ ...repo, path: "README.md", headers: { "if-none-match": first.headers.etag } }),
+    );
     expect(cached.status).toBe(304);
-    expect(sim.requests.at(-1)).toMatchObject({ status: 304, notModified: true, route: "GET /repos/{owner}/{repo}/contents/{path}" });
+    expect(sim.requests.at(-1)).toMatchObject({
+      status: 304,
+      notModified: true,
+      route: "GET /repos/{owner}/{repo}/contents/{path}",
+    });
     expect(sim.stats().notModified).toBe(before.notModified + 1);
-    expect(sim.stats().byEndpoint["GET /repos/{owner}/{repo}/contents/{path}"]).toBe(before.byEndpoint["GET /repos/{owner}/{repo}/contents/{path}"]! + 1);
+    expect(sim.stats().byEndpoint["GET /repos/{owner}/{repo}/contents/{path}"]).toBe(
+      before.byEndpoint["GET /repos/{owner}/{repo}/contents/{path}"]! + 1,
+    );
     // 304s don't cost rate limit, like on GitHub.
     expect(cached.headers["x-ratelimit-remaining"]).toBe(first.headers["x-ratelimit-remaining"]);
     await sim.push("demo", "main", { files: { "README.md": "# demo v2\n" } });
-    const changed = await gh.repos.getContent({ ...repo, path: "README.md", headers: { "if-none-match": first.headers.etag } });
+    const changed = await gh.repos.getContent({
+      ...repo,
+      path: "README.md",
+      headers: { "if-none-match": first.headers.etag },
+    });
     expect(changed.status).toBe(200);
     expect(changed.headers.etag).not.toBe(first.headers.etag);
   });
 
   test("absent files and refs are 404; directories list their entries", async () => {
     expect((await failure(gh.repos.getContent({ ...repo, path: "nope.yml" }))).status).toBe(404);
-    expect((await failure(gh.repos.getContent({ ...repo, path: "README.md", ref: "no-such-branch" }))).status).toBe(404);
+    expect((await failure(gh.repos.getContent({ ...repo, path: "README.md", ref: "no-such-branch" }))).status).toBe(
+      404,
+    );
     await sim.createBranch("demo", "docs", { files: { "docs/a.md": "a\n", "docs/sub/b.md": "b\n" } });
     const { data } = await gh.repos.getContent({ ...repo, path: "docs", ref: "docs" });
     expect(Array.isArray(data) && data.map((e) => `${e.type}:${e.path}`)).toEqual(["file:docs/a.md", "dir:docs/sub"]);
@@ -121,13 +155,17 @@ describe("teams", () => {
   });
 
   test("membership includes child teams, with role and pending state", async () => {
-    const m = (team_slug: string, username: string) => gh.teams.getMembershipForUserInOrg({ org: "acme", team_slug, username });
+    const m = (team_slug: string, username: string) =>
+      gh.teams.getMembershipForUserInOrg({ org: "acme", team_slug, username });
     expect((await m("security", "alice")).data).toMatchObject({ state: "active", role: "member" });
     expect((await m("security", "bob")).data).toMatchObject({ state: "active", role: "maintainer" });
     expect((await m("security", "carol")).data).toMatchObject({ state: "pending" });
     expect((await failure(m("appsec", "alice"))).status).toBe(404);
     expect((await failure(m("security", "dave"))).status).toBe(404);
-    expect((await failure(gh.teams.getMembershipForUserInOrg({ org: "other", team_slug: "security", username: "alice" }))).status).toBe(404);
+    expect(
+      (await failure(gh.teams.getMembershipForUserInOrg({ org: "other", team_slug: "security", username: "alice" })))
+        .status,
+    ).toBe(404);
   });
 
   test("member lists include child-team members but not pending invitations", async () => {
@@ -143,7 +181,9 @@ describe("compare", () => {
   const cmp = { owner: "acme", repo: "cmp" };
   beforeAll(async () => {
     sim.createRepo("cmp", { files: { "a.txt": "1\n2\n", "b.txt": "b\n", "old.md": "same\n" } });
-    await sim.createBranch("cmp", "topic", { files: { "a.txt": "1\n2\n3\n", "b.txt": null, "old.md": null, "new.md": "same\n", "c.txt": "c\n" } });
+    await sim.createBranch("cmp", "topic", {
+      files: { "a.txt": "1\n2\n3\n", "b.txt": null, "old.md": null, "new.md": "same\n", "c.txt": "c\n" },
+    });
   });
 
   test("three-dot compare reports files against the merge base", async () => {
@@ -165,8 +205,13 @@ describe("compare", () => {
     expect(diverged.merge_base_commit.sha).toBe(mergeBase);
     // Only the topic's own changes, not main's new z.txt.
     expect(diverged.files?.map((f) => f.filename)).not.toContain("z.txt");
-    expect((await gh.repos.compareCommitsWithBasehead({ ...cmp, basehead: `main...${mergeBase}` })).data).toMatchObject({ status: "behind", behind_by: 1, ahead_by: 0 });
-    expect((await gh.repos.compareCommitsWithBasehead({ ...cmp, basehead: "topic...topic" })).data).toMatchObject({ status: "identical", files: [] });
+    expect((await gh.repos.compareCommitsWithBasehead({ ...cmp, basehead: `main...${mergeBase}` })).data).toMatchObject(
+      { status: "behind", behind_by: 1, ahead_by: 0 },
+    );
+    expect((await gh.repos.compareCommitsWithBasehead({ ...cmp, basehead: "topic...topic" })).data).toMatchObject({
+      status: "identical",
+      files: [],
+    });
     expect((await failure(gh.repos.compareCommitsWithBasehead({ ...cmp, basehead: "main...nope" }))).status).toBe(404);
   });
 });

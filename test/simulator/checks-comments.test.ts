@@ -20,23 +20,51 @@ const action = { label: "Approve", description: "Mark this persona approved", id
 
 describe("check runs", () => {
   test("create, update and get a run owned by the app", async () => {
-    const created = await gh.checks.create({ ...repo, name: "review/security", head_sha: pr.headSha, status: "in_progress", output, actions: [action] });
+    const created = await gh.checks.create({
+      ...repo,
+      name: "review/security",
+      head_sha: pr.headSha,
+      status: "in_progress",
+      output,
+      actions: [action],
+    });
     expect(created.status).toBe(201);
-    expect(created.data).toMatchObject({ name: "review/security", status: "in_progress", conclusion: null, head_sha: pr.headSha, app: { id: 42, slug: "parallel-review" } });
+    expect(created.data).toMatchObject({
+      name: "review/security",
+      status: "in_progress",
+      conclusion: null,
+      head_sha: pr.headSha,
+      app: { id: 42, slug: "parallel-review" },
+    });
     expect(created.data.pull_requests.map((p) => p.number)).toEqual([pr.number]);
-    const updated = await gh.checks.update({ ...repo, check_run_id: created.data.id, conclusion: "success", output: { title: "Approved", summary: "by bob" } });
-    expect(updated.data).toMatchObject({ status: "completed", conclusion: "success", output: { title: "Approved", summary: "by bob" } });
+    const updated = await gh.checks.update({
+      ...repo,
+      check_run_id: created.data.id,
+      conclusion: "success",
+      output: { title: "Approved", summary: "by bob" },
+    });
+    expect(updated.data).toMatchObject({
+      status: "completed",
+      conclusion: "success",
+      output: { title: "Approved", summary: "by bob" },
+    });
     expect(updated.data.completed_at).toMatch(/Z$/);
-    expect((await gh.checks.get({ ...repo, check_run_id: created.data.id })).data.check_suite?.id).toBe(created.data.check_suite?.id);
-    expect(sim.checkRuns("demo", pr.headSha)).toMatchObject([{ id: created.data.id, status: "completed", conclusion: "success", actions: [action], appId: 42 }]);
+    expect((await gh.checks.get({ ...repo, check_run_id: created.data.id })).data.check_suite?.id).toBe(
+      created.data.check_suite?.id,
+    );
+    expect(sim.checkRuns("demo", pr.headSha)).toMatchObject([
+      { id: created.data.id, status: "completed", conclusion: "success", actions: [action], appId: 42 },
+    ]);
   });
 
   test("listing by ref honours check_name, app_id, filter=latest|all and pagination", async () => {
     await sim.createBranch("demo", "listing", { files: { "l.txt": "l\n" } });
     const sha = sim.branchSha("demo", "listing");
-    for (const name of ["review/docs", "review/docs", "gate"]) await gh.checks.create({ ...repo, name, head_sha: sha, output });
+    for (const name of ["review/docs", "review/docs", "gate"])
+      await gh.checks.create({ ...repo, name, head_sha: sha, output });
     sim.createForeignCheckRun("demo", { name: "ci", headSha: sha, conclusion: "success" });
-    const names = async (q: Record<string, unknown>) => (await gh.checks.listForRef({ ...repo, ref: sha, ...q })).data.check_runs.map((r) => r.name);
+    const names = async (q: Record<string, unknown>) =>
+      (await gh.checks.listForRef({ ...repo, ref: sha, ...q })).data.check_runs.map((r) => r.name);
     expect(await names({})).toEqual(["ci", "gate", "review/docs"]);
     expect(await names({ filter: "all" })).toEqual(["ci", "gate", "review/docs", "review/docs"]);
     expect(await names({ app_id: 42, filter: "all" })).toEqual(["gate", "review/docs", "review/docs"]);
@@ -62,7 +90,9 @@ describe("check runs", () => {
       expect(e.data.documentation_url).toMatch(/^https:\/\/docs\.github\.com\//);
       return e.data as { message: string; errors?: unknown[] };
     };
-    const label = await rejected(gh.checks.create({ ...base, output, actions: [{ ...action, label: "x".repeat(21) }] }));
+    const label = await rejected(
+      gh.checks.create({ ...base, output, actions: [{ ...action, label: "x".repeat(21) }] }),
+    );
     expect(label.message).toMatch(/too long \(maximum is 20 characters\)/);
     expect(label.errors?.length).toBeGreaterThan(0);
     await rejected(gh.checks.create({ ...base, output, actions: [{ ...action, description: "d".repeat(41) }] }));
@@ -83,7 +113,16 @@ describe("check runs", () => {
     try {
       plain.createRepo("r");
       const client = await installationOctokit(plain);
-      const e = await failure(client.checks.create({ owner: "acme", repo: "r", name: "n", head_sha: plain.branchSha("r", "main"), output, actions: [{ ...action, label: "x".repeat(21) }] }));
+      const e = await failure(
+        client.checks.create({
+          owner: "acme",
+          repo: "r",
+          name: "n",
+          head_sha: plain.branchSha("r", "main"),
+          output,
+          actions: [{ ...action, label: "x".repeat(21) }],
+        }),
+      );
       expect(e.status).toBe(422);
       expect(e.data.message).toMatch(/maximum is 20 characters/);
     } finally {
@@ -94,7 +133,11 @@ describe("check runs", () => {
 
 describe("issue comments", () => {
   test("comments written by the app carry the bot identity", async () => {
-    const { data } = await gh.issues.createComment({ ...repo, issue_number: pr.number, body: "Review plan: security, docs" });
+    const { data } = await gh.issues.createComment({
+      ...repo,
+      issue_number: pr.number,
+      body: "Review plan: security, docs",
+    });
     expect(data.user).toMatchObject({ login: "parallel-review[bot]", type: "Bot" });
     expect(data.performed_via_github_app).toMatchObject({ id: 42, slug: "parallel-review" });
     expect(data.issue_url).toBe(`${sim.apiUrl}/repos/acme/demo/issues/${pr.number}`);

@@ -30,7 +30,13 @@ describe("API faults", () => {
 
   test("a 5xx after the write leaves a ghost write behind", async () => {
     sim.faults.inject({ kind: "error", phase: "after", match: { method: "POST", path: "/check-runs" } });
-    expect((await failure(gh.checks.create({ ...repo, name: "ghost", head_sha: pr.headSha, output: { title: "t", summary: "s" } }))).status).toBe(502);
+    expect(
+      (
+        await failure(
+          gh.checks.create({ ...repo, name: "ghost", head_sha: pr.headSha, output: { title: "t", summary: "s" } }),
+        )
+      ).status,
+    ).toBe(502);
     expect(sim.checkRuns("demo", pr.headSha, { name: "ghost" })).toHaveLength(1);
   });
 
@@ -62,7 +68,13 @@ describe("API faults", () => {
       const client = await installationOctokit(s);
       s.faults.set({ errorRate: 0.5, errorStatus: 500 });
       const out: number[] = [];
-      for (let i = 0; i < 12; i++) out.push(await client.pulls.list({ owner: "acme", repo: "r" }).then((r) => r.status, (e: { status: number }) => e.status));
+      for (let i = 0; i < 12; i++)
+        out.push(
+          await client.pulls.list({ owner: "acme", repo: "r" }).then(
+            (r) => r.status,
+            (e: { status: number }) => e.status,
+          ),
+        );
       await s.stop();
       return out;
     };
@@ -75,14 +87,33 @@ describe("API faults", () => {
 
 describe("OpenAPI validation", () => {
   test("a request GitHub's schema rejects gets GitHub's 422 shape", async () => {
-    const e = await failure(gh.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", { ...repo, pull_number: pr.number, reviewers: "bob" as unknown as string[] }));
+    const e = await failure(
+      gh.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", {
+        ...repo,
+        pull_number: pr.number,
+        reviewers: "bob" as unknown as string[],
+      }),
+    );
     expect(e.status).toBe(422);
     expect(e.data.message).toMatch(/^Invalid request\.\n\n/);
     expect(e.data.errors[0]).toMatchObject({ field: "reviewers", code: "invalid" });
     expect(e.data.documentation_url).toMatch(/docs\.github\.com/);
-    const query = await failure(gh.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: pr.headSha, filter: "newest" as "latest" }));
+    const query = await failure(
+      gh.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        ...repo,
+        ref: pr.headSha,
+        filter: "newest" as "latest",
+      }),
+    );
     expect(query.status).toBe(422);
-    const missing = await failure(gh.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: pr.number } as { owner: string; repo: string; issue_number: number; body: string }));
+    const missing = await failure(
+      gh.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: pr.number } as {
+        owner: string;
+        repo: string;
+        issue_number: number;
+        body: string;
+      }),
+    );
     expect(missing.status).toBe(422);
   });
 
@@ -91,15 +122,24 @@ describe("OpenAPI validation", () => {
     const { data } = await gh.pulls.get({ ...repo, pull_number: pr.number });
     expect(api.validateResponse("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", 200, data)).toBeNull();
     const broken = { ...data, head: { ...data.head, sha: 42 } };
-    expect(api.validateResponse("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", 200, broken)).toMatch(/head\/sha must be string/);
+    expect(api.validateResponse("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", 200, broken)).toMatch(
+      /head\/sha must be string/,
+    );
     expect(api.validateWebhook("pull_request", "opened", { action: "opened" })).toMatch(/must have required property/);
   });
 
   test("nullable is translated from OpenAPI 3.0 to JSON Schema", () => {
-    expect(toJsonSchema({ type: "string", nullable: true, enum: ["a"] })).toEqual({ type: ["string", "null"], enum: ["a", null] });
-    expect(toJsonSchema({ nullable: true, allOf: [{ $ref: "#/components/schemas/simple-user" }] })).toEqual({ anyOf: [{ type: "null" }, { allOf: [{ $ref: "gh#/definitions/simple-user" }] }] });
+    expect(toJsonSchema({ type: "string", nullable: true, enum: ["a"] })).toEqual({
+      type: ["string", "null"],
+      enum: ["a", null],
+    });
+    expect(toJsonSchema({ nullable: true, allOf: [{ $ref: "#/components/schemas/simple-user" }] })).toEqual({
+      anyOf: [{ type: "null" }, { allOf: [{ $ref: "gh#/definitions/simple-user" }] }],
+    });
     // Property names that look like annotations are kept.
-    expect(toJsonSchema({ type: "object", properties: { description: { type: "string", description: "x" } } })).toEqual({ type: "object", properties: { description: { type: "string" } } });
+    expect(toJsonSchema({ type: "object", properties: { description: { type: "string", description: "x" } } })).toEqual(
+      { type: "object", properties: { description: { type: "string" } } },
+    );
   });
 
   test("a whole PR lifecycle yields only schema-valid responses and webhooks", async () => {
@@ -111,10 +151,27 @@ describe("OpenAPI validation", () => {
       s.createTeam("security", { members: ["carol"] });
       const p = await openFeaturePr(s);
       const o = { owner: "acme", repo: "demo" };
-      const run = await client.checks.create({ ...o, name: "review", head_sha: p.headSha, status: "in_progress", output: { title: "t", summary: "s" }, actions: [{ label: "Approve", description: "d", identifier: "ok" }] });
-      await client.checks.update({ ...o, check_run_id: run.data.id, conclusion: "action_required", output: { title: "t", summary: "s2", text: "more" } });
+      const run = await client.checks.create({
+        ...o,
+        name: "review",
+        head_sha: p.headSha,
+        status: "in_progress",
+        output: { title: "t", summary: "s" },
+        actions: [{ label: "Approve", description: "d", identifier: "ok" }],
+      });
+      await client.checks.update({
+        ...o,
+        check_run_id: run.data.id,
+        conclusion: "action_required",
+        output: { title: "t", summary: "s2", text: "more" },
+      });
       await client.checks.listForRef({ ...o, ref: p.headSha });
-      await client.pulls.requestReviewers({ ...o, pull_number: p.number, reviewers: ["bob"], team_reviewers: ["security"] });
+      await client.pulls.requestReviewers({
+        ...o,
+        pull_number: p.number,
+        reviewers: ["bob"],
+        team_reviewers: ["security"],
+      });
       await client.pulls.listRequestedReviewers({ ...o, pull_number: p.number });
       await client.pulls.listCommits({ ...o, pull_number: p.number });
       await client.repos.listPullRequestsAssociatedWithCommit({ ...o, commit_sha: p.headSha });
@@ -130,9 +187,20 @@ describe("OpenAPI validation", () => {
       await s.finishMergeGroup("demo", group.headRef, "merged");
       await s.idle();
       expect(s.pullRequest("demo", p.number)).toMatchObject({ state: "closed", merged: true });
-      expect([...new Set(sink.received.map((r) => `${r.headers["x-github-event"]}.${r.payload.action ?? ""}`))].sort()).toEqual([
-        "check_run.requested_action", "check_suite.requested", "check_suite.rerequested", "merge_group.checks_requested", "merge_group.destroyed",
-        "pull_request.closed", "pull_request.edited", "pull_request.opened", "pull_request.reopened", "pull_request_review.submitted", "push.",
+      expect(
+        [...new Set(sink.received.map((r) => `${r.headers["x-github-event"]}.${r.payload.action ?? ""}`))].sort(),
+      ).toEqual([
+        "check_run.requested_action",
+        "check_suite.requested",
+        "check_suite.rerequested",
+        "merge_group.checks_requested",
+        "merge_group.destroyed",
+        "pull_request.closed",
+        "pull_request.edited",
+        "pull_request.opened",
+        "pull_request.reopened",
+        "pull_request_review.submitted",
+        "push.",
       ]);
       expect(s.stats().byStatus[500]).toBeUndefined();
       expect(s.validationErrors).toEqual([]);

@@ -27,9 +27,14 @@ export function appKeys(): { privateKey: KeyObject; publicKey: KeyObject } {
 
 /** A simulator with validation on, an org "acme", users alice/bob/carol and a repo "demo". */
 export async function startSim(opts: SimulatorOptions = {}): Promise<GitHubSimulator> {
-  const sim = new GitHubSimulator({ validation: true, ...opts, app: { id: 42, slug: "parallel-review", publicKey: appKeys().publicKey, ...opts.app } });
+  const sim = new GitHubSimulator({
+    validation: true,
+    ...opts,
+    app: { id: 42, slug: "parallel-review", publicKey: appKeys().publicKey, ...opts.app },
+  });
   await sim.start();
-  for (const login of ["alice", "bob", "carol"]) sim.createUser(login, { name: login[0]!.toUpperCase() + login.slice(1) });
+  for (const login of ["alice", "bob", "carol"])
+    sim.createUser(login, { name: login[0]!.toUpperCase() + login.slice(1) });
   sim.createRepo("demo", { files: { "README.md": "# demo\n", "reviewers.yml": "reviewers:\n  - security\n" } });
   return sim;
 }
@@ -37,7 +42,11 @@ export async function startSim(opts: SimulatorOptions = {}): Promise<GitHubSimul
 /** Octokit without the request-log plugin's console noise for expected 4xx/5xx answers. */
 export function octokit(baseUrl: string, auth?: string): Octokit {
   const quiet = () => {};
-  return new Octokit({ baseUrl, ...(auth ? { auth } : {}), log: { debug: quiet, info: quiet, warn: quiet, error: quiet } });
+  return new Octokit({
+    baseUrl,
+    ...(auth ? { auth } : {}),
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+  });
 }
 
 export async function installationOctokit(sim: GitHubSimulator, baseUrl = sim.apiUrl): Promise<Octokit> {
@@ -48,12 +57,17 @@ export async function installationOctokit(sim: GitHubSimulator, baseUrl = sim.ap
 
 /** Opens PR #1 in demo: alice's branch "feature" changing README and adding src/a.ts. */
 export async function openFeaturePr(sim: GitHubSimulator): Promise<{ number: number; headSha: string }> {
-  await sim.createBranch("demo", "feature", { files: { "README.md": "# demo\nmore\n", "src/a.ts": "export const a = 1;\n" }, author: "alice" });
+  await sim.createBranch("demo", "feature", {
+    files: { "README.md": "# demo\nmore\n", "src/a.ts": "export const a = 1;\n" },
+    author: "alice",
+  });
   return sim.openPullRequest("demo", { title: "Add a", head: "feature", author: "alice" });
 }
 
 /** What most test files start from: a simulator, an installation client, and PR #1 open. */
-export async function featurePr(prepare?: (sim: GitHubSimulator) => void): Promise<{ sim: GitHubSimulator; gh: Octokit; pr: { number: number; headSha: string } }> {
+export async function featurePr(
+  prepare?: (sim: GitHubSimulator) => void,
+): Promise<{ sim: GitHubSimulator; gh: Octokit; pr: { number: number; headSha: string } }> {
   const sim = await startSim();
   const gh = await installationOctokit(sim);
   prepare?.(sim);
@@ -67,7 +81,9 @@ export interface Received {
 }
 
 /** A tiny app stand-in: records deliveries and answers with `status` (optionally after `delayMs`). */
-export async function webhookSink(opts: { status?: number; delayMs?: number } = {}): Promise<{ url: string; received: Received[]; close(): Promise<void>; server: Server }> {
+export async function webhookSink(
+  opts: { status?: number; delayMs?: number } = {},
+): Promise<{ url: string; received: Received[]; close(): Promise<void>; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -80,7 +96,16 @@ export async function webhookSink(opts: { status?: number; delayMs?: number } = 
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
-  return { url, received, server, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url,
+    received,
+    server,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 export function validSignature(r: Received, secret = SECRET): boolean {
@@ -90,7 +115,9 @@ export function validSignature(r: Received, secret = SECRET): boolean {
 }
 
 /** Octokit rejects non-2xx; this captures status/body/headers for assertions on error responses. */
-export async function failure(p: Promise<unknown>): Promise<{ status: number; data: any; headers: Record<string, string | undefined> }> {
+export async function failure(
+  p: Promise<unknown>,
+): Promise<{ status: number; data: any; headers: Record<string, string | undefined> }> {
   try {
     await p;
   } catch (e) {

@@ -18,16 +18,25 @@ const appFn: ApplicationFunction = (app) => {
     const head = context.payload.pull_request.head.sha;
     const table = await context.octokit.rest.repos.getContent(context.repo({ path: "reviewers.yml", ref: head }));
     const content = "content" in table.data ? Buffer.from(table.data.content, "base64").toString() : "";
-    await context.octokit.rest.checks.create(context.repo({
-      name: "review/security", head_sha: head, status: "in_progress",
-      output: { title: "Waiting", summary: content }, actions: [{ label: "Approve", description: "Approve as security", identifier: "approve" }],
-    }));
+    await context.octokit.rest.checks.create(
+      context.repo({
+        name: "review/security",
+        head_sha: head,
+        status: "in_progress",
+        output: { title: "Waiting", summary: content },
+        actions: [{ label: "Approve", description: "Approve as security", identifier: "approve" }],
+      }),
+    );
     await context.octokit.rest.issues.createComment(context.issue({ body: "Reviews needed: security" }));
   });
   app.on("check_run.requested_action", async (context) => {
-    await context.octokit.rest.checks.update(context.repo({
-      check_run_id: context.payload.check_run.id, conclusion: "success", output: { title: "Approved", summary: `by ${context.payload.sender.login}` },
-    }));
+    await context.octokit.rest.checks.update(
+      context.repo({
+        check_run_id: context.payload.check_run.id,
+        conclusion: "success",
+        output: { title: "Approved", summary: `by ${context.payload.sender.login}` },
+      }),
+    );
   });
 };
 
@@ -35,13 +44,28 @@ beforeAll(async () => {
   sim = await startSim();
   const pem = appKeys().privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const probot = createProbot({
-    env: { APP_ID: "42", PRIVATE_KEY: pem, WEBHOOK_SECRET: SECRET, GHE_HOST: sim.host, GHE_PROTOCOL: "http", LOG_LEVEL: "fatal" },
+    env: {
+      APP_ID: "42",
+      PRIVATE_KEY: pem,
+      WEBHOOK_SECRET: SECRET,
+      GHE_HOST: sim.host,
+      GHE_PROTOCOL: "http",
+      LOG_LEVEL: "fatal",
+    },
     // The throttling plugin spaces writes ≥1 s apart (GitHub's content-creation guidance); not needed locally.
-    overrides: { Octokit: ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, enabled: false } })) },
+    overrides: {
+      Octokit: ProbotOctokit.defaults((o: { throttle?: object }) => ({
+        ...o,
+        throttle: { ...o.throttle, enabled: false },
+      })),
+    },
   });
   server = createServer(await createNodeMiddleware(appFn, { probot }));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  sim.configureApp({ webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`, webhookSecret: SECRET });
+  sim.configureApp({
+    webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`,
+    webhookSecret: SECRET,
+  });
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -54,12 +78,22 @@ test("a Probot app authenticates, verifies signatures and drives checks and comm
   const pr = await sim.openPullRequest("demo", { title: "Add a", head: "feature", author: "alice" });
   expect(pr.deliveries.map((d) => d.status)).toEqual([200]);
   const [run] = sim.checkRuns("demo", pr.headSha);
-  expect(run).toMatchObject({ name: "review/security", status: "in_progress", output: { summary: "reviewers:\n  - security\n" } });
-  expect(sim.comments("demo", pr.number)).toMatchObject([{ user: "parallel-review[bot]", byApp: true, body: "Reviews needed: security" }]);
+  expect(run).toMatchObject({
+    name: "review/security",
+    status: "in_progress",
+    output: { summary: "reviewers:\n  - security\n" },
+  });
+  expect(sim.comments("demo", pr.number)).toMatchObject([
+    { user: "parallel-review[bot]", byApp: true, body: "Reviews needed: security" },
+  ]);
 
   const click = await sim.clickCheckRunAction("demo", run!.id, "approve", "bob");
   expect(click.deliveries.map((d) => d.status)).toEqual([200]);
-  expect(sim.checkRuns("demo", pr.headSha)[0]).toMatchObject({ status: "completed", conclusion: "success", output: { summary: "by bob" } });
+  expect(sim.checkRuns("demo", pr.headSha)[0]).toMatchObject({
+    status: "completed",
+    conclusion: "success",
+    output: { summary: "by bob" },
+  });
   // Probot used the GHE prefix and one installation token for everything.
   expect(sim.stats().byEndpoint["POST /app/installations/{installation_id}/access_tokens"]).toBe(1);
   expect(sim.validationErrors).toEqual([]);

@@ -17,17 +17,29 @@ afterEach(() => expect(sim.validationErrors).toEqual([]));
 
 /** Parses an RFC 5988 Link header into rel → page number. */
 const pages = (link: string | undefined): Record<string, number> =>
-  Object.fromEntries([...(link ?? "").matchAll(/<([^>]+)>; rel="(\w+)"/g)].map((m) => [m[2]!, Number(new URL(m[1]!).searchParams.get("page"))]));
+  Object.fromEntries(
+    [...(link ?? "").matchAll(/<([^>]+)>; rel="(\w+)"/g)].map((m) => [
+      m[2]!,
+      Number(new URL(m[1]!).searchParams.get("page")),
+    ]),
+  );
 
 describe("reads", () => {
   test("a PR reflects its branches, author and diff stats", async () => {
     const { data } = await gh.pulls.get({ ...repo, pull_number: pr.number });
     expect(data).toMatchObject({
-      number: 1, state: "open", draft: false, merged: false, title: "Add a",
+      number: 1,
+      state: "open",
+      draft: false,
+      merged: false,
+      title: "Add a",
       user: { login: "alice", type: "User" },
       head: { ref: "feature", sha: pr.headSha, label: "acme:feature" },
       base: { ref: "main", sha: sim.branchSha("demo", "main") },
-      changed_files: 2, additions: 2, deletions: 0, commits: 1,
+      changed_files: 2,
+      additions: 2,
+      deletions: 0,
+      commits: 1,
     });
     expect(data.html_url).toBe(`${sim.url}/acme/demo/pull/1`);
   });
@@ -50,8 +62,15 @@ describe("reads", () => {
   });
 
   test("commits/{sha}/pulls finds the PRs that contain a commit", async () => {
-    expect((await gh.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: pr.headSha })).data.map((p) => p.number)).toEqual([1]);
-    expect((await gh.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sim.branchSha("demo", "main") })).data).toEqual([]);
+    expect(
+      (await gh.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: pr.headSha })).data.map(
+        (p) => p.number,
+      ),
+    ).toEqual([1]);
+    expect(
+      (await gh.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sim.branchSha("demo", "main") }))
+        .data,
+    ).toEqual([]);
   });
 });
 
@@ -63,14 +82,25 @@ describe("merging", () => {
     expect(sim.branchSha("demo", "main")).toBe(merged.mergeCommitSha);
     expect(sim.fileAt("demo", "main", "merged.txt")).toBe("m\n");
     const { data } = await gh.pulls.get({ ...repo, pull_number: opened.number });
-    expect(data).toMatchObject({ state: "closed", merged: true, merge_commit_sha: merged.mergeCommitSha, merged_by: { login: "carol" } });
-    expect((await gh.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: merged.mergeCommitSha })).data.map((p) => p.number)).toEqual([opened.number]);
+    expect(data).toMatchObject({
+      state: "closed",
+      merged: true,
+      merge_commit_sha: merged.mergeCommitSha,
+      merged_by: { login: "carol" },
+    });
+    expect(
+      (await gh.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: merged.mergeCommitSha })).data.map(
+        (p) => p.number,
+      ),
+    ).toEqual([opened.number]);
   });
 });
 
 describe("files", () => {
   test("per_page is capped at 100, pages are linked, and GitHub's 3,000-file cap applies", async () => {
-    const files = Object.fromEntries(Array.from({ length: 3005 }, (_, i) => [`gen/f${String(i).padStart(4, "0")}.txt`, `${i}\n`]));
+    const files = Object.fromEntries(
+      Array.from({ length: 3005 }, (_, i) => [`gen/f${String(i).padStart(4, "0")}.txt`, `${i}\n`]),
+    );
     await sim.createBranch("demo", "huge", { files });
     const big = await sim.openPullRequest("demo", { title: "huge", head: "huge", author: "bob" });
     const first = await gh.pulls.listFiles({ ...repo, pull_number: big.number, per_page: 500 });
@@ -85,7 +115,9 @@ describe("files", () => {
   });
 
   test("files are relative to the merge base and include status and previous_filename", async () => {
-    await sim.pushToPullRequest("demo", pr.number, { files: { "src/a.ts": null, "src/b.ts": "export const a = 1;\n" } });
+    await sim.pushToPullRequest("demo", pr.number, {
+      files: { "src/a.ts": null, "src/b.ts": "export const a = 1;\n" },
+    });
     await sim.push("demo", "main", { files: { "unrelated.txt": "main moved on\n" } });
     const all = await gh.paginate(gh.pulls.listFiles, { ...repo, pull_number: pr.number, per_page: 1 });
     expect(all.map((f) => [f.filename, f.status, f.previous_filename])).toEqual([
@@ -99,7 +131,11 @@ describe("reviews and review requests", () => {
   test("reviews record state, body and the head they were made on", async () => {
     const firstHead = sim.pullRequest("demo", pr.number).headSha;
     const approved = await sim.submitReview("demo", pr.number, { user: "bob", state: "APPROVED" });
-    const changes = await sim.submitReview("demo", pr.number, { user: "carol", state: "CHANGES_REQUESTED", body: "needs tests" });
+    const changes = await sim.submitReview("demo", pr.number, {
+      user: "carol",
+      state: "CHANGES_REQUESTED",
+      body: "needs tests",
+    });
     await sim.dismissReview("demo", pr.number, changes.reviewId, "alice");
     const pushed = await sim.pushToPullRequest("demo", pr.number, { files: { "test/a.test.ts": "test\n" } });
     await sim.submitReview("demo", pr.number, { user: "carol", state: "COMMENTED", body: "better" });
@@ -111,19 +147,39 @@ describe("reviews and review requests", () => {
     ]);
     expect(data[0]).toMatchObject({ id: approved.reviewId, body: "" });
     expect(data[2]?.submitted_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    await expect(sim.submitReview("demo", pr.number, { user: "alice", state: "APPROVED" })).rejects.toThrow(/own pull request/);
+    await expect(sim.submitReview("demo", pr.number, { user: "alice", state: "APPROVED" })).rejects.toThrow(
+      /own pull request/,
+    );
   });
 
   test("requesting reviewers follows GitHub's rules (author and non-collaborators → 422)", async () => {
-    const created = await gh.pulls.requestReviewers({ ...repo, pull_number: pr.number, reviewers: ["bob"], team_reviewers: ["security"] });
+    const created = await gh.pulls.requestReviewers({
+      ...repo,
+      pull_number: pr.number,
+      reviewers: ["bob"],
+      team_reviewers: ["security"],
+    });
     expect(created.status).toBe(201);
     expect(created.data.requested_reviewers?.map((u) => u.login)).toEqual(["bob"]);
-    expect((await gh.pulls.listRequestedReviewers({ ...repo, pull_number: pr.number })).data).toMatchObject({ users: [{ login: "bob" }], teams: [{ slug: "security" }] });
+    expect((await gh.pulls.listRequestedReviewers({ ...repo, pull_number: pr.number })).data).toMatchObject({
+      users: [{ login: "bob" }],
+      teams: [{ slug: "security" }],
+    });
     const author = await failure(gh.pulls.requestReviewers({ ...repo, pull_number: pr.number, reviewers: ["alice"] }));
-    expect(author).toMatchObject({ status: 422, data: { message: "Review cannot be requested from pull request author." } });
-    const stranger = await failure(gh.pulls.requestReviewers({ ...repo, pull_number: pr.number, reviewers: ["mallory"] }));
+    expect(author).toMatchObject({
+      status: 422,
+      data: { message: "Review cannot be requested from pull request author." },
+    });
+    const stranger = await failure(
+      gh.pulls.requestReviewers({ ...repo, pull_number: pr.number, reviewers: ["mallory"] }),
+    );
     expect(stranger.status).toBe(422);
-    await gh.pulls.removeRequestedReviewers({ ...repo, pull_number: pr.number, reviewers: ["bob"], team_reviewers: [] });
+    await gh.pulls.removeRequestedReviewers({
+      ...repo,
+      pull_number: pr.number,
+      reviewers: ["bob"],
+      team_reviewers: [],
+    });
     expect(sim.requestedReviewers("demo", pr.number)).toEqual({ users: [], teams: ["security"] });
     // A submitted review fulfils the request.
     await gh.pulls.requestReviewers({ ...repo, pull_number: pr.number, reviewers: ["carol"] });

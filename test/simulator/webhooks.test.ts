@@ -2,7 +2,15 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
 import type { Octokit } from "@octokit/rest";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
-import { installationOctokit, openFeaturePr, SECRET, startSim, validSignature, webhookSink, type Received } from "./helpers.js";
+import {
+  installationOctokit,
+  openFeaturePr,
+  SECRET,
+  startSim,
+  validSignature,
+  webhookSink,
+  type Received,
+} from "./helpers.js";
 
 let sim: GitHubSimulator;
 let gh: Octokit;
@@ -27,7 +35,8 @@ beforeEach(() => {
 });
 afterEach(() => expect(sim.validationErrors).toEqual([]));
 
-const kinds = (r: Received[]) => r.map((x) => [x.headers["x-github-event"], x.payload.action].filter(Boolean).join("."));
+const kinds = (r: Received[]) =>
+  r.map((x) => [x.headers["x-github-event"], x.payload.action].filter(Boolean).join("."));
 
 describe("delivery", () => {
   test("each delivery is signed (HMAC-SHA256 of the exact body) and carries GitHub's headers", async () => {
@@ -36,7 +45,11 @@ describe("delivery", () => {
     const [got] = sink.received;
     expect(validSignature(got!)).toBe(true);
     expect(validSignature(got!, "wrong-secret")).toBe(false);
-    expect(got!.headers).toMatchObject({ "x-github-event": "issue_comment", "content-type": "application/json", "x-github-delivery": res.deliveries[0]!.id });
+    expect(got!.headers).toMatchObject({
+      "x-github-event": "issue_comment",
+      "content-type": "application/json",
+      "x-github-delivery": res.deliveries[0]!.id,
+    });
     expect(got!.headers["x-github-delivery"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(got!.payload).toMatchObject({
       action: "created",
@@ -51,16 +64,35 @@ describe("delivery", () => {
 
   test("pushing to a PR sends push (with per-commit file lists) then synchronize", async () => {
     const before = sim.pullRequest("demo", pr.number).headSha;
-    const pushed = await sim.pushToPullRequest("demo", pr.number, { files: { "src/new.ts": "n\n", "README.md": "# changed\n", "src/a.ts": null } });
+    const pushed = await sim.pushToPullRequest("demo", pr.number, {
+      files: { "src/new.ts": "n\n", "README.md": "# changed\n", "src/a.ts": null },
+    });
     expect(kinds(sink.received)).toEqual(["push", "check_suite.requested", "pull_request.synchronize"]);
     const push = sink.received[0]!.payload;
     expect(push).toMatchObject({ ref: "refs/heads/feature", before, after: pushed.sha, forced: false, created: false });
-    expect(push.commits[0]).toMatchObject({ id: pushed.sha, added: ["src/new.ts"], modified: ["README.md"], removed: ["src/a.ts"] });
-    expect(sink.received[2]!.payload).toMatchObject({ before, after: pushed.sha, number: pr.number, pull_request: { head: { sha: pushed.sha } } });
+    expect(push.commits[0]).toMatchObject({
+      id: pushed.sha,
+      added: ["src/new.ts"],
+      modified: ["README.md"],
+      removed: ["src/a.ts"],
+    });
+    expect(sink.received[2]!.payload).toMatchObject({
+      before,
+      after: pushed.sha,
+      number: pr.number,
+      pull_request: { head: { sha: pushed.sha } },
+    });
   });
 
   test("human actions arrive as the documented events", async () => {
-    const run = await gh.checks.create({ owner: "acme", repo: "demo", name: "review/security", head_sha: sim.pullRequest("demo", pr.number).headSha, output: { title: "t", summary: "s" }, actions: [{ label: "Approve", description: "d", identifier: "approve" }] });
+    const run = await gh.checks.create({
+      owner: "acme",
+      repo: "demo",
+      name: "review/security",
+      head_sha: sim.pullRequest("demo", pr.number).headSha,
+      output: { title: "t", summary: "s" },
+      actions: [{ label: "Approve", description: "d", identifier: "approve" }],
+    });
     const review = await sim.submitReview("demo", pr.number, { user: "bob", state: "APPROVED" });
     await sim.dismissReview("demo", pr.number, review.reviewId, "carol");
     await sim.clickCheckRunAction("demo", run.data.id, "approve", "bob");
@@ -75,16 +107,35 @@ describe("delivery", () => {
     await sim.deleteComment("demo", c.commentId);
     const group = await sim.startMergeGroup("demo", pr.number);
     expect(kinds(sink.received)).toEqual([
-      "pull_request_review.submitted", "pull_request_review.dismissed", "check_run.requested_action", "check_run.rerequested",
-      "pull_request.converted_to_draft", "pull_request.ready_for_review", "push", "pull_request.edited",
-      "issue_comment.created", "issue_comment.edited", "issue_comment.deleted", "merge_group.checks_requested",
+      "pull_request_review.submitted",
+      "pull_request_review.dismissed",
+      "check_run.requested_action",
+      "check_run.rerequested",
+      "pull_request.converted_to_draft",
+      "pull_request.ready_for_review",
+      "push",
+      "pull_request.edited",
+      "issue_comment.created",
+      "issue_comment.edited",
+      "issue_comment.deleted",
+      "merge_group.checks_requested",
     ]);
     const by = (k: string) => sink.received.find((r) => kinds([r])[0] === k)!.payload;
-    expect(by("pull_request_review.submitted").review).toMatchObject({ state: "approved", user: { login: "bob" }, commit_id: sim.pullRequest("demo", pr.number).headSha });
+    expect(by("pull_request_review.submitted").review).toMatchObject({
+      state: "approved",
+      user: { login: "bob" },
+      commit_id: sim.pullRequest("demo", pr.number).headSha,
+    });
     expect(by("pull_request_review.dismissed").review.state).toBe("dismissed");
-    expect(by("check_run.requested_action")).toMatchObject({ requested_action: { identifier: "approve" }, sender: { login: "bob" }, check_run: { id: run.data.id, app: { id: 42 } } });
+    expect(by("check_run.requested_action")).toMatchObject({
+      requested_action: { identifier: "approve" },
+      sender: { login: "bob" },
+      check_run: { id: run.data.id, app: { id: 42 } },
+    });
     expect(by("check_run.requested_action").check_run.pull_requests[0].number).toBe(pr.number);
-    expect(by("pull_request.edited").changes).toEqual({ base: { ref: { from: "main" }, sha: { from: sim.branchSha("demo", "main") } } });
+    expect(by("pull_request.edited").changes).toEqual({
+      base: { ref: { from: "main" }, sha: { from: sim.branchSha("demo", "main") } },
+    });
     expect(by("issue_comment.edited").changes).toEqual({ body: { from: "v1" } });
     expect(by("merge_group.checks_requested").merge_group).toMatchObject({
       head_sha: group.headSha,
@@ -93,7 +144,18 @@ describe("delivery", () => {
       base_sha: sim.branchSha("demo", "release"),
     });
     // The merge-queue commit exists, so the app can put check runs on it.
-    expect((await gh.checks.create({ owner: "acme", repo: "demo", name: "gate", head_sha: group.headSha, conclusion: "success", output: { title: "ok", summary: "ok" } })).status).toBe(201);
+    expect(
+      (
+        await gh.checks.create({
+          owner: "acme",
+          repo: "demo",
+          name: "gate",
+          head_sha: group.headSha,
+          conclusion: "success",
+          output: { title: "ok", summary: "ok" },
+        })
+      ).status,
+    ).toBe(201);
     expect(sink.received.every((r) => validSignature(r))).toBe(true);
   });
 
@@ -101,7 +163,10 @@ describe("delivery", () => {
     sim.createTeam("docs", { members: ["carol"] });
     await sim.requestReviewers("demo", pr.number, { reviewers: ["carol"], teams: ["docs"] }, "alice");
     expect(kinds(sink.received)).toEqual(["pull_request.review_requested", "pull_request.review_requested"]);
-    expect(sink.received.map((r) => r.payload.requested_reviewer?.login ?? r.payload.requested_team?.slug)).toEqual(["carol", "docs"]);
+    expect(sink.received.map((r) => r.payload.requested_reviewer?.login ?? r.payload.requested_team?.slug)).toEqual([
+      "carol",
+      "docs",
+    ]);
     expect(sim.requestedReviewers("demo", pr.number)).toEqual({ users: ["carol"], teams: ["docs"] });
   });
 
@@ -110,11 +175,21 @@ describe("delivery", () => {
     try {
       const head = sim.pullRequest("demo", pr.number).headSha;
       await gh.issues.createComment({ owner: "acme", repo: "demo", issue_number: pr.number, body: "from the app" });
-      await gh.checks.create({ owner: "acme", repo: "demo", name: "echo", head_sha: head, conclusion: "neutral", output: { title: "t", summary: "s" } });
+      await gh.checks.create({
+        owner: "acme",
+        repo: "demo",
+        name: "echo",
+        head_sha: head,
+        conclusion: "neutral",
+        output: { title: "t", summary: "s" },
+      });
       await sim.idle();
       expect(kinds(sink.received)).toEqual(["issue_comment.created", "check_run.created", "check_run.completed"]);
       expect(sink.received[0]!.payload.sender).toMatchObject({ login: "parallel-review[bot]", type: "Bot" });
-      expect(sink.received[0]!.payload.comment.performed_via_github_app).toMatchObject({ id: 42, slug: "parallel-review" });
+      expect(sink.received[0]!.payload.comment.performed_via_github_app).toMatchObject({
+        id: 42,
+        slug: "parallel-review",
+      });
     } finally {
       sim.setEchoAppEvents(false);
     }
@@ -133,7 +208,17 @@ describe("delivery", () => {
       expect(res.deliveries).toEqual([]);
       expect(sink.received).toEqual([]);
     } finally {
-      sim.configureApp({ events: ["check_run", "check_suite", "issue_comment", "merge_group", "pull_request", "pull_request_review", "push"] });
+      sim.configureApp({
+        events: [
+          "check_run",
+          "check_suite",
+          "issue_comment",
+          "merge_group",
+          "pull_request",
+          "pull_request_review",
+          "push",
+        ],
+      });
     }
   });
 });
@@ -152,7 +237,9 @@ describe("modes and faults", () => {
       expect(res.deliveries[0]!.status).toBeUndefined();
       await sim.idle();
       expect(res.deliveries[0]!.status).toBe(200);
-      expect(sim.requests.slice(before).map((r) => [r.route, r.status])).toEqual([["GET /repos/{owner}/{repo}/pulls/{pull_number}", 200]]);
+      expect(sim.requests.slice(before).map((r) => [r.route, r.status])).toEqual([
+        ["GET /repos/{owner}/{repo}/pulls/{pull_number}", 200],
+      ]);
     } finally {
       sim.configureApp({ webhookUrl: sink.url });
       await slow.close();
@@ -168,7 +255,11 @@ describe("modes and faults", () => {
     sim.faults.inject({ kind: "duplicate-webhook" });
     const dup = await sim.comment("demo", pr.number, { user: "bob", body: "twice" });
     expect(dup.deliveries[0]!.attempts).toBe(2);
-    expect(sink.received.map((r) => r.headers["x-github-delivery"])).toEqual([dropped.deliveries[0]!.id, dup.deliveries[0]!.id, dup.deliveries[0]!.id]);
+    expect(sink.received.map((r) => r.headers["x-github-delivery"])).toEqual([
+      dropped.deliveries[0]!.id,
+      dup.deliveries[0]!.id,
+      dup.deliveries[0]!.id,
+    ]);
   });
 
   test("reordering: by rate, and by holding then releasing in reverse", async () => {

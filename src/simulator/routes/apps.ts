@@ -8,8 +8,14 @@ import { isoSeconds } from "../util.js";
 function createToken(req: ApiRequest, ctx: RouteContext) {
   if (Number(req.params.installation_id) !== ctx.state.installationId) throw notFound();
   const t = issueToken(ctx.state, ctx.nowMs());
-  const body = (req.body ?? {}) as { repositories?: string[]; repository_ids?: number[]; permissions?: Record<string, string> };
-  const selected = [...ctx.state.repos.values()].filter((r) => body.repositories?.includes(r.name) || body.repository_ids?.includes(r.id));
+  const body = (req.body ?? {}) as {
+    repositories?: string[];
+    repository_ids?: number[];
+    permissions?: Record<string, string>;
+  };
+  const selected = [...ctx.state.repos.values()].filter(
+    (r) => body.repositories?.includes(r.name) || body.repository_ids?.includes(r.id),
+  );
   const narrowed = body.repositories !== undefined || body.repository_ids !== undefined;
   return json(201, {
     token: t.token,
@@ -22,7 +28,12 @@ function createToken(req: ApiRequest, ctx: RouteContext) {
 
 export const appRoutes: Route[] = [
   { method: "POST", template: "/app/installations/{installation_id}/access_tokens", auth: "app", handler: createToken },
-  { method: "GET", template: "/app", auth: "app", handler: (req, ctx) => json(200, integration(req.urls, ctx.state, ctx.state.app)) },
+  {
+    method: "GET",
+    template: "/app",
+    auth: "app",
+    handler: (req, ctx) => json(200, integration(req.urls, ctx.state, ctx.state.app)),
+  },
   {
     method: "GET",
     template: "/repos/{owner}/{repo}/installation",

@@ -13,10 +13,16 @@ export const MAX_TEXT = 65535;
 const DOCS = "https://docs.github.com/rest/checks/runs";
 
 const invalid = (field: string, message: string, code = "invalid"): HttpError =>
-  new HttpError(422, `Invalid request.\n\n${message}`, { errors: [{ resource: "CheckRun", field, code, message }], documentation_url: DOCS });
+  new HttpError(422, `Invalid request.\n\n${message}`, {
+    errors: [{ resource: "CheckRun", field, code, message }],
+    documentation_url: DOCS,
+  });
 
 const tooLong = (field: string, value: string, max: number): HttpError =>
-  invalid(field, `For 'properties/${field.split(".").pop()}', ${JSON.stringify(value)} is too long (maximum is ${max} characters).`);
+  invalid(
+    field,
+    `For 'properties/${field.split(".").pop()}', ${JSON.stringify(value)} is too long (maximum is ${max} characters).`,
+  );
 
 function str(body: Record<string, unknown>, key: string, field = key): string | undefined {
   const v = body[key];
@@ -27,17 +33,23 @@ function str(body: Record<string, unknown>, key: string, field = key): string | 
 
 function oneOf(body: Record<string, unknown>, key: string, allowed: string[]): string | undefined {
   const v = str(body, key);
-  if (v !== undefined && !allowed.includes(v)) throw invalid(key, `For 'properties/${key}', ${JSON.stringify(v)} is not a member of ${JSON.stringify(allowed)}.`);
+  if (v !== undefined && !allowed.includes(v))
+    throw invalid(key, `For 'properties/${key}', ${JSON.stringify(v)} is not a member of ${JSON.stringify(allowed)}.`);
   return v;
 }
 
 function parseActions(v: unknown): CheckAction[] {
   if (!Array.isArray(v)) throw invalid("actions", `For 'properties/actions', ${JSON.stringify(v)} is not an array.`);
   if (v.length > 3) throw invalid("actions", "For 'properties/actions', the array has too many items (maximum is 3).");
-  const limits: Array<[keyof CheckAction, number]> = [["label", 20], ["description", 40], ["identifier", 20]];
+  const limits: Array<[keyof CheckAction, number]> = [
+    ["label", 20],
+    ["description", 40],
+    ["identifier", 20],
+  ];
   return v.map((a: Record<string, unknown>) => {
     for (const [k, max] of limits) {
-      if (typeof a?.[k] !== "string" || a[k] === "") throw invalid(`actions.${k}`, `"${k}" wasn't supplied.`, "missing_field");
+      if (typeof a?.[k] !== "string" || a[k] === "")
+        throw invalid(`actions.${k}`, `"${k}" wasn't supplied.`, "missing_field");
       if ((a[k] as string).length > max) throw tooLong(`actions.${k}`, a[k] as string, max);
     }
     return { label: a.label as string, description: a.description as string, identifier: a.identifier as string };
@@ -62,7 +74,8 @@ function applyInput(run: CheckRun, body: Record<string, unknown>, ctx: RouteCont
   const completedAt = str(body, "completed_at");
   if (body.output !== undefined) {
     const out = body.output as Record<string, unknown>;
-    if (!out || typeof out !== "object") throw invalid("output", `For 'properties/output', ${JSON.stringify(out)} is not an object.`);
+    if (!out || typeof out !== "object")
+      throw invalid("output", `For 'properties/output', ${JSON.stringify(out)} is not an object.`);
     const title = str(out, "title", "output.title");
     const summary = str(out, "summary", "output.summary");
     const text = str(out, "text", "output.text");
@@ -71,8 +84,17 @@ function applyInput(run: CheckRun, body: Record<string, unknown>, ctx: RouteCont
     if (summary.length > MAX_TEXT) throw tooLong("output.summary", summary.slice(0, 20) + "…", MAX_TEXT);
     if (text !== undefined && text.length > MAX_TEXT) throw tooLong("output.text", text.slice(0, 20) + "…", MAX_TEXT);
     const annotations = Array.isArray(out.annotations) ? out.annotations : [];
-    if (annotations.length > 50) throw invalid("output.annotations", "For 'properties/annotations', the array has too many items (maximum is 50).");
-    run.output = { title: title ?? run.output.title, summary, text: text ?? run.output.text, annotationsCount: run.output.annotationsCount + annotations.length };
+    if (annotations.length > 50)
+      throw invalid(
+        "output.annotations",
+        "For 'properties/annotations', the array has too many items (maximum is 50).",
+      );
+    run.output = {
+      title: title ?? run.output.title,
+      summary,
+      text: text ?? run.output.text,
+      annotationsCount: run.output.annotationsCount + annotations.length,
+    };
   }
   if (body.actions !== undefined) run.actions = parseActions(body.actions);
   if (conclusion !== undefined) {
@@ -82,7 +104,8 @@ function applyInput(run: CheckRun, body: Record<string, unknown>, ctx: RouteCont
     run.completedAt = completedAt ?? ctx.now();
   } else if (status === "completed" || completedAt !== undefined) {
     // GitHub requires a conclusion to complete a run; re-sending "completed" on a finished run is fine.
-    if (run.status !== "completed" || !run.conclusion) throw invalid("conclusion", `"conclusion" is required when status is "completed".`, "missing_field");
+    if (run.status !== "completed" || !run.conclusion)
+      throw invalid("conclusion", `"conclusion" is required when status is "completed".`, "missing_field");
     if (completedAt !== undefined) run.completedAt = completedAt;
   } else if (status !== undefined) {
     run.status = status as CheckRun["status"];
@@ -97,7 +120,16 @@ function suiteFor(ctx: RouteContext, repo: Repo, headSha: string): CheckSuite {
   if (!suite) {
     const branch = [...repo.branches].find(([, sha]) => sha === headSha)?.[0] ?? null;
     const at = ctx.now();
-    suite = { id: ctx.state.ids.suite.take(), repoId: repo.id, appId, headSha, headBranch: branch, before: null, createdAt: at, updatedAt: at };
+    suite = {
+      id: ctx.state.ids.suite.take(),
+      repoId: repo.id,
+      appId,
+      headSha,
+      headBranch: branch,
+      before: null,
+      createdAt: at,
+      updatedAt: at,
+    };
     ctx.state.suites.push(suite);
   }
   return suite;
@@ -112,8 +144,21 @@ function createRun(req: ApiRequest, ctx: RouteContext) {
   if (!repo.git.has(headSha)) throw unprocessable(`No commit found for SHA: ${headSha}`);
   const suite = suiteFor(ctx, repo, headSha);
   const run: CheckRun = {
-    id: 0, repoId: repo.id, suiteId: suite.id, appId: ctx.state.appId, headSha, name: body.name, status: "queued", conclusion: null,
-    startedAt: ctx.now(), completedAt: null, detailsUrl: null, externalId: "", output: { title: null, summary: null, text: null, annotationsCount: 0 }, actions: [], createdSeq: 0,
+    id: 0,
+    repoId: repo.id,
+    suiteId: suite.id,
+    appId: ctx.state.appId,
+    headSha,
+    name: body.name,
+    status: "queued",
+    conclusion: null,
+    startedAt: ctx.now(),
+    completedAt: null,
+    detailsUrl: null,
+    externalId: "",
+    output: { title: null, summary: null, text: null, annotationsCount: 0 },
+    actions: [],
+    createdSeq: 0,
   };
   applyInput(run, body, ctx, true);
   run.id = ctx.state.ids.run.take();
@@ -135,14 +180,16 @@ function runOf(req: ApiRequest, ctx: RouteContext): CheckRun {
 
 function updateRun(req: ApiRequest, ctx: RouteContext) {
   const run = runOf(req, ctx);
-  if (run.appId !== ctx.state.appId) throw new HttpError(403, "Invalid app_id - check run can only be modified by the GitHub App that created it.");
+  if (run.appId !== ctx.state.appId)
+    throw new HttpError(403, "Invalid app_id - check run can only be modified by the GitHub App that created it.");
   const body = requireBody(req);
   const wasCompleted = run.status === "completed";
   // Validate on a copy so a rejected request leaves the run untouched.
   const draft: CheckRun = { ...run, output: { ...run.output }, actions: [...run.actions] };
   applyInput(draft, body, ctx, false);
   Object.assign(run, draft);
-  if (!wasCompleted && run.status === "completed") ctx.echo(ctx.events.checkRun("completed", run, `${ctx.state.app.slug}[bot]`));
+  if (!wasCompleted && run.status === "completed")
+    ctx.echo(ctx.events.checkRun("completed", run, `${ctx.state.app.slug}[bot]`));
   return json(200, checkRun(req.urls, ctx.state, run));
 }
 
@@ -156,19 +203,40 @@ function listForRef(req: ApiRequest, ctx: RouteContext) {
   const appId = req.query.get("app_id");
   let runs = [...ctx.state.runs.values()]
     .filter((r) => r.repoId === repo.id && r.headSha === sha)
-    .filter((r) => (!name || r.name === name) && (!status || r.status === status) && (!appId || String(r.appId) === appId))
+    .filter(
+      (r) => (!name || r.name === name) && (!status || r.status === status) && (!appId || String(r.appId) === appId),
+    )
     .sort((a, b) => b.createdSeq - a.createdSeq);
   if ((req.query.get("filter") ?? "latest") === "latest") {
     const seen = new Set<string>();
     runs = runs.filter((r) => !seen.has(`${r.appId}:${r.name}`) && seen.add(`${r.appId}:${r.name}`));
   }
   const { page, headers } = paginate(req, runs);
-  return json(200, { total_count: runs.length, check_runs: page.map((r) => checkRun(req.urls, ctx.state, r)) }, headers);
+  return json(
+    200,
+    { total_count: runs.length, check_runs: page.map((r) => checkRun(req.urls, ctx.state, r)) },
+    headers,
+  );
 }
 
 export const checkRoutes: Route[] = [
   { method: "POST", template: "/repos/{owner}/{repo}/check-runs", auth: "installation", handler: createRun },
-  { method: "GET", template: "/repos/{owner}/{repo}/check-runs/{check_run_id}", auth: "installation", handler: (req, ctx) => json(200, checkRun(req.urls, ctx.state, runOf(req, ctx))) },
-  { method: "PATCH", template: "/repos/{owner}/{repo}/check-runs/{check_run_id}", auth: "installation", handler: updateRun },
-  { method: "GET", template: "/repos/{owner}/{repo}/commits/{ref}/check-runs", auth: "installation", handler: listForRef },
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/check-runs/{check_run_id}",
+    auth: "installation",
+    handler: (req, ctx) => json(200, checkRun(req.urls, ctx.state, runOf(req, ctx))),
+  },
+  {
+    method: "PATCH",
+    template: "/repos/{owner}/{repo}/check-runs/{check_run_id}",
+    auth: "installation",
+    handler: updateRun,
+  },
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/commits/{ref}/check-runs",
+    auth: "installation",
+    handler: listForRef,
+  },
 ];

@@ -9,24 +9,53 @@ export const MAX_COMMENT = 65536;
 
 function bodyText(req: ApiRequest): string {
   const body = requireBody(req).body;
-  if (typeof body !== "string") throw unprocessable(`Invalid request.\n\n"body" wasn't supplied.`, [{ resource: "IssueComment", field: "body", code: "missing_field" }]);
-  if (body.length > MAX_COMMENT) throw unprocessable("Validation Failed", [{ resource: "IssueComment", field: "body", code: "custom", message: `body is too long (maximum is ${MAX_COMMENT} characters)` }]);
+  if (typeof body !== "string")
+    throw unprocessable(`Invalid request.\n\n"body" wasn't supplied.`, [
+      { resource: "IssueComment", field: "body", code: "missing_field" },
+    ]);
+  if (body.length > MAX_COMMENT)
+    throw unprocessable("Validation Failed", [
+      {
+        resource: "IssueComment",
+        field: "body",
+        code: "custom",
+        message: `body is too long (maximum is ${MAX_COMMENT} characters)`,
+      },
+    ]);
   return body;
 }
 
 function listComments(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx, "issue_number");
   const since = req.query.get("since");
-  const all = [...ctx.state.comments.values()].filter((c) => c.repoId === repo.id && c.issueNumber === pr.number && (!since || c.updatedAt >= since));
-  const { page, headers } = paginate(req, all.sort((a, b) => a.id - b.id));
-  return json(200, page.map((c) => issueComment(req.urls, ctx.state, c)), headers);
+  const all = [...ctx.state.comments.values()].filter(
+    (c) => c.repoId === repo.id && c.issueNumber === pr.number && (!since || c.updatedAt >= since),
+  );
+  const { page, headers } = paginate(
+    req,
+    all.sort((a, b) => a.id - b.id),
+  );
+  return json(
+    200,
+    page.map((c) => issueComment(req.urls, ctx.state, c)),
+    headers,
+  );
 }
 
 function createComment(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx, "issue_number");
   const at = ctx.now();
   const bot = `${ctx.state.app.slug}[bot]`;
-  const c: IssueComment = { id: ctx.state.ids.comment.take(), repoId: repo.id, issueNumber: pr.number, user: bot, body: bodyText(req), createdAt: at, updatedAt: at, viaAppId: ctx.state.appId };
+  const c: IssueComment = {
+    id: ctx.state.ids.comment.take(),
+    repoId: repo.id,
+    issueNumber: pr.number,
+    user: bot,
+    body: bodyText(req),
+    createdAt: at,
+    updatedAt: at,
+    viaAppId: ctx.state.appId,
+  };
   ctx.state.comments.set(c.id, c);
   ctx.echo(ctx.events.issueComment("created", pr, c, bot));
   return json(201, issueComment(req.urls, ctx.state, c));
@@ -59,9 +88,34 @@ function deleteComment(req: ApiRequest, ctx: RouteContext) {
 }
 
 export const commentRoutes: Route[] = [
-  { method: "GET", template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", auth: "installation", handler: listComments },
-  { method: "POST", template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", auth: "installation", handler: createComment },
-  { method: "GET", template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", auth: "installation", handler: (req, ctx) => json(200, issueComment(req.urls, ctx.state, commentOf(req, ctx))) },
-  { method: "PATCH", template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", auth: "installation", handler: updateComment },
-  { method: "DELETE", template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", auth: "installation", handler: deleteComment },
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    auth: "installation",
+    handler: listComments,
+  },
+  {
+    method: "POST",
+    template: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    auth: "installation",
+    handler: createComment,
+  },
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    auth: "installation",
+    handler: (req, ctx) => json(200, issueComment(req.urls, ctx.state, commentOf(req, ctx))),
+  },
+  {
+    method: "PATCH",
+    template: "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    auth: "installation",
+    handler: updateComment,
+  },
+  {
+    method: "DELETE",
+    template: "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    auth: "installation",
+    handler: deleteComment,
+  },
 ];

@@ -18,10 +18,12 @@ function compare(req: ApiRequest, ctx: RouteContext) {
   const headSha = side(basehead.slice(sep + 3));
   if (!baseSha || !headSha) throw notFound();
   const mergeBase = repo.git.mergeBase(baseSha, headSha);
-  if (!mergeBase) throw new HttpError(404, `No common ancestor between ${basehead.slice(0, sep)} and ${basehead.slice(sep + 3)}.`);
+  if (!mergeBase)
+    throw new HttpError(404, `No common ancestor between ${basehead.slice(0, sep)} and ${basehead.slice(sep + 3)}.`);
   const ahead = repo.git.commitsBetween(baseSha, headSha);
   const behind = repo.git.commitsBetween(headSha, baseSha);
-  const status = ahead.length && behind.length ? "diverged" : ahead.length ? "ahead" : behind.length ? "behind" : "identical";
+  const status =
+    ahead.length && behind.length ? "diverged" : ahead.length ? "ahead" : behind.length ? "behind" : "identical";
   const files = repo.git.diff(mergeBase.files, repo.git.get(headSha).files).slice(0, MAX_FILES);
   const { page, headers } = paginate(req, ahead.slice(0, MAX_COMMITS), { max: 250, defaultPerPage: 250 });
   const full = `${repo.owner}/${repo.name}`;
@@ -46,4 +48,6 @@ function compare(req: ApiRequest, ctx: RouteContext) {
   );
 }
 
-export const compareRoutes: Route[] = [{ method: "GET", template: "/repos/{owner}/{repo}/compare/{basehead}", auth: "installation", handler: compare }];
+export const compareRoutes: Route[] = [
+  { method: "GET", template: "/repos/{owner}/{repo}/compare/{basehead}", auth: "installation", handler: compare },
+];

@@ -37,7 +37,11 @@ function getContent(req: ApiRequest, ctx: RouteContext) {
     if (/vnd\.github(\.v3)?\.raw/.test(String(req.headers.accept ?? ""))) {
       return { status: 200, body: content, headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
     }
-    return json(200, { ...entry(req.urls, repo, ref, path, "file", blob, Buffer.byteLength(content)), content: base64Wrapped(content), encoding: "base64" });
+    return json(200, {
+      ...entry(req.urls, repo, ref, path, "file", blob, Buffer.byteLength(content)),
+      content: base64Wrapped(content),
+      encoding: "base64",
+    });
   }
   // Not a file: list the directory's immediate children (404 when the path matches nothing).
   const prefix = path ? `${path}/` : "";
@@ -46,11 +50,17 @@ function getContent(req: ApiRequest, ctx: RouteContext) {
     if (!p.startsWith(prefix)) continue;
     const [head, ...rest] = p.slice(prefix.length).split("/");
     const childPath = prefix + head!;
-    if (rest.length) children.set(childPath, entry(req.urls, repo, ref, childPath, "dir", sha1(`tree:${sha}:${childPath}`), 0));
+    if (rest.length)
+      children.set(childPath, entry(req.urls, repo, ref, childPath, "dir", sha1(`tree:${sha}:${childPath}`), 0));
     else children.set(childPath, entry(req.urls, repo, ref, childPath, "file", s, Buffer.byteLength(repo.git.blob(s))));
   }
   if (!children.size) throw notFound();
-  return json(200, [...children.values()].sort((a, b) => (a.path < b.path ? -1 : 1)));
+  return json(
+    200,
+    [...children.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
+  );
 }
 
-export const contentRoutes: Route[] = [{ method: "GET", template: "/repos/{owner}/{repo}/contents/{path}", auth: "installation", handler: getContent }];
+export const contentRoutes: Route[] = [
+  { method: "GET", template: "/repos/{owner}/{repo}/contents/{path}", auth: "installation", handler: getContent },
+];

@@ -24,7 +24,9 @@ function listPulls(req: ApiRequest, ctx: RouteContext) {
   const head = req.query.get("head");
   const sort = req.query.get("sort") ?? "created";
   const dir = req.query.get("direction") ?? (sort === "created" || sort === "updated" ? "desc" : "asc");
-  let prs = [...ctx.state.pullsOf(repo).values()].filter((p) => (state === "all" || p.state === state) && (!base || p.base === base));
+  let prs = [...ctx.state.pullsOf(repo).values()].filter(
+    (p) => (state === "all" || p.state === state) && (!base || p.base === base),
+  );
   if (head) {
     const [owner, branch] = head.includes(":") ? head.split(":", 2) : [repo.owner, head];
     prs = prs.filter((p) => owner!.toLowerCase() === repo.owner.toLowerCase() && p.head === branch);
@@ -33,7 +35,11 @@ function listPulls(req: ApiRequest, ctx: RouteContext) {
   prs.sort((a, b) => (key(a) < key(b) ? -1 : 1));
   if (dir === "desc") prs.reverse();
   const { page, headers } = paginate(req, prs);
-  return json(200, page.map((p) => pullRequest(req.urls, ctx.state, p, "simple")), headers);
+  return json(
+    200,
+    page.map((p) => pullRequest(req.urls, ctx.state, p, "simple")),
+    headers,
+  );
 }
 
 function listFiles(req: ApiRequest, ctx: RouteContext) {
@@ -42,14 +48,22 @@ function listFiles(req: ApiRequest, ctx: RouteContext) {
   const base = repo.git.mergeBase(ctx.state.baseSha(pr), head);
   const files = base ? repo.git.diff(base.files, repo.git.get(head).files).slice(0, MAX_PR_FILES) : [];
   const { page, headers } = paginate(req, files);
-  return json(200, page.map((f) => diffEntry(req.urls, repo, head, f)), headers);
+  return json(
+    200,
+    page.map((f) => diffEntry(req.urls, repo, head, f)),
+    headers,
+  );
 }
 
 function listCommits(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx);
   const commits = repo.git.commitsBetween(ctx.state.baseSha(pr), ctx.state.headSha(pr)).slice(0, MAX_PR_COMMITS);
   const { page, headers } = paginate(req, commits, { max: 100 });
-  return json(200, page.map((c) => commit(req.urls, ctx.state, repo, c)), headers);
+  return json(
+    200,
+    page.map((c) => commit(req.urls, ctx.state, repo, c)),
+    headers,
+  );
 }
 
 /** PRs containing the commit (not yet on their base), plus PRs that merged it. */
@@ -62,15 +76,41 @@ function pullsForCommit(req: ApiRequest, ctx: RouteContext) {
     const head = ctx.state.headSha(p);
     return repo.git.ancestors(head).has(sha) && !repo.git.ancestors(ctx.state.baseSha(p)).has(sha);
   });
-  const { page, headers } = paginate(req, prs.sort((a, b) => b.number - a.number));
-  return json(200, page.map((p) => pullRequest(req.urls, ctx.state, p, "simple")), headers);
+  const { page, headers } = paginate(
+    req,
+    prs.sort((a, b) => b.number - a.number),
+  );
+  return json(
+    200,
+    page.map((p) => pullRequest(req.urls, ctx.state, p, "simple")),
+    headers,
+  );
 }
 
 export const pullRoutes: Route[] = [
   { method: "GET", template: "/repos/{owner}/{repo}/pulls", auth: "installation", handler: listPulls },
-  { method: "GET", template: "/repos/{owner}/{repo}/pulls/{pull_number}", auth: "installation", handler: (req, ctx) => json(200, pullRequest(req.urls, ctx.state, pullOf(req, ctx).pr, "full")) },
-  { method: "GET", template: "/repos/{owner}/{repo}/pulls/{pull_number}/files", auth: "installation", handler: listFiles },
-  { method: "GET", template: "/repos/{owner}/{repo}/pulls/{pull_number}/commits", auth: "installation", handler: listCommits },
-  { method: "GET", template: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", auth: "installation", handler: pullsForCommit },
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/pulls/{pull_number}",
+    auth: "installation",
+    handler: (req, ctx) => json(200, pullRequest(req.urls, ctx.state, pullOf(req, ctx).pr, "full")),
+  },
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/pulls/{pull_number}/files",
+    auth: "installation",
+    handler: listFiles,
+  },
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
+    auth: "installation",
+    handler: listCommits,
+  },
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+    auth: "installation",
+    handler: pullsForCommit,
+  },
 ];
-

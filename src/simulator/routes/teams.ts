@@ -17,7 +17,11 @@ function membership(req: ApiRequest, ctx: RouteContext) {
   const m = [...ctx.state.teamMembers(team.slug)].find(([l]) => l.toLowerCase() === login)?.[1];
   if (!m) throw notFound();
   const org = ctx.state.account(ctx.state.org)!;
-  return json(200, { url: `${req.urls.api}/organizations/${org.id}/team/${team.id}/memberships/${req.params.username}`, role: m.role, state: m.state });
+  return json(200, {
+    url: `${req.urls.api}/organizations/${org.id}/team/${team.id}/memberships/${req.params.username}`,
+    role: m.role,
+    state: m.state,
+  });
 }
 
 /** Lists active members only; pending invitations are not members yet. */
@@ -29,10 +33,19 @@ function members(req: ApiRequest, ctx: RouteContext) {
     .map(([login]) => ctx.state.account(login)!)
     .sort((a, b) => a.id - b.id);
   const { page, headers } = paginate(req, list);
-  return json(200, page.map((a) => user(req.urls, a)), headers);
+  return json(
+    200,
+    page.map((a) => user(req.urls, a)),
+    headers,
+  );
 }
 
 export const teamRoutes: Route[] = [
-  { method: "GET", template: "/orgs/{org}/teams/{team_slug}/memberships/{username}", auth: "installation", handler: membership },
+  {
+    method: "GET",
+    template: "/orgs/{org}/teams/{team_slug}/memberships/{username}",
+    auth: "installation",
+    handler: membership,
+  },
   { method: "GET", template: "/orgs/{org}/teams/{team_slug}/members", auth: "installation", handler: members },
 ];
