@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { Parser } from "commonmark";
 
 /**
  * Approvals and change requests, from the three places they come from: GitHub reviews, the persona
@@ -127,30 +128,53 @@ function isCommand(c: unknown): c is Command {
   );
 }
 
+/** At most this many commands per comment and personas per command: a stranger's comment costs bounded work. */
+export const MAX_COMMANDS = 10;
+export const MAX_PERSONAS = 10;
+const PERSONA_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 /**
  * Commands in a comment: lines starting with `/approve [persona …]` or `/request-changes <persona> <reason>`.
- * Lines inside fenced code blocks and quoted lines (`>`) are ignored, so quoting someone's approval does not approve.
+ * A line counts only where GitHub renders it as plain text of a top-level paragraph (CommonMark, as
+ * GitHub parses it): code blocks (fenced or indented), HTML blocks and comments, quotes and lists never
+ * approve, so quoting or commenting out someone's approval does not approve.
  */
 export function parseCommands(body: string): { commands: Command[]; errors: string[] } {
   const commands: Command[] = [];
   const errors: string[] = [];
-  let fenced = false;
-  for (const raw of body.split(/\r?\n/)) {
+  let dropped = 0;
+  for (const raw of paragraphLines(body)) {
     const line = raw.trim();
-    if (/^(```|~~~)/.test(line)) fenced = !fenced;
-    if (fenced || line.startsWith(">")) continue;
     const m = /^\/(approve|request-changes)(?=\s|$)(.*)$/i.exec(line);
     if (!m) continue;
+    if (commands.length >= MAX_COMMANDS) {
+      dropped++;
+      continue;
+    }
     const rest = m[2]!.trim();
     if (m[1]!.toLowerCase() === "approve") {
-      const ids = rest
-        .split(/[\s,]+/)
-        .filter(Boolean)
-        .map((s) => s.toLowerCase());
-      commands.push({ kind: "approve", personas: ids.length === 0 ? "all" : [...new Set(ids)] });
+      const tokens = [
+        ...new Set(
+          rest
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .map((s) => s.toLowerCase()),
+        ),
+      ];
+      const ids = tokens.filter((t) => PERSONA_ID.test(t));
+      // Syntax the app does not recognise narrows: an approval with a bad persona name approves nothing.
+      if (ids.length !== tokens.length || ids.length > MAX_PERSONAS) {
+        errors.push(
+          tokens.length > MAX_PERSONAS
+            ? `\`/approve\` names at most ${MAX_PERSONAS} personas; this one was not counted`
+            : `\`/approve ${clipText(rest, 60)}\` is not a list of persona ids (letters, digits and dashes): not counted`,
+        );
+        continue;
+      }
+      commands.push({ kind: "approve", personas: ids.length === 0 ? "all" : ids });
     } else {
       const r = /^([A-Za-z0-9-]+)[:,]?\s*(.*)$/.exec(rest);
-      if (!r) {
+      if (!r || !PERSONA_ID.test(r[1]!.toLowerCase())) {
         errors.push(
           "`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`",
         );
@@ -160,7 +184,27 @@ export function parseCommands(body: string): { commands: Command[]; errors: stri
       commands.push({ kind: "request_changes", personas: [r[1]!.toLowerCase()], ...(reason ? { reason } : {}) });
     }
   }
+  if (dropped > 0)
+    errors.push(`${dropped} more command${dropped === 1 ? "" : "s"} ignored: at most ${MAX_COMMANDS} per comment`);
   return { commands, errors };
+}
+
+/** The source lines of the comment's top-level paragraphs: what GitHub shows as ordinary text. */
+function paragraphLines(body: string): string[] {
+  const doc = new Parser().parse(body);
+  const lines = body.split(/\r\n|\r|\n/);
+  const out: string[] = [];
+  for (let node = doc.firstChild; node; node = node.next) {
+    if (node.type !== "paragraph") continue;
+    const [[start], [end]] = node.sourcepos;
+    for (let i = start; i <= end; i++) out.push(lines[i - 1] ?? "");
+  }
+  return out;
+}
+
+function clipText(s: string, max: number): string {
+  const chars = [...s.replace(/`/g, "")];
+  return chars.length <= max ? chars.join("") : chars.slice(0, max - 1).join("") + "…";
 }
 
 /** `Reviewed-for: security, finance` in a review body limits the review to those personas. */
