@@ -1,4 +1,25 @@
-import { reviewActions, scanComments, UNKNOWN_SHA, type CommentInput, type ReviewAction } from "../core/actions.js";
+import {
+  captureScopes,
+  readRecords,
+  recordActions,
+  reviewActions,
+  unrecordedComments,
+  UNKNOWN_SHA,
+  type CommentInput,
+  type RecordData,
+  type ReviewAction,
+  type ReviewInput,
+} from "../core/actions.js";
+import {
+  decodeLedger,
+  encodeLedger,
+  ledgerFits,
+  MAX_LEDGER_RECORDS,
+  mergeLedgers,
+  mergeRecords,
+  EMPTY_LEDGER,
+  type Ledger,
+} from "../core/ledger.js";
 import {
   gateBlocked,
   gateCheck,
@@ -17,6 +38,7 @@ import type { Octokit, PullRef } from "../github/client.js";
 import {
   changedBetween,
   createComment,
+  forcePushTimes,
   getPull,
   listComments,
   listFiles,
@@ -34,6 +56,10 @@ import { reviewRequests } from "./requests.js";
 export interface Deps {
   readonly octokit: Octokit;
   readonly appId: number;
+  /** The clock for times the app writes (tests give the fake GitHub's). */
+  readonly now?: () => Date;
+  /** How long to wait before confirming that the table is really gone (default 1 s). */
+  readonly confirmAbsentMs?: number;
   readonly log: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
 }
 
@@ -52,12 +78,45 @@ export interface Outcome {
  * plan and the verdict, write only the difference. Running it twice writes nothing the second time.
  */
 export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, hints: Hints = {}): Promise<Outcome> {
-  const assessment = await assess(deps, ref, click, hints);
-  return apply(deps, ref, assessment);
+  let outcome: Outcome | undefined;
+  const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const written = await apply(deps, ref, await assess(deps, ref, click, hints, members));
+    outcome = outcome ? combine(outcome, written) : written;
+    if (written.created.length + written.updated.length + written.records === 0) return outcome;
+    // Something was written: read everything again. A decision made on state that changed meanwhile
+    // (another replica's write, a slow read, a record that raced ours) is corrected before we finish,
+    // so the last gate anyone writes is one decided after every action it could have missed.
+  }
+  throw new Error(
+    "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
+  );
 }
 
-/** Facts from the event that only improve the output; the reconcile is correct without them. */
+/** Rounds of read → decide → write per reconcile; the last must write nothing. */
+const MAX_ROUNDS = 3;
+
+function combine(a: Outcome, b: Outcome): Outcome {
+  const union = (x: string[], y: string[]) => [...new Set([...x, ...y])].sort();
+  return {
+    ...b,
+    created: union(a.created, b.created),
+    updated: union(a.updated, b.updated),
+    unchanged: b.unchanged.filter((n) => !a.created.includes(n) && !a.updated.includes(n)),
+    records: a.records + b.records,
+    requested: {
+      users: union(a.requested.users, b.requested.users),
+      teams: union(a.requested.teams, b.requested.teams),
+    },
+  };
+}
+
+/** Facts from the event: they make the reconcile more exact, never less safe. */
 export interface Hints {
+  /** Review bodies as the delivery reported them (at submission, or before an edit): the scope first seen. */
+  readonly reviewBodies?: ReadonlyMap<number, string | null>;
+  /** Clicks this process could not record: each keeps the gate closed until it is recorded or superseded. */
+  readonly unsettled?: readonly ButtonClick[];
   /** The head before a push: its persona checks that the new head no longer needs are closed as neutral on the new head. */
   readonly previousHead?: string;
 }
@@ -75,18 +134,40 @@ interface Assessment {
 }
 
 /** Reads and decides; writes nothing (except that merge queues reuse it to judge a PR). */
-export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hints: Hints = {}): Promise<Assessment> {
+export async function assess(
+  deps: Deps,
+  ref: PullRef,
+  click?: ButtonClick,
+  hints: Hints = {},
+  memo = new Map<string, Memberships>(),
+): Promise<Assessment> {
   const { octokit, appId } = deps;
   const repo = { owner: ref.owner, repo: ref.repo };
   const pull = await getPull(octokit, ref);
   const none = { records: [], requests: { users: [], teams: [] } };
-  if (pull.state !== "open") return { pull, existing: [], wanted: [], state: "skipped", ...none };
+  if (pull.state !== "open") {
+    // A check run belongs to the commit: a closed pull request's green gate would pass any other pull
+    // request opened from the same head until that one is judged. Merged ones keep theirs.
+    if (pull.merged) return { pull, existing: [], wanted: [], state: "skipped", ...none };
+    const existing = await listOwnRuns(octokit, repo, pull.headSha, appId);
+    const carried = carriedLedger(existing);
+    const wanted = gateNames(existing).map((name) => ({ ...closedGate(name, pull.number), ...carried }));
+    return { pull, existing, wanted, state: "skipped", ...none };
+  }
 
-  const [load, existing, sharing] = await Promise.all([
+  const [first, existing, sharing] = await Promise.all([
     readTable(octokit, repo, pull.baseRef),
     listOwnRuns(octokit, repo, pull.headSha, appId),
     pullsForCommit(octokit, repo, pull.headSha),
   ]);
+  const carried = carriedLedger(existing);
+  // A table that was there must not vanish on one read (a 404 from a lagging replica of GitHub's):
+  // when the app has runs on this head, the absence is confirmed by a second read before they retire.
+  let load = first;
+  if (load.kind === "absent" && existing.length > 0) {
+    await new Promise((r) => setTimeout(r, deps.confirmAbsentMs ?? 1000));
+    load = await readTable(octokit, repo, pull.baseRef);
+  }
   if (load.kind === "absent") {
     // No table: the app posts nothing; runs it posted before the table was removed are closed, not left red.
     const wanted = existing.map((r) => ({
@@ -107,7 +188,8 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
         ...load.result.problems.map(formatProblem),
         "```",
       ]),
-    ];
+      ...renamedGates(existing, gate),
+    ].map((spec) => ({ ...spec, ...carried }));
     return { pull, existing, wanted, state: "fail", ...none };
   }
   const table = load.result.table;
@@ -149,18 +231,42 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
     );
 
   const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
-  let scan = scanComments(comments, isAppComment);
+  // What the app recorded: its ledger (in its own check runs: nobody else can change it) and its record
+  // comments (the audit trail; a deleted or edited one is still in the ledger).
+  const ledgerIn = await readLedger(
+    octokit,
+    repo,
+    [...existing, ...before],
+    reviews,
+    comments,
+    isAppComment,
+    appId,
+    pull,
+  );
+  const known = mergeRecords(ledgerIn.records, readRecords(comments, isAppComment));
+  const recordedSources = new Set(
+    known.flatMap((r) => (r.via === "comment" && r.source !== undefined ? [r.source] : [])),
+  );
+  const deliveries = new Set(known.flatMap((r) => (r.delivery !== undefined ? [r.delivery] : [])));
+  const unrecorded = unrecordedComments(comments, isAppComment, recordedSources).slice(0, MAX_RECORDS_PER_RECONCILE);
+  const scopes = captureScopes(ledgerIn.scopes, reviews, hints.reviewBodies);
+  const knownActions = [...reviewActions(reviews, scopes), ...recordActions(known)];
 
   // Eligibility for everyone who acted or may act in this reconcile, looked up concurrently.
-  const members = new Memberships(octokit, ref.owner, pull.ownerIsOrg);
+  const memoKey = `${ref.owner}:${pull.ownerIsOrg}`;
+  const members = memo.get(memoKey) ?? new Memberships(octokit, ref.owner, pull.ownerIsOrg);
+  memo.set(memoKey, members);
   // Only the (persona, user) pairs some action is about: a review or `/approve` for all personas the user
   // can review, a named persona (Reviewed-for, a button, a command) for that persona alone.
   const claims: { login: string; personas: readonly string[] | "all" }[] = [
-    ...[...reviewActions(reviews), ...scan.actions].map((a) => ({ login: a.user, personas: a.personas })),
-    ...scan.unrecorded.flatMap((u) => u.commands.map((c) => ({ login: u.comment.user!.login, personas: c.personas }))),
+    ...knownActions.map((a) => ({ login: a.user, personas: a.personas })),
+    ...unrecorded.flatMap((u) => u.commands.map((c) => ({ login: u.comment.user!.login, personas: c.personas }))),
     ...(click ? [{ login: click.user.login, personas: [click.persona] }] : []),
   ];
-  const eligibility = await lookUpEligibility(plan.personas, claims, members);
+  const [eligibility, forcePushedAt] = await Promise.all([
+    lookUpEligibility(plan.personas, claims, members),
+    unrecorded.some((u) => u.commands.length > 0) ? forcePushTimes(octokit, ref) : Promise.resolve([] as string[]),
+  ]);
   const eligible = (p: PlanPersona, login: string) => eligibility.get(`${p.id}:${login.toLowerCase()}`) === true;
 
   const headSeenAt = existing
@@ -168,30 +274,34 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
     .filter((t): t is string => t !== null)
     .sort((a, b) => Date.parse(a) - Date.parse(b))[0];
   const records = recordsToWrite({
-    scan,
+    unrecorded,
+    deliveries,
     ...(click ? { click } : {}),
     headSha: pull.headSha,
     headSeenAt,
+    forcePushedAt,
     plan,
     author: pull.author.login,
     selfApproval: table.settings.self_approval,
     eligible,
   });
   // Judge as if the records were already written, so one reconcile reaches the final state.
-  if (records.length > 0) {
-    const now = new Date().toISOString();
-    const pending = records.map((r, i) => ({
-      id: -1 - i,
-      user: { login: "pending", type: "Bot" },
-      body: r.body,
-      createdAt: now,
-      updatedAt: now,
-      viaAppId: appId,
-    }));
-    scan = scanComments([...comments, ...pending], isAppComment);
-  }
+  const allRecords = mergeRecords(
+    known,
+    records.map((r) => r.data),
+  );
+  const ledger: Ledger = { records: allRecords.filter((r) => mayCount(r, plan, eligible)), scopes };
+  if (!ledgerFits(ledger))
+    blockers.push(
+      `More than ${MAX_LEDGER_RECORDS} review actions are recorded on this pull request: the app cannot keep them all, so the gate stays closed. Open a new pull request.`,
+    );
+  for (const u of hints.unsettled ?? [])
+    if (!deliveries.has(u.delivery) && !records.some((r) => r.data.delivery === u.delivery))
+      blockers.push(
+        `@${u.user.login}'s click (${u.action === "approve" ? "Approve" : "Request changes"} as ${u.persona}) could not be recorded yet; the gate stays closed until it is (GitHub redelivers it) or @${u.user.login} acts again.`,
+      );
 
-  const actions: ReviewAction[] = [...reviewActions(reviews), ...scan.actions];
+  const actions: ReviewAction[] = [...reviewActions(reviews, scopes), ...recordActions(allRecords)];
   const changedSince = await compareApprovals(octokit, ref, table, actions, pull.headSha);
   const verdict = evaluate({
     table,
@@ -211,9 +321,10 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
       .filter((name) => personaIdOf(name) !== undefined && !required.has(personaIdOf(name)!)),
   );
   const wanted: CheckRunSpec[] = [
-    gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems }),
+    { ...gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems }), text: encodeLedger(ledger) },
     ...verdict.personas.map(personaCheck),
     ...[...retired].sort().map((name) => retiredPersonaCheck(name)),
+    ...renamedGates(existing, gate).map((spec) => ({ ...spec, text: encodeLedger(ledger) })),
   ];
   const requests =
     table.settings.request_reviews && !(pull.draft && table.settings.drafts === "wait")
@@ -229,8 +340,27 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
   return { pull, existing, wanted, verdict, records, requests: await requests, state: verdict.state, superseded };
 }
 
+/** Conclusions branch protection accepts. */
+const PASSING = new Set(["success", "neutral", "skipped"]);
+
+function passes(r: ExistingRun): boolean {
+  return r.status === "completed" && PASSING.has(r.conclusion ?? "");
+}
+
+/** An older twin of a run that is waiting again: closed, keeping the ledger it carries. */
+function supersededTwin(spec: CheckRunSpec, runs: readonly ExistingRun[], id: number): CheckRunSpec {
+  return {
+    ...gateBlocked(spec.name, "Superseded by a newer run of this check", [
+      `A newer \`${spec.name}\` run on this commit says: ${spec.title}.`,
+    ]),
+    conclusion: "cancelled",
+    ...carriedLedger(runs.filter((r) => r.id === id)),
+  };
+}
+
 async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> {
   const { octokit } = deps;
+  const now = () => deps.now?.() ?? new Date();
   const repo = { owner: ref.owner, repo: ref.repo };
   // Records first: if we crash after them, the next reconcile still sees every approval.
   for (const r of a.records) await createComment(octokit, ref, r.body);
@@ -242,17 +372,26 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
     a.wanted.map(async (spec) => {
       const have = a.existing.filter((r) => r.name === spec.name); // oldest first
       const newest = have.at(-1);
-      // GitHub shows the newest run of a name. A completed run cannot be reopened, so waiting again
-      // when the newest is completed means a new run; older twins are brought in line too.
+      // GitHub documents no rule for several runs of one name on a commit (the newest, or any failure,
+      // or any success may be what branch protection reads), so every twin must agree with the newest:
+      // when the wanted state does not pass, no older twin may still say it passes.
+      const passingTwins = spec.status === "completed" ? [] : have.filter(passes).map((r) => r.id);
+      // A completed run cannot be reopened, so waiting again when the newest is completed means a new run.
       if (!newest || (spec.status !== "completed" && newest.status === "completed")) {
-        await createRun(octokit, repo, a.pull.headSha, spec);
+        await createRun(octokit, repo, a.pull.headSha, spec, now());
+        await Promise.all(
+          passingTwins.map((id) => updateRun(octokit, repo, id, supersededTwin(spec, a.existing, id), now())),
+        );
         created.push(spec.name);
         return;
       }
       const targets = spec.status === "completed" ? have : have.filter((r) => r.status !== "completed");
       const stale = targets.filter((r) => !sameRun(r, spec));
-      if (stale.length === 0) return void unchanged.push(spec.name);
-      await Promise.all(stale.map((r) => updateRun(octokit, repo, r.id, spec)));
+      if (stale.length + passingTwins.length === 0) return void unchanged.push(spec.name);
+      await Promise.all([
+        ...stale.map((r) => updateRun(octokit, repo, r.id, spec, now())),
+        ...passingTwins.map((id) => updateRun(octokit, repo, id, supersededTwin(spec, a.existing, id), now())),
+      ]);
       updated.push(spec.name);
     }),
   );
@@ -260,7 +399,9 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   const supersede = gateBlocked(a.wanted[0]?.name ?? "parallel-review", "Superseded by a newer commit", [
     `The pull request's head moved to ${a.pull.headSha.slice(0, 7)}; this commit's reviews no longer apply to it.`,
   ]);
-  await Promise.all((a.superseded ?? []).map((r) => updateRun(octokit, repo, r.id, supersede)));
+  await Promise.all(
+    (a.superseded ?? []).map((r) => updateRun(octokit, repo, r.id, { ...supersede, ...carriedLedger([r]) }, now())),
+  );
 
   if (a.requests.users.length + a.requests.teams.length > 0) {
     try {
@@ -318,6 +459,92 @@ async function compareApprovals(
   );
   await Promise.all([...shas].map(async (sha) => out.set(sha, await changedBetween(octokit, ref, sha, head))));
   return out;
+}
+
+/** Names of runs the app keeps beside the gate and persona checks (never taken for an old gate). */
+export const AUX_PREFIX = "parallel-review/";
+
+/** The gate-like runs the app has on a commit: everything but persona checks and auxiliary runs. */
+export function gateNames(runs: readonly ExistingRun[]): string[] {
+  return [...new Set(runs.map((r) => r.name))].filter((n) => personaIdOf(n) === undefined && !n.startsWith(AUX_PREFIX));
+}
+
+/** The ledger the runs already carry, to keep in any gate-like run rewritten without a fresh decision. */
+export function carriedLedger(runs: readonly ExistingRun[]): { text?: string } {
+  const found = runs.map((r) => decodeLedger(r.text)).filter((l): l is Ledger => l !== undefined);
+  return found.length > 0 ? { text: encodeLedger(mergeLedgers(found)) } : {};
+}
+
+/**
+ * Gates the table no longer names (`settings.gate` was renamed): branch protection may still require
+ * the old name, so it is closed, never left green.
+ */
+function renamedGates(existing: readonly ExistingRun[], gate: string): CheckRunSpec[] {
+  return gateNames(existing)
+    .filter((n) => n !== gate)
+    .map((n) =>
+      gateBlocked(n, `Renamed: this gate is now \`${gate}\``, [
+        `The review table's \`settings.gate\` now names this pull request's gate \`${gate}\`; this check no longer passes.`,
+        "",
+        `Require \`${gate}\` in branch protection instead of \`${n}\`.`,
+      ]),
+    );
+}
+
+function closedGate(name: string, number: number): CheckRunSpec {
+  return {
+    name,
+    status: "completed",
+    conclusion: "cancelled",
+    title: "Pull request closed without merging",
+    summary: `#${number} was closed without merging, so its reviews do not carry to another pull request from this commit. Reopen it to evaluate it again.`,
+    actions: [],
+  };
+}
+
+/** Records one reconcile writes at most: a flood of comments is answered over several events, never at once. */
+const MAX_RECORDS_PER_RECONCILE = 20;
+
+/**
+ * The ledger carried by the app's runs on the head (and the previous head after a push). On the first
+ * sight of a head with no previous head known, it is looked for on the commits the pull request's
+ * records and reviews name (the newest three).
+ */
+async function readLedger(
+  octokit: Octokit,
+  repo: { owner: string; repo: string },
+  runs: readonly ExistingRun[],
+  reviews: readonly ReviewInput[],
+  comments: readonly CommentInput[],
+  isAppComment: (c: CommentInput) => boolean,
+  appId: number,
+  pull: PullRequest,
+): Promise<Ledger> {
+  const found = runs.map((r) => decodeLedger(r.text)).filter((l): l is Ledger => l !== undefined);
+  if (found.length > 0) return mergeLedgers(found);
+  const named = [
+    ...readRecords(comments, isAppComment).map((r) => ({ sha: r.sha, at: r.at ?? "" })),
+    ...reviews.map((r) => ({ sha: r.commitId ?? UNKNOWN_SHA, at: r.submittedAt ?? "" })),
+  ]
+    .filter((x) => x.sha !== UNKNOWN_SHA && x.sha !== pull.headSha)
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || 0);
+  const shas = [...new Set(named.map((x) => x.sha))].slice(0, 3);
+  if (shas.length === 0) return EMPTY_LEDGER;
+  const lists = await Promise.all(shas.map((sha) => listOwnRuns(octokit, repo, sha, appId)));
+  return mergeLedgers(lists.flat().flatMap((r) => decodeLedger(r.text) ?? []));
+}
+
+/** A record worth keeping in the ledger: by a human who may count for a persona it names (strangers' attempts are not kept). */
+function mayCount(r: RecordData, plan: ReviewPlan, eligible: (p: PlanPersona, login: string) => boolean): boolean {
+  if (r.isBot) return false;
+  return r.commands.some((c) =>
+    c.personas === "all"
+      ? plan.personas.some((p) => eligible(p, r.user))
+      : c.personas.some((id) => {
+          const p = plan.personas.find((x) => x.id === id);
+          return !p || eligible(p, r.user);
+        }),
+  );
 }
 
 /** Problems of the table files as this PR changes them (a deleted table has none: the base table governs). */

@@ -6,7 +6,8 @@ import {
   type CommentInput,
   type GitHubUser,
   type RecordData,
-  type RecordScan,
+  type Unrecorded,
+  edited,
 } from "../core/actions.js";
 import type { ActionId } from "../core/checks.js";
 import type { PlanPersona, ReviewPlan } from "../core/plan.js";
@@ -20,8 +21,13 @@ export interface ButtonClick {
   /** The commit the check run (and so the click) belongs to. */
   readonly sha: string;
   readonly delivery: string;
-  /** When the app received the click (the record may be written later, behind other events). */
+  /** When the app received the click (a redelivery arrives late: this is only an upper bound). */
   readonly receivedAt: string;
+  /**
+   * When the clicked run last changed (its `completed_at`, else `started_at`, from the payload GitHub
+   * signed): the click cannot be older. Undefined when the payload does not say.
+   */
+  readonly runUpdatedAt?: string;
 }
 
 /** Eligibility already looked up: may `login` review `persona`? */
@@ -34,25 +40,58 @@ export interface NewRecord {
 }
 
 /**
+ * The time a click counts at. It is not in the payload; it lies between the clicked run's last change
+ * and the app's first receipt. An approval takes the earliest moment, a change request the latest, so
+ * a late (re)delivery never lets an old approval overtake the reviewer's later change request.
+ */
+export function clickTime(click: ButtonClick): string | undefined {
+  if (click.action === "request_changes") return click.receivedAt;
+  const run = click.runUpdatedAt !== undefined ? Date.parse(click.runUpdatedAt) : NaN;
+  if (Number.isNaN(run)) return undefined;
+  return new Date(Math.min(run, Date.parse(click.receivedAt))).toISOString();
+}
+
+/**
+ * Is a comment written at `createdAt` about the head `headSha`? Only if the app had already seen that
+ * head when the comment was written, and no force-push happened since: after one (A → B → A), the head
+ * the reviewer looked at cannot be told, and the approval is tied to no commit (it never carries over).
+ */
+export function commentCommit(
+  createdAt: string,
+  headSha: string,
+  headSeenAt: string | undefined,
+  forcePushedAt: readonly string[],
+): string {
+  const t = Date.parse(createdAt);
+  if (headSeenAt === undefined || Date.parse(headSeenAt) > t) return UNKNOWN_SHA;
+  if (forcePushedAt.some((f) => Date.parse(f) >= t)) return UNKNOWN_SHA;
+  return headSha;
+}
+
+/**
  * Records to write for this reconcile: the button click (once per delivery) and every user comment
- * whose commands have no current record. Each record's text answers the user where they acted,
- * including why an attempt does not count.
+ * whose commands have no record yet. Each record's text answers the user where they acted, including
+ * why an attempt does not count.
  */
 export function recordsToWrite(opts: {
-  scan: RecordScan;
+  unrecorded: readonly Unrecorded[];
+  deliveries: ReadonlySet<string>;
   click?: ButtonClick;
   headSha: string;
   /** When the app first saw the current head (its earliest check run there), if it has. */
   headSeenAt: string | undefined;
+  /** When the pull request's branch was force-pushed (GitHub's issue events). */
+  forcePushedAt: readonly string[];
   plan: ReviewPlan;
   author: string;
   selfApproval: boolean;
   eligible: Eligible;
 }): NewRecord[] {
   const out: NewRecord[] = [];
-  const { click, scan } = opts;
-  if (click && !scan.deliveries.has(click.delivery)) {
-    const commands: Command[] = [{ kind: click.action, personas: [click.persona] }];
+  const { click } = opts;
+  if (click && !opts.deliveries.has(click.delivery)) {
+    const at = clickTime(click);
+    const commands: Command[] = at === undefined ? [] : [{ kind: click.action, personas: [click.persona] }];
     const data: RecordData = {
       v: 1,
       via: "button",
@@ -63,29 +102,42 @@ export function recordsToWrite(opts: {
       commands,
       delivery: click.delivery,
       clickedAt: click.receivedAt,
+      ...(at !== undefined ? { at } : {}),
     };
-    out.push({ data, body: encodeRecord(data, describe(opts, click.user, commands, click.sha, "button", [])) });
+    const errors =
+      at === undefined ? ["The click's time cannot be established from GitHub's payload: click again."] : [];
+    out.push({ data, body: encodeRecord(data, describe(opts, click.user, commands, click.sha, "button", errors)) });
   }
-  for (const u of scan.unrecorded) {
+  for (const u of opts.unrecorded) {
     const user = u.comment.user!;
     if (isBot(user)) continue; // bots cannot approve; answering them could loop with another bot
-    // A comment is tied to the head only if it was written after the app saw that head; an older one
-    // (recorded late: the app was down, or its record was deleted) may predate a push and never carries over.
-    const seen = opts.headSeenAt !== undefined && Date.parse(u.comment.updatedAt) >= Date.parse(opts.headSeenAt);
+    // An edited comment may have been edited by anyone with write access (GitHub still shows the
+    // original author): its approvals never count, its change requests do, as of the edit.
+    const wasEdited = edited(u.comment);
+    const commands = wasEdited ? u.commands.filter((c) => c.kind === "request_changes") : u.commands;
+    const at = wasEdited ? u.comment.updatedAt : u.comment.createdAt;
+    const sha = commentCommit(at, opts.headSha, opts.headSeenAt, opts.forcePushedAt);
     const data: RecordData = {
       v: 1,
       via: "comment",
       user: user.login,
       ...(user.id !== undefined ? { userId: user.id } : {}),
-      sha: seen ? opts.headSha : UNKNOWN_SHA,
-      commands: u.commands,
+      sha,
+      commands,
       source: u.comment.id,
       digest: commandDigest(u.commands),
+      at,
     };
-    out.push({
-      data,
-      body: encodeRecord(data, describe(opts, user, u.commands, opts.headSha, "comment", u.errors, u.comment)),
-    });
+    const dropped = u.commands.length - commands.length;
+    const errors = [
+      ...(dropped > 0
+        ? [
+            `@${user.login}'s comment was edited before it was recorded: an edited comment cannot approve (anyone with write access can edit it). Post a new comment to approve.`,
+          ]
+        : []),
+      ...u.errors,
+    ];
+    out.push({ data, body: encodeRecord(data, describe(opts, user, commands, sha, "comment", errors, u.comment)) });
   }
   return out;
 }
@@ -115,12 +167,6 @@ function describe(
       cmd.personas === "all"
         ? opts.plan.personas
         : cmd.personas.map((id) => opts.plan.personas.find((p) => p.id === id) ?? id);
-    if (cmd.kind === "approve" && source && source.updatedAt !== source.createdAt) {
-      lines.push(
-        `⚠️ ${who}'s comment was edited: an edited comment cannot approve (anyone with write access can edit it). Post a new comment to approve.`,
-      );
-      continue;
-    }
     for (const t of targets) {
       if (typeof t === "string") {
         lines.push(
@@ -133,7 +179,7 @@ function describe(
       if (why) lines.push(`⚠️ ${who} ${verb} as **${t.name}** but ${why}: not counted.`);
       else
         lines.push(
-          `${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${sha === UNKNOWN_SHA ? "an earlier commit (recorded late: approve again if it should count now)" : short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`,
+          `${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${sha === UNKNOWN_SHA ? "a commit that cannot be established (the head moved or was force-pushed since: act again if it should count now)" : short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`,
         );
     }
     if (cmd.personas === "all" && !targets.some((t) => typeof t !== "string" && !refusal(opts, user, t))) {
@@ -145,7 +191,7 @@ function describe(
   if (source)
     lines.push(
       "",
-      `<sub>Recorded from [comment ${source.id}](#issuecomment-${source.id}). Editing or deleting that comment withdraws what it says.</sub>`,
+      `<sub>Recorded from [comment ${source.id}](#issuecomment-${source.id}). It stands for what that comment said when it was recorded: editing or deleting the comment changes nothing; to change your mind, act again.</sub>`,
     );
   return lines.join("\n");
 }

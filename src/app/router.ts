@@ -1,13 +1,14 @@
 import type { Probot } from "probot";
 import { gateBlocked, personaIdOf, type ActionId } from "../core/checks.js";
 import { TABLE_PATHS } from "../core/types.js";
-import { createRun, listOwnRuns } from "../github/checks.js";
+import { createRun, listOwnRuns, updateRun } from "../github/checks.js";
 import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
 import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { readTable } from "../github/table.js";
-import { assess, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
+import { assess, carriedLedger, gateNames, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
 import type { ButtonClick } from "./records.js";
 import { KeyedSerializer, Limiter } from "./serialize.js";
+import { UnsettledClicks } from "./unsettled.js";
 
 export interface AppOptions {
   /** This app's id: its check runs and record comments are recognised by it. Default: APP_ID. */
@@ -20,6 +21,12 @@ export interface AppOptions {
   readonly counter?: RequestCounter;
   /** Reconciles running at once in this process (default 128); the rest wait their turn. */
   readonly maxConcurrentReconciles?: number;
+  /** Longest wait for one GitHub request before it counts as failed (default 10 s): a hung read must not hold a gate open. */
+  readonly requestTimeoutMs?: number;
+  /** The clock for times the app writes and receipt times (tests give the fake GitHub's). */
+  readonly now?: () => Date;
+  /** Wait before confirming that a review table is really gone (default 1 s). */
+  readonly confirmAbsentMs?: number;
   /** Called with each reconcile's outcome (tests, demo). */
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
 }
@@ -42,6 +49,7 @@ interface UserRef {
 export function createApp(options: AppOptions = {}) {
   const serializer = new KeyedSerializer();
   const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
+  const unsettled = new UnsettledClicks();
   return (app: Probot) => {
     const appId = options.appId ?? Number(process.env.APP_ID);
     if (!Number.isInteger(appId) || appId <= 0)
@@ -53,28 +61,34 @@ export function createApp(options: AppOptions = {}) {
     const deps = (octokit: Octokit, log: Deps["log"]): Deps => ({
       octokit: withRetries(octokit, {
         ...(options.maxRetryWaitMs !== undefined ? { maxWaitMs: options.maxRetryWaitMs } : {}),
+        ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}),
         ...(options.counter ? { counter: options.counter } : {}),
       }),
       appId,
       log,
+      ...(options.confirmAbsentMs !== undefined ? { confirmAbsentMs: options.confirmAbsentMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
 
     // A click carries data of its own and gets its own reconcile; other events only say "look again",
     // so one that finds a reconcile of the same PR still waiting joins it.
-    const run = (d: Deps, pr: PullRef, click?: ButtonClick, hints?: Hints) =>
-      serializer[click || hints?.previousHead ? "run" : "coalesce"](
-        `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase(),
-        async () => {
-          try {
-            const outcome = await limiter.run(() => reconcile(d, pr, click, hints));
-            options.onOutcome?.(pr, outcome);
-            return outcome;
-          } catch (err) {
-            await reportFailure(d, pr, err);
-            throw err;
-          }
-        },
-      );
+    const run = (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
+      const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
+      return serializer[click || extra.previousHead || extra.reviewBodies ? "run" : "coalesce"](key, async () => {
+        try {
+          const hints: Hints = { ...extra, unsettled: unsettled.of(key) };
+          const outcome = await limiter.run(() => reconcile(d, pr, click, hints));
+          if (click) unsettled.settle(key, click);
+          options.onOutcome?.(pr, outcome);
+          return outcome;
+        } catch (err) {
+          // A click lives only in its delivery until it is recorded: until then the gate stays closed.
+          if (click) unsettled.add(key, click);
+          await reportFailure(d, pr, err);
+          throw err;
+        }
+      });
+    };
 
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });
 
@@ -126,7 +140,8 @@ export function createApp(options: AppOptions = {}) {
         user: userOf(sender),
         sha: cr.head_sha,
         delivery: ctx.id,
-        receivedAt: new Date().toISOString(),
+        receivedAt: (options.now?.() ?? new Date()).toISOString(),
+        ...(cr.completed_at || cr.started_at ? { runUpdatedAt: (cr.completed_at ?? cr.started_at)! } : {}),
       };
       await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) =>
         run(d, prRef(ctx.payload.repository, number), click),
@@ -285,26 +300,28 @@ async function reportFailure(d: Deps, pr: PullRef, err: unknown): Promise<void> 
     // app has on the head (a custom gate must not stay green), and the default one.
     const names = new Set([
       load?.kind === "loaded" ? (load.result.table?.settings.gate ?? "parallel-review") : "parallel-review",
-      ...(load?.kind === "loaded" ? [] : runs.filter((r) => personaIdOf(r.name) === undefined).map((r) => r.name)),
+      ...(load?.kind === "loaded" ? [] : gateNames(runs)),
     ]);
     const message = err instanceof Error ? err.message : String(err);
     const hint =
       (err as { status?: number }).status === 403
         ? "GitHub refused the app (403): check that the app still has the permissions listed in app.yml and is installed on this repository."
         : "It is evaluated again on the next event; use **Re-run** on this check to retry now.";
+    const blocked = (gate: string) => ({
+      ...gateBlocked(gate, "parallel-review could not evaluate this pull request", [
+        `The review state could not be read or written (${message.slice(0, 500)}), so the gate stays closed.`,
+        "",
+        hint,
+      ]),
+      ...carriedLedger(runs),
+    });
+    // Every run of the name is closed, not only a new one: no older twin may stay green (see apply).
     await Promise.all(
-      [...names].map((gate) =>
-        createRun(
-          d.octokit,
-          pr,
-          data.head.sha,
-          gateBlocked(gate, "parallel-review could not evaluate this pull request", [
-            `The review state could not be read or written (${message.slice(0, 500)}), so the gate stays closed.`,
-            "",
-            hint,
-          ]),
-        ),
-      ),
+      [...names].map(async (gate) => {
+        const have = runs.filter((r) => r.name === gate);
+        if (have.length === 0) await createRun(d.octokit, pr, data.head.sha, blocked(gate), d.now?.());
+        else await Promise.all(have.map((r) => updateRun(d.octokit, pr, r.id, blocked(gate), d.now?.())));
+      }),
     );
   } catch (second) {
     d.log.warn({ err: second, pr }, "could not report the failure on the gate either");

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Parser } from "commonmark";
+import { effectiveScope, type Scope } from "./ledger.js";
 
 /**
  * Approvals and change requests, from the three places they come from: GitHub reviews, the persona
@@ -78,6 +79,11 @@ export interface RecordData {
   /** Comment: the source comment id and a digest of its commands when recorded. */
   readonly source?: number;
   readonly digest?: string;
+  /**
+   * When the action happened, as far as GitHub's facts allow: a comment's creation (or its edit), the
+   * earliest moment a click can have happened for an approval, the latest for a change request.
+   */
+  readonly at?: string;
 }
 
 /**
@@ -110,8 +116,8 @@ export function decodeRecord(body: string): RecordData | undefined {
       !d.commands.every(isCommand)
     )
       return undefined;
-    if (d.clickedAt !== undefined && (typeof d.clickedAt !== "string" || Number.isNaN(Date.parse(d.clickedAt))))
-      return undefined;
+    for (const t of [d.clickedAt, d.at])
+      if (t !== undefined && (typeof t !== "string" || Number.isNaN(Date.parse(t)))) return undefined;
     return d;
   } catch {
     return undefined;
@@ -234,19 +240,26 @@ export function isBotUser(user: GitHubUser | null): boolean {
   return !user || user.type === "Bot" || user.login.endsWith("[bot]");
 }
 
-/** Actions from GitHub reviews. Dismissed and comment-only reviews carry no verdict. */
-export function reviewActions(reviews: readonly ReviewInput[]): ReviewAction[] {
+/**
+ * Actions from GitHub reviews. Dismissed and comment-only reviews carry no verdict. A review's state,
+ * author, commit and time are GitHub's and nobody else can change them; its body can be edited by anyone
+ * with write access, so its `Reviewed-for:` scope is combined with the one the app first saw (`scopes`).
+ */
+export function reviewActions(
+  reviews: readonly ReviewInput[],
+  scopes: Readonly<Record<string, Scope>> = {},
+): ReviewAction[] {
   const out: ReviewAction[] = [];
   for (const r of reviews) {
     const kind = r.state === "APPROVED" ? "approve" : r.state === "CHANGES_REQUESTED" ? "request_changes" : undefined;
     if (!kind || !r.user || !r.commitId || !r.submittedAt) continue;
-    const scope = reviewedFor(r.body);
+    const personas = effectiveScope(kind, scopes[String(r.id)], reviewedFor(r.body) ?? "all");
     const reason = kind === "request_changes" ? firstLine(r.body) : undefined;
     out.push({
       user: r.user.login,
       isBot: isBotUser(r.user),
       kind,
-      personas: scope ?? "all",
+      personas,
       sha: r.commitId,
       at: r.submittedAt,
       via: "review",
@@ -257,77 +270,83 @@ export function reviewActions(reviews: readonly ReviewInput[]): ReviewAction[] {
   return out;
 }
 
-export interface RecordScan {
-  /** Actions from genuine records whose source (if any) still says the same. */
-  readonly actions: ReviewAction[];
-  /** User comments with commands that have no current record yet: the reconcile records them. */
-  readonly unrecorded: { comment: CommentInput; commands: Command[]; errors: string[]; digest: string }[];
-  /** Delivery ids already recorded, so a redelivered button click is not recorded twice. */
-  readonly deliveries: ReadonlySet<string>;
+/** The scope of each verdict-carrying review as first seen: kept from `known`, else from the event's body or the current one. */
+export function captureScopes(
+  known: Readonly<Record<string, Scope>>,
+  reviews: readonly ReviewInput[],
+  firstBodies: ReadonlyMap<number, string | null> = new Map(),
+): Record<string, Scope> {
+  const out: Record<string, Scope> = { ...known };
+  for (const r of reviews) {
+    if (r.state !== "APPROVED" && r.state !== "CHANGES_REQUESTED") continue;
+    const body = firstBodies.has(r.id) ? firstBodies.get(r.id)! : r.body;
+    out[String(r.id)] ??= reviewedFor(body) ?? "all";
+  }
+  return out;
 }
 
 /**
- * Reads the PR's comments: records written by the app (others imitating one are ignored) and users'
- * commands. A comment record counts only while its source comment exists, is by the same user, and
- * still carries the same commands; an edited or deleted command stops counting.
+ * The records in the app's own comments: written by this app (checked by the caller through
+ * `isAppComment`) and never edited — the app never edits a record, so an edited one is not its word.
+ * They are the audit trail; the gate's ledger keeps a copy that nobody else can delete or edit.
  */
-export function scanComments(
+export function readRecords(
   comments: readonly CommentInput[],
   isAppComment: (c: CommentInput) => boolean,
-): RecordScan {
-  const byId = new Map(comments.map((c) => [c.id, c]));
-  const recorded = new Set<string>();
-  const deliveries = new Set<string>();
-  const actions: ReviewAction[] = [];
-
+): RecordData[] {
+  const out: RecordData[] = [];
   for (const c of comments) {
-    if (!isAppComment(c)) continue;
-    // Anyone with write access can edit any comment, the app's included; the app never edits a record,
-    // so an edited one is not the app's word any more.
-    if (edited(c)) continue;
+    if (!isAppComment(c) || edited(c)) continue;
     const rec = decodeRecord(c.body);
-    if (!rec) continue;
-    if (rec.delivery) deliveries.add(rec.delivery);
-    let at =
-      rec.clickedAt !== undefined && Date.parse(rec.clickedAt) < Date.parse(c.createdAt) ? rec.clickedAt : c.createdAt;
-    let commands = rec.commands;
-    if (rec.via === "comment") {
-      const src = rec.source !== undefined ? byId.get(rec.source) : undefined;
-      if (!src || src.user?.login !== rec.user) continue;
-      const digest = commandDigest(parseCommands(src.body).commands);
-      if (digest !== rec.digest) continue;
-      recorded.add(`${src.id}:${digest}`);
-      // An edited comment may have been edited by someone else (write access suffices, and GitHub
-      // still shows the original author): its approvals never count, its change requests do, as of the edit.
-      if (edited(src)) {
-        commands = commands.filter((cmd) => cmd.kind === "request_changes");
-        at = src.updatedAt;
-      } else at = src.createdAt;
-    }
-    for (const cmd of commands) {
-      actions.push({
+    // Records written before `at` existed sort at their click or at the record itself.
+    if (rec) out.push(rec.at !== undefined ? rec : { ...rec, at: rec.clickedAt ?? c.createdAt });
+  }
+  return out;
+}
+
+/**
+ * What records say, as actions. A comment record stands for what the comment said when the app read
+ * it: editing or deleting that comment later — by anyone — changes nothing (to change your mind, act again).
+ */
+export function recordActions(records: readonly RecordData[]): ReviewAction[] {
+  const out: ReviewAction[] = [];
+  for (const rec of records) {
+    if (rec.at === undefined) continue; // a time that cannot be established never counts
+    for (const cmd of rec.commands)
+      out.push({
         user: rec.user,
         isBot: rec.isBot === true,
         kind: cmd.kind,
         personas: cmd.personas,
         sha: rec.sha,
-        at,
+        at: rec.at,
         via: rec.via,
-        ref: rec.via === "comment" ? `comment ${rec.source}` : `record ${c.id}`,
+        ref: rec.via === "comment" ? `comment ${rec.source}` : `click ${rec.delivery}`,
         ...(cmd.reason ? { reason: cmd.reason } : {}),
       });
-    }
   }
+  return out;
+}
 
-  const unrecorded: RecordScan["unrecorded"][number][] = [];
+export interface Unrecorded {
+  readonly comment: CommentInput;
+  readonly commands: Command[];
+  readonly errors: string[];
+}
+
+/** Users' comments with commands (or failed attempts at one) that no record covers yet: the reconcile records them. */
+export function unrecordedComments(
+  comments: readonly CommentInput[],
+  isAppComment: (c: CommentInput) => boolean,
+  recordedSources: ReadonlySet<number>,
+): Unrecorded[] {
+  const out: Unrecorded[] = [];
   for (const c of comments) {
-    if (isAppComment(c) || !c.user) continue;
+    if (isAppComment(c) || !c.user || recordedSources.has(c.id)) continue;
     const { commands, errors } = parseCommands(c.body);
-    if (commands.length === 0 && errors.length === 0) continue;
-    const digest = commandDigest(commands);
-    if (!recorded.has(`${c.id}:${digest}`)) unrecorded.push({ comment: c, commands, errors, digest });
+    if (commands.length > 0 || errors.length > 0) out.push({ comment: c, commands, errors });
   }
-  return { actions, unrecorded, deliveries };
+  return out;
 }
 
 function firstLine(body: string | null): string | undefined {

@@ -12,7 +12,7 @@ import { approvedCount, short, type PersonaVerdict, type Verdict } from "./verdi
 export interface CheckRunSpec {
   readonly name: string;
   readonly status: "in_progress" | "completed";
-  readonly conclusion?: "success" | "failure" | "neutral" | "action_required" | "skipped";
+  readonly conclusion?: "success" | "failure" | "neutral" | "action_required" | "skipped" | "cancelled";
   readonly title: string;
   readonly summary: string;
   readonly text?: string;

@@ -48,21 +48,34 @@ export function sameRun(have: ExistingRun, want: CheckRunSpec): boolean {
   );
 }
 
-export async function createRun(octokit: Octokit, repo: RepoRef, sha: string, spec: CheckRunSpec): Promise<number> {
+/** `now` stamps `completed_at`: a click's earliest possible time is read back from it (see clickTime). */
+export async function createRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  spec: CheckRunSpec,
+  now: Date = new Date(),
+): Promise<number> {
   const { data } = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
     ...repo,
     head_sha: sha,
-    ...body(spec),
+    ...body(spec, now),
   });
   return Number(data.id);
 }
 
-export async function updateRun(octokit: Octokit, repo: RepoRef, id: number, spec: CheckRunSpec): Promise<void> {
+export async function updateRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  id: number,
+  spec: CheckRunSpec,
+  now: Date = new Date(),
+): Promise<void> {
   try {
     await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
       ...repo,
       check_run_id: id,
-      ...body(spec),
+      ...body(spec, now),
     });
   } catch (err) {
     // A run that vanished cannot be updated; the next reconcile lists again and creates it.
@@ -70,11 +83,11 @@ export async function updateRun(octokit: Octokit, repo: RepoRef, id: number, spe
   }
 }
 
-function body(spec: CheckRunSpec) {
+function body(spec: CheckRunSpec, now: Date) {
   return {
     name: spec.name,
     status: spec.status,
-    ...(spec.status === "completed" ? { conclusion: spec.conclusion!, completed_at: new Date().toISOString() } : {}),
+    ...(spec.status === "completed" ? { conclusion: spec.conclusion!, completed_at: now.toISOString() } : {}),
     output: { title: spec.title, summary: spec.summary, ...(spec.text !== undefined ? { text: spec.text } : {}) },
     actions: [...spec.actions],
   };

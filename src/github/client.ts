@@ -27,13 +27,20 @@ const RETRIES = 3;
  * check run of a name is updated with the first and GitHub shows the newest; a repeated record states
  * the same action; a repeated review request changes nothing), so repeating converges either way.
  */
-export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counter?: RequestCounter } = {}): Octokit {
+export function withRetries(
+  octokit: Octokit,
+  opts: { maxWaitMs?: number; timeoutMs?: number; counter?: RequestCounter } = {},
+): Octokit {
   if (wrapped.has(octokit)) return octokit;
   wrapped.add(octokit);
   const maxWait = opts.maxWaitMs ?? 60_000;
+  const timeout = opts.timeoutMs ?? 10_000;
   octokit.hook.wrap("request", async (request, options) => {
     for (let attempt = 0; ; attempt++) {
       try {
+        // Every request has a deadline: one that never answers fails (and is retried like a 5xx)
+        // instead of holding the pull request's reconcile, and so its gate, forever.
+        options.request = { ...options.request, signal: AbortSignal.timeout(timeout) };
         const res = await request(options);
         opts.counter?.count(options.method, String(options.url), res.status);
         return res;

@@ -8,6 +8,7 @@ export const MAX_PR_FILES = 3000;
 export interface PullRequest {
   readonly number: number;
   readonly state: "open" | "closed";
+  readonly merged: boolean;
   readonly draft: boolean;
   readonly author: GitHubUser;
   readonly headSha: string;
@@ -35,6 +36,7 @@ export async function getPull(octokit: Octokit, pr: PullRef): Promise<PullReques
   return {
     number: data.number,
     state: data.state as "open" | "closed",
+    merged: data.merged === true,
     draft: data.draft === true,
     author: user(data.user as RawUser),
     headSha: data.head.sha,
@@ -133,6 +135,22 @@ export async function changedBetween(
     if (isStatus(err, 404, 422)) return null;
     throw err;
   }
+}
+
+/**
+ * When the pull request's branch was force-pushed, from GitHub's issue events (`head_ref_force_pushed`).
+ * Only GitHub writes these; they tell whether the head a comment was written against may have changed.
+ */
+export async function forcePushTimes(octokit: Octokit, pr: PullRef): Promise<string[]> {
+  const events = await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/events", {
+    owner: pr.owner,
+    repo: pr.repo,
+    issue_number: pr.number,
+    per_page: 100,
+  });
+  return events
+    .filter((e) => (e as { event?: string }).event === "head_ref_force_pushed")
+    .map((e) => (e as { created_at: string }).created_at);
 }
 
 /** Open pull requests whose base is `branch`, newest first, at most `limit`. */

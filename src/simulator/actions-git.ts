@@ -122,6 +122,16 @@ export function moveBranch(
     if (pr.state !== "open" || pr.head !== branch) continue;
     pr.lastHeadSha = to.sha;
     pr.updatedAt = w.now();
+    if (forced)
+      w.state.issueEvents.push({
+        id: w.state.ids.issueEvent.take(),
+        repoId: repo.id,
+        issueNumber: pr.number,
+        event: "head_ref_force_pushed",
+        actor: pusher,
+        commitId: to.sha,
+        createdAt: w.now(),
+      });
     deliveries.push(...w.emit(w.events.pullRequest("synchronize", pr, pusher, { before, after: to.sha })));
   }
   return deliveries;

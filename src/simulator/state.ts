@@ -140,6 +140,16 @@ export interface InstallationToken {
   expiresAt: number;
 }
 
+export interface IssueEvent {
+  id: number;
+  repoId: number;
+  issueNumber: number;
+  event: "head_ref_force_pushed";
+  actor: string;
+  commitId: string;
+  createdAt: string;
+}
+
 /** Id ranges differ per kind so a test can't pass by confusing, say, a review id with a comment id. */
 export class State {
   readonly ids = {
@@ -151,6 +161,7 @@ export class State {
     suite: new IdSequence(3_000_000_001),
     run: new IdSequence(4_000_000_001),
     comment: new IdSequence(5_000_000_001),
+    issueEvent: new IdSequence(6_000_000_001),
   };
   readonly accounts = new Map<string, Account>();
   readonly apps = new Map<number, AppInfo>();
@@ -161,6 +172,8 @@ export class State {
   readonly suites: CheckSuite[] = [];
   readonly runs = new Map<number, CheckRun>();
   readonly comments = new Map<number, IssueComment>();
+  /** Issue events GitHub records on its own (only `head_ref_force_pushed` is simulated). */
+  readonly issueEvents: IssueEvent[] = [];
   readonly tokens = new Map<string, InstallationToken>();
   runSeq = 0;
 

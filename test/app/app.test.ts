@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { APP_ID, APP_SLUG, createProbot, sha, type FakeGitHub } from "../helpers/fake-github.js";
+import { tick, APP_ID, APP_SLUG, createProbot, sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { TABLE } from "../helpers/tables.js";
@@ -276,24 +276,28 @@ describe("approving with comments", () => {
     expect(run.output.summary).toContain("refunds are not idempotent");
   });
 
-  test("a comment approval edited to say something else no longer counts", async () => {
+  test("a recorded comment approval stands for what it said: an edit (by anyone) does not withdraw it", async () => {
     await open();
     const c = gh.comment("sam", "/approve security");
     await receive(events.comment(gh, "created", c));
     expect(gh.run("review/security")!.conclusion).toBe("success");
     c.body = "Actually, not yet.";
-    c.updated_at = new Date().toISOString();
+    c.updated_at = tick();
     await receive(events.comment(gh, "edited", c));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.conclusion).toBe("success");
+    // To withdraw it, the reviewer acts again.
+    const again = gh.comment("sam", "/request-changes security not yet");
+    await receive(events.comment(gh, "created", again));
+    expect(gh.run("review/security")!.conclusion).toBe("failure");
   });
 
-  test("a deleted comment approval no longer counts", async () => {
+  test("deleting a recorded comment approval does not withdraw it (anyone with write access can delete comments)", async () => {
     await open();
     const c = gh.comment("sam", "/approve security");
     await receive(events.comment(gh, "created", c));
     gh.comments = gh.comments.filter((x) => x.id !== c.id);
     await receive(events.comment(gh, "deleted", c));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.conclusion).toBe("success");
   });
 
   test("a user's comment imitating the app's record is ignored", async () => {

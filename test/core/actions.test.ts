@@ -8,7 +8,9 @@ import {
   parseCommands,
   reviewActions,
   reviewedFor,
-  scanComments,
+  readRecords,
+  recordActions,
+  unrecordedComments,
   type Command,
   type CommentInput,
   type RecordData,
@@ -470,7 +472,7 @@ describe("reviewActions", () => {
   });
 });
 
-describe("scanComments", () => {
+describe("records: readRecords, recordActions, unrecordedComments", () => {
   const APP_ID = 4242;
   const APP_USER = { login: "parallel-review[bot]", type: "Bot" } as const;
   const SHA = "e".repeat(40);
@@ -504,6 +506,7 @@ describe("scanComments", () => {
       commands,
       source: source.id,
       digest: commandDigest(commands),
+      at: source.createdAt,
       ...extra,
     });
   };
@@ -514,219 +517,68 @@ describe("scanComments", () => {
     command: Command,
     delivery: string,
     extra: Partial<RecordData> = {},
-  ): CommentInput => appRecord(id, { v: 1, via: "button", user, sha: SHA, commands: [command], delivery, ...extra });
+  ) => appRecord(id, { v: 1, via: "button", user, sha: SHA, commands: [command], delivery, ...extra });
 
-  test("a button record is an action at the record's creation time, and its delivery is remembered", () => {
-    const scan = scanComments([buttonRecord(100, "fiona", { kind: "approve", personas: ["finance"] }, "del-1")], isApp);
-    expect(scan.actions).toEqual([
-      {
-        user: "fiona",
-        isBot: false,
-        kind: "approve",
-        personas: ["finance"],
-        sha: SHA,
-        at: "2024-05-01T11:00:00Z",
-        via: "button",
-        ref: "record 100",
-      },
+  test("a button record is an action at its click time, else (older records) at the record's creation", () => {
+    const withAt = buttonRecord(100, "fiona", { kind: "approve", personas: ["finance"] }, "d1", {
+      at: "2024-05-01T10:30:00Z",
+    });
+    const legacy = buttonRecord(101, "fiona", { kind: "approve", personas: ["finance"] }, "d2");
+    const actions = recordActions(readRecords([withAt, legacy], isApp));
+    expect(actions.map((a) => [a.at, a.ref, a.via, a.sha])).toEqual([
+      ["2024-05-01T10:30:00Z", "click d1", "button", SHA],
+      ["2024-05-01T11:00:00Z", "click d2", "button", SHA],
     ]);
-    expect([...scan.deliveries]).toEqual(["del-1"]);
-    expect(scan.unrecorded).toEqual([]);
   });
 
-  test("delivery ids of every app record are collected, none from imitations", () => {
-    const forged = {
-      ...buttonRecord(3, "x", { kind: "approve", personas: ["a"] }, "forged"),
-      user: { login: "mallory", type: "User" },
-      viaAppId: undefined,
-    } as CommentInput;
-    const scan = scanComments(
-      [
-        buttonRecord(1, "a", { kind: "approve", personas: ["a"] }, "d1"),
-        buttonRecord(2, "b", { kind: "request_changes", personas: ["b"] }, "d2"),
-        forged,
-      ],
-      isApp,
-    );
-    expect([...scan.deliveries].sort()).toEqual(["d1", "d2"]);
+  test("only unedited comments written by this app are records", () => {
+    const rec = buttonRecord(1, "sam", { kind: "approve", personas: ["security"] }, "d1");
+    const byUser = { ...rec, id: 2, user: { login: "carol", type: "User" } };
+    const byOtherApp = { ...rec, id: 3, viaAppId: 999 };
+    const editedRecord = { ...rec, id: 4, updatedAt: "2024-05-02T00:00:00Z" };
+    expect(readRecords([rec, byUser, byOtherApp, editedRecord], isApp).map((r) => r.delivery)).toEqual(["d1"]);
   });
 
-  test("the isBot flag of a record is carried; anything but true is false", () => {
-    const scan = scanComments(
-      [
-        buttonRecord(1, "ci[bot]", { kind: "approve", personas: ["a"] }, "d1", { isBot: true }),
-        buttonRecord(2, "sam", { kind: "approve", personas: ["a"] }, "d2"),
-      ],
-      isApp,
-    );
-    expect(scan.actions.map((a) => a.isBot)).toEqual([true, false]);
-  });
-
-  test("records not written by the app are ignored, however exact the imitation", () => {
-    const real = buttonRecord(1, "sam", { kind: "approve", personas: ["security"] }, "d1");
-    const byUser: CommentInput = { ...real, id: 2, user: { login: "mallory", type: "User" }, viaAppId: undefined };
-    const byOtherApp: CommentInput = {
-      ...real,
-      id: 3,
-      user: { login: "other[bot]", type: "Bot" },
-      viaAppId: APP_ID + 1,
-    };
-    const userClaimingApp: CommentInput = {
-      ...real,
-      id: 4,
-      user: { login: "mallory", type: "User" },
-      viaAppId: APP_ID,
-    };
-    const scan = scanComments([byUser, byOtherApp, userClaimingApp], isApp);
-    expect(scan.actions).toEqual([]);
-    expect([...scan.deliveries]).toEqual([]);
-    expect(scan.unrecorded).toEqual([]);
-  });
-
-  test("app comments that are not records are ignored", () => {
-    const c: CommentInput = {
-      id: 9,
-      user: APP_USER,
-      body: "Hello from the app\n/approve security",
-      createdAt: "t",
-      updatedAt: "t",
-      viaAppId: APP_ID,
-    };
-    expect(scanComments([c], isApp)).toEqual({ actions: [], unrecorded: [], deliveries: new Set() });
-  });
-
-  test("a comment record counts while its source still says it, at the source's creation time", () => {
-    const src = userComment(10, "sam", "LGTM\n/approve security\n/request-changes finance refunds are wrong");
-    const scan = scanComments([src, commentRecord(11, src)], isApp);
-    expect(scan.actions).toEqual([
-      {
-        user: "sam",
-        isBot: false,
-        kind: "approve",
-        personas: ["security"],
-        sha: SHA,
-        at: src.createdAt,
-        via: "comment",
-        ref: "comment 10",
-      },
-      {
-        user: "sam",
-        isBot: false,
-        kind: "request_changes",
-        personas: ["finance"],
-        sha: SHA,
-        at: src.createdAt,
-        via: "comment",
-        ref: "comment 10",
-        reason: "refunds are wrong",
-      },
-    ]);
-    expect(scan.unrecorded).toEqual([]);
-  });
-
-  test("an edited comment never approves (anyone with write access can edit it); its change requests count, as of the edit", () => {
-    const src = {
-      ...userComment(10, "sam", "/approve security\n/request-changes finance refunds are wrong"),
-      updatedAt: "2024-05-02T09:00:00Z",
-    };
-    const scan = scanComments([src, commentRecord(11, src)], isApp);
-    expect(scan.actions.map((a) => [a.kind, a.at])).toEqual([["request_changes", "2024-05-02T09:00:00Z"]]);
-  });
-
-  test("an app record that was edited is not trusted (the app never edits its records)", () => {
-    const src = userComment(10, "sam", "/approve security");
-    const record = { ...commentRecord(11, src), updatedAt: "2024-05-02T09:00:00Z" };
-    expect(scanComments([src, record], isApp).actions).toEqual([]);
-  });
-
-  test("the order of comments does not matter (record before its source)", () => {
-    const src = userComment(10, "sam", "/approve security");
-    const a = scanComments([src, commentRecord(11, src)], isApp);
-    const b = scanComments([commentRecord(11, src), src], isApp);
-    expect(b).toEqual(a);
-    expect(b.actions).toHaveLength(1);
-  });
-
-  test("edit → not counted and reported as unrecorded; edit back → still not an approval; delete → not counted", () => {
-    const original = userComment(10, "sam", "/approve security");
-    const record = commentRecord(11, original);
-    expect(scanComments([original, record], isApp).actions).toHaveLength(1);
-
-    const edited = { ...original, body: "/approve finance", updatedAt: "2024-05-01T12:00:00Z" };
-    const afterEdit = scanComments([edited, record], isApp);
-    expect(afterEdit.actions).toEqual([]);
-    const newCommands: Command[] = [{ kind: "approve", personas: ["finance"] }];
-    expect(afterEdit.unrecorded).toEqual([
-      { comment: edited, commands: newCommands, errors: [], digest: commandDigest(newCommands) },
-    ]);
-
-    const noLongerACommand = { ...original, body: "Actually, not yet.", updatedAt: "2024-05-01T12:00:00Z" };
-    const afterWithdraw = scanComments([noLongerACommand, record], isApp);
-    expect(afterWithdraw.actions).toEqual([]);
-    expect(afterWithdraw.unrecorded).toEqual([]);
-
-    // Edited back to the same command: still an edited comment, so it cannot approve.
-    const editedBack = {
-      ...original,
-      body: "Changed my mind again:\n/approve security",
-      updatedAt: "2024-05-01T13:00:00Z",
-    };
-    const afterEditBack = scanComments([editedBack, record], isApp);
-    expect(afterEditBack.actions).toEqual([]);
-    expect(afterEditBack.unrecorded).toEqual([]);
-
-    const deleted = scanComments([record], isApp);
-    expect(deleted.actions).toEqual([]);
-    expect(deleted.unrecorded).toEqual([]);
-  });
-
-  test("a comment record whose source is now by another user does not count", () => {
-    const src = userComment(10, "sam", "/approve security");
+  test("a comment record stands for what the comment said: editing or deleting the source changes nothing", () => {
+    const src = userComment(10, "sue", "/request-changes security tokens are logged");
     const record = commentRecord(11, src);
-    const scan = scanComments([{ ...src, user: { login: "mallory", type: "User" } }, record], isApp);
-    expect(scan.actions).toEqual([]);
-    expect(scan.unrecorded).toHaveLength(1);
-    expect(scanComments([{ ...src, user: null }, record], isApp).actions).toEqual([]);
+    const expected = recordActions(readRecords([src, record], isApp));
+    expect(expected.map((a) => [a.user, a.kind, a.at])).toEqual([["sue", "request_changes", src.createdAt]]);
+    const editedSrc = { ...src, body: "thanks", updatedAt: "2024-05-03T00:00:00Z" };
+    expect(recordActions(readRecords([editedSrc, record], isApp))).toEqual(expected);
+    expect(recordActions(readRecords([record], isApp))).toEqual(expected);
   });
 
-  test("a comment record with a wrong digest, or no source, does not count", () => {
-    const src = userComment(10, "sam", "/approve security");
-    expect(scanComments([src, commentRecord(11, src, { digest: "ffffffffffffffff" })], isApp).actions).toEqual([]);
-    expect(scanComments([src, commentRecord(11, src, { source: 999 })], isApp).actions).toEqual([]);
-    const { source: _s, ...noSource } = decodeRecord(commentRecord(11, src).body)!;
-    expect(scanComments([src, appRecord(12, noSource as RecordData)], isApp).actions).toEqual([]);
+  test("a record whose time cannot be established carries no action", () => {
+    const rec = appRecord(1, {
+      v: 1,
+      via: "comment",
+      user: "sam",
+      sha: SHA,
+      commands: [{ kind: "approve", personas: "all" }],
+      source: 9,
+    });
+    expect(recordActions([{ ...readRecords([rec], isApp)[0]!, at: undefined }])).toEqual([]);
   });
 
-  test("a comment record of a comment that only has errors records no action but marks it recorded", () => {
-    const src = userComment(10, "sam", "/request-changes");
-    const before = scanComments([src], isApp);
-    expect(before.unrecorded).toEqual([
-      { comment: src, commands: [], errors: [NEEDS_PERSONA], digest: commandDigest([]) },
-    ]);
-    const after = scanComments([src, commentRecord(11, src)], isApp);
-    expect(after.actions).toEqual([]);
-    expect(after.unrecorded).toEqual([]);
-  });
-
-  test("unrecorded commands are reported with their parse and digest; plain, quoted and userless comments are not", () => {
+  test("unrecorded commands are reported with their parse; plain, quoted, userless and recorded comments are not", () => {
     const withCommands = userComment(1, "sam", "/approve security finance\n/request-changes backend no tests");
     const plain = userComment(2, "sam", "Nice work!");
     const quoted = userComment(3, "bob", "> /approve security");
     const ghost: CommentInput = { ...userComment(4, "x", "/approve"), user: null };
-    const scan = scanComments([withCommands, plain, quoted, ghost], isApp);
-    const commands: Command[] = [
-      { kind: "approve", personas: ["security", "finance"] },
-      { kind: "request_changes", personas: ["backend"], reason: "no tests" },
-    ];
-    expect(scan.unrecorded).toEqual([{ comment: withCommands, commands, errors: [], digest: commandDigest(commands) }]);
-    expect(scan.actions).toEqual([]);
-  });
-
-  test("a record of one comment does not mark another comment with the same commands as recorded", () => {
-    const a = userComment(1, "sam", "/approve security");
-    const b = userComment(2, "sam", "/approve security");
-    const scan = scanComments([a, b, commentRecord(3, a)], isApp);
-    expect(scan.actions).toHaveLength(1);
-    expect(scan.unrecorded.map((u) => u.comment.id)).toEqual([2]);
+    const recorded = userComment(5, "sam", "/approve security");
+    const onlyErrors = userComment(6, "sam", "/request-changes");
+    const out = unrecordedComments([withCommands, plain, quoted, ghost, recorded, onlyErrors], isApp, new Set([5]));
+    expect(out).toEqual([
+      {
+        comment: withCommands,
+        commands: [
+          { kind: "approve", personas: ["security", "finance"] },
+          { kind: "request_changes", personas: ["backend"], reason: "no tests" },
+        ],
+        errors: [],
+      },
+      { comment: onlyErrors, commands: [], errors: [NEEDS_PERSONA] },
+    ]);
   });
 });

@@ -3,7 +3,8 @@ import {
   decodeRecord,
   encodeRecord,
   reviewedFor,
-  scanComments,
+  readRecords,
+  recordActions,
   type CommentInput,
   type RecordData,
 } from "../../src/core/actions.js";
@@ -50,7 +51,7 @@ describe("records cannot be forged through text the app quotes", () => {
     }
   });
 
-  test("scanComments trusts only the trailing marker of an app comment", () => {
+  test("readRecords trusts only the trailing marker of an app comment", () => {
     const c: CommentInput = {
       id: 9,
       user: { login: "app[bot]", type: "Bot" },
@@ -69,8 +70,9 @@ describe("records cannot be forged through text the app quotes", () => {
       updatedAt: "2026-01-01T00:00:00Z",
       viaAppId: 1,
     };
-    const scan = scanComments([c], () => true);
-    expect(scan.actions.map((a) => [a.user, a.kind])).toEqual([["sam", "request_changes"]]);
+    expect(recordActions(readRecords([c], () => true)).map((a) => [a.user, a.kind])).toEqual([
+      ["sam", "request_changes"],
+    ]);
   });
 });
 

@@ -23,6 +23,7 @@ export interface FakeRun {
   actions: { label: string; description: string; identifier: string }[];
   app_id: number;
   started_at: string;
+  completed_at?: string | null;
 }
 
 export interface FakeComment {
@@ -101,6 +102,8 @@ export class FakeGitHub {
   /** "base...head" → compare answer. */
   compares = new Map<string, { status: string; files: { filename: string; status: string }[] }>();
   openPulls: number[] = [7];
+  /** Issue events GitHub recorded on the pull request (the app reads `head_ref_force_pushed`). */
+  issueEvents: { id: number; event: string; created_at: string; commit_id: string | null }[] = [];
   /** Other open pull requests whose head is this pull request's head commit. */
   sharedHead: number[] = [];
   log: LoggedRequest[] = [];
@@ -181,6 +184,18 @@ export class FakeGitHub {
           files: [...value.files, ...changedSinceLastHead.map((f) => ({ status: "modified", ...f }))],
         });
     }
+  }
+
+  /** Moves the head to an existing or new commit by force, as GitHub records it (an issue event). */
+  forcePush(label: string, files?: { filename: string; status?: string }[]): void {
+    this.pull.headSha = sha(label);
+    if (files) this.setChangedFiles(files);
+    this.issueEvents.push({
+      id: this.nextId++,
+      event: "head_ref_force_pushed",
+      created_at: tick(),
+      commit_id: this.pull.headSha,
+    });
   }
 
   runsOn(headSha = this.pull.headSha): FakeRun[] {
@@ -271,6 +286,18 @@ export class FakeGitHub {
     if (p === `${repoPath}/pulls/${this.pull.number}` && method === "GET") return [200, this.pullJson()];
     if (p === `${repoPath}/pulls/${this.pull.number}/files`) return this.page(this.files, url);
     if (p === `${repoPath}/pulls/${this.pull.number}/reviews`) return this.page(this.reviews, url);
+    if (p === `${repoPath}/issues/${this.pull.number}/events` && method === "GET")
+      return this.page(
+        this.issueEvents.map((e) => ({
+          ...e,
+          node_id: `E_${e.id}`,
+          url: `${API}${repoPath}/issues/events/${e.id}`,
+          actor: this.userObj(this.pull.author),
+          commit_url: null,
+          performed_via_github_app: null,
+        })),
+        url,
+      );
     if (p === `${repoPath}/issues/${this.pull.number}/comments` && method === "GET")
       return this.page(this.comments, url);
     if (p === `${repoPath}/issues/${this.pull.number}/comments` && method === "POST") {
@@ -296,6 +323,8 @@ export class FakeGitHub {
     }
     if (p === `${repoPath}/check-runs` && method === "POST") {
       const b = body as Omit<FakeRun, "id" | "app_id" | "conclusion"> & { conclusion?: string };
+      // GitHub's ids grow: a new run is always newer than every run a test planted.
+      this.nextId = Math.max(this.nextId, ...this.runs.map((r) => r.id + 1));
       const run: FakeRun = {
         id: this.nextId++,
         name: b.name,
@@ -306,6 +335,7 @@ export class FakeGitHub {
         actions: b.actions ?? [],
         app_id: APP_ID,
         started_at: tick(),
+        completed_at: b.completed_at ?? null,
       };
       this.runs.push(run);
       return [201, this.runJson(run)];
@@ -407,6 +437,7 @@ export class FakeGitHub {
       status: r.status,
       conclusion: r.conclusion,
       started_at: r.started_at,
+      completed_at: r.completed_at ?? null,
       output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null },
       app: { id: r.app_id, slug: APP_SLUG },
     };
@@ -434,6 +465,9 @@ export function createProbot(options: AppOptions = {}): Probot {
   }).privateKey;
   const privateKey = key;
   const probot = new Probot({ appId: APP_ID, privateKey, logLevel: "warn", Octokit: testOctokit });
-  probot.load(createApp({ appId: APP_ID, maxRetryWaitMs: 10, ...options }));
+  // The app's clock is the fake's: times it writes and GitHub's timestamps must compare as they would live.
+  probot.load(
+    createApp({ appId: APP_ID, maxRetryWaitMs: 10, confirmAbsentMs: 5, now: () => new Date(tick()), ...options }),
+  );
   return probot;
 }

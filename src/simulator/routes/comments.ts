@@ -1,6 +1,8 @@
 /** Issue comments on PRs. Comments written through the API belong to the app's bot user. */
 import { intParam, json, notFound, paginate, unprocessable, type ApiRequest } from "../http.js";
 import { issueComment } from "../render-pulls.js";
+import { userByLogin } from "../render.js";
+import { nodeId } from "../util.js";
 import { repoOf, requireBody, type Route, type RouteContext } from "../router.js";
 import type { IssueComment } from "../state.js";
 import { pullOf } from "./pulls.js";
@@ -87,7 +89,36 @@ function deleteComment(req: ApiRequest, ctx: RouteContext) {
   return { status: 204 };
 }
 
+/** The issue events GitHub records itself, oldest first (only force pushes are simulated). */
+function listIssueEvents(req: ApiRequest, ctx: RouteContext) {
+  const { repo, pr } = pullOf(req, ctx, "issue_number");
+  const full = `${repo.owner}/${repo.name}`;
+  const all = ctx.state.issueEvents.filter((e) => e.repoId === repo.id && e.issueNumber === pr.number);
+  const { page, headers } = paginate(req, all);
+  return json(
+    200,
+    page.map((e) => ({
+      id: e.id,
+      node_id: nodeId("HeadRefForcePushedEvent", e.id),
+      url: `${req.urls.api}/repos/${full}/issues/events/${e.id}`,
+      actor: userByLogin(req.urls, ctx.state, e.actor),
+      event: e.event,
+      commit_id: e.commitId,
+      commit_url: `${req.urls.api}/repos/${full}/commits/${e.commitId}`,
+      created_at: e.createdAt,
+      performed_via_github_app: null,
+    })),
+    headers,
+  );
+}
+
 export const commentRoutes: Route[] = [
+  {
+    method: "GET",
+    template: "/repos/{owner}/{repo}/issues/{issue_number}/events",
+    auth: "installation",
+    handler: listIssueEvents,
+  },
   {
     method: "GET",
     template: "/repos/{owner}/{repo}/issues/{issue_number}/comments",

@@ -1,0 +1,100 @@
+import type { Command, RecordData } from "./actions.js";
+
+/**
+ * The app's durable memory of a pull request's review actions, kept where only the app can write it:
+ * the hidden text of its own gate check run. GitHub lets anyone with write access edit or delete any
+ * comment — the app's record comments included — and edit review bodies; nobody but the app that
+ * created a check run can change it, and check runs cannot be deleted. Record comments stay as the
+ * human-readable audit trail and the way a reply reaches the reviewer; the ledger is what is trusted.
+ *
+ * Every gate write carries the whole ledger forward (to the next head too), so deleting or editing a
+ * record comment, or a review body, changes nothing the gate decides.
+ */
+export type Scope = readonly string[] | "all";
+
+export interface Ledger {
+  /** Button and comment records (see RecordData), one per delivery or source comment. */
+  readonly records: readonly RecordData[];
+  /** Review id → its `Reviewed-for:` scope as the app first saw it (review bodies can be edited by others). */
+  readonly scopes: Readonly<Record<string, Scope>>;
+}
+
+export const EMPTY_LEDGER: Ledger = { records: [], scopes: {} };
+/** More than this many trusted records on one pull request: the gate fails closed rather than forget one. */
+export const MAX_LEDGER_RECORDS = 100;
+const MAX_LEDGER_SCOPES = 300;
+const MAX_LEDGER_REASON = 200;
+const MARKER = /<!-- parallel-review:ledger (\{[^>]*\}) -->/;
+
+export function recordKey(r: RecordData): string {
+  return r.via === "button" ? `d:${r.delivery ?? ""}` : `c:${r.source ?? ""}`;
+}
+
+/** Union by key; the first copy of a record wins (copies are identical: the app writes a record once). */
+export function mergeRecords(...lists: (readonly RecordData[])[]): RecordData[] {
+  const out = new Map<string, RecordData>();
+  for (const list of lists) for (const r of list) if (!out.has(recordKey(r))) out.set(recordKey(r), r);
+  return [...out.values()];
+}
+
+export function mergeLedgers(ledgers: readonly Ledger[]): Ledger {
+  const scopes: Record<string, Scope> = {};
+  for (const l of ledgers) for (const [id, s] of Object.entries(l.scopes)) scopes[id] ??= s;
+  return { records: mergeRecords(...ledgers.map((l) => l.records)), scopes };
+}
+
+/** Does the ledger fit in a check run's text? If not, the caller fails the gate closed. */
+export function ledgerFits(l: Ledger): boolean {
+  return l.records.length <= MAX_LEDGER_RECORDS && Object.keys(l.scopes).length <= MAX_LEDGER_SCOPES;
+}
+
+/** The ledger as the hidden tail of a check run's text (its JSON never contains `>`, so `-->` cannot occur). */
+export function encodeLedger(l: Ledger): string {
+  const compact: Ledger = { records: l.records.map(compactRecord), scopes: l.scopes };
+  const json = JSON.stringify(compact).replace(/>/g, "\\u003e").replace(/--/g, "-\\u002d");
+  return `<!-- parallel-review:ledger ${json} -->`;
+}
+
+export function decodeLedger(text: string | null | undefined): Ledger | undefined {
+  const m = text ? MARKER.exec(text) : null;
+  if (!m) return undefined;
+  try {
+    const d = JSON.parse(m[1]!) as { records?: unknown; scopes?: unknown };
+    if (!Array.isArray(d.records) || typeof d.scopes !== "object" || d.scopes === null) return undefined;
+    const scopes: Record<string, Scope> = {};
+    for (const [id, s] of Object.entries(d.scopes as Record<string, unknown>))
+      if (s === "all" || (Array.isArray(s) && s.every((x) => typeof x === "string"))) scopes[id] = s as Scope;
+    return { records: d.records as RecordData[], scopes };
+  } catch {
+    return undefined;
+  }
+}
+
+function compactRecord(r: RecordData): RecordData {
+  const commands = r.commands.map((c): Command => {
+    const reason = c.reason !== undefined ? [...c.reason].slice(0, MAX_LEDGER_REASON).join("") : undefined;
+    return { kind: c.kind, personas: c.personas, ...(reason ? { reason } : {}) };
+  });
+  return { ...r, commands };
+}
+
+/**
+ * The scope a review counts for, given what the app first saw and what its body says now. Scoping
+ * syntax may only narrow what an action counts for: an approval keeps the narrower of the two (an
+ * edit that deletes `Reviewed-for:` does not widen it), a change request the wider (an edit that adds
+ * `Reviewed-for:` does not lift the block from the other personas).
+ */
+export function effectiveScope(
+  kind: "approve" | "request_changes",
+  captured: Scope | undefined,
+  current: Scope,
+): Scope {
+  if (captured === undefined) return current;
+  if (kind === "approve") {
+    if (captured === "all") return current;
+    if (current === "all") return captured;
+    return captured.filter((p) => current.includes(p));
+  }
+  if (captured === "all" || current === "all") return "all";
+  return [...new Set([...captured, ...current])];
+}
