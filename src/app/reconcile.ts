@@ -16,10 +16,13 @@ import {
   ledgerFits,
   MAX_LEDGER_RECORDS,
   mergeLedgers,
+  mergePushes,
   mergeRecords,
   EMPTY_LEDGER,
   type Ledger,
+  type Push,
 } from "../core/ledger.js";
+import { contributionsOf, listPullCommits, MAX_PR_COMMITS } from "../github/contributors.js";
 import {
   gateBlocked,
   gateCheck,
@@ -117,6 +120,8 @@ export interface Hints {
   readonly reviewBodies?: ReadonlyMap<number, string | null>;
   /** Clicks this process could not record: each keeps the gate closed until it is recorded or superseded. */
   readonly unsettled?: readonly ButtonClick[];
+  /** The push that triggered this reconcile and who made it (the `synchronize` sender): kept in the ledger. */
+  readonly push?: Push;
   /** The head before a push: its persona checks that the new head no longer needs are closed as neutral on the new head. */
   readonly previousHead?: string;
 }
@@ -290,7 +295,12 @@ export async function assess(
     known,
     records.map((r) => r.data),
   );
-  const ledger: Ledger = { records: allRecords.filter((r) => mayCount(r, plan, eligible)), scopes };
+  const pushes = mergePushes([...(ledgerIn.pushes ?? []), ...(hints.push ? [hints.push] : [])]);
+  const ledger: Ledger = {
+    records: allRecords.filter((r) => mayCount(r, plan, eligible)),
+    scopes,
+    ...(pushes.length > 0 ? { pushes } : {}),
+  };
   if (!ledgerFits(ledger))
     blockers.push(
       `More than ${MAX_LEDGER_RECORDS} review actions are recorded on this pull request: the app cannot keep them all, so the gate stays closed. Open a new pull request.`,
@@ -302,7 +312,10 @@ export async function assess(
       );
 
   const actions: ReviewAction[] = [...reviewActions(reviews, scopes), ...recordActions(allRecords)];
-  const changedSince = await compareApprovals(octokit, ref, table, actions, pull.headSha);
+  const [changedSince, contributed] = await Promise.all([
+    compareApprovals(octokit, ref, table, actions, pull.headSha),
+    contributorsOf(octokit, ref, table, plan, actions, pushes, blockers),
+  ]);
   const verdict = evaluate({
     table,
     plan,
@@ -310,6 +323,7 @@ export async function assess(
     author: pull.author.login,
     headSha: pull.headSha,
     isReviewer: (p, login) => eligible(p as PlanPersona, login),
+    contributed,
     changedSince,
     blockers,
   });
@@ -442,6 +456,44 @@ async function lookUpEligibility(
     }),
   );
   return out;
+}
+
+/**
+ * Who contributed to which persona's files (settings.contributor_approval off): only approvers are
+ * looked up, from the pull request's commits (authors, committers) and the pushes in the ledger.
+ */
+async function contributorsOf(
+  octokit: Octokit,
+  ref: PullRef,
+  table: ReviewTable,
+  plan: ReviewPlan,
+  actions: readonly ReviewAction[],
+  pushes: readonly Push[],
+  blockers: string[],
+): Promise<(p: PlanPersona, login: string) => boolean> {
+  const none = () => false;
+  if (table.settings.contributor_approval) return none;
+  const approvers = [...new Set(actions.filter((a) => a.kind === "approve" && !a.isBot).map((a) => a.user))];
+  if (approvers.length === 0) return none;
+  const commits = await listPullCommits(octokit, ref);
+  if (commits.length >= MAX_PR_COMMITS) {
+    blockers.push(
+      `This pull request has ${MAX_PR_COMMITS} or more commits, more than GitHub lists: who contributed which files cannot be established (settings.contributor_approval). Squash or split it.`,
+    );
+    return none;
+  }
+  const people = new Set(
+    [...commits.flatMap((c) => c.people), ...pushes.map((p) => p.user)].map((l) => l.toLowerCase()),
+  );
+  const suspects = approvers.filter((a) => people.has(a.toLowerCase()));
+  if (suspects.length === 0) return none;
+  const touched = new Set<string>();
+  for (const c of await contributionsOf(octokit, ref, commits, pushes, suspects)) {
+    const ids =
+      c.files === null ? plan.personas.map((p) => p.id) : planReview(table, c.files).personas.map((p) => p.id);
+    for (const id of ids) touched.add(`${id}:${c.login.toLowerCase()}`);
+  }
+  return (p, login) => touched.has(`${p.id}:${login.toLowerCase()}`);
 }
 
 /** For settings.on_push = changed-domains: what changed since each approved commit (null = unknown). */

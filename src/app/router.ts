@@ -97,8 +97,13 @@ export function createApp(options: AppOptions = {}) {
     });
 
     app.on("pull_request.synchronize", async (ctx) => {
-      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number), undefined, {
-        previousHead: ctx.payload.before,
+      // The sender is who pushed: kept in the ledger for settings.contributor_approval.
+      const { before, sender, pull_request: pr } = ctx.payload;
+      const after = pr.head.sha;
+      const pushed = typeof before === "string" && before !== after && /^[0-9a-f]{40}$/.test(before);
+      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, pr.number), undefined, {
+        previousHead: before,
+        ...(pushed ? { push: { user: sender.login, before, after } } : {}),
       });
     });
 

@@ -351,6 +351,7 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
         break;
       case "request_reviews":
       case "self_approval":
+      case "contributor_approval":
       case "distinct_reviewers":
         out[key as "request_reviews"] = reader.boolean(entry, path) ?? out[key as "request_reviews"];
         break;

@@ -17,12 +17,21 @@ export interface Ledger {
   readonly records: readonly RecordData[];
   /** Review id → its `Reviewed-for:` scope as the app first saw it (review bodies can be edited by others). */
   readonly scopes: Readonly<Record<string, Scope>>;
+  /** Pushes to the pull request's branch and who made them, from the `synchronize` deliveries. */
+  readonly pushes?: readonly Push[];
+}
+
+export interface Push {
+  readonly user: string;
+  readonly before: string;
+  readonly after: string;
 }
 
 export const EMPTY_LEDGER: Ledger = { records: [], scopes: {} };
 /** More than this many trusted records on one pull request: the gate fails closed rather than forget one. */
 export const MAX_LEDGER_RECORDS = 100;
 const MAX_LEDGER_SCOPES = 300;
+const MAX_LEDGER_PUSHES = 100;
 const MAX_LEDGER_REASON = 200;
 const MARKER = /<!-- parallel-review:ledger (\{[^>]*\}) -->/;
 
@@ -40,17 +49,32 @@ export function mergeRecords(...lists: (readonly RecordData[])[]): RecordData[] 
 export function mergeLedgers(ledgers: readonly Ledger[]): Ledger {
   const scopes: Record<string, Scope> = {};
   for (const l of ledgers) for (const [id, s] of Object.entries(l.scopes)) scopes[id] ??= s;
-  return { records: mergeRecords(...ledgers.map((l) => l.records)), scopes };
+  const pushes = mergePushes(ledgers.flatMap((l) => l.pushes ?? []));
+  return { records: mergeRecords(...ledgers.map((l) => l.records)), scopes, ...(pushes.length ? { pushes } : {}) };
+}
+
+export function mergePushes(pushes: readonly Push[]): Push[] {
+  const out = new Map<string, Push>();
+  for (const p of pushes) out.set(`${p.before}..${p.after}:${p.user.toLowerCase()}`, p);
+  return [...out.values()];
 }
 
 /** Does the ledger fit in a check run's text? If not, the caller fails the gate closed. */
 export function ledgerFits(l: Ledger): boolean {
-  return l.records.length <= MAX_LEDGER_RECORDS && Object.keys(l.scopes).length <= MAX_LEDGER_SCOPES;
+  return (
+    l.records.length <= MAX_LEDGER_RECORDS &&
+    Object.keys(l.scopes).length <= MAX_LEDGER_SCOPES &&
+    (l.pushes?.length ?? 0) <= MAX_LEDGER_PUSHES
+  );
 }
 
 /** The ledger as the hidden tail of a check run's text (its JSON never contains `>`, so `-->` cannot occur). */
 export function encodeLedger(l: Ledger): string {
-  const compact: Ledger = { records: l.records.map(compactRecord), scopes: l.scopes };
+  const compact: Ledger = {
+    records: l.records.map(compactRecord),
+    scopes: l.scopes,
+    ...(l.pushes ? { pushes: l.pushes } : {}),
+  };
   const json = JSON.stringify(compact).replace(/>/g, "\\u003e").replace(/--/g, "-\\u002d");
   return `<!-- parallel-review:ledger ${json} -->`;
 }
@@ -64,7 +88,15 @@ export function decodeLedger(text: string | null | undefined): Ledger | undefine
     const scopes: Record<string, Scope> = {};
     for (const [id, s] of Object.entries(d.scopes as Record<string, unknown>))
       if (s === "all" || (Array.isArray(s) && s.every((x) => typeof x === "string"))) scopes[id] = s as Scope;
-    return { records: d.records as RecordData[], scopes };
+    const pushes = Array.isArray((d as { pushes?: unknown }).pushes)
+      ? ((d as { pushes: unknown[] }).pushes.filter(
+          (p) =>
+            typeof p === "object" &&
+            p !== null &&
+            ["user", "before", "after"].every((k) => typeof (p as Record<string, unknown>)[k] === "string"),
+        ) as Push[])
+      : [];
+    return { records: d.records as RecordData[], scopes, ...(pushes.length ? { pushes } : {}) };
   } catch {
     return undefined;
   }

@@ -38,6 +38,8 @@ export interface Settings {
   readonly request_reviews: boolean;
   readonly drafts: Drafts;
   readonly self_approval: boolean;
+  /** May someone who authored, committed or pushed a commit of the PR that changes a persona's files approve for it? */
+  readonly contributor_approval: boolean;
   readonly distinct_reviewers: boolean;
   /** Personas required when some changed file matches no domain. */
   readonly unmatched: readonly string[];
@@ -51,6 +53,7 @@ export const DEFAULT_SETTINGS: Settings = {
   request_reviews: true,
   drafts: "wait",
   self_approval: false,
+  contributor_approval: false,
   distinct_reviewers: false,
   unmatched: [],
   config_owners: [],

@@ -17,6 +17,8 @@ export interface VerdictInput {
   readonly headSha: string;
   /** Is `login` an eligible reviewer for the persona (listed user or active team member)? Bots and the author are handled here. */
   readonly isReviewer: (persona: Persona | PlanPersona, login: string) => boolean;
+  /** Did `login` author, commit or push a commit of the pull request that changes the persona's files? */
+  readonly contributed?: (persona: PlanPersona, login: string) => boolean;
   /** Files changed from an approved commit to the head; null when unknown (e.g. force-pushed away): such approvals reset. */
   readonly changedSince: ReadonlyMap<string, readonly ChangedFile[] | null>;
   /** Reasons the gate must fail whatever the approvals (invalid table, too many files, …). */
@@ -75,6 +77,8 @@ export function evaluate(input: VerdictInput): Verdict {
       if (isBot) return "bots cannot approve";
       if (login === author && !selfOk)
         return "the pull request's author cannot review it (settings.self_approval is off)";
+      if (!table.settings.contributor_approval && input.contributed?.(persona, login))
+        return `@${login} pushed or authored commits that change ${persona.name}'s files (settings.contributor_approval is off)`;
       if (!input.isReviewer(persona, login)) return `@${login} is not a ${persona.name} reviewer`;
       return undefined;
     };

@@ -80,7 +80,7 @@ describe("GitHub requests per event", () => {
   test("an unchanged table costs a 304 Not Modified, which does not count against the rate limit", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
-    const again = await cost(events.pullRequest(gh, "synchronize"));
+    const again = await cost(events.pullRequest(gh, "reopened"));
     expect(again.notModified).toBe(1);
     expect(again.writes).toBe(0);
   });

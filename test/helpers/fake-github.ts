@@ -102,6 +102,13 @@ export class FakeGitHub {
   /** "base...head" → compare answer. */
   compares = new Map<string, { status: string; files: { filename: string; status: string }[] }>();
   openPulls: number[] = [7];
+  /** The pull request's commits with their GitHub authors/committers; empty means one commit by the author at the head. */
+  commits: {
+    sha: string;
+    author: string | null;
+    committer?: string | null;
+    files: { filename: string; status?: string }[];
+  }[] = [];
   /** Issue events GitHub recorded on the pull request (the app reads `head_ref_force_pushed`). */
   issueEvents: { id: number; event: string; created_at: string; commit_id: string | null }[] = [];
   /** Other open pull requests whose head is this pull request's head commit. */
@@ -184,6 +191,12 @@ export class FakeGitHub {
           files: [...value.files, ...changedSinceLastHead.map((f) => ({ status: "modified", ...f }))],
         });
     }
+  }
+
+  private prCommits() {
+    return this.commits.length > 0
+      ? this.commits
+      : [{ sha: this.pull.headSha, author: this.pull.author, files: this.files }];
   }
 
   /** Moves the head to an existing or new commit by force, as GitHub records it (an issue event). */
@@ -286,6 +299,27 @@ export class FakeGitHub {
     if (p === `${repoPath}/pulls/${this.pull.number}` && method === "GET") return [200, this.pullJson()];
     if (p === `${repoPath}/pulls/${this.pull.number}/files`) return this.page(this.files, url);
     if (p === `${repoPath}/pulls/${this.pull.number}/reviews`) return this.page(this.reviews, url);
+    if (p === `${repoPath}/pulls/${this.pull.number}/commits` && method === "GET")
+      return this.page(
+        this.prCommits().map((c) => ({
+          sha: c.sha,
+          author: c.author ? this.userObj(c.author) : null,
+          committer:
+            c.committer === undefined
+              ? c.author
+                ? this.userObj(c.author)
+                : null
+              : c.committer
+                ? this.userObj(c.committer)
+                : null,
+        })),
+        url,
+      );
+    if ((m = new RegExp(`^${repoPath}/commits/([0-9a-f]{40})$`).exec(p)) && method === "GET") {
+      const c = this.prCommits().find((x) => x.sha === m![1]);
+      if (!c) return [404, { message: "Not Found" }];
+      return [200, { sha: c.sha, files: c.files.map((f) => ({ status: "modified", ...f })) }];
+    }
     if (p === `${repoPath}/issues/${this.pull.number}/events` && method === "GET")
       return this.page(
         this.issueEvents.map((e) => ({

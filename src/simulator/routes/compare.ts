@@ -48,6 +48,22 @@ function compare(req: ApiRequest, ctx: RouteContext) {
   );
 }
 
+/** GET commits/{ref}: one commit with the files it changes against its first parent (at most 300). */
+function getCommit(req: ApiRequest, ctx: RouteContext) {
+  const repo = repoOf(req, ctx);
+  const sha = ctx.state.resolveRef(repo, req.params.ref ?? "");
+  if (!sha) throw notFound();
+  const c = repo.git.get(sha);
+  const parent = c.parents[0] !== undefined ? repo.git.get(c.parents[0]).files : new Map<string, string>();
+  const files = repo.git.diff(parent, c.files).slice(0, MAX_FILES);
+  return json(200, {
+    ...commit(req.urls, ctx.state, repo, c),
+    stats: { additions: 0, deletions: 0, total: 0 },
+    files: files.map((f) => diffEntry(req.urls, repo, sha, f)),
+  });
+}
+
 export const compareRoutes: Route[] = [
+  { method: "GET", template: "/repos/{owner}/{repo}/commits/{ref}", auth: "installation", handler: getCommit },
   { method: "GET", template: "/repos/{owner}/{repo}/compare/{basehead}", auth: "installation", handler: compare },
 ];
