@@ -116,9 +116,29 @@ export function createApp(options: AppOptions = {}) {
     app.on(
       ["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"],
       async (ctx) => {
-        await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+        // The body as submitted (or as it was before an edit) is the review's scope as its author wrote it.
+        const { review } = ctx.payload;
+        const changes = (ctx.payload as { changes?: { body?: { from?: string | null } } }).changes;
+        const body = ctx.payload.action === "edited" ? changes?.body?.from : review.body;
+        const hints: Hints = body !== undefined ? { reviewBodies: new Map([[review.id, body ?? null]]) } : {};
+        await run(
+          deps(ctx.octokit, ctx.log),
+          prRef(ctx.payload.repository, ctx.payload.pull_request.number),
+          undefined,
+          hints,
+        );
       },
     );
+
+    app.on("pull_request.closed", async (ctx) => {
+      const { pull_request: pr, repository } = ctx.payload;
+      const d = deps(ctx.octokit, ctx.log);
+      await run(d, prRef(repository, pr.number));
+      // Other open pull requests from the same commit share its checks: judge them now.
+      const repo = { owner: repository.owner.login, repo: repository.name };
+      const others = (await pullsForCommit(d.octokit, repo, pr.head.sha)).filter((n) => n !== pr.number);
+      await each(others, (number) => run(d, prRef(repository, number)));
+    });
 
     app.on(["issue_comment.created", "issue_comment.edited", "issue_comment.deleted"], async (ctx) => {
       const { issue, comment, action } = ctx.payload;

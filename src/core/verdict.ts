@@ -90,8 +90,9 @@ export function evaluate(input: VerdictInput): Verdict {
       if (a.personas !== "all" && !named) continue;
       const why = eligible(a.user, a.isBot);
       if (why) {
-        // An all-personas review from someone outside this persona is simply not about it; a named attempt is answered.
-        if (named)
+        // An all-personas review from someone outside this persona is simply not about it; a named attempt
+        // is answered, and so is a contributor's (they are in the persona, just not for these files).
+        if (named || why.includes("(settings.contributor_approval is off)"))
           notices.push({
             user: a.user,
             via: a.via,

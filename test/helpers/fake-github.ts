@@ -123,6 +123,8 @@ export class FakeGitHub {
     body?: unknown;
     times: number;
   }[] = [];
+  /** Requests held back until `until` resolves (a slow replica's read, or one that never answers). */
+  holds: { method: string; path: RegExp; until: Promise<void>; times: number }[] = [];
   /** Request bodies GitHub's OpenAPI description rejects (see `validateWith`); a test expects none. */
   invalid: string[] = [];
   private openapi?: OpenApi;
@@ -235,8 +237,22 @@ export class FakeGitHub {
     const scope = nock(API).persist();
     const fake = this;
     const handle = (method: string) =>
-      function (this: { req: { headers: Record<string, string | string[] | undefined> } }, uri: string, body: unknown) {
-        return fake.answer(method, uri, body, this.req.headers);
+      function (
+        this: { req: { headers: Record<string, string | string[] | undefined> } },
+        uri: string,
+        body: unknown,
+        done: (err: null, answer: [number, nock.Body, Record<string, string>]) => void,
+      ) {
+        const headers = this.req.headers;
+        const path = new URL(uri, API).pathname;
+        const hold = fake.holds.find((h) => h.times > 0 && h.method === method && h.path.test(path));
+        if (!hold)
+          return done(null, fake.answer(method, uri, body, headers) as [number, nock.Body, Record<string, string>]);
+        hold.times--;
+        // Answered when the test lets it go (a slow or hung GitHub); the state is read then, not now.
+        void hold.until.then(() =>
+          done(null, fake.answer(method, uri, body, headers) as [number, nock.Body, Record<string, string>]),
+        );
       };
     scope.get(/.*/).reply(handle("GET"));
     scope.post(/.*/).reply(handle("POST"));
