@@ -21,12 +21,16 @@ export interface StackOptions {
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
   readonly counter?: RequestCounter;
   readonly maxRetryWaitMs?: number;
+  /** App servers (replicas) sharing the simulator; the simulator delivers to the first. Default 1. */
+  readonly replicas?: number;
 }
 
 export interface Stack {
   readonly sim: GitHubSimulator;
   readonly appId: number;
   readonly webhookUrl: string;
+  /** Every replica's webhook URL (the first is `webhookUrl`). */
+  readonly webhookUrls: readonly string[];
   readonly secret: string;
   stop(): Promise<void>;
 }
@@ -58,36 +62,45 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...o,
     throttle: { ...o.throttle, enabled: throttle },
   }));
-  const probot = new Probot({
-    appId: STACK_APP_ID,
-    privateKey: keys.privateKey,
-    secret,
-    baseUrl: sim.apiUrl,
-    logLevel: opts.logLevel ?? "fatal",
-    Octokit,
-  });
-  const server: Server = await createWebhookServer({
-    probot,
-    secret,
-    app: {
+  // Each replica is a whole app process's worth: its own Probot, serializer and caches.
+  const servers: Server[] = [];
+  for (let i = 0; i < (opts.replicas ?? 1); i++) {
+    const probot = new Probot({
       appId: STACK_APP_ID,
-      ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
-      ...(opts.counter ? { counter: opts.counter } : {}),
-      maxRetryWaitMs: opts.maxRetryWaitMs ?? 2_000,
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+      privateKey: keys.privateKey,
+      secret,
+      baseUrl: sim.apiUrl,
+      logLevel: opts.logLevel ?? "fatal",
+      Octokit,
+    });
+    const server: Server = await createWebhookServer({
+      probot,
+      secret,
+      app: {
+        appId: STACK_APP_ID,
+        ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
+        ...(opts.counter ? { counter: opts.counter } : {}),
+        maxRetryWaitMs: opts.maxRetryWaitMs ?? 2_000,
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    servers.push(server);
+  }
+  const webhookUrls = servers.map((srv) => `http://127.0.0.1:${(srv.address() as AddressInfo).port}${WEBHOOK_PATH}`);
+  const webhookUrl = webhookUrls[0]!;
   sim.configureApp({ webhookUrl });
 
   return {
     sim,
     appId: STACK_APP_ID,
     webhookUrl,
+    webhookUrls,
     secret,
     async stop() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
       await sim.stop();
     },
   };

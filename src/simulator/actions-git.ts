@@ -103,6 +103,15 @@ export function push(w: World, repoName: string, branch: string, opts: PushOptio
   return { sha: commit.sha, before, deliveries: moveBranch(w, repo, branch, commit, pusher, forced) };
 }
 
+/** `git push --force` of an existing commit (A → B → A): the branch moves back, GitHub records a force-push. */
+export function forcePush(w: World, repoName: string, branch: string, sha: string, pusherLogin: string): PushResult {
+  const repo = repoByName(w, repoName);
+  const before = repo.branches.get(branch);
+  if (!before) throw new Error(`unknown branch ${branch}`);
+  const pusher = requireUser(w, pusherLogin);
+  return { sha, before, deliveries: moveBranch(w, repo, branch, repo.git.get(sha), pusher, true) };
+}
+
 /** Moves a branch and sends what GitHub sends: push, check_suite requested, then synchronize for open PRs. */
 export function moveBranch(
   w: World,

@@ -303,6 +303,16 @@ export class GitHubSimulator {
     return this.settle(() => git.push(this.world, repo, branch, opts));
   }
 
+  /** Force-pushes `branch` to an existing commit (push + synchronize, and a `head_ref_force_pushed` issue event). */
+  forcePush(
+    repo: string,
+    branch: string,
+    sha: string,
+    pusher: string,
+  ): Promise<WithDeliveries<{ sha: string; before: string }>> {
+    return this.settle(() => git.forcePush(this.world, repo, branch, sha, pusher));
+  }
+
   branchSha(repo: string, branch: string): string {
     const sha = this.repo(repo).branches.get(branch);
     if (!sha) throw new Error(`unknown branch ${branch}`);
