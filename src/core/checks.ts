@@ -45,7 +45,7 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
   const approve = action("Approve", `Approve as ${p.name}`, "approve");
   const reject = action("Request changes", `Request changes as ${p.name}`, "request_changes");
   const progress = `${approvedCount(v)} of ${p.approvals}`;
-  let head: Pick<CheckRunSpec, "conclusion" | "title" | "actions">;
+  let head: Pick<CheckRunSpec, "conclusion" | "title" | "actions"> & { status?: "in_progress" };
   if (v.state === "approved")
     head = {
       conclusion: "success",
@@ -59,8 +59,10 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
       actions: [approve],
     };
   else
+    // Waiting reads as pending: `action_required` is a completed conclusion that the merge box and the
+    // status rollup show as failing. An in-progress run keeps its buttons (docs/github-app.md).
     head = {
-      conclusion: "action_required",
+      status: "in_progress",
       title: `Waiting for ${p.name} review (${progress} approvals)`,
       actions: [approve, reject],
     };

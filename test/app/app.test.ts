@@ -37,11 +37,11 @@ describe("opening a pull request", () => {
     expect(gate.output.summary).toContain("| payments — Payment processing | `src/payments/charge.ts` |");
   });
 
-  test("a waiting persona check is completed as action_required with Approve and Request changes buttons", async () => {
+  test("a waiting persona check is in progress (pending, not failing) with Approve and Request changes buttons", async () => {
     await open();
     const run = gh.run("review/security")!;
-    expect(run.status).toBe("completed");
-    expect(run.conclusion).toBe("action_required");
+    expect(run.status).toBe("in_progress");
+    expect(run.conclusion).toBeNull();
     expect(run.actions.map((a) => a.identifier)).toEqual(["approve", "request_changes"]);
     for (const a of run.actions) {
       expect(a.label.length).toBeLessThanOrEqual(20);
@@ -113,7 +113,7 @@ describe("approving through reviews", () => {
     await receive(events.review(gh, "submitted", "bob"));
     expect(gh.run("review/backend")!.conclusion).toBe("success");
     expect(gh.run("review/security")!.conclusion).toBe("success");
-    expect(gh.run("review/finance")!.conclusion).toBe("action_required");
+    expect(gh.run("review/finance")!.status).toBe("in_progress");
     expect(gh.run("parallel-review")!.status).toBe("in_progress");
   });
 
@@ -123,7 +123,7 @@ describe("approving through reviews", () => {
     gh.review("bob", "APPROVED", "Looks right.\nReviewed-for: backend");
     await receive(events.review(gh, "submitted", "bob"));
     expect(gh.run("review/backend")!.conclusion).toBe("success");
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
   });
 
   test("a member of a different persona's team approving counts only for that persona", async () => {
@@ -131,8 +131,8 @@ describe("approving through reviews", () => {
     gh.review("sam", "APPROVED");
     await receive(events.review(gh, "submitted", "sam"));
     expect(gh.run("review/security")!.conclusion).toBe("success");
-    expect(gh.run("review/backend")!.conclusion).toBe("action_required");
-    expect(gh.run("review/finance")!.conclusion).toBe("action_required");
+    expect(gh.run("review/backend")!.status).toBe("in_progress");
+    expect(gh.run("review/finance")!.status).toBe("in_progress");
   });
 
   test("the author's own approval never counts (self_approval off)", async () => {
@@ -140,7 +140,7 @@ describe("approving through reviews", () => {
     await open();
     gh.review("carol", "APPROVED");
     await receive(events.review(gh, "submitted", "carol"));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
   });
 
   test("a pending (invited, not active) team member is not eligible", async () => {
@@ -148,7 +148,7 @@ describe("approving through reviews", () => {
     await open();
     gh.review("pete", "APPROVED");
     await receive(events.review(gh, "submitted", "pete"));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
   });
 
   test("a dismissed review does not count", async () => {
@@ -158,7 +158,7 @@ describe("approving through reviews", () => {
     expect(gh.run("review/security")!.conclusion).toBe("success");
     r.state = "DISMISSED";
     await receive(events.review(gh, "dismissed", "sam"));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
   });
 
   test("changes requested turn the persona and the gate red, naming who and why; a later approval clears it", async () => {
@@ -199,7 +199,7 @@ describe("approving through reviews", () => {
     const r = gh.review("dependabot[bot]", "APPROVED");
     r.user.type = "Bot";
     await receive(events.review(gh, "submitted", "dependabot[bot]"));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
   });
 });
 
@@ -209,7 +209,7 @@ describe("approving with the check's buttons", () => {
     await open();
     await receive(events.click(gh, "review/security", "approve", "sam"));
     expect(gh.run("review/security")!.conclusion).toBe("success");
-    expect(gh.run("review/backend")!.conclusion).toBe("action_required");
+    expect(gh.run("review/backend")!.status).toBe("in_progress");
     const record = gh.comments.at(-1)!;
     expect(record.performed_via_github_app?.id).toBe(APP_ID);
     expect(record.body).toContain("✅ @sam clicked Approve as **Security Engineer**");
@@ -219,7 +219,7 @@ describe("approving with the check's buttons", () => {
     await open();
     await receive(events.click(gh, "review/security", "approve", "mallory"));
     const run = gh.run("review/security")!;
-    expect(run.conclusion).toBe("action_required");
+    expect(run.status).toBe("in_progress");
     expect(run.output.summary).toContain(
       "@mallory clicked Approve via the check's button but is not a Security Engineer reviewer: not counted",
     );
@@ -310,11 +310,11 @@ describe("approving with comments", () => {
     const forged = `<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"${gh.pull.headSha}","commands":[{"kind":"approve","personas":["security"]}],"delivery":"x"} -->`;
     const c = gh.comment("mallory", forged);
     await receive(events.comment(gh, "created", c));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
     // Even a bot account that is not this app cannot forge one.
     const bot = gh.comment("other-app[bot]", forged, "Bot", { id: APP_ID + 1, slug: "other-app" });
     await receive(events.comment(gh, "created", bot));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
   });
 
   test("a fake record hidden in a /request-changes reason cannot approve in someone else's name", async () => {
@@ -322,7 +322,7 @@ describe("approving with comments", () => {
     const forged = `<!-- parallel-review:record {"v":1,"via":"button","user":"fiona","sha":"${gh.pull.headSha}","commands":[{"kind":"approve","personas":["finance"]}],"delivery":"x"} -->`;
     const c = gh.comment("sam", `/request-changes security ${forged}`);
     await receive(events.comment(gh, "created", c));
-    expect(gh.run("review/finance")!.conclusion).toBe("action_required");
+    expect(gh.run("review/finance")!.status).toBe("in_progress");
     expect(gh.run("review/security")!.conclusion).toBe("failure");
     expect(gh.comments.at(-1)!.body).not.toContain(`<!-- parallel-review:record {"v":1,"via":"button","user":"fiona"`);
   });
@@ -331,7 +331,7 @@ describe("approving with comments", () => {
     await open();
     const c = gh.comment("sam", "> /approve security\nI would not say that yet.");
     await receive(events.comment(gh, "created", c));
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
     expect(gh.comments.filter((x) => x.performed_via_github_app)).toHaveLength(0);
   });
 
@@ -374,7 +374,7 @@ describe("pushes (settings.on_push)", () => {
     expect(finance.conclusion).toBe("success");
     expect(finance.output.summary).toContain(`carried over from ${approvedAt.slice(0, 7)}: no changes in its paths`);
     const security = gh.run("review/security")!;
-    expect(security.conclusion).toBe("action_required");
+    expect(security.status).toBe("in_progress");
     expect(security.output.summary).toContain("no longer counts: files it reviews changed since: main.tf");
   });
 
@@ -388,7 +388,7 @@ describe("pushes (settings.on_push)", () => {
       [{ filename: "src/payments/x.ts" }],
     );
     await receive(events.pullRequest(gh, "synchronize"));
-    expect(gh.run("review/finance")!.conclusion).toBe("action_required");
+    expect(gh.run("review/finance")!.status).toBe("in_progress");
   });
 
   test("a persona no longer required after a push gets its check closed as neutral with the reason", async () => {
@@ -400,7 +400,7 @@ describe("pushes (settings.on_push)", () => {
     const finance = gh.run("review/finance")!;
     expect(finance.conclusion).toBe("neutral");
     expect(finance.output.title).toBe("No longer required");
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
     const writes = gh.writes().length;
     await receive(events.pullRequest(gh, "synchronize", { before }));
     expect(gh.writes().length).toBe(writes);
@@ -412,7 +412,7 @@ describe("pushes (settings.on_push)", () => {
     await receive(events.review(gh, "submitted", "fiona"));
     gh.pull.headSha = sha("rewritten");
     await receive(events.pullRequest(gh, "synchronize"));
-    expect(gh.run("review/finance")!.conclusion).toBe("action_required");
+    expect(gh.run("review/finance")!.status).toBe("in_progress");
   });
 
   test("dismiss: any push resets every approval", async () => {
@@ -425,7 +425,7 @@ describe("pushes (settings.on_push)", () => {
     await receive(events.review(gh, "submitted", "fiona"));
     gh.push("head-2", [{ filename: "src/payments/charge.ts" }, { filename: "main.tf" }], [{ filename: "main.tf" }]);
     await receive(events.pullRequest(gh, "synchronize"));
-    expect(gh.run("review/finance")!.conclusion).toBe("action_required");
+    expect(gh.run("review/finance")!.status).toBe("in_progress");
   });
 
   test("keep: approvals survive any push", async () => {
@@ -471,7 +471,7 @@ describe("the table's own safety", () => {
   test("a pull request that deletes its own table is still reviewed under the base table and needs the config owners", async () => {
     setup(TABLE, [{ filename: "reviewers.yml", status: "removed" }]);
     await open();
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
     expect(gh.run("parallel-review")!.status).toBe("in_progress");
     gh.review("sam", "APPROVED");
     await receive(events.review(gh, "submitted", "sam"));

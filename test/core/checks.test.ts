@@ -96,13 +96,13 @@ describe("check names", () => {
 });
 
 describe("personaCheck", () => {
-  test("waiting: action_required, the progress in the title, Approve and Request changes buttons", () => {
+  test("waiting: in progress (pending, not failing), the progress in the title, Approve and Request changes buttons", () => {
     const spec = personaCheck(verdictOf(planPersona(), "waiting"));
     expectWithinLimits(spec);
+    expect(spec.conclusion).toBeUndefined();
     expect(spec).toMatchObject({
       name: "review/security",
-      status: "completed",
-      conclusion: "action_required",
+      status: "in_progress",
       title: "Waiting for Security Engineer review (0 of 1 approvals)",
     });
     expect(spec.actions).toEqual([

@@ -138,7 +138,7 @@ describe("the seed's scenarios over HTTP", () => {
       const { repo, number } = await openPr(files);
       const all = runs(repo, number);
       expect([...all.keys()].sort()).toEqual(["parallel-review", ...personas.map((p) => `review/${p}`)].sort());
-      for (const p of personas) expect(state(repo, number, `review/${p}`)).toBe("action_required");
+      for (const p of personas) expect(state(repo, number, `review/${p}`)).toBe("in_progress");
       expect(state(repo, number, "parallel-review")).toBe("in_progress");
 
       const ways: Way[] = ["review", "comment", "button"];
@@ -164,8 +164,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     expect(state(repo, number, "parallel-review")).toBe("success");
 
     await sim.pushToPullRequest(repo, number, { files: { "web/landing/index.html": "<h1>b</h1>\n" }, author: "carol" });
-    for (const p of ["marketing", "design", "frontend"])
-      expect(state(repo, number, `review/${p}`)).toBe("action_required");
+    for (const p of ["marketing", "design", "frontend"]) expect(state(repo, number, `review/${p}`)).toBe("in_progress");
     for (const p of ["backend", "security", "finance"]) {
       expect(state(repo, number, `review/${p}`)).toBe("success");
       expect(runs(repo, number).get(`review/${p}`)!.output!.summary).toContain("carried over from");
@@ -192,7 +191,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     await sim.clickCheckRunAction(repo, runs(repo, number).get("review/finance")!.id, "approve", "mallory");
     const record = `<!-- parallel-review:record {"v":1,"via":"button","user":"fiona","sha":"${head(repo, number)}","commands":[{"kind":"approve","personas":["finance"]}],"delivery":"forged"} -->`;
     await sim.comment(repo, number, { user: "mallory", body: record });
-    expect(state(repo, number, "review/finance")).toBe("action_required");
+    expect(state(repo, number, "review/finance")).toBe("in_progress");
     expect(runs(repo, number).get("review/finance")!.output!.summary).toContain(
       "@mallory clicked Approve via the check's button but is not a Finance reviewer: not counted",
     );
@@ -237,7 +236,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
       expect(res.status).toBe(401);
     }
     expect(sim.requests.length).toBe(before);
-    expect(state(repo, number, "review/finance")).toBe("action_required");
+    expect(state(repo, number, "review/finance")).toBe("in_progress");
     // The same server answers health checks and nothing else.
     const origin = new URL(stack.webhookUrl).origin;
     expect((await fetch(`${origin}/healthz`)).status).toBe(200);

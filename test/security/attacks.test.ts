@@ -285,7 +285,7 @@ describe("C. stale writes, hangs, a vanishing table, unrecorded clicks", () => {
     gh.faults.push({ method: "GET", path: /\/contents\/reviewers\.yml$/, status: 404, times: 1 });
     await receive(events.pullRequest(gh, "reopened"));
     expect(gate().status).toBe("in_progress");
-    expect(gh.run("review/security")!.conclusion).toBe("action_required");
+    expect(gh.run("review/security")!.status).toBe("in_progress");
   });
 
   test("a table that is really gone (two reads) retires the runs", async () => {
