@@ -54,6 +54,7 @@ import {
 import { readFile, readTable } from "../github/table.js";
 import { Memberships } from "../github/teams.js";
 import { recordsToWrite, type ButtonClick } from "./records.js";
+import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
 
 export interface Deps {
@@ -229,7 +230,21 @@ export async function assess(
     plan = planEverything(table, why);
   } else plan = planReview(table, files, [...new Set([...TABLE_PATHS, ...load.files])]);
 
-  const headTableProblems = plan.tableChange ? await headTable(octokit, ref, pull, files) : [];
+  const [headTableProblems, baseTableProblems] = await Promise.all([
+    plan.tableChange ? headTable(octokit, ref, pull, files) : Promise.resolve([] as Problem[]),
+    directoryProblems({
+      octokit,
+      owner: ref.owner,
+      ownerIsOrg: pull.ownerIsOrg,
+      personas: plan.personas,
+      file: load.file,
+      text: load.text,
+    }),
+  ]);
+  if (baseTableProblems.length > 0)
+    blockers.push(
+      `The review table names teams or users GitHub does not know, or a persona nobody can satisfy (listed below): fix the table on ${pull.baseRef}.`,
+    );
   if (headTableProblems.some((p) => p.severity === "error"))
     blockers.push(
       `The review table as changed by this pull request has problems (listed below): fix them before merging.`,
@@ -335,7 +350,10 @@ export async function assess(
       .filter((name) => personaIdOf(name) !== undefined && !required.has(personaIdOf(name)!)),
   );
   const wanted: CheckRunSpec[] = [
-    { ...gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems }), text: encodeLedger(ledger) },
+    {
+      ...gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems, baseTableProblems }),
+      text: encodeLedger(ledger),
+    },
     ...verdict.personas.map(personaCheck),
     ...[...retired].sort().map((name) => retiredPersonaCheck(name)),
     ...renamedGates(existing, gate).map((spec) => ({ ...spec, text: encodeLedger(ledger) })),

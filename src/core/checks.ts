@@ -117,6 +117,8 @@ export interface GateContext {
   readonly verdict: Verdict;
   /** Problems of the table as changed by this PR, shown so the author can fix them before merging. */
   readonly headTableProblems?: readonly Problem[];
+  /** Problems of the base table found against GitHub (teams or users that do not exist). */
+  readonly baseTableProblems?: readonly Problem[];
 }
 
 export function gateCheck(ctx: GateContext): CheckRunSpec {
@@ -141,6 +143,15 @@ export function gateCheck(ctx: GateContext): CheckRunSpec {
 
   if (verdict.reasons.length > 0)
     lines.push(...verdict.reasons.map((r) => `- ${verdict.state === "fail" ? "⛔" : "⏳"} ${r}`), "");
+  if (ctx.baseTableProblems && ctx.baseTableProblems.length > 0) {
+    lines.push(
+      `**Problems in the review table on the base branch** — fix them there (a pull request that changes the table):`,
+      "```",
+      ...ctx.baseTableProblems.map(formatProblem),
+      "```",
+      "",
+    );
+  }
   if (ctx.headTableProblems && ctx.headTableProblems.length > 0) {
     lines.push(
       `**Problems in the review table as changed by this pull request** — fix them before merging:`,

@@ -7,6 +7,8 @@ export type TableLoad =
   | {
       readonly kind: "loaded";
       readonly file: string;
+      /** The table file's own text (for locating problems found later). */
+      readonly text: string;
       readonly result: ParseResult;
       /** Files of this repository the table is made of (its own, and same-repository `_extends` targets): changing one needs the config owners. */
       readonly files: readonly string[];
@@ -82,7 +84,7 @@ export async function readTable(octokit: Octokit, repo: RepoRef, ref: string): P
     if (text === undefined) continue;
     const key = `${path}\0${text}`;
     const cached = parsed.get(key);
-    if (cached) return { kind: "loaded", file: path, result: cached, files: [path] };
+    if (cached) return { kind: "loaded", file: path, text, result: cached, files: [path] };
     const { result, layers } = await withExtends(octokit, repo, { file: path, text });
     if (layers.length === 1) {
       parsed.set(key, result);
@@ -90,7 +92,7 @@ export async function readTable(octokit: Octokit, repo: RepoRef, ref: string): P
     }
     const same = (l: RepoRef) =>
       l.owner.toLowerCase() === repo.owner.toLowerCase() && l.repo.toLowerCase() === repo.repo.toLowerCase();
-    return { kind: "loaded", file: path, result, files: layers.filter(same).map((l) => l.path) };
+    return { kind: "loaded", file: path, text, result, files: layers.filter(same).map((l) => l.path) };
   }
   return { kind: "absent" };
 }

@@ -3,6 +3,7 @@ import nock from "nock";
 import type { Probot } from "probot";
 import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
 import { createProbot, FakeGitHub } from "./fake-github.js";
+import { forgetDirectory } from "../../src/github/directory.js";
 
 /**
  * The Probot + nock setting every app test file shares: GitHub's OpenAPI description loaded once per
@@ -22,6 +23,7 @@ export function useFakeGitHub(): { fresh: (opts: FreshOptions) => { gh: FakeGitH
   return {
     fresh(opts) {
       nock.cleanAll();
+      forgetDirectory();
       const gh = new FakeGitHub().validateWith(openapi!);
       if (opts.table !== null) gh.setFile("main", opts.tablePath ?? "reviewers.yml", opts.table);
       for (const [team, members] of Object.entries(opts.teams ?? DEFAULT_TEAMS)) gh.teams.set(team, new Set(members));

@@ -99,6 +99,8 @@ export class FakeGitHub {
   /** team slug → active members (child teams already flattened, as GitHub's membership endpoint does). */
   teams = new Map<string, Set<string>>();
   pendingTeamMembers = new Map<string, Set<string>>();
+  /** Logins GitHub does not know (every other login exists). */
+  missingUsers = new Set<string>();
   /** "base...head" → compare answer. */
   compares = new Map<string, { status: string; files: { filename: string; status: string }[] }>();
   openPulls: number[] = [7];
@@ -398,6 +400,18 @@ export class FakeGitHub {
         return [422, { message: "A completed check run cannot be reopened" }];
       Object.assign(run, { ...b, conclusion: b.conclusion ?? (b.status === "completed" ? run.conclusion : null) });
       return [200, this.runJson(run)];
+    }
+    if ((m = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/.exec(p))) {
+      const members = this.teams.get(m[2]!);
+      if (!members) return [404, { message: "Not Found" }];
+      return this.page(
+        [...members].map((login) => this.userObj(login)),
+        url,
+      );
+    }
+    if ((m = /^\/users\/([^/]+)$/.exec(p))) {
+      if (this.missingUsers.has(m[1]!)) return [404, { message: "Not Found" }];
+      return [200, this.userObj(m[1]!)];
     }
     if ((m = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(p))) {
       const [, , slug, login] = m;

@@ -40,7 +40,30 @@ function members(req: ApiRequest, ctx: RouteContext) {
   );
 }
 
+/** A user's public profile: 404 for a login GitHub does not know. */
+function getUser(req: ApiRequest, ctx: RouteContext) {
+  const a = ctx.state.account(req.params.username ?? "");
+  if (!a) throw notFound();
+  return json(200, {
+    ...user(req.urls, a),
+    name: a.name,
+    company: null,
+    blog: "",
+    location: null,
+    email: a.email,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: "2020-01-01T00:00:00Z",
+    updated_at: "2020-01-01T00:00:00Z",
+  });
+}
+
 export const teamRoutes: Route[] = [
+  { method: "GET", template: "/users/{username}", auth: "installation", handler: getUser },
   {
     method: "GET",
     template: "/orgs/{org}/teams/{team_slug}/memberships/{username}",
