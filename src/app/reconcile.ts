@@ -25,6 +25,7 @@ import {
 import { contributionsOf, listPullCommits, MAX_PR_COMMITS } from "../github/contributors.js";
 import {
   gateBlocked,
+  gateName,
   gateCheck,
   personaCheck,
   personaIdOf,
@@ -85,9 +86,18 @@ export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, h
   let outcome: Outcome | undefined;
   const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const written = await apply(deps, ref, await assess(deps, ref, click, hints, members));
+    let assessment = await assess(deps, ref, click, hints, members);
+    // Opening the gate is the one write that cannot be taken back in time (a merge may follow at
+    // once): a decision to pass is confirmed by a fresh read before it is written, so a decision made
+    // before another replica recorded a change request never reaches GitHub.
+    if (assessment.state === "pass" && !gatePasses(assessment))
+      assessment = await assess(deps, ref, click, hints, members);
+    const written = await apply(deps, ref, assessment);
     outcome = outcome ? combine(outcome, written) : written;
-    if (written.created.length + written.updated.length + written.records === 0) return outcome;
+    // Only a gate write needs the confirming read: answers to attempts (record comments, notices on a
+    // persona check) change no decision, so a flood of refused comments cannot keep the loop going.
+    const gate = assessment.wanted[0]?.name;
+    if (gate === undefined || ![...written.created, ...written.updated].includes(gate)) return outcome;
     // Something was written: read everything again. A decision made on state that changed meanwhile
     // (another replica's write, a slow read, a record that raced ours) is corrected before we finish,
     // so the last gate anyone writes is one decided after every action it could have missed.
@@ -95,6 +105,13 @@ export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, h
   throw new Error(
     "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
   );
+}
+
+/** Does GitHub already show the wanted gate as passing (so a passing decision changes nothing)? */
+function gatePasses(a: Assessment): boolean {
+  const gate = a.wanted[0];
+  const newest = gate && a.existing.filter((r) => r.name === gate.name).at(-1);
+  return newest?.status === "completed" && newest.conclusion === "success";
 }
 
 /** Rounds of read → decide → write per reconcile; the last must write nothing. */
@@ -119,6 +136,8 @@ function combine(a: Outcome, b: Outcome): Outcome {
 export interface Hints {
   /** Review bodies as the delivery reported them (at submission, or before an edit): the scope first seen. */
   readonly reviewBodies?: ReadonlyMap<number, string | null>;
+  /** Comments as the delivery reported them (before an edit, or when deleted): what the author wrote. */
+  readonly commentBodies?: ReadonlyMap<number, CommentInput>;
   /** Clicks this process could not record: each keeps the gate closed until it is recorded or superseded. */
   readonly unsettled?: readonly ButtonClick[];
   /** The push that triggered this reconcile and who made it (the `synchronize` sender): kept in the ledger. */
@@ -183,7 +202,7 @@ export async function assess(
     }));
     return { pull, existing, wanted, state: "no-table", ...none };
   }
-  const gate = load.result.table?.settings.gate ?? "parallel-review";
+  const gate = gateName(load.result.table?.settings.gate, pull.baseRef, pull.defaultBranch);
   if (!load.result.table) {
     const problems = load.result.problems.filter((p) => p.severity === "error");
     const wanted = [
@@ -202,12 +221,14 @@ export async function assess(
 
   const tooMany = pull.changedFiles > MAX_PR_FILES;
   const previous = hints.previousHead && hints.previousHead !== pull.headSha ? hints.previousHead : undefined;
-  const [files, reviews, comments, before] = await Promise.all([
+  const [files, reviews, listed, before] = await Promise.all([
     tooMany ? Promise.resolve([] as ChangedFile[]) : listFiles(octokit, ref),
     listReviews(octokit, ref),
     listComments(octokit, ref),
     previous ? listOwnRuns(octokit, repo, previous, appId) : Promise.resolve([] as ExistingRun[]),
   ]);
+  // What a delivery says a comment said wins over the comment now (edited or deleted since by anyone).
+  const comments = withDelivered(listed, hints.commentBodies);
   const blockers: string[] = [];
   // Check runs belong to a commit, not a pull request: two open pull requests with one head would
   // overwrite each other's gate, and the lenient one could turn the strict one green.
@@ -263,14 +284,25 @@ export async function assess(
     appId,
     pull,
   );
-  const known = mergeRecords(ledgerIn.records, readRecords(comments, isAppComment));
+  // A ledger on a shared head may hold another pull request's records: only this one's count here.
+  const ours = <T extends { pr?: number }>(x: T) => x.pr === pull.number;
+  const known = mergeRecords(ledgerIn.records.filter(ours), readRecords(comments, isAppComment));
   const recordedSources = new Set(
     known.flatMap((r) => (r.via === "comment" && r.source !== undefined ? [r.source] : [])),
   );
   const deliveries = new Set(known.flatMap((r) => (r.delivery !== undefined ? [r.delivery] : [])));
   const unrecorded = unrecordedComments(comments, isAppComment, recordedSources).slice(0, MAX_RECORDS_PER_RECONCILE);
   const scopes = captureScopes(ledgerIn.scopes, reviews, hints.reviewBodies);
-  const knownActions = [...reviewActions(reviews, scopes), ...recordActions(known)];
+  const bases: Record<string, string> = { ...ledgerIn.bases };
+  for (const r of reviews) bases[String(r.id)] ??= pull.baseRef;
+  // An approval given while the pull request had another base approved another diff: it does not count.
+  const retargeted = (a: ReviewAction, base: string | undefined) =>
+    a.kind === "approve" && base !== undefined && base !== pull.baseRef;
+  const actionsOf = (records: readonly RecordData[]) => [
+    ...reviewActions(reviews, scopes).filter((a) => !retargeted(a, bases[a.ref.slice("review ".length)])),
+    ...records.flatMap((r) => recordActions([r]).filter((a) => !retargeted(a, r.base))),
+  ];
+  const knownActions = actionsOf(known);
 
   // Eligibility for everyone who acted or may act in this reconcile, looked up concurrently.
   const memoKey = `${ref.owner}:${pull.ownerIsOrg}`;
@@ -297,6 +329,8 @@ export async function assess(
     unrecorded,
     deliveries,
     ...(click ? { click } : {}),
+    pr: pull.number,
+    base: pull.baseRef,
     headSha: pull.headSha,
     headSeenAt,
     forcePushedAt,
@@ -310,23 +344,44 @@ export async function assess(
     known,
     records.map((r) => r.data),
   );
-  const pushes = mergePushes([...(ledgerIn.pushes ?? []), ...(hints.push ? [hints.push] : [])]);
+  const pushes = mergePushes([
+    ...(ledgerIn.pushes ?? []).filter(ours),
+    ...(hints.push ? [{ ...hints.push, pr: pull.number }] : []),
+  ]);
+  // Only what can count is kept: strangers' attempts and their reviews' scopes would only fill it.
+  const mayReview = (login: string) => plan.personas.some((p) => eligible(p, login));
+  const keptReviews = new Set(reviews.filter((r) => r.user && mayReview(r.user.login)).map((r) => String(r.id)));
+  const pick = <V>(m: Readonly<Record<string, V>>) =>
+    Object.fromEntries(
+      Object.entries(m).filter(([id]) => keptReviews.has(id) || !reviews.some((r) => String(r.id) === id)),
+    );
   const ledger: Ledger = {
-    records: allRecords.filter((r) => mayCount(r, plan, eligible)),
-    scopes,
+    records: allRecords.filter((r) => !r.isBot && mayReview(r.user)),
+    scopes: pick(scopes),
+    bases: pick(bases),
     ...(pushes.length > 0 ? { pushes } : {}),
   };
   if (!ledgerFits(ledger))
     blockers.push(
-      `More than ${MAX_LEDGER_RECORDS} review actions are recorded on this pull request: the app cannot keep them all, so the gate stays closed. Open a new pull request.`,
+      `More review actions are recorded on this pull request than the app can keep (${MAX_LEDGER_RECORDS} at most): the gate stays closed. Open a new pull request.`,
+    );
+  // An unrecorded click stands until it is recorded or the same reviewer clicks again for that persona
+  // later (a redelivery of an older click of theirs does not count as later).
+  const clickedLater = (u: ButtonClick) =>
+    allRecords.some(
+      (r) =>
+        r.via === "button" &&
+        r.user === u.user.login &&
+        r.commands.some((c) => c.personas !== "all" && c.personas.includes(u.persona)) &&
+        Date.parse(r.clickedAt ?? "") > Date.parse(u.receivedAt),
     );
   for (const u of hints.unsettled ?? [])
-    if (!deliveries.has(u.delivery) && !records.some((r) => r.data.delivery === u.delivery))
+    if (!allRecords.some((r) => r.delivery === u.delivery) && !clickedLater(u))
       blockers.push(
         `@${u.user.login}'s click (${u.action === "approve" ? "Approve" : "Request changes"} as ${u.persona}) could not be recorded yet; the gate stays closed until it is (GitHub redelivers it) or @${u.user.login} acts again.`,
       );
 
-  const actions: ReviewAction[] = [...reviewActions(reviews, scopes), ...recordActions(allRecords)];
+  const actions: ReviewAction[] = actionsOf(allRecords);
   const [changedSince, contributed] = await Promise.all([
     compareApprovals(octokit, ref, table, actions, pull.headSha),
     contributorsOf(octokit, ref, table, plan, actions, pushes, blockers),
@@ -394,8 +449,6 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   const { octokit } = deps;
   const now = () => deps.now?.() ?? new Date();
   const repo = { owner: ref.owner, repo: ref.repo };
-  // Records first: if we crash after them, the next reconcile still sees every approval.
-  for (const r of a.records) await createComment(octokit, ref, r.body);
 
   const created: string[] = [];
   const updated: string[] = [];
@@ -428,6 +481,15 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
     }),
   );
 
+  // The ledger went out with the gate: the record comments are the audit trail and the reviewer's
+  // answer, so one that cannot be written is logged, not fatal (the decision is already recorded).
+  let records = 0;
+  for (const r of a.records)
+    await createComment(octokit, ref, r.body).then(
+      () => records++,
+      (err: unknown) => deps.log.warn({ err, pr: ref }, "could not write a record comment (the ledger has it)"),
+    );
+
   const supersede = gateBlocked(a.wanted[0]?.name ?? "parallel-review", "Superseded by a newer commit", [
     `The pull request's head moved to ${a.pull.headSha.slice(0, 7)}; this commit's reviews no longer apply to it.`,
   ]);
@@ -449,7 +511,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
     created: created.sort(),
     updated: updated.sort(),
     unchanged: unchanged.sort(),
-    records: a.records.length,
+    records,
     requested: a.requests,
   };
   deps.log.info({ pr: `${ref.owner}/${ref.repo}#${ref.number}`, ...outcome }, "reconciled");
@@ -572,6 +634,16 @@ function closedGate(name: string, number: number): CheckRunSpec {
   };
 }
 
+function withDelivered(listed: readonly CommentInput[], delivered?: ReadonlyMap<number, CommentInput>): CommentInput[] {
+  if (!delivered || delivered.size === 0) return [...listed];
+  const out = listed.map((c) => {
+    const d = delivered.get(c.id);
+    return d && d.updatedAt === d.createdAt && c.updatedAt !== c.createdAt ? d : c;
+  });
+  for (const d of delivered.values()) if (!listed.some((c) => c.id === d.id)) out.push(d);
+  return out;
+}
+
 /** Records one reconcile writes at most: a flood of comments is answered over several events, never at once. */
 const MAX_RECORDS_PER_RECONCILE = 20;
 
@@ -602,19 +674,6 @@ async function readLedger(
   if (shas.length === 0) return EMPTY_LEDGER;
   const lists = await Promise.all(shas.map((sha) => listOwnRuns(octokit, repo, sha, appId)));
   return mergeLedgers(lists.flat().flatMap((r) => decodeLedger(r.text) ?? []));
-}
-
-/** A record worth keeping in the ledger: by a human who may count for a persona it names (strangers' attempts are not kept). */
-function mayCount(r: RecordData, plan: ReviewPlan, eligible: (p: PlanPersona, login: string) => boolean): boolean {
-  if (r.isBot) return false;
-  return r.commands.some((c) =>
-    c.personas === "all"
-      ? plan.personas.some((p) => eligible(p, r.user))
-      : c.personas.some((id) => {
-          const p = plan.personas.find((x) => x.id === id);
-          return !p || eligible(p, r.user);
-        }),
-  );
 }
 
 /** Problems of the table files as this PR changes them (a deleted table has none: the base table governs). */

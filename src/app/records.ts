@@ -77,6 +77,9 @@ export function recordsToWrite(opts: {
   unrecorded: readonly Unrecorded[];
   deliveries: ReadonlySet<string>;
   click?: ButtonClick;
+  /** The pull request and its base branch now: every record is stamped with them. */
+  pr: number;
+  base: string;
   headSha: string;
   /** When the app first saw the current head (its earliest check run there), if it has. */
   headSeenAt: string | undefined;
@@ -103,6 +106,8 @@ export function recordsToWrite(opts: {
       delivery: click.delivery,
       clickedAt: click.receivedAt,
       ...(at !== undefined ? { at } : {}),
+      pr: opts.pr,
+      base: opts.base,
     };
     const errors =
       at === undefined ? ["The click's time cannot be established from GitHub's payload: click again."] : [];
@@ -127,6 +132,8 @@ export function recordsToWrite(opts: {
       source: u.comment.id,
       digest: commandDigest(u.commands),
       at,
+      pr: opts.pr,
+      base: opts.base,
     };
     const dropped = u.commands.length - commands.length;
     const errors = [

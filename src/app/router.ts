@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import { gateBlocked, personaIdOf, type ActionId } from "../core/checks.js";
+import { gateBlocked, gateName, personaIdOf, type ActionId } from "../core/checks.js";
 import { TABLE_PATHS } from "../core/types.js";
 import { createRun, listOwnRuns, updateRun } from "../github/checks.js";
 import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
@@ -7,6 +7,7 @@ import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { readTable } from "../github/table.js";
 import { assess, carriedLedger, gateNames, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
 import type { ButtonClick } from "./records.js";
+import type { CommentInput } from "../core/actions.js";
 import { KeyedSerializer, Limiter } from "./serialize.js";
 import { UnsettledClicks } from "./unsettled.js";
 
@@ -74,7 +75,8 @@ export function createApp(options: AppOptions = {}) {
     // so one that finds a reconcile of the same PR still waiting joins it.
     const run = (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
       const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
-      return serializer[click || extra.previousHead || extra.reviewBodies ? "run" : "coalesce"](key, async () => {
+      const carriesData = click || extra.previousHead || extra.reviewBodies || extra.commentBodies;
+      return serializer[carriesData ? "run" : "coalesce"](key, async () => {
         try {
           const hints: Hints = { ...extra, unsettled: unsettled.of(key) };
           const outcome = await limiter.run(() => reconcile(d, pr, click, hints));
@@ -145,7 +147,27 @@ export function createApp(options: AppOptions = {}) {
       if (!issue.pull_request) return;
       // Our own record comments need no reaction (and reacting would loop); their deletion does.
       if (action !== "deleted" && comment.performed_via_github_app?.id === appId) return;
-      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, issue.number));
+      // GitHub's signed delivery says what the comment said when it was written (`changes.body.from`
+      // before an edit): an edit or deletion by someone else before the app read it changes nothing.
+      const changes = (ctx.payload as { changes?: { body?: { from?: string } } }).changes;
+      const original = action === "edited" ? changes?.body?.from : comment.body;
+      const seen: CommentInput | undefined =
+        original === undefined || comment.performed_via_github_app
+          ? undefined
+          : {
+              id: comment.id,
+              user: userOf(comment.user as UserRef),
+              body: original,
+              createdAt: comment.created_at,
+              // An edited comment's body before the edit is the original only if it was not edited before.
+              updatedAt: action === "edited" ? comment.created_at : comment.updated_at,
+            };
+      await run(
+        deps(ctx.octokit, ctx.log),
+        prRef(ctx.payload.repository, issue.number),
+        undefined,
+        seen ? { commentBodies: new Map([[seen.id, seen]]) } : {},
+      );
     });
 
     app.on("check_run.requested_action", async (ctx) => {
@@ -217,7 +239,9 @@ export function createApp(options: AppOptions = {}) {
       const d = deps(ctx.octokit, ctx.log);
       const repo = { owner: repository.owner.login, repo: repository.name };
       try {
-        await judgeMergeGroup(d, repo, mg.head_sha, mg.head_ref, mg.base_ref);
+        await judgeMergeGroup(d, repo, mg.head_sha, mg.head_ref, mg.base_ref, repository.default_branch, (n) =>
+          unsettled.of(`${repo.owner}/${repo.repo}#${n}`.toLowerCase()),
+        );
       } catch (err) {
         // A queue waiting on a gate that never comes stalls silently: say why on the group's commit.
         await createRun(
@@ -276,16 +300,19 @@ async function judgeMergeGroup(
   headSha: string,
   headRef: string,
   baseRef: string,
+  defaultBranch: string | undefined,
+  unsettledOf: (pr: number) => readonly ButtonClick[],
 ): Promise<void> {
-  const load = await readTable(d.octokit, repo, baseRef.replace(/^refs\/heads\//, ""));
+  const base = baseRef.replace(/^refs\/heads\//, "");
+  const load = await readTable(d.octokit, repo, base);
   if (load.kind === "absent") return;
-  const gate = load.result.table?.settings.gate ?? "parallel-review";
+  const gate = gateName(load.result.table?.settings.gate, base, defaultBranch);
   const numbers = [...headRef.matchAll(/pr-(\d+)-/g)].map((m) => Number(m[1]));
   const failures: string[] = [];
   if (!load.result.table) failures.push(`the review table on ${baseRef} is invalid`);
   if (numbers.length === 0) failures.push(`cannot tell which pull request the merge group ${headRef} is for`);
   for (const number of numbers) {
-    const a = await assess(d, { ...repo, number });
+    const a = await assess(d, { ...repo, number }, undefined, { unsettled: unsettledOf(number) });
     if (a.state !== "pass") failures.push(`#${number}: ${a.verdict?.reasons[0] ?? a.state}`);
   }
   const spec =
@@ -323,9 +350,13 @@ async function reportFailure(d: Deps, pr: PullRef, err: unknown): Promise<void> 
     if (load?.kind === "absent") return;
     // The gate's name comes from the table; if the table cannot be read, fail every gate-like run the
     // app has on the head (a custom gate must not stay green), and the default one.
+    // Every gate-like name the app has on the head is closed, the table's current one included: a
+    // renamed gate's old runs must not stay green because this reconcile failed.
     const names = new Set([
-      load?.kind === "loaded" ? (load.result.table?.settings.gate ?? "parallel-review") : "parallel-review",
-      ...(load?.kind === "loaded" ? [] : gateNames(runs)),
+      load?.kind === "loaded"
+        ? gateName(load.result.table?.settings.gate, data.base.ref, data.base.repo.default_branch)
+        : "parallel-review",
+      ...gateNames(runs),
     ]);
     const message = err instanceof Error ? err.message : String(err);
     const hint =

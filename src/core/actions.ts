@@ -11,6 +11,8 @@ import { effectiveScope, type Scope } from "./ledger.js";
  */
 
 export type ActionKind = "approve" | "request_changes";
+/** What an action does to its author's stance: a dismissed review withdraws it (neither approves nor blocks). */
+export type ActionEffect = ActionKind | "withdraw";
 export type Via = "review" | "button" | "comment";
 
 export interface GitHubUser {
@@ -43,7 +45,7 @@ export interface CommentInput {
 export interface ReviewAction {
   readonly user: string;
   readonly isBot: boolean;
-  readonly kind: ActionKind;
+  readonly kind: ActionEffect;
   /** The personas it names, or "all" for every persona the user is eligible for. */
   readonly personas: readonly string[] | "all";
   /** The commit it was made on (UNKNOWN_SHA when it cannot be told); approvals are re-checked against later pushes. */
@@ -84,6 +86,9 @@ export interface RecordData {
    * earliest moment a click can have happened for an approval, the latest for a change request.
    */
   readonly at?: string;
+  /** The pull request and base branch it was recorded for: it never counts for another, or after a retarget. */
+  readonly pr?: number;
+  readonly base?: string;
 }
 
 /**
@@ -213,6 +218,18 @@ function clipText(s: string, max: number): string {
   return chars.length <= max ? chars.join("") : chars.slice(0, max - 1).join("") + "…";
 }
 
+/**
+ * A review's scope from its body. A `Reviewed-for:` line the app does not recognise (more than
+ * MAX_PERSONAS names, or names that are not persona ids) narrows: an approval counts for nothing, a
+ * change request for every persona.
+ */
+export function scopeOf(kind: ActionKind, body: string | null): Scope {
+  const named = reviewedFor(body);
+  if (named === undefined) return "all";
+  if (named.length <= MAX_PERSONAS && named.every((p) => PERSONA_ID.test(p))) return named;
+  return kind === "approve" ? [] : "all";
+}
+
 /** `Reviewed-for: security, finance` in a review body limits the review to those personas. */
 export function reviewedFor(body: string | null): string[] | undefined {
   if (!body) return undefined;
@@ -251,9 +268,24 @@ export function reviewActions(
 ): ReviewAction[] {
   const out: ReviewAction[] = [];
   for (const r of reviews) {
+    if (r.state === "DISMISSED" && r.user && r.submittedAt) {
+      // A dismissal (GitHub's own control) withdraws what the review said — and so supersedes what its
+      // author said before it: an approval the dismissed change request replaced does not come back.
+      out.push({
+        user: r.user.login,
+        isBot: isBotUser(r.user),
+        kind: "withdraw",
+        personas: scopeOf("request_changes", r.body),
+        sha: r.commitId ?? UNKNOWN_SHA,
+        at: r.submittedAt,
+        via: "review",
+        ref: `review ${r.id}`,
+      });
+      continue;
+    }
     const kind = r.state === "APPROVED" ? "approve" : r.state === "CHANGES_REQUESTED" ? "request_changes" : undefined;
     if (!kind || !r.user || !r.commitId || !r.submittedAt) continue;
-    const personas = effectiveScope(kind, scopes[String(r.id)], reviewedFor(r.body) ?? "all");
+    const personas = effectiveScope(kind, scopes[String(r.id)], scopeOf(kind, r.body));
     const reason = kind === "request_changes" ? firstLine(r.body) : undefined;
     out.push({
       user: r.user.login,
@@ -279,8 +311,12 @@ export function captureScopes(
   const out: Record<string, Scope> = { ...known };
   for (const r of reviews) {
     if (r.state !== "APPROVED" && r.state !== "CHANGES_REQUESTED") continue;
-    const body = firstBodies.has(r.id) ? firstBodies.get(r.id)! : r.body;
-    out[String(r.id)] ??= reviewedFor(body) ?? "all";
+    // Every body the app has seen narrows what the review counts for (see effectiveScope): the first
+    // capture may already be someone else's edit, and the submission's delivery may come later.
+    const kind = r.state === "APPROVED" ? "approve" : "request_changes";
+    let scope = effectiveScope(kind, out[String(r.id)], scopeOf(kind, r.body));
+    if (firstBodies.has(r.id)) scope = effectiveScope(kind, scope, scopeOf(kind, firstBodies.get(r.id)!));
+    out[String(r.id)] = scope;
   }
   return out;
 }

@@ -32,6 +32,19 @@ export const MAX_OUTPUT = 65_535;
 const MAX_TITLE = 200;
 const MAX_FILES = 50;
 
+/**
+ * The gate's check-run name for a pull request into `base`. A check run belongs to a commit, not to a
+ * pull request: a gate that passed for a pull request into some other branch (whose table — perhaps
+ * the author's own — required nothing) would satisfy the default branch's protection for any pull
+ * request from the same commit. So only pull requests into the default branch use the plain name; any
+ * other base gets `<gate>: <base>` (policy-bot names its status the same way), and its protection rule
+ * requires that name. An unknown default branch counts as "other" (fail closed).
+ */
+export function gateName(tableGate: string | undefined, base: string, defaultBranch: string | undefined): string {
+  const gate = tableGate ?? "parallel-review";
+  return defaultBranch !== undefined && base === defaultBranch ? gate : `${gate}: ${base}`;
+}
+
 export function personaCheckName(personaId: string): string {
   return PERSONA_PREFIX + personaId;
 }

@@ -17,6 +17,8 @@ export interface Ledger {
   readonly records: readonly RecordData[];
   /** Review id → its `Reviewed-for:` scope as the app first saw it (review bodies can be edited by others). */
   readonly scopes: Readonly<Record<string, Scope>>;
+  /** Review id → the base branch when the app first saw it: an approval never counts after a retarget. */
+  readonly bases?: Readonly<Record<string, string>>;
   /** Pushes to the pull request's branch and who made them, from the `synchronize` deliveries. */
   readonly pushes?: readonly Push[];
 }
@@ -25,6 +27,8 @@ export interface Push {
   readonly user: string;
   readonly before: string;
   readonly after: string;
+  /** The pull request it was pushed to (a head can be shared with other pull requests). */
+  readonly pr?: number;
 }
 
 export const EMPTY_LEDGER: Ledger = { records: [], scopes: {} };
@@ -32,6 +36,8 @@ export const EMPTY_LEDGER: Ledger = { records: [], scopes: {} };
 export const MAX_LEDGER_RECORDS = 100;
 const MAX_LEDGER_SCOPES = 300;
 const MAX_LEDGER_PUSHES = 100;
+/** What the ledger may take of a check run's text (GitHub's limit is 65,535 characters). */
+export const MAX_LEDGER_BYTES = 60_000;
 const MAX_LEDGER_REASON = 200;
 const MARKER = /<!-- parallel-review:ledger (\{[^>]*\}) -->/;
 
@@ -49,8 +55,15 @@ export function mergeRecords(...lists: (readonly RecordData[])[]): RecordData[] 
 export function mergeLedgers(ledgers: readonly Ledger[]): Ledger {
   const scopes: Record<string, Scope> = {};
   for (const l of ledgers) for (const [id, s] of Object.entries(l.scopes)) scopes[id] ??= s;
+  const bases: Record<string, string> = {};
+  for (const l of ledgers) for (const [id, b] of Object.entries(l.bases ?? {})) bases[id] ??= b;
   const pushes = mergePushes(ledgers.flatMap((l) => l.pushes ?? []));
-  return { records: mergeRecords(...ledgers.map((l) => l.records)), scopes, ...(pushes.length ? { pushes } : {}) };
+  return {
+    records: mergeRecords(...ledgers.map((l) => l.records)),
+    scopes,
+    ...(Object.keys(bases).length ? { bases } : {}),
+    ...(pushes.length ? { pushes } : {}),
+  };
 }
 
 export function mergePushes(pushes: readonly Push[]): Push[] {
@@ -64,7 +77,8 @@ export function ledgerFits(l: Ledger): boolean {
   return (
     l.records.length <= MAX_LEDGER_RECORDS &&
     Object.keys(l.scopes).length <= MAX_LEDGER_SCOPES &&
-    (l.pushes?.length ?? 0) <= MAX_LEDGER_PUSHES
+    (l.pushes?.length ?? 0) <= MAX_LEDGER_PUSHES &&
+    Buffer.byteLength(encodeLedger(l)) <= MAX_LEDGER_BYTES
   );
 }
 
@@ -96,7 +110,17 @@ export function decodeLedger(text: string | null | undefined): Ledger | undefine
             ["user", "before", "after"].every((k) => typeof (p as Record<string, unknown>)[k] === "string"),
         ) as Push[])
       : [];
-    return { records: d.records as RecordData[], scopes, ...(pushes.length ? { pushes } : {}) };
+    const bases: Record<string, string> = {};
+    const rawBases = (d as { bases?: unknown }).bases;
+    if (typeof rawBases === "object" && rawBases !== null)
+      for (const [id, b] of Object.entries(rawBases as Record<string, unknown>))
+        if (typeof b === "string") bases[id] = b;
+    return {
+      records: d.records as RecordData[],
+      scopes,
+      ...(Object.keys(bases).length ? { bases } : {}),
+      ...(pushes.length ? { pushes } : {}),
+    };
   } catch {
     return undefined;
   }

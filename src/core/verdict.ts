@@ -92,7 +92,7 @@ export function evaluate(input: VerdictInput): Verdict {
       if (why) {
         // An all-personas review from someone outside this persona is simply not about it; a named attempt
         // is answered, and so is a contributor's (they are in the persona, just not for these files).
-        if (named || why.includes("(settings.contributor_approval is off)"))
+        if (a.kind !== "withdraw" && (named || why.includes("(settings.contributor_approval is off)")))
           notices.push({
             user: a.user,
             via: a.via,
@@ -106,6 +106,7 @@ export function evaluate(input: VerdictInput): Verdict {
     const approvals: Approval[] = [];
     const changeRequests: ChangeRequest[] = [];
     for (const a of latest.values()) {
+      if (a.kind === "withdraw") continue; // dismissed: this user neither approves nor blocks
       if (a.kind === "request_changes") {
         changeRequests.push({ user: a.user, via: a.via, at: a.at, ...(a.reason ? { reason: a.reason } : {}) });
         continue;
@@ -240,7 +241,7 @@ function verb(a: ReviewAction): string {
  * approval and change request share an instant, the change request is taken as the later one (fail closed).
  */
 function byTimeChangeRequestsLast(actions: readonly ReviewAction[]): ReviewAction[] {
-  const rank = (a: ReviewAction) => (a.kind === "approve" ? 0 : 1);
+  const rank = (a: ReviewAction) => (a.kind === "approve" ? 0 : 1); // withdraw and change requests sort after an approval
   return [...actions].sort((a, b) => instant(a.at) - instant(b.at) || rank(a) - rank(b));
 }
 

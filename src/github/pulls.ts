@@ -14,6 +14,8 @@ export interface PullRequest {
   readonly headSha: string;
   readonly baseRef: string;
   readonly baseSha: string;
+  /** The repository's default branch (its pull requests' gate has the plain name). */
+  readonly defaultBranch: string | undefined;
   readonly changedFiles: number;
   readonly requestedUsers: readonly string[];
   readonly requestedTeams: readonly string[];
@@ -42,6 +44,7 @@ export async function getPull(octokit: Octokit, pr: PullRef): Promise<PullReques
     headSha: data.head.sha,
     baseRef: data.base.ref,
     baseSha: data.base.sha,
+    defaultBranch: (data.base.repo as { default_branch?: string }).default_branch,
     changedFiles: data.changed_files,
     requestedUsers: (data.requested_reviewers ?? []).map((u) => (u as RawUser).login),
     requestedTeams: (data.requested_teams ?? []).map((t) => t.slug),

@@ -441,10 +441,15 @@ describe("reviewActions", () => {
     );
   });
 
-  test("COMMENTED, DISMISSED and PENDING reviews carry no verdict", () => {
-    expect(
-      reviewActions(["COMMENTED", "DISMISSED", "PENDING", "approved", ""].map((state, i) => review({ id: i, state }))),
-    ).toEqual([]);
+  test("COMMENTED and PENDING reviews carry no verdict", () => {
+    expect(reviewActions(["COMMENTED", "PENDING", "approved", ""].map((state, i) => review({ id: i, state })))).toEqual(
+      [],
+    );
+  });
+
+  test("a DISMISSED review withdraws its author's stance (it supersedes what they said before it)", () => {
+    const [a] = reviewActions([review({ id: 3, state: "DISMISSED", body: "Reviewed-for: security" })]);
+    expect(a).toMatchObject({ kind: "withdraw", personas: ["security"], via: "review", ref: "review 3" });
   });
 
   test("reviews without a user, a commit or a submission time are skipped", () => {

@@ -474,6 +474,7 @@ export class FakeGitHub {
       full_name: `${this.owner}/${this.repo}`,
       owner: { login: this.owner, id: 2, type: this.ownerType },
       private: false,
+      default_branch: "main",
     };
   }
 

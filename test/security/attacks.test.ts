@@ -215,8 +215,8 @@ describe("B. an approval is bound to the commit the reviewer saw", () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
     await approveByReview("sam");
-    // sue clicks Approve while the app cannot write (every attempt fails)…
-    gh.faults.push({ method: "POST", path: /\/issues\/7\/comments$/, status: 500, times: 4 });
+    // sue clicks Approve while the app cannot write its check runs (every attempt fails)…
+    gh.faults.push({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 500, times: 40 });
     const click = events.click(gh, "review/security", "approve", "sue");
     expect(await failing(click)).toBe("failed");
     gh.faults = [];
@@ -301,7 +301,7 @@ describe("C. stale writes, hangs, a vanishing table, unrecorded clicks", () => {
     await receive(events.pullRequest(gh, "opened"));
     await approveByReview("sam");
     expect(gate().conclusion).toBe("success");
-    gh.faults.push({ method: "POST", path: /\/issues\/7\/comments$/, status: 500, times: 4 });
+    gh.faults.push({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 500, times: 40 });
     const click = events.click(gh, "review/security", "request_changes", "sue");
     expect(await failing(click)).toBe("failed");
     gh.faults = [];

@@ -1,0 +1,395 @@
+import { describe, expect, test } from "@jest/globals";
+import type { Probot } from "probot";
+import { createProbot, sha, tick, type FakeGitHub, type FakeRun } from "../helpers/fake-github.js";
+import { events, type Delivery } from "../helpers/payloads.js";
+import { useFakeGitHub } from "../helpers/app-harness.js";
+
+/**
+ * An independent attack run against the ledger design (issue 7, second round). Every test here is an
+ * attack that gets through today: it fails until the product is fixed. Same cast as attacks.test.ts:
+ * security = sam, sue, sasha (sasha also backend); finance = fiona; carol = author with write access;
+ * mallory = a stranger. "Green" is what branch protection accepts.
+ */
+const TABLE = `version: 1
+personas:
+  security: { name: Security Engineer, teams: [security] }
+  backend: { name: Backend Engineer, teams: [backend] }
+  finance: { name: Finance, users: [fiona] }
+  platform: { name: Platform, users: [pat] }
+domains:
+  auth:
+    paths: ["src/auth/"]
+    require: [security]
+  payments:
+    paths: ["src/payments/"]
+    require: [backend, finance]
+settings:
+  config_owners: [platform]
+  distinct_reviewers: false
+  request_reviews: false
+`;
+const TEAMS = { security: ["sam", "sue", "sasha"], backend: ["sasha", "bob"] };
+const AUTH = [{ filename: "src/auth/login.ts" }];
+const AUTH_AND_PAYMENTS = [{ filename: "src/auth/login.ts" }, { filename: "src/payments/charge.ts" }];
+const BACKDOOR = { filename: "src/auth/backdoor.ts" };
+
+const fake = useFakeGitHub();
+let gh: FakeGitHub;
+let probot: Probot;
+
+function setup(files = AUTH, table = TABLE) {
+  ({ gh, probot } = fake.fresh({ table, files, teams: TEAMS }));
+}
+const receive = (d: Delivery, app = probot) => app.receive(d as never);
+const failing = (d: Delivery, app = probot) => app.receive(d as never).catch(() => "failed");
+const gate = (head?: string) => gh.run("parallel-review", head)!;
+const green = (r: FakeRun | undefined) =>
+  r?.status === "completed" && ["success", "neutral", "skipped"].includes(r.conclusion ?? "");
+const as = (d: Delivery, login: string): Delivery => ({ ...d, payload: { ...d.payload, sender: gh.userObj(login) } });
+
+async function approveByReview(login: string, body = "") {
+  gh.review(login, "APPROVED", body);
+  await receive(events.review(gh, "submitted", login));
+}
+
+describe("approvals are bound to the head only, not to the diff that was reviewed", () => {
+  test.each(["click", "comment"])(
+    "carol retargets the base after sam's %s approval: the approval of carol-base's diff counts for main's",
+    async (via) => {
+      // carol-base is carol's own branch: main + a backdoor in src/auth. The PR into it shows only a harmless change.
+      setup([{ filename: "src/auth/harmless.ts" }]);
+      gh.setFile("carol-base", "reviewers.yml", TABLE);
+      gh.pull.baseRef = "carol-base";
+      await receive(events.pullRequest(gh, "opened"));
+      if (via === "click") await receive(events.click(gh, "review/security", "approve", "sam"));
+      else await receive(events.comment(gh, "created", gh.comment("sam", "/approve security")));
+      // Into a branch other than the default, the gate is named after the base (see gateName).
+      expect(gh.run("parallel-review: carol-base")!.conclusion).toBe("success");
+      // Retargeted to main, the same head now also brings the backdoor sam never saw.
+      gh.pull.baseRef = "main";
+      gh.setChangedFiles([{ filename: "src/auth/harmless.ts" }, BACKDOOR]);
+      await receive(events.pullRequest(gh, "edited", { changes: { base: { ref: { from: "carol-base" } } } }));
+      expect(gh.run("review/security")!.conclusion).not.toBe("success");
+      expect(green(gate())).toBe(false);
+    },
+  );
+
+  test("an approval recorded on another pull request (closed, other base) is carried into a new one from the same head", async () => {
+    setup([{ filename: "src/auth/harmless.ts" }]);
+    gh.setFile("carol-base", "reviewers.yml", TABLE);
+    // PR #8: head X into carol-base (main + backdoor); sam reviews the harmless diff and approves.
+    gh.pull.number = 8;
+    gh.pull.baseRef = "carol-base";
+    gh.openPulls = [8];
+    await receive(events.pullRequest(gh, "opened"));
+    await receive(events.comment(gh, "created", gh.comment("sam", "/approve security")));
+    expect(gh.run("parallel-review: carol-base")!.conclusion).toBe("success");
+    gh.pull.state = "closed";
+    await receive(events.pullRequest(gh, "closed"));
+    expect(gh.run("parallel-review: carol-base")!.conclusion).toBe("cancelled");
+    // PR #7: the same head X into main. Nobody has reviewed it; its diff carries the backdoor.
+    gh.pull = { ...gh.pull, number: 7, state: "open", baseRef: "main" };
+    gh.comments = [];
+    gh.reviews = [];
+    gh.openPulls = [7];
+    gh.setChangedFiles([{ filename: "src/auth/harmless.ts" }, BACKDOOR]);
+    await receive(events.pullRequest(gh, "opened"));
+    expect(gh.run("review/security")!.conclusion).not.toBe("success");
+    expect(green(gate())).toBe(false);
+  });
+
+  test("N seen → force-push M → sam approves M by comment → fast-forward back to N: the comment is not tied to N", async () => {
+    const EVIL = [...AUTH, BACKDOOR];
+    setup(EVIL);
+    const n = gh.pull.headSha;
+    await receive(events.pullRequest(gh, "opened")); // the app has runs on N: it has "seen" N
+    gh.forcePush("M", AUTH); // "dropped the backdoor": M is N's parent
+    await receive(events.pullRequest(gh, "synchronize", { before: n }));
+    const c = gh.comment("sam", "/approve security"); // sam looked at M
+    gh.push("head-1", EVIL, [BACKDOOR]); // M → N is a fast-forward: GitHub records no force-push
+    expect(gh.pull.headSha).toBe(n);
+    await receive(events.pullRequest(gh, "synchronize", { before: sha("M") }));
+    await receive(events.comment(gh, "created", c));
+    expect(gh.run("review/security")!.conclusion).not.toBe("success");
+    expect(green(gate())).toBe(false);
+  });
+});
+
+describe("what someone else changes before the app first reads it", () => {
+  test.each(["edits", "deletes"])(
+    "carol %s sue's /request-changes before the app handled its delivery: the change request still blocks",
+    async (how) => {
+      setup();
+      await receive(events.pullRequest(gh, "opened"));
+      await approveByReview("sam");
+      expect(gate().conclusion).toBe("success");
+      const c = gh.comment("sue", "/request-changes security tokens are logged");
+      const created = events.comment(gh, "created", c); // GitHub's signed delivery carries what sue wrote
+      let after: Delivery;
+      if (how === "edits") {
+        c.body = "thanks";
+        c.updated_at = tick();
+        after = as(events.comment(gh, "edited", c), "carol");
+      } else {
+        gh.comments = gh.comments.filter((x) => x.id !== c.id);
+        after = as(events.comment(gh, "deleted", c), "carol");
+      }
+      await receive(created);
+      await receive(after);
+      expect(gate().conclusion).toBe("failure");
+    },
+  );
+
+  test("carol strips Reviewed-for: backend from sasha's approval; any reconcile before the submission's delivery makes it count for Security", async () => {
+    setup(AUTH_AND_PAYMENTS);
+    await receive(events.pullRequest(gh, "opened"));
+    const r = gh.review("sasha", "APPROVED", "Reviewed-for: backend");
+    const submitted = events.review(gh, "submitted", "sasha"); // carries the body as sasha wrote it
+    r.body = "LGTM";
+    // Any event of the PR handled first (carol's own comment will do) captures the edited body as "first seen".
+    await receive(as(events.comment(gh, "created", gh.comment("carol", "rebased, PTAL")), "carol"));
+    await receive(submitted);
+    await receive(events.click(gh, "review/finance", "approve", "fiona"));
+    expect(gh.run("review/security")!.conclusion).not.toBe("success");
+    expect(green(gate())).toBe(false);
+  });
+
+  test("the same race widens a change request's scope away: sue's block on Security is lifted", async () => {
+    setup(AUTH_AND_PAYMENTS);
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam", "Reviewed-for: security");
+    await approveByReview("bob");
+    await receive(events.click(gh, "review/finance", "approve", "fiona"));
+    expect(gate().conclusion).toBe("success");
+    const r = gh.review("sue", "CHANGES_REQUESTED", "tokens are logged");
+    const submitted = events.review(gh, "submitted", "sue");
+    r.body = "tokens are logged\nReviewed-for: finance";
+    await receive(as(events.comment(gh, "created", gh.comment("carol", "fixed")), "carol"));
+    await receive(submitted);
+    expect(gh.run("review/security")!.conclusion).toBe("failure");
+    expect(gate().conclusion).toBe("failure");
+  });
+});
+
+describe("dismissal", () => {
+  test("carol dismisses sue's change request: sue's earlier approval, which it superseded, does not come back", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await receive(events.click(gh, "review/security", "approve", "sue"));
+    expect(gate().conclusion).toBe("success");
+    const r = gh.review("sue", "CHANGES_REQUESTED", "found a token leak");
+    await receive(events.review(gh, "submitted", "sue"));
+    expect(gate().conclusion).toBe("failure");
+    r.state = "DISMISSED";
+    await receive(as(events.review(gh, "dismissed", "sue"), "carol"));
+    expect(green(gate())).toBe(false);
+  });
+});
+
+describe("a stranger fills the ledger", () => {
+  test("one review by mallory with a long Reviewed-for line: the gate's text stays within GitHub's limit and the PR passes", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    const tokens = Array.from({ length: 6_000 }, (_, i) => `>>>>${i}`).join(" ");
+    gh.review("mallory", "APPROVED", `Reviewed-for: ${tokens}`.slice(0, 60_000));
+    await receive(events.review(gh, "submitted", "mallory"));
+    await approveByReview("sam");
+    expect(Buffer.byteLength(gate().output.text ?? "", "utf8")).toBeLessThanOrEqual(65_535);
+    expect(gate().conclusion).toBe("success");
+  });
+
+  test("301 approving reviews by mallory: the PR is not wedged (strangers' review scopes are kept in the ledger)", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    for (let i = 0; i < 301; i++) gh.review("mallory", "APPROVED", "");
+    await receive(events.review(gh, "submitted", "mallory"));
+    await approveByReview("sam");
+    expect(gate().output.summary).not.toContain("review actions are recorded");
+    expect(gate().conclusion).toBe("success");
+  });
+
+  test("101 `/request-changes nosuch …` comments by mallory: the PR is not wedged (unknown personas are kept as 'may count')", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    for (let i = 0; i < 101; i++) gh.comment("mallory", `/request-changes nosuch ${i}`);
+    // Records are written at most 20 per reconcile: a few events record them all.
+    for (let i = 0; i < 6; i++) await receive(events.pullRequest(gh, "reopened")).catch(() => undefined);
+    await approveByReview("sam");
+    expect(gate().output.summary).not.toContain("review actions are recorded");
+    expect(gate().conclusion).toBe("success");
+  }, 30_000);
+});
+
+describe("a click the app could not record", () => {
+  type Fault = FakeGitHub["faults"][number];
+  /** sue's Request changes click, with the app's writes failing as `fault` says. */
+  async function unsettledChangeRequest(fault: Fault) {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam");
+    expect(gate().conclusion).toBe("success");
+    gh.faults.push(fault);
+    await failing(events.click(gh, "review/security", "request_changes", "sue"));
+    gh.faults = [];
+  }
+  test("the record comment cannot be written and the next event reaches another replica: the gate stays closed", async () => {
+    // The click reaches the ledger with the gate even when its record comment fails.
+    await unsettledChangeRequest({ method: "POST", path: /\/issues\/7\/comments$/, status: 500, times: 4 });
+    const replicaB = createProbot();
+    await receive(events.pullRequest(gh, "reopened"), replicaB);
+    expect(green(gate())).toBe(false);
+  });
+  test("the merge queue asks for the gate: the group is not judged green while the click is unsettled", async () => {
+    // Every check-run write fails: the click lives only in this process until it is recorded.
+    await unsettledChangeRequest({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 500, times: 40 });
+    const group = sha("merge-group");
+    await receive(events.mergeGroup(gh, group));
+    expect(green(gate(group))).toBe(false);
+  });
+});
+describe("settling an unrecorded click", () => {
+  test("a redelivery of sue's older Approve click settles her unrecorded Request changes: the next event turns the gate green", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam");
+    const approve = events.click(gh, "review/security", "approve", "sue");
+    await receive(approve);
+    expect(gate().conclusion).toBe("success");
+    gh.faults.push({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 500, times: 40 });
+    expect(await failing(events.click(gh, "review/security", "request_changes", "sue"))).toBe("failed");
+    gh.faults = [];
+    // An operator redelivers the incident window's deliveries (as docs/security.md advises); the old
+    // Approve comes first. It is already recorded, so nothing new is written, yet it "settles" the change request.
+    await receive(approve);
+    await receive(events.pullRequest(gh, "reopened")); // any later event
+    expect(green(gate())).toBe(false);
+  });
+});
+
+describe("two replicas", () => {
+  test("a stale green decision is never written over the other replica's red gate, even briefly", async () => {
+    setup();
+    const replicaA = probot;
+    const replicaB = createProbot();
+    await receive(events.pullRequest(gh, "opened"), replicaA);
+    let release!: () => void;
+    gh.holds.push({
+      method: "GET",
+      path: /\/memberships\/sam$/,
+      until: new Promise<void>((r) => (release = r)),
+      times: 1,
+    });
+    gh.review("sam", "APPROVED");
+    const slow = receive(events.review(gh, "submitted", "sam"), replicaA);
+    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 5));
+    await receive(
+      events.comment(gh, "created", gh.comment("sue", "/request-changes security tokens are logged")),
+      replicaB,
+    );
+    expect(gate().conclusion).toBe("failure");
+    const mark = gh.log.length;
+    release();
+    await slow;
+    // Every gate write after sue's change request was on GitHub: none may say success (branch protection
+    // reads the gate between the stale write and its correction; carol's script merges in that second).
+    const gateWrites = gh.log
+      .slice(mark)
+      .filter((l) => l.method !== "GET" && /check-runs/.test(l.path))
+      .map((l) => l.body as { name?: string; conclusion?: string })
+      .filter((b) => b.name === "parallel-review");
+    expect(gateWrites.filter((b) => b.conclusion === "success")).toEqual([]);
+  });
+});
+
+describe("the table on the base branch", () => {
+  test("a change to a same-repository _extends file on main re-evaluates open pull requests", async () => {
+    setup(AUTH, "_extends: shop:policy.yml\n");
+    gh.setFile("main", "policy.yml", TABLE);
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam");
+    expect(gate().conclusion).toBe("success");
+    // The config owners tighten the policy: src/auth now also needs Finance.
+    gh.setFile("main", "policy.yml", TABLE.replace("require: [security]", "require: [security, finance]"));
+    await receive(events.push(gh, "refs/heads/main", ["policy.yml"]));
+    expect(green(gate())).toBe(false);
+  });
+});
+
+describe("the ledger's continuity across heads", () => {
+  test("a synchronize handled late: sam's review of the new head is judged first and sue's change request (its record deleted) is forgotten", async () => {
+    setup();
+    const h1 = gh.pull.headSha;
+    await receive(events.pullRequest(gh, "opened"));
+    await receive(events.click(gh, "review/security", "request_changes", "sue"));
+    expect(gate().conclusion).toBe("failure");
+    // carol deletes the app's record comment: only the ledger on h1 still holds sue's click.
+    const record = gh.comments.find((x) => x.performed_via_github_app)!;
+    gh.comments = gh.comments.filter((x) => x !== record);
+    await receive(as(events.comment(gh, "deleted", record), "carol"));
+    expect(gate().conclusion).toBe("failure");
+    gh.push("H2", AUTH, [{ filename: "src/auth/login.ts" }]);
+    const sync = events.pullRequest(gh, "synchronize", { before: h1 });
+    await approveByReview("sam"); // its delivery is handled before the synchronize's
+    expect(green(gate())).toBe(false);
+    await receive(sync);
+    expect(green(gate())).toBe(false);
+  });
+});
+
+describe("a stranger's flood", () => {
+  test("61 refused /approve comments by mallory at once do not turn the gate red ('kept changing')", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam");
+    expect(gate().conclusion).toBe("success");
+    for (let i = 0; i < 61; i++) gh.comment("mallory", "/approve security");
+    await failing(events.comment(gh, "created", gh.comments.at(-1)!));
+    expect(gate().conclusion).toBe("success");
+  });
+});
+
+describe("a check run belongs to a commit, whatever the base", () => {
+  test("a PR into carol's own branch (her table requires nothing) leaves a passing gate that a PR from the same head into main can merge on", async () => {
+    // carol-base is carol's branch, so its table is hers: src/auth needs nobody there.
+    setup(AUTH);
+    gh.setFile("carol-base", "reviewers.yml", TABLE.replace('paths: ["src/auth/"]', 'paths: ["nothing/"]'));
+    gh.pull.number = 8;
+    gh.pull.baseRef = "carol-base";
+    gh.openPulls = [8];
+    await receive(events.pullRequest(gh, "opened"));
+    // carol now opens #7 from the same head into main and merges it by script before the app has
+    // handled #7's `opened` (or forever, if that delivery is lost). Branch protection on main reads
+    // the run named main's gate (`parallel-review`) on the head:
+    expect(green(gate())).toBe(false);
+  });
+});
+
+describe("who pushed", () => {
+  test("sam's push whose synchronize delivery is lost (commit authored as carol): his approval counts for Security", async () => {
+    setup();
+    const before = gh.pull.headSha;
+    gh.commits = [{ sha: before, author: "carol", files: AUTH }];
+    await receive(events.pullRequest(gh, "opened"));
+    // sam pushes S onto carol's branch; the commit names carol as author and committer.
+    gh.push("S", [...AUTH, { filename: "src/auth/token.ts" }], [{ filename: "src/auth/token.ts" }]);
+    gh.commits.push({ sha: sha("S"), author: "carol", files: [{ filename: "src/auth/token.ts" }] });
+    // The synchronize delivery (sender: sam) never arrives; the next event is sam's own review.
+    await approveByReview("sam");
+    expect(gh.run("review/security")!.conclusion).not.toBe("success");
+  });
+});
+
+describe("errors while the gate is renamed", () => {
+  test("the table renames the gate and that reconcile fails: the old gate's green run is closed too", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam");
+    expect(gate().conclusion).toBe("success");
+    gh.setFile("main", "reviewers.yml", TABLE.replace("settings:\n", "settings:\n  gate: mandatory-review\n"));
+    gh.faults.push({ method: "GET", path: /\/pulls\/7\/files$/, status: 403, times: 1 });
+    await failing(events.push(gh, "refs/heads/main", ["reviewers.yml"]));
+    expect(green(gh.run("mandatory-review"))).toBe(false);
+    // Branch protection still names `parallel-review` until an admin updates it.
+    expect(green(gate())).toBe(false);
+  });
+});
