@@ -16,6 +16,7 @@ import {
   ledgerFits,
   MAX_LEDGER_RECORDS,
   mergeLedgers,
+  mergeHeads,
   mergePushes,
   mergeRecords,
   EMPTY_LEDGER,
@@ -321,10 +322,14 @@ export async function assess(
   ]);
   const eligible = (p: PlanPersona, login: string) => eligibility.get(`${p.id}:${login.toLowerCase()}`) === true;
 
-  const headSeenAt = existing
-    .map((r) => r.startedAt)
-    .filter((t): t is string => t !== null)
-    .sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  // When did the current head become this pull request's head? A new entry when it differs from the
+  // last one the ledger knows (a push, a force-push, a fast-forward back to an older commit).
+  const knownHeads = (ledgerIn.heads ?? []).filter(ours);
+  const heads =
+    knownHeads.at(-1)?.sha === pull.headSha
+      ? knownHeads
+      : [...knownHeads, { sha: pull.headSha, at: toSecond(deps.now?.() ?? new Date()), pr: pull.number }];
+  const headSince = heads.at(-1)!.at;
   const records = recordsToWrite({
     unrecorded,
     deliveries,
@@ -332,7 +337,7 @@ export async function assess(
     pr: pull.number,
     base: pull.baseRef,
     headSha: pull.headSha,
-    headSeenAt,
+    headSince,
     forcePushedAt,
     plan,
     author: pull.author.login,
@@ -360,6 +365,7 @@ export async function assess(
     scopes: pick(scopes),
     bases: pick(bases),
     ...(pushes.length > 0 ? { pushes } : {}),
+    heads: mergeHeads(heads),
   };
   if (!ledgerFits(ledger))
     blockers.push(
@@ -384,7 +390,7 @@ export async function assess(
   const actions: ReviewAction[] = actionsOf(allRecords);
   const [changedSince, contributed] = await Promise.all([
     compareApprovals(octokit, ref, table, actions, pull.headSha),
-    contributorsOf(octokit, ref, table, plan, actions, pushes, blockers),
+    contributorsOf(octokit, ref, table, plan, actions, withUnknownPushers(heads, pushes), blockers),
   ]);
   const verdict = evaluate({
     table,
@@ -538,6 +544,22 @@ async function lookUpEligibility(
   return out;
 }
 
+/** Who pushed a head the pull request had is unknown when its `synchronize` delivery never came. */
+const UNKNOWN_PUSHER = "*";
+
+/**
+ * The pushes in the ledger, plus one by an unknown pusher for every head after the first that no
+ * recorded push leads to: anyone may have pushed it, so nobody's approval counts for the files it
+ * changed until the delivery is redelivered.
+ */
+function withUnknownPushers(heads: readonly { sha: string; pr: number }[], pushes: readonly Push[]): Push[] {
+  const out = [...pushes];
+  for (let i = 1; i < heads.length; i++)
+    if (!pushes.some((p) => p.after === heads[i]!.sha))
+      out.push({ user: UNKNOWN_PUSHER, before: heads[i - 1]!.sha, after: heads[i]!.sha, pr: heads[i]!.pr });
+  return out;
+}
+
 /**
  * Who contributed to which persona's files (settings.contributor_approval off): only approvers are
  * looked up, from the pull request's commits (authors, committers) and the pushes in the ledger.
@@ -566,6 +588,7 @@ async function contributorsOf(
     [...commits.flatMap((c) => c.people), ...pushes.map((p) => p.user)].map((l) => l.toLowerCase()),
   );
   const suspects = approvers.filter((a) => people.has(a.toLowerCase()));
+  if (people.has(UNKNOWN_PUSHER)) suspects.push(UNKNOWN_PUSHER);
   if (suspects.length === 0) return none;
   const touched = new Set<string>();
   for (const c of await contributionsOf(octokit, ref, commits, pushes, suspects)) {
@@ -573,7 +596,12 @@ async function contributorsOf(
       c.files === null ? plan.personas.map((p) => p.id) : planReview(table, c.files).personas.map((p) => p.id);
     for (const id of ids) touched.add(`${id}:${c.login.toLowerCase()}`);
   }
-  return (p, login) => touched.has(`${p.id}:${login.toLowerCase()}`);
+  const unknown = plan.personas.filter((p) => touched.has(`${p.id}:${UNKNOWN_PUSHER}`));
+  if (unknown.length > 0)
+    blockers.push(
+      `Who pushed some commits of this pull request is not known (a push's delivery never reached the app), and they change files of ${unknown.map((p) => p.name).join(", ")}: approvals for them wait until GitHub redelivers the push's \`synchronize\` event, or a new push is made.`,
+    );
+  return (p, login) => touched.has(`${p.id}:${login.toLowerCase()}`) || touched.has(`${p.id}:${UNKNOWN_PUSHER}`);
 }
 
 /** For settings.on_push = changed-domains: what changed since each approved commit (null = unknown). */
@@ -644,6 +672,11 @@ function withDelivered(listed: readonly CommentInput[], delivered?: ReadonlyMap<
   return out;
 }
 
+/** GitHub's timestamps are to the second: an entry stamped within the second compares as GitHub's would. */
+function toSecond(d: Date): string {
+  return new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
 /** Records one reconcile writes at most: a flood of comments is answered over several events, never at once. */
 const MAX_RECORDS_PER_RECONCILE = 20;
 
@@ -670,10 +703,21 @@ async function readLedger(
   ]
     .filter((x) => x.sha !== UNKNOWN_SHA && x.sha !== pull.headSha)
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || 0);
+  const fromRuns = async (shas: readonly string[]) => {
+    const lists = await Promise.all(shas.map((sha) => listOwnRuns(octokit, repo, sha, appId)));
+    return lists.flat().flatMap((r) => decodeLedger(r.text) ?? []);
+  };
   const shas = [...new Set(named.map((x) => x.sha))].slice(0, 3);
-  if (shas.length === 0) return EMPTY_LEDGER;
-  const lists = await Promise.all(shas.map((sha) => listOwnRuns(octokit, repo, sha, appId)));
-  return mergeLedgers(lists.flat().flatMap((r) => decodeLedger(r.text) ?? []));
+  const found2 = shas.length > 0 ? await fromRuns(shas) : [];
+  if (found2.length > 0) return mergeLedgers(found2);
+  // The previous head of an ordinary push is among the pull request's commits: look at the newest three.
+  const commits = await listPullCommits(octokit, { ...repo, number: pull.number });
+  const older = commits
+    .map((c) => c.sha)
+    .filter((sha) => sha !== pull.headSha)
+    .slice(-3)
+    .reverse();
+  return older.length > 0 ? mergeLedgers(await fromRuns(older)) : EMPTY_LEDGER;
 }
 
 /** Problems of the table files as this PR changes them (a deleted table has none: the base table governs). */

@@ -52,18 +52,20 @@ export function clickTime(click: ButtonClick): string | undefined {
 }
 
 /**
- * Is a comment written at `createdAt` about the head `headSha`? Only if the app had already seen that
- * head when the comment was written, and no force-push happened since: after one (A → B → A), the head
- * the reviewer looked at cannot be told, and the approval is tied to no commit (it never carries over).
+ * Is a comment written at `createdAt` about the head `headSha`? Only if that commit was already this
+ * pull request's head when the comment was written (`headSince`: when the app first saw it become the
+ * head, from the ledger) and no force-push happened since: otherwise (A → B → A, a fast-forward back to
+ * a commit seen before) the head the reviewer looked at cannot be told, and the approval is tied to no
+ * commit (it never carries over).
  */
 export function commentCommit(
   createdAt: string,
   headSha: string,
-  headSeenAt: string | undefined,
+  headSince: string | undefined,
   forcePushedAt: readonly string[],
 ): string {
   const t = Date.parse(createdAt);
-  if (headSeenAt === undefined || Date.parse(headSeenAt) > t) return UNKNOWN_SHA;
+  if (headSince === undefined || Date.parse(headSince) > t) return UNKNOWN_SHA;
   if (forcePushedAt.some((f) => Date.parse(f) >= t)) return UNKNOWN_SHA;
   return headSha;
 }
@@ -81,8 +83,8 @@ export function recordsToWrite(opts: {
   pr: number;
   base: string;
   headSha: string;
-  /** When the app first saw the current head (its earliest check run there), if it has. */
-  headSeenAt: string | undefined;
+  /** Since when the current head has been this pull request's head, as far as the app knows. */
+  headSince: string | undefined;
   /** When the pull request's branch was force-pushed (GitHub's issue events). */
   forcePushedAt: readonly string[];
   plan: ReviewPlan;
@@ -121,7 +123,7 @@ export function recordsToWrite(opts: {
     const wasEdited = edited(u.comment);
     const commands = wasEdited ? u.commands.filter((c) => c.kind === "request_changes") : u.commands;
     const at = wasEdited ? u.comment.updatedAt : u.comment.createdAt;
-    const sha = commentCommit(at, opts.headSha, opts.headSeenAt, opts.forcePushedAt);
+    const sha = commentCommit(at, opts.headSha, opts.headSince, opts.forcePushedAt);
     const data: RecordData = {
       v: 1,
       via: "comment",

@@ -215,16 +215,20 @@ export function createApp(options: AppOptions = {}) {
     app.on("push", async (ctx) => {
       const { ref, commits, repository } = ctx.payload;
       if (!ref.startsWith("refs/heads/")) return;
-      const touched = commits.some((c) =>
-        [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].some((p) =>
-          (TABLE_PATHS as readonly string[]).includes(p),
-        ),
-      );
-      // A push may list only some commits (GitHub caps the list); a forced or large push is re-evaluated to be safe.
-      if (!touched && !ctx.payload.forced && commits.length < 20) return;
+      const paths = commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]);
       const d = deps(ctx.octokit, ctx.log);
       const repo = { owner: repository.owner?.login ?? repository.owner?.name ?? "", repo: repository.name };
-      const numbers = await openPullsOnBase(d.octokit, repo, ref.slice("refs/heads/".length), maxPulls);
+      const branch = ref.slice("refs/heads/".length);
+      let touched = paths.some((p) => (TABLE_PATHS as readonly string[]).includes(p));
+      // A same-repository `_extends` file is part of the table too: a YAML change is checked against the
+      // branch's table (a conditional read, usually a free 304).
+      if (!touched && paths.some((p) => /\.ya?ml$/.test(p))) {
+        const load = await readTable(d.octokit, repo, branch);
+        touched = load.kind === "loaded" && load.files.some((f) => paths.includes(f));
+      }
+      // A push may list only some commits (GitHub caps the list); a forced or large push is re-evaluated to be safe.
+      if (!touched && !ctx.payload.forced && commits.length < 20) return;
+      const numbers = await openPullsOnBase(d.octokit, repo, branch, maxPulls);
       if (numbers.length === maxPulls)
         ctx.log.warn(
           { repo, max: maxPulls },

@@ -21,6 +21,18 @@ export interface Ledger {
   readonly bases?: Readonly<Record<string, string>>;
   /** Pushes to the pull request's branch and who made them, from the `synchronize` deliveries. */
   readonly pushes?: readonly Push[];
+  /**
+   * Each head the pull request had, in order, and when the app first saw it there: a comment is tied
+   * to a head only if written after it became the head (a fast-forward back to a commit seen earlier
+   * starts a new entry).
+   */
+  readonly heads?: readonly HeadEntry[];
+}
+
+export interface HeadEntry {
+  readonly sha: string;
+  readonly at: string;
+  readonly pr: number;
 }
 
 export interface Push {
@@ -58,12 +70,21 @@ export function mergeLedgers(ledgers: readonly Ledger[]): Ledger {
   const bases: Record<string, string> = {};
   for (const l of ledgers) for (const [id, b] of Object.entries(l.bases ?? {})) bases[id] ??= b;
   const pushes = mergePushes(ledgers.flatMap((l) => l.pushes ?? []));
+  const heads = mergeHeads(ledgers.flatMap((l) => l.heads ?? []));
   return {
     records: mergeRecords(...ledgers.map((l) => l.records)),
     scopes,
     ...(Object.keys(bases).length ? { bases } : {}),
     ...(pushes.length ? { pushes } : {}),
+    ...(heads.length ? { heads } : {}),
   };
+}
+
+/** Head entries from several copies, in time order, each (pr, sha, time) once; the newest 100 kept. */
+export function mergeHeads(heads: readonly HeadEntry[]): HeadEntry[] {
+  const out = new Map<string, HeadEntry>();
+  for (const h of heads) out.set(`${h.pr}:${h.sha}:${h.at}`, h);
+  return [...out.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-100);
 }
 
 export function mergePushes(pushes: readonly Push[]): Push[] {
@@ -88,6 +109,7 @@ export function encodeLedger(l: Ledger): string {
     records: l.records.map(compactRecord),
     scopes: l.scopes,
     ...(l.pushes ? { pushes: l.pushes } : {}),
+    ...(l.heads ? { heads: l.heads } : {}),
   };
   const json = JSON.stringify(compact).replace(/>/g, "\\u003e").replace(/--/g, "-\\u002d");
   return `<!-- parallel-review:ledger ${json} -->`;
@@ -115,7 +137,19 @@ export function decodeLedger(text: string | null | undefined): Ledger | undefine
     if (typeof rawBases === "object" && rawBases !== null)
       for (const [id, b] of Object.entries(rawBases as Record<string, unknown>))
         if (typeof b === "string") bases[id] = b;
+    const rawHeads = (d as { heads?: unknown }).heads;
+    const heads = Array.isArray(rawHeads)
+      ? (rawHeads.filter(
+          (h) =>
+            typeof h === "object" &&
+            h !== null &&
+            typeof (h as HeadEntry).sha === "string" &&
+            typeof (h as HeadEntry).at === "string" &&
+            typeof (h as HeadEntry).pr === "number",
+        ) as HeadEntry[])
+      : [];
     return {
+      ...(heads.length ? { heads } : {}),
       records: d.records as RecordData[],
       scopes,
       ...(Object.keys(bases).length ? { bases } : {}),

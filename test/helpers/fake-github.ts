@@ -180,6 +180,7 @@ export class FakeGitHub {
     changedSinceLastHead: { filename: string; status?: string }[],
   ): void {
     const before = this.pull.headSha;
+    this.history.push({ sha: before, author: this.pull.author, files: this.files });
     this.pull.headSha = sha(label);
     this.setChangedFiles(files);
     this.compares.set(`${before}...${this.pull.headSha}`, {
@@ -197,10 +198,13 @@ export class FakeGitHub {
     }
   }
 
-  private prCommits() {
+  /** Earlier heads an ordinary push left in the pull request's commits (the default commit list). */
+  private history: { sha: string; author: string; files: { filename: string; status?: string }[] }[] = [];
+
+  private prCommits(): FakeGitHub["commits"] {
     return this.commits.length > 0
       ? this.commits
-      : [{ sha: this.pull.headSha, author: this.pull.author, files: this.files }];
+      : [...this.history, { sha: this.pull.headSha, author: this.pull.author, files: this.files }];
   }
 
   /** Moves the head to an existing or new commit by force, as GitHub records it (an issue event). */
