@@ -51,7 +51,7 @@ export const DEFAULT_SETTINGS: Settings = {
   request_reviews: true,
   drafts: "wait",
   self_approval: false,
-  distinct_reviewers: false,
+  distinct_reviewers: true,
   unmatched: [],
   config_owners: [],
 };
