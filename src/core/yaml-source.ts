@@ -21,36 +21,53 @@ export class YamlSource {
   readonly doc: Document.Parsed | undefined;
   private readonly lines = new LineCounter();
   private aliasesLeft: number = LIMITS.aliases;
+  /** How many of `problems` were found by parsing, before any reading. */
+  private parsed = 0;
 
   constructor(
     readonly file: string,
     private readonly text: string,
   ) {
-    if (!this.checkShape(text)) return;
+    try {
+      this.doc = this.parse(text);
+    } finally {
+      this.parsed = this.problems.length;
+    }
+  }
+
+  private parse(text: string): Document.Parsed | undefined {
+    if (!this.checkShape(text)) return undefined;
     // uniqueKeys is off because the yaml package checks each key against every earlier key of its
     // mapping (quadratic: 30,000 keys took seconds, a 1 MiB file minutes); checkDuplicateKeys does it
     // in one pass and names the key path, so a duplicate no longer stops the rest of the validation.
+    let doc: Document.Parsed;
     try {
-      this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false, strict: true });
+      doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false, strict: true });
     } catch (err) {
       // checkShape bounds the nesting, so this should not happen; if it does, report it, never throw.
       if (!(err instanceof RangeError)) throw err;
       this.problems.push({
         severity: "error",
-        file,
+        file: this.file,
         line: 1,
         column: 1,
         path: "",
         message: `the file nests too deeply to read (${err.message}): flatten the structure`,
       });
-      return;
+      return undefined;
     }
-    this.checkDuplicateKeys(this.doc.contents, []);
-    for (const e of [...this.doc.errors, ...this.doc.warnings]) {
+    for (const e of [...doc.errors, ...doc.warnings]) {
       const first = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       const hint = e.code === "TAB_AS_INDENT" ? ": indent with spaces" : "";
       this.problemAt(e.pos[0], "", `${first}${hint}`, e.name === "YAMLWarning" ? "warning" : "error");
     }
+    this.checkDuplicateKeys(doc.contents, []);
+    return doc;
+  }
+
+  /** Errors of the text as YAML (not of the table): what was reported before any reading of the document. */
+  get syntaxErrors(): readonly Problem[] {
+    return this.problems.slice(0, this.parsed).filter((p) => p.severity === "error" && p.path === "");
   }
 
   get ok(): boolean {
