@@ -1,3 +1,4 @@
+import { Octokit as RestOctokit } from "@octokit/rest";
 import { parseTable, type ParseResult, type TableSource } from "../core/config.js";
 import { TABLE_PATHS, type Problem } from "../core/types.js";
 import { isStatus, type Octokit, type RepoRef } from "./client.js";
@@ -123,6 +124,31 @@ export interface ExtendsResult {
 /** The app's reader: the default branch of the target repository, through the installation's client. */
 export function githubReader(octokit: Octokit, ref?: (target: LayerRef) => string | undefined): LayerReader {
   return (target) => readFile(octokit, target, target.path, ref?.(target));
+}
+
+/**
+ * The CLI's reader for another repository: its default branch through the REST API with a token (a
+ * personal token, or GITHUB_TOKEN in Actions). Every failure is named for the person at the terminal.
+ */
+export function tokenReader(token: string, baseUrl = "https://api.github.com"): LayerReader {
+  const octokit = new RestOctokit({ auth: token, baseUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  return async (target) => {
+    const key = `${target.owner}/${target.repo}:${target.path}`;
+    let text: string | undefined;
+    try {
+      text = await readFile(octokit as unknown as Octokit, target, target.path);
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      throw new ExtendsUnreadable(
+        `cannot read ${key} from ${baseUrl} (${status ?? (err as Error).message}): check the token (it needs read access to ${target.owner}/${target.repo}'s contents)`,
+      );
+    }
+    if (text === undefined)
+      throw new ExtendsUnreadable(
+        `${key} does not exist, or the token cannot see it: fix _extends or use a token that can read it`,
+      );
+    return text;
+  };
 }
 
 /** Parses a table and the org-wide tables it extends (Probot-style `_extends: repo | owner/repo | owner/repo:path`). */

@@ -18,7 +18,14 @@ export const ROOT = ((): string => {
   }
 })();
 
-export const EXAMPLE_TABLE = readFileSync(join(ROOT, "reviewers.yml"), "utf8");
+/**
+ * The bundled table without its editor line: that line names ./schema/ beside the repository's own
+ * reviewers.yml, and validate warns when a copy elsewhere points at nothing (tested on its own).
+ */
+export const EXAMPLE_TABLE = readFileSync(join(ROOT, "reviewers.yml"), "utf8").replace(
+  /^# yaml-language-server:.*\n/,
+  "",
+);
 export const FIXTURES = join(ROOT, "test", "fixtures", "cli");
 
 export interface RunResult {
@@ -27,8 +34,13 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Calls the CLI in-process with captured output. */
-export async function run(argv: string[], cwd: string, stdin?: string): Promise<RunResult> {
+/** Calls the CLI in-process with captured output; `env` replaces the process's environment when given. */
+export async function run(
+  argv: string[],
+  cwd: string,
+  stdin?: string,
+  env?: Record<string, string>,
+): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const io: Io = {
@@ -36,6 +48,7 @@ export async function run(argv: string[], cwd: string, stdin?: string): Promise<
     stderr: { write: (s: string) => (stderr += s) },
     cwd: () => cwd,
     ...(stdin !== undefined ? { stdin: Readable.from([Buffer.from(stdin, "utf8")]) } : {}),
+    ...(env ? { env } : {}),
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
