@@ -105,6 +105,17 @@ export function initRepo(): string {
   return dir;
 }
 
+/** Commits `files` with src/payments/charge.ts on main, then on branch "feature" (checked out) one commit changing charge.ts. */
+export function paymentChange(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries({ ...files, "src/payments/charge.ts": "export const charge = 1;\n" }))
+    write(dir, path, text);
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "base");
+  git(dir, "checkout", "-q", "-b", "feature");
+  write(dir, "src/payments/charge.ts", "export const charge = 2;\n");
+  git(dir, "commit", "-q", "-am", "change a payment");
+}
+
 /**
  * The scenario of the plan tests. On main: the example table as reviewers.yml and a few files.
  * On branch "feature" (checked out), one commit:
