@@ -53,7 +53,7 @@ function pastSyntaxErrors(layers: readonly TableSource[], sources: readonly Yaml
   if (sources.some((s) => s.syntaxErrors.some((p) => p.message.startsWith("Tabs are not allowed")))) {
     const score = (file: string) => (text: string) => {
       const srcs = readLayers([{ file, text }], true).sources;
-      return srcs.reduce((n, s) => n + s.syntaxErrors.length * 1000 + s.problems.length, 0);
+      return srcs.reduce((n, s) => n + s.syntaxErrors.length * 1000 + s.problems.filter(isError).length, 0);
     };
     const repairs = layers.map((l) => repairTabs(l.text, score(l.file)));
     const again = readLayers(
@@ -421,6 +421,10 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
     }
   }
   return out;
+}
+
+function isError(p: Problem): boolean {
+  return p.severity === "error";
 }
 
 function isNull(node: unknown): boolean {

@@ -12,9 +12,13 @@ import type { YamlSource } from "./yaml-source.js";
  * sections (`personas:`, `domains:`, …) the error does not touch.
  */
 
-/** Repair is tried on ordinary tables only: each candidate indentation costs a parse. */
-const MAX_REPAIR_CHARS = 64 * 1024;
+/**
+ * Repair is tried on ordinary tables only: each candidate indentation costs a parse of the whole text,
+ * so the characters parsed are budgeted (a hostile file must not make the app parse it a hundred times).
+ */
+const MAX_REPAIR_CHARS = 32 * 1024;
 const MAX_TAB_LINES = 10;
+export const PARSE_BUDGET = 128 * 1024;
 
 export interface TabRepair {
   readonly text: string;
@@ -24,9 +28,10 @@ export interface TabRepair {
 
 /**
  * Replaces the tab-containing indentation of each line by the number of spaces that reads best:
- * `score` (lower is better) judges the whole text with one line changed; candidates are the
+ * `score` (lower is better, 0 perfect) judges the whole text with one line changed; candidates are the
  * indentation of the next line, one level under the previous line, the previous line's, and the tabs
- * expanded to 2, 4 or 8 columns. Undefined when there is nothing to repair or the text is too large.
+ * expanded to 2, 4 or 8 columns. Undefined when there is nothing to repair, the text is too large or
+ * the parse budget runs out.
  */
 export function repairTabs(text: string, score: (text: string) => number): TabRepair | undefined {
   if (text.length > MAX_REPAIR_CHARS) return undefined;
@@ -34,6 +39,7 @@ export function repairTabs(text: string, score: (text: string) => number): TabRe
   const tabbed = lines.flatMap((l, i) => (/^[ \t]*\t/.test(l) && l.trim() !== "" ? [i] : []));
   if (tabbed.length === 0 || tabbed.length > MAX_TAB_LINES) return undefined;
   const fixes = new Map<number, { from: number; to: number; tabColumn: number }>();
+  let budget = PARSE_BUDGET;
   for (const i of tabbed) {
     const ws = /^[ \t]*/.exec(lines[i]!)![0];
     const rest = lines[i]!.slice(ws.length);
@@ -48,7 +54,9 @@ export function repairTabs(text: string, score: (text: string) => number): TabRe
     for (const n of candidates) {
       const trial = [...lines];
       trial[i] = " ".repeat(n) + rest;
-      const s = score(trial.join("\n"));
+      const candidate = trial.join("\n");
+      if ((budget -= candidate.length) < 0) return undefined;
+      const s = score(candidate);
       if (!best || s < best.score) best = { n, score: s };
       if (s === 0) break;
     }

@@ -186,6 +186,9 @@ describe("the GitHub Action (action.yml)", () => {
     expect(Object.keys(action.inputs).sort()).toEqual(["base", "config", "token"]);
     // An input pasted into a script is a shell injection; the scripts read $PR_* variables instead.
     for (const s of action.runs.steps) expect(s.run).not.toMatch(/\$\{\{/);
+    // No token by default: the workflow's own token cannot read another repository, and a failed read
+    // is an error where no token is a clear "not checked" warning.
+    expect(action.inputs.token!.default).toBe("");
   });
 
   test("validate annotates a broken table at its line and column, and fails the step", () => {

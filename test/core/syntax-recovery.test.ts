@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { formatProblem, parseTable } from "../../src/core/config.js";
+import { PARSE_BUDGET, repairTabs } from "../../src/core/yaml-recover.js";
 
 /** One YAML mistake must not hide, or pretend to be, every other problem (issue 11, item 4). */
 const EXAMPLE = readFileSync(new URL("../../reviewers.yml", import.meta.url), "utf8");
@@ -91,5 +92,22 @@ describe("other syntax errors", () => {
     const out = lines(text);
     expect(out.some((l) => l.includes('missing "'))).toBe(false);
     expect(out.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the work a stranger's file can cause is bounded", () => {
+  test("tab repair parses at most PARSE_BUDGET characters in all, however bad every candidate is", () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i % 300 === 0 ? "\t- ]] bad: [" : `  k${i}: v`));
+    const text = ["version: 1", "personas:", ...lines].join("\n");
+    let parsed = 0;
+    const r = repairTabs(text, (candidate) => ((parsed += candidate.length), 1));
+    expect(parsed).toBeLessThanOrEqual(PARSE_BUDGET);
+    expect(r).toBeUndefined(); // out of budget: the ordinary recovery reports the file instead
+  });
+
+  test("a file larger than a table ever is, or with many tab lines, is not repaired at all", () => {
+    const many = Array.from({ length: 11 }, (_, i) => `\tk${i}: v`).join("\n");
+    expect(repairTabs(many, () => 0)).toBeUndefined();
+    expect(repairTabs("\tk: v\n" + "#".repeat(40 * 1024), () => 0)).toBeUndefined();
   });
 });
