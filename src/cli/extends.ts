@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, realpath } from "node:fs/promises";
+import { isAbsolute, join, relative } from "node:path";
 import type { RepoRef } from "../github/client.js";
 import { ExtendsUnreadable, tokenReader, type LayerReader } from "../github/table.js";
 import { git } from "./git.js";
@@ -27,8 +27,9 @@ export async function extendsContext(
     const key = `${target.owner}/${target.repo}:${target.path}`;
     if (top && repo && same(target, repo)) {
       try {
-        return await readFile(join(top, target.path), "utf8");
+        return await readFile(await insideRepo(top, target.path, key), "utf8");
       } catch (err) {
+        if (err instanceof ExtendsUnreadable) throw err;
         const code = (err as NodeJS.ErrnoException).code;
         throw new ExtendsUnreadable(
           code === "ENOENT"
@@ -47,6 +48,27 @@ export async function extendsContext(
     );
   };
   return { repo, read };
+}
+
+/**
+ * The file an `_extends` path names in the working tree, refused when it leads outside the repository
+ * (`..`, an absolute path, a symbolic link out): the table comes from a pull request, and validate
+ * prints lines of what it reads, in CI logs anyone may see.
+ */
+async function insideRepo(top: string, path: string, key: string): Promise<string> {
+  const outside = () =>
+    new ExtendsUnreadable(`${key}: the path leads outside the repository; name a file inside it, relative to its top`);
+  if (isAbsolute(path) || path.split(/[/\\]/).includes("..")) throw outside();
+  const root = await realpath(top);
+  let real: string;
+  try {
+    real = await realpath(join(root, path));
+  } catch {
+    return join(root, path); // missing: reading it reports ENOENT
+  }
+  const rel = relative(root, real);
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) throw outside();
+  return real;
 }
 
 function same(a: RepoRef, b: RepoRef): boolean {

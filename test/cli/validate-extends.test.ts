@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, test } from "@jest/globals";
 import nock from "nock";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { basename, join } from "node:path";
 import { repoFromRemoteUrl } from "../../src/cli/extends.js";
 import { annotation } from "../../src/cli/problems.js";
 import { cleanup, EXAMPLE_TABLE, git, initRepo, ROOT, run, tempDir, write } from "./helpers.js";
@@ -61,6 +61,23 @@ describe("validate resolves _extends", () => {
     expect(r.stderr).toContain(
       ".github/reviewers.yml:1:1 _extends: acme/shop:policies/org.yml is in this repository, but policies/org.yml does not exist in the working tree",
     );
+  });
+
+  test.each([
+    ["a .. path", "../OUTSIDE/secret.yml"],
+    ["a symbolic link out of the repository", "policies/link.yml"],
+  ])("%s is refused, and nothing of the file it names is printed", async (_what, path) => {
+    const dir = repoWithOrigin();
+    const outside = tempDir(); // a sibling of dir: ../OUTSIDE/secret.yml from dir is this file
+    write(outside, "secret.yml", "password: hunter2\n");
+    const ext = `acme/shop:${path.replace("OUTSIDE", basename(outside))}`;
+    write(dir, ".github/reviewers.yml", child(ext));
+    mkdirSync(join(dir, "policies"));
+    symlinkSync(join(outside, "secret.yml"), join(dir, "policies", "link.yml"));
+    const r = await runEnv(["validate"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`_extends: ${ext}: the path leads outside the repository`);
+    expect(r.stderr + r.stdout).not.toContain("hunter2");
   });
 
   test("another repository without a token: a warning says what was not checked; known-unknown personas are warnings", async () => {
