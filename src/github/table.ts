@@ -232,7 +232,7 @@ function sameRepo(a: RepoRef, b: RepoRef): boolean {
   return a.owner.toLowerCase() === b.owner.toLowerCase() && a.repo.toLowerCase() === b.repo.toLowerCase();
 }
 
-export function parseExtends(value: string, from: RepoRef): RepoRef & { path: string; valid: boolean } {
+function parseExtends(value: string, from: RepoRef): RepoRef & { path: string; valid: boolean } {
   const m = /^(?:([A-Za-z0-9-]+)\/)?([A-Za-z0-9._-]+)(?::(.+))?$/.exec(value.trim());
   if (!m) return { ...from, path: "", valid: false };
   return { owner: m[1] ?? from.owner, repo: m[2]!, path: m[3] ?? TABLE_PATHS[0], valid: true };
