@@ -1,4 +1,15 @@
-import { isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from "yaml";
 import type { Problem } from "./types.js";
 
 /** Limits that keep hostile input from hanging the app or exhausting its memory. */
@@ -56,10 +67,16 @@ export class YamlSource {
       });
       return undefined;
     }
+    const openers = doc.errors.length > 0 ? unclosedOpeners(doc) : new Map<number, number>();
     for (const e of [...doc.errors, ...doc.warnings]) {
       const first = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       const hint = e.code === "TAB_AS_INDENT" ? ": indent with spaces" : "";
-      this.problemAt(e.pos[0], "", `${first}${hint}`, e.name === "YAMLWarning" ? "warning" : "error");
+      // An unclosed quote or bracket is noticed where the parser gives up, often lines later (the end
+      // of the file): point at where it was opened, which is what to fix.
+      const opener = /closing "?quote|end with a [\]}]/i.test(first) ? openers.get(e.pos[0]) : undefined;
+      const where =
+        opener === undefined ? "" : ` (opened here; still open at line ${this.lines.linePos(e.pos[0]).line})`;
+      this.problemAt(opener ?? e.pos[0], "", `${first}${hint}${where}`, e.name === "YAMLWarning" ? "warning" : "error");
     }
     this.checkDuplicateKeys(doc.contents, []);
     return doc;
@@ -270,6 +287,23 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   let line = 1;
   for (let i = before.indexOf("\n"); i >= 0; i = before.indexOf("\n", i + 1)) line++;
   return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * Quoted scalars and flow collections by where they end → where they start: an error noticed at the end
+ * of one is about its opening quote or bracket. One walk of the document, however many errors.
+ */
+function unclosedOpeners(doc: Document.Parsed): Map<number, number> {
+  const out = new Map<number, number>();
+  const note = (n: { range?: [number, number, number] | null }) => {
+    if (n.range) out.set(n.range[1], n.range[0]);
+  };
+  visit(doc, {
+    Scalar: (_, n) => void ((n.type === "QUOTE_DOUBLE" || n.type === "QUOTE_SINGLE") && note(n)),
+    Seq: (_, n) => void (n.flow && note(n)),
+    Map: (_, n) => void (n.flow && note(n)),
+  });
+  return out;
 }
 
 export function offsetOf(node: unknown): number {
