@@ -33,7 +33,7 @@ import {
   retiredPersonaCheck,
   type CheckRunSpec,
 } from "../core/checks.js";
-import { formatProblem, parseTable } from "../core/config.js";
+import { formatProblem } from "../core/config.js";
 import { planEverything } from "../core/plan-all.js";
 import { planReview, type PlanPersona, type ReviewPlan } from "../core/plan.js";
 import { TABLE_PATHS, type ChangedFile, type Problem, type ReviewTable } from "../core/types.js";
@@ -53,7 +53,7 @@ import {
   requestReviewers,
   type PullRequest,
 } from "../github/pulls.js";
-import { readFile, readTable } from "../github/table.js";
+import { readChangedTable, readTable } from "../github/table.js";
 import { Memberships } from "../github/teams.js";
 import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
@@ -730,14 +730,6 @@ async function headTable(
   const changed = files.filter(
     (f) => f.status !== "removed" && (f.path === ".github/reviewers.yml" || f.path === "reviewers.yml"),
   );
-  const texts = await Promise.all(
-    changed.map(async (f) => ({ file: f.path, text: await readFile(octokit, ref, f.path, pull.headSha) })),
-  );
-  return texts.flatMap(({ file, text }) =>
-    text === undefined
-      ? []
-      : parseTable({ file, text }).problems.filter(
-          (p) => p.severity === "error" || !p.message.includes("is not required"),
-        ),
-  );
+  const problems = await Promise.all(changed.map((f) => readChangedTable(octokit, ref, f.path, pull.headSha)));
+  return problems.flat().filter((p) => p.severity === "error" || !p.message.includes("is not required"));
 }

@@ -5,7 +5,7 @@ import { TABLE_PATHS, type ReviewTable } from "../core/types.js";
 import { YamlSource } from "../core/yaml-source.js";
 import { parseArgs, stringFlag } from "./args.js";
 import { trackedFiles } from "./git.js";
-import { CliError, cwdOf, type Io } from "./io.js";
+import { CliError, cwdOf, envOf, type Io } from "./io.js";
 import { capped } from "./render.js";
 import { loadValidTable } from "./table-file.js";
 
@@ -46,7 +46,9 @@ export async function coverage(argv: readonly string[], io: Io): Promise<number>
     io.stdout.write(COVERAGE_USAGE + "\n");
     return 0;
   }
-  const loaded = await loadValidTable(cwdOf(io), stringFlag(args, "--config"), (line) => io.stderr.write(line + "\n"));
+  const loaded = await loadValidTable(cwdOf(io), stringFlag(args, "--config"), envOf(io), (line) =>
+    io.stderr.write(line + "\n"),
+  );
   if (!loaded.top)
     throw new CliError("coverage needs a git repository (it checks the tracked files): run it inside one");
   const files = await trackedFiles(loaded.top);

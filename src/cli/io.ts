@@ -6,6 +6,8 @@ export interface Io {
   readonly stdin?: AsyncIterable<string | Uint8Array>;
   /** The working directory; defaults to process.cwd(). */
   readonly cwd?: () => string;
+  /** Environment variables (GITHUB_TOKEN, GITHUB_REPOSITORY, …); defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -30,6 +32,10 @@ export class UsageError extends CliError {
   ) {
     super(message, 2);
   }
+}
+
+export function envOf(io: Io): Readonly<Record<string, string | undefined>> {
+  return io.env ?? process.env;
 }
 
 export function cwdOf(io: Io): string {

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { coverage, COVERAGE_USAGE } from "./coverage.js";
 import { CliError, UsageError, type Io } from "./io.js";
+import { IMPORT_USAGE, importCodeownersCommand } from "./import-codeowners.js";
 import { plan, PLAN_USAGE } from "./plan.js";
+import { schema, SCHEMA_USAGE } from "./schema.js";
 import { validate, VALIDATE_USAGE } from "./validate.js";
 
 export type { Io } from "./io.js";
@@ -21,6 +23,12 @@ const COMMANDS: Record<
     usage: COVERAGE_USAGE,
     summary: "list tracked files no domain covers and patterns that match nothing",
   },
+  "import-codeowners": {
+    run: importCodeownersCommand,
+    usage: IMPORT_USAGE,
+    summary: "turn a CODEOWNERS file into a review table (on stdout)",
+  },
+  schema: { run: schema, usage: SCHEMA_USAGE, summary: "print the table's JSON Schema, for editors" },
 };
 
 export function usage(): string {

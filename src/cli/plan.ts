@@ -5,7 +5,7 @@ import type { ChangedFile } from "../core/types.js";
 import { parseArgs, stringFlag } from "./args.js";
 import { parseFileList, parseNameStatusZ } from "./changes.js";
 import { diffNameStatus, findBase } from "./git.js";
-import { CliError, cwdOf, UsageError, type Io } from "./io.js";
+import { CliError, cwdOf, envOf, UsageError, type Io } from "./io.js";
 import { renderPlan } from "./render.js";
 import { loadValidTable } from "./table-file.js";
 
@@ -37,7 +37,9 @@ export async function plan(argv: readonly string[], io: Io): Promise<number> {
     throw new UsageError("--base and --files-from exclude each other: give one", "plan");
   const cwd = cwdOf(io);
 
-  const loaded = await loadValidTable(cwd, stringFlag(args, "--config"), (line) => io.stderr.write(line + "\n"));
+  const loaded = await loadValidTable(cwd, stringFlag(args, "--config"), envOf(io), (line) =>
+    io.stderr.write(line + "\n"),
+  );
   const change = filesFrom !== undefined ? await fromList(filesFrom, io, cwd) : await fromGit(loaded.top, base);
   const result = planReview(loaded.table, change.files);
 

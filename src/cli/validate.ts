@@ -1,36 +1,93 @@
-import { formatProblem } from "../core/config.js";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { formatProblem, sortProblems } from "../core/config.js";
 import { count } from "../core/plan.js";
-import { parseArgs } from "./args.js";
-import { cwdOf, type Io } from "./io.js";
-import { extendsNote, locateTable, readTable, summarize } from "./table-file.js";
+import type { Problem } from "../core/types.js";
+import { parseArgs, stringFlag } from "./args.js";
+import { cwdOf, envOf, type Io } from "./io.js";
+import { annotation, problemFormat, problemWithSource } from "./problems.js";
+import { locateTable, readTable, summarize, type LoadedTable } from "./table-file.js";
 
-export const VALIDATE_USAGE = `Usage: parallel-review validate [FILE]
+export const VALIDATE_USAGE = `Usage: parallel-review validate [--format text|annotations|json] [FILE]
 
 Checks a review table. FILE defaults to .github/reviewers.yml, then reviewers.yml, at the top
 level of the current git repository (the current directory outside git).
-Problems go to stderr as "file:line:col key.path: message". Exit 0 when valid (warnings allowed), 1 when not.`;
+An _extends in this repository is read from the working tree; one in another repository through the
+GitHub API when GITHUB_TOKEN (or GH_TOKEN) is set, else it is not checked and a warning says so.
+Exit 0 when valid (warnings allowed), 1 when not.
+
+Options:
+  --format text         (default) problems on stderr as "file:line:col key.path: message", each
+                        followed by its source line and a caret under the column
+  --format annotations  problems on stdout as GitHub Actions commands ("::error file=…,line=…,col=…::…"),
+                        shown on the pull request at the table's line
+  --format json         {"file", "valid", "checked", "problems": [...]} on stdout`;
 
 export async function validate(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgs("validate", argv, {}, 1);
+  const args = parseArgs("validate", argv, { "--format": "value" }, 1);
   if (args.help) {
     io.stdout.write(VALIDATE_USAGE + "\n");
     return 0;
   }
-  const loaded = readTable(await locateTable(cwdOf(io), args.positionals[0]));
-  const { result, display } = loaded;
-  for (const p of result.problems) io.stderr.write(formatProblem(p) + "\n");
-  if (result.extends !== undefined) io.stderr.write(extendsNote(display, result.extends) + "\n");
-  if (!result.table) {
+  const format = problemFormat(stringFlag(args, "--format"), "validate");
+  const loaded = await readTable(await locateTable(cwdOf(io), args.positionals[0]), envOf(io));
+  const problems = sortProblems([...loaded.result.problems, ...schemaReference(loaded)]);
+  const valid = !problems.some((p) => p.severity === "error");
+  const { display } = loaded;
+
+  if (format === "json") {
+    io.stdout.write(
+      JSON.stringify({ file: display, valid, checked: loaded.unchecked === undefined, problems }, null, 2) + "\n",
+    );
+    return valid ? 0 : 1;
+  }
+  if (format === "annotations")
+    for (const p of problems) {
+      const path = loaded.repoPath(p.file);
+      io.stdout.write(annotation(path ? { ...p, file: path } : p, path !== undefined, formatProblem(p)) + "\n");
+    }
+  else for (const p of problems) io.stderr.write(problemWithSource(p, loaded.sources) + "\n");
+
+  if (!valid) {
     io.stderr.write(
-      `${display}: ${summarize(result.problems)}: not valid; fix the problems above and run "parallel-review validate" again\n`,
+      `${display}: ${summarize(problems)}: not valid; fix the problems above and run "parallel-review validate" again\n`,
     );
     return 1;
   }
-  const t = result.table;
+  const warnings = problems.length > 0 ? ` (${summarize(problems)})` : "";
+  const t = loaded.result.table;
+  if (!t || loaded.unchecked !== undefined) {
+    io.stdout.write(`${display}: no errors${warnings}, but the extended table was not read: see the warning above\n`);
+    return 0;
+  }
   const patterns = t.domains.reduce((n, d) => n + d.paths.length + d.ignore.length, 0);
-  const warnings = result.problems.length > 0 ? ` (${summarize(result.problems)})` : "";
   io.stdout.write(
     `${display}: valid${warnings}: ${count(t.personas.length, "persona")}, ${count(t.domains.length, "domain")}, ${count(patterns, "pattern")}\n`,
   );
   return 0;
+}
+
+const MODELINE = /^(#\s*yaml-language-server:\s*\$schema=)(\S+)/;
+
+/**
+ * The editor's schema line (`# yaml-language-server: $schema=…`) names a file relative to the table: a
+ * table copied from this repository's root to `.github/` keeps `./schema/…`, which is not there. A
+ * warning, since the app does not need it; the fix names the stable reference (a copy beside the table).
+ */
+function schemaReference(loaded: LoadedTable): Problem[] {
+  const lines = loaded.text.split("\n");
+  const i = lines.findIndex((l) => MODELINE.test(l));
+  if (i < 0) return [];
+  const [, prefix, target] = MODELINE.exec(lines[i]!)!;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(target!) || existsSync(resolve(dirname(loaded.path), target!))) return [];
+  return [
+    {
+      severity: "warning",
+      file: loaded.display,
+      line: i + 1,
+      column: prefix!.length + 1,
+      path: "",
+      message: `the schema "${target}" does not exist next to this file, so editors cannot use it: run "parallel-review schema > ${dirname(loaded.display) === "." ? "" : dirname(loaded.display) + "/"}reviewers.schema.json" and write "$schema=reviewers.schema.json"`,
+    },
+  ];
 }

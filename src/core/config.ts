@@ -3,6 +3,7 @@ import { globProblem } from "./glob.js";
 import { didYouMean } from "./suggest.js";
 import { DEFAULT_SETTINGS, type Domain, type Persona, type Problem, type ReviewTable, type Settings } from "./types.js";
 import { join, YamlReader, type Entry, type Located } from "./yaml-reader.js";
+import { intactSections, repairTabs, tabProblem, unrepair } from "./yaml-recover.js";
 import { YamlSource } from "./yaml-source.js";
 
 /** One file of a table: the repository's own, or an org-wide one it `_extends`. */
@@ -37,6 +38,57 @@ const MAX_GATE_NAME = 100;
  */
 export function parseTable(...layers: TableSource[]): ParseResult {
   if (layers.length === 0) throw new Error("parseTable needs at least one source");
+  const first = readLayers(layers, false);
+  if (first.sources.every((s) => s.syntaxErrors.length === 0)) return first.result;
+  return { problems: pastSyntaxErrors(layers, first.sources), extends: first.result.extends };
+}
+
+/**
+ * The problems of layers with YAML syntax errors: the syntax errors, then what can still be read. Tabs
+ * used as indentation are repaired and the table read as intended; otherwise only the problems of the
+ * top-level sections the errors leave whole are kept, and none that another section could explain
+ * (an unknown persona when `personas:` is broken, a missing section).
+ */
+function pastSyntaxErrors(layers: readonly TableSource[], sources: readonly YamlSource[]): Problem[] {
+  if (sources.some((s) => s.syntaxErrors.some((p) => p.message.startsWith("Tabs are not allowed")))) {
+    const score = (file: string) => (text: string) => {
+      const srcs = readLayers([{ file, text }], true).sources;
+      return srcs.reduce((n, s) => n + s.syntaxErrors.length * 1000 + s.problems.filter(isError).length, 0);
+    };
+    const repairs = layers.map((l) => repairTabs(l.text, score(l.file)));
+    const again = readLayers(
+      layers.map((l, i) => ({ file: l.file, text: repairs[i]?.text ?? l.text })),
+      false,
+    );
+    if (again.sources.every((s) => s.syntaxErrors.length === 0)) {
+      const tabs = layers.flatMap((l, i) => [...(repairs[i]?.lines ?? [])].map(([n, f]) => tabProblem(l.file, n, f)));
+      const byFile = new Map(layers.map((l, i) => [l.file, repairs[i]]));
+      return sortProblems([...tabs, ...again.result.problems.map((p) => unrepair(p, byFile.get(p.file)))]);
+    }
+  }
+  const tolerant = readLayers(layers, true).sources;
+  const intact = new Map(tolerant.map((s, i) => [s.file, intactSections(s, layers[i]!.text)]));
+  const whole = (key: string) => [...intact.values()].every((i) => i.section(key));
+  const syntax = new Set(tolerant.flatMap((s) => s.syntaxErrors));
+  const kept = tolerant.flatMap((s) =>
+    s.problems.filter(
+      (p) =>
+        syntax.has(p) ||
+        (p.path !== "" &&
+          intact.get(p.file)!.line(p.line) &&
+          !p.message.startsWith('missing "') &&
+          !(p.message.startsWith("unknown persona") && !whole("personas")) &&
+          !(p.message.includes("is not required by any domain") && !(whole("domains") && whole("settings")))),
+    ),
+  );
+  return sortProblems(kept);
+}
+
+/** Reads the layers; with `tolerateSyntax`, a document with syntax errors is read as far as it goes. */
+function readLayers(
+  layers: readonly TableSource[],
+  tolerateSyntax: boolean,
+): { result: ParseResult; sources: YamlSource[] } {
   const sources: YamlSource[] = [];
   const personaEntries = new Map<string, Layered>();
   const domainEntries = new Map<string, Layered>();
@@ -59,10 +111,14 @@ export function parseTable(...layers: TableSource[]): ParseResult {
         settingEntries.set(k, { entry: e, reader });
   });
   const problems = () => sortProblems(sources.flatMap((s) => s.problems));
+  const done = (result: ParseResult) => ({ result, sources });
 
   // A layer that could not be read as YAML at all: its syntax problems are the answer.
-  if (sources.some((s) => !s.doc || s.problems.some((p) => p.severity === "error" && p.path === "")))
-    return { problems: problems(), extends: extendsRef };
+  if (
+    sources.some((s) => !s.doc) ||
+    (!tolerateSyntax && sources.some((s) => s.problems.some((p) => p.severity === "error" && p.path === "")))
+  )
+    return done({ problems: problems(), extends: extendsRef });
 
   const personaIds = new KnownPersonas(new Set(personaEntries.keys()));
   const personas = [...personaEntries].flatMap(([id, { entry, reader }]) => readPersona(reader, id, entry) ?? []);
@@ -86,12 +142,12 @@ export function parseTable(...layers: TableSource[]): ParseResult {
   }
 
   const all = problems();
-  if (all.some((p) => p.severity === "error")) return { problems: all, extends: extendsRef };
-  return {
+  if (all.some((p) => p.severity === "error")) return done({ problems: all, extends: extendsRef });
+  return done({
     table: { file: layers[layers.length - 1]!.file, personas, domains, settings },
     problems: all,
     extends: extendsRef,
-  };
+  });
 }
 
 interface Layered {
@@ -366,6 +422,10 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
     }
   }
   return out;
+}
+
+function isError(p: Problem): boolean {
+  return p.severity === "error";
 }
 
 function isNull(node: unknown): boolean {

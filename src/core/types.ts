@@ -54,7 +54,7 @@ export const DEFAULT_SETTINGS: Settings = {
   drafts: "wait",
   self_approval: false,
   contributor_approval: false,
-  distinct_reviewers: false,
+  distinct_reviewers: true,
   unmatched: [],
   config_owners: [],
 };

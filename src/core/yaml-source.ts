@@ -1,4 +1,15 @@
-import { isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from "yaml";
 import type { Problem } from "./types.js";
 
 /** Limits that keep hostile input from hanging the app or exhausting its memory. */
@@ -21,36 +32,59 @@ export class YamlSource {
   readonly doc: Document.Parsed | undefined;
   private readonly lines = new LineCounter();
   private aliasesLeft: number = LIMITS.aliases;
+  /** How many of `problems` were found by parsing, before any reading. */
+  private parsed = 0;
 
   constructor(
     readonly file: string,
     private readonly text: string,
   ) {
-    if (!this.checkShape(text)) return;
+    try {
+      this.doc = this.parse(text);
+    } finally {
+      this.parsed = this.problems.length;
+    }
+  }
+
+  private parse(text: string): Document.Parsed | undefined {
+    if (!this.checkShape(text)) return undefined;
     // uniqueKeys is off because the yaml package checks each key against every earlier key of its
     // mapping (quadratic: 30,000 keys took seconds, a 1 MiB file minutes); checkDuplicateKeys does it
     // in one pass and names the key path, so a duplicate no longer stops the rest of the validation.
+    let doc: Document.Parsed;
     try {
-      this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false, strict: true });
+      doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false, strict: true });
     } catch (err) {
       // checkShape bounds the nesting, so this should not happen; if it does, report it, never throw.
       if (!(err instanceof RangeError)) throw err;
       this.problems.push({
         severity: "error",
-        file,
+        file: this.file,
         line: 1,
         column: 1,
         path: "",
         message: `the file nests too deeply to read (${err.message}): flatten the structure`,
       });
-      return;
+      return undefined;
     }
-    this.checkDuplicateKeys(this.doc.contents, []);
-    for (const e of [...this.doc.errors, ...this.doc.warnings]) {
+    const openers = doc.errors.length > 0 ? unclosedOpeners(doc) : new Map<number, number>();
+    for (const e of [...doc.errors, ...doc.warnings]) {
       const first = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       const hint = e.code === "TAB_AS_INDENT" ? ": indent with spaces" : "";
-      this.problemAt(e.pos[0], "", `${first}${hint}`, e.name === "YAMLWarning" ? "warning" : "error");
+      // An unclosed quote or bracket is noticed where the parser gives up, often lines later (the end
+      // of the file): point at where it was opened, which is what to fix.
+      const opener = /closing "?quote|end with a [\]}]/i.test(first) ? openers.get(e.pos[0]) : undefined;
+      const where =
+        opener === undefined ? "" : ` (opened here; still open at line ${this.lines.linePos(e.pos[0]).line})`;
+      this.problemAt(opener ?? e.pos[0], "", `${first}${hint}${where}`, e.name === "YAMLWarning" ? "warning" : "error");
     }
+    this.checkDuplicateKeys(doc.contents, []);
+    return doc;
+  }
+
+  /** Errors of the text as YAML (not of the table): what was reported before any reading of the document. */
+  get syntaxErrors(): readonly Problem[] {
+    return this.problems.slice(0, this.parsed).filter((p) => p.severity === "error" && p.path === "");
   }
 
   get ok(): boolean {
@@ -253,6 +287,23 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   let line = 1;
   for (let i = before.indexOf("\n"); i >= 0; i = before.indexOf("\n", i + 1)) line++;
   return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * Quoted scalars and flow collections by where they end → where they start: an error noticed at the end
+ * of one is about its opening quote or bracket. One walk of the document, however many errors.
+ */
+function unclosedOpeners(doc: Document.Parsed): Map<number, number> {
+  const out = new Map<number, number>();
+  const note = (n: { range?: [number, number, number] | null }) => {
+    if (n.range) out.set(n.range[1], n.range[0]);
+  };
+  visit(doc, {
+    Scalar: (_, n) => void ((n.type === "QUOTE_DOUBLE" || n.type === "QUOTE_SINGLE") && note(n)),
+    Seq: (_, n) => void (n.flow && note(n)),
+    Map: (_, n) => void (n.flow && note(n)),
+  });
+  return out;
 }
 
 export function offsetOf(node: unknown): number {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit, type Logger } from "probot";
 import type { Outcome } from "../app/reconcile.js";
 import type { PullRef, RequestCounter } from "../github/client.js";
 import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
@@ -18,6 +18,8 @@ export interface StackOptions {
   /** Probot's client spaces writes ≥ 1 s apart (GitHub's guidance for real traffic); off against the simulator by default. */
   readonly throttle?: boolean;
   readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug";
+  /** A logger of one's own (tests keep the lines and print them when a test fails); replaces logLevel. */
+  readonly log?: Logger;
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
   readonly counter?: RequestCounter;
   readonly maxRetryWaitMs?: number;
@@ -70,7 +72,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       privateKey: keys.privateKey,
       secret,
       baseUrl: sim.apiUrl,
-      logLevel: opts.logLevel ?? "fatal",
+      ...(opts.log ? { log: opts.log } : { logLevel: opts.logLevel ?? "fatal" }),
       Octokit,
     });
     const server: Server = await createWebhookServer({

@@ -1,3 +1,4 @@
+import { Octokit as RestOctokit } from "@octokit/rest";
 import { parseTable, type ParseResult, type TableSource } from "../core/config.js";
 import { TABLE_PATHS, type Problem } from "../core/types.js";
 import { isStatus, type Octokit, type RepoRef } from "./client.js";
@@ -85,25 +86,82 @@ export async function readTable(octokit: Octokit, repo: RepoRef, ref: string): P
     const key = `${path}\0${text}`;
     const cached = parsed.get(key);
     if (cached) return { kind: "loaded", file: path, text, result: cached, files: [path] };
-    const { result, layers } = await withExtends(octokit, repo, { file: path, text });
+    const { result, layers } = await withExtends(githubReader(octokit), repo, { file: path, text });
     if (layers.length === 1) {
       parsed.set(key, result);
       if (parsed.size > MAX_PARSED) parsed.delete(parsed.keys().next().value!);
     }
-    const same = (l: RepoRef) =>
-      l.owner.toLowerCase() === repo.owner.toLowerCase() && l.repo.toLowerCase() === repo.repo.toLowerCase();
-    return { kind: "loaded", file: path, text, result, files: layers.filter(same).map((l) => l.path) };
+    return {
+      kind: "loaded",
+      file: path,
+      text,
+      result,
+      files: layers.filter((l) => sameRepo(l, repo)).map((l) => l.path),
+    };
   }
   return { kind: "absent" };
 }
 
+/** Where a layer of an `_extends` chain lives: a repository and a path in it. */
+export type LayerRef = RepoRef & { readonly path: string };
+
+/**
+ * Reads one file of an `_extends` chain: its text, or undefined when it does not exist. An
+ * `ExtendsUnreadable` it throws names the problem in its own words (the CLI reads other places than
+ * the app does); any other error is a failed GitHub request.
+ */
+export type LayerReader = (target: LayerRef) => Promise<string | undefined>;
+
+export class ExtendsUnreadable extends Error {
+  constructor(
+    message: string,
+    /** True when the file could exist but cannot be read here (the CLI without a token): not an error of the table. */
+    readonly unchecked = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface ExtendsResult {
+  readonly result: ParseResult;
+  readonly layers: LayerRef[];
+  /** Set when a layer could not be read but that is not the table's fault (see ExtendsUnreadable.unchecked). */
+  readonly unchecked?: string;
+}
+
+/** The app's reader: the default branch of the target repository, through the installation's client. */
+export function githubReader(octokit: Octokit, ref?: (target: LayerRef) => string | undefined): LayerReader {
+  return (target) => readFile(octokit, target, target.path, ref?.(target));
+}
+
+/**
+ * The CLI's reader for another repository: its default branch through the REST API with a token (a
+ * personal token, or GITHUB_TOKEN in Actions). Every failure is named for the person at the terminal.
+ */
+export function tokenReader(token: string, baseUrl = "https://api.github.com"): LayerReader {
+  const octokit = new RestOctokit({ auth: token, baseUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  return async (target) => {
+    const key = `${target.owner}/${target.repo}:${target.path}`;
+    let text: string | undefined;
+    try {
+      text = await readFile(octokit as unknown as Octokit, target, target.path);
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      throw new ExtendsUnreadable(
+        `cannot read ${key} from ${baseUrl} (${status ?? (err as Error).message}): check the token (it needs read access to ${target.owner}/${target.repo}'s contents)`,
+      );
+    }
+    if (text === undefined)
+      throw new ExtendsUnreadable(
+        `${key} does not exist, or the token cannot see it: fix _extends or use a token that can read it`,
+      );
+    return text;
+  };
+}
+
 /** Parses a table and the org-wide tables it extends (Probot-style `_extends: repo | owner/repo | owner/repo:path`). */
-export async function withExtends(
-  octokit: Octokit,
-  repo: RepoRef,
-  own: TableSource,
-): Promise<{ result: ParseResult; layers: (RepoRef & { path: string })[] }> {
-  const located: (RepoRef & { path: string })[] = [{ ...repo, path: own.file }];
+export async function withExtends(read: LayerReader, repo: RepoRef, own: TableSource): Promise<ExtendsResult> {
+  const located: LayerRef[] = [{ ...repo, path: own.file }];
   const layers: TableSource[] = [own];
   const seen = new Set<string>([`${repo.owner}/${repo.repo}:${own.file}`]);
   let result = parseTable(own);
@@ -125,10 +183,20 @@ export async function withExtends(
     located.push({ owner: target.owner, repo: target.repo, path: target.path });
     let text: string | undefined;
     try {
-      text = await readFile(octokit, target, target.path);
+      text = await read(target);
     } catch (err) {
+      if (err instanceof ExtendsUnreadable && err.unchecked) {
+        const p = extendsProblem(current.source, err.message);
+        return {
+          result: { ...result, problems: [...result.problems, { ...p, severity: "warning" }] },
+          layers: located,
+          unchecked: err.message,
+        };
+      }
       return fail(
-        `cannot read ${key} (${(err as { status?: number }).status ?? "error"}): check that the app is installed on ${target.owner}/${target.repo}`,
+        err instanceof ExtendsUnreadable
+          ? err.message
+          : `cannot read ${key} (${(err as { status?: number }).status ?? "error"}): check that the app is installed on ${target.owner}/${target.repo}`,
       );
     }
     if (text === undefined)
@@ -144,6 +212,32 @@ export async function withExtends(
     current = { repo: target, source: parent };
   }
   return { result, layers: located };
+}
+
+/**
+ * The problems of a table file as a pull request changes it, with its `_extends` chain: layers in the
+ * same repository are read at the pull request's head (it may change them too), others from their
+ * default branch, as the app will read them once the change is merged.
+ */
+export async function readChangedTable(
+  octokit: Octokit,
+  repo: RepoRef,
+  file: string,
+  head: string,
+): Promise<readonly Problem[]> {
+  const text = await readFile(octokit, repo, file, head);
+  if (text === undefined) return [];
+  const same = (t: LayerRef) => sameRepo(t, repo);
+  const { result } = await withExtends(
+    githubReader(octokit, (t) => (same(t) ? head : undefined)),
+    repo,
+    { file, text },
+  );
+  return result.problems;
+}
+
+function sameRepo(a: RepoRef, b: RepoRef): boolean {
+  return a.owner.toLowerCase() === b.owner.toLowerCase() && a.repo.toLowerCase() === b.repo.toLowerCase();
 }
 
 function parseExtends(value: string, from: RepoRef): RepoRef & { path: string; valid: boolean } {

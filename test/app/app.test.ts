@@ -17,6 +17,9 @@ function setup(
   ({ gh, probot } = fake.fresh({ table, files }));
 }
 
+/** TABLE with one person's approval counting for every persona they can review (distinct_reviewers is on by default). */
+const SHARED_REVIEWERS = TABLE.replace("settings:\n", "settings:\n  distinct_reviewers: false\n");
+
 const receive = (d: Delivery) => probot.receive(d as never);
 const open = () => receive(events.pullRequest(gh, "opened"));
 
@@ -106,7 +109,8 @@ describe("opening a pull request", () => {
 });
 
 describe("approving through reviews", () => {
-  test("an APPROVED review counts for every persona the reviewer can review", async () => {
+  test("with distinct_reviewers off, an APPROVED review counts for every persona the reviewer can review", async () => {
+    setup(SHARED_REVIEWERS);
     gh.teams.get("security")!.add("bob");
     await open();
     gh.review("bob", "APPROVED");
@@ -263,7 +267,8 @@ describe("approving with comments", () => {
     expect(gh.comments.at(-1)!.body).toContain("✅ @sam approved as **Security Engineer**");
   });
 
-  test("/approve alone counts for every persona the commenter can review", async () => {
+  test("with distinct_reviewers off, /approve alone counts for every persona the commenter can review", async () => {
+    setup(SHARED_REVIEWERS);
     gh.teams.get("security")!.add("bob");
     await open();
     const c = gh.comment("bob", "/approve");
@@ -553,8 +558,7 @@ describe("drafts, re-runs and merge queues", () => {
 });
 
 describe("distinct_reviewers", () => {
-  test("one person satisfies only one persona, and an assignment is found when one exists", async () => {
-    setup(TABLE.replace("settings:\n", "settings:\n  distinct_reviewers: true\n"));
+  test("by default one person satisfies only one persona, and an assignment is found when one exists", async () => {
     gh.teams.set("backend", new Set(["bob", "sam"]));
     await open();
     // sam could be backend or security; bob only backend. Greedy "sam → backend" would leave security empty.

@@ -18,7 +18,14 @@ export const ROOT = ((): string => {
   }
 })();
 
-export const EXAMPLE_TABLE = readFileSync(join(ROOT, "reviewers.yml"), "utf8");
+/**
+ * The bundled table without its editor line: that line names ./schema/ beside the repository's own
+ * reviewers.yml, and validate warns when a copy elsewhere points at nothing (tested on its own).
+ */
+export const EXAMPLE_TABLE = readFileSync(join(ROOT, "reviewers.yml"), "utf8").replace(
+  /^# yaml-language-server:.*\n/,
+  "",
+);
 export const FIXTURES = join(ROOT, "test", "fixtures", "cli");
 
 export interface RunResult {
@@ -27,8 +34,13 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Calls the CLI in-process with captured output. */
-export async function run(argv: string[], cwd: string, stdin?: string): Promise<RunResult> {
+/** Calls the CLI in-process with captured output; `env` replaces the process's environment when given. */
+export async function run(
+  argv: string[],
+  cwd: string,
+  stdin?: string,
+  env?: Record<string, string>,
+): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const io: Io = {
@@ -36,6 +48,7 @@ export async function run(argv: string[], cwd: string, stdin?: string): Promise<
     stderr: { write: (s: string) => (stderr += s) },
     cwd: () => cwd,
     ...(stdin !== undefined ? { stdin: Readable.from([Buffer.from(stdin, "utf8")]) } : {}),
+    ...(env ? { env } : {}),
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
@@ -90,6 +103,17 @@ export function initRepo(): string {
   git(dir, "config", "user.email", "test@example.com");
   git(dir, "config", "commit.gpgsign", "false");
   return dir;
+}
+
+/** Commits `files` with src/payments/charge.ts on main, then on branch "feature" (checked out) one commit changing charge.ts. */
+export function paymentChange(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries({ ...files, "src/payments/charge.ts": "export const charge = 1;\n" }))
+    write(dir, path, text);
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "base");
+  git(dir, "checkout", "-q", "-b", "feature");
+  write(dir, "src/payments/charge.ts", "export const charge = 2;\n");
+  git(dir, "commit", "-q", "-am", "change a payment");
 }
 
 /**

@@ -37,7 +37,7 @@ describe("main", () => {
     const cmd = await run(["plna"], tempDir());
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toBe(
-      'parallel-review: unknown command "plna" (commands: validate, plan, coverage)\nRun "parallel-review --help" for usage.\n',
+      'parallel-review: unknown command "plna" (commands: validate, plan, coverage, import-codeowners, schema)\nRun "parallel-review --help" for usage.\n',
     );
     const opt = await run(["--verbose"], tempDir());
     expect(opt.code).toBe(2);
@@ -54,7 +54,9 @@ describe("main", () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe("");
     expect(bad.stderr).toBe(
-      'parallel-review: unknown option "--strict" for "validate": it takes no options\nRun "parallel-review validate --help" for usage.\n',
+      'parallel-review: unknown option "--strict" for "validate" (options: --format)\nRun "parallel-review validate --help" for usage.\n',
     );
+    const none = spawnCli(["schema", "--strict"], dir);
+    expect(none.stderr).toMatch(/^parallel-review: unknown option "--strict" for "schema": it takes no options\n/);
   });
 });

@@ -38,7 +38,7 @@ describe("validate", () => {
     expect(r.stdout).toBe("t.yml: valid (1 warning): 8 personas, 6 domains, 29 patterns\n");
   });
 
-  test("a broken table prints every problem with file:line:col, then a summary, and exits 1", async () => {
+  test("a broken table prints every problem with file:line:col and its source line with a caret, then a summary, and exits 1", async () => {
     const dir = tempDir();
     copyFileSync(join(FIXTURES, "broken.yml"), join(dir, "broken.yml"));
     const r = await run(["validate", "broken.yml"], dir);
@@ -46,11 +46,23 @@ describe("validate", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.split("\n")).toEqual([
       'broken.yml:4:3 warning: personas.security: persona "security" is not required by any domain: add it to a domain\'s "require" or remove it',
+      " 4 |   security:",
+      "   |   ^",
       "broken.yml:6:16 personas.security.approvals: expected a whole number from 1 to 100, found number 0",
+      " 6 |     approvals: 0",
+      "   |                ^",
       'broken.yml:9:13 personas.backend.teams: write the team as "backend" (no "@")',
+      ' 9 |     teams: ["@backend"]',
+      "   |             ^",
       'broken.yml:12:35 domains.payments.paths: invalid pattern "src/[bad": unclosed "[": close the character class with "]"',
+      ' 12 |     paths: ["src/payments/", "src/[bad"]',
+      "    |                                   ^",
       'broken.yml:14:7 domains.payments.require.securty: unknown persona "securty" (did you mean "security"?)',
+      " 14 |       securty: [PCI compliance verified]",
+      "    |       ^",
       'broken.yml:17:12 settings.on_push: "sometimes" is not allowed here: use "keep", "dismiss", "changed-domains"',
+      " 17 |   on_push: sometimes",
+      "    |            ^",
       'broken.yml: 5 errors, 1 warning: not valid; fix the problems above and run "parallel-review validate" again',
       "",
     ]);

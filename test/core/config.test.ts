@@ -733,16 +733,17 @@ describe("the shape of the document", () => {
     expect(r.table).toBeUndefined();
   });
 
-  test("YAML that cannot be parsed: the parser's message, where it stopped", () => {
+  test("YAML that cannot be parsed: the parser's message, at the bracket left open (not where the parser stopped)", () => {
     const r = parse("version: 1\npersonas: [a\n");
     expect(r.table).toBeUndefined();
     expect(r.problems).toContainEqual({
       severity: "error",
       file: "reviewers.yml",
-      line: 3,
-      column: 1,
+      line: 2,
+      column: 11,
       path: "",
-      message: "Flow sequence in block collection must be sufficiently indented and end with a ]",
+      message:
+        "Flow sequence in block collection must be sufficiently indented and end with a ] (opened here; still open at line 3)",
     });
   });
 

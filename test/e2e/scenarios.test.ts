@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import { startStack, type Stack } from "../../src/dev/stack.js";
+import { testLog } from "../helpers/test-log.js";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
 
 /**
@@ -41,6 +42,7 @@ beforeAll(async () => {
   stack = await startStack({
     simulator: { validation: true, clock: () => new Date(Date.now() + clockOffset) },
     maxRetryWaitMs: 50,
+    log: testLog(),
   });
   sim = stack.sim;
   for (const login of ["carol", "mallory", ...Object.values(TEAMS)]) sim.createUser(login);

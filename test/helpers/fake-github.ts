@@ -3,6 +3,7 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app/router.js";
 import type { OpenApi } from "../../src/simulator/openapi.js";
+import { testLog } from "./test-log.js";
 
 /**
  * A small stateful GitHub behind nock, for Probot-pattern tests of the app: interceptors answer from
@@ -533,7 +534,7 @@ export function createProbot(options: AppOptions = {}): Probot {
     publicKeyEncoding: { type: "spki", format: "pem" },
   }).privateKey;
   const privateKey = key;
-  const probot = new Probot({ appId: APP_ID, privateKey, logLevel: "warn", Octokit: testOctokit });
+  const probot = new Probot({ appId: APP_ID, privateKey, log: testLog(), Octokit: testOctokit });
   // The app's clock is the fake's: times it writes and GitHub's timestamps must compare as they would live.
   probot.load(
     createApp({ appId: APP_ID, maxRetryWaitMs: 10, confirmAbsentMs: 5, now: () => new Date(tick()), ...options }),
