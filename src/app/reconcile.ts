@@ -12,6 +12,7 @@ import { planEverything } from "../core/plan-all.js";
 import { planReview, type PlanPersona, type ReviewPlan } from "../core/plan.js";
 import { TABLE_PATHS, type ChangedFile, type Problem, type ReviewTable } from "../core/types.js";
 import { evaluate, type Verdict } from "../core/verdict.js";
+import { sequence } from "../core/sequence.js";
 import { createRun, listOwnRuns, sameRun, updateRun, type ExistingRun } from "../github/checks.js";
 import type { Octokit, PullRef } from "../github/client.js";
 import {
@@ -193,7 +194,7 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
 
   const actions: ReviewAction[] = [...reviewActions(reviews), ...scan.actions];
   const changedSince = await compareApprovals(octokit, ref, table, actions, pull.headSha);
-  const verdict = evaluate({
+  const unordered = evaluate({
     table,
     plan,
     actions,
@@ -203,6 +204,7 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
     changedSince,
     blockers,
   });
+  const verdict = sequence(table, unordered); // `after:` in the table: queued personas (src/core/sequence.ts)
 
   const required = new Set(plan.personas.map((p) => p.id));
   const retired = new Set(

@@ -18,6 +18,8 @@ export interface Persona {
   /** Distinct eligible approvers needed. */
   readonly approvals: number;
   readonly criteria: readonly string[];
+  /** Personas that must approve before this one is asked (`after:`); absent when it reviews in parallel. */
+  readonly after?: readonly string[];
 }
 
 export interface Domain {
