@@ -347,6 +347,8 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
             path,
             `gate name "${v}" collides with the persona checks ("review/<persona>"): choose another`,
           );
+        else if (v === "parallel-review/conflicts")
+          reader.src.error(entry.at, path, `gate name "${v}" is the conflict radar's check: choose another`);
         else if (v !== undefined) out.gate = v;
         break;
       }
@@ -355,6 +357,12 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
         break;
       case "drafts":
         out.drafts = reader.oneOf(entry, path, ["wait", "review"] as const) ?? out.drafts;
+        break;
+      case "conflicts":
+        out.conflicts = reader.oneOf(entry, path, ["report", "block", "off"] as const) ?? out.conflicts;
+        break;
+      case "shared_config":
+        out.shared_config = readGlobs(reader, entry, path, false).map((g) => g.value);
         break;
       case "request_reviews":
       case "self_approval":

@@ -33,6 +33,8 @@ export interface Domain {
 
 export type OnPush = "keep" | "dismiss" | "changed-domains";
 export type Drafts = "wait" | "review";
+/** The conflict radar: a neutral check (`report`), a failing one on shared files (`block`), or none. */
+export type Conflicts = "report" | "block" | "off";
 
 export interface Settings {
   readonly gate: string;
@@ -45,6 +47,9 @@ export interface Settings {
   readonly unmatched: readonly string[];
   /** Personas required when the table itself changes; empty means every persona. */
   readonly config_owners: readonly string[];
+  readonly conflicts: Conflicts;
+  /** Path patterns added to the radar's default shared configuration (manifests, lock files, .env*, …). */
+  readonly shared_config: readonly string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -56,6 +61,8 @@ export const DEFAULT_SETTINGS: Settings = {
   distinct_reviewers: false,
   unmatched: [],
   config_owners: [],
+  conflicts: "report",
+  shared_config: [],
 };
 
 /** Where the app and the CLI look for the table, in order. */

@@ -66,11 +66,14 @@ describe("GitHub requests per event", () => {
     [1, 1],
     [250, 3],
   ])(
-    "PR opened with %i files and 3 personas: 6 + %i file-page reads, 4 check runs + 1 review request",
+    "PR opened with %i files and 3 personas: 6 + %i file-page reads, 4 check runs + 1 review request, then the radar",
     async (files, pages) => {
       setup({ files });
       const c = await cost(events.pullRequest(gh, "opened"));
-      expect(c.reads).toBe(6 + pages);
+      // The conflict radar after the reconcile: the table again (a 304), the open list, this head's
+      // file pages (cached by head from now on), and its own check run; no write while nothing overlaps.
+      const radar = 3 + pages;
+      expect(c.reads).toBe(6 + pages + radar);
       expect(c.writes).toBe(5);
       expect(c.routes.filter((r) => r === "POST /repos/acme/shop/check-runs")).toHaveLength(4);
     },
@@ -80,14 +83,14 @@ describe("GitHub requests per event", () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
     const again = await cost(events.pullRequest(gh, "synchronize"));
-    expect(again.notModified).toBe(1);
+    expect(again.notModified).toBe(2); // the reconcile's table read and the radar's
     expect(again.writes).toBe(0);
   });
 
   test("a table at the root costs one more read: .github/reviewers.yml is looked for first", async () => {
     setup({ tablePath: "reviewers.yml" });
     const c = await cost(events.pullRequest(gh, "opened"));
-    expect(c.reads).toBe(8);
+    expect(c.reads).toBe(8 + 5); // the radar reads the table the same way (2), then 3 as above
   });
 
   test("review submitted: fresh state, one membership lookup per team, and only the two runs that changed", async () => {

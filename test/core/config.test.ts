@@ -200,6 +200,8 @@ describe("defaults", () => {
         "  distinct_reviewers: true",
         "  unmatched: [security]",
         "  config_owners: [security, finance]",
+        "  conflicts: block",
+        "  shared_config: [config/*.yaml]",
       ),
     );
     expect(r.problems).toEqual([]);
@@ -212,6 +214,8 @@ describe("defaults", () => {
       distinct_reviewers: true,
       unmatched: ["security"],
       config_owners: ["security", "finance"],
+      conflicts: "block",
+      shared_config: ["config/*.yaml"],
     });
   });
 });

@@ -332,7 +332,14 @@ export class FakeGitHub {
     }
     if (p === `${repoPath}/pulls` && method === "GET")
       return this.page(
-        this.openPulls.map((n) => ({ number: n })),
+        // Other open pull requests have their own head (and no files the fake can list).
+        this.openPulls.map((n) => ({
+          ...this.pullJson(),
+          number: n,
+          title: `Pull request ${n}`,
+          created_at: "2024-05-01T09:00:00Z",
+          ...(n === this.pull.number ? {} : { head: { ...this.pullJson().head, sha: sha(`pr-${n}`) } }),
+        })),
         url,
       );
     if ((m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/pulls$`).exec(p))) {
