@@ -13,6 +13,7 @@ import { planReview, type PlanPersona, type ReviewPlan } from "../core/plan.js";
 import { TABLE_PATHS, type ChangedFile, type Problem, type ReviewTable } from "../core/types.js";
 import { evaluate, type Verdict } from "../core/verdict.js";
 import { sequence } from "../core/sequence.js";
+import { passedGateEffect } from "./effect.js";
 import { createRun, listOwnRuns, sameRun, updateRun, type ExistingRun } from "../github/checks.js";
 import type { Octokit, PullRef } from "../github/client.js";
 import {
@@ -212,8 +213,9 @@ export async function assess(deps: Deps, ref: PullRef, click?: ButtonClick, hint
       .map((r) => r.name)
       .filter((name) => personaIdOf(name) !== undefined && !required.has(personaIdOf(name)!)),
   );
+  const effect = passedGateEffect({ verdict, table, pull, actions, eligible }); // src/core/effectiveness.ts
   const wanted: CheckRunSpec[] = [
-    gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems }),
+    gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems, effect }),
     ...verdict.personas.map(personaCheck),
     ...[...retired].sort().map((name) => retiredPersonaCheck(name)),
   ];

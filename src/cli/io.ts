@@ -6,6 +6,8 @@ export interface Io {
   readonly stdin?: AsyncIterable<string | Uint8Array>;
   /** The working directory; defaults to process.cwd(). */
   readonly cwd?: () => string;
+  /** Environment variables (GITHUB_TOKEN for `report`); defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**

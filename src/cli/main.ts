@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { coverage, COVERAGE_USAGE } from "./coverage.js";
 import { CliError, UsageError, type Io } from "./io.js";
 import { plan, PLAN_USAGE } from "./plan.js";
+import { report, REPORT_USAGE } from "./report.js";
 import { validate, VALIDATE_USAGE } from "./validate.js";
 
 export type { Io } from "./io.js";
@@ -20,6 +21,11 @@ const COMMANDS: Record<
     run: coverage,
     usage: COVERAGE_USAGE,
     summary: "list tracked files no domain covers and patterns that match nothing",
+  },
+  report: {
+    run: report,
+    usage: REPORT_USAGE,
+    summary: "measure parallel review on a repository's merged pull requests (GitHub API)",
   },
 };
 

@@ -3,6 +3,7 @@ import type { Problem } from "./types.js";
 import { formatProblem } from "./config.js";
 import { approvedCount, short, type PersonaVerdict, type Verdict } from "./verdict.js";
 import { queuedFor, type SequencedVerdict } from "./sequence.js";
+import { effectLines, type PrEffect } from "./effectiveness.js";
 
 /**
  * The check runs the app wants to see on a head commit, as plain data: the adapter compares them with
@@ -126,6 +127,8 @@ export interface GateContext {
   readonly verdict: Verdict;
   /** Problems of the table as changed by this PR, shown so the author can fix them before merging. */
   readonly headTableProblems?: readonly Problem[];
+  /** The passed gate's parallel-effectiveness figures (src/core/effectiveness.ts). */
+  readonly effect?: PrEffect | undefined;
 }
 
 export function gateCheck(ctx: GateContext): CheckRunSpec {
@@ -214,6 +217,7 @@ export function gateCheck(ctx: GateContext): CheckRunSpec {
         "",
       );
     if (plan.unmatched.length > 0) lines.push(`${count(plan.unmatched.length, "file")} match no domain.`, "");
+    if (ctx.effect && verdict.state === "pass") lines.push(...effectLines(ctx.effect), "");
   }
   lines.push(`Rules read from \`${ctx.tableFile}\` on the base branch.`);
   return {

@@ -49,7 +49,12 @@ describe("a persona that reviews after another", () => {
     await receive(events.pullRequest(gh, "synchronize"));
     expect(requests()).toHaveLength(2); // never re-sent
     await approve("fiona");
-    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    const gate = gh.run("parallel-review")!;
+    expect(gate.conclusion).toBe("success");
+    // The passed gate shows the pull request's own figures; Finance's clock starts when Backend approved.
+    expect(gate.output.summary).toContain("**Parallel effectiveness of this pull request**");
+    expect(gate.output.summary).toMatch(/\| Finance \| \d{4}-\d\d-\d\d \d\d:\d\d UTC \| \d+ s \|/);
+    expect(gate.output.summary).toMatch(/Parallel elapsed .* one after another: \*\*\d+ % time saved\*\*\./);
   });
 
   test("an early approval does not count and the check says so", async () => {

@@ -88,6 +88,9 @@ describe("reviews in sequence over HTTP", () => {
     expect(shown(repo, n, "parallel-review")).toBe("in_progress");
     await approve(repo, n, "fiona");
     expect(shown(repo, n, "parallel-review")).toBe("success");
+    const summary = run(repo, n, "parallel-review")!.output.summary;
+    expect(summary).toContain("| Backend |");
+    expect(summary).toMatch(/Rework: 1 review round, 0 re-approvals after a push\./);
   });
 });
 

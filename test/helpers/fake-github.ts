@@ -401,6 +401,7 @@ export class FakeGitHub {
       head: { sha: pr.headSha, ref: "feature", repo: this.repositoryJson() },
       base: { sha: pr.baseSha, ref: pr.baseRef, repo: this.repositoryJson() },
       changed_files: pr.changedFiles,
+      created_at: "2024-05-01T09:00:00Z",
       requested_reviewers: pr.requestedUsers.map((u) => this.userObj(u)),
       requested_teams: pr.requestedTeams.map((slug) => ({ slug, name: slug })),
     };
