@@ -58,20 +58,33 @@ export function orderOf(
       required.filter((r) => found.has(r)),
     );
   }
+  return { after, stage: stages(required, after) };
+}
+
+/**
+ * Stage = length of the longest chain of prerequisites (Kahn's order, iterative: a table with a chain
+ * of thousands of personas cannot overflow the stack). Personas left on a cycle — only possible in a
+ * table built without validation — wait for nobody on it.
+ */
+function stages(required: readonly string[], after: ReadonlyMap<string, readonly string[]>): Map<string, number> {
   const stage = new Map<string, number>();
-  // Longest chain; a cycle (only possible in a table built without validation) counts as no edge.
-  const depth = (id: string, path: Set<string>): number => {
-    const known = stage.get(id);
-    if (known !== undefined) return known;
-    path.add(id);
-    let s = 1;
-    for (const pre of after.get(id) ?? []) if (!path.has(pre)) s = Math.max(s, depth(pre, path) + 1);
-    path.delete(id);
-    stage.set(id, s);
-    return s;
-  };
-  for (const id of required) depth(id, new Set());
-  return { after, stage };
+  const missing = new Map(required.map((id) => [id, (after.get(id) ?? []).length]));
+  const dependents = new Map<string, string[]>();
+  for (const id of required)
+    for (const pre of after.get(id) ?? []) (dependents.get(pre) ?? dependents.set(pre, []).get(pre)!).push(id);
+  const ready = required.filter((id) => missing.get(id) === 0);
+  for (const id of ready) stage.set(id, 1);
+  while (ready.length > 0) {
+    const id = ready.pop()!;
+    for (const d of dependents.get(id) ?? []) {
+      stage.set(d, Math.max(stage.get(d) ?? 1, stage.get(id)! + 1));
+      const left = missing.get(d)! - 1;
+      missing.set(d, left);
+      if (left === 0) ready.push(d);
+    }
+  }
+  for (const id of required) if (!stage.has(id)) stage.set(id, 1);
+  return stage;
 }
 
 /** Persona ids of the plan grouped by stage, in the table's order within a stage. */
@@ -94,7 +107,18 @@ export function sequence(table: ReviewTable, verdict: Verdict): SequencedVerdict
   const done = new Map<string, SequencedPersonaVerdict>();
   const byStage = [...verdict.personas].sort((a, b) => stage.get(a.persona.id)! - stage.get(b.persona.id)!);
   for (const v of byStage) {
-    const pre = (after.get(v.persona.id) ?? []).map((id) => done.get(id)!);
+    // A prerequisite not judged yet can only be on a cycle (a table built without validation): it counts
+    // as waiting, so its dependents stay queued (fail closed).
+    const pre = (after.get(v.persona.id) ?? []).map(
+      (id) =>
+        done.get(id) ?? {
+          ...verdict.personas.find((p) => p.persona.id === id)!,
+          state: "waiting" as const,
+          stage: 0,
+          after: [],
+          waitingFor: [],
+        },
+    );
     done.set(v.persona.id, ordered(v, pre, stage.get(v.persona.id)!));
   }
   const personas = verdict.personas.map((p) => done.get(p.persona.id)!);

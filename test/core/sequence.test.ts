@@ -162,6 +162,25 @@ describe("stages", () => {
     expect(orderOf(t, ["backend", "release", "security"]).after.get("release")).toEqual(["backend", "security"]);
   });
 
+  test("a chain of 20,000 personas: stages computed without recursion", () => {
+    const n = 20_000;
+    const personas = Array.from({ length: n }, (_, i) => ({
+      id: `p${i}`,
+      name: `p${i}`,
+      teams: [],
+      users: ["u"],
+      approvals: 1,
+      criteria: [],
+      ...(i > 0 ? { after: [`p${i - 1}`] } : {}),
+    }));
+    const t: ReviewTable = { ...load(), personas };
+    const { stage } = orderOf(
+      t,
+      personas.map((p) => p.id),
+    );
+    expect(stage.get(`p${n - 1}`)).toBe(n);
+  });
+
   test("without after: everyone is one stage, in parallel", () => {
     const t = load(TABLE.replace("    after: [backend]\n", "").replace("    after: [finance, security]\n", ""));
     expect(planStages(t, planReview(t, files("src/payments/pay.ts")))).toEqual([
@@ -240,6 +259,19 @@ describe("the verdict in order", () => {
     const v = judge([{ ...approve("fiona", 1), kind: "request_changes" }]);
     expect(v.state).toBe("fail");
     expect(state(v).finance).toBe("changes_requested");
+  });
+
+  test("a cycle in a table built without validation keeps its personas queued (fail closed)", () => {
+    const valid = load();
+    const t: ReviewTable = {
+      ...valid,
+      personas: valid.personas.map((p) =>
+        p.id === "backend" ? { ...p, after: ["finance"] } : p.id === "finance" ? { ...p, after: ["backend"] } : p,
+      ),
+    };
+    const v = judge([approve("bob", 1), approve("sue", 1), approve("fiona", 2), approve("rita", 3)], undefined, t);
+    expect(v.state).toBe("waiting");
+    expect(v.personas.filter((p) => p.waitingFor.length > 0).map((p) => p.persona.id)).toContain("finance");
   });
 
   test("sequencing only takes approvals away: it never opens a gate evaluate() keeps closed", () => {
