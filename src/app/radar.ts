@@ -60,9 +60,12 @@ export class ConflictRadar {
     const table = load.kind === "loaded" ? load.result.table : undefined;
     if (!table || table.settings.conflicts === "off") return none;
 
-    const listed = await openPulls(d.octokit, repo, ev.base, this.maxPulls + 1, this.etags);
-    const notCompared = Math.max(0, listed.length - this.maxPulls);
-    const capped = listed.slice(0, this.maxPulls).filter((p) => p.number !== ev.number);
+    // One more than the cap besides the changed pull request: enough to tell whether some were left out.
+    const listed = (await openPulls(d.octokit, repo, ev.base, this.maxPulls + 2, this.etags)).filter(
+      (p) => p.number !== ev.number,
+    );
+    const cappedAt = listed.length > this.maxPulls ? this.maxPulls : undefined;
+    const capped = listed.slice(0, this.maxPulls);
     // The changed pull request itself is always compared (the list may lag a moment behind the event).
     const self = { number: ev.number, title: ev.title, createdAt: ev.createdAt, headSha: ev.headSha };
     const open = await filesOf(d.octokit, repo, ev.closed ? capped : [self, ...capped], this.files);
@@ -93,7 +96,7 @@ export class ConflictRadar {
         table,
         profiles.find((p) => p.pull.number === t.number)!,
         others,
-        notCompared,
+        cappedAt,
       );
       const spec = conflictsCheck(radar, {
         base: ev.base,

@@ -65,8 +65,8 @@ export interface Overlap {
 export interface Radar {
   readonly number: number;
   readonly overlaps: readonly Overlap[];
-  /** Open pull requests that were not compared because of the cap (0 when all were). */
-  readonly notCompared: number;
+  /** Set when more pull requests are open than the radar compares: the cap it applied. */
+  readonly cappedAt?: number;
 }
 
 const sharedMatchers = new WeakMap<ReviewTable, PathMatcher>();
@@ -101,8 +101,8 @@ export function profile(table: ReviewTable, pull: RadarPull): Profile {
   };
 }
 
-/** The radar of `me` against the others (already capped by the caller; `notCompared` says how many were left out). */
-export function radarOf(table: ReviewTable, me: Profile, others: readonly Profile[], notCompared = 0): Radar {
+/** The radar of `me` against the others (already capped by the caller; `cappedAt` says it was). */
+export function radarOf(table: ReviewTable, me: Profile, others: readonly Profile[], cappedAt?: number): Radar {
   const overlaps: Overlap[] = [];
   for (const o of others) {
     if (o.pull.number === me.pull.number) continue;
@@ -126,7 +126,7 @@ export function radarOf(table: ReviewTable, me: Profile, others: readonly Profil
   // The strongest overlaps first: same files, then shared configuration, then domain only.
   const weight = (o: Overlap) => (o.sameFiles.length > 0 ? 2 : o.sharedConfig.length > 0 ? 1 : 0);
   overlaps.sort((a, b) => weight(b) - weight(a) || a.number - b.number);
-  return { number: me.pull.number, overlaps, notCompared };
+  return { number: me.pull.number, overlaps, ...(cappedAt !== undefined ? { cappedAt } : {}) };
 }
 
 /** The older pull request merges first (it has waited longer); the other rebases onto it. */
@@ -152,7 +152,7 @@ const MAX_LISTED = 10;
 export function conflictsCheck(radar: Radar, opts: { base: string; compared: number; block: boolean }): CheckRunSpec {
   const { overlaps } = radar;
   const lines: string[] = [];
-  const scope = `Compared with ${count(opts.compared, "other open pull request")} into \`${opts.base}\`${radar.notCompared > 0 ? ` (the ${radar.notCompared} least recently updated were not compared: the radar looks at a capped number)` : ""}.`;
+  const scope = `Compared with ${count(opts.compared, "other open pull request")} into \`${opts.base}\`${radar.cappedAt !== undefined ? ` — more are open: the radar compares the ${radar.cappedAt} most recently updated` : ""}.`;
   if (overlaps.length === 0) {
     lines.push("No other open pull request changes the same files, shared configuration or domains.", "", scope);
     return {

@@ -133,10 +133,10 @@ describe("the conflicts check", () => {
   });
 
   test("no overlap passes and says what was compared, including the cap", () => {
-    const r = radarOf(t, profile(t, pull(42, ["x"])), [], 7);
+    const r = radarOf(t, profile(t, pull(42, ["x"])), [], 50);
     const spec = conflictsCheck(r, { base: "main", compared: 0, block: false });
     expect(spec.conclusion).toBe("success");
-    expect(spec.summary).toContain("the 7 least recently updated were not compared");
+    expect(spec.summary).toContain("— more are open: the radar compares the 50 most recently updated.");
   });
 
   test("many overlaps: the title stays short", () => {

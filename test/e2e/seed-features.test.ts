@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { ConflictRadar } from "../../src/app/radar.js";
 import { startStack, type Stack } from "../../src/dev/stack.js";
+import type { Octokit } from "../../src/github/client.js";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
 
 /**
@@ -130,5 +133,61 @@ describe("the conflict radar over HTTP", () => {
     later();
     await sim.closePullRequest(repo, first);
     expect(run(repo, second, "parallel-review/conflicts")!.conclusion).toBe("success");
+  });
+});
+
+describe("the conflict radar's bounds", () => {
+  test("compares at most maxPulls open pull requests and rewrites at most maxUpdates others per event", async () => {
+    const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
+    const numbers: number[] = [];
+    for (const b of ["a", "b", "c", "d", "e"])
+      numbers.push(await openPr(repo, b, { "src/payments/charge.ts": `${b}\n` }));
+    const last = numbers.at(-1)!;
+    const octokit = new ProbotOctokit({
+      auth: { token: sim.issueToken() },
+      baseUrl: sim.apiUrl,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    }) as unknown as Octokit;
+    const warnings: string[] = [];
+    const deps = {
+      octokit,
+      appId: stack.appId,
+      log: { info: () => undefined, warn: (_o: object, m?: string) => void warnings.push(m ?? "") },
+    };
+    const radar = new ConflictRadar({ maxPulls: 2, maxUpdates: 1 });
+    const pr = sim.pullRequest(repo, last);
+    const outcome = await radar.refresh(
+      deps,
+      { owner: "acme", repo },
+      {
+        number: last,
+        base: "main",
+        headSha: pr.headSha,
+        title: "change e",
+        createdAt: new Date().toISOString(),
+      },
+    );
+    // Itself and one other (maxUpdates), though it overlaps the two it compared (maxPulls).
+    expect(outcome.overlaps).toHaveLength(2);
+    expect(outcome.written).toHaveLength(2);
+    expect(outcome.written[0]).toBe(last);
+    expect(warnings).toEqual(["conflict radar: refreshed only the first pull requests it names"]);
+    expect(run(repo, last, "parallel-review/conflicts")!.output.summary).toContain(
+      "Compared with 2 other open pull requests into `main` — more are open: the radar compares the 2 most recently updated.",
+    );
+    // The same event again: nothing changed, nothing read or written again by this process.
+    const again = await radar.refresh(
+      deps,
+      { owner: "acme", repo },
+      {
+        number: last,
+        base: "main",
+        headSha: pr.headSha,
+        title: "change e",
+        createdAt: new Date().toISOString(),
+      },
+    );
+    expect(again.written).toEqual([]);
   });
 });
