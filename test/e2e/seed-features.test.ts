@@ -157,17 +157,14 @@ describe("the conflict radar's bounds", () => {
     };
     const radar = new ConflictRadar({ maxPulls: 2, maxUpdates: 1 });
     const pr = sim.pullRequest(repo, last);
-    const outcome = await radar.refresh(
-      deps,
-      { owner: "acme", repo },
-      {
-        number: last,
-        base: "main",
-        headSha: pr.headSha,
-        title: "change e",
-        createdAt: new Date().toISOString(),
-      },
-    );
+    const event = {
+      number: last,
+      base: "main",
+      headSha: pr.headSha,
+      title: "change e",
+      createdAt: new Date().toISOString(),
+    };
+    const outcome = await radar.refresh(deps, { owner: "acme", repo }, event);
     // Itself and one other (maxUpdates), though it overlaps the two it compared (maxPulls).
     expect(outcome.overlaps).toHaveLength(2);
     expect(outcome.written).toHaveLength(2);
@@ -177,17 +174,7 @@ describe("the conflict radar's bounds", () => {
       "Compared with 2 other open pull requests into `main` — more are open: the radar compares the 2 most recently updated.",
     );
     // The same event again: nothing changed, nothing read or written again by this process.
-    const again = await radar.refresh(
-      deps,
-      { owner: "acme", repo },
-      {
-        number: last,
-        base: "main",
-        headSha: pr.headSha,
-        title: "change e",
-        createdAt: new Date().toISOString(),
-      },
-    );
+    const again = await radar.refresh(deps, { owner: "acme", repo }, event);
     expect(again.written).toEqual([]);
   });
 });
