@@ -38,6 +38,8 @@ import { planEverything } from "../core/plan-all.js";
 import { planReview, type PlanPersona, type ReviewPlan } from "../core/plan.js";
 import { TABLE_PATHS, type ChangedFile, type Problem, type ReviewTable } from "../core/types.js";
 import { evaluate, type Verdict } from "../core/verdict.js";
+import { sequence } from "../core/sequence.js";
+import { passedGateEffect } from "./effect.js";
 import { createRun, listOwnRuns, sameRun, updateRun, type ExistingRun } from "../github/checks.js";
 import type { Octokit, PullRef } from "../github/client.js";
 import {
@@ -392,7 +394,7 @@ export async function assess(
     compareApprovals(octokit, ref, table, actions, pull.headSha),
     contributorsOf(octokit, ref, table, plan, actions, withUnknownPushers(heads, pushes), blockers),
   ]);
-  const verdict = evaluate({
+  const unordered = evaluate({
     table,
     plan,
     actions,
@@ -403,6 +405,7 @@ export async function assess(
     changedSince,
     blockers,
   });
+  const verdict = sequence(table, unordered); // `after:` in the table: queued personas (src/core/sequence.ts)
 
   const required = new Set(plan.personas.map((p) => p.id));
   const retired = new Set(
@@ -410,9 +413,10 @@ export async function assess(
       .map((r) => r.name)
       .filter((name) => personaIdOf(name) !== undefined && !required.has(personaIdOf(name)!)),
   );
+  const effect = passedGateEffect({ verdict, table, pull, actions, eligible }); // src/core/effectiveness.ts
   const wanted: CheckRunSpec[] = [
     {
-      ...gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems, baseTableProblems }),
+      ...gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems, baseTableProblems, effect }),
       text: encodeLedger(ledger),
     },
     ...verdict.personas.map(personaCheck),
@@ -468,10 +472,17 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
       // when the wanted state does not pass, no older twin may still say it passes.
       const passingTwins = spec.status === "completed" ? [] : have.filter(passes).map((r) => r.id);
       // A completed run cannot be reopened, so waiting again when the newest is completed means a new run.
-      if (!newest || (spec.status !== "completed" && newest.status === "completed")) {
+      // A queued persona that becomes actionable gets a new run too: its start is when reviewers could
+      // first act, the earliest moment a click on it can have happened (see clickTime).
+      const unqueued = newest?.status === "queued" && spec.status !== "queued";
+      if (!newest || (spec.status !== "completed" && newest.status === "completed") || unqueued) {
         await createRun(octokit, repo, a.pull.headSha, spec, now());
+        const closing = [
+          ...passingTwins,
+          ...(unqueued ? have.filter((r) => r.status === "queued").map((r) => r.id) : []),
+        ];
         await Promise.all(
-          passingTwins.map((id) => updateRun(octokit, repo, id, supersededTwin(spec, a.existing, id), now())),
+          closing.map((id) => updateRun(octokit, repo, id, supersededTwin(spec, a.existing, id), now())),
         );
         created.push(spec.name);
         return;

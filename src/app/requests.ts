@@ -1,9 +1,10 @@
 import type { ReviewInput } from "../core/actions.js";
+import { queuedFor } from "../core/sequence.js";
 import type { Verdict } from "../core/verdict.js";
 import type { PullRequest } from "../github/pulls.js";
 
 /**
- * Whom to ask for review: the teams and users of every persona still waiting, once. Skipped: the
+ * Whom to ask for review: the teams and users of every persona still waiting and not queued, once. Skipped: the
  * author, anyone already requested or who already reviewed, teams already requested, and a team one of
  * whose members already reviewed (GitHub drops the team's request then; asking again would nag).
  * Teams of another organization cannot be requested on this repository and are left to their members.
@@ -24,7 +25,8 @@ export async function reviewRequests(opts: {
   const teams = new Set<string>();
 
   for (const p of opts.verdict.personas) {
-    if (p.state !== "waiting") continue;
+    // A queued persona (`after:`) is asked only once its prerequisites approved: asking early wastes its time.
+    if (p.state !== "waiting" || queuedFor(p).length > 0) continue;
     for (const u of p.persona.users) {
       const l = lower(u);
       if (l !== lower(pull.author.login) && !reviewed.has(l) && !requestedUsers.has(l)) users.add(u);

@@ -6,6 +6,7 @@ import { withRetries, type Octokit, type PullRef, type RequestCounter } from "..
 import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { readTable } from "../github/table.js";
 import { assess, carriedLedger, gateNames, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
+import { ConflictRadar, RadarHook, type RadarOptions } from "./radar.js";
 import type { ButtonClick } from "./records.js";
 import type { CommentInput } from "../core/actions.js";
 import { KeyedSerializer, Limiter } from "./serialize.js";
@@ -28,6 +29,8 @@ export interface AppOptions {
   readonly now?: () => Date;
   /** Wait before confirming that a review table is really gone (default 1 s). */
   readonly confirmAbsentMs?: number;
+  /** Bounds of the conflict radar (open pull requests compared, other radars rewritten per event). */
+  readonly radar?: RadarOptions;
   /** Called with each reconcile's outcome (tests, demo). */
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
 }
@@ -58,6 +61,7 @@ export function createApp(options: AppOptions = {}) {
         "APP_ID must be set to this GitHub App's id (a number): parallel-review recognises its own checks and records by it",
       );
     const maxPulls = options.maxPullsPerPush ?? 100;
+    const radar = new RadarHook(new ConflictRadar(options.radar)); // after a PR's reconcile: src/app/radar.ts
 
     const deps = (octokit: Octokit, log: Deps["log"]): Deps => ({
       octokit: withRetries(octokit, {
@@ -95,7 +99,9 @@ export function createApp(options: AppOptions = {}) {
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });
 
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.ready_for_review"], async (ctx) => {
-      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+      const d = deps(ctx.octokit, ctx.log);
+      await run(d, prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+      await radar.after(d, ctx.payload);
     });
 
     app.on("pull_request.synchronize", async (ctx) => {
@@ -103,17 +109,24 @@ export function createApp(options: AppOptions = {}) {
       const { before, sender, pull_request: pr } = ctx.payload;
       const after = pr.head.sha;
       const pushed = typeof before === "string" && before !== after && /^[0-9a-f]{40}$/.test(before);
-      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, pr.number), undefined, {
+      const d = deps(ctx.octokit, ctx.log);
+      await run(d, prRef(ctx.payload.repository, pr.number), undefined, {
         previousHead: before,
         ...(pushed ? { push: { user: sender.login, before, after } } : {}),
       });
+      await radar.after(d, ctx.payload, ctx.payload.before);
     });
 
     app.on("pull_request.edited", async (ctx) => {
       // Only a new base can change the plan (other table, other diff); title edits cannot.
       if (!ctx.payload.changes.base) return;
-      await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+      const d = deps(ctx.octokit, ctx.log);
+      await run(d, prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+      await radar.after(d, ctx.payload);
     });
+
+    // A closed or merged pull request leaves the radars that named it.
+    app.on("pull_request.closed", async (ctx) => void (await radar.after(deps(ctx.octokit, ctx.log), ctx.payload)));
 
     app.on(
       ["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"],

@@ -4,6 +4,7 @@ import { CliError, UsageError, type Io } from "./io.js";
 import { IMPORT_USAGE, importCodeownersCommand } from "./import-codeowners.js";
 import { plan, PLAN_USAGE } from "./plan.js";
 import { schema, SCHEMA_USAGE } from "./schema.js";
+import { report, REPORT_USAGE } from "./report.js";
 import { validate, VALIDATE_USAGE } from "./validate.js";
 
 export type { Io } from "./io.js";
@@ -29,6 +30,11 @@ const COMMANDS: Record<
     summary: "turn a CODEOWNERS file into a review table (on stdout)",
   },
   schema: { run: schema, usage: SCHEMA_USAGE, summary: "print the table's JSON Schema, for editors" },
+  report: {
+    run: report,
+    usage: REPORT_USAGE,
+    summary: "measure parallel review on a repository's merged pull requests (GitHub API)",
+  },
 };
 
 export function usage(): string {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { planReview } from "../core/plan.js";
+import { orderOf, planStages } from "../core/sequence.js";
 import type { ChangedFile } from "../core/types.js";
 import { parseArgs, stringFlag } from "./args.js";
 import { parseFileList, parseNameStatusZ } from "./changes.js";
@@ -42,8 +43,24 @@ export async function plan(argv: readonly string[], io: Io): Promise<number> {
   );
   const change = filesFrom !== undefined ? await fromList(filesFrom, io, cwd) : await fromGit(loaded.top, base);
   const result = planReview(loaded.table, change.files);
+  const order = orderOf(
+    loaded.table,
+    result.personas.map((p) => p.id),
+  );
 
-  if (args.flags.has("--json")) io.stdout.write(JSON.stringify({ config: loaded.display, ...result }, null, 2) + "\n");
+  if (args.flags.has("--json"))
+    io.stdout.write(
+      JSON.stringify(
+        {
+          config: loaded.display,
+          ...result,
+          stages: planStages(loaded.table, result),
+          after: Object.fromEntries(order.after),
+        },
+        null,
+        2,
+      ) + "\n",
+    );
   else
     io.stdout.write(
       renderPlan(result, {
@@ -51,6 +68,7 @@ export async function plan(argv: readonly string[], io: Io): Promise<number> {
         source: change.source,
         files: change.files,
         unmatchedPersonas: loaded.table.settings.unmatched,
+        order,
       }),
     );
   return 0;

@@ -12,6 +12,11 @@ export interface PlanContext {
   readonly files: readonly ChangedFile[];
   /** settings.unmatched of the table, to say who reviews unmatched files. */
   readonly unmatchedPersonas: readonly string[];
+  /** `after:` of the table applied to this plan: each persona's required prerequisites and stage. */
+  readonly order?: {
+    readonly after: ReadonlyMap<string, readonly string[]>;
+    readonly stage: ReadonlyMap<string, number>;
+  };
 }
 
 /** The plan for people: a domain table, then each persona with its checklist, unmatched files, and the table-change note. */
@@ -39,6 +44,19 @@ export function renderPlan(plan: ReviewPlan, ctx: PlanContext): string {
     out.push(...table(rows));
   }
 
+  const stages = Math.max(0, ...(ctx.order ? [...ctx.order.stage.values()] : []));
+  if (stages > 1) {
+    // Only shown when the table orders something: parallel is the default and needs no line.
+    out.push("", "Order (after: in the table; each stage is asked once the previous one approved)");
+    for (let s = 1; s <= stages; s++)
+      out.push(
+        `  stage ${s}: ${plan.personas
+          .filter((p) => ctx.order!.stage.get(p.id) === s)
+          .map((p) => p.id)
+          .join(", ")}`,
+      );
+  }
+
   if (plan.personas.length > 0) {
     out.push("", "Personas");
     for (const p of plan.personas) {
@@ -50,6 +68,8 @@ export function renderPlan(plan: ReviewPlan, ctx: PlanContext): string {
         .join(" · ");
       out.push("", `  ${p.name} [${p.id}] — needs ${count(p.approvals, "approval")}${who ? ` · ${who}` : ""}`);
       p.reasons.forEach((r, i) => out.push(`    ${i === 0 ? "why:" : "    "} ${r}`));
+      const after = ctx.order?.after.get(p.id) ?? [];
+      if (after.length > 0) out.push(`    after: ${after.join(", ")} (stage ${ctx.order!.stage.get(p.id)})`);
       if (p.criteria.length > 0) {
         out.push("    criteria:");
         for (const g of p.criteria) {

@@ -2,6 +2,8 @@ import { count, type ReviewPlan } from "./plan.js";
 import type { Problem } from "./types.js";
 import { formatProblem } from "./config.js";
 import { approvedCount, short, type PersonaVerdict, type Verdict } from "./verdict.js";
+import { queuedFor, type SequencedVerdict } from "./sequence.js";
+import { effectLines, type PrEffect } from "./effectiveness.js";
 
 /**
  * The check runs the app wants to see on a head commit, as plain data: the adapter compares them with
@@ -11,7 +13,8 @@ import { approvedCount, short, type PersonaVerdict, type Verdict } from "./verdi
  */
 export interface CheckRunSpec {
   readonly name: string;
-  readonly status: "in_progress" | "completed";
+  /** `queued` is a persona that reviews after others (`after:`) and is not asked yet. */
+  readonly status: "queued" | "in_progress" | "completed";
   readonly conclusion?: "success" | "failure" | "neutral" | "action_required" | "skipped" | "cancelled";
   readonly title: string;
   readonly summary: string;
@@ -58,8 +61,12 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
   const approve = action("Approve", `Approve as ${p.name}`, "approve");
   const reject = action("Request changes", `Request changes as ${p.name}`, "request_changes");
   const progress = `${approvedCount(v)} of ${p.approvals}`;
-  let head: Pick<CheckRunSpec, "conclusion" | "title" | "actions"> & { status?: "in_progress" };
-  if (v.state === "approved")
+  const queued = queuedFor(v);
+  let head: Pick<CheckRunSpec, "conclusion" | "title" | "actions"> & { status?: "in_progress" | "queued" };
+  if (queued.length > 0)
+    // Not asked yet: no conclusion (GitHub shows "Queued"), and only a change request can be given now.
+    head = { status: "queued", title: `Queued: waiting for ${queued.join(", ")} to approve first`, actions: [reject] };
+  else if (v.state === "approved")
     head = {
       conclusion: "success",
       title: `Approved by ${v.approvals.map((a) => `@${a.user}`).join(", ")}`,
@@ -82,6 +89,11 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
 
   const lines: string[] = [];
   lines.push(`**${p.name}** — ${stateWord(v)} (${progress} approvals)`, "");
+  if (queued.length > 0)
+    lines.push(
+      `⏸️ ${p.name} reviews after ${queued.join(", ")} (\`after:\` in the review table). Its reviewers are asked once they have approved; an approval given before then does not count.`,
+      "",
+    );
   for (const c of v.changeRequests)
     lines.push(
       `- ❌ @${c.user} requested changes via ${c.via}${c.reason ? `: ${quote(c.reason)}` : " (no reason given)"}`,
@@ -103,7 +115,7 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
   lines.push(howToApprove(p.id));
   return {
     name: personaCheckName(p.id),
-    status: "completed",
+    status: queued.length > 0 ? "queued" : "completed",
     ...head,
     title: clip(head.title, MAX_TITLE),
     summary: fit(lines.join("\n")),
@@ -132,6 +144,8 @@ export interface GateContext {
   readonly headTableProblems?: readonly Problem[];
   /** Problems of the base table found against GitHub (teams or users that do not exist). */
   readonly baseTableProblems?: readonly Problem[];
+  /** The passed gate's parallel-effectiveness figures (src/core/effectiveness.ts). */
+  readonly effect?: PrEffect | undefined;
 }
 
 export function gateCheck(ctx: GateContext): CheckRunSpec {
@@ -147,8 +161,9 @@ export function gateCheck(ctx: GateContext): CheckRunSpec {
   } else if (verdict.state === "waiting") {
     // Waiting must look like waiting: in progress, not a red failure.
     status = "in_progress";
-    const waiting = personas.filter((p) => p.state === "waiting");
-    title = `Waiting for ${waiting.map((p) => p.persona.name).join(", ")}`;
+    const waiting = personas.filter((p) => p.state === "waiting" && queuedFor(p).length === 0);
+    const queued = personas.filter((p) => queuedFor(p).length > 0);
+    title = `Waiting for ${waiting.map((p) => p.persona.name).join(", ")}${queued.length > 0 ? `${waiting.length > 0 ? "; then " : ""}${queued.map((p) => p.persona.name).join(", ")}` : ""}`;
   } else {
     conclusion = "failure";
     title = verdict.reasons[0] ?? "Blocked";
@@ -181,10 +196,22 @@ export function gateCheck(ctx: GateContext): CheckRunSpec {
         : `No changed file requires a persona under \`${ctx.tableFile}\`.`,
     );
   } else {
-    lines.push("| Persona | State | Approvals | Domains |", "|---|---|---|---|");
-    for (const p of personas)
+    const stages = (verdict as Partial<SequencedVerdict>).stages ?? [];
+    const staged = stages.length > 1;
+    const stageOf = (id: string) => stages.findIndex((s) => s.includes(id)) + 1;
+    if (staged)
       lines.push(
-        `| ${cell(p.persona.name)} | ${stateIcon(p)} ${stateWord(p)} | ${approvedCount(p)} of ${p.persona.approvals} | ${cell(p.persona.domains.join(", ") || p.persona.reasons.join("; "))} |`,
+        `**Order** (\`after:\` in the review table): ${stages.map((s, i) => `stage ${i + 1}: ${s.map((id) => cell(personas.find((p) => p.persona.id === id)?.persona.name ?? id)).join(", ")}`).join(" → ")}`,
+        "",
+      );
+    lines.push(
+      `|${staged ? " Stage |" : ""} Persona | State | Approvals | Domains |`,
+      `|${staged ? "---|" : ""}---|---|---|---|`,
+    );
+    const rows = staged ? [...personas].sort((a, b) => stageOf(a.persona.id) - stageOf(b.persona.id)) : personas;
+    for (const p of rows)
+      lines.push(
+        `|${staged ? ` ${stageOf(p.persona.id)} |` : ""} ${cell(p.persona.name)} | ${stateIcon(p)} ${stateWord(p)} | ${approvedCount(p)} of ${p.persona.approvals} | ${cell(p.persona.domains.join(", ") || p.persona.reasons.join("; "))} |`,
       );
     lines.push("");
     if (plan.domains.length > 0) {
@@ -216,6 +243,7 @@ export function gateCheck(ctx: GateContext): CheckRunSpec {
         "",
       );
     if (plan.unmatched.length > 0) lines.push(`${count(plan.unmatched.length, "file")} match no domain.`, "");
+    if (ctx.effect && verdict.state === "pass") lines.push(...effectLines(ctx.effect), "");
   }
   lines.push(`Rules read from \`${ctx.tableFile}\` on the base branch.`);
   return {
@@ -254,10 +282,13 @@ function action(label: string, description: string, identifier: ActionId): Check
 }
 
 function stateWord(p: PersonaVerdict): string {
+  const queued = queuedFor(p);
+  if (queued.length > 0) return `queued, after ${queued.join(", ")}`;
   return p.state === "approved" ? "approved" : p.state === "changes_requested" ? "changes requested" : "waiting";
 }
 
 function stateIcon(p: PersonaVerdict): string {
+  if (queuedFor(p).length > 0) return "⏸️";
   return p.state === "approved" ? "✅" : p.state === "changes_requested" ? "❌" : "⏳";
 }
 

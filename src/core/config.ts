@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq } from "yaml";
 import { globProblem } from "./glob.js";
+import { ReviewOrder } from "./order-config.js";
 import { didYouMean } from "./suggest.js";
 import { DEFAULT_SETTINGS, type Domain, type Persona, type Problem, type ReviewTable, type Settings } from "./types.js";
 import { join, YamlReader, type Entry, type Located } from "./yaml-reader.js";
@@ -22,7 +23,7 @@ export interface ParseResult {
 }
 
 const TOP_KEYS = ["version", "personas", "domains", "settings", "_extends"] as const;
-const PERSONA_KEYS = ["name", "teams", "users", "approvals", "criteria"] as const;
+const PERSONA_KEYS = ["name", "teams", "users", "approvals", "criteria", "after"] as const;
 const DOMAIN_KEYS = ["description", "paths", "ignore", "require"] as const;
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
 const ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -121,7 +122,11 @@ function readLayers(
     return done({ problems: problems(), extends: extendsRef });
 
   const personaIds = new KnownPersonas(new Set(personaEntries.keys()));
-  const personas = [...personaEntries].flatMap(([id, { entry, reader }]) => readPersona(reader, id, entry) ?? []);
+  const order = new ReviewOrder((reader, id, node, path) => checkPersona(reader, id, node, path, personaIds));
+  const personas = [...personaEntries].flatMap(
+    ([id, { entry, reader }]) => readPersona(reader, id, entry, order) ?? [],
+  );
+  order.checkCycles();
   const domains = [...domainEntries].flatMap(
     ([id, { entry, reader }]) => readDomain(reader, id, entry, personaIds) ?? [],
   );
@@ -214,7 +219,7 @@ function sectionEntries(reader: YamlReader, top: Map<string, Entry>, key: "perso
   return entries.filter((e) => ID.test(e.key));
 }
 
-function readPersona(reader: YamlReader, id: string, entry: Entry): Persona | undefined {
+function readPersona(reader: YamlReader, id: string, entry: Entry, order: ReviewOrder): Persona | undefined {
   const path = `personas.${id}`;
   const f = reader.fields(entry.node, path, PERSONA_KEYS, entry.at);
   if (!f) return undefined;
@@ -261,6 +266,7 @@ function readPersona(reader: YamlReader, id: string, entry: Entry): Persona | un
     );
   }
   const criteria = reader.strings(f.get("criteria"), `${path}.criteria`, { single: true }) ?? [];
+  const after = order.read(reader, id, f.get("after"), `${path}.after`);
   return {
     id,
     name,
@@ -268,6 +274,7 @@ function readPersona(reader: YamlReader, id: string, entry: Entry): Persona | un
     users: users.map((u) => u.value.replace(/^@/, "")),
     approvals,
     criteria: criteria.map((c) => c.value),
+    ...(after.length > 0 ? { after } : {}),
   };
 }
 
@@ -396,6 +403,8 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
             path,
             `gate name "${v}" collides with the persona checks ("review/<persona>"): choose another`,
           );
+        else if (v === "parallel-review/conflicts")
+          reader.src.error(entry.at, path, `gate name "${v}" is the conflict radar's check: choose another`);
         else if (v !== undefined) out.gate = v;
         break;
       }
@@ -404,6 +413,12 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
         break;
       case "drafts":
         out.drafts = reader.oneOf(entry, path, ["wait", "review"] as const) ?? out.drafts;
+        break;
+      case "conflicts":
+        out.conflicts = reader.oneOf(entry, path, ["report", "block", "off"] as const) ?? out.conflicts;
+        break;
+      case "shared_config":
+        out.shared_config = readGlobs(reader, entry, path, false).map((g) => g.value);
         break;
       case "request_reviews":
       case "self_approval":

@@ -18,6 +18,8 @@ export interface Persona {
   /** Distinct eligible approvers needed. */
   readonly approvals: number;
   readonly criteria: readonly string[];
+  /** Personas that must approve before this one is asked (`after:`); absent when it reviews in parallel. */
+  readonly after?: readonly string[];
 }
 
 export interface Domain {
@@ -31,6 +33,8 @@ export interface Domain {
 
 export type OnPush = "keep" | "dismiss" | "changed-domains";
 export type Drafts = "wait" | "review";
+/** The conflict radar: a neutral check (`report`), a failing one on shared files (`block`), or none. */
+export type Conflicts = "report" | "block" | "off";
 
 export interface Settings {
   readonly gate: string;
@@ -45,6 +49,9 @@ export interface Settings {
   readonly unmatched: readonly string[];
   /** Personas required when the table itself changes; empty means every persona. */
   readonly config_owners: readonly string[];
+  readonly conflicts: Conflicts;
+  /** Path patterns added to the radar's default shared configuration (manifests, lock files, .env*, …). */
+  readonly shared_config: readonly string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -57,6 +64,8 @@ export const DEFAULT_SETTINGS: Settings = {
   distinct_reviewers: true,
   unmatched: [],
   config_owners: [],
+  conflicts: "report",
+  shared_config: [],
 };
 
 /** Where the app and the CLI look for the table, in order. */

@@ -5,7 +5,7 @@
  */
 import type { GitHubSimulator } from "../simulator/index.js";
 
-export type PersonaState = "approved" | "changes_requested" | "waiting" | "retired";
+export type PersonaState = "approved" | "changes_requested" | "waiting" | "queued" | "retired";
 export type GateState = "pass" | "waiting" | "fail" | "none";
 
 export interface PersonaRow {
@@ -49,13 +49,15 @@ export function readBoard(sim: GitHubSimulator, repo: string, number: number, ga
       const summary = r.output.summary ?? "";
       const name = /^\*\*(.+?)\*\* —/m.exec(summary)?.[1] ?? r.name.slice("review/".length);
       const state: PersonaState =
-        r.conclusion === "success"
-          ? "approved"
-          : r.conclusion === "failure"
-            ? "changes_requested"
-            : r.conclusion === "neutral"
-              ? "retired"
-              : "waiting";
+        r.status === "queued"
+          ? "queued"
+          : r.conclusion === "success"
+            ? "approved"
+            : r.conclusion === "failure"
+              ? "changes_requested"
+              : r.conclusion === "neutral"
+                ? "retired"
+                : "waiting";
       const bullets = summary.split("\n").filter((l) => l.startsWith("- "));
       const who = bullets
         .filter((l) => l.startsWith("- ✅ ") || l.startsWith("- ❌ "))
@@ -66,6 +68,8 @@ export function readBoard(sim: GitHubSimulator, repo: string, number: number, ga
             .replace(/ — carried over from (\w+): no changes in its paths/, " (carried over from $1)"),
         );
       const notices = bullets.filter((l) => l.startsWith("- ⚠️ ")).map((l) => l.slice(2));
+      // A queued persona (after: in the table) has no reviewer yet: say whom it waits for instead.
+      if (state === "queued" && who.length === 0) who.push(r.output.title ?? "queued");
       return { check: r.name, name, state, who, notices };
     })
     // The gate lists personas in plan order; keep that order on the board.
@@ -84,6 +88,7 @@ const ICON: Record<PersonaState | GateState, string> = {
   changes_requested: "❌",
   fail: "❌",
   waiting: "⏳",
+  queued: "⏸",
   retired: "➖",
   none: "➖",
 };
@@ -93,6 +98,7 @@ const WORD: Record<PersonaState | GateState, string> = {
   changes_requested: "changes requested",
   fail: "failing",
   waiting: "waiting",
+  queued: "queued",
   retired: "not required",
   none: "not posted",
 };
@@ -120,7 +126,7 @@ function tone(state: PersonaState | GateState): Array<keyof typeof SGR> {
     ? ["green"]
     : state === "changes_requested" || state === "fail"
       ? ["red"]
-      : state === "waiting"
+      : state === "waiting" || state === "queued"
         ? ["yellow"]
         : ["dim"];
 }

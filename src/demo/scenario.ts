@@ -54,6 +54,15 @@ export function bundledTable(): string {
   return readFileSync(TABLE_URL, "utf8");
 }
 
+/** The demo's table: the bundled one with Finance reviewing after Backend (`after:`), to show a persona waiting its turn. */
+export function demoTable(): string {
+  const text = bundledTable();
+  const finance = "  finance:\n    name: Finance\n    teams: [finance]\n";
+  if (!text.includes(finance))
+    throw new Error("the bundled reviewers.yml no longer has the Finance persona the demo orders");
+  return text.replace(finance, finance + "    after: [backend]\n");
+}
+
 interface Step {
   /** Who acts (their actions are kept in distinct seconds, see below). */
   readonly actor: string;
@@ -67,7 +76,7 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
   const tty = opts.tty ?? false;
   const style: Style = { color: tty };
   const out = new Screen(opts.write, tty, opts.columns ?? 100);
-  const tableText = opts.tableText ?? bundledTable();
+  const tableText = opts.tableText ?? demoTable();
   const parsed = parseTable({ file: ".github/reviewers.yml", text: tableText });
   if (!parsed.table)
     throw new Error(`the bundled reviewers.yml is invalid: ${parsed.problems.map((p) => p.message).join("; ")}`);
@@ -77,7 +86,7 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
   const { sim } = stack;
   try {
     // The organization: reviewers in their teams, every other team the table names (empty), and mallory.
-    for (const u of ["carol", "bob", "sam", "fiona", "mallory"]) sim.createUser(u);
+    for (const u of ["carol", "dan", "bob", "sam", "fiona", "mallory"]) sim.createUser(u);
     const members: Record<string, string[]> = { backend: ["bob"], security: ["sam"], finance: ["fiona"] };
     const teams = new Set([
       ...Object.keys(members),
@@ -105,7 +114,18 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
       },
     });
 
+    // dan's change, opened during the scenario: it touches a file #1 touches too, for the conflict radar.
+    await sim.createBranch(REPO, "refund-fees", {
+      author: "dan",
+      message: "Charge a fee on refunds",
+      files: {
+        "src/payments/refund.ts":
+          "export async function refund(chargeId: string) {\n  return psp.refund(chargeId, { fee: FEE });\n}\n",
+      },
+    });
+
     let number = 0;
+    let second = 0;
     let firstHead = "";
     const runId = (check: string) => {
       const run = sim.checkRuns(REPO, sim.pullRequest(REPO, number).headSha, { latest: true, name: check })[0];
@@ -128,9 +148,19 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
         },
       },
       {
+        actor: "dan",
+        caption:
+          "@dan opens #2 “Charge a fee on refunds”, also changing src/payments/refund.ts → the conflict radar (check parallel-review/conflicts) names #2 on #1 and #1 on #2",
+        act: async () => {
+          second = (
+            await sim.openPullRequest(REPO, { title: "Charge a fee on refunds", head: "refund-fees", author: "dan" })
+          ).number;
+        },
+      },
+      {
         actor: "mallory",
-        caption: "@mallory (in no finance team) clicks [Approve] on review/finance — way 2, the check's button",
-        act: () => sim.clickCheckRunAction(REPO, runId("review/finance"), "approve", "mallory"),
+        caption: "@mallory (in no security team) clicks [Approve] on review/security — way 2, the check's button",
+        act: () => sim.clickCheckRunAction(REPO, runId("review/security"), "approve", "mallory"),
       },
       {
         actor: "sam",
@@ -163,7 +193,8 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
       },
       {
         actor: "bob",
-        caption: "@bob comments “/approve backend” — way 3, a comment command",
+        caption:
+          "@bob comments “/approve backend” — way 3, a comment command → Finance's turn: it reviews after Backend (after: in the table)",
         act: () =>
           sim.comment(REPO, number, { user: "bob", body: "Retries now reuse the key, thanks.\n/approve backend" }),
       },
@@ -239,13 +270,35 @@ export async function playPaymentsScenario(opts: DemoOptions): Promise<DemoResul
         ),
       );
       for (const l of name === gateName
-        ? trimOutput(run.output.summary ?? "", 12)
+        ? trimOutput(run.output.summary ?? "", 24)
         : personaDigest(run.output.summary ?? ""))
         out.line(`  ${l}`);
     }
 
+    // The conflict radar on both pull requests.
+    const radars = [number, second].map((n) => ({
+      n,
+      run: sim.checkRuns(REPO, sim.pullRequest(REPO, n).headSha, {
+        latest: true,
+        name: "parallel-review/conflicts",
+      })[0],
+    }));
+    for (const { n, run } of radars) {
+      if (!run) continue;
+      out.line("");
+      out.line(paint(style, ["bold"], `■ parallel-review/conflicts on #${n} — ${run.conclusion}: ${run.output.title}`));
+      for (const l of trimOutput(run.output.summary ?? "", 6)) out.line(`  ${l}`);
+    }
+
     // Checks: the gate passed, the refusal was shown, nothing broke GitHub's schema, every webhook was answered.
     const failures: string[] = [];
+    if (!boards[0]?.includes("Queued: waiting for Backend Engineer"))
+      failures.push("Finance did not wait for Backend on the first board");
+    for (const { n, run } of radars) {
+      const other = n === number ? second : number;
+      if (run?.output.title !== `Overlaps with #${other}`)
+        failures.push(`the conflict radar of #${n} does not name #${other}: ${run?.output.title ?? "no check"}`);
+    }
     const gateRun = runs.find((r) => r.name === gateName);
     if (gateRun?.conclusion !== "success")
       failures.push(

@@ -8,7 +8,7 @@ import * as git from "./actions-git.js";
 import * as checks from "./actions-checks.js";
 import * as pulls from "./actions-pulls.js";
 import * as reviews from "./actions-reviews.js";
-import { toPublicKey } from "./auth.js";
+import { issueToken, toPublicKey } from "./auth.js";
 import { EventBuilder, type MergeGroupRef, type WebhookPayload } from "./events.js";
 import { Faults } from "./faults.js";
 import { loadOpenApi, type OpenApi } from "./openapi.js";
@@ -219,6 +219,11 @@ export class GitHubSimulator {
   /** Whether the app also receives webhooks about its own writes (comments, check runs, review requests). */
   setEchoAppEvents(on: boolean): void {
     this.echoAppEvents = on;
+  }
+
+  /** A token for tools that read the API as the installation would (the report CLI in tests and the demo). */
+  issueToken(): string {
+    return issueToken(this.state, this.clock().getTime()).token;
   }
 
   /** Invalidates every installation token (as if they expired); the app must fetch a new one. */

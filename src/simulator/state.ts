@@ -216,6 +216,10 @@ export class State {
 
   baseSha(pr: PullRequest): string {
     const repo = this.repoById(pr.repoId);
+    // A merged pull request still lists its files and commits (as on GitHub): against the base as it was
+    // when it merged, the merge commit's first parent, not the base tip that now contains it.
+    const merged = pr.mergeCommitSha ? repo.git.get(pr.mergeCommitSha)?.parents[0] : undefined;
+    if (merged) return merged;
     return repo.branches.get(pr.base) ?? repo.branches.get(repo.defaultBranch)!;
   }
 

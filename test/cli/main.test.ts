@@ -37,7 +37,7 @@ describe("main", () => {
     const cmd = await run(["plna"], tempDir());
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toBe(
-      'parallel-review: unknown command "plna" (commands: validate, plan, coverage, import-codeowners, schema)\nRun "parallel-review --help" for usage.\n',
+      'parallel-review: unknown command "plna" (commands: validate, plan, coverage, import-codeowners, schema, report)\nRun "parallel-review --help" for usage.\n',
     );
     const opt = await run(["--verbose"], tempDir());
     expect(opt.code).toBe(2);

@@ -153,7 +153,14 @@ describe("plan of the current branch", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("No changed files: nothing to review.");
     const json = JSON.parse((await run(["plan", "--json"], dir)).stdout) as JsonPlan;
-    expect(json).toEqual({ config: "reviewers.yml", domains: [], personas: [], unmatched: [] });
+    expect(json).toEqual({
+      config: "reviewers.yml",
+      domains: [],
+      personas: [],
+      unmatched: [],
+      stages: [],
+      after: {},
+    });
   });
 });
 
@@ -302,5 +309,50 @@ describe("plan errors", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toContain('Run "parallel-review plan --help" for usage.');
+  });
+});
+
+describe("plan with after: (reviewing in order)", () => {
+  const ORDERED = [
+    "version: 1",
+    "personas:",
+    "  backend:",
+    "    users: [bob]",
+    "  security:",
+    "    users: [sue]",
+    "  finance:",
+    "    users: [fiona]",
+    "    after: [backend]",
+    "domains:",
+    "  payments:",
+    "    paths: [src/payments/]",
+    "    require: [backend, security, finance]",
+    "",
+  ].join("\n");
+
+  test("human output shows the stages and each persona's prerequisites; --json has them too", async () => {
+    const dir = tempDir();
+    write(dir, "reviewers.yml", ORDERED);
+    const human = await run(["plan", "--config", "reviewers.yml", "--files-from", "-"], dir, "src/payments/a.ts\n");
+    expect(human.stderr).toBe("");
+    expect(human.stdout).toContain(
+      "Order (after: in the table; each stage is asked once the previous one approved)\n  stage 1: backend, security\n  stage 2: finance\n",
+    );
+    expect(human.stdout).toContain("    after: backend (stage 2)");
+    const json = await run(
+      ["plan", "--json", "--config", "reviewers.yml", "--files-from", "-"],
+      dir,
+      "src/payments/a.ts\n",
+    );
+    const plan = JSON.parse(json.stdout) as { stages: string[][]; after: Record<string, string[]> };
+    expect(plan.stages).toEqual([["backend", "security"], ["finance"]]);
+    expect(plan.after).toEqual({ backend: [], security: [], finance: ["backend"] });
+  });
+
+  test("a table that orders nothing prints no Order section", async () => {
+    const dir = tempDir();
+    write(dir, "reviewers.yml", ORDERED.replace("    after: [backend]\n", ""));
+    const human = await run(["plan", "--config", "reviewers.yml", "--files-from", "-"], dir, "src/payments/a.ts\n");
+    expect(human.stdout).not.toContain("Order");
   });
 });

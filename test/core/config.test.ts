@@ -201,6 +201,8 @@ describe("defaults", () => {
         "  distinct_reviewers: true",
         "  unmatched: [security]",
         "  config_owners: [security, finance]",
+        "  conflicts: block",
+        "  shared_config: [config/*.yaml]",
       ),
     );
     expect(r.problems).toEqual([]);
@@ -214,6 +216,8 @@ describe("defaults", () => {
       distinct_reviewers: true,
       unmatched: ["security"],
       config_owners: ["security", "finance"],
+      conflicts: "block",
+      shared_config: ["config/*.yaml"],
     });
   });
 });

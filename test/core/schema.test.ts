@@ -129,6 +129,11 @@ describe("tables both the schema and the app accept", () => {
       HEAD + "domains:\n  d:\n    paths: ['my docs/', 'src/{a,b}/[!x]*.ts', '/.github/']\n    require: [sec]\n",
     ],
     [
+      "personas in order (after:), a list or a single id",
+      HEAD +
+        "  fin:\n    users: [fiona]\n    after: [sec]\n  rel:\n    users: [rita]\n    after: fin\ndomains:\n  d:\n    paths: [a]\n    require: [sec, fin, rel]\n",
+    ],
+    [
       "approvals 100 with a team",
       "version: 1\npersonas:\n  sec:\n    teams: t\n    approvals: 100\ndomains:\n  d:\n    paths: a\n    require: sec\n",
     ],
@@ -207,6 +212,12 @@ describe("what only the app can check", () => {
       "more approvals than users with no team",
       "version: 1\npersonas:\n  sec:\n    users: [alice]\n    approvals: 2\n" + DOMAIN,
       /needs 2 approvals but only 1 user/,
+    ],
+    [
+      "personas that come after each other (a cycle)",
+      HEAD +
+        "    after: [fin]\n  fin:\n    users: [fiona]\n    after: [sec]\ndomains:\n  d:\n    paths: [a]\n    require: [sec, fin]\n",
+      /dependency cycle: (sec → fin → sec|fin → sec → fin)/,
     ],
     [
       "an unclosed brace in a pattern",

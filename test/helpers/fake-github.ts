@@ -431,7 +431,14 @@ export class FakeGitHub {
     }
     if (p === `${repoPath}/pulls` && method === "GET")
       return this.page(
-        this.openPulls.map((n) => ({ number: n })),
+        // Other open pull requests have their own head (and no files the fake can list).
+        this.openPulls.map((n) => ({
+          ...this.pullJson(),
+          number: n,
+          title: `Pull request ${n}`,
+          created_at: "2024-05-01T09:00:00Z",
+          ...(n === this.pull.number ? {} : { head: { ...this.pullJson().head, sha: sha(`pr-${n}`) } }),
+        })),
         url,
       );
     if ((m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/pulls$`).exec(p))) {
@@ -494,6 +501,7 @@ export class FakeGitHub {
       head: { sha: pr.headSha, ref: "feature", repo: this.repositoryJson() },
       base: { sha: pr.baseSha, ref: pr.baseRef, repo: this.repositoryJson() },
       changed_files: pr.changedFiles,
+      created_at: "2024-05-01T09:00:00Z",
       requested_reviewers: pr.requestedUsers.map((u) => this.userObj(u)),
       requested_teams: pr.requestedTeams.map((slug) => ({ slug, name: slug })),
     };

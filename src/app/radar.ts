@@ -1,0 +1,175 @@
+import { CONFLICTS_CHECK, conflictsCheck, profile, radarOf, type Profile } from "../core/conflicts.js";
+import { createRun, listOwnRuns, sameRun, updateRun } from "../github/checks.js";
+import type { CheckRunSpec } from "../core/checks.js";
+import type { RepoRef } from "../github/client.js";
+import { EtagCache, FileCache, fileKey, filesOf, openPulls, type OpenPull } from "../github/radar.js";
+import { readTable } from "../github/table.js";
+import type { Deps } from "./reconcile.js";
+import { KeyedSerializer } from "./serialize.js";
+
+/** What an event tells the radar about the pull request that changed. */
+export interface RadarEvent {
+  readonly number: number;
+  readonly base: string;
+  readonly headSha: string;
+  readonly title: string;
+  readonly createdAt: string;
+  /** The head before a push: the radar of pull requests that overlapped the old files is refreshed too. */
+  readonly previousHead?: string;
+  /** Closed or merged: it leaves every radar that named it. */
+  readonly closed?: boolean;
+}
+
+export interface RadarOptions {
+  /** Open pull requests into one base the radar compares, most recently updated first (≤ 100). */
+  readonly maxPulls?: number;
+  /** Other pull requests whose radar one event may rewrite. */
+  readonly maxUpdates?: number;
+}
+
+export interface RadarOutcome {
+  /** Pull requests whose conflicts check was written (created or updated). */
+  readonly written: number[];
+  /** Pull requests the changed one overlaps now. */
+  readonly overlaps: number[];
+}
+
+/**
+ * The conflict radar, run by the router after the reconcile of a pull request whose files or state
+ * changed (opened, pushed, base changed, closed). It writes the `parallel-review/conflicts` check of
+ * that pull request, and of the others whose radar names it now or named it before (bounded).
+ * File lists are cached by head commit and the open list is read conditionally, so an event costs
+ * a handful of requests (docs/performance.md).
+ */
+export class ConflictRadar {
+  private readonly files = new FileCache();
+  private readonly etags = new EtagCache();
+  /** What this process last wrote per `owner/repo#n@sha`: an unchanged radar is not read or written again. */
+  private readonly written = new Map<string, string>();
+  private readonly maxPulls: number;
+  private readonly maxUpdates: number;
+
+  constructor(opts: RadarOptions = {}) {
+    this.maxPulls = Math.min(100, opts.maxPulls ?? 50);
+    this.maxUpdates = opts.maxUpdates ?? 10;
+  }
+
+  async refresh(d: Deps, repo: RepoRef, ev: RadarEvent): Promise<RadarOutcome> {
+    const none = { written: [], overlaps: [] };
+    const load = await readTable(d.octokit, repo, ev.base);
+    const table = load.kind === "loaded" ? load.result.table : undefined;
+    if (!table || table.settings.conflicts === "off") return none;
+
+    // One more than the cap besides the changed pull request: enough to tell whether some were left out.
+    const listed = (await openPulls(d.octokit, repo, ev.base, this.maxPulls + 2, this.etags)).filter(
+      (p) => p.number !== ev.number,
+    );
+    const cappedAt = listed.length > this.maxPulls ? this.maxPulls : undefined;
+    const capped = listed.slice(0, this.maxPulls);
+    // The changed pull request itself is always compared (the list may lag a moment behind the event).
+    const self = { number: ev.number, title: ev.title, createdAt: ev.createdAt, headSha: ev.headSha };
+    const open = await filesOf(d.octokit, repo, ev.closed ? capped : [self, ...capped], this.files);
+    const profiles = open.map((p) => profile(table, p));
+    const me = ev.closed ? undefined : profiles[0];
+
+    // Who names the changed pull request: overlaps of its files now, and of its files before the push
+    // (or before it closed): those radars must drop or change their entry for it.
+    const names = new Set<number>();
+    const mark = (p: Profile) => radarOf(table, p, profiles).overlaps.forEach((o) => names.add(o.number));
+    if (me) mark(me);
+    const before = ev.closed ? ev.headSha : ev.previousHead;
+    const old =
+      before && (await filesOf(d.octokit, repo, [{ ...self, headSha: before }], this.files, ev.closed === true))[0];
+    if (old) mark(profile(table, old));
+    names.delete(ev.number);
+
+    const targets = [...(me ? [open[0]!] : []), ...open.filter((p) => names.has(p.number)).slice(0, this.maxUpdates)];
+    if (names.size > this.maxUpdates)
+      d.log.warn(
+        { repo, pr: ev.number, max: this.maxUpdates },
+        "conflict radar: refreshed only the first pull requests it names",
+      );
+    const written: number[] = [];
+    for (const t of targets) {
+      const others = profiles.filter((p) => p.pull.number !== t.number);
+      const radar = radarOf(
+        table,
+        profiles.find((p) => p.pull.number === t.number)!,
+        others,
+        cappedAt,
+      );
+      const spec = conflictsCheck(radar, {
+        base: ev.base,
+        compared: others.length,
+        block: table.settings.conflicts === "block",
+      });
+      if (await this.write(d, repo, t, spec)) written.push(t.number);
+    }
+    return { written, overlaps: me ? radarOf(table, me, profiles).overlaps.map((o) => o.number) : [] };
+  }
+
+  private async write(d: Deps, repo: RepoRef, pull: OpenPull, spec: CheckRunSpec): Promise<boolean> {
+    const { octokit } = d;
+    const key = `${repo.owner}/${repo.repo}#${pull.number}@${pull.headSha}`.toLowerCase();
+    const digest = JSON.stringify([spec.conclusion, spec.title, spec.summary]);
+    if (this.written.get(key) === digest) return false;
+    // The app's own runs only (listOwnRuns): a run of another app is never overwritten with the radar.
+    const existing = (await listOwnRuns(octokit, repo, pull.headSha, d.appId))
+      .filter((r) => r.name === CONFLICTS_CHECK)
+      .at(-1);
+    let changed = true;
+    // Nothing to say and nothing said before: no check at all, so pull requests without overlap stay quiet.
+    if (!existing && spec.conclusion === "success") changed = false;
+    else if (!existing) await createRun(octokit, repo, pull.headSha, spec);
+    else if (!sameRun(existing, spec)) await updateRun(octokit, repo, existing.id, spec);
+    else changed = false;
+    this.written.set(key, digest);
+    if (this.written.size > 5000) this.written.delete(this.written.keys().next().value!);
+    return changed;
+  }
+}
+
+/** The payload fields of a pull_request event the radar reads. */
+export interface PullEventPayload {
+  readonly repository: { readonly name: string; readonly owner: { readonly login: string } };
+  readonly pull_request: {
+    readonly number: number;
+    readonly title: string;
+    readonly created_at: string;
+    readonly state: string;
+    readonly base: { readonly ref: string };
+    readonly head: { readonly sha: string };
+  };
+}
+
+/**
+ * The router's hook: refresh the radar after a pull request's reconcile, one refresh per repository at a
+ * time. Advisory: a failure is logged and leaves the previous radar check as it was; it never fails the
+ * event (the gate has already been written).
+ */
+export class RadarHook {
+  private readonly serializer = new KeyedSerializer();
+  constructor(readonly radar = new ConflictRadar()) {}
+
+  async after(d: Deps, payload: PullEventPayload, previousHead?: string): Promise<RadarOutcome | undefined> {
+    const repo = { owner: payload.repository.owner.login, repo: payload.repository.name };
+    const pr = payload.pull_request;
+    const ev: RadarEvent = {
+      number: pr.number,
+      base: pr.base.ref,
+      headSha: pr.head.sha,
+      title: pr.title,
+      createdAt: pr.created_at,
+      ...(previousHead && previousHead !== pr.head.sha ? { previousHead } : {}),
+      ...(pr.state === "closed" ? { closed: true } : {}),
+    };
+    try {
+      return await this.serializer.run(`${repo.owner}/${repo.repo}`.toLowerCase(), () =>
+        this.radar.refresh(d, repo, ev),
+      );
+    } catch (err) {
+      d.log.warn({ err, pr: `${repo.owner}/${repo.repo}#${pr.number}` }, "conflict radar failed");
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import { clip, fit, type CheckRunSpec } from "./checks.js";
+import { PathMatcher } from "./matcher.js";
+import { count, matcherFor } from "./plan.js";
+import { TABLE_PATHS, type ReviewTable } from "./types.js";
+
+/**
+ * The conflict radar: for one pull request, the other open pull requests into the same base that
+ * (a) change the same files, (b) change shared configuration (manifests, lock files, `.env*`,
+ * `docker-compose*`, CI workflows, the review table — files that conflict or interact even when the
+ * edits are far apart), or (c) change the same domain. Pure: the adapter brings the file lists.
+ */
+
+/** Shared configuration by default; `settings.shared_config` adds patterns (path-pattern syntax). */
+export const DEFAULT_SHARED_CONFIG: readonly string[] = [
+  "package.json",
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+  "yarn.lock",
+  "pnpm-lock.yaml",
+  "go.mod",
+  "go.sum",
+  "Cargo.toml",
+  "Cargo.lock",
+  "requirements*.txt",
+  "pyproject.toml",
+  "poetry.lock",
+  "Pipfile",
+  "Pipfile.lock",
+  "Gemfile",
+  "Gemfile.lock",
+  "composer.json",
+  "composer.lock",
+  "pom.xml",
+  "build.gradle",
+  ".env*",
+  "docker-compose*",
+  "compose.yaml",
+  "compose.yml",
+  "/.github/workflows/",
+  ...TABLE_PATHS.map((p) => `/${p}`),
+];
+
+export interface RadarPull {
+  readonly number: number;
+  readonly title: string;
+  /** When it was opened: the older of two overlapping pull requests is suggested to merge first. */
+  readonly createdAt: string;
+  /** Changed paths (a rename under both its paths). */
+  readonly files: readonly string[];
+}
+
+export interface Overlap {
+  readonly number: number;
+  readonly title: string;
+  /** Files both change. */
+  readonly sameFiles: readonly string[];
+  /** Shared-configuration files either changes, when both change some (not already in sameFiles). */
+  readonly sharedConfig: readonly string[];
+  /** Domains of the table both touch. */
+  readonly sameDomains: readonly string[];
+  /** What to do, in words. */
+  readonly advice: string;
+}
+
+export interface Radar {
+  readonly number: number;
+  readonly overlaps: readonly Overlap[];
+  /** Set when more pull requests are open than the radar compares: the cap it applied. */
+  readonly cappedAt?: number;
+}
+
+const sharedMatchers = new WeakMap<ReviewTable, PathMatcher>();
+
+function sharedMatcher(table: ReviewTable): PathMatcher {
+  let m = sharedMatchers.get(table);
+  if (!m) {
+    const patterns = [...DEFAULT_SHARED_CONFIG, ...(table.settings.shared_config ?? [])];
+    sharedMatchers.set(table, (m = new PathMatcher(patterns.map((pattern) => ({ pattern, tag: 0 })))));
+  }
+  return m;
+}
+
+/** What the radar needs of each pull request, computed once per file list. */
+export interface Profile {
+  readonly pull: RadarPull;
+  readonly files: ReadonlySet<string>;
+  readonly shared: readonly string[];
+  readonly domains: ReadonlySet<string>;
+}
+
+export function profile(table: ReviewTable, pull: RadarPull): Profile {
+  const shared = sharedMatcher(table);
+  const domains = matcherFor(table);
+  const ids = new Set<string>();
+  for (const f of pull.files) for (const d of domains.domainsOf(f)) ids.add(table.domains[d]!.id);
+  return {
+    pull,
+    files: new Set(pull.files),
+    shared: pull.files.filter((f) => shared.match(f).length > 0).sort(),
+    domains: ids,
+  };
+}
+
+/** The radar of `me` against the others (already capped by the caller; `cappedAt` says it was). */
+export function radarOf(table: ReviewTable, me: Profile, others: readonly Profile[], cappedAt?: number): Radar {
+  const overlaps: Overlap[] = [];
+  for (const o of others) {
+    if (o.pull.number === me.pull.number) continue;
+    const sameFiles = [...me.files].filter((f) => o.files.has(f)).sort();
+    const same = new Set(sameFiles);
+    const sharedConfig =
+      me.shared.length > 0 && o.shared.length > 0
+        ? [...new Set([...me.shared, ...o.shared])].filter((f) => !same.has(f)).sort()
+        : [];
+    const sameDomains = table.domains.map((d) => d.id).filter((id) => me.domains.has(id) && o.domains.has(id));
+    if (sameFiles.length + sharedConfig.length + sameDomains.length === 0) continue;
+    overlaps.push({
+      number: o.pull.number,
+      title: o.pull.title,
+      sameFiles,
+      sharedConfig,
+      sameDomains,
+      advice: advice(me.pull, o.pull, sameFiles.length > 0, sharedConfig.length > 0),
+    });
+  }
+  // The strongest overlaps first: same files, then shared configuration, then domain only.
+  const weight = (o: Overlap) => (o.sameFiles.length > 0 ? 2 : o.sharedConfig.length > 0 ? 1 : 0);
+  overlaps.sort((a, b) => weight(b) - weight(a) || a.number - b.number);
+  return { number: me.pull.number, overlaps, ...(cappedAt !== undefined ? { cappedAt } : {}) };
+}
+
+/** The older pull request merges first (it has waited longer); the other rebases onto it. */
+function advice(me: RadarPull, other: RadarPull, files: boolean, shared: boolean): string {
+  const first = olderOf(me, other);
+  const then = first === me ? `#${other.number}` : "this pull request";
+  const merge = first === me ? "merge this pull request first" : `merge #${other.number} first`;
+  if (files) return `${merge}, then rebase ${then} and resolve the overlapping files`;
+  if (shared) return `${merge}, then rebase ${then} and regenerate or re-check the shared configuration`;
+  return `no textual conflict; the same reviewers are involved — review them together, and re-check ${then} after ${first === me ? "this one" : `#${other.number}`} merges`;
+}
+
+function olderOf(a: RadarPull, b: RadarPull): RadarPull {
+  const ta = Date.parse(a.createdAt) || 0;
+  const tb = Date.parse(b.createdAt) || 0;
+  return ta < tb || (ta === tb && a.number < b.number) ? a : b;
+}
+
+/** The radar's own check run: advisory (neutral) unless the table sets `conflicts: block`. */
+export const CONFLICTS_CHECK = "parallel-review/conflicts";
+const MAX_LISTED = 10;
+
+export function conflictsCheck(radar: Radar, opts: { base: string; compared: number; block: boolean }): CheckRunSpec {
+  const { overlaps } = radar;
+  const lines: string[] = [];
+  const scope = `Compared with ${count(opts.compared, "other open pull request")} into \`${opts.base}\`${radar.cappedAt !== undefined ? ` — more are open: the radar compares the ${radar.cappedAt} most recently updated` : ""}.`;
+  if (overlaps.length === 0) {
+    lines.push("No other open pull request changes the same files, shared configuration or domains.", "", scope);
+    return {
+      name: CONFLICTS_CHECK,
+      status: "completed",
+      conclusion: "success",
+      title: "No overlap with other open pull requests",
+      summary: fit(lines.join("\n")),
+      actions: [],
+    };
+  }
+  const blocking = opts.block && overlaps.some((o) => o.sameFiles.length > 0);
+  for (const o of overlaps) {
+    lines.push(`### #${o.number} ${cellText(o.title)}`);
+    if (o.sameFiles.length > 0) lines.push(`- **Same files** (${o.sameFiles.length}): ${listed(o.sameFiles)}`);
+    if (o.sharedConfig.length > 0) lines.push(`- **Shared configuration**: ${listed(o.sharedConfig)}`);
+    if (o.sameDomains.length > 0) lines.push(`- **Same domains**: ${o.sameDomains.join(", ")}`);
+    lines.push(`- **What to do**: ${o.advice}`, "");
+  }
+  lines.push(scope);
+  lines.push(
+    "",
+    opts.block
+      ? "`settings.conflicts: block`: this check fails while another open pull request changes the same files."
+      : "This check is advisory (neutral): it never blocks a merge unless the review table sets `conflicts: block`.",
+  );
+  const names = overlaps.map((o) => `#${o.number}`);
+  return {
+    name: CONFLICTS_CHECK,
+    status: "completed",
+    conclusion: blocking ? "failure" : "neutral",
+    title: clip(
+      `Overlaps with ${names.slice(0, 5).join(", ")}${names.length > 5 ? ` and ${names.length - 5} more` : ""}`,
+      200,
+    ),
+    summary: fit(lines.join("\n")),
+    actions: [],
+  };
+}
+
+function listed(files: readonly string[]): string {
+  const shown = files.slice(0, MAX_LISTED).map((f) => `\`${f}\``);
+  return shown.join(", ") + (files.length > MAX_LISTED ? ` and ${files.length - MAX_LISTED} more` : "");
+}
+
+function cellText(s: string): string {
+  return s.replace(/\r?\n/g, " ").slice(0, 200);
+}

@@ -1,0 +1,180 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { ConflictRadar } from "../../src/app/radar.js";
+import { startStack, type Stack } from "../../src/dev/stack.js";
+import type { Octokit } from "../../src/github/client.js";
+import type { GitHubSimulator } from "../../src/simulator/index.js";
+
+/**
+ * The seed's remaining patterns over real HTTP (simulator ⇄ app server): reviews in sequence (`after:`)
+ * and the conflict radar across open pull requests.
+ */
+const TABLE = `version: 1
+personas:
+  backend: { name: Backend, teams: [backend] }
+  security: { name: Security, teams: [security] }
+  finance: { name: Finance, teams: [finance], after: [backend] }
+domains:
+  payments:
+    paths: [src/payments/]
+    require: [backend, security, finance]
+  web:
+    paths: [web/]
+    require: [backend]
+`;
+
+let stack: Stack;
+let sim: GitHubSimulator;
+let repoCount = 0;
+let clockOffset = 0;
+const later = () => void (clockOffset += 2000);
+
+beforeAll(async () => {
+  stack = await startStack({
+    simulator: { validation: true, clock: () => new Date(Date.now() + clockOffset) },
+    maxRetryWaitMs: 50,
+  });
+  sim = stack.sim;
+  for (const login of ["carol", "dan", "bob", "sam", "fiona"]) sim.createUser(login);
+  sim.createTeam("backend", { members: ["bob"] });
+  sim.createTeam("security", { members: ["sam"] });
+  sim.createTeam("finance", { members: ["fiona"] });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+afterEach(() => {
+  expect(sim.validationErrors).toEqual([]);
+});
+
+function newRepo(files: Record<string, string> = {}): string {
+  const repo = `shop-${++repoCount}`;
+  sim.createRepo(repo, { files: { "reviewers.yml": TABLE, "README.md": "shop\n", ...files } });
+  return repo;
+}
+
+async function openPr(repo: string, branch: string, files: Record<string, string>, author = "carol") {
+  later();
+  await sim.createBranch(repo, branch, { files, author });
+  return (await sim.openPullRequest(repo, { title: `change ${branch}`, head: branch, author })).number;
+}
+
+/** The newest run of a name on the PR's head: what GitHub shows. */
+function run(repo: string, n: number, name: string) {
+  const runs = sim.checkRuns(repo, sim.pullRequest(repo, n).headSha).filter((r) => r.name === name);
+  return runs.sort((a, b) => a.id - b.id).at(-1);
+}
+const shown = (repo: string, n: number, name: string) => {
+  const r = run(repo, n, name);
+  return r ? (r.status === "completed" ? r.conclusion : r.status) : "missing";
+};
+
+async function approve(repo: string, n: number, user: string) {
+  later();
+  await sim.submitReview(repo, n, { user, state: "APPROVED" });
+}
+
+describe("reviews in sequence over HTTP", () => {
+  test("Finance is queued and not asked until Backend approves; the gate passes after Finance", async () => {
+    const repo = newRepo();
+    const n = await openPr(repo, "feature", { "src/payments/charge.ts": "export const charge = 1;\n" });
+    expect(shown(repo, n, "review/finance")).toBe("queued");
+    expect(run(repo, n, "review/finance")!.output.title).toBe("Queued: waiting for Backend to approve first");
+    expect(sim.requestedReviewers(repo, n).teams.sort()).toEqual(["backend", "security"]);
+
+    await approve(repo, n, "bob");
+    expect(shown(repo, n, "review/finance")).toBe("in_progress");
+    expect(sim.requestedReviewers(repo, n).teams).toContain("finance");
+    await approve(repo, n, "sam");
+    expect(shown(repo, n, "parallel-review")).toBe("in_progress");
+    await approve(repo, n, "fiona");
+    expect(shown(repo, n, "parallel-review")).toBe("success");
+    const summary = run(repo, n, "parallel-review")!.output.summary;
+    expect(summary).toContain("| Backend |");
+    expect(summary).toMatch(/Rework: 1 review round, 0 re-approvals after a push\./);
+  });
+});
+
+describe("the conflict radar over HTTP", () => {
+  test("names the other pull request with the overlapping file, on both, and follows pushes and merges", async () => {
+    const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
+    const first = await openPr(repo, "a", { "src/payments/charge.ts": "a\n" });
+    expect(shown(repo, first, "parallel-review/conflicts")).toBe("missing"); // nothing to say: no check at all
+    const second = await openPr(repo, "b", { "src/payments/charge.ts": "b\n", "web/index.html": "<p>\n" }, "dan");
+
+    const onSecond = run(repo, second, "parallel-review/conflicts")!;
+    expect(onSecond.conclusion).toBe("neutral");
+    expect(onSecond.output.title).toBe(`Overlaps with #${first}`);
+    expect(onSecond.output.summary).toContain("- **Same files** (1): `src/payments/charge.ts`");
+    expect(onSecond.output.summary).toContain(`merge #${first} first, then rebase this pull request`);
+    // The older pull request's radar is updated by the newer one's event.
+    const onFirst = run(repo, first, "parallel-review/conflicts")!;
+    expect(onFirst.output.title).toBe(`Overlaps with #${second}`);
+    expect(onFirst.output.summary).toContain(`merge this pull request first, then rebase #${second}`);
+    // The gate is untouched by the radar.
+    expect(shown(repo, first, "parallel-review")).toBe("in_progress");
+
+    // The second PR drops the shared file: both radars follow (the first one through the push's old files).
+    later();
+    await sim.pushToPullRequest(repo, second, { files: { "src/payments/charge.ts": "v1\n" } });
+    // Checks belong to a commit: the new head has nothing to say, so it gets no radar check at all.
+    expect(shown(repo, second, "parallel-review/conflicts")).toBe("missing");
+    const cleared = run(repo, first, "parallel-review/conflicts")!;
+    expect([cleared.conclusion, cleared.output.title]).toEqual(["success", "No overlap with other open pull requests"]);
+  });
+
+  test("a merged pull request leaves the radar of the others", async () => {
+    const repo = newRepo();
+    const first = await openPr(repo, "a", { "package.json": '{"name":"a"}\n' });
+    const second = await openPr(repo, "b", { "package-lock.json": "{}\n" }, "dan");
+    expect(run(repo, second, "parallel-review/conflicts")!.output.summary).toContain("- **Shared configuration**");
+    later();
+    await sim.closePullRequest(repo, first);
+    expect(run(repo, second, "parallel-review/conflicts")!.conclusion).toBe("success");
+  });
+});
+
+describe("the conflict radar's bounds", () => {
+  test("compares at most maxPulls open pull requests and rewrites at most maxUpdates others per event", async () => {
+    const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
+    const numbers: number[] = [];
+    for (const b of ["a", "b", "c", "d", "e"])
+      numbers.push(await openPr(repo, b, { "src/payments/charge.ts": `${b}\n` }));
+    const last = numbers.at(-1)!;
+    const octokit = new ProbotOctokit({
+      auth: { token: sim.issueToken() },
+      baseUrl: sim.apiUrl,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    }) as unknown as Octokit;
+    const warnings: string[] = [];
+    const deps = {
+      octokit,
+      appId: stack.appId,
+      log: { info: () => undefined, warn: (_o: object, m?: string) => void warnings.push(m ?? "") },
+    };
+    const radar = new ConflictRadar({ maxPulls: 2, maxUpdates: 1 });
+    const pr = sim.pullRequest(repo, last);
+    const event = {
+      number: last,
+      base: "main",
+      headSha: pr.headSha,
+      title: "change e",
+      createdAt: new Date().toISOString(),
+    };
+    const outcome = await radar.refresh(deps, { owner: "acme", repo }, event);
+    // Itself and one other (maxUpdates), though it overlaps the two it compared (maxPulls).
+    expect(outcome.overlaps).toHaveLength(2);
+    expect(outcome.written).toHaveLength(2);
+    expect(outcome.written[0]).toBe(last);
+    expect(warnings).toEqual(["conflict radar: refreshed only the first pull requests it names"]);
+    expect(run(repo, last, "parallel-review/conflicts")!.output.summary).toContain(
+      "Compared with 2 other open pull requests into `main` — more are open: the radar compares the 2 most recently updated.",
+    );
+    // The same event again: nothing changed, nothing read or written again by this process.
+    const again = await radar.refresh(deps, { owner: "acme", repo }, event);
+    expect(again.written).toEqual([]);
+  });
+});
