@@ -126,8 +126,6 @@ export function createApp(options: AppOptions = {}) {
     });
 
     // A closed or merged pull request leaves the radars that named it.
-    app.on("pull_request.closed", async (ctx) => void (await radar.after(deps(ctx.octokit, ctx.log), ctx.payload)));
-
     app.on(
       ["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"],
       async (ctx) => {
@@ -153,6 +151,7 @@ export function createApp(options: AppOptions = {}) {
       const repo = { owner: repository.owner.login, repo: repository.name };
       const others = (await pullsForCommit(d.octokit, repo, pr.head.sha)).filter((n) => n !== pr.number);
       await each(others, (number) => run(d, prRef(repository, number)));
+      await radar.after(d, ctx.payload); // the radars that named it drop it
     });
 
     app.on(["issue_comment.created", "issue_comment.edited", "issue_comment.deleted"], async (ctx) => {
