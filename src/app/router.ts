@@ -7,7 +7,7 @@ import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { readTable } from "../github/table.js";
 import { assess, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
 import type { ButtonClick } from "./records.js";
-import { KeyedSerializer, Limiter } from "./serialize.js";
+import { KeyedSerializer, Limiter, type KeyedRunner } from "./serialize.js";
 
 export interface AppOptions {
   /** This app's id: its check runs and record comments are recognised by it. Default: APP_ID. */
@@ -22,6 +22,8 @@ export interface AppOptions {
   readonly maxConcurrentReconciles?: number;
   /** Called with each reconcile's outcome (tests, demo). */
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
+  /** Runs the reconciles of one pull request one at a time (default: in this process; src/service adds Redis). */
+  readonly serializer?: KeyedRunner;
 }
 
 /* Minimal shapes of the payload fields the router reads. */
@@ -40,7 +42,7 @@ interface UserRef {
  * `reconcile` of that pull request, serialized per pull request.
  */
 export function createApp(options: AppOptions = {}) {
-  const serializer = new KeyedSerializer();
+  const serializer = options.serializer ?? new KeyedSerializer();
   const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
   return (app: Probot) => {
     const appId = options.appId ?? Number(process.env.APP_ID);

@@ -15,6 +15,8 @@ export interface PullRef extends RepoRef {
 /** Counts requests per route, so tests and the docs can report the API cost of each event. */
 export interface RequestCounter {
   count(method: string, route: string, status: number): void;
+  /** GitHub's `x-ratelimit-remaining` of an answer, by `x-ratelimit-resource` (metrics). */
+  rateLimit?(resource: string, remaining: number): void;
 }
 
 const wrapped = new WeakSet<object>();
@@ -36,6 +38,7 @@ export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counte
       try {
         const res = await request(options);
         opts.counter?.count(options.method, String(options.url), res.status);
+        reportRateLimit(opts.counter, res.headers);
         return res;
       } catch (err) {
         const e = err as {
@@ -44,6 +47,7 @@ export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counte
         };
         const status = e.status ?? 0;
         opts.counter?.count(options.method, String(options.url), status);
+        reportRateLimit(opts.counter, e.response?.headers);
         // Probot's retry plugin (on in production) already retried a 5xx when it set retryCount; retrying
         // its final answer again would multiply the attempts.
         const pluginRetried = ((options.request as { retryCount?: number } | undefined)?.retryCount ?? 0) > 0;
@@ -54,6 +58,12 @@ export function withRetries(octokit: Octokit, opts: { maxWaitMs?: number; counte
     }
   });
   return octokit;
+}
+
+function reportRateLimit(counter: RequestCounter | undefined, headers: Record<string, unknown> | undefined): void {
+  const remaining = Number(headers?.["x-ratelimit-remaining"]);
+  if (!counter?.rateLimit || headers?.["x-ratelimit-remaining"] === undefined || !Number.isFinite(remaining)) return;
+  counter.rateLimit(String(headers["x-ratelimit-resource"] ?? "core"), remaining);
 }
 
 function retryDelay(
