@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -118,6 +118,11 @@ describe("npm start", () => {
       /parallel_review_github_requests_total\{method="POST",route="\/repos\/\{owner\}\/\{repo\}\/check-runs",status="201"\} \d+/,
     );
     expect(metrics).toMatch(/parallel_review_queue_depth\{queue="reconcile"\} 0/);
+    // docs/operations.md is a claim: every metric it names (alert rules included) is served.
+    const served = new Set([...metrics.matchAll(/^# HELP (\S+)/gm)].map((m) => m[1]));
+    const documented = readFileSync(join(ROOT, "docs/operations.md"), "utf8").match(/parallel_review_[a-z_]+/g)!;
+    for (const name of documented)
+      expect([name, served.has(name.replace(/_(bucket|sum|count)$/, ""))]).toEqual([name, true]);
   }, 60_000);
 
   test("SIGTERM lets the delivery in flight finish, then exits 0", async () => {
