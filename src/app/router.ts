@@ -7,6 +7,7 @@ import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { readTable } from "../github/table.js";
 import { assess, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
 import type { ButtonClick } from "./records.js";
+import { registerHeal, type HealOptions } from "./heal.js";
 import { KeyedSerializer, Limiter, type KeyedRunner } from "./serialize.js";
 
 export interface AppOptions {
@@ -24,6 +25,8 @@ export interface AppOptions {
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
   /** Runs the reconciles of one pull request one at a time (default: in this process; src/service adds Redis). */
   readonly serializer?: KeyedRunner;
+  /** Installation sweeps and the periodic resync (src/app/heal.ts). */
+  readonly heal?: HealOptions;
 }
 
 /* Minimal shapes of the payload fields the router reads. */
@@ -79,6 +82,7 @@ export function createApp(options: AppOptions = {}) {
       );
 
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });
+    registerHeal(app, (d, pr) => run(d, pr), deps, options.heal);
 
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.ready_for_review"], async (ctx) => {
       await run(deps(ctx.octokit, ctx.log), prRef(ctx.payload.repository, ctx.payload.pull_request.number));

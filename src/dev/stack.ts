@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Probot, ProbotOctokit } from "probot";
 import type { Outcome } from "../app/reconcile.js";
+import type { AppOptions } from "../app/router.js";
 import type { PullRef, RequestCounter } from "../github/client.js";
 import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
 import { GitHubSimulator, type SimulatorOptions } from "../simulator/index.js";
@@ -21,6 +22,8 @@ export interface StackOptions {
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
   readonly counter?: RequestCounter;
   readonly maxRetryWaitMs?: number;
+  /** More app options (healing, a shared serializer, …). */
+  readonly app?: Partial<AppOptions>;
 }
 
 export interface Stack {
@@ -28,6 +31,7 @@ export interface Stack {
   readonly appId: number;
   readonly webhookUrl: string;
   readonly secret: string;
+  readonly probot: Probot;
   stop(): Promise<void>;
 }
 
@@ -74,6 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
       ...(opts.counter ? { counter: opts.counter } : {}),
       maxRetryWaitMs: opts.maxRetryWaitMs ?? 2_000,
+      ...opts.app,
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -85,6 +90,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     appId: STACK_APP_ID,
     webhookUrl,
     secret,
+    probot,
     async stop() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

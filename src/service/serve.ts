@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 import { createProbot } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
 import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
+import { intFrom } from "./config.js";
+import { HealScheduler, healSettings } from "./heal-scheduler.js";
 import { Metrics } from "./metrics.js";
 import { ObservedRunner } from "./observed.js";
 import { keySigns, readinessOf } from "./readiness.js";
@@ -39,14 +41,6 @@ export function serviceConfig(env: NodeJS.ProcessEnv): ServiceConfig {
   };
 }
 
-export function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} is "${raw}": it must be a whole number`);
-  return n;
-}
-
 /** Probot configured from the environment, with this process's logger; a key that is no PEM key says so. */
 export function probotFrom(env: NodeJS.ProcessEnv, log: Logger) {
   try {
@@ -66,6 +60,8 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger): Promise<void> 
   const metrics = new Metrics();
   const probot = probotFrom(env, log);
   const serializer = new ObservedRunner(new KeyedSerializer(), log, metrics);
+  const heal = healSettings(env);
+  const healer = new HealScheduler(probot, log, heal, metrics);
   metrics.addQueue(async () => ({ reconcile: serializer.stats() }));
   const server = await createWebhookServer({
     probot,
@@ -73,12 +69,22 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger): Promise<void> 
     log,
     metrics,
     readiness: readinessOf({ key: keySigns(probot) }),
-    app: { appId: config.appId, serializer, counter: metrics.requestCounter() },
+    app: {
+      appId: config.appId,
+      serializer,
+      counter: metrics.requestCounter(),
+      heal: {
+        paceMs: heal.paceMs,
+        attach: healer.attach,
+        observe: (kind, n) => metrics.heals.inc({ kind }, n),
+      },
+    },
   });
   // Signals are handled from here on: a stop during start-up must not kill the process with code 143.
   let proxy: WebhookProxy | undefined;
   stopOnSignals(
     async () => {
+      healer.stop();
       await proxy?.stop();
       const cut = await server.drain(config.shutdownTimeoutMs);
       if (cut > 0)
@@ -99,6 +105,7 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger): Promise<void> 
     { appId: config.appId, mode: "embedded", logLevel: log.level },
     `parallel-review listening on http://${config.host}:${port}${WEBHOOK_PATH} (health: /healthz, /readyz; metrics: /metrics)`,
   );
+  healer.start();
   proxy = config.webhookProxyUrl
     ? await startWebhookProxy(config.webhookProxyUrl, `http://${config.host}:${port}${WEBHOOK_PATH}`, log)
     : undefined;
