@@ -92,13 +92,7 @@ async function handle(
   middleware: Middleware | undefined,
 ): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
-  if (req.method === "GET" && (path === "/" || path === "/healthz")) return reply(res, 200, { status: "ok" });
-  if (req.method === "GET" && path === "/readyz") return readyz(res, opts.readiness);
-  if (req.method === "GET" && path === "/metrics" && opts.metrics) {
-    const { contentType, body } = await opts.metrics.text();
-    res.writeHead(200, { "content-type": contentType });
-    return void res.end(body);
-  }
+  if (await opsRoute(req, res, opts)) return;
   // Probot's registration page points the app's webhook at the server's root URL: accept it there too.
   if ((path !== WEBHOOK_PATH && path !== "/") || req.method !== "POST") return reply(res, 404, { error: "not found" });
 
@@ -121,7 +115,13 @@ async function handle(
   await withLogContext(context, async () => {
     if (opts.enqueue) {
       const { action: _action, ...queued } = delivery;
-      await opts.enqueue({ ...queued, body: body.toString("utf8") });
+      try {
+        await opts.enqueue({ ...queued, body: body.toString("utf8") });
+      } catch (err) {
+        // GitHub records the delivery as failed; the redelivery sweep sends it again once Redis is back.
+        opts.log?.warn({ err }, "could not queue the delivery");
+        return reply(res, 503, { error: "the queue is unavailable: the delivery will be redelivered" });
+      }
       return reply(res, 202, { queued: delivery.id });
     }
     req.url = WEBHOOK_PATH;
@@ -129,6 +129,24 @@ async function handle(
     (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
     await middleware!(req, res, () => reply(res, 404, { error: "not found" }));
   });
+}
+
+/** GET /healthz, /readyz and /metrics (the server's and the workers'); false for anything else. */
+export async function opsRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: { metrics?: Metrics; readiness?: ReadinessCheck },
+): Promise<boolean> {
+  const path = (req.url ?? "/").split("?")[0];
+  if (req.method !== "GET") return false;
+  if (path === "/" || path === "/healthz") reply(res, 200, { status: "ok" });
+  else if (path === "/readyz") await readyz(res, opts.readiness);
+  else if (path === "/metrics" && opts.metrics) {
+    const { contentType, body } = await opts.metrics.text();
+    res.writeHead(200, { "content-type": contentType });
+    res.end(body);
+  } else return false;
+  return true;
 }
 
 function describe(req: IncomingMessage, body: Buffer): (VerifiedDelivery & { action?: string }) | undefined {
@@ -177,7 +195,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function reply(res: ServerResponse, status: number, body: object): void {
+export function reply(res: ServerResponse, status: number, body: object): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body) + "\n");
 }

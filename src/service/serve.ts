@@ -2,12 +2,13 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createProbot } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
-import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
+import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
 import { intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
 import { Metrics } from "./metrics.js";
 import { ObservedRunner } from "./observed.js";
-import { keySigns, readinessOf } from "./readiness.js";
+import { DeliveryQueue, queueSettings, redisConnection } from "./queue.js";
+import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { stopOnSignals } from "./shutdown.js";
 import { startWebhookProxy, type WebhookProxy } from "./webhook-proxy.js";
 
@@ -21,7 +22,7 @@ export interface ServiceConfig {
   readonly webhookProxyUrl?: string;
 }
 
-export function serviceConfig(env: NodeJS.ProcessEnv): ServiceConfig {
+export function serviceConfig(env: NodeJS.ProcessEnv, need: { secret?: boolean } = {}): ServiceConfig {
   const appId = Number(env.APP_ID);
   if (!Number.isInteger(appId) || appId <= 0)
     throw new Error(`APP_ID is "${env.APP_ID}": it must be the app's id (a number)`);
@@ -33,7 +34,7 @@ export function serviceConfig(env: NodeJS.ProcessEnv): ServiceConfig {
     );
   return {
     appId,
-    secret: env.WEBHOOK_SECRET,
+    secret: env.WEBHOOK_SECRET ?? "",
     host: env.HOST || "localhost",
     port: intFrom(env, "PORT", 3000),
     shutdownTimeoutMs: intFrom(env, "SHUTDOWN_TIMEOUT_MS", 25_000),
@@ -59,16 +60,25 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger): Promise<void> 
   const config = serviceConfig(env);
   const metrics = new Metrics();
   const probot = probotFrom(env, log);
+  const queueConfig = queueSettings(env);
+  // With REDIS_URL the server only verifies and queues; workers reconcile and run the healing sweeps.
+  const redis = queueConfig ? redisConnection(queueConfig.redisUrl) : undefined;
+  const queue = queueConfig && redis ? new DeliveryQueue(queueConfig, redis) : undefined;
+  if (queue) metrics.addQueue(() => queue.stats());
   const serializer = new ObservedRunner(new KeyedSerializer(), log, metrics);
+  if (!queue) metrics.addQueue(async () => ({ reconcile: serializer.stats() }));
   const heal = healSettings(env);
   const healer = new HealScheduler(probot, log, heal, metrics);
-  metrics.addQueue(async () => ({ reconcile: serializer.stats() }));
   const server = await createWebhookServer({
     probot,
     secret: config.secret,
     log,
     metrics,
-    readiness: readinessOf({ key: keySigns(probot) }),
+    readiness: readinessOf({
+      key: keySigns(probot),
+      ...(redis ? { redis: redisAnswers(redis) } : {}),
+    }),
+    ...(queue ? { enqueue: (d: VerifiedDelivery) => queue.enqueue(d) } : {}),
     app: {
       appId: config.appId,
       serializer,
@@ -87,6 +97,8 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger): Promise<void> 
       healer.stop();
       await proxy?.stop();
       const cut = await server.drain(config.shutdownTimeoutMs);
+      await queue?.close();
+      redis?.disconnect();
       if (cut > 0)
         log.warn(
           { cut },
@@ -102,10 +114,10 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger): Promise<void> 
   });
   const { port } = server.address() as AddressInfo;
   log.info(
-    { appId: config.appId, mode: "embedded", logLevel: log.level },
+    { appId: config.appId, mode: queue ? "queue" : "embedded", logLevel: log.level },
     `parallel-review listening on http://${config.host}:${port}${WEBHOOK_PATH} (health: /healthz, /readyz; metrics: /metrics)`,
   );
-  healer.start();
+  if (!queue) healer.start();
   proxy = config.webhookProxyUrl
     ? await startWebhookProxy(config.webhookProxyUrl, `http://${config.host}:${port}${WEBHOOK_PATH}`, log)
     : undefined;
