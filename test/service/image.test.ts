@@ -3,7 +3,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { parse } from "yaml";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
+import { startRedis } from "../helpers/redis-server.js";
 import { ROOT, appEnv, spawnServer, startSimulator, type RunningProcess } from "../helpers/app-process.js";
 
 /**
@@ -88,4 +90,35 @@ test("the image's command starts the server, which answers /healthz, and the HEA
 
   server.child.kill("SIGTERM");
   expect((await server.exited).code).toBe(0);
+}, 60_000);
+
+test("docker-compose.yml's worker command runs from the production install and is ready with Redis", async () => {
+  const compose = parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8")) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+  };
+  const worker = compose.services.worker!;
+  const redis = await startRedis();
+  try {
+    const [command, ...args] = worker.command!;
+    const p = await spawnServer(
+      [command!, ...args],
+      appEnv(sim, {
+        NODE_ENV: "production",
+        REDIS_URL: redis.url,
+        WORKER_PORT: "0",
+        HEAL_REDELIVER_INTERVAL_MS: "0",
+        HEAL_RESYNC_INTERVAL_MS: "0",
+      }),
+      { cwd: join(dir, "app"), ready: /ops on (http:\/\/\S+?:\d+)/ },
+    );
+    try {
+      expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
+      expect(JSON.parse(await (await fetch(`${p.url}/readyz`)).text()).checks).toEqual({ key: "ok", redis: "ok" });
+    } finally {
+      p.child.kill("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+    }
+  } finally {
+    await redis.dispose();
+  }
 }, 60_000);
