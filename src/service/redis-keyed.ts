@@ -52,9 +52,12 @@ export class RedisKeyedRunner implements KeyedRunner {
       const first = await this.redis.set(marker, token, "PX", this.maxWaitMs + this.leaseMs, "NX");
       // Another worker's reconcile of this pull request has not started yet: it will read what we would.
       if (first !== "OK") return undefined as T;
-      return this.exclusive(key, job, async () => {
-        await this.redis.eval(RELEASE, 1, marker, token);
-      });
+      const release = () => this.redis.eval(RELEASE, 1, marker, token).catch(() => undefined);
+      try {
+        return await this.exclusive(key, job, async () => void (await release()));
+      } finally {
+        await release(); // a wait that failed must not leave a marker that makes later requests skip their work
+      }
     });
   }
 

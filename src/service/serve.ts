@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { createProbot } from "probot";
+import { createProbot, type ProbotOctokit } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
 import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
 import { intFrom } from "./config.js";
@@ -11,6 +11,11 @@ import { DeliveryQueue, queueSettings, redisConnection } from "./queue.js";
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { stopOnSignals } from "./shutdown.js";
 import { startWebhookProxy, type WebhookProxy } from "./webhook-proxy.js";
+
+/** For the benchmark against the simulator: an Octokit without Probot's write pacing. */
+export interface ServiceOptions {
+  readonly Octokit?: typeof ProbotOctokit;
+}
 
 /** Settings read from the environment by `npm start` (.env.example documents each). */
 export interface ServiceConfig {
@@ -43,9 +48,9 @@ export function serviceConfig(env: NodeJS.ProcessEnv, need: { secret?: boolean }
 }
 
 /** Probot configured from the environment, with this process's logger; a key that is no PEM key says so. */
-export function probotFrom(env: NodeJS.ProcessEnv, log: Logger) {
+export function probotFrom(env: NodeJS.ProcessEnv, log: Logger, Octokit?: typeof ProbotOctokit) {
   try {
-    return createProbot({ env, overrides: { log } });
+    return createProbot({ env, overrides: { log, ...(Octokit ? { Octokit } : {}) } });
   } catch (err) {
     if (err instanceof Error && /privateKey/.test(err.message))
       throw new Error(
@@ -56,10 +61,10 @@ export function probotFrom(env: NodeJS.ProcessEnv, log: Logger) {
 }
 
 /** `npm start` with APP_ID set: the webhook server, until SIGTERM or SIGINT. */
-export async function serve(env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
+export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOptions = {}): Promise<void> {
   const config = serviceConfig(env);
   const metrics = new Metrics();
-  const probot = probotFrom(env, log);
+  const probot = probotFrom(env, log, opts.Octokit);
   const queueConfig = queueSettings(env);
   // With REDIS_URL the server only verifies and queues; workers reconcile and run the healing sweeps.
   const redis = queueConfig ? redisConnection(queueConfig.redisUrl) : undefined;

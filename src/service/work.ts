@@ -13,7 +13,7 @@ import { ObservedRunner } from "./observed.js";
 import { DELIVERIES, DeliveryQueue, queueSettings, redisConnection, type JobData } from "./queue.js";
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { RedisKeyedRunner } from "./redis-keyed.js";
-import { probotFrom, serviceConfig } from "./serve.js";
+import { probotFrom, serviceConfig, type ServiceOptions } from "./serve.js";
 import { stopOnSignals } from "./shutdown.js";
 
 /**
@@ -22,7 +22,7 @@ import { stopOnSignals } from "./shutdown.js";
  * workers together still space writes ≥ 1 s per installation. Serves /healthz, /readyz and /metrics
  * on WORKER_PORT. Also runs the healing sweeps (one worker per interval, through a Redis claim).
  */
-export async function work(env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
+export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOptions = {}): Promise<void> {
   const queueConfig = queueSettings(env);
   if (!queueConfig)
     throw new Error("REDIS_URL is not set: a worker takes its deliveries from Redis (redis://host:6379)");
@@ -31,7 +31,7 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
   const concurrency = intFrom(env, "WORKER_CONCURRENCY", 16);
   const lockMs = intFrom(env, "QUEUE_LOCK_MS", 30_000);
   const metrics = new Metrics();
-  const probot = probotFrom(env, log);
+  const probot = probotFrom(env, log, opts.Octokit);
   const redis = redisConnection(queueConfig.redisUrl);
   const prefix = queueConfig.prefix;
   const serializer = new ObservedRunner(

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
+import { freePort } from "../../src/dev/ports.js";
 import { TABLE } from "../helpers/tables.js";
 import {
   APP_ID,
@@ -196,15 +197,6 @@ describe("npm start", () => {
   });
 });
 
-/** Probot's setup mode treats PORT=0 as 3000: give it a port that is free now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -251,6 +243,7 @@ describe("registration from app.yml (Probot's setup page)", () => {
   }
 
   test("the webhook URL is the smee channel when WEBHOOK_PROXY_URL is set, with app.yml's events and permissions", async () => {
+    // Probot's setup mode treats PORT=0 as 3000: give it a port that is free now.
     const m = await manifest({ WEBHOOK_PROXY_URL: "https://smee.io/abc123", PORT: String(await freePort()) });
     expect(m.hook_attributes).toEqual({ url: "https://smee.io/abc123" });
     expect(m.default_events).toContain("pull_request");
