@@ -128,6 +128,7 @@ async function handle(
     // @octokit/webhooks reads a string `body` instead of the (already consumed) stream.
     (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
     await middleware!(req, res, () => reply(res, 404, { error: "not found" }));
+    if (res.statusCode >= 500) opts.metrics?.failures.inc({ kind: "delivery" });
   });
 }
 
