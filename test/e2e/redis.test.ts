@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { Redis } from "ioredis";
 import { DeliveryQueue, queueSettings } from "../../src/service/queue.js";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
-import { appEnv, spawnServer, startSimulator, type RunningProcess } from "../helpers/app-process.js";
+import { SECRET, appEnv, spawnServer, startSimulator, type RunningProcess } from "../helpers/app-process.js";
 import { startRedis, type TestRedis } from "../helpers/redis-server.js";
 
 /**
@@ -42,8 +42,8 @@ function env(extra: Record<string, string> = {}) {
   });
 }
 
-async function worker(): Promise<RunningProcess> {
-  const p = await spawnServer(["node", "lib/worker.js"], env(), { ready: /ops on (http:\/\/\S+?:\d+)/ });
+async function worker(extra: Record<string, string> = {}): Promise<RunningProcess> {
+  const p = await spawnServer(["node", "lib/worker.js"], env(extra), { ready: /ops on (http:\/\/\S+?:\d+)/ });
   processes.push(p);
   return p;
 }
@@ -154,4 +154,42 @@ describe("with REDIS_URL", () => {
     server.child.kill("SIGTERM");
     expect((await server.exited).code).toBe(0);
   }, 150_000);
+
+  test("a delivery that fails every attempt ends in the dead-letter set, logged and counted", async () => {
+    const deadPrefix = `${prefix}-dead`;
+    const server = await spawnServer(["node", "lib/server.js"], env({ QUEUE_PREFIX: deadPrefix }));
+    processes.push(server);
+    const w = await worker({ QUEUE_PREFIX: deadPrefix, QUEUE_ATTEMPTS: "2", QUEUE_BACKOFF_MS: "100" });
+    // A pull request of a repository GitHub does not know: every reconcile fails with 404.
+    const body = JSON.stringify({
+      action: "opened",
+      number: 1,
+      pull_request: { number: 1 },
+      repository: { name: "ghost", owner: { login: "acme" } },
+      installation: { id: 1 },
+      sender: { login: "carol" },
+    });
+    const id = randomUUID();
+    const res = await fetch(`${server.url}/api/github/webhooks`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "pull_request",
+        "x-github-delivery": id,
+        "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+      },
+    });
+    expect(res.status).toBe(202);
+    const line = await w.waitForLog((l) => /moved to the dead-letter set/.test(l.msg), 30_000);
+    expect(line).toMatchObject({ level: 50, delivery: id, event: "pull_request" });
+    const metrics = await (await fetch(`${w.url}/metrics`)).text();
+    expect(metrics).toMatch(/parallel_review_dead_letters_total 1/);
+    expect(metrics).toMatch(/parallel_review_dead_letters\{queue="deliveries"\} 1/);
+    expect(metrics).toMatch(/parallel_review_reconciles_total\{result="error"\} [1-9]/);
+    for (const p of [w, server]) {
+      p.child.kill("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+    }
+  }, 60_000);
 });
