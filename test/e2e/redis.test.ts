@@ -132,7 +132,10 @@ describe("with REDIS_URL", () => {
       expect(gates(repo)).toHaveLength(1); // one gate per head: never two reconciles of a PR at once
       expect(gates(repo)[0]).toMatchObject({ status: "completed", conclusion: "success" });
     }
-    // Every delivery was eventually answered 2xx (first time, or when redelivered).
+    // Every delivery was eventually answered 2xx (first time, or when the sweep had it redelivered).
+    const answered = (d: (typeof sim.deliveries)[number]) =>
+      d.history.some((h) => h.statusCode >= 200 && h.statusCode < 300);
+    await until(() => sim.deliveries.every(answered), 30_000, "every delivery to be answered 2xx");
     for (const d of sim.deliveries)
       expect([d.id, d.history.some((h) => h.statusCode >= 200 && h.statusCode < 300)]).toEqual([d.id, true]);
 
