@@ -160,9 +160,11 @@ describe("with REDIS_URL", () => {
 
   test("a delivery that fails every attempt ends in the dead-letter set, logged and counted", async () => {
     const deadPrefix = `${prefix}-dead`;
-    const server = await spawnServer(["node", "lib/server.js"], env({ QUEUE_PREFIX: deadPrefix }));
+    // Attempts and back-off are the job's: the server sets them when it queues the delivery.
+    const retries = { QUEUE_PREFIX: deadPrefix, QUEUE_ATTEMPTS: "2", QUEUE_BACKOFF_MS: "100" };
+    const server = await spawnServer(["node", "lib/server.js"], env(retries));
     processes.push(server);
-    const w = await worker({ QUEUE_PREFIX: deadPrefix, QUEUE_ATTEMPTS: "2", QUEUE_BACKOFF_MS: "100" });
+    const w = await worker(retries);
     // A pull request of a repository GitHub does not know: every reconcile fails with 404.
     const body = JSON.stringify({
       action: "opened",
@@ -185,11 +187,16 @@ describe("with REDIS_URL", () => {
     });
     expect(res.status).toBe(202);
     const line = await w.waitForLog((l) => /moved to the dead-letter set/.test(l.msg), 30_000);
-    expect(line).toMatchObject({ level: 50, delivery: id, event: "pull_request" });
+    expect(line).toMatchObject({
+      level: 50,
+      delivery: id,
+      event: "pull_request",
+      msg: expect.stringMatching(/failed 2 times/),
+    });
     const metrics = await (await fetch(`${w.url}/metrics`)).text();
     expect(metrics).toMatch(/parallel_review_dead_letters_total 1/);
     expect(metrics).toMatch(/parallel_review_dead_letters\{queue="deliveries"\} 1/);
-    expect(metrics).toMatch(/parallel_review_reconciles_total\{result="error"\} [1-9]/);
+    expect(metrics).toMatch(/parallel_review_reconciles_total\{result="error"\} 2\n/);
     for (const p of [w, server]) {
       p.child.kill("SIGTERM");
       expect((await p.exited).code).toBe(0);
