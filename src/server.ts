@@ -2,55 +2,178 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
-import { createNodeMiddleware, createProbot, run, type Probot } from "probot";
+import type { Logger } from "pino";
+import { createNodeMiddleware, run, type Probot } from "probot";
 import { createApp, type AppOptions } from "./app/router.js";
+import { createLogger, logFormatFrom, logLevelFrom, withLogContext } from "./service/logger.js";
+import type { Metrics } from "./service/metrics.js";
+import type { ReadinessCheck } from "./service/readiness.js";
 
 /**
  * The app's HTTP server: Probot's webhook middleware behind a signature check that answers 401 (not
- * Probot's 400) to a delivery whose `X-Hub-Signature-256` does not match, before anything is parsed,
- * plus a health check. `npm start` runs it; the demo and the end-to-end tests run the same code.
+ * Probot's 400) to a delivery whose `X-Hub-Signature-256` does not match, before anything is parsed;
+ * `GET /healthz` (alive), `GET /readyz` (ready to work) and `GET /metrics` (Prometheus). `npm start`
+ * runs it (src/service/serve.ts); the demo and the end-to-end tests run the same code.
  */
 export const WEBHOOK_PATH = "/api/github/webhooks";
 const MAX_BODY = 25 * 1024 * 1024; // GitHub caps webhook payloads at 25 MB
+
+/** A verified delivery, as the queue keeps it (queue mode). */
+export interface VerifiedDelivery {
+  readonly id: string;
+  readonly name: string;
+  readonly body: string;
+  readonly installation?: number;
+}
 
 export interface WebhookServerOptions {
   readonly probot: Probot;
   readonly secret: string;
   readonly app?: AppOptions;
+  readonly metrics?: Metrics;
+  readonly readiness?: ReadinessCheck;
+  /** Queue mode: a verified delivery is put on the queue (answered 202) instead of handled here. */
+  readonly enqueue?: (delivery: VerifiedDelivery) => Promise<void>;
+  readonly log?: Logger;
 }
 
-export async function createWebhookServer(opts: WebhookServerOptions): Promise<Server> {
-  const middleware = await createNodeMiddleware(createApp(opts.app), {
-    probot: opts.probot,
-    webhooksPath: WEBHOOK_PATH,
-  });
-  return createServer((req, res) => {
-    void handle(req, res, opts.secret, middleware).catch((err: unknown) => {
+export interface WebhookServer extends Server {
+  /** Deliveries being handled now. */
+  readonly inFlight: number;
+  /**
+   * Stops accepting connections, lets the deliveries in flight finish for at most `timeoutMs`, then
+   * closes every connection. Resolves with how many were cut short (0 = all finished).
+   */
+  drain(timeoutMs: number): Promise<number>;
+}
+
+export async function createWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
+  const middleware = opts.enqueue
+    ? undefined
+    : await createNodeMiddleware(createApp(opts.app), { probot: opts.probot, webhooksPath: WEBHOOK_PATH });
+  let inFlight = 0;
+  let draining = false;
+  const server = createServer((req, res) => {
+    if (draining) {
+      res.setHeader("connection", "close");
+      return reply(res, 503, { error: "shutting down: retry on another replica" });
+    }
+    inFlight++;
+    res.once("close", () => inFlight--);
+    void handle(req, res, opts, middleware).catch((err: unknown) => {
+      opts.log?.error({ err }, "request failed");
       if (!res.headersSent) reply(res, 500, { error: err instanceof Error ? err.message : String(err) });
     });
   });
+  return Object.assign(server, {
+    get inFlight() {
+      return inFlight;
+    },
+    async drain(timeoutMs: number): Promise<number> {
+      draining = true;
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeIdleConnections();
+      const deadline = Date.now() + timeoutMs;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      const cut = inFlight;
+      server.closeAllConnections();
+      await closed;
+      return cut;
+    },
+  });
 }
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown;
 
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  secret: string,
-  middleware: (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown,
+  opts: WebhookServerOptions,
+  middleware: Middleware | undefined,
 ): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
-  if (req.method === "GET" && (path === "/" || path === "/healthz")) return reply(res, 200, { status: "ok" });
-  if (path !== WEBHOOK_PATH || req.method !== "POST") return reply(res, 404, { error: "not found" });
+  if (await opsRoute(req, res, opts)) return;
+  // Probot's registration page points the app's webhook at the server's root URL: accept it there too.
+  if ((path !== WEBHOOK_PATH && path !== "/") || req.method !== "POST") return reply(res, 404, { error: "not found" });
 
   const body = await readBody(req);
   if (body === undefined) return reply(res, 413, { error: `payload larger than ${MAX_BODY} bytes` });
-  if (!signatureMatches(secret, body, req.headers["x-hub-signature-256"])) {
+  if (!signatureMatches(opts.secret, body, req.headers["x-hub-signature-256"])) {
     return reply(res, 401, {
       error: "signature does not match: check that WEBHOOK_SECRET is the app's webhook secret",
     });
   }
-  // @octokit/webhooks reads a string `body` instead of the (already consumed) stream.
-  (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
-  await middleware(req, res, () => reply(res, 404, { error: "not found" }));
+  const delivery = describe(req, body);
+  if (!delivery)
+    return reply(res, 400, { error: "missing X-GitHub-Event or X-GitHub-Delivery, or a body that is not JSON" });
+  opts.metrics?.deliveries.inc({ event: delivery.name, action: delivery.action ?? "" });
+  const context = {
+    delivery: delivery.id,
+    event: delivery.action ? `${delivery.name}.${delivery.action}` : delivery.name,
+    ...(delivery.installation !== undefined ? { installation: delivery.installation } : {}),
+  };
+  await withLogContext(context, async () => {
+    if (opts.enqueue) {
+      const { action: _action, ...queued } = delivery;
+      try {
+        await opts.enqueue({ ...queued, body: body.toString("utf8") });
+      } catch (err) {
+        // GitHub records the delivery as failed; the redelivery sweep sends it again once Redis is back.
+        opts.log?.warn({ err }, "could not queue the delivery");
+        return reply(res, 503, { error: "the queue is unavailable: the delivery will be redelivered" });
+      }
+      return reply(res, 202, { queued: delivery.id });
+    }
+    req.url = WEBHOOK_PATH;
+    // @octokit/webhooks reads a string `body` instead of the (already consumed) stream.
+    (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
+    await middleware!(req, res, () => reply(res, 404, { error: "not found" }));
+    if (res.statusCode >= 500) opts.metrics?.failures.inc({ kind: "delivery" });
+  });
+}
+
+/** GET /healthz, /readyz and /metrics (the server's and the workers'); false for anything else. */
+export async function opsRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: { metrics?: Metrics; readiness?: ReadinessCheck },
+): Promise<boolean> {
+  const path = (req.url ?? "/").split("?")[0];
+  if (req.method !== "GET") return false;
+  if (path === "/" || path === "/healthz") reply(res, 200, { status: "ok" });
+  else if (path === "/readyz") await readyz(res, opts.readiness);
+  else if (path === "/metrics" && opts.metrics) {
+    const { contentType, body } = await opts.metrics.text();
+    res.writeHead(200, { "content-type": contentType });
+    res.end(body);
+  } else return false;
+  return true;
+}
+
+function describe(req: IncomingMessage, body: Buffer): (VerifiedDelivery & { action?: string }) | undefined {
+  const id = req.headers["x-github-delivery"];
+  const name = req.headers["x-github-event"];
+  if (typeof id !== "string" || typeof name !== "string" || !id || !name) return undefined;
+  let payload: { action?: unknown; installation?: { id?: unknown } };
+  try {
+    payload = JSON.parse(body.toString("utf8")) as typeof payload;
+  } catch {
+    return undefined;
+  }
+  const installation = payload?.installation?.id;
+  return {
+    id,
+    name,
+    body: "",
+    ...(typeof payload?.action === "string" ? { action: payload.action } : {}),
+    ...(typeof installation === "number" ? { installation } : {}),
+  };
+}
+
+async function readyz(res: ServerResponse, readiness: ReadinessCheck | undefined): Promise<void> {
+  if (!readiness) return reply(res, 200, { status: "ready", checks: {} });
+  const report = await readiness();
+  reply(res, report.ready ? 200 : 503, { status: report.ready ? "ready" : "not ready", checks: report.checks });
 }
 
 export function signatureMatches(secret: string, body: Buffer, header: string | string[] | undefined): boolean {
@@ -73,7 +196,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function reply(res: ServerResponse, status: number, body: object): void {
+export function reply(res: ServerResponse, status: number, body: object): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body) + "\n");
 }
@@ -81,19 +204,17 @@ function reply(res: ServerResponse, status: number, body: object): void {
 /** `npm start`: with APP_ID set, serve the app; without, Probot's setup page registers it from app.yml. */
 async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
+  const log = createLogger({
+    level: logLevelFrom(process.env),
+    format: logFormatFrom(process.env, process.stdout.isTTY === true),
+  });
   if (!process.env.APP_ID) {
-    await run(createApp()); // setup mode: Probot serves its registration page and does not load the app yet
+    // Setup mode: Probot serves its registration page (and starts WEBHOOK_PROXY_URL's channel itself).
+    await run(createApp(), { log });
     return;
   }
-  const secret = process.env.WEBHOOK_SECRET;
-  if (!secret) throw new Error("WEBHOOK_SECRET is not set: it must be the webhook secret of the GitHub App");
-  const probot = createProbot();
-  const server = await createWebhookServer({ probot, secret });
-  const port = Number(process.env.PORT ?? 3000);
-  const host = process.env.HOST ?? "localhost";
-  server.listen(port, host, () =>
-    probot.log.info(`parallel-review listening on http://${host}:${port}${WEBHOOK_PATH}`),
-  );
+  const { serve } = await import("./service/serve.js");
+  await serve(process.env, log);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

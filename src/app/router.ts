@@ -9,7 +9,8 @@ import { assess, carriedLedger, gateNames, reconcile, type Deps, type Hints, typ
 import { ConflictRadar, RadarHook, type RadarOptions } from "./radar.js";
 import type { ButtonClick } from "./records.js";
 import type { CommentInput } from "../core/actions.js";
-import { KeyedSerializer, Limiter } from "./serialize.js";
+import { registerHeal, type HealOptions } from "./heal.js";
+import { KeyedSerializer, Limiter, type KeyedRunner } from "./serialize.js";
 import { UnsettledClicks } from "./unsettled.js";
 
 export interface AppOptions {
@@ -33,6 +34,10 @@ export interface AppOptions {
   readonly radar?: RadarOptions;
   /** Called with each reconcile's outcome (tests, demo). */
   readonly onOutcome?: (pr: PullRef, outcome: Outcome) => void;
+  /** Runs the reconciles of one pull request one at a time (default: in this process; src/service adds Redis). */
+  readonly serializer?: KeyedRunner;
+  /** Installation sweeps and the periodic resync (src/app/heal.ts). */
+  readonly heal?: HealOptions;
 }
 
 /* Minimal shapes of the payload fields the router reads. */
@@ -51,7 +56,7 @@ interface UserRef {
  * `reconcile` of that pull request, serialized per pull request.
  */
 export function createApp(options: AppOptions = {}) {
-  const serializer = new KeyedSerializer();
+  const serializer = options.serializer ?? new KeyedSerializer();
   const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
   const unsettled = new UnsettledClicks();
   return (app: Probot) => {
@@ -97,6 +102,7 @@ export function createApp(options: AppOptions = {}) {
     };
 
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });
+    registerHeal(app, (d, pr) => run(d, pr), deps, options.heal);
 
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.ready_for_review"], async (ctx) => {
       const d = deps(ctx.octokit, ctx.log);

@@ -1,10 +1,20 @@
 /**
+ * How the router runs the reconciles of one pull request (the key): never two at once, and a job that
+ * only says "look again" joins one still waiting. In one process that is a KeyedSerializer; with Redis
+ * (src/service/redis-keyed.ts) the same holds across worker processes.
+ */
+export interface KeyedRunner {
+  run<T>(key: string, job: () => Promise<T>): Promise<T>;
+  coalesce<T>(key: string, job: () => Promise<T>): Promise<T>;
+}
+
+/**
  * Runs jobs for the same key one after another. Two deliveries for one pull request that arrive
  * together would otherwise both see "no check run yet" and both create one. Across replicas the
  * reconcile stays correct on its own (it updates every run of a name and converges on the next
  * event); this only removes the common in-process race. Holds nothing once a key's jobs are done.
  */
-export class KeyedSerializer {
+export class KeyedSerializer implements KeyedRunner {
   private readonly tails = new Map<string, Promise<unknown>>();
   /** A coalescable job per key that has not started yet: later identical requests join it. */
   private readonly waiting = new Map<string, Promise<unknown>>();

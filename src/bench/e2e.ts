@@ -17,6 +17,8 @@
  *   --sim-keepalive-ms N                   experiment: the simulator's HTTP keep-alive timeout (it uses 1000 ms)
  *   --no-baseline                          skip the unloaded single pull request run
  *   --json                                 also print the figures as JSON
+ *   --workers 1,2,4                        the scale-out mode instead (src/bench/e2e-scale.ts): the simulator in its own
+ *                                          process, the app as real processes, without Redis and with N workers
  * Profile with `node --cpu-prof lib/bench/e2e.js …`. Nothing here is asserted by the test suite.
  */
 import { generateKeyPairSync } from "node:crypto";
@@ -27,6 +29,7 @@ import { startStack, type Stack } from "../dev/stack.js";
 import type { DeliveryRecord, GitHubSimulator } from "../simulator/index.js";
 import { startAppProcess, type AppProcess, type AppProcessStats } from "./e2e-app.js";
 import { ConcurrentDelivery, SerialDelivery, type Delivery, type Timed } from "./e2e-deliver.js";
+import { PERSONAS, REPO } from "./e2e-people.js";
 import { fmtMs, MemorySampler, MiB, RoundCounter, summary } from "./e2e-stats.js";
 
 interface Options {
@@ -66,12 +69,6 @@ function parseOptions(argv: readonly string[]): Options {
   };
 }
 
-const REPO = "shop";
-const PERSONAS = [
-  { id: "backend", reviewer: "bob" },
-  { id: "security", reviewer: "sam" },
-  { id: "finance", reviewer: "fiona" },
-] as const;
 type PersonaRef = (typeof PERSONAS)[number];
 const WAYS = ["review", "comment", "button"] as const;
 type Way = (typeof WAYS)[number];
@@ -270,6 +267,7 @@ async function baseline(opts: Options): Promise<BaselineRow[]> {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes("--workers")) return (await import("./e2e-scale.js")).scaleBench(process.argv.slice(2));
   const opts = parseOptions(process.argv.slice(2));
   const line = (s = "") => console.log(s);
   line(

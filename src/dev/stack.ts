@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Probot, ProbotOctokit, type Logger } from "probot";
 import type { Outcome } from "../app/reconcile.js";
+import type { AppOptions } from "../app/router.js";
 import type { PullRef, RequestCounter } from "../github/client.js";
 import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
 import { GitHubSimulator, type SimulatorOptions } from "../simulator/index.js";
@@ -25,6 +26,8 @@ export interface StackOptions {
   readonly maxRetryWaitMs?: number;
   /** App servers (replicas) sharing the simulator; the simulator delivers to the first. Default 1. */
   readonly replicas?: number;
+  /** More app options (healing, a shared serializer, …). */
+  readonly app?: Partial<AppOptions>;
 }
 
 export interface Stack {
@@ -34,6 +37,8 @@ export interface Stack {
   /** Every replica's webhook URL (the first is `webhookUrl`). */
   readonly webhookUrls: readonly string[];
   readonly secret: string;
+  /** The first replica's Probot. */
+  readonly probot: Probot;
   stop(): Promise<void>;
 }
 
@@ -66,6 +71,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }));
   // Each replica is a whole app process's worth: its own Probot, serializer and caches.
   const servers: Server[] = [];
+  const probots: Probot[] = [];
   for (let i = 0; i < (opts.replicas ?? 1); i++) {
     const probot = new Probot({
       appId: STACK_APP_ID,
@@ -83,10 +89,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
         ...(opts.counter ? { counter: opts.counter } : {}),
         maxRetryWaitMs: opts.maxRetryWaitMs ?? 2_000,
+        ...opts.app,
       },
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     servers.push(server);
+    probots.push(probot);
   }
   const webhookUrls = servers.map((srv) => `http://127.0.0.1:${(srv.address() as AddressInfo).port}${WEBHOOK_PATH}`);
   const webhookUrl = webhookUrls[0]!;
@@ -98,6 +106,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     webhookUrl,
     webhookUrls,
     secret,
+    probot: probots[0]!,
     async stop() {
       for (const server of servers) {
         server.closeAllConnections();

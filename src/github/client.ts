@@ -15,6 +15,8 @@ export interface PullRef extends RepoRef {
 /** Counts requests per route, so tests and the docs can report the API cost of each event. */
 export interface RequestCounter {
   count(method: string, route: string, status: number): void;
+  /** GitHub's `x-ratelimit-remaining` of an answer, by `x-ratelimit-resource` (metrics). */
+  rateLimit?(resource: string, remaining: number): void;
 }
 
 const wrapped = new WeakSet<object>();
@@ -36,13 +38,19 @@ export function withRetries(
   const maxWait = opts.maxWaitMs ?? 60_000;
   const timeout = opts.timeoutMs ?? 10_000;
   octokit.hook.wrap("request", async (request, options) => {
+    const inner = (options.request as { fetch?: typeof fetch } | undefined)?.fetch ?? globalThis.fetch;
+    const timed: typeof fetch = (input, init) =>
+      inner(input, { ...init, signal: deadline(init?.signal ?? undefined, timeout) });
     for (let attempt = 0; ; attempt++) {
       try {
         // Every request has a deadline: one that never answers fails (and is retried like a 5xx)
         // instead of holding the pull request's reconcile, and so its gate, forever.
-        options.request = { ...options.request, signal: AbortSignal.timeout(timeout) };
+        // The deadline starts when the HTTP exchange does, not while Probot's throttle holds the request
+        // back (writes are paced a second apart, so a burst may legitimately wait longer).
+        options.request = { ...options.request, fetch: timed };
         const res = await request(options);
         opts.counter?.count(options.method, String(options.url), res.status);
+        reportRateLimit(opts.counter, res.headers);
         return res;
       } catch (err) {
         const e = err as {
@@ -51,6 +59,7 @@ export function withRetries(
         };
         const status = e.status ?? 0;
         opts.counter?.count(options.method, String(options.url), status);
+        reportRateLimit(opts.counter, e.response?.headers);
         // Probot's retry plugin (on in production) already retried a 5xx when it set retryCount; retrying
         // its final answer again would multiply the attempts.
         const pluginRetried = ((options.request as { retryCount?: number } | undefined)?.retryCount ?? 0) > 0;
@@ -61,6 +70,12 @@ export function withRetries(
     }
   });
   return octokit;
+}
+
+function reportRateLimit(counter: RequestCounter | undefined, headers: Record<string, unknown> | undefined): void {
+  const remaining = Number(headers?.["x-ratelimit-remaining"]);
+  if (!counter?.rateLimit || headers?.["x-ratelimit-remaining"] === undefined || !Number.isFinite(remaining)) return;
+  counter.rateLimit(String(headers["x-ratelimit-resource"] ?? "core"), remaining);
 }
 
 function retryDelay(
@@ -79,6 +94,11 @@ function retryDelay(
   }
   if (status >= 500) return 200 * 2 ** attempt;
   return undefined;
+}
+
+function deadline(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const timer = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, timer]) : timer;
 }
 
 export function isStatus(err: unknown, ...statuses: number[]): boolean {

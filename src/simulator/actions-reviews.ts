@@ -107,6 +107,7 @@ export function addComment(
     viaAppId: null,
   };
   w.state.comments.set(c.id, c);
+  pr.updatedAt = at; // a comment is activity on the pull request, as on GitHub
   return { commentId: c.id, deliveries: w.emit(w.events.issueComment("created", pr, c, user)) };
 }
 

@@ -3,7 +3,16 @@
  * `installation`, `repository`, `sender` (and `organization` for org-owned repos).
  */
 import type { Commit, FileChange } from "./git.js";
-import { organization, repository, team, userByLogin, webhookCommit, type Json, type Urls } from "./render.js";
+import {
+  installation,
+  organization,
+  repository,
+  team,
+  userByLogin,
+  webhookCommit,
+  type Json,
+  type Urls,
+} from "./render.js";
 import { checkRun, checkSuite } from "./render-checks.js";
 import { issueComment, issueOfPull, pullRequest, review } from "./render-pulls.js";
 import type { CheckRun, CheckSuite, IssueComment, PullRequest, Repo, Review, State } from "./state.js";
@@ -155,6 +164,39 @@ export class EventBuilder {
       stargazers: 0,
       master_branch: repo.defaultBranch,
       ...(owner.type === "Organization" ? { organization: owner.login } : {}),
+    };
+  }
+
+  /**
+   * `installation.created` (the app was installed on these repositories) and
+   * `installation_repositories.added` (more repositories were added): GitHub sends both to every app.
+   */
+  installation(action: "created" | "added", repos: Repo[], sender: string): WebhookPayload {
+    const u = this.urls();
+    const listed = repos.map((r) => ({
+      id: r.id,
+      node_id: nodeId("Repository", r.id),
+      name: r.name,
+      full_name: `${r.owner}/${r.name}`,
+      private: r.private,
+    }));
+    const common = {
+      installation: installation(u, this.state),
+      requester: null,
+      sender: userByLogin(u, this.state, sender),
+    };
+    if (action === "created")
+      return { event: "installation", action, body: { action, ...common, repositories: listed } };
+    return {
+      event: "installation_repositories",
+      action,
+      body: {
+        action,
+        ...common,
+        repository_selection: "selected",
+        repositories_added: listed,
+        repositories_removed: [],
+      },
     };
   }
 

@@ -5,6 +5,7 @@
 import type { EventBuilder, WebhookPayload } from "./events.js";
 import { HttpError, notFound, type ApiRequest, type ApiResponse } from "./http.js";
 import type { Repo, State } from "./state.js";
+import type { DeliveryAttempt, DeliveryRecord } from "./webhooks.js";
 
 export interface RouteContext {
   state: State;
@@ -17,6 +18,12 @@ export interface RouteContext {
    * Only delivered when the simulator's `echoAppEvents` option is on.
    */
   echo(p: WebhookPayload): void;
+  /** The app's webhook deliveries, for GET /app/hook/deliveries and redelivery. */
+  deliveries?: {
+    readonly log: readonly DeliveryRecord[];
+    attempt(id: number): { record: DeliveryRecord; attempt: DeliveryAttempt } | undefined;
+    redeliver(guid: string): Promise<number | undefined>;
+  };
 }
 
 export type Handler = (req: ApiRequest, ctx: RouteContext) => ApiResponse | Promise<ApiResponse>;

@@ -18,6 +18,7 @@ import { appRoutes } from "./routes/apps.js";
 import { checkRoutes } from "./routes/checks.js";
 import { commentRoutes } from "./routes/comments.js";
 import { compareRoutes } from "./routes/compare.js";
+import { hookRoutes } from "./routes/hooks.js";
 import { contentRoutes } from "./routes/contents.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { reviewRoutes } from "./routes/reviews.js";
@@ -122,6 +123,7 @@ export class GitHubSimulator {
       }),
       this.faults,
       (p) => this.checkWebhook(p),
+      () => isoSeconds(this.clock()),
     );
     this.world = {
       state: this.state,
@@ -136,6 +138,7 @@ export class GitHubSimulator {
       now: this.world.now,
       nowMs: () => this.clock().getTime(),
       echo: (p) => void (this.echoAppEvents && this.emit(p)),
+      deliveries: this.dispatcher,
     };
     const router = new Router();
     router.add(
@@ -147,6 +150,7 @@ export class GitHubSimulator {
       ...commentRoutes,
       ...teamRoutes,
       ...compareRoutes,
+      ...hookRoutes,
     );
     const v = this.validation;
     this.server = new ApiServer({
@@ -443,6 +447,21 @@ export class GitHubSimulator {
   deliver(event: string, payload: Record<string, unknown>): Promise<number | undefined> {
     const action = typeof payload.action === "string" ? payload.action : undefined;
     return this.dispatcher.enqueue({ event, ...(action ? { action } : {}), body: payload }).done;
+  }
+
+  /**
+   * The app is installed (`installation.created`) or more repositories are added to its installation
+   * (`installation_repositories.added`); GitHub sends these whatever the app subscribed to.
+   */
+  async installApp(repos: string[], opts: { sender?: string; added?: boolean } = {}): Promise<DeliveryRecord> {
+    const payload = this.world.events.installation(
+      opts.added ? "added" : "created",
+      repos.map((r) => this.repo(r)),
+      opts.sender ?? this.defaultUser(),
+    );
+    const record = this.dispatcher.enqueue(payload);
+    if (this.webhookMode === "await" && !this.dispatcher.isHeld) await record.done;
+    return record;
   }
 
   redeliver(deliveryId: string): Promise<number | undefined> {

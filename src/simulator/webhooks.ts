@@ -8,6 +8,17 @@ import { request } from "node:http";
 import type { WebhookPayload } from "./events.js";
 import type { Faults } from "./faults.js";
 
+/** One attempt to send a delivery, as GitHub lists it (GET /app/hook/deliveries). */
+export interface DeliveryAttempt {
+  /** GitHub's numeric id of this attempt (POST /app/hook/deliveries/{id}/attempts takes it). */
+  id: number;
+  at: string;
+  /** The app's HTTP status; 0 = no answer (connection refused, timed out, or the delivery was lost). */
+  statusCode: number;
+  redelivery: boolean;
+  durationMs: number;
+}
+
 export interface DeliveryRecord {
   /** X-GitHub-Delivery; a duplicate or redelivery reuses it, as GitHub does. */
   id: string;
@@ -23,6 +34,8 @@ export interface DeliveryRecord {
   /** Not sent because no webhook URL was configured. */
   skipped: boolean;
   attempts: number;
+  /** Every attempt, first one and redeliveries; a dropped delivery is an attempt with no answer. */
+  history: DeliveryAttempt[];
   /** Resolves with the app's status once the delivery is answered (undefined when dropped or skipped). */
   done: Promise<number | undefined>;
 }
@@ -33,6 +46,8 @@ export interface WebhookTarget {
   appId: number;
   timeoutMs: number;
 }
+
+let nextAttemptId = 1;
 
 interface Queued {
   record: DeliveryRecord;
@@ -51,6 +66,7 @@ export class WebhookDispatcher {
     private readonly target: () => WebhookTarget,
     private readonly faults: Faults,
     private readonly onPayload: (p: WebhookPayload) => void = () => {},
+    private readonly now: () => string = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
   ) {}
 
   enqueue(p: WebhookPayload): DeliveryRecord {
@@ -66,6 +82,7 @@ export class WebhookDispatcher {
       dropped: false,
       skipped: false,
       attempts: 0,
+      history: [],
       done,
     };
     this.log.push(record);
@@ -78,7 +95,16 @@ export class WebhookDispatcher {
   redeliver(id: string): Promise<number | undefined> {
     const record = this.log.find((r) => r.id === id);
     if (!record) throw new Error(`unknown delivery ${id}`);
-    return this.track(() => this.send(record));
+    return this.track(() => this.send(record, true));
+  }
+
+  /** The attempt with GitHub's numeric id, and its delivery. */
+  attempt(attemptId: number): { record: DeliveryRecord; attempt: DeliveryAttempt } | undefined {
+    for (const record of this.log) {
+      const attempt = record.history.find((a) => a.id === attemptId);
+      if (attempt) return { record, attempt };
+    }
+    return undefined;
   }
 
   /** While held, deliveries accumulate; `release` sends them in the given order. */
@@ -126,6 +152,8 @@ export class WebhookDispatcher {
       }
       if (fault.drop) {
         record.dropped = true;
+        // GitHub lists a lost delivery as a failed attempt (it got no answer): redeliverable.
+        record.history.push({ id: nextAttemptId++, at: this.now(), statusCode: 0, redelivery: false, durationMs: 0 });
         resolve(undefined);
         continue;
       }
@@ -154,14 +182,18 @@ export class WebhookDispatcher {
     for (const r of w) r();
   }
 
-  private send(record: DeliveryRecord): Promise<number> {
+  private send(record: DeliveryRecord, redelivery = false): Promise<number> {
     const t = this.target();
     record.attempts++;
+    const attempt: DeliveryAttempt = { id: nextAttemptId++, at: this.now(), statusCode: 0, redelivery, durationMs: 0 };
+    record.history.push(attempt);
+    const started = Date.now();
     const headers = webhookHeaders(record, { appId: t.appId, ...(t.secret ? { secret: t.secret } : {}) }, "simulator");
     return new Promise((resolve) => {
       const fail = (err: Error) => {
         record.status = 0;
         record.error = err.message;
+        attempt.durationMs = Date.now() - started;
         resolve(0);
       };
       let req: ReturnType<typeof request>;
@@ -171,6 +203,8 @@ export class WebhookDispatcher {
           res.resume();
           res.on("end", () => {
             record.status = res.statusCode ?? 0;
+            attempt.statusCode = record.status;
+            attempt.durationMs = Date.now() - started;
             resolve(record.status);
           });
         });

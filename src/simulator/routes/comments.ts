@@ -59,6 +59,7 @@ function createComment(req: ApiRequest, ctx: RouteContext) {
     viaAppId: ctx.state.appId,
   };
   ctx.state.comments.set(c.id, c);
+  pr.updatedAt = at; // a comment is activity on the pull request, as on GitHub
   ctx.echo(ctx.events.issueComment("created", pr, c, bot));
   return json(201, issueComment(req.urls, ctx.state, c));
 }

@@ -1,0 +1,129 @@
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { createProbot, type ProbotOctokit } from "probot";
+import { KeyedSerializer } from "../app/serialize.js";
+import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
+import { intFrom } from "./config.js";
+import { HealScheduler, healSettings } from "./heal-scheduler.js";
+import { Metrics } from "./metrics.js";
+import { ObservedRunner } from "./observed.js";
+import { DeliveryQueue, queueSettings, redisConnection } from "./queue.js";
+import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
+import { stopOnSignals } from "./shutdown.js";
+import { startWebhookProxy, type WebhookProxy } from "./webhook-proxy.js";
+
+/** For the benchmark against the simulator: an Octokit without Probot's write pacing. */
+export interface ServiceOptions {
+  readonly Octokit?: typeof ProbotOctokit;
+}
+
+/** Settings read from the environment by `npm start` (.env.example documents each). */
+export interface ServiceConfig {
+  readonly appId: number;
+  readonly secret: string;
+  readonly host: string;
+  readonly port: number;
+  readonly shutdownTimeoutMs: number;
+  readonly webhookProxyUrl?: string;
+}
+
+export function serviceConfig(env: NodeJS.ProcessEnv, need: { secret?: boolean } = {}): ServiceConfig {
+  const appId = Number(env.APP_ID);
+  if (!Number.isInteger(appId) || appId <= 0)
+    throw new Error(`APP_ID is "${env.APP_ID}": it must be the app's id (a number)`);
+  if (!env.WEBHOOK_SECRET)
+    throw new Error("WEBHOOK_SECRET is not set: it must be the webhook secret of the GitHub App");
+  if (!env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH)
+    throw new Error(
+      "PRIVATE_KEY or PRIVATE_KEY_PATH must be set: the app's private key (a .pem file from the app's settings)",
+    );
+  return {
+    appId,
+    secret: env.WEBHOOK_SECRET ?? "",
+    host: env.HOST || "localhost",
+    port: intFrom(env, "PORT", 3000),
+    shutdownTimeoutMs: intFrom(env, "SHUTDOWN_TIMEOUT_MS", 25_000),
+    ...(env.WEBHOOK_PROXY_URL ? { webhookProxyUrl: env.WEBHOOK_PROXY_URL } : {}),
+  };
+}
+
+/** Probot configured from the environment, with this process's logger; a key that is no PEM key says so. */
+export function probotFrom(env: NodeJS.ProcessEnv, log: Logger, Octokit?: typeof ProbotOctokit) {
+  try {
+    return createProbot({ env, overrides: { log, ...(Octokit ? { Octokit } : {}) } });
+  } catch (err) {
+    if (err instanceof Error && /privateKey/.test(err.message))
+      throw new Error(
+        "PRIVATE_KEY (or the file PRIVATE_KEY_PATH names) is not a PEM private key: download one from the app's settings page",
+      );
+    throw err;
+  }
+}
+
+/** `npm start` with APP_ID set: the webhook server, until SIGTERM or SIGINT. */
+export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOptions = {}): Promise<void> {
+  const config = serviceConfig(env);
+  const metrics = new Metrics();
+  const probot = probotFrom(env, log, opts.Octokit);
+  const queueConfig = queueSettings(env);
+  // With REDIS_URL the server only verifies and queues; workers reconcile and run the healing sweeps.
+  const redis = queueConfig ? redisConnection(queueConfig.redisUrl) : undefined;
+  const queue = queueConfig && redis ? new DeliveryQueue(queueConfig, redis) : undefined;
+  if (queue) metrics.addQueue(() => queue.stats());
+  const serializer = new ObservedRunner(new KeyedSerializer(), log, metrics);
+  if (!queue) metrics.addQueue(async () => ({ reconcile: serializer.stats() }));
+  const heal = healSettings(env);
+  const healer = new HealScheduler(probot, log, heal, metrics);
+  const server = await createWebhookServer({
+    probot,
+    secret: config.secret,
+    log,
+    metrics,
+    readiness: readinessOf({
+      key: keySigns(probot),
+      ...(redis ? { redis: redisAnswers(redis) } : {}),
+    }),
+    ...(queue ? { enqueue: (d: VerifiedDelivery) => queue.enqueue(d) } : {}),
+    app: {
+      appId: config.appId,
+      serializer,
+      counter: metrics.requestCounter(),
+      heal: {
+        paceMs: heal.paceMs,
+        attach: healer.attach,
+        observe: (kind, n) => metrics.heals.inc({ kind }, n),
+      },
+    },
+  });
+  // Signals are handled from here on: a stop during start-up must not kill the process with code 143.
+  let proxy: WebhookProxy | undefined;
+  stopOnSignals(
+    async () => {
+      healer.stop();
+      await proxy?.stop();
+      const cut = await server.drain(config.shutdownTimeoutMs);
+      await queue?.close();
+      redis?.disconnect();
+      if (cut > 0)
+        log.warn(
+          { cut },
+          `${cut} deliveries were still running: GitHub records them as failed and they are redelivered`,
+        );
+    },
+    log,
+    config.shutdownTimeoutMs,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  log.info(
+    { appId: config.appId, mode: queue ? "queue" : "embedded", logLevel: log.level },
+    `parallel-review listening on http://${config.host}:${port}${WEBHOOK_PATH} (health: /healthz, /readyz; metrics: /metrics)`,
+  );
+  if (!queue) healer.start();
+  proxy = config.webhookProxyUrl
+    ? await startWebhookProxy(config.webhookProxyUrl, `http://${config.host}:${port}${WEBHOOK_PATH}`, log)
+    : undefined;
+}

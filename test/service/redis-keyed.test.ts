@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { Redis } from "ioredis";
+import { RedisKeyedRunner } from "../../src/service/redis-keyed.js";
+import { startRedis, type TestRedis } from "../helpers/redis-server.js";
+
+/**
+ * The per-pull-request runner shared by worker processes, against a real Redis: two runners stand for
+ * two workers (each with its own connection, as in two processes).
+ */
+let redis: TestRedis;
+const connections: Redis[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+}, 30_000);
+
+afterAll(async () => {
+  for (const c of connections) c.disconnect();
+  await redis?.dispose();
+});
+
+function workers(n: number, opts: { leaseMs?: number; maxWaitMs?: number } = {}): RedisKeyedRunner[] {
+  const prefix = `t-${randomUUID().slice(0, 8)}`;
+  return Array.from({ length: n }, () => {
+    const c = new Redis(redis.url, { maxRetriesPerRequest: null });
+    connections.push(c);
+    return new RedisKeyedRunner(c, { prefix, ...opts });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("two workers never run jobs of one pull request at the same time; other pull requests run in parallel", async () => {
+  const [a, b] = workers(2);
+  let inside = 0;
+  let most = 0;
+  const job = (name: string, log: string[]) => async () => {
+    inside++;
+    most = Math.max(most, inside);
+    log.push(`${name} start`);
+    await sleep(150);
+    log.push(`${name} end`);
+    inside--;
+    return name;
+  };
+  const log: string[] = [];
+  const other: string[] = [];
+  const started = Date.now();
+  const results = await Promise.all([
+    a!.run("acme/x#1", job("a1", log)),
+    b!.run("acme/x#1", job("b1", log)),
+    b!.run("acme/x#2", job("b2", other)),
+  ]);
+  expect(results).toEqual(["a1", "b1", "b2"]);
+  // Each job of #1 ends before the other starts.
+  expect(log.indexOf("a1 end") < log.indexOf("b1 start") || log.indexOf("b1 end") < log.indexOf("a1 start")).toBe(true);
+  expect(most).toBe(2); // #2 ran alongside one of #1's
+  expect(Date.now() - started).toBeLessThan(1_500);
+});
+
+test("a 'look again' request joins one of the same pull request still waiting on another worker", async () => {
+  const [a, b, c] = workers(3);
+  const ran: string[] = [];
+  const hold = a!.run("acme/x#3", async () => {
+    await sleep(300);
+    ran.push("holder");
+  });
+  await sleep(50);
+  const waiting = b!.coalesce("acme/x#3", async () => void ran.push("waiter"));
+  await sleep(50);
+  await c!.coalesce("acme/x#3", async () => void ran.push("joiner")); // returns at once: the waiter will look
+  expect(ran).toEqual([]);
+  await Promise.all([hold, waiting]);
+  expect(ran).toEqual(["holder", "waiter"]);
+});
+
+test("a worker that dies holding a lease delays the pull request only until the lease expires", async () => {
+  const [a, b] = workers(2, { leaseMs: 600 });
+  const dead = new Redis(redis.url);
+  connections.push(dead);
+  // A lease taken by a worker that then vanished (no renewal, no release).
+  const prefix = (a as unknown as { options: { prefix: string } }).options.prefix;
+  await dead.set(`${prefix}:pr-lease:acme/x#4`, "gone", "PX", 600);
+  const started = Date.now();
+  await b!.run("acme/x#4", async () => undefined);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  expect(Date.now() - started).toBeLessThan(3_000);
+});
+
+test("a wait that fails leaves no marker behind: the next request of that pull request does its work", async () => {
+  const [a, b] = workers(2, { leaseMs: 5_000, maxWaitMs: 200 });
+  const hold = a!.run("acme/x#5", () => sleep(600));
+  await sleep(20);
+  await expect(b!.coalesce("acme/x#5", async () => "late")).rejects.toThrow(/stayed busy on another worker/);
+  await hold;
+  let ran = false;
+  await b!.coalesce("acme/x#5", async () => void (ran = true));
+  expect(ran).toBe(true);
+});
