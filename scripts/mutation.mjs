@@ -82,9 +82,9 @@ for (const file of files) {
     // Re-runs only retest the mutants whose code or covering tests changed since the last run here.
     incremental: true,
     incrementalFile: `reports/mutation/${slug}.incremental.json`,
-    tempDirName: ".stryker-tmp",
+    tempDirName: `.stryker-tmp/${slug}`,
     cleanTempDir: "always",
-    ignorePatterns: ["lib", "lib-check", "coverage", "reports"],
+    ignorePatterns: ["lib", "lib-check", "coverage", "reports", ".stryker-tmp"],
     thresholds: { high: 95, low: BREAK, break: null },
     logLevel: "warn",
   });

@@ -212,21 +212,25 @@ describe("mutation-testing findings (issue 12): each of these once passed the wh
 
 describe("POSIX character classes ([[:digit:]] and the others git knows)", () => {
   contract("a POSIX class matches one character of its kind", [
-    ["*.[[:digit:]]", ["a.5", "x/b.0"], ["a.d]", "a.d", "a.55"]],
-    ["[[:alpha:]][[:digit:]]", ["a1", "Z9"], ["1a", "a"]],
-    ["[![:alnum:]]x", ["-x", ".x"], ["ax", "5x"]],
-    ["[[:upper:][:digit:]_]", ["A", "7", "_"], ["a", "-"]],
-    ["[[:lower:]]", ["q"], ["Q"]],
-    ["[[:xdigit:]]", ["f", "F", "0"], ["g"]],
-    ["[[:space:]]x", [" x", "\tx"], ["ax"]],
-    ["[[:blank:]]x", [" x", "\tx"], ["\nx"]],
-    ["[[:punct:]]", ["!", "~", "[", "`", "{"], ["a", " ", "0"]],
+    ["*.[[:digit:]]", ["a.5", "x/b.0", "a.9"], ["a.d]", "a.d", "a.55", "a./", "a.:"]],
+    ["[[:alpha:]][[:digit:]]", ["a1", "Z9", "A1", "z1"], ["1a", "a", "@1", "[1", "`1", "{1"]],
+    ["[![:alnum:]]x", ["-x", ".x", "@x", "[x", "{x"], ["ax", "5x", "Zx", "zx", "0x", "Ax", "9x"]],
+    ["[[:upper:][:digit:]_]", ["A", "Z", "7", "_"], ["a", "-", "@", "["]],
+    ["[[:lower:]]", ["q", "a", "z"], ["Q", "`", "{"]],
+    ["[x[:digit:]]", ["x", "5"], ["y", "x]", "[", ":"]],
+    ["[[:digit:]-]", ["-", "0"], ["a"]],
+    ["[[:xdigit:]]", ["f", "F", "0", "9", "a", "A"], ["g", "G", "/", ":", "@", "`"]],
+    ["[[:space:]]x", [" x", "\tx", "\nx", "\vx", "\fx", "\rx"], ["ax", "\bx", "\x0ex"]],
+    ["[[:blank:]]x", [" x", "\tx"], ["\nx", "ax"]],
+    ["[[:punct:]]", ["!", "~", "[", "`", "{", ".", ":", "@", "]", "_", "|"], ["a", " ", "0", "9", "A", "Z", "z"]],
     ["[[:graph:]]", ["!", "~"], [" ", "\x7f"]],
     ["[[:print:]]", [" ", "~"], ["\x7f", "\x1f"]],
-    ["[[:cntrl:]]x", ["\x01x", "\x7fx"], [" x"]],
+    ["[[:cntrl:]]x", ["\x01x", "\x7fx", "\x1fx"], [" x", "~x"]],
   ]);
 
   test("an unknown class name is an error at its offset; `[:` without `:]` is literal", () => {
+    expect(globProblem("a[+-/]b")).toEqual({ message: expect.stringContaining('cannot contain "/"'), offset: 1 });
+    expect(globProblem("a[!/]b")?.offset).toBe(1);
     expect(globProblem("*.[[:digits:]]")).toEqual({ message: expect.stringContaining('"[:digits:]"'), offset: 3 });
     expect(globProblem("[[:DIGIT:]]")?.message).toMatch(/unknown character class.*alnum, alpha/);
     expect(globProblem("[[::]]")?.offset).toBe(1);
@@ -317,6 +321,7 @@ describe("compiled shape (what PathMatcher indexes on)", () => {
   });
 
   test("anchoring, literal prefix, literal segment and extension", () => {
+    expect(compileGlob("**/ab/cd/*.x")[0]!.literalSegment).toBe("ab"); // the first of the longest
     const [tf] = compileGlob("*.tf");
     expect(tf).toMatchObject({ anchored: false, literalPrefix: [], extension: ".tf" });
     expect(tf!.literalSegment).toBeUndefined();
