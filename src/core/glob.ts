@@ -153,42 +153,40 @@ const POSIX_CLASSES: Record<string, (c: string) => boolean> = {
  * an unclosed class, a `/` inside, a reversed range or an unknown POSIX class name.
  */
 function parseClass(p: string, start: number): CharClass {
-  const cls: CharClass = { kind: "class", end: -1, negated: false, ranges: [], named: [] };
+  const ranges: [string, string][] = [];
+  const named: ((c: string) => boolean)[] = [];
   let i = start + 1;
-  if (p[i] === "!" || p[i] === "^") {
-    cls.negated = true;
-    i++;
-  }
+  const negated = p[i] === "!" || p[i] === "^";
+  if (negated) i++;
   let slash = false;
   for (let first = true; i < p.length && (first || p[i] !== "]"); first = false) {
     const c = p[i]!;
     slash ||= c === "/";
     const posix = /^\[:([^\]]*):\]/.exec(p.slice(i));
     if (posix) {
-      const named = POSIX_CLASSES[posix[1]!];
-      if (!named)
+      const fn = POSIX_CLASSES[posix[1]!];
+      if (!fn)
         throw new GlobError(
           `unknown character class "[:${posix[1]}:]": use one of ${Object.keys(POSIX_CLASSES).join(", ")}`,
           i,
         );
-      cls.named.push(named);
+      named.push(fn);
       i += posix[0].length;
     } else if (p[i + 1] === "-" && i + 2 < p.length && p[i + 2] !== "]") {
       const hi = p[i + 2]!;
       slash ||= hi === "/";
       if (c > hi)
         throw new GlobError(`character class range "${c}-${hi}" is reversed: write the lower character first`, i);
-      cls.ranges.push([c, hi]);
+      ranges.push([c, hi]);
       i += 3;
     } else {
-      cls.ranges.push([c, c]);
+      ranges.push([c, c]);
       i++;
     }
   }
   if (i >= p.length) throw new GlobError('unclosed "[": close the character class with "]"', start);
   if (slash) throw new GlobError('a character class cannot contain "/"', start);
-  cls.end = i;
-  return cls;
+  return { kind: "class", end: i, negated, ranges, named };
 }
 
 function classAccepts(cls: CharClass, c: string): boolean {
@@ -265,11 +263,10 @@ function compileAlternative(source: string): CompiledGlob {
 
   const literalPrefix: string[] = [];
   if (anchored)
-    for (const s of segments.slice(0, -1)) {
+    for (const s of segments) {
       if (WILDCARD.test(s)) break;
       literalPrefix.push(s);
     }
-  if (anchored && literalPrefix.length === segments.length - 1 && !WILDCARD.test(last)) literalPrefix.push(last);
 
   const glob: { -readonly [K in keyof CompiledGlob]: CompiledGlob[K] } = {
     source,
@@ -282,7 +279,7 @@ function compileAlternative(source: string): CompiledGlob {
   };
   // Every segment other than `**` matches exactly one path segment, so a literal one must appear in the
   // path as it is (`**\/iam/**`, `**\/schema.sql`, `Dockerfile`); the longest is the most selective key.
-  const literals = segments.filter((seg) => seg !== "" && !WILDCARD.test(seg));
+  const literals = segments.filter((seg) => !WILDCARD.test(seg));
   if (literals.length > 0) glob.literalSegment = literals.reduce((a, b) => (b.length > a.length ? b : a));
   // When every reading ends at the basename (a wildcard last segment covers nothing beneath), the basename
   // ends with the last segment's literal tail from its first dot on: `*.tf` → `.tf`, `*_test.go` → `.go`,
@@ -307,14 +304,14 @@ function reading(
   classes: boolean,
 ): { parts: SegmentPattern[]; endsAtBasename: boolean } {
   const parts: SegmentPattern[] = anchored ? [] : ["**"];
-  let lastPieces: Piece[] = [];
   segments.forEach((seg, i) => {
     const isLast = i === segments.length - 1;
     if (seg === "**") parts.push(...(isLast ? [ANY_SEGMENT, "**" as const] : ["**" as const]));
-    else parts.push((lastPieces = segmentPieces(seg, classes)));
+    else parts.push(segmentPieces(seg, classes));
   });
-  // A directory has something beneath it; a last segment of plain characters also covers what is beneath it.
-  const plainLast = segments[segments.length - 1] !== "**" && lastPieces.every((piece) => typeof piece === "string");
+  // A directory has something beneath it; a last segment of plain characters also covers what is beneath it
+  // (a last `**` is a star, not plain).
+  const plainLast = segmentPieces(segments[segments.length - 1]!, classes).every((piece) => typeof piece === "string");
   if (dir) parts.push(ANY_SEGMENT, "**");
   else if (plainLast) parts.push("**");
   return { parts, endsAtBasename: !dir && !plainLast };
@@ -340,7 +337,7 @@ function segmentPieces(seg: string, classes: boolean): Piece[] {
 
 /**
  * Whether `items` match `pattern` as a whole, where `isStar(k)` says pattern[k] matches any run of items
- * (possibly none) and `one(k, item)` whether pattern[k] matches exactly that one item. On a mismatch only the
+ * (possibly none; false past the end) and `one(k, item)` whether pattern[k] matches exactly that one item. On a mismatch only the
  * last star is retried, one item further on: enough, since everything else consumes exactly one item, and it
  * keeps the work within pattern.length × items.length steps.
  */
@@ -355,7 +352,7 @@ function wildcardMatch<T>(
   let starK = -1;
   let starN = 0;
   while (n < items.length) {
-    if (k < count && isStar(k)) {
+    if (isStar(k)) {
       starK = k++;
       starN = n;
     } else if (k < count && one(k, items[n]!)) {
@@ -366,7 +363,7 @@ function wildcardMatch<T>(
       n = ++starN;
     } else return false;
   }
-  while (k < count && isStar(k)) k++;
+  while (isStar(k)) k++;
   return k === count;
 }
 
@@ -391,5 +388,5 @@ function segmentMatches(pieces: readonly Piece[], name: string): boolean {
 function pieceMatches(piece: Piece, c: string): boolean {
   if (typeof piece === "string") return piece === c;
   if (piece.kind === "class") return classAccepts(piece, c);
-  return piece.kind === "any";
+  return true; // `?`: a star never gets here, wildcardMatch handles it
 }

@@ -155,7 +155,7 @@ describe("regressions found by the property tests and review", () => {
 
   test("offsets point at the offending character", () => {
     expect(globProblem("a b ")).toEqual({ message: expect.stringContaining("spaces"), offset: 3 });
-    expect(globProblem(" a")?.offset).toBe(0);
+    expect(globProblem(" a")).toEqual({ message: "pattern has leading or trailing spaces", offset: 0 });
     expect(globProblem("x.tf/./a")?.offset).toBe(5);
     expect(globProblem("a..b/..")?.offset).toBe(5);
     expect(globProblem("../a")?.offset).toBe(0);
@@ -218,6 +218,7 @@ describe("POSIX character classes ([[:digit:]] and the others git knows)", () =>
     ["[[:upper:][:digit:]_]", ["A", "Z", "7", "_"], ["a", "-", "@", "["]],
     ["[[:lower:]]", ["q", "a", "z"], ["Q", "`", "{"]],
     ["[x[:digit:]]", ["x", "5"], ["y", "x]", "[", ":"]],
+    ["[a-]x", ["ax", "-x"], ["bx", "]x"]],
     ["[[:digit:]-]", ["-", "0"], ["a"]],
     ["[[:xdigit:]]", ["f", "F", "0", "9", "a", "A"], ["g", "G", "/", ":", "@", "`"]],
     ["[[:space:]]x", [" x", "\tx", "\nx", "\vx", "\fx", "\rx"], ["ax", "\bx", "\x0ex"]],
@@ -314,6 +315,16 @@ describe("invalid patterns", () => {
 });
 
 describe("compiled shape (what PathMatcher indexes on)", () => {
+  test("a comma or brace inside a class inside braces is part of the class", () => {
+    expect(expandBraces("{a,[,]}x")).toEqual(["ax", "[,]x"]);
+    expect(expandBraces("{a,[}]}x")).toEqual(["ax", "[}]x"]);
+    expect(globMatches("{a,[,]}x", ",x")).toBe(true);
+  });
+
+  test("globProblem reports GlobErrors and lets anything else through", () => {
+    expect(() => globProblem(null as unknown as string)).toThrow(TypeError);
+  });
+
   test("expandBraces expands nested braces and drops repeats", () => {
     expect(expandBraces("src/{a,b/{c,d}}")).toEqual(["src/a", "src/b/c", "src/b/d"]);
     expect(expandBraces("{a,a}")).toEqual(["a"]);
