@@ -33,6 +33,8 @@ export interface CompiledGlob {
   readonly source: string;
   /** Whether `path` (relative to the repository root, "/"-separated) matches this alternative. */
   matches(path: string): boolean;
+  /** The same for a path already split at "/" (PathMatcher splits each path once, not once per candidate). */
+  matchesSegments(names: readonly string[]): boolean;
   /** Anchored at the repository root (leading or middle slash). */
   readonly anchored: boolean;
   /** Leading segments without wildcards: an anchored path must start with them. */
@@ -239,8 +241,10 @@ function findTopBrace(p: string): { start: number; end: number; parts: string[] 
 
 /** One piece of a segment pattern: a literal character, `?`, a `*` (a run of them), or a class. */
 type Piece = string | { kind: "any" } | { kind: "star" } | CharClass;
-/** A segment pattern, or `**`: any number of whole segments. */
-type SegmentPattern = Piece[] | "**";
+/** `**`: any number of whole segments. */
+const GLOBSTAR: unique symbol = Symbol("**");
+/** A segment pattern: plain text (compared as a whole: most segments are), pieces, or `**`. */
+type SegmentPattern = string | Piece[] | typeof GLOBSTAR;
 
 const ANY: Piece = { kind: "any" };
 const STAR: Piece = { kind: "star" };
@@ -268,12 +272,11 @@ function compileAlternative(source: string): CompiledGlob {
       literalPrefix.push(s);
     }
 
+  const matchesSegments = (names: readonly string[]) => readings.some((r) => pathMatches(r.parts, names));
   const glob: { -readonly [K in keyof CompiledGlob]: CompiledGlob[K] } = {
     source,
-    matches: (path) => {
-      const names = path.split("/");
-      return readings.some((r) => pathMatches(r.parts, names));
-    },
+    matches: (path) => matchesSegments(path.split("/")),
+    matchesSegments,
     anchored,
     literalPrefix,
   };
@@ -303,17 +306,19 @@ function reading(
   dir: boolean,
   classes: boolean,
 ): { parts: SegmentPattern[]; endsAtBasename: boolean } {
-  const parts: SegmentPattern[] = anchored ? [] : ["**"];
+  const parts: SegmentPattern[] = anchored ? [] : [GLOBSTAR];
   segments.forEach((seg, i) => {
     const isLast = i === segments.length - 1;
-    if (seg === "**") parts.push(...(isLast ? [ANY_SEGMENT, "**" as const] : ["**" as const]));
-    else parts.push(segmentPieces(seg, classes));
+    const pieces = segmentPieces(seg, classes);
+    if (seg !== "**") parts.push(pieces.every((piece) => typeof piece === "string") ? pieces.join("") : pieces);
+    else if (isLast) parts.push(ANY_SEGMENT, GLOBSTAR);
+    else parts.push(GLOBSTAR);
   });
   // A directory has something beneath it; a last segment of plain characters also covers what is beneath it
   // (a last `**` is a star, not plain).
   const plainLast = segmentPieces(segments[segments.length - 1]!, classes).every((piece) => typeof piece === "string");
-  if (dir) parts.push(ANY_SEGMENT, "**");
-  else if (plainLast) parts.push("**");
+  if (dir) parts.push(ANY_SEGMENT, GLOBSTAR);
+  else if (plainLast) parts.push(GLOBSTAR);
   return { parts, endsAtBasename: !dir && !plainLast };
 }
 
@@ -370,8 +375,11 @@ function wildcardMatch<T>(
 function pathMatches(parts: readonly SegmentPattern[], names: readonly string[]): boolean {
   return wildcardMatch(
     parts.length,
-    (k) => parts[k] === "**",
-    (k, name: string) => segmentMatches(parts[k] as Piece[], name),
+    (k) => parts[k] === GLOBSTAR,
+    (k, name: string) => {
+      const part = parts[k] as string | Piece[];
+      return typeof part === "string" ? part === name : segmentMatches(part, name);
+    },
     names,
   );
 }

@@ -30,17 +30,17 @@ export class PathMatcher {
   match(path: string): number[] {
     const seen = new Uint8Array(this.tagCount);
     const found: number[] = [];
+    const segments = path.split("/");
     const test = (list: readonly Tagged[] | undefined) => {
       if (!list) return;
       for (const { glob, tag } of list) {
-        if (seen[tag] === 0 && glob.matches(path)) {
+        if (seen[tag] === 0 && glob.matchesSegments(segments)) {
           seen[tag] = 1;
           found.push(tag);
         }
       }
     };
 
-    const segments = path.split("/");
     let children = this.root;
     for (const seg of segments) {
       const node = children.get(seg);
