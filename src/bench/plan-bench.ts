@@ -48,10 +48,10 @@ function time(fn: () => void): number {
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) + " ms";
 const mib = (b: number) => (b / 1024 / 1024).toFixed(1) + " MiB";
 
-/** Domain indexes of a path by brute force over the core's own compiled regexes: the reference for agreement. */
+/** Domain indexes of a path by brute force over the core's own compiled patterns: the reference for agreement. */
 function bruteForce(table: ReviewTable, path: string): number[] {
   return table.domains.flatMap((d, i) => {
-    const hit = (patterns: readonly string[]) => patterns.some((p) => compileGlob(p).some((g) => g.regex.test(path)));
+    const hit = (patterns: readonly string[]) => patterns.some((p) => compileGlob(p).some((g) => g.matches(path)));
     return hit(d.paths) && !hit(d.ignore) ? [i] : [];
   });
 }

@@ -27,17 +27,18 @@ function file(status: Status, path: string, previousPath?: string): ChangedFile 
 
 /**
  * A `--files-from` list: plain paths one per line, or `git diff --name-status` output (tab-separated;
- * git's "quoted" paths are unquoted). Blank lines and `#` comments are skipped. The format is decided by
- * the first entry: once it is name-status, every line must be. `source` names the input in errors.
+ * git's "quoted" paths are unquoted). It is name-status when any line has a tab (git quotes a path holding
+ * one), and then every line must be. A plain list is read literally: every line that is not blank is a path,
+ * so a changed file named `#notes.md` counts. Only a name-status list can have `#` comment lines, which no
+ * git status starts with. `source` names the input in errors.
  */
 export function parseFileList(text: string, source: string): ChangedFile[] {
   const out: ChangedFile[] = [];
-  let nameStatus: boolean | undefined;
-  text.split("\n").forEach((raw, i) => {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (line.trim() === "" || line.trimStart().startsWith("#")) return;
+  const lines = text.split("\n").map((raw) => (raw.endsWith("\r") ? raw.slice(0, -1) : raw));
+  const nameStatus = lines.some((line) => line.includes("\t"));
+  lines.forEach((line, i) => {
+    if (line.trim() === "" || (nameStatus && line.trimStart().startsWith("#"))) return;
     const where = `${source}:${i + 1}`;
-    nameStatus ??= line.includes("\t");
     if (!nameStatus) {
       out.push(file("modified", checkPath(line, where)));
       return;
@@ -54,7 +55,7 @@ export function parseFileList(text: string, source: string): ChangedFile[] {
         `${where}: malformed line ${JSON.stringify(line.length > 80 ? line.slice(0, 80) + "…" : line)}: ${why}; expected ${expected} as "git diff --name-status" prints, or plain paths only`,
       );
     };
-    if (fields.length === 1) fail("a plain path, but the first entry was a name-status line (with a tab)");
+    if (fields.length === 1) fail("a plain path, but other lines are name-status lines (with a tab)");
     if (!st)
       fail(
         /^[A-Z]\d{0,3}$/.test(fields[0]!)

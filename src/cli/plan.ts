@@ -21,7 +21,8 @@ Options:
   --base REF          compare with the merge base of HEAD and REF instead
   --files-from FILE   take the changed files from FILE ("-" for stdin): paths relative to the repository
                       root, one per line, or "git diff --name-status" output (M/A/D/T<TAB>path,
-                      R<score>/C<score><TAB>old<TAB>new); blank lines and # comments are skipped
+                      R<score>/C<score><TAB>old<TAB>new); blank lines are skipped, and # comments in
+                      name-status lists (a plain list is read literally: "#notes.md" is a path)
   --json              print the plan as JSON`;
 
 const FLAGS = { "--config": "value", "--base": "value", "--files-from": "value", "--json": "boolean" } as const;

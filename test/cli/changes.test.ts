@@ -32,10 +32,31 @@ describe("parseFileList", () => {
     ]);
   });
 
-  test("CRLF line ends, comments and blank lines", () => {
-    expect(parseFileList("# list\r\n\r\na b.txt\r\n  # indented comment\n", "in")).toEqual([
+  test("CRLF line ends and blank lines", () => {
+    expect(parseFileList("a.txt\r\n\r\na b.txt\r\n  \n", "in")).toEqual([
+      { path: "a.txt", status: "modified" },
       { path: "a b.txt", status: "modified" },
     ]);
+  });
+
+  // Issue 11: a changed file named like a comment silently left the plan.
+  test("a plain list is read literally: #notes.md is a changed file, not a comment", () => {
+    expect(parseFileList("#notes.md\nsrc/#x\n # spaced.md\n", "in")).toEqual([
+      { path: "#notes.md", status: "modified" },
+      { path: "src/#x", status: "modified" },
+      { path: " # spaced.md", status: "modified" },
+    ]);
+  });
+
+  test("a name-status list may have # comments (no git status starts with #), wherever the first tab is", () => {
+    expect(parseFileList("# git diff --name-status\nM\t#notes.md\n  # note\nA\tb\n", "in")).toEqual([
+      { path: "#notes.md", status: "modified" },
+      { path: "b", status: "added" },
+    ]);
+  });
+
+  test("a plain line among name-status lines is an error at its line", () => {
+    expect(() => parseFileList("a.md\nM\tb.md\n", "in")).toThrow(/in:1: malformed line "a\.md": a plain path/);
   });
 
   test.each([

@@ -237,7 +237,7 @@ describe("plan --files-from", () => {
     const mixed = await run(["plan", "--files-from", "-"], repo, "A\ta.ts\nb.ts\n");
     expect(mixed.code).toBe(1);
     expect(mixed.stderr).toMatch(
-      /<stdin>:2: malformed line "b\.ts": a plain path, but the first entry was a name-status line/,
+      /<stdin>:2: malformed line "b\.ts": a plain path, but other lines are name-status lines/,
     );
   });
 

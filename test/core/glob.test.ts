@@ -5,7 +5,7 @@ import { DOCUMENTED_PATTERNS, type PatternRow } from "../helpers/pattern-table.j
 
 /** A path matches a pattern when any brace alternative's regex matches it. */
 function globMatches(pattern: string, path: string): boolean {
-  return compileGlob(pattern).some((g) => g.regex.test(path));
+  return compileGlob(pattern).some((g) => g.matches(path));
 }
 
 /** The same question asked of the indexed matcher, with the pattern as the only entry. */
@@ -155,10 +155,105 @@ describe("regressions found by the property tests and review", () => {
 
   test("offsets point at the offending character", () => {
     expect(globProblem("a b ")).toEqual({ message: expect.stringContaining("spaces"), offset: 3 });
-    expect(globProblem(" a")?.offset).toBe(0);
+    expect(globProblem(" a")).toEqual({ message: "pattern has leading or trailing spaces", offset: 0 });
     expect(globProblem("x.tf/./a")?.offset).toBe(5);
     expect(globProblem("a..b/..")?.offset).toBe(5);
     expect(globProblem("../a")?.offset).toBe(0);
+  });
+});
+
+describe("mutation-testing findings (issue 12): each of these once passed the whole suite broken", () => {
+  // The extension index key is the tail from its first dot: keyed on all of `_test.go`, `foo_test.go` (whose
+  // dot-suffixes are only `.go`) was never looked up, and the file silently left its domain.
+  contract("a wildcard last segment with text before its extension is found through the index", [
+    ["*_test.go", ["foo_test.go", "pkg/a/foo_test.go"], ["foo.go", "foo_test.go.orig"]],
+    ["v?_schema.sql", ["v1_schema.sql", "db/v2_schema.sql"], ["v10_schema.sql", "v1_schema.sqlx"]],
+    ["docker-compose*.yml", ["docker-compose.yml", "ops/docker-compose.prod.yml"], ["docker-compose.yaml"]],
+    ["*.tar.gz", ["a.tar.gz", "x/b.tar.gz"], ["a.gz", "a.tar"]],
+  ]);
+
+  test("the extension key is the tail from its first dot", () => {
+    expect(compileGlob("*_test.go")[0]!.extension).toBe(".go");
+    expect(compileGlob("v?_schema.sql")[0]!.extension).toBe(".sql");
+    expect(compileGlob("[ab]x.tar.gz")[0]!.extension).toBeUndefined(); // its as-written reading covers beneath
+    expect(compileGlob("*x.tar.gz")[0]!.extension).toBe(".tar.gz");
+    expect(compileGlob("*.")[0]!.extension).toBeUndefined(); // a trailing dot is no extension
+    expect(compileGlob("src/*.ts/")[0]!.extension).toBeUndefined(); // a directory: the basename is beneath it
+  });
+
+  // A pattern that validates must match what it says: these used to validate and then match nothing.
+  test.each([
+    ["{..}/secrets", 0, /"\." and "\.\." segments/],
+    ["src/{..}/x", 4, /"\." and "\.\." segments/],
+    ["{.}/x", 0, /"\." and "\.\." segments/],
+    ["//secrets", 0, /empty segment/],
+    ["//", 0, /empty segment/],
+    ["\0secrets", 0, /NUL/],
+    ["\\secrets", 0, /backslash/],
+  ])("%j is rejected at offset %i", (pattern, offset, message) => {
+    expect(globProblem(pattern)).toEqual({ message: expect.stringMatching(message), offset });
+  });
+
+  // Backtracking regular expressions took minutes for `*a*a*a*b` on a long file name (and `a****b` once
+  // compiled to one `[^/]*` per star); the segment matcher retries only its last star, so these finish at
+  // once. There is no clock here: a regression shows as the test timing out by orders of magnitude.
+  test("hostile patterns and paths take linear work", () => {
+    const name = "a".repeat(4096);
+    for (const p of ["*a*a*a*a*a*a*a*a*b", "a" + "*".repeat(500) + "b", "**/*a*a*a*b/**/*a*a*b", "[a]*[a]*[a]*b"]) {
+      expect(globMatches(p, name)).toBe(false);
+      expect(globMatches(p, `${name}/${name}/${name}`)).toBe(false);
+    }
+    const deep = Array.from({ length: 2000 }, () => "a").join("/");
+    expect(globMatches("**/a/**/a/**/a/**/b", deep)).toBe(false);
+    expect(globMatches("**/a/**/a/**/a/**/a", deep)).toBe(true);
+    expect(globMatches("a" + "*".repeat(500) + "b", "axxb")).toBe(true);
+  });
+});
+
+describe("POSIX character classes ([[:digit:]] and the others git knows)", () => {
+  contract("a POSIX class matches one character of its kind", [
+    ["*.[[:digit:]]", ["a.5", "x/b.0", "a.9"], ["a.d]", "a.d", "a.55", "a./", "a.:"]],
+    ["[[:alpha:]][[:digit:]]", ["a1", "Z9", "A1", "z1"], ["1a", "a", "@1", "[1", "`1", "{1"]],
+    ["[![:alnum:]]x", ["-x", ".x", "@x", "[x", "{x"], ["ax", "5x", "Zx", "zx", "0x", "Ax", "9x"]],
+    ["[[:upper:][:digit:]_]", ["A", "Z", "7", "_"], ["a", "-", "@", "["]],
+    ["[[:lower:]]", ["q", "a", "z"], ["Q", "`", "{"]],
+    ["[x[:digit:]]", ["x", "5"], ["y", "x]", "[", ":"]],
+    ["[a-]x", ["ax", "-x"], ["bx", "]x"]],
+    ["[[:digit:]-]", ["-", "0"], ["a"]],
+    ["[[:xdigit:]]", ["f", "F", "0", "9", "a", "A"], ["g", "G", "/", ":", "@", "`"]],
+    ["[[:space:]]x", [" x", "\tx", "\nx", "\vx", "\fx", "\rx"], ["ax", "\bx", "\x0ex"]],
+    ["[[:blank:]]x", [" x", "\tx"], ["\nx", "ax"]],
+    ["[[:punct:]]", ["!", "~", "[", "`", "{", ".", ":", "@", "]", "_", "|"], ["a", " ", "0", "9", "A", "Z", "z"]],
+    ["[[:graph:]]", ["!", "~"], [" ", "\x7f"]],
+    ["[[:print:]]", [" ", "~"], ["\x7f", "\x1f"]],
+    ["[[:cntrl:]]x", ["\x01x", "\x7fx", "\x1fx"], [" x", "~x"]],
+  ]);
+
+  test("an unknown class name is an error at its offset; `[:` without `:]` is literal", () => {
+    expect(globProblem("a[+-/]b")).toEqual({ message: expect.stringContaining('cannot contain "/"'), offset: 1 });
+    expect(globProblem("a[!/]b")?.offset).toBe(1);
+    expect(globProblem("*.[[:digits:]]")).toEqual({ message: expect.stringContaining('"[:digits:]"'), offset: 3 });
+    expect(globProblem("[[:DIGIT:]]")?.message).toMatch(/unknown character class.*alnum, alpha/);
+    expect(globProblem("[[::]]")?.offset).toBe(1);
+    expect(globMatches("[[:a]", ":")).toBe(true); // the class `[`, `:`, `a`
+    expect(globProblem("[[:digit:]")?.message).toMatch(/unclosed "\["/);
+  });
+});
+
+describe("brackets: a class, and also the characters written (app/[slug]/page.tsx)", () => {
+  contract("a path spelled with the brackets as written matches too", [
+    ["app/[slug]/page.tsx", ["app/[slug]/page.tsx", "app/s/page.tsx"], ["app/slug/page.tsx", "app/[id]/page.tsx"]],
+    ["app/[slug]", ["app/[slug]", "app/[slug]/page.tsx", "app/s"], ["app/s/page.tsx", "app/slug"]],
+    ["app/[...slug]/", ["app/[...slug]/page.tsx"], ["app/[...slug]"]],
+    ["**/[[...all]]/*.tsx", ["pages/[[...all]]/index.tsx", "[[...all]]/a.tsx"], ["pages/[...all]/index.tsx"]],
+    ["*.[ch]", ["a.c", "x/b.h", "a.[ch]"], ["a.o", "a.[ch]/x"]],
+    ["[*]", ["[*]", "*", "x/[*]/y"], ["[a]", "a"]],
+  ]);
+
+  test("the index keys hold for both readings", () => {
+    expect(compileGlob("[ab].md")[0]!.extension).toBeUndefined(); // `[ab].md/x` matches as written
+    expect(compileGlob("*[ab].md")[0]!.extension).toBe(".md");
+    expect(compileGlob("app/[slug]/page.tsx")[0]).toMatchObject({ literalPrefix: ["app"], literalSegment: "page.tsx" });
   });
 });
 
@@ -220,6 +315,16 @@ describe("invalid patterns", () => {
 });
 
 describe("compiled shape (what PathMatcher indexes on)", () => {
+  test("a comma or brace inside a class inside braces is part of the class", () => {
+    expect(expandBraces("{a,[,]}x")).toEqual(["ax", "[,]x"]);
+    expect(expandBraces("{a,[}]}x")).toEqual(["ax", "[}]x"]);
+    expect(globMatches("{a,[,]}x", ",x")).toBe(true);
+  });
+
+  test("globProblem reports GlobErrors and lets anything else through", () => {
+    expect(() => globProblem(null as unknown as string)).toThrow(TypeError);
+  });
+
   test("expandBraces expands nested braces and drops repeats", () => {
     expect(expandBraces("src/{a,b/{c,d}}")).toEqual(["src/a", "src/b/c", "src/b/d"]);
     expect(expandBraces("{a,a}")).toEqual(["a"]);
@@ -227,6 +332,7 @@ describe("compiled shape (what PathMatcher indexes on)", () => {
   });
 
   test("anchoring, literal prefix, literal segment and extension", () => {
+    expect(compileGlob("**/ab/cd/*.x")[0]!.literalSegment).toBe("ab"); // the first of the longest
     const [tf] = compileGlob("*.tf");
     expect(tf).toMatchObject({ anchored: false, literalPrefix: [], extension: ".tf" });
     expect(tf!.literalSegment).toBeUndefined();
@@ -291,6 +397,37 @@ describe("PathMatcher over many patterns", () => {
     ]);
     expect(m.match("src/a.ts")).toEqual([0, 1, 2]);
     expect(m.match("lib/b.js")).toEqual([]);
+  });
+
+  test("each pattern is filed under its most selective key, so only candidates are tried", () => {
+    const filed = (patterns: string[]) => new PathMatcher(patterns.map((pattern, tag) => ({ pattern, tag }))).filing;
+    expect(filed(["src/auth/**", "/docs/", "src/{api,web}/**"])).toEqual({
+      prefix: 4,
+      segment: 0,
+      extension: 0,
+      always: 0,
+    });
+    expect(filed(["docs/", "**/iam/**", "Dockerfile"])).toEqual({ prefix: 0, segment: 3, extension: 0, always: 0 });
+    expect(filed(["*.tf", "*_test.go", "**/*.sql"])).toEqual({ prefix: 0, segment: 0, extension: 3, always: 0 });
+    expect(filed(["**/*test*", "*", "[ab].md"])).toEqual({ prefix: 0, segment: 0, extension: 0, always: 3 });
+  });
+
+  test("patterns sharing a key are all tried", () => {
+    const m = new PathMatcher([
+      { pattern: "src/a/**", tag: 0 },
+      { pattern: "src/a", tag: 1 },
+      { pattern: "src/b", tag: 2 },
+      { pattern: "docs/", tag: 3 },
+      { pattern: "x/docs/y", tag: 4 },
+      { pattern: "**/docs/*.md", tag: 5 },
+      { pattern: "*.tf", tag: 6 },
+      { pattern: "a*.tf", tag: 7 },
+    ]);
+    expect(m.match("src/a/b")).toEqual([0, 1]);
+    expect(m.match("src/b")).toEqual([2]);
+    expect(m.match("x/docs/y")).toEqual([3, 4]);
+    expect(m.match("docs/r.md")).toEqual([3, 5]);
+    expect(m.match("ab.tf")).toEqual([6, 7]);
   });
 
   test("an empty matcher matches nothing", () => {

@@ -14,8 +14,10 @@
  * - the segment `**` matches zero or more segments, except as the last segment, where it matches one
  *   or more (`a/**` is what is inside `a`, not a file called `a`);
  * - inside a segment `*` (and `**`, `***`, ...) matches any run of characters, `?` one character,
- *   `[...]` / `[!...]` / `[^...]` one character of (not of) a set with `x-y` ranges; a `]` right after
- *   `[` or `[!` is literal; anything else matches itself, case-sensitively.
+ *   `[...]` / `[!...]` / `[^...]` one character of (not of) a set with `x-y` ranges and `[:name:]` POSIX
+ *   classes; a `]` right after `[` or `[!` is literal; anything else matches itself, case-sensitively;
+ * - a pattern with brackets also matches the path spelled as written, brackets and all (a second reading
+ *   where `[...]` is literal text: then a last segment without `*` or `?` covers what is beneath it).
  */
 
 type Node = { kind: "text"; text: string } | { kind: "alt"; options: Node[][] };
@@ -25,9 +27,43 @@ function afterClass(p: string, start: number): number {
   let i = start + 1;
   if (p[i] === "!" || p[i] === "^") i++;
   if (p[i] === "]") i++;
-  while (i < p.length && p[i] !== "]") i++;
+  while (i < p.length && p[i] !== "]") i += posixAt(p, i)?.length ?? 1;
   return i < p.length ? i + 1 : -1;
 }
+
+/** `[:name:]` at `i` inside a class: its length and name (git reads `[:` up to the first `]`). */
+function posixAt(p: string, i: number): { length: number; name: string } | undefined {
+  if (p[i] !== "[" || p[i + 1] !== ":") return undefined;
+  const close = p.indexOf("]", i + 2);
+  if (close < 0 || p[close - 1] !== ":" || close - 1 < i + 2) return undefined;
+  return { length: close + 1 - i, name: p.slice(i + 2, close - 1) };
+}
+
+/** Characters `lo` to `hi`, inclusive. */
+function span(lo: string, hi: string): string[] {
+  return Array.from({ length: hi.charCodeAt(0) - lo.charCodeAt(0) + 1 }, (_, i) =>
+    String.fromCharCode(lo.charCodeAt(0) + i),
+  );
+}
+
+/** The POSIX classes as git's wildmatch reads them, spelled out over ASCII. */
+const DIGITS = span("0", "9");
+const LOWER = span("a", "z");
+const UPPER = span("A", "Z");
+const POSIX: Record<string, string[]> = {
+  alnum: [...DIGITS, ...LOWER, ...UPPER],
+  alpha: [...LOWER, ...UPPER],
+  blank: [" ", "\t"],
+  cntrl: [...span("\0", "\x1f"), "\x7f"],
+  digit: DIGITS,
+  graph: span("!", "~"),
+  lower: LOWER,
+  print: span(" ", "~"),
+  punct: [...span("!", "/"), ...span(":", "@"), ...span("[", "`"), ...span("{", "~")],
+  space: [" ", "\t", "\n", "\v", "\f", "\r"],
+  upper: UPPER,
+  xdigit: [...DIGITS, ...span("a", "f"), ...span("A", "F")],
+};
 
 /** Parses `p` from `pos` into a sequence, stopping at a `,` or `}` when inside braces. */
 function parseSeq(p: string, pos: number, inBraces: boolean): { seq: Node[]; pos: number } {
@@ -93,6 +129,12 @@ function classMatches(body: string, ch: string): boolean {
   }
   let hit = false;
   while (i < body.length) {
+    const posix = posixAt(body, i);
+    if (posix) {
+      if (POSIX[posix.name]!.includes(ch)) hit = true;
+      i += posix.length;
+      continue;
+    }
     const lo = body[i]!;
     if (body[i + 1] === "-" && i + 2 < body.length) {
       const hi = body[i + 2]!;
@@ -106,8 +148,8 @@ function classMatches(body: string, ch: string): boolean {
   return hit !== negated;
 }
 
-/** One path segment (no `/`) against one pattern segment (not `**`). */
-export function refSegmentMatch(pat: string, name: string): boolean {
+/** One path segment (no `/`) against one pattern segment (not `**`); `classes: false` reads `[...]` as written. */
+export function refSegmentMatch(pat: string, name: string, classes = true): boolean {
   const go = (pi: number, ni: number): boolean => {
     if (pi === pat.length) return ni === name.length;
     const c = pat[pi]!;
@@ -121,6 +163,7 @@ export function refSegmentMatch(pat: string, name: string): boolean {
     if (c === "?") return go(pi + 1, ni + 1);
     if (c === "[") {
       const end = afterClass(pat, pi);
+      if (end > 0 && !classes) return name.startsWith(pat.slice(pi, end), ni) && go(end, ni + end - pi);
       if (end > 0) return classMatches(pat.slice(pi + 1, end - 1), name[ni]!) && go(end, ni + 1);
     }
     return c === name[ni] && go(pi + 1, ni + 1);
@@ -128,12 +171,22 @@ export function refSegmentMatch(pat: string, name: string): boolean {
   return go(0, 0);
 }
 
-function hasWildcard(seg: string): boolean {
-  return seg.includes("*") || seg.includes("?") || seg.includes("[");
+function hasWildcard(seg: string, classes: boolean): boolean {
+  if (classes) return seg.includes("*") || seg.includes("?") || seg.includes("[");
+  let outside = "";
+  for (let i = 0; i < seg.length; i++) {
+    const end = seg[i] === "[" ? afterClass(seg, i) : -1;
+    if (end > 0) i = end - 1;
+    else outside += seg[i];
+  }
+  return outside.includes("*") || outside.includes("?");
 }
 
-/** One brace-free alternative against a path. */
-export function refMatchAlternative(alt: string, path: string): boolean {
+/**
+ * One brace-free alternative against a path. A pattern with brackets has two readings, both of which count:
+ * `[...]` as a character class (`classes`), and as the characters written (`app/[slug]/page.tsx`).
+ */
+export function refMatchAlternative(alt: string, path: string, classes = true): boolean {
   const dir = alt.endsWith("/");
   let body = dir ? alt.slice(0, -1) : alt;
   const anchored = body.includes("/");
@@ -156,19 +209,21 @@ export function refMatchAlternative(alt: string, path: string): boolean {
       for (let k = ni + min; k <= names.length; k++) walk(pi + 1, k);
       return;
     }
-    if (ni < names.length && refSegmentMatch(seg, names[ni]!)) walk(pi + 1, ni + 1);
+    if (ni < names.length && refSegmentMatch(seg, names[ni]!, classes)) walk(pi + 1, ni + 1);
   };
   const starts = anchored ? [0] : names.map((_, i) => i);
   for (const s of starts) walk(0, s);
 
   for (const end of ends) {
     const beneath = names.length - end;
-    if (dir ? beneath >= 1 : last !== "**" && !hasWildcard(last) ? true : beneath === 0) return true;
+    if (dir ? beneath >= 1 : last !== "**" && !hasWildcard(last, classes) ? true : beneath === 0) return true;
   }
   return false;
 }
 
 /** Whether a (valid) pattern matches a repository-relative path. */
 export function refMatch(pattern: string, path: string): boolean {
-  return refExpandBraces(pattern).some((alt) => refMatchAlternative(alt, path));
+  return refExpandBraces(pattern).some(
+    (alt) => refMatchAlternative(alt, path) || refMatchAlternative(alt, path, false),
+  );
 }
