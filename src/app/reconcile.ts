@@ -1,3 +1,4 @@
+import type { PrEffect } from "../core/effectiveness.js";
 import {
   captureScopes,
   readRecords,
@@ -79,6 +80,8 @@ export interface Outcome {
   readonly unchanged: string[];
   readonly records: number;
   readonly requested: { users: string[]; teams: string[] };
+  /** The passed gate's parallel-effectiveness figures, when it passed (src/core/effectiveness.ts). */
+  readonly effect?: PrEffect;
 }
 
 /**
@@ -159,6 +162,8 @@ interface Assessment {
   readonly state: Outcome["state"];
   /** Gate runs on the previous head that still say success: a force-push back must not find them green. */
   readonly superseded?: readonly ExistingRun[];
+  /** The passed gate's parallel-effectiveness figures (for /metrics). */
+  readonly effect?: PrEffect | undefined;
 }
 
 /** Reads and decides; writes nothing (except that merge queues reuse it to judge a PR). */
@@ -434,7 +439,17 @@ export async function assess(
         })
       : Promise.resolve({ users: [], teams: [] });
   const superseded = before.filter((r) => r.name === gate && r.conclusion === "success");
-  return { pull, existing, wanted, verdict, records, requests: await requests, state: verdict.state, superseded };
+  return {
+    pull,
+    existing,
+    wanted,
+    verdict,
+    records,
+    requests: await requests,
+    state: verdict.state,
+    superseded,
+    effect,
+  };
 }
 
 /** Conclusions branch protection accepts. */
@@ -525,6 +540,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   const outcome = {
     state: a.state,
     headSha: a.pull.headSha,
+    ...(a.effect ? { effect: a.effect } : {}),
     created: created.sort(),
     updated: updated.sort(),
     unchanged: unchanged.sort(),

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RequestCounter } from "../github/client.js";
+import { effectivenessMetrics, type PromClientLike } from "../app/effect-metrics.js";
 
 /**
  * The app's Prometheus metrics (served at GET /metrics). One registry per process, not prom-client's
@@ -28,11 +29,14 @@ export class Metrics {
   readonly rateLimitRemaining: Gauge<"resource">;
   readonly deadLetters: Counter;
   readonly heals: Counter<"kind">;
+  /** Parallel effectiveness of passed gates (issue 9): time to approve, disagreement, rework. */
+  readonly effectiveness: ReturnType<typeof effectivenessMetrics>;
   private readonly queueSources: (() => Promise<Record<string, QueueStats>>)[] = [];
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "parallel_review_" });
+    this.effectiveness = effectivenessMetrics({ Histogram, Counter } as unknown as PromClientLike, this.registry);
     this.deliveries = new Counter({
       name: "parallel_review_deliveries_total",
       help: "Webhook deliveries accepted (signature verified), by event and action",

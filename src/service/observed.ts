@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { KeyedRunner } from "../app/serialize.js";
 import { withLogContext } from "./logger.js";
 import type { Metrics, QueueStats } from "./metrics.js";
+import type { PrEffect } from "../core/effectiveness.js";
 
 /**
  * Wraps the router's per-pull-request runner to log and measure every reconcile: one info line per
@@ -65,7 +66,14 @@ export class ObservedRunner implements KeyedRunner {
       try {
         const outcome = await job();
         const s = seconds();
-        const o = (outcome ?? {}) as { state?: string; created?: unknown[]; updated?: unknown[] };
+        const o = (outcome ?? {}) as {
+          state?: string;
+          created?: unknown[];
+          updated?: unknown[];
+          headSha?: string;
+          effect?: PrEffect;
+        };
+        if (o.effect) this.metrics?.effectiveness.observe(`${key}@${o.headSha ?? ""}`, o.effect);
         this.metrics?.reconciles.inc({ result: "ok" });
         this.metrics?.reconcileSeconds.observe({ result: "ok" }, s);
         this.metrics?.gateOutcomes.inc({ state: o.state ?? "unknown" });

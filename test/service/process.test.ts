@@ -129,6 +129,15 @@ describe("npm start", () => {
     const documented = readFileSync(join(ROOT, "docs/operations.md"), "utf8").match(/parallel_review_[a-z_]+/g)!;
     for (const name of documented)
       expect([name, served.has(name.replace(/_(bucket|sum|count)$/, ""))]).toEqual([name, true]);
+
+    // Parallel effectiveness (issue 9): a passed gate's figures reach /metrics, once per head.
+    for (const user of ["bob", "sam", "fiona"]) await sim.submitReview(repo, number, { user, state: "APPROVED" });
+    await p.waitForLog((l) => l.msg === `reconciled acme/${repo}#${number}: pass`);
+    const after = (await get(`${p.url}/metrics`)).text;
+    for (const persona of ["backend", "security", "finance"])
+      expect(after).toMatch(
+        new RegExp(`parallel_review_persona_time_to_approve_seconds_count\\{persona="${persona}"\\} 1\n`),
+      );
   }, 60_000);
 
   test("SIGTERM lets the delivery in flight finish, then exits 0", async () => {
