@@ -38,7 +38,7 @@ import { formatProblem } from "../core/config.js";
 import { planEverything } from "../core/plan-all.js";
 import { planReview, type PlanPersona, type ReviewPlan } from "../core/plan.js";
 import { TABLE_PATHS, type ChangedFile, type Problem, type ReviewTable } from "../core/types.js";
-import { evaluate, type Verdict } from "../core/verdict.js";
+import { evaluate, type PersonaVerdict, type Verdict } from "../core/verdict.js";
 import { sequence } from "../core/sequence.js";
 import { passedGateEffect } from "./effect.js";
 import { createRun, listOwnRuns, sameRun, updateRun, type ExistingRun } from "../github/checks.js";
@@ -82,13 +82,16 @@ export interface Outcome {
   readonly requested: { users: string[]; teams: string[] };
   /** The passed gate's parallel-effectiveness figures, when it passed (src/core/effectiveness.ts). */
   readonly effect?: PrEffect;
+  /** Reviewers GitHub refused to request in this reconcile, and why. */
+  readonly refused?: Readonly<Record<string, string>>;
 }
 
 /**
  * The one idempotent step every event of a pull request leads to: read the state from GitHub, make the
  * plan and the verdict, write only the difference. Running it twice writes nothing the second time.
  */
-export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, hints: Hints = {}): Promise<Outcome> {
+export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, given: Hints = {}): Promise<Outcome> {
+  let hints = given;
   let outcome: Outcome | undefined;
   const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -103,7 +106,10 @@ export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, h
     // Only a gate write needs the confirming read: answers to attempts (record comments, notices on a
     // persona check) change no decision, so a flood of refused comments cannot keep the loop going.
     const gate = assessment.wanted[0]?.name;
-    if (gate === undefined || ![...written.created, ...written.updated].includes(gate)) return outcome;
+    // A refused review request is written into the ledger and onto the persona's check next round.
+    if (written.refused) hints = { ...hints, unrequestable: { ...hints.unrequestable, ...written.refused } };
+    const wroteGate = gate !== undefined && [...written.created, ...written.updated].includes(gate);
+    if (!wroteGate && !written.refused) return outcome;
     // Something was written: read everything again. A decision made on state that changed meanwhile
     // (another replica's write, a slow read, a record that raced ours) is corrected before we finish,
     // so the last gate anyone writes is one decided after every action it could have missed.
@@ -144,6 +150,8 @@ export interface Hints {
   readonly reviewBodies?: ReadonlyMap<number, string | null>;
   /** Comments as the delivery reported them (before an edit, or when deleted): what the author wrote. */
   readonly commentBodies?: ReadonlyMap<number, CommentInput>;
+  /** Reviewers GitHub just refused to request (from the previous round's writes). */
+  readonly unrequestable?: Readonly<Record<string, string>>;
   /** Clicks this process could not record: each keeps the gate closed until it is recorded or superseded. */
   readonly unsettled?: readonly ButtonClick[];
   /** The push that triggered this reconcile and who made it (the `synchronize` sender): kept in the ledger. */
@@ -356,6 +364,7 @@ export async function assess(
     known,
     records.map((r) => r.data),
   );
+  const unrequestable = { ...ledgerIn.unrequestable, ...hints.unrequestable };
   const pushes = mergePushes([
     ...(ledgerIn.pushes ?? []).filter(ours),
     ...(hints.push ? [{ ...hints.push, pr: pull.number }] : []),
@@ -373,6 +382,7 @@ export async function assess(
     bases: pick(bases),
     ...(pushes.length > 0 ? { pushes } : {}),
     heads: mergeHeads(heads),
+    ...(Object.keys(unrequestable).length > 0 ? { unrequestable } : {}),
   };
   if (!ledgerFits(ledger))
     blockers.push(
@@ -424,7 +434,7 @@ export async function assess(
       ...gateCheck({ gate, tableFile: load.file, plan, verdict, headTableProblems, baseTableProblems, effect }),
       text: encodeLedger(ledger),
     },
-    ...verdict.personas.map(personaCheck),
+    ...verdict.personas.map((v) => personaCheck(withRequestNotes(v, unrequestable))),
     ...[...retired].sort().map((name) => retiredPersonaCheck(name)),
     ...renamedGates(existing, gate).map((spec) => ({ ...spec, text: encodeLedger(ledger) })),
   ];
@@ -436,7 +446,10 @@ export async function assess(
           reviews,
           org: ref.owner,
           isTeamMember: (team, login) => members.isMember(team, login),
-        })
+        }).then(({ users, teams }) => ({
+          users: users.filter((u) => !(`user:${u.toLowerCase()}` in unrequestable)),
+          teams: teams.filter((t) => !(`team:${t.toLowerCase()}` in unrequestable)),
+        }))
       : Promise.resolve({ users: [], teams: [] });
   const superseded = before.filter((r) => r.name === gate && r.conclusion === "success");
   return {
@@ -529,14 +542,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
     (a.superseded ?? []).map((r) => updateRun(octokit, repo, r.id, { ...supersede, ...carriedLedger([r]) }, now())),
   );
 
-  if (a.requests.users.length + a.requests.teams.length > 0) {
-    try {
-      await requestReviewers(octokit, ref, a.requests.users, a.requests.teams);
-    } catch (err) {
-      // A reviewer who cannot be requested (no access, left the org) must not stop the gate from being right.
-      deps.log.warn({ err, requests: a.requests }, "could not request reviewers");
-    }
-  }
+  const refused = await requestEach(deps, ref, a.requests);
   const outcome = {
     state: a.state,
     headSha: a.pull.headSha,
@@ -546,6 +552,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
     unchanged: unchanged.sort(),
     records,
     requested: a.requests,
+    ...(Object.keys(refused).length > 0 ? { refused } : {}),
   };
   deps.log.info({ pr: `${ref.owner}/${ref.repo}#${ref.number}`, ...outcome }, "reconciled");
   return outcome;
@@ -702,6 +709,61 @@ function withDelivered(listed: readonly CommentInput[], delivered?: ReadonlyMap<
 /** GitHub's timestamps are to the second: an entry stamped within the second compares as GitHub's would. */
 function toSecond(d: Date): string {
   return new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/**
+ * Review requests, all at once; if GitHub refuses the batch (one reviewer without access sinks it),
+ * each reviewer alone, so the others are still asked. Who could not be requested, and why, is returned
+ * for the ledger and the persona's check. A failure to request never changes the gate.
+ */
+async function requestEach(
+  deps: Deps,
+  ref: PullRef,
+  requests: { users: readonly string[]; teams: readonly string[] },
+): Promise<Record<string, string>> {
+  const refused: Record<string, string> = {};
+  if (requests.users.length + requests.teams.length === 0) return refused;
+  try {
+    await requestReviewers(deps.octokit, ref, requests.users, requests.teams);
+    return refused;
+  } catch (err) {
+    deps.log.warn({ err, requests }, "could not request reviewers together: asking each alone");
+  }
+  const one = async (key: string, users: string[], teams: string[]) => {
+    try {
+      await requestReviewers(deps.octokit, ref, users, teams);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      refused[key] = why.replace(/\s+/g, " ").slice(0, 200);
+    }
+  };
+  for (const u of requests.users) await one(`user:${u.toLowerCase()}`, [u], []);
+  for (const t of requests.teams) await one(`team:${t.toLowerCase()}`, [], [t]);
+  return refused;
+}
+
+/** A persona's verdict with a notice for each of its reviewers GitHub refused to request. */
+function withRequestNotes(v: PersonaVerdict, refused: Readonly<Record<string, string>>): PersonaVerdict {
+  const all: [string, string | undefined][] = [
+    ...v.persona.users.map((u): [string, string | undefined] => [`@${u}`, refused[`user:${u.toLowerCase()}`]]),
+    ...v.persona.teams.map((t): [string, string | undefined] => [
+      `team \`${t}\``,
+      refused[`team:${t.split("/").pop()!.toLowerCase()}`],
+    ]),
+  ];
+  const notes = all.filter((x): x is [string, string] => x[1] !== undefined);
+  if (notes.length === 0) return v;
+  return {
+    ...v,
+    notices: [
+      ...v.notices,
+      ...notes.map(([who, why]) => ({
+        user: who,
+        via: "review" as const,
+        message: `${who} could not be requested for review (${why}): give them access to the repository, or fix the table`,
+      })),
+    ],
+  };
 }
 
 /** Records one reconcile writes at most: a flood of comments is answered over several events, never at once. */

@@ -27,6 +27,8 @@ export interface Ledger {
    * starts a new entry).
    */
   readonly heads?: readonly HeadEntry[];
+  /** Reviewers GitHub refused to request (`user:login` / `team:slug` → why): not asked again, shown on the check. */
+  readonly unrequestable?: Readonly<Record<string, string>>;
 }
 
 export interface HeadEntry {
@@ -71,12 +73,15 @@ export function mergeLedgers(ledgers: readonly Ledger[]): Ledger {
   for (const l of ledgers) for (const [id, b] of Object.entries(l.bases ?? {})) bases[id] ??= b;
   const pushes = mergePushes(ledgers.flatMap((l) => l.pushes ?? []));
   const heads = mergeHeads(ledgers.flatMap((l) => l.heads ?? []));
+  const unrequestable: Record<string, string> = {};
+  for (const l of ledgers) for (const [k, v] of Object.entries(l.unrequestable ?? {})) unrequestable[k] ??= v;
   return {
     records: mergeRecords(...ledgers.map((l) => l.records)),
     scopes,
     ...(Object.keys(bases).length ? { bases } : {}),
     ...(pushes.length ? { pushes } : {}),
     ...(heads.length ? { heads } : {}),
+    ...(Object.keys(unrequestable).length ? { unrequestable } : {}),
   };
 }
 
@@ -110,6 +115,7 @@ export function encodeLedger(l: Ledger): string {
     scopes: l.scopes,
     ...(l.pushes ? { pushes: l.pushes } : {}),
     ...(l.heads ? { heads: l.heads } : {}),
+    ...(l.unrequestable ? { unrequestable: l.unrequestable } : {}),
   };
   const json = JSON.stringify(compact).replace(/>/g, "\\u003e").replace(/--/g, "-\\u002d");
   return `<!-- parallel-review:ledger ${json} -->`;
@@ -148,7 +154,13 @@ export function decodeLedger(text: string | null | undefined): Ledger | undefine
             typeof (h as HeadEntry).pr === "number",
         ) as HeadEntry[])
       : [];
+    const unrequestable: Record<string, string> = {};
+    const rawU = (d as { unrequestable?: unknown }).unrequestable;
+    if (typeof rawU === "object" && rawU !== null)
+      for (const [k, v] of Object.entries(rawU as Record<string, unknown>))
+        if (typeof v === "string") unrequestable[k] = v.slice(0, 200);
     return {
+      ...(Object.keys(unrequestable).length ? { unrequestable } : {}),
       ...(heads.length ? { heads } : {}),
       records: d.records as RecordData[],
       scopes,

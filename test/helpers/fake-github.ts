@@ -100,6 +100,8 @@ export class FakeGitHub {
   /** team slug → active members (child teams already flattened, as GitHub's membership endpoint does). */
   teams = new Map<string, Set<string>>();
   pendingTeamMembers = new Map<string, Set<string>>();
+  /** Users who cannot be requested for review (not collaborators): GitHub answers 422. */
+  notCollaborators = new Set<string>();
   /** Logins GitHub does not know (every other login exists). */
   missingUsers = new Set<string>();
   /** "base...head" → compare answer. */
@@ -366,6 +368,15 @@ export class FakeGitHub {
     }
     if (p === `${repoPath}/pulls/${this.pull.number}/requested_reviewers` && method === "POST") {
       const b = body as { reviewers?: string[]; team_reviewers?: string[] };
+      // GitHub refuses the whole request when one reviewer is not a collaborator.
+      if ((b.reviewers ?? []).some((u) => this.notCollaborators.has(u)))
+        return [
+          422,
+          {
+            message:
+              "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the acme/shop repository.",
+          },
+        ];
       this.pull.requestedUsers.push(...(b.reviewers ?? []));
       this.pull.requestedTeams.push(...(b.team_reviewers ?? []));
       return [201, this.pullJson()];
