@@ -99,13 +99,13 @@ export function registerHeal(app: Probot, run: Run, deps: MakeDeps, options: Hea
 
   app.on(["installation.created", "installation_repositories.added"], async (ctx) => {
     const payload = ctx.payload as unknown as InstallPayload;
-    const d = deps(ctx.octokit as unknown as Octokit, ctx.log);
+    const d = deps(ctx.octokit, ctx.log);
     const listed = payload.action === "created" ? payload.repositories : payload.repositories_added;
     const work = (async () => {
       const repos = listed
         ? listed.map((r) => ({ owner: r.full_name.split("/")[0]!, repo: r.name }))
         : await installationRepos(d.octokit, maxRepos + 1);
-      return sweep(d, repos, "install", { stale: async () => true });
+      return sweep(d, repos, "install", { stale: () => Promise.resolve(true) });
     })();
     if (options.awaitInstallSweep) await work;
     else work.catch((err: unknown) => d.log.warn({ err }, "installation sweep failed"));

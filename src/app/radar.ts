@@ -2,7 +2,7 @@ import { CONFLICTS_CHECK, conflictsCheck, profile, radarOf, type Profile } from 
 import { createRun, listOwnRuns, sameRun, updateRun } from "../github/checks.js";
 import type { CheckRunSpec } from "../core/checks.js";
 import type { RepoRef } from "../github/client.js";
-import { EtagCache, FileCache, fileKey, filesOf, openPulls, type OpenPull } from "../github/radar.js";
+import { EtagCache, FileCache, filesOf, openPulls, type OpenPull } from "../github/radar.js";
 import { readTable } from "../github/table.js";
 import type { Deps } from "./reconcile.js";
 import { KeyedSerializer } from "./serialize.js";

@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import { gateBlocked, gateName, personaIdOf, type ActionId } from "../core/checks.js";
+import { gateBlocked, gateName, personaIdOf } from "../core/checks.js";
 import { TABLE_PATHS } from "../core/types.js";
 import { createRun, listOwnRuns, updateRun } from "../github/checks.js";
 import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
@@ -201,12 +201,12 @@ export function createApp(options: AppOptions = {}) {
       const d = deps(ctx.octokit, ctx.log);
       const click: ButtonClick = {
         persona,
-        action: ra.identifier as ActionId,
+        action: ra.identifier,
         user: userOf(sender),
         sha: cr.head_sha,
         delivery: ctx.id,
         receivedAt: (options.now?.() ?? new Date()).toISOString(),
-        ...(cr.completed_at || cr.started_at ? { runUpdatedAt: (cr.completed_at ?? cr.started_at)! } : {}),
+        ...(cr.completed_at || cr.started_at ? { runUpdatedAt: cr.completed_at ?? cr.started_at } : {}),
       };
       await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) =>
         run(d, prRef(ctx.payload.repository, number), click),

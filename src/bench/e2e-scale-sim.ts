@@ -117,7 +117,11 @@ async function child(config: SimConfig): Promise<void> {
       await send(pr.deliveries);
       await until(
         () => sim.checkRuns(REPO, pr.headSha, { latest: true }).length === 4,
-        () => `#${pr.number} has checks ${sim.checkRuns(REPO, pr.headSha, { latest: true }).map((r) => r.name)}`,
+        () =>
+          `#${pr.number} has checks ${sim
+            .checkRuns(REPO, pr.headSha, { latest: true })
+            .map((r) => r.name)
+            .join(", ")}`,
       );
       const finance = sim.checkRuns(REPO, pr.headSha, { latest: true, name: "review/finance" })[0]!;
       const sentAt = performance.now();

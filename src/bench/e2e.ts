@@ -395,7 +395,7 @@ async function main(): Promise<number> {
 
   const appRss = appStats?.peakRss ?? memory.peakRss;
   if (base) {
-    const rounds = (label: string) => base!.find((b) => b.event.startsWith(label))?.rounds ?? 0;
+    const rounds = (label: string) => base.find((b) => b.event.startsWith(label))?.rounds ?? 0;
     const openPath = rounds("pull_request.opened") * opts.latencyMs;
     const gateRounds = rounds("pull_request_review") + rounds("issue_comment") + rounds("check_run");
     const gatePath = gateRounds * opts.latencyMs;

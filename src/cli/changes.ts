@@ -68,7 +68,7 @@ export function parseFileList(text: string, source: string): ChangedFile[] {
       fail(`${fields.length - 1} path${fields.length === 2 ? "" : "s"} for status ${fields[0]}`);
     if (fields.slice(1).some((f) => f === "")) fail("an empty path");
     const paths = fields.slice(1).map((f) => checkPath(unquote(f, where), where));
-    out.push(st!.twoPaths ? file(st!.status, paths[1]!, paths[0]!) : file(st!.status, paths[0]!));
+    out.push(st!.twoPaths ? file(st!.status, paths[1]!, paths[0]) : file(st!.status, paths[0]!));
   });
   return out;
 }

@@ -27,7 +27,7 @@ export function git(args: readonly string[], cwd: string): Promise<GitResult> {
             );
           else if (err.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
             reject(new CliError(`git ${args[0]} printed more than 512 MiB: run it on a smaller change`));
-          else reject(err);
+          else reject(err instanceof Error ? err : new Error(`git ${args[0]} failed`, { cause: err }));
           return;
         }
         resolve({ code: err ? (err.code as number) : 0, stdout, stderr });

@@ -65,7 +65,7 @@ export async function report(argv: readonly string[], io: Io): Promise<number> {
     baseUrl: (env.GITHUB_API_URL ?? "https://api.github.com").replace(/\/+$/, ""),
     throttle: { enabled: false },
     retry: { enabled: false },
-  }) as unknown as Octokit;
+  });
   const appId = env.APP_ID ? Number(env.APP_ID) : undefined;
 
   const repo = { owner: m[1]!, repo: m[2]! };

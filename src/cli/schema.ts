@@ -12,7 +12,12 @@ the table's first line, a reference that works offline and wherever the reposito
 /** The schema shipped in the package (schema/ beside lib/ and bin/). */
 export const SCHEMA_URL = new URL("../../schema/reviewers.schema.json", import.meta.url);
 
-export async function schema(argv: readonly string[], io: Io): Promise<number> {
+/** The `schema` command (synchronous work behind the commands' async interface). */
+export function schema(argv: readonly string[], io: Io): Promise<number> {
+  return Promise.resolve(printSchema(argv, io));
+}
+
+function printSchema(argv: readonly string[], io: Io): number {
   const args = parseArgs("schema", argv, {}, 0);
   if (args.help) {
     io.stdout.write(SCHEMA_USAGE + "\n");

@@ -116,8 +116,8 @@ export function measurePr(input: EffectInput): PrEffect {
 
   const times = personas.map((p) => p.timeToApproveMs);
   const complete = times.every((t) => t !== undefined) && times.length > 0;
-  const longestMs = complete ? Math.max(...(times as number[])) : undefined;
-  const sumMs = complete ? (times as number[]).reduce((s, t) => s + t, 0) : undefined;
+  const longestMs = complete ? Math.max(...times) : undefined;
+  const sumMs = complete ? times.reduce((s, t) => s + t, 0) : undefined;
   const timeSaved = complete && personas.length > 1 && sumMs! > 0 ? 1 - longestMs! / sumMs! : undefined;
   const shas: string[] = [];
   for (const a of [...input.actions].sort((x, y) => instant(x.at) - instant(y.at)))

@@ -129,7 +129,7 @@ export function decodeLedger(text: string | null | undefined): Ledger | undefine
     if (!Array.isArray(d.records) || typeof d.scopes !== "object" || d.scopes === null) return undefined;
     const scopes: Record<string, Scope> = {};
     for (const [id, s] of Object.entries(d.scopes as Record<string, unknown>))
-      if (s === "all" || (Array.isArray(s) && s.every((x) => typeof x === "string"))) scopes[id] = s as Scope;
+      if (s === "all" || (Array.isArray(s) && s.every((x) => typeof x === "string"))) scopes[id] = s;
     const pushes = Array.isArray((d as { pushes?: unknown }).pushes)
       ? ((d as { pushes: unknown[] }).pushes.filter(
           (p) =>

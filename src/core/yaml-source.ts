@@ -103,7 +103,7 @@ export class YamlSource {
         );
       return undefined;
     }
-    return node.resolve(this.doc!) as Node | undefined;
+    return node.resolve(this.doc!);
   }
 
   error(node: unknown, path: string, message: string): void {
@@ -145,7 +145,7 @@ export class YamlSource {
       const seen = new Map<unknown, unknown>();
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? pair.key.value : undefined;
-        const segment = key === undefined ? undefined : String(key);
+        const segment = key === undefined ? undefined : typeof key === "string" ? key : JSON.stringify(key);
         if (segment !== undefined) {
           const first = seen.get(key);
           if (first === undefined) seen.set(key, pair.key);
@@ -319,7 +319,9 @@ export function describe(node: unknown): string {
     const v = node.value;
     if (v === null) return "null";
     if (typeof v === "string") return `the string "${v.length > 40 ? v.slice(0, 40) + "…" : v}"`;
-    return `${typeof v} ${String(v)}`;
+    return typeof v === "number" || typeof v === "boolean" || typeof v === "bigint"
+      ? `${typeof v} ${String(v)}`
+      : typeof v;
   }
   return "an unsupported value";
 }

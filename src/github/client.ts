@@ -75,7 +75,8 @@ export function withRetries(
 function reportRateLimit(counter: RequestCounter | undefined, headers: Record<string, unknown> | undefined): void {
   const remaining = Number(headers?.["x-ratelimit-remaining"]);
   if (!counter?.rateLimit || headers?.["x-ratelimit-remaining"] === undefined || !Number.isFinite(remaining)) return;
-  counter.rateLimit(String(headers["x-ratelimit-resource"] ?? "core"), remaining);
+  const resource = headers["x-ratelimit-resource"];
+  counter.rateLimit(typeof resource === "string" ? resource : "core", remaining);
 }
 
 function retryDelay(

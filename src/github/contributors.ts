@@ -50,7 +50,7 @@ async function filesOf(octokit: Octokit, pr: PullRef, sha: string): Promise<read
   });
   const files = (data.files ?? []).map((f): ChangedFile => ({
     path: f.filename,
-    status: f.status as ChangedFile["status"],
+    status: f.status,
     ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
   }));
   const value = files.length >= 300 ? null : files;

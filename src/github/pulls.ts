@@ -39,7 +39,7 @@ export async function getPull(octokit: Octokit, pr: PullRef): Promise<PullReques
   });
   return {
     number: data.number,
-    state: data.state as "open" | "closed",
+    state: data.state,
     merged: data.merged === true,
     draft: data.draft === true,
     author: user(data.user as RawUser),

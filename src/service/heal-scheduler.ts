@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import type { Probot } from "probot";
 import type { Healer } from "../app/heal.js";
-import type { Octokit } from "../github/client.js";
 import { failedDeliveries, redeliver } from "../github/deliveries.js";
 import { intFrom } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -47,8 +46,8 @@ export class HealScheduler {
     private readonly log: Logger,
     private readonly settings: HealSettings,
     private readonly metrics?: Metrics,
-    private readonly claim: Claim = async () => true,
-    private readonly claimDelivery: (guid: string) => Promise<boolean> = async () => true,
+    private readonly claim: Claim = () => Promise.resolve(true),
+    private readonly claimDelivery: (guid: string) => Promise<boolean> = () => Promise.resolve(true),
   ) {}
 
   /** Given to the app (AppOptions.heal.attach): the resync entry point. */
@@ -82,7 +81,7 @@ export class HealScheduler {
 
   /** Asks GitHub to redeliver every failed delivery of the window that was not redelivered yet. */
   async redeliverFailed(): Promise<number> {
-    const app = (await this.probot.auth()) as unknown as Octokit;
+    const app = await this.probot.auth();
     const failed = await failedDeliveries(
       app,
       Date.now() - this.settings.redeliverWindowMs,
@@ -112,13 +111,13 @@ export class HealScheduler {
   /** One resync of every installation of the app. */
   async resync(): Promise<number> {
     if (!this.healer) return 0;
-    const app = (await this.probot.auth()) as unknown as Octokit;
+    const app = await this.probot.auth();
     const installations = await app.paginate("GET /app/installations", { per_page: 100 });
     let reconciled = 0;
     for (const i of installations) {
       if (this.stopped) break;
       if (i.suspended_at) continue;
-      const octokit = (await this.probot.auth(i.id)) as unknown as Octokit;
+      const octokit = await this.probot.auth(i.id);
       reconciled += await this.healer.resync(octokit, this.log.child({ installation: i.id }));
     }
     return reconciled;

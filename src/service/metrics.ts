@@ -101,7 +101,7 @@ export class Metrics {
         async collect() {
           this.reset();
           for (const source of sources) {
-            const stats = await source().catch(() => ({}) as Record<string, QueueStats>);
+            const stats = await source().catch(() => ({}));
             for (const [queue, s] of Object.entries(stats)) this.set({ queue }, pick(s));
           }
         },

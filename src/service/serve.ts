@@ -27,7 +27,7 @@ export interface ServiceConfig {
   readonly webhookProxyUrl?: string;
 }
 
-export function serviceConfig(env: NodeJS.ProcessEnv, need: { secret?: boolean } = {}): ServiceConfig {
+export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean } = {}): ServiceConfig {
   const appId = Number(env.APP_ID);
   if (!Number.isInteger(appId) || appId <= 0)
     throw new Error(`APP_ID is "${env.APP_ID}": it must be the app's id (a number)`);
@@ -55,6 +55,7 @@ export function probotFrom(env: NodeJS.ProcessEnv, log: Logger, Octokit?: typeof
     if (err instanceof Error && /privateKey/.test(err.message))
       throw new Error(
         "PRIVATE_KEY (or the file PRIVATE_KEY_PATH names) is not a PEM private key: download one from the app's settings page",
+        { cause: err },
       );
     throw err;
   }
@@ -71,7 +72,7 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
   const queue = queueConfig && redis ? new DeliveryQueue(queueConfig, redis) : undefined;
   if (queue) metrics.addQueue(() => queue.stats());
   const serializer = new ObservedRunner(new KeyedSerializer(), log, metrics);
-  if (!queue) metrics.addQueue(async () => ({ reconcile: serializer.stats() }));
+  if (!queue) metrics.addQueue(() => Promise.resolve({ reconcile: serializer.stats() }));
   const heal = healSettings(env);
   const healer = new HealScheduler(probot, log, heal, metrics);
   const server = await createWebhookServer({

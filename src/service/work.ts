@@ -86,7 +86,7 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
         probot.receive({
           id: job.data.id,
           name: job.data.name as EmitterWebhookEventName,
-          payload: JSON.parse(job.data.body),
+          payload: JSON.parse(job.data.body) as unknown,
         } as Parameters<typeof probot.receive>[0]),
     );
   worker.on("failed", (job, err) => {

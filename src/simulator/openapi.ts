@@ -57,7 +57,7 @@ export function toJsonSchema(node: unknown): unknown {
   if (src.nullable !== true) return out;
   if (typeof out.type === "string") {
     out.type = [out.type, "null"];
-    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...(out.enum as unknown[]), null];
     return out;
   }
   return Object.keys(out).length === 0 ? out : { anyOf: [{ type: "null" }, out] };

@@ -24,7 +24,7 @@ import { pullRoutes } from "./routes/pulls.js";
 import { reviewRoutes } from "./routes/reviews.js";
 import { teamRoutes } from "./routes/teams.js";
 import { ApiServer, type RequestLogEntry } from "./server.js";
-import { State, type AccountType, type MembershipState, type ReviewState, type TeamRole } from "./state.js";
+import { State, type AccountType, type MembershipState, type TeamRole } from "./state.js";
 import { isoSeconds, sleep } from "./util.js";
 import { WebhookDispatcher, type DeliveryRecord } from "./webhooks.js";
 import type { World } from "./world.js";
@@ -135,7 +135,7 @@ export class GitHubSimulator {
     const context: RouteContext = {
       state: this.state,
       events,
-      now: this.world.now,
+      now: () => this.world.now(),
       nowMs: () => this.clock().getTime(),
       echo: (p) => void (this.echoAppEvents && this.emit(p)),
       deliveries: this.dispatcher,
@@ -536,7 +536,7 @@ export class GitHubSimulator {
       .map((x) => ({
         id: x.id,
         user: x.user,
-        state: x.state as ReviewState,
+        state: x.state,
         body: x.body,
         commitId: x.commitId,
         submittedAt: x.submittedAt,

@@ -205,7 +205,7 @@ export class State {
 
   pullsOf(repo: Repo): Map<number, PullRequest> {
     let m = this.pulls.get(repo.id);
-    if (!m) this.pulls.set(repo.id, (m = new Map()));
+    if (!m) this.pulls.set(repo.id, (m = new Map<number, PullRequest>()));
     return m;
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
 import type { ActionKind, ReviewAction, Via } from "../../src/core/actions.js";
-import { planReview, type PlanPersona } from "../../src/core/plan.js";
+import { planReview } from "../../src/core/plan.js";
 import {
   DEFAULT_SETTINGS,
   type ChangedFile,
@@ -651,6 +651,6 @@ describe("plan personas are passed through", () => {
     const t = table();
     const plan = planReview(t, files("src/payments/x.ts", "main.tf"));
     const v = run({ table: t, plan });
-    expect(v.personas.map((p) => p.persona)).toEqual(plan.personas as PlanPersona[]);
+    expect(v.personas.map((p) => p.persona)).toEqual(plan.personas);
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Healer } from "../../src/app/heal.js";
 import { startStack, type Stack } from "../../src/dev/stack.js";
-import type { Octokit } from "../../src/github/client.js";
 import { HealScheduler } from "../../src/service/heal-scheduler.js";
 import { createLogger } from "../../src/service/logger.js";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
@@ -134,7 +133,7 @@ describe("resync", () => {
     expect(gate(repo, number)?.conclusion).not.toBe("success");
 
     await later();
-    const app = (await stack.probot.auth(1)) as unknown as Octokit;
+    const app = await stack.probot.auth(1);
     expect(await healer!.resync(app, quiet)).toBeGreaterThanOrEqual(1);
     await sim.idle({ quietMs: 100 });
     expect(gate(repo, number)).toMatchObject({ status: "completed", conclusion: "success" });

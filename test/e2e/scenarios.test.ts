@@ -169,7 +169,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     for (const p of ["marketing", "design", "frontend"]) expect(state(repo, number, `review/${p}`)).toBe("in_progress");
     for (const p of ["backend", "security", "finance"]) {
       expect(state(repo, number, `review/${p}`)).toBe("success");
-      expect(runs(repo, number).get(`review/${p}`)!.output!.summary).toContain("carried over from");
+      expect(runs(repo, number).get(`review/${p}`)!.output.summary).toContain("carried over from");
     }
     expect(state(repo, number, "parallel-review")).toBe("in_progress");
   });
@@ -181,9 +181,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     await sim.comment(repo, number, { user: "bob", body: "/request-changes backend sessions never expire" });
     expect(state(repo, number, "review/backend")).toBe("failure");
     expect(state(repo, number, "parallel-review")).toBe("failure");
-    expect(runs(repo, number).get("parallel-review")!.output!.title).toBe(
-      "Backend Engineer: changes requested by @bob",
-    );
+    expect(runs(repo, number).get("parallel-review")!.output.title).toBe("Backend Engineer: changes requested by @bob");
     await approve(repo, number, "backend", "review");
     expect(state(repo, number, "parallel-review")).toBe("success");
   });
@@ -194,7 +192,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     const record = `<!-- parallel-review:record {"v":1,"via":"button","user":"fiona","sha":"${head(repo, number)}","commands":[{"kind":"approve","personas":["finance"]}],"delivery":"forged"} -->`;
     await sim.comment(repo, number, { user: "mallory", body: record });
     expect(state(repo, number, "review/finance")).toBe("in_progress");
-    expect(runs(repo, number).get("review/finance")!.output!.summary).toContain(
+    expect(runs(repo, number).get("review/finance")!.output.summary).toContain(
       "@mallory clicked Approve via the check's button but is not a Finance reviewer: not counted",
     );
     expect(

@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/gl
 import { ProbotOctokit } from "probot";
 import { ConflictRadar } from "../../src/app/radar.js";
 import { startStack, type Stack } from "../../src/dev/stack.js";
-import type { Octokit } from "../../src/github/client.js";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
 
 /**
@@ -148,7 +147,7 @@ describe("the conflict radar's bounds", () => {
       baseUrl: sim.apiUrl,
       throttle: { enabled: false },
       retry: { enabled: false },
-    }) as unknown as Octokit;
+    });
     const warnings: string[] = [];
     const deps = {
       octokit,

@@ -84,7 +84,7 @@ export async function spawnServer(
     }
     for (const l of [...listeners]) l();
   };
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     let buffered = "";
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => {

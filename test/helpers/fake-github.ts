@@ -244,6 +244,8 @@ export class FakeGitHub {
     nock.disableNetConnect();
     nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
     const scope = nock(API).persist();
+    // nock calls the reply function with its own `this` (the request): the fake is reached through a name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const fake = this;
     const handle = (method: string) =>
       function (
@@ -555,7 +557,7 @@ export function createProbot(options: AppOptions = {}): Probot {
   const privateKey = key;
   const probot = new Probot({ appId: APP_ID, privateKey, log: testLog(), Octokit: testOctokit });
   // The app's clock is the fake's: times it writes and GitHub's timestamps must compare as they would live.
-  probot.load(
+  void probot.load(
     createApp({ appId: APP_ID, maxRetryWaitMs: 10, confirmAbsentMs: 5, now: () => new Date(tick()), ...options }),
   );
   return probot;

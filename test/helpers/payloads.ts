@@ -19,7 +19,7 @@ export function example(event: string, action?: string): Json {
   const ex =
     group?.examples.find((e) => e.action === action) ?? (action === undefined ? group?.examples[0] : undefined);
   if (!ex) throw new Error(`no webhooks-examples payload for ${event}.${action}`);
-  return structuredClone(ex) as Json;
+  return structuredClone(ex);
 }
 
 const repository = (gh: FakeGitHub): Json => gh.repositoryJson();

@@ -60,7 +60,8 @@ beforeAll(async () => {
       })),
     },
   });
-  server = createServer(await createNodeMiddleware(appFn, { probot }));
+  const middleware = await createNodeMiddleware(appFn, { probot });
+  server = createServer((req, res) => void middleware(req, res));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   sim.configureApp({
     webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`,

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Octokit } from "@octokit/rest";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
-import { failure, featurePr, installationOctokit, openFeaturePr, startSim } from "./helpers.js";
+import { failure, featurePr } from "./helpers.js";
 
 const repo = { owner: "acme", repo: "demo" };
 let sim: GitHubSimulator;

@@ -50,7 +50,7 @@ function parseActions(v: unknown): CheckAction[] {
     for (const [k, max] of limits) {
       if (typeof a?.[k] !== "string" || a[k] === "")
         throw invalid(`actions.${k}`, `"${k}" wasn't supplied.`, "missing_field");
-      if ((a[k] as string).length > max) throw tooLong(`actions.${k}`, a[k] as string, max);
+      if (a[k].length > max) throw tooLong(`actions.${k}`, a[k], max);
     }
     return { label: a.label as string, description: a.description as string, identifier: a.identifier as string };
   });
