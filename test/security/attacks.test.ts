@@ -1,35 +1,15 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { createProbot, sha, tick, type FakeGitHub, type FakeRun } from "../helpers/fake-github.js";
+import { createProbot, sha, tick, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
+import { AUTH, AUTH_AND_PAYMENTS, green, sentBy, TABLE, TEAMS } from "./cast.js";
 
 /**
  * Issue 7: every attack that got through the gate, as a regression test. The cast: security team =
  * sam, sue, sasha (sasha is also in backend); finance = fiona; platform = pat (config owner); carol =
  * the author, with write access; mallory = no team. "Green" is what branch protection would accept.
  */
-const TABLE = `version: 1
-personas:
-  security: { name: Security Engineer, teams: [security] }
-  backend: { name: Backend Engineer, teams: [backend] }
-  finance: { name: Finance, users: [fiona] }
-  platform: { name: Platform, users: [pat] }
-domains:
-  auth:
-    paths: ["src/auth/"]
-    require: [security]
-  payments:
-    paths: ["src/payments/"]
-    require: [backend, finance]
-settings:
-  config_owners: [platform]
-  distinct_reviewers: false
-  request_reviews: false
-`;
-const TEAMS = { security: ["sam", "sue", "sasha"], backend: ["sasha", "bob"] };
-const AUTH = [{ filename: "src/auth/login.ts" }];
-const AUTH_AND_PAYMENTS = [{ filename: "src/auth/login.ts" }, { filename: "src/payments/charge.ts" }];
 
 const fake = useFakeGitHub();
 let gh: FakeGitHub;
@@ -41,9 +21,7 @@ function setup(files = AUTH, table = TABLE) {
 const receive = (d: Delivery, app = probot) => app.receive(d as never);
 const failing = (d: Delivery, app = probot) => app.receive(d as never).catch(() => "failed");
 const gate = () => gh.run("parallel-review")!;
-const green = (r: FakeRun | undefined) =>
-  r?.status === "completed" && ["success", "neutral", "skipped"].includes(r.conclusion ?? "");
-const as = (d: Delivery, login: string): Delivery => ({ ...d, payload: { ...d.payload, sender: gh.userObj(login) } });
+const as = (d: Delivery, login: string): Delivery => sentBy(gh, d, login);
 
 async function approveByReview(login: string, body = "") {
   gh.review(login, "APPROVED", body);
