@@ -24,7 +24,7 @@ import {
   type Ledger,
   type Push,
 } from "../core/ledger.js";
-import { contributionsOf, listPullCommits, MAX_PR_COMMITS } from "../github/contributors.js";
+import { contributionsOf, listPullCommits, MAX_PR_COMMITS, type PullCommit } from "../github/contributors.js";
 import {
   gateBlocked,
   gateName,
@@ -47,17 +47,18 @@ import {
   changedBetween,
   createComment,
   forcePushTimes,
+  changedFiles,
   getPull,
   listComments,
-  listFiles,
   listReviews,
   MAX_PR_FILES,
-  pullsForCommit,
   requestReviewers,
+  sharingHead,
   type PullRequest,
 } from "../github/pulls.js";
 import { readChangedTable, readTable } from "../github/table.js";
 import { Memberships } from "../github/teams.js";
+import type { ReadCache } from "../github/recent.js";
 import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
@@ -70,6 +71,8 @@ export interface Deps {
   /** How long to wait before confirming that the table is really gone (default 1 s). */
   readonly confirmAbsentMs?: number;
   readonly log: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
+  /** Answers kept between reconciles (src/github/recent.ts); never used by a decision to open the gate. */
+  readonly cache?: ReadCache;
 }
 
 export interface Outcome {
@@ -94,25 +97,28 @@ export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, g
   let hints = given;
   let outcome: Outcome | undefined;
   const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
+  const fresh = new Map<string, Memberships>(); // …and once more, bypassing the cache, before a pass
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    let assessment = await assess(deps, ref, click, hints, members);
+    let assessment = await assess(deps, ref, click, hints, round === 0 ? members : fresh, round > 0);
     // Opening the gate is the one write that cannot be taken back in time (a merge may follow at
-    // once): a decision to pass is confirmed by a fresh read before it is written, so a decision made
-    // before another replica recorded a change request never reaches GitHub.
-    if (assessment.state === "pass" && !gatePasses(assessment))
-      assessment = await assess(deps, ref, click, hints, members);
+    // once): a decision to pass is confirmed by a fresh read, bypassing every cache, before it is
+    // written, so a decision made on remembered answers, or before another replica recorded a change
+    // request, never reaches GitHub.
+    if (assessment.state === "pass" && !gatePasses(assessment) && round === 0)
+      assessment = await assess(deps, ref, click, hints, fresh, true);
     const written = await apply(deps, ref, assessment);
     outcome = outcome ? combine(outcome, written) : written;
-    // Only a gate write needs the confirming read: answers to attempts (record comments, notices on a
-    // persona check) change no decision, so a flood of refused comments cannot keep the loop going.
     const gate = assessment.wanted[0]?.name;
     // A refused review request is written into the ledger and onto the persona's check next round.
     if (written.refused) hints = { ...hints, unrequestable: { ...hints.unrequestable, ...written.refused } };
     const wroteGate = gate !== undefined && [...written.created, ...written.updated].includes(gate);
-    if (!wroteGate && !written.refused) return outcome;
-    // Something was written: read everything again. A decision made on state that changed meanwhile
-    // (another replica's write, a slow read, a record that raced ours) is corrected before we finish,
-    // so the last gate anyone writes is one decided after every action it could have missed.
+    // A gate opened is read again until a round changes nothing: a change request that another replica
+    // recorded between our confirming read and our write is then seen and the gate closed before we
+    // finish, so the last gate anyone writes was decided after every write it could have missed.
+    // A gate written closed needs no second look: a stale closed gate fails safe, and the event that
+    // made it stale (or the hourly resync) evaluates it again. Answers to attempts (record comments,
+    // notices) change no decision, so a flood of refused comments cannot keep the loop going.
+    if (!(wroteGate && assessment.state === "pass") && !written.refused) return outcome;
   }
   throw new Error(
     "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
@@ -158,6 +164,19 @@ export interface Hints {
   readonly push?: Push;
   /** The head before a push: its persona checks that the new head no longer needs are closed as neutral on the new head. */
   readonly previousHead?: string;
+  /**
+   * The pull request as the delivery described it: its head and base let the first reads start together
+   * with the read of the pull request itself. Only a hint: the fresh pull request decides, and reads
+   * made for another head or base are made again.
+   */
+  readonly pull?: PullHint;
+}
+
+export interface PullHint {
+  readonly headSha: string;
+  readonly baseRef: string;
+  /** `changed_files`, when the payload has it: how many pages of files to fetch at once. */
+  readonly changedFiles?: number;
 }
 
 interface Assessment {
@@ -181,11 +200,39 @@ export async function assess(
   click?: ButtonClick,
   hints: Hints = {},
   memo = new Map<string, Memberships>(),
+  fresh = false,
 ): Promise<Assessment> {
   const { octokit, appId } = deps;
   const repo = { owner: ref.owner, repo: ref.repo };
-  const pull = await getPull(octokit, ref);
+  const cache = fresh ? undefined : deps.cache;
+  // One round of reads: the pull request, and with the delivery's head and base everything that
+  // depends on them, together. Reads for a head or base the fresh pull request does not have are redone.
+  const onHead = (headSha: string, baseRef: string) =>
+    Promise.all([
+      readTable(octokit, repo, baseRef),
+      listOwnRuns(octokit, repo, headSha, appId),
+      sharingHead(octokit, repo, headSha, ref.number, deps.cache?.sharing, fresh),
+    ]);
+  const previousOf = (headSha: string) =>
+    hints.previousHead && hints.previousHead !== headSha ? hints.previousHead : undefined;
+  const hint = hints.pull;
+  const filesOf = (headSha: string, baseRef: string, expected: number | undefined) =>
+    expected !== undefined && expected > MAX_PR_FILES
+      ? Promise.resolve([] as ChangedFile[])
+      : changedFiles(octokit, ref, { headSha, baseRef, ...(expected !== undefined ? { expected } : {}) }, cache?.files);
+  const early = hint && {
+    head: onHead(hint.headSha, hint.baseRef),
+    lists: Promise.all([
+      filesOf(hint.headSha, hint.baseRef, hint.changedFiles),
+      listReviews(octokit, ref),
+      listComments(octokit, ref),
+      previousOf(hint.headSha) ? listOwnRuns(octokit, repo, previousOf(hint.headSha)!, appId) : noRuns(),
+    ]),
+  };
+  // Settled together with the pull request, so a failed early read never goes unobserved.
+  const [pull] = await Promise.all([getPull(octokit, ref), early?.head, early?.lists]);
   const none = { records: [], requests: { users: [], teams: [] } };
+  const sameHead = hint?.headSha === pull.headSha && hint.baseRef === pull.baseRef;
   if (pull.state !== "open") {
     // A check run belongs to the commit: a closed pull request's green gate would pass any other pull
     // request opened from the same head until that one is judged. Merged ones keep theirs.
@@ -196,10 +243,18 @@ export async function assess(
     return { pull, existing, wanted, state: "skipped", ...none };
   }
 
-  const [first, existing, sharing] = await Promise.all([
-    readTable(octokit, repo, pull.baseRef),
-    listOwnRuns(octokit, repo, pull.headSha, appId),
-    pullsForCommit(octokit, repo, pull.headSha),
+  const tooMany = pull.changedFiles > MAX_PR_FILES;
+  const previous = previousOf(pull.headSha);
+  const [[first, existing, sharing], [files, reviews, listed, before]] = await Promise.all([
+    sameHead ? early!.head : onHead(pull.headSha, pull.baseRef),
+    sameHead && !tooMany
+      ? early!.lists
+      : Promise.all([
+          tooMany ? Promise.resolve([] as ChangedFile[]) : filesOf(pull.headSha, pull.baseRef, pull.changedFiles),
+          early ? early.lists.then((l) => l[1]) : listReviews(octokit, ref),
+          early ? early.lists.then((l) => l[2]) : listComments(octokit, ref),
+          previous ? listOwnRuns(octokit, repo, previous, appId) : noRuns(),
+        ]),
   ]);
   const carried = carriedLedger(existing);
   // A table that was there must not vanish on one read (a 404 from a lagging replica of GitHub's):
@@ -235,14 +290,6 @@ export async function assess(
   }
   const table = load.result.table;
 
-  const tooMany = pull.changedFiles > MAX_PR_FILES;
-  const previous = hints.previousHead && hints.previousHead !== pull.headSha ? hints.previousHead : undefined;
-  const [files, reviews, listed, before] = await Promise.all([
-    tooMany ? Promise.resolve([] as ChangedFile[]) : listFiles(octokit, ref),
-    listReviews(octokit, ref),
-    listComments(octokit, ref),
-    previous ? listOwnRuns(octokit, repo, previous, appId) : Promise.resolve([] as ExistingRun[]),
-  ]);
   // What a delivery says a comment said wins over the comment now (edited or deleted since by anyone).
   const comments = withDelivered(listed, hints.commentBodies);
   const blockers: string[] = [];
@@ -287,6 +334,10 @@ export async function assess(
       `The review table as changed by this pull request has problems (listed below): fix them before merging.`,
     );
 
+  // The pull request's commits: read once per assessment (the ledger's discovery and the contributors
+  // both may need them), remembered per head and base between reconciles.
+  let commitsRead: Promise<PullCommit[]> | undefined;
+  const commitsOf = () => (commitsRead ??= pullCommits(octokit, ref, pull, cache?.commits));
   const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
   // What the app recorded: its ledger (in its own check runs: nobody else can change it) and its record
   // comments (the audit trail; a deleted or edited one is still in the ledger).
@@ -299,6 +350,7 @@ export async function assess(
     isAppComment,
     appId,
     pull,
+    commitsOf,
   );
   // A ledger on a shared head may hold another pull request's records: only this one's count here.
   const ours = <T extends { pr?: number }>(x: T) => x.pr === pull.number;
@@ -322,7 +374,7 @@ export async function assess(
 
   // Eligibility for everyone who acted or may act in this reconcile, looked up concurrently.
   const memoKey = `${ref.owner}:${pull.ownerIsOrg}`;
-  const members = memo.get(memoKey) ?? new Memberships(octokit, ref.owner, pull.ownerIsOrg);
+  const members = memo.get(memoKey) ?? new Memberships(octokit, ref.owner, pull.ownerIsOrg, deps.cache?.members, fresh);
   memo.set(memoKey, members);
   // Only the (persona, user) pairs some action is about: a review or `/approve` for all personas the user
   // can review, a named persona (Reviewed-for, a button, a command) for that persona alone.
@@ -407,7 +459,7 @@ export async function assess(
   const actions: ReviewAction[] = actionsOf(allRecords);
   const [changedSince, contributed] = await Promise.all([
     compareApprovals(octokit, ref, table, actions, pull.headSha),
-    contributorsOf(octokit, ref, table, plan, actions, withUnknownPushers(heads, pushes), blockers),
+    contributorsOf(octokit, ref, table, plan, actions, withUnknownPushers(heads, pushes), blockers, commitsOf),
   ]);
   const unordered = evaluate({
     table,
@@ -467,6 +519,10 @@ export async function assess(
 
 /** Conclusions branch protection accepts. */
 const PASSING = new Set(["success", "neutral", "skipped"]);
+
+function noRuns(): Promise<ExistingRun[]> {
+  return Promise.resolve([]);
+}
 
 function passes(r: ExistingRun): boolean {
   return r.status === "completed" && PASSING.has(r.conclusion ?? "");
@@ -606,12 +662,13 @@ async function contributorsOf(
   actions: readonly ReviewAction[],
   pushes: readonly Push[],
   blockers: string[],
+  commitsOf: () => Promise<PullCommit[]>,
 ): Promise<(p: PlanPersona, login: string) => boolean> {
   const none = () => false;
   if (table.settings.contributor_approval) return none;
   const approvers = [...new Set(actions.filter((a) => a.kind === "approve" && !a.isBot).map((a) => a.user))];
   if (approvers.length === 0) return none;
-  const commits = await listPullCommits(octokit, ref);
+  const commits = await commitsOf();
   if (commits.length >= MAX_PR_COMMITS) {
     blockers.push(
       `This pull request has ${MAX_PR_COMMITS} or more commits, more than GitHub lists: who contributed which files cannot be established (settings.contributor_approval). Squash or split it.`,
@@ -783,6 +840,7 @@ async function readLedger(
   isAppComment: (c: CommentInput) => boolean,
   appId: number,
   pull: PullRequest,
+  commitsOf: () => Promise<PullCommit[]>,
 ): Promise<Ledger> {
   const found = runs.map((r) => decodeLedger(r.text)).filter((l): l is Ledger => l !== undefined);
   if (found.length > 0) return mergeLedgers(found);
@@ -800,13 +858,28 @@ async function readLedger(
   const found2 = shas.length > 0 ? await fromRuns(shas) : [];
   if (found2.length > 0) return mergeLedgers(found2);
   // The previous head of an ordinary push is among the pull request's commits: look at the newest three.
-  const commits = await listPullCommits(octokit, { ...repo, number: pull.number });
+  const commits = await commitsOf();
   const older = commits
     .map((c) => c.sha)
     .filter((sha) => sha !== pull.headSha)
     .slice(-3)
     .reverse();
   return older.length > 0 ? mergeLedgers(await fromRuns(older)) : EMPTY_LEDGER;
+}
+
+/** The pull request's commits at its current head and base, remembered in `recent` (see ReadCache). */
+async function pullCommits(
+  octokit: Octokit,
+  ref: PullRef,
+  pull: PullRequest,
+  recent: ReadCache["commits"] | undefined,
+): Promise<PullCommit[]> {
+  const key = `${ref.owner}/${ref.repo}#${ref.number}@${pull.headSha}..${pull.baseRef}`.toLowerCase();
+  const hit = recent?.get(key);
+  if (hit) return [...hit];
+  const commits = await listPullCommits(octokit, ref);
+  recent?.set(key, commits);
+  return commits;
 }
 
 /** Problems of the table files as this PR changes them (a deleted table has none: the base table governs). */

@@ -3,9 +3,19 @@ import { gateBlocked, gateName, personaIdOf } from "../core/checks.js";
 import { TABLE_PATHS } from "../core/types.js";
 import { createRun, listOwnRuns, updateRun } from "../github/checks.js";
 import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
-import { openPullsOnBase, pullsForCommit } from "../github/pulls.js";
+import { forgetSharing, openPullsOnBase, pullsForCommit } from "../github/pulls.js";
+import { ReadCache } from "../github/recent.js";
 import { readTable } from "../github/table.js";
-import { assess, carriedLedger, gateNames, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
+import {
+  assess,
+  carriedLedger,
+  gateNames,
+  reconcile,
+  type Deps,
+  type Hints,
+  type Outcome,
+  type PullHint,
+} from "./reconcile.js";
 import { ConflictRadar, RadarHook, type RadarOptions } from "./radar.js";
 import type { ButtonClick } from "./records.js";
 import type { CommentInput } from "../core/actions.js";
@@ -59,6 +69,7 @@ export function createApp(options: AppOptions = {}) {
   const serializer = options.serializer ?? new KeyedSerializer();
   const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
   const unsettled = new UnsettledClicks();
+  const cache = new ReadCache(); // answers kept between reconciles: src/github/recent.ts
   return (app: Probot) => {
     const appId = options.appId ?? Number(process.env.APP_ID);
     if (!Number.isInteger(appId) || appId <= 0)
@@ -76,6 +87,7 @@ export function createApp(options: AppOptions = {}) {
       }),
       appId,
       log,
+      cache,
       ...(options.confirmAbsentMs !== undefined ? { confirmAbsentMs: options.confirmAbsentMs } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
@@ -106,7 +118,8 @@ export function createApp(options: AppOptions = {}) {
 
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.ready_for_review"], async (ctx) => {
       const d = deps(ctx.octokit, ctx.log);
-      await run(d, prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+      const pr = ctx.payload.pull_request;
+      await run(d, prRef(ctx.payload.repository, pr.number), undefined, hinted(pr));
       await radar.after(d, ctx.payload);
     });
 
@@ -116,7 +129,13 @@ export function createApp(options: AppOptions = {}) {
       const after = pr.head.sha;
       const pushed = typeof before === "string" && before !== after && /^[0-9a-f]{40}$/.test(before);
       const d = deps(ctx.octokit, ctx.log);
+      forgetSharing(
+        cache.sharing,
+        { owner: ctx.payload.repository.owner.login, repo: ctx.payload.repository.name },
+        before,
+      );
       await run(d, prRef(ctx.payload.repository, pr.number), undefined, {
+        ...hinted(pr),
         previousHead: before,
         ...(pushed ? { push: { user: sender.login, before, after } } : {}),
       });
@@ -127,7 +146,8 @@ export function createApp(options: AppOptions = {}) {
       // Only a new base can change the plan (other table, other diff); title edits cannot.
       if (!ctx.payload.changes.base) return;
       const d = deps(ctx.octokit, ctx.log);
-      await run(d, prRef(ctx.payload.repository, ctx.payload.pull_request.number));
+      const pr = ctx.payload.pull_request;
+      await run(d, prRef(ctx.payload.repository, pr.number), undefined, hinted(pr));
       await radar.after(d, ctx.payload);
     });
 
@@ -139,7 +159,10 @@ export function createApp(options: AppOptions = {}) {
         const { review } = ctx.payload;
         const changes = (ctx.payload as { changes?: { body?: { from?: string | null } } }).changes;
         const body = ctx.payload.action === "edited" ? changes?.body?.from : review.body;
-        const hints: Hints = body !== undefined ? { reviewBodies: new Map([[review.id, body ?? null]]) } : {};
+        const hints: Hints = {
+          ...hinted(ctx.payload.pull_request),
+          ...(body !== undefined ? { reviewBodies: new Map([[review.id, body ?? null]]) } : {}),
+        };
         await run(
           deps(ctx.octokit, ctx.log),
           prRef(ctx.payload.repository, ctx.payload.pull_request.number),
@@ -155,6 +178,7 @@ export function createApp(options: AppOptions = {}) {
       await run(d, prRef(repository, pr.number));
       // Other open pull requests from the same commit share its checks: judge them now.
       const repo = { owner: repository.owner.login, repo: repository.name };
+      forgetSharing(cache.sharing, repo, pr.head.sha);
       const others = (await pullsForCommit(d.octokit, repo, pr.head.sha)).filter((n) => n !== pr.number);
       await each(others, (number) => run(d, prRef(repository, number)));
       await radar.after(d, ctx.payload); // the radars that named it drop it
@@ -208,9 +232,15 @@ export function createApp(options: AppOptions = {}) {
         receivedAt: (options.now?.() ?? new Date()).toISOString(),
         ...(cr.completed_at || cr.started_at ? { runUpdatedAt: cr.completed_at ?? cr.started_at } : {}),
       };
-      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) =>
-        run(d, prRef(ctx.payload.repository, number), click),
-      );
+      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) => {
+        const base = cr.pull_requests.find((p) => p.number === number)?.base.ref;
+        return run(
+          d,
+          prRef(ctx.payload.repository, number),
+          click,
+          base ? { pull: { headSha: cr.head_sha, baseRef: base } } : {},
+        );
+      });
     });
 
     app.on("check_run.rerequested", async (ctx) => {
@@ -291,6 +321,25 @@ async function each(numbers: readonly number[], job: (n: number) => Promise<unkn
   for (const n of numbers) await job(n).catch((err: unknown) => errors.push(err));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `${errors.length} pull requests could not be reconciled`);
+}
+
+/** What a payload's pull request says of its head and base (src/app/reconcile.ts Hints.pull), if it says. */
+function hintOf(pr: {
+  head?: { sha?: string };
+  base?: { ref?: string };
+  changed_files?: number;
+}): PullHint | undefined {
+  if (typeof pr.head?.sha !== "string" || typeof pr.base?.ref !== "string") return undefined;
+  return {
+    headSha: pr.head.sha,
+    baseRef: pr.base.ref,
+    ...(typeof pr.changed_files === "number" ? { changedFiles: pr.changed_files } : {}),
+  };
+}
+
+function hinted(pr: Parameters<typeof hintOf>[0]): Pick<Hints, "pull"> {
+  const pull = hintOf(pr);
+  return pull ? { pull } : {};
 }
 
 function userOf(u: UserRef): ButtonClick["user"] {

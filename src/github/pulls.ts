@@ -1,6 +1,7 @@
 import type { CommentInput, GitHubUser, ReviewInput } from "../core/actions.js";
 import type { ChangedFile } from "../core/types.js";
 import { isStatus, type Octokit, type PullRef, type RepoRef } from "./client.js";
+import { MAX_CACHED_FILES, type Recent } from "./recent.js";
 
 /** GitHub lists at most 3,000 files of a pull request. */
 export const MAX_PR_FILES = 3000;
@@ -63,6 +64,41 @@ export async function listFiles(octokit: Octokit, pr: PullRef): Promise<ChangedF
     per_page: 100,
   });
   return files.map((f) => changedFile(f));
+}
+
+const FILES_PER_PAGE = 100;
+
+/**
+ * The changed files, with the pages GitHub will have fetched at once when the count is known (one round
+ * trip instead of one per page), then page after page while a page comes back full: the count is a
+ * hint, the list is the truth. `recent` remembers lists by head and base (see ReadCache).
+ */
+export async function changedFiles(
+  octokit: Octokit,
+  pr: PullRef,
+  at: { headSha: string; baseRef: string; expected?: number },
+  recent?: Recent<readonly ChangedFile[]>,
+): Promise<ChangedFile[]> {
+  const key = `${pr.owner}/${pr.repo}#${pr.number}@${at.headSha}..${at.baseRef}`.toLowerCase();
+  const hit = recent?.get(key);
+  if (hit) return [...hit];
+  const page = async (n: number) => {
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
+      owner: pr.owner,
+      repo: pr.repo,
+      pull_number: pr.number,
+      per_page: FILES_PER_PAGE,
+      page: n,
+    });
+    return data.map((f) => changedFile(f));
+  };
+  const known = Math.min(MAX_PR_FILES / FILES_PER_PAGE, Math.max(1, Math.ceil((at.expected ?? 0) / FILES_PER_PAGE)));
+  const pages = await Promise.all(Array.from({ length: known }, (_, i) => page(i + 1)));
+  while (pages.at(-1)!.length === FILES_PER_PAGE && pages.length < MAX_PR_FILES / FILES_PER_PAGE)
+    pages.push(await page(pages.length + 1));
+  const files = pages.flat();
+  if (files.length <= MAX_CACHED_FILES) recent?.set(key, files);
+  return files;
 }
 
 export async function listReviews(octokit: Octokit, pr: PullRef): Promise<ReviewInput[]> {
@@ -193,6 +229,32 @@ export async function pullsForCommit(octokit: Octokit, repo: RepoRef, sha: strin
   return data
     .filter((p) => p.state === "open" && p.head.sha === sha && p.base.repo.full_name === `${repo.owner}/${repo.repo}`)
     .map((p) => p.number);
+}
+
+/**
+ * The open pull requests whose head is `sha`, as `number` sees them: remembered per head in `recent`
+ * (unless `fresh`), always including `number` itself and every pull request reconciled on that head
+ * since, so a second pull request on a head is a blocker at once (see ReadCache).
+ */
+export async function sharingHead(
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  number: number,
+  recent?: Recent<readonly number[]>,
+  fresh = false,
+): Promise<number[]> {
+  const key = `${repo.owner}/${repo.repo}@${sha}`.toLowerCase();
+  const hit = fresh ? undefined : recent?.get(key);
+  const seen = hit ?? (await pullsForCommit(octokit, repo, sha));
+  const all = [...new Set([...seen, number])].sort((a, b) => a - b);
+  recent?.set(key, all);
+  return all;
+}
+
+/** Forgets what `recent` knows of a head's pull requests (one of them closed). */
+export function forgetSharing(recent: Recent<readonly number[]> | undefined, repo: RepoRef, sha: string): void {
+  recent?.delete(`${repo.owner}/${repo.repo}@${sha}`.toLowerCase());
 }
 
 function changedFile(f: { filename: string; status: string; previous_filename?: string }): ChangedFile {

@@ -66,21 +66,49 @@ describe("GitHub requests per event", () => {
     [1, 1],
     [250, 3],
   ])(
-    "PR opened with %i files and 3 personas: 6 + %i file-page reads, read again to confirm, 4 check runs + 1 review request, then the radar",
+    "PR opened with %i files and 3 personas: one round of 6 + %i file-page reads, 4 check runs + 1 review request, then the radar",
     async (files, pages) => {
       setup({ files });
       const c = await cost(events.pullRequest(gh, "opened"));
-      // A reconcile that wrote reads once more: the gate it leaves was decided after every write it made.
+      // The pull request, the table, the app's runs, the pull requests sharing the head, the reviews,
+      // the comments and every page of files, all at once (the payload names the head and base).
       // + 3: the two teams and the user of the required personas exist (cached for five minutes);
       // + 1: a new pull request has no ledger yet, so its commits are looked at for an earlier head's.
+      // No second read: a gate written closed is not read again (only an opened one is).
       // The conflict radar after the reconcile: the table again (a 304), the open list, this head's
       // file pages (cached by head from now on), and its own check run; no write while nothing overlaps.
       const radar = 3 + pages;
-      expect(c.reads).toBe(2 * (6 + pages) + 3 + 1 + radar);
+      expect(c.reads).toBe(6 + pages + 3 + 1 + radar);
       expect(c.writes).toBe(5);
       expect(c.routes.filter((r) => r === "POST /repos/acme/shop/check-runs")).toHaveLength(4);
     },
   );
+
+  test("a pull request's file pages are all asked for when the payload says how many files it changed", async () => {
+    setup({ files: 250 });
+    await receive(events.pullRequest(gh, "opened"));
+    // The reconcile names every page (1, 2, 3 at once); the radar afterwards follows GitHub's links.
+    const pages = gh.log.flatMap((l) => /\/pulls\/7\/files\?per_page=100&page=(\d+)$/.exec(l.path)?.[1] ?? []);
+    expect(pages.slice(0, 3).sort()).toEqual(["1", "2", "3"]);
+  });
+
+  test("a decision to pass is read afresh, bypassing what the app remembers, and read once more after it is written", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    gh.review("sam", "APPROVED");
+    await receive(events.review(gh, "submitted", "sam"));
+    gh.review("bob", "APPROVED");
+    await receive(events.review(gh, "submitted", "bob"));
+    const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    // Three reads of the pull request: the first decision, the confirming one (fresh: memberships,
+    // files and the shared-head list are asked again), and the one after the gate was opened.
+    expect(c.routes.filter((r) => r === "GET /repos/acme/shop/pulls/:n")).toHaveLength(3);
+    // sam's membership was remembered from the review's reconcile: asked again once, by the fresh read.
+    expect(c.routes.filter((r) => r === "GET /orgs/acme/teams/security/memberships/sam")).toHaveLength(1);
+    expect(c.routes.filter((r) => r === "GET /repos/acme/shop/pulls/:n/files")).toHaveLength(2);
+    expect(c.routes.filter((r) => r === "GET /repos/acme/shop/commits/:sha/pulls")).toHaveLength(2);
+  });
 
   test("an unchanged table costs a 304 Not Modified, which does not count against the rate limit", async () => {
     setup();
@@ -93,7 +121,7 @@ describe("GitHub requests per event", () => {
   test("a table at the root costs one more read: .github/reviewers.yml is looked for first", async () => {
     setup({ tablePath: "reviewers.yml" });
     const c = await cost(events.pullRequest(gh, "opened"));
-    expect(c.reads).toBe(2 * 8 + 3 + 1 + 5); // the radar reads the table the same way (2), then 3 as above
+    expect(c.reads).toBe(8 + 3 + 1 + 5); // the radar reads the table the same way (2), then 3 as above
   });
 
   test("review submitted: fresh state, one membership lookup per team, and only the two runs that changed", async () => {
@@ -131,7 +159,7 @@ describe("failing closed", () => {
     gh.faults.push({ method: "GET", path: /\/pulls\/7\/reviews$/, status: 502, times: 1 });
     await receive(events.pullRequest(gh, "opened"));
     expect(gh.run("parallel-review")!.status).toBe("in_progress");
-    expect(gh.log.filter((l) => l.path.includes("/reviews")).map((l) => l.status)).toEqual([502, 200, 200]);
+    expect(gh.log.filter((l) => l.path.includes("/reviews")).map((l) => l.status)).toEqual([502, 200]);
   });
 
   test("a secondary rate limit (403 with retry-after) on a write is retried", async () => {

@@ -120,7 +120,7 @@ describe("the newest run of a name decides (it is what branch protection reads)"
   test("a failure reported after an error is cleared by a re-run while the verdict is waiting", async () => {
     setup();
     await open();
-    gh.faults.push({ method: "GET", path: /\/pulls\/7\/files$/, status: 500, times: 4 });
+    gh.faults.push({ method: "GET", path: /\/pulls\/7\/reviews$/, status: 500, times: 4 });
     await receive(events.pullRequest(gh, "synchronize")).catch(() => undefined);
     expect(gh.run("parallel-review")!.conclusion).toBe("failure");
     await receive(events.rerequested(gh, "parallel-review")); // "use Re-run on this check to retry now"

@@ -408,7 +408,7 @@ describe("F. several runs of one name on a commit", () => {
     await approveByReview("sam");
     const current = gate();
     gh.runs.unshift({ ...current, id: current.id - 500 });
-    gh.faults.push({ method: "GET", path: /\/pulls\/7\/files$/, status: 403, times: 1 });
+    gh.faults.push({ method: "GET", path: /\/pulls\/7\/reviews$/, status: 403, times: 1 });
     expect(await failing(events.pullRequest(gh, "reopened"))).toBe("failed");
     expect(
       gh
