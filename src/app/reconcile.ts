@@ -314,7 +314,15 @@ export async function assess(
     plan = planEverything(table, why);
   } else plan = planReview(table, files, [...new Set([...TABLE_PATHS, ...load.files])]);
 
-  const [headTableProblems, baseTableProblems] = await Promise.all([
+  // The pull request's commits: read once per assessment (the ledger's discovery and the contributors
+  // both may need them), remembered per head and base between reconciles.
+  let commitsRead: Promise<PullCommit[]> | undefined;
+  const commitsOf = () => (commitsRead ??= pullCommits(octokit, ref, pull, cache?.commits));
+  const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
+  // Second round, together: the table as changed, the directory, and what the app recorded — its
+  // ledger (in its own check runs: nobody else can change it) and its record comments (the audit
+  // trail; a deleted or edited one is still in the ledger).
+  const [headTableProblems, baseTableProblems, ledgerIn] = await Promise.all([
     plan.tableChange ? headTable(octokit, ref, pull, files) : Promise.resolve([] as Problem[]),
     directoryProblems({
       octokit,
@@ -324,6 +332,7 @@ export async function assess(
       file: load.file,
       text: load.text,
     }),
+    readLedger(octokit, repo, [...existing, ...before], reviews, comments, isAppComment, appId, pull, commitsOf),
   ]);
   if (baseTableProblems.length > 0)
     blockers.push(
@@ -333,25 +342,6 @@ export async function assess(
     blockers.push(
       `The review table as changed by this pull request has problems (listed below): fix them before merging.`,
     );
-
-  // The pull request's commits: read once per assessment (the ledger's discovery and the contributors
-  // both may need them), remembered per head and base between reconciles.
-  let commitsRead: Promise<PullCommit[]> | undefined;
-  const commitsOf = () => (commitsRead ??= pullCommits(octokit, ref, pull, cache?.commits));
-  const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
-  // What the app recorded: its ledger (in its own check runs: nobody else can change it) and its record
-  // comments (the audit trail; a deleted or edited one is still in the ledger).
-  const ledgerIn = await readLedger(
-    octokit,
-    repo,
-    [...existing, ...before],
-    reviews,
-    comments,
-    isAppComment,
-    appId,
-    pull,
-    commitsOf,
-  );
   // A ledger on a shared head may hold another pull request's records: only this one's count here.
   const ours = <T extends { pr?: number }>(x: T) => x.pr === pull.number;
   const known = mergeRecords(ledgerIn.records.filter(ours), readRecords(comments, isAppComment));
@@ -383,6 +373,9 @@ export async function assess(
     ...unrecorded.flatMap((u) => u.commands.map((c) => ({ login: u.comment.user!.login, personas: c.personas }))),
     ...(click ? [{ login: click.user.login, personas: [click.persona] }] : []),
   ];
+  // Who contributed is asked only when someone approves; asking now, with the memberships, saves a round.
+  if (!table.settings.contributor_approval && (click?.action === "approve" || claims.length > 0))
+    void commitsOf().catch(() => undefined); // the error, if any, is seen where the commits are used
   const [eligibility, forcePushedAt] = await Promise.all([
     lookUpEligibility(plan.personas, claims, members),
     unrecorded.some((u) => u.commands.length > 0) ? forcePushTimes(octokit, ref) : Promise.resolve([] as string[]),

@@ -4,7 +4,7 @@ import { TABLE_PATHS } from "../core/types.js";
 import { createRun, listOwnRuns, updateRun } from "../github/checks.js";
 import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
 import { forgetSharing, openPullsOnBase, pullsForCommit } from "../github/pulls.js";
-import { ReadCache } from "../github/recent.js";
+import { ReadCache, Recent } from "../github/recent.js";
 import { readTable } from "../github/table.js";
 import {
   assess,
@@ -70,7 +70,9 @@ export function createApp(options: AppOptions = {}) {
   const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
   const unsettled = new UnsettledClicks();
   const cache = new ReadCache(); // answers kept between reconciles: src/github/recent.ts
-  return (app: Probot) => {
+  const handled = new Recent<true>(60 * 60_000, 20_000); // deliveries handled here: see onceEach
+  return (probot: Probot) => {
+    const app = { on: onceEach(probot, handled) };
     const appId = options.appId ?? Number(process.env.APP_ID);
     if (!Number.isInteger(appId) || appId <= 0)
       throw new Error(
@@ -114,7 +116,7 @@ export function createApp(options: AppOptions = {}) {
     };
 
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });
-    registerHeal(app, (d, pr) => run(d, pr), deps, options.heal);
+    registerHeal(probot, (d, pr) => run(d, pr), deps, options.heal);
 
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.ready_for_review"], async (ctx) => {
       const d = deps(ctx.octokit, ctx.log);
@@ -310,6 +312,26 @@ export function createApp(options: AppOptions = {}) {
       }
     });
   };
+}
+
+/**
+ * `app.on`, skipping a delivery (`X-GitHub-Delivery`) whose handler already finished without error in
+ * this process: GitHub's redelivery of an event that was handled repeats its body, not news, and every
+ * change since came with its own event. A failed delivery is handled again (heal redelivers those). A
+ * skip only ever spares work: it cannot open a gate. Bounded: an hour, 20,000 deliveries.
+ */
+function onceEach(app: Probot, handled: Recent<true>): Probot["on"] {
+  let handlers = 0;
+  const on = (events: Parameters<Probot["on"]>[0], handler: (ctx: { id: string }) => Promise<void>) => {
+    const which = handlers++;
+    app.on(events, async (ctx: { id: string }) => {
+      const key = `${which}:${ctx.id}`;
+      if (handled.get(key)) return;
+      await handler(ctx);
+      handled.set(key, true);
+    });
+  };
+  return on as unknown as Probot["on"];
 }
 
 /**

@@ -70,7 +70,7 @@ describe("remembered answers never open the gate", () => {
     expect(gate.output.title).toContain("share the head commit");
   });
 
-  test("with everything in order the gate opens, and a redelivery of the same event reads less", async () => {
+  test("with everything in order the gate opens, and the same event sent again (a new delivery) reads less", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
     await approve("sam");
@@ -84,6 +84,35 @@ describe("remembered answers never open the gate", () => {
     expect(redelivered.filter((l) => l.method !== "GET")).toEqual([]);
     expect(redelivered.length).toBeLessThan(opening);
     expect(redelivered.some((l) => /\/memberships\//.test(l.path))).toBe(false);
+  });
+});
+
+describe("a delivery handled once", () => {
+  test("GitHub's redelivery of an event this process handled costs no request; a new delivery of it does", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    gh.review("sam", "APPROVED");
+    const delivery = events.review(gh, "submitted", "sam");
+    await receive(delivery);
+    const before = gh.log.length;
+    await receive(delivery); // same X-GitHub-Delivery: a redelivery
+    expect(gh.log.length).toBe(before);
+    await receive(events.review(gh, "submitted", "sam")); // another delivery of the same kind is handled
+    expect(gh.log.length).toBeGreaterThan(before);
+  });
+
+  test("a delivery whose handling failed is handled again when it is redelivered", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    gh.review("sam", "APPROVED");
+    const delivery = events.review(gh, "submitted", "sam");
+    gh.faults.push({ method: "GET", path: /\/pulls\/7\/reviews$/, status: 500, times: 10 });
+    await expect(receive(delivery)).rejects.toThrow();
+    gh.faults.length = 0;
+    const before = gh.log.length;
+    await receive(delivery);
+    expect(gh.log.length).toBeGreaterThan(before);
+    expect(gh.run("review/security")!.conclusion).toBe("success");
   });
 });
 
