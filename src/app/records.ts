@@ -10,6 +10,7 @@ import {
   edited,
 } from "../core/actions.js";
 import type { ActionId } from "../core/checks.js";
+import { criteriaItems, criterionKey, listCriteria, missingCriteria } from "../core/criteria.js";
 import type { PlanPersona, ReviewPlan } from "../core/plan.js";
 import { short } from "../core/verdict.js";
 
@@ -146,7 +147,8 @@ export function recordsToWrite(opts: {
         : []),
       ...u.errors,
     ];
-    out.push({ data, body: encodeRecord(data, describe(opts, user, commands, sha, "comment", errors, u.comment)) });
+    const text = describe(opts, user, commands, sha, "comment", errors, u.comment, u.ticked);
+    out.push({ data, body: encodeRecord(data, text) });
   }
   return out;
 }
@@ -159,6 +161,7 @@ function describe(
   via: "button" | "comment",
   errors: readonly string[],
   source?: CommentInput,
+  ticked?: ReadonlyMap<string, string>,
 ): string {
   const who = `@${user.login}`;
   const where = via === "button" ? "the check's button" : "a comment";
@@ -190,6 +193,20 @@ function describe(
         lines.push(
           `${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${sha === UNKNOWN_SHA ? "a commit that cannot be established (the head moved or was force-pushed since: act again if it should count now)" : short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`,
         );
+      if (!why && cmd.kind === "approve") lines.push(...acknowledgement(t, cmd));
+    }
+    if (cmd.kind === "approve" && cmd.criteria) {
+      // A ticked item that is no criterion of the personas it approves for: name it, so a typo is fixed.
+      const known = new Set(
+        targets.flatMap((t) =>
+          typeof t === "string" || refusal(opts, user, t) ? [] : criteriaItems(t.criteria).map(criterionKey),
+        ),
+      );
+      const stray = cmd.criteria.filter((k) => !known.has(k)).map((k) => inert(ticked?.get(k) ?? k));
+      if (stray.length > 0)
+        lines.push(
+          `⚠️ ticked ${listCriteria(stray)}: not a criterion of the personas approved here, so not acknowledged (copy the checklist from the persona's check).`,
+        );
     }
     if (cmd.personas === "all" && !targets.some((t) => typeof t !== "string" && !refusal(opts, user, t))) {
       lines.push(`⚠️ ${who} ${verb}, but is not a reviewer for any persona this pull request requires: not counted.`);
@@ -203,6 +220,21 @@ function describe(
       `<sub>Recorded from [comment ${source.id}](#issuecomment-${source.id}). It stands for what that comment said when it was recorded: editing or deleting the comment changes nothing; to change your mind, act again.</sub>`,
     );
   return lines.join("\n");
+}
+
+/** What an approval acknowledges of a persona's criteria, and whether that is enough under require_criteria. */
+function acknowledgement(persona: PlanPersona, cmd: Command): string[] {
+  const all = criteriaItems(persona.criteria);
+  if (all.length === 0) return [];
+  const missing = missingCriteria(persona.criteria, cmd.criteria);
+  const lines: string[] = [];
+  if (cmd.criteria)
+    lines.push(`☑️ Acknowledged ${all.length - missing.length} of ${all.length} of ${persona.name}'s criteria.`);
+  if (persona.requireCriteria && missing.length > 0)
+    lines.push(
+      `⚠️ ${persona.name} requires every criterion to be acknowledged (require_criteria): this approval does not count. Not acknowledged: ${inert(listCriteria(missing))}.`,
+    );
+  return lines;
 }
 
 function refusal(
