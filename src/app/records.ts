@@ -122,7 +122,8 @@ export function recordsToWrite(opts: {
     // An edited comment may have been edited by anyone with write access (GitHub still shows the
     // original author): its approvals never count, its change requests do, as of the edit.
     const wasEdited = edited(u.comment);
-    const commands = wasEdited ? u.commands.filter((c) => c.kind === "request_changes") : u.commands;
+    const said = wasEdited ? u.commands.filter((c) => c.kind === "request_changes") : u.commands;
+    const commands = said.map((c) => onlyCriteriaOf(opts.plan, c));
     const at = wasEdited ? u.comment.updatedAt : u.comment.createdAt;
     const sha = commentCommit(at, opts.headSha, opts.headSince, opts.forcePushedAt);
     const data: RecordData = {
@@ -147,7 +148,7 @@ export function recordsToWrite(opts: {
         : []),
       ...u.errors,
     ];
-    const text = describe(opts, user, commands, sha, "comment", errors, u.comment, u.ticked);
+    const text = describe(opts, user, said, sha, "comment", errors, u.comment, u.ticked);
     out.push({ data, body: encodeRecord(data, text) });
   }
   return out;
@@ -220,6 +221,19 @@ function describe(
       `<sub>Recorded from [comment ${source.id}](#issuecomment-${source.id}). It stands for what that comment said when it was recorded: editing or deleting the comment changes nothing; to change your mind, act again.</sub>`,
     );
   return lines.join("\n");
+}
+
+/**
+ * The command as recorded: its acknowledgements only of criteria the personas it approves for have on
+ * this pull request (the rest are answered as not criteria, and would only fill the ledger).
+ */
+function onlyCriteriaOf(plan: ReviewPlan, cmd: Command): Command {
+  if (!cmd.criteria) return cmd;
+  const personas = cmd.personas === "all" ? plan.personas : plan.personas.filter((p) => cmd.personas.includes(p.id));
+  const known = new Set(personas.flatMap((p) => criteriaItems(p.criteria).map(criterionKey)));
+  const criteria = cmd.criteria.filter((k) => known.has(k));
+  const { criteria: _all, ...rest } = cmd;
+  return criteria.length > 0 ? { ...rest, criteria } : rest;
 }
 
 /** What an approval acknowledges of a persona's criteria, and whether that is enough under require_criteria. */

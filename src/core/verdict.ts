@@ -114,12 +114,14 @@ export function evaluate(input: VerdictInput): Verdict {
     const approvals: Approval[] = [];
     const changeRequests: ChangeRequest[] = [];
     const acknowledged: Record<string, string[]> = {};
+    const withheld: string[] = [];
     // An approval that stands on this head; with require_criteria, only once it acknowledges every criterion.
     const standing = (a: ReviewAction, carriedFrom: string | undefined) => {
       for (const key of a.criteria ?? []) (acknowledged[key] ??= []).push(a.user);
       const missing = persona.requireCriteria ? missingCriteria(persona.criteria, a.criteria) : [];
       if (missing.length > 0) {
         notices.push({ user: a.user, via: a.via, message: criteriaNotice(persona, a, missing) });
+        withheld.push(a.user);
         return;
       }
       approvals.push({
@@ -150,7 +152,7 @@ export function evaluate(input: VerdictInput): Verdict {
         });
       else standing(a, a.sha);
     }
-    return { persona, approvals, changeRequests, notices, acknowledged };
+    return { persona, approvals, changeRequests, notices, acknowledged, withheld };
   });
 
   // With distinct_reviewers one human may satisfy only one persona: find an assignment if one exists.
@@ -203,7 +205,10 @@ export function evaluate(input: VerdictInput): Verdict {
     return {
       state: "waiting",
       personas,
-      reasons: waiting.map((p) => `${p.persona.name}: ${approvedCount(p)} of ${p.persona.approvals} approvals`),
+      reasons: waiting.map((p) => {
+        const withheld = perPersona.find((x) => x.persona.id === p.persona.id)!.withheld;
+        return `${p.persona.name}: ${approvedCount(p)} of ${p.persona.approvals} approvals${withheld.length > 0 ? ` (${withheld.map((u) => `@${u}`).join(", ")} approved without acknowledging every criterion: see its check)` : ""}`;
+      }),
     };
   return { state: "pass", personas, reasons: [] };
 }

@@ -4,6 +4,8 @@ import { APP_ID, createProbot, tick, type FakeGitHub } from "../helpers/fake-git
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { TABLE } from "../helpers/tables.js";
+import { criterionKey } from "../../src/core/criteria.js";
+import { decodeLedger } from "../../src/core/ledger.js";
 
 /**
  * Acknowledging criteria end to end: a reviewer ticks the persona's criteria under `/approve`, the app
@@ -101,6 +103,9 @@ describe("acknowledging criteria under /approve", () => {
     expect(appComments().at(-1)!.body).toContain(
       "⚠️ ticked “No secrets in log”: not a criterion of the personas approved here",
     );
+    // Only criteria of the personas approved are recorded: the stray item is not kept in the ledger.
+    const ledger = decodeLedger(gh.run("parallel-review")!.output.text)!;
+    expect(ledger.records.at(-1)!.commands[0]!.criteria).toEqual([criterionKey("PCI compliance verified")]);
   });
 
   test("without require_criteria, acknowledgements are shown but an approval counts without them", async () => {

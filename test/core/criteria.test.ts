@@ -219,6 +219,14 @@ describe("the verdict with require_criteria", () => {
     expect(v.acknowledged).toEqual({ [criterionKey("No secrets")]: ["sam"] });
   });
 
+  test("on: the gate's reason says whose approval waits for criteria", () => {
+    const v = judge(tableWith({ require_criteria: true }), [approval("sam", ["No secrets"]), approval("dan")]);
+    expect(v.state).toBe("waiting");
+    expect(v.reasons).toEqual([
+      "Security: 0 of 1 approvals (@sam approved without acknowledging every criterion: see its check)",
+    ]);
+  });
+
   test("on: every criterion acknowledged (case and spacing aside) counts; a persona without criteria is unaffected", () => {
     const v = judge(tableWith({ require_criteria: true }), [
       approval("sam", ["no  SECRETS", "PCI verified"]),
