@@ -22,13 +22,13 @@ export interface OnlineOptions {
 }
 
 export async function onlineProblems(opts: OnlineOptions): Promise<Problem[]> {
-  const octokit = new ProbotOctokit({
+  const octokit: Octokit = new ProbotOctokit({
     auth: { token: opts.token },
     baseUrl: (opts.apiUrl || "https://api.github.com").replace(/\/+$/, ""),
     throttle: { enabled: false },
     retry: { enabled: false },
     log: { debug() {}, info() {}, warn() {}, error() {} },
-  }) as Octokit;
+  });
   const bare = opts.table.personas.some((p) => p.teams.some((t) => !t.includes("/")));
   if (bare && !opts.repo)
     throw new CliError(
