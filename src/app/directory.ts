@@ -14,10 +14,14 @@ export async function directoryProblems(opts: {
   octokit: Octokit;
   owner: string;
   ownerIsOrg: boolean;
-  personas: readonly PlanPersona[];
+  /** The personas to check: the plan's (the gate), or every persona of the table (`validate --online`). */
+  personas: readonly Pick<PlanPersona, "id" | "name" | "teams" | "users" | "approvals">[];
   file: string;
   text: string | undefined;
+  /** Who looks, for "… cannot see it": the app (default), or the CLI's token. */
+  viewer?: string;
 }): Promise<Problem[]> {
+  const viewer = opts.viewer ?? "this app cannot see it (it needs the Members: read permission there)";
   const problems: Problem[] = [];
   const at = (path: (string | number)[], message: string): Problem => ({
     severity: "error",
@@ -41,7 +45,7 @@ export async function directoryProblems(opts: {
           if (members === "invisible")
             return at(
               ["personas", p.id, "teams", i],
-              `team "${team}" does not exist in ${org}, or this app cannot see it (it needs the Members: read permission there): fix the name or the installation`,
+              `team "${team}" does not exist in ${org}, or ${viewer}: fix the name or the ${opts.viewer === undefined ? "installation" : "token"}`,
             );
           possible += members;
           return undefined;

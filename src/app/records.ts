@@ -10,6 +10,7 @@ import {
   edited,
 } from "../core/actions.js";
 import type { ActionId } from "../core/checks.js";
+import { criteriaItems, criterionKey, listCriteria, missingCriteria } from "../core/criteria.js";
 import type { PlanPersona, ReviewPlan } from "../core/plan.js";
 import { short } from "../core/verdict.js";
 
@@ -121,7 +122,8 @@ export function recordsToWrite(opts: {
     // An edited comment may have been edited by anyone with write access (GitHub still shows the
     // original author): its approvals never count, its change requests do, as of the edit.
     const wasEdited = edited(u.comment);
-    const commands = wasEdited ? u.commands.filter((c) => c.kind === "request_changes") : u.commands;
+    const said = wasEdited ? u.commands.filter((c) => c.kind === "request_changes") : u.commands;
+    const commands = said.map((c) => onlyCriteriaOf(opts.plan, c));
     const at = wasEdited ? u.comment.updatedAt : u.comment.createdAt;
     const sha = commentCommit(at, opts.headSha, opts.headSince, opts.forcePushedAt);
     const data: RecordData = {
@@ -146,7 +148,8 @@ export function recordsToWrite(opts: {
         : []),
       ...u.errors,
     ];
-    out.push({ data, body: encodeRecord(data, describe(opts, user, commands, sha, "comment", errors, u.comment)) });
+    const text = describe(opts, user, said, sha, "comment", errors, u.comment, u.ticked);
+    out.push({ data, body: encodeRecord(data, text) });
   }
   return out;
 }
@@ -159,6 +162,7 @@ function describe(
   via: "button" | "comment",
   errors: readonly string[],
   source?: CommentInput,
+  ticked?: ReadonlyMap<string, string>,
 ): string {
   const who = `@${user.login}`;
   const where = via === "button" ? "the check's button" : "a comment";
@@ -190,6 +194,20 @@ function describe(
         lines.push(
           `${cmd.kind === "approve" ? "✅" : "❌"} ${who} ${verb} as **${t.name}** on ${sha === UNKNOWN_SHA ? "a commit that cannot be established (the head moved or was force-pushed since: act again if it should count now)" : short(sha)} via ${where}${cmd.reason ? `: “${inert(cmd.reason)}”` : ""}.`,
         );
+      if (!why && cmd.kind === "approve") lines.push(...acknowledgement(t, cmd));
+    }
+    if (cmd.kind === "approve" && cmd.criteria) {
+      // A ticked item that is no criterion of the personas it approves for: name it, so a typo is fixed.
+      const known = new Set(
+        targets.flatMap((t) =>
+          typeof t === "string" || refusal(opts, user, t) ? [] : criteriaItems(t.criteria).map(criterionKey),
+        ),
+      );
+      const stray = cmd.criteria.filter((k) => !known.has(k)).map((k) => inert(ticked?.get(k) ?? k));
+      if (stray.length > 0)
+        lines.push(
+          `⚠️ ticked ${listCriteria(stray)}: not a criterion of the personas approved here, so not acknowledged (copy the checklist from the persona's check).`,
+        );
     }
     if (cmd.personas === "all" && !targets.some((t) => typeof t !== "string" && !refusal(opts, user, t))) {
       lines.push(`⚠️ ${who} ${verb}, but is not a reviewer for any persona this pull request requires: not counted.`);
@@ -203,6 +221,34 @@ function describe(
       `<sub>Recorded from [comment ${source.id}](#issuecomment-${source.id}). It stands for what that comment said when it was recorded: editing or deleting the comment changes nothing; to change your mind, act again.</sub>`,
     );
   return lines.join("\n");
+}
+
+/**
+ * The command as recorded: its acknowledgements only of criteria the personas it approves for have on
+ * this pull request (the rest are answered as not criteria, and would only fill the ledger).
+ */
+function onlyCriteriaOf(plan: ReviewPlan, cmd: Command): Command {
+  if (!cmd.criteria) return cmd;
+  const personas = cmd.personas === "all" ? plan.personas : plan.personas.filter((p) => cmd.personas.includes(p.id));
+  const known = new Set(personas.flatMap((p) => criteriaItems(p.criteria).map(criterionKey)));
+  const criteria = cmd.criteria.filter((k) => known.has(k));
+  const { criteria: _all, ...rest } = cmd;
+  return criteria.length > 0 ? { ...rest, criteria } : rest;
+}
+
+/** What an approval acknowledges of a persona's criteria, and whether that is enough under require_criteria. */
+function acknowledgement(persona: PlanPersona, cmd: Command): string[] {
+  const all = criteriaItems(persona.criteria);
+  if (all.length === 0) return [];
+  const missing = missingCriteria(persona.criteria, cmd.criteria);
+  const lines: string[] = [];
+  if (cmd.criteria)
+    lines.push(`☑️ Acknowledged ${all.length - missing.length} of ${all.length} of ${persona.name}'s criteria.`);
+  if (persona.requireCriteria && missing.length > 0)
+    lines.push(
+      `⚠️ ${persona.name} requires every criterion to be acknowledged (require_criteria): this approval does not count. Not acknowledged: ${inert(listCriteria(missing))}.`,
+    );
+  return lines;
 }
 
 function refusal(

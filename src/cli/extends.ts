@@ -16,11 +16,19 @@ export interface ExtendsContext {
   readonly read: LayerReader;
 }
 
+/** This repository: GITHUB_REPOSITORY (as in Actions), else the `origin` remote's GitHub URL. */
+export async function thisRepo(
+  top: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<RepoRef | undefined> {
+  return repoOf(env.GITHUB_REPOSITORY) ?? (top ? await originRepo(top) : undefined);
+}
+
 export async function extendsContext(
   top: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ExtendsContext> {
-  const repo = repoOf(env.GITHUB_REPOSITORY) ?? (top ? await originRepo(top) : undefined);
+  const repo = await thisRepo(top, env);
   const token = env.GITHUB_TOKEN || env.GH_TOKEN;
   const remote = token ? tokenReader(token, env.GITHUB_API_URL || undefined) : undefined;
   const read: LayerReader = async (target) => {

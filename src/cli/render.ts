@@ -71,7 +71,9 @@ export function renderPlan(plan: ReviewPlan, ctx: PlanContext): string {
       const after = ctx.order?.after.get(p.id) ?? [];
       if (after.length > 0) out.push(`    after: ${after.join(", ")} (stage ${ctx.order!.stage.get(p.id)})`);
       if (p.criteria.length > 0) {
-        out.push("    criteria:");
+        out.push(
+          `    criteria:${p.requireCriteria ? " (each approval must acknowledge every one: require_criteria)" : ""}`,
+        );
         for (const g of p.criteria) {
           out.push(`      ${g.source === "persona" || g.title === g.source ? g.title : `${g.title} (${g.source})`}`);
           for (const item of g.items) out.push(`        - [ ] ${item}`);

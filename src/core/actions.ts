@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { Parser } from "commonmark";
+import { Parser, type Node } from "commonmark";
+import { criterionKey, isCriterionKey, MAX_ACKNOWLEDGED } from "./criteria.js";
 import { effectiveScope, type Scope } from "./ledger.js";
 
 /**
@@ -54,6 +55,8 @@ export interface ReviewAction {
   readonly at: string;
   readonly via: Via;
   readonly reason?: string;
+  /** The criteria an approval acknowledges (digests, see criteria.ts); absent when it acknowledges none. */
+  readonly criteria?: readonly string[];
   /** Where it happened, for display (a review or comment id). */
   readonly ref: string;
 }
@@ -63,6 +66,8 @@ export interface Command {
   readonly kind: ActionKind;
   readonly personas: readonly string[] | "all";
   readonly reason?: string;
+  /** `/approve` only: the criteria ticked (`- [x] …`) in the task list right under it, as digests. */
+  readonly criteria?: readonly string[];
 }
 
 /** What the app stores in a record comment (inside an HTML comment, invisible in the rendered PR). */
@@ -131,11 +136,16 @@ export function decodeRecord(body: string): RecordData | undefined {
 
 function isCommand(c: unknown): c is Command {
   if (typeof c !== "object" || c === null) return false;
-  const { kind, personas, reason } = c as Record<string, unknown>;
+  const { kind, personas, reason, criteria } = c as Record<string, unknown>;
   return (
     (kind === "approve" || kind === "request_changes") &&
     (personas === "all" || (Array.isArray(personas) && personas.every((p) => typeof p === "string"))) &&
-    (reason === undefined || typeof reason === "string")
+    (reason === undefined || typeof reason === "string") &&
+    (criteria === undefined ||
+      (kind === "approve" &&
+        Array.isArray(criteria) &&
+        criteria.length <= MAX_ACKNOWLEDGED &&
+        criteria.every(isCriterionKey)))
   );
 }
 
@@ -144,72 +154,140 @@ export const MAX_COMMANDS = 10;
 export const MAX_PERSONAS = 10;
 const PERSONA_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
+/** What a comment says: its commands, why an attempt does not count, and the text of each ticked criterion (by digest). */
+export interface ParsedComment {
+  commands: Command[];
+  errors: string[];
+  /** Digest → the ticked item's text, to name an item that matches no criterion in the app's answer (absent when none). */
+  ticked?: Map<string, string>;
+}
+
 /**
  * Commands in a comment: lines starting with `/approve [persona …]` or `/request-changes <persona> <reason>`.
  * A line counts only where GitHub renders it as plain text of a top-level paragraph (CommonMark, as
  * GitHub parses it): code blocks (fenced or indented), HTML blocks and comments, quotes and lists never
  * approve, so quoting or commenting out someone's approval does not approve.
+ *
+ * An `/approve` line may be followed directly by a top-level task list: its ticked items (`- [x] text`)
+ * acknowledge the criteria of that text. Only that list counts (a checklist elsewhere, nested, or quoted
+ * acknowledges nothing), so an acknowledgement is always part of the approval it belongs to.
  */
-export function parseCommands(body: string): { commands: Command[]; errors: string[] } {
+export function parseCommands(body: string): ParsedComment {
   const commands: Command[] = [];
   const errors: string[] = [];
+  const ticked = new Map<string, string>();
   let dropped = 0;
-  for (const raw of paragraphLines(body)) {
-    const line = raw.trim();
-    const m = /^\/(approve|request-changes)(?=\s|$)(.*)$/i.exec(line);
-    if (!m) continue;
-    if (commands.length >= MAX_COMMANDS) {
-      dropped++;
+  let stray = false;
+  for (const para of paragraphs(body)) {
+    let last: Command | undefined;
+    for (const [i, raw] of para.lines.entries()) {
+      const line = raw.trim();
+      const m = /^\/(approve|request-changes)(?=\s|$)(.*)$/i.exec(line);
+      if (!m) continue;
+      if (commands.length >= MAX_COMMANDS) {
+        dropped++;
+        continue;
+      }
+      const cmd = parseCommand(m[1]!.toLowerCase(), m[2]!.trim(), errors);
+      if (cmd) commands.push(cmd);
+      if (i === para.lines.length - 1) last = cmd;
+    }
+    if (para.checklist === undefined) continue;
+    if (last?.kind !== "approve") {
+      if (para.checklist.length > 0) stray = true;
       continue;
     }
-    const rest = m[2]!.trim();
-    if (m[1]!.toLowerCase() === "approve") {
-      const tokens = [
-        ...new Set(
-          rest
-            .split(/[\s,]+/)
-            .filter(Boolean)
-            .map((s) => s.toLowerCase()),
-        ),
-      ];
-      const ids = tokens.filter((t) => PERSONA_ID.test(t));
-      // Syntax the app does not recognise narrows: an approval with a bad persona name approves nothing.
-      if (ids.length !== tokens.length || ids.length > MAX_PERSONAS) {
-        errors.push(
-          tokens.length > MAX_PERSONAS
-            ? `\`/approve\` names at most ${MAX_PERSONAS} personas; this one was not counted`
-            : `\`/approve ${clipText(rest, 60)}\` is not a list of persona ids (letters, digits and dashes): not counted`,
-        );
-        continue;
-      }
-      commands.push({ kind: "approve", personas: ids.length === 0 ? "all" : ids });
-    } else {
-      const r = /^([A-Za-z0-9-]+)[:,]?\s*(.*)$/.exec(rest);
-      if (!r || !PERSONA_ID.test(r[1]!.toLowerCase())) {
-        errors.push(
-          "`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`",
-        );
-        continue;
-      }
-      const reason = r[2]!.trim().slice(0, MAX_REASON);
-      commands.push({ kind: "request_changes", personas: [r[1]!.toLowerCase()], ...(reason ? { reason } : {}) });
+    if (para.checklist.length > MAX_ACKNOWLEDGED) {
+      // Unrecognised (too long) narrows: the approval stands, acknowledging nothing.
+      errors.push(`a checklist acknowledges at most ${MAX_ACKNOWLEDGED} criteria; this one acknowledged none`);
+      continue;
     }
+    if (para.checklist.length === 0) continue;
+    const keys = [...new Set(para.checklist.map(criterionKey))];
+    para.checklist.forEach((t) => ticked.set(criterionKey(t), t));
+    commands[commands.length - 1] = { ...last, criteria: keys };
   }
+  if (stray && commands.some((c) => c.kind === "approve"))
+    errors.push(
+      "ticked criteria count only in a task list directly under the `/approve` line (no other text between): none were acknowledged from the other list",
+    );
   if (dropped > 0)
     errors.push(`${dropped} more command${dropped === 1 ? "" : "s"} ignored: at most ${MAX_COMMANDS} per comment`);
-  return { commands, errors };
+  return { commands, errors, ...(ticked.size > 0 ? { ticked } : {}) };
 }
 
-/** The source lines of the comment's top-level paragraphs: what GitHub shows as ordinary text. */
-function paragraphLines(body: string): string[] {
+function parseCommand(verb: string, rest: string, errors: string[]): Command | undefined {
+  if (verb === "approve") {
+    const tokens = [
+      ...new Set(
+        rest
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map((s) => s.toLowerCase()),
+      ),
+    ];
+    const ids = tokens.filter((t) => PERSONA_ID.test(t));
+    // Syntax the app does not recognise narrows: an approval with a bad persona name approves nothing.
+    if (ids.length !== tokens.length || ids.length > MAX_PERSONAS) {
+      errors.push(
+        tokens.length > MAX_PERSONAS
+          ? `\`/approve\` names at most ${MAX_PERSONAS} personas; this one was not counted`
+          : `\`/approve ${clipText(rest, 60)}\` is not a list of persona ids (letters, digits and dashes): not counted`,
+      );
+      return undefined;
+    }
+    return { kind: "approve", personas: ids.length === 0 ? "all" : ids };
+  }
+  const r = /^([A-Za-z0-9-]+)[:,]?\s*(.*)$/.exec(rest);
+  if (!r || !PERSONA_ID.test(r[1]!.toLowerCase())) {
+    errors.push("`/request-changes` needs a persona and a reason, e.g. `/request-changes security tokens are logged`");
+    return undefined;
+  }
+  const reason = r[2]!.trim().slice(0, MAX_REASON);
+  return { kind: "request_changes", personas: [r[1]!.toLowerCase()], ...(reason ? { reason } : {}) };
+}
+
+interface Paragraph {
+  /** The source lines of a top-level paragraph: what GitHub shows as ordinary text. */
+  readonly lines: string[];
+  /** When a top-level list follows it directly: the text of each ticked item (`[x] text`). */
+  readonly checklist?: string[];
+}
+
+/** The comment's top-level paragraphs, each with the checklist that follows it, if any. */
+function paragraphs(body: string): Paragraph[] {
   const doc = new Parser().parse(body);
   const lines = body.split(/\r\n|\r|\n/);
-  const out: string[] = [];
+  const out: Paragraph[] = [];
   for (let node = doc.firstChild; node; node = node.next) {
     if (node.type !== "paragraph") continue;
-    const [[start], [end]] = node.sourcepos;
-    for (let i = start; i <= end; i++) out.push(lines[i - 1] ?? "");
+    const next = node.next;
+    out.push({
+      lines: sourceLines(lines, node),
+      ...(next?.type === "list" ? { checklist: tickedItems(lines, next) } : {}),
+    });
   }
+  return out;
+}
+
+/** The ticked items of a list, as the source writes them (so Markdown in a criterion matches the table's text). */
+function tickedItems(lines: readonly string[], list: Node): string[] {
+  const out: string[] = [];
+  for (let item = list.firstChild; item; item = item.next) {
+    const para = item.firstChild;
+    if (para?.type !== "paragraph") continue;
+    const [first, ...more] = sourceLines(lines, para);
+    const text = [first!.slice(para.sourcepos[0][1] - 1), ...more].join(" ");
+    const m = /^\[[xX]\][ \t]+(\S.*)$/.exec(text.trim());
+    if (m) out.push(m[1]!.replace(/\s+/g, " ").trim());
+  }
+  return out;
+}
+
+function sourceLines(lines: readonly string[], node: Node): string[] {
+  const [[start], [end]] = node.sourcepos;
+  const out: string[] = [];
+  for (let i = start; i <= end; i++) out.push(lines[i - 1] ?? "");
   return out;
 }
 
@@ -359,6 +437,7 @@ export function recordActions(records: readonly RecordData[]): ReviewAction[] {
         via: rec.via,
         ref: rec.via === "comment" ? `comment ${rec.source}` : `click ${rec.delivery}`,
         ...(cmd.reason ? { reason: cmd.reason } : {}),
+        ...(cmd.kind === "approve" && cmd.criteria ? { criteria: cmd.criteria } : {}),
       });
   }
   return out;
@@ -368,6 +447,8 @@ export interface Unrecorded {
   readonly comment: CommentInput;
   readonly commands: Command[];
   readonly errors: string[];
+  /** Ticked criteria by digest → text (see ParsedComment). */
+  readonly ticked?: ReadonlyMap<string, string>;
 }
 
 /** Users' comments with commands (or failed attempts at one) that no record covers yet: the reconcile records them. */
@@ -379,8 +460,9 @@ export function unrecordedComments(
   const out: Unrecorded[] = [];
   for (const c of comments) {
     if (isAppComment(c) || !c.user || recordedSources.has(c.id)) continue;
-    const { commands, errors } = parseCommands(c.body);
-    if (commands.length > 0 || errors.length > 0) out.push({ comment: c, commands, errors });
+    const { commands, errors, ticked } = parseCommands(c.body);
+    if (commands.length > 0 || errors.length > 0)
+      out.push({ comment: c, commands, errors, ...(ticked ? { ticked } : {}) });
   }
   return out;
 }

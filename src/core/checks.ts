@@ -4,6 +4,7 @@ import { formatProblem } from "./config.js";
 import { approvedCount, short, type PersonaVerdict, type Verdict } from "./verdict.js";
 import { queuedFor, type SequencedVerdict } from "./sequence.js";
 import { effectLines, type PrEffect } from "./effectiveness.js";
+import { criteriaItems, criterionKey } from "./criteria.js";
 
 /**
  * The check runs the app wants to see on a head commit, as plain data: the adapter compares them with
@@ -107,11 +108,7 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
   lines.push(`**Eligible:** ${eligibleText(p.teams, p.users)}`, "");
   lines.push("**Why this review is required**", ...p.reasons.map((r) => `- ${r}`), "");
   lines.push(`**Files** (${p.files.length})`, ...fileList(p.files), "");
-  if (p.criteria.length > 0) {
-    lines.push("**Criteria**");
-    for (const g of p.criteria) lines.push("", `_${g.title}_`, ...g.items.map((i) => `- [ ] ${i}`));
-    lines.push("");
-  }
+  if (p.criteria.length > 0) lines.push(...criteriaLines(v), "");
   lines.push(howToApprove(p.id));
   return {
     name: personaCheckName(p.id),
@@ -120,6 +117,46 @@ export function personaCheck(v: PersonaVerdict): CheckRunSpec {
     title: clip(head.title, MAX_TITLE),
     summary: fit(lines.join("\n")),
   };
+}
+
+/**
+ * The persona's criteria, each ticked with who acknowledged it, then the comment that acknowledges them:
+ * a reviewer copies it, ticks what they checked and posts it (src/core/actions.ts parses it).
+ */
+function criteriaLines(v: PersonaVerdict): string[] {
+  const p = v.persona;
+  const lines = [
+    p.requireCriteria
+      ? "**Criteria** — an approval counts only when it acknowledges every one (`require_criteria`)"
+      : "**Criteria**",
+  ];
+  for (const g of p.criteria) {
+    lines.push("", `_${g.title}_`);
+    for (const item of g.items) {
+      const by = v.acknowledged?.[criterionKey(item)] ?? [];
+      lines.push(
+        by.length > 0 ? `- [x] ${item} — acknowledged by ${by.map((u) => `@${u}`).join(", ")}` : `- [ ] ${item}`,
+      );
+    }
+  }
+  const items = criteriaItems(p.criteria);
+  const fence = "`".repeat(Math.max(3, ...items.map((i) => longestRun(i, "`") + 1)));
+  lines.push(
+    "",
+    `To acknowledge criteria, approve with a comment: \`/approve ${p.id}\` and, directly under it, the criteria you checked ticked (\`[x]\`). A review or the Approve button acknowledges none.`,
+    fence,
+    `/approve ${p.id}`,
+    ...items.map((i) => `- [ ] ${i}`),
+    fence,
+  );
+  return lines;
+}
+
+function longestRun(s: string, ch: string): number {
+  let best = 0;
+  let run = 0;
+  for (const c of s) best = Math.max(best, (run = c === ch ? run + 1 : 0));
+  return best;
 }
 
 /** A persona check the plan no longer requires (a push removed its files, or the base table or base branch changed). */

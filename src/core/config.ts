@@ -23,7 +23,7 @@ export interface ParseResult {
 }
 
 const TOP_KEYS = ["version", "personas", "domains", "settings", "_extends"] as const;
-const PERSONA_KEYS = ["name", "teams", "users", "approvals", "criteria", "after"] as const;
+const PERSONA_KEYS = ["name", "teams", "users", "approvals", "criteria", "require_criteria", "after"] as const;
 const DOMAIN_KEYS = ["description", "paths", "ignore", "require"] as const;
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
 const ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -266,6 +266,7 @@ function readPersona(reader: YamlReader, id: string, entry: Entry, order: Review
     );
   }
   const criteria = reader.strings(f.get("criteria"), `${path}.criteria`, { single: true }) ?? [];
+  const requireCriteria = reader.boolean(f.get("require_criteria"), `${path}.require_criteria`);
   const after = order.read(reader, id, f.get("after"), `${path}.after`);
   return {
     id,
@@ -274,6 +275,7 @@ function readPersona(reader: YamlReader, id: string, entry: Entry, order: Review
     users: users.map((u) => u.value.replace(/^@/, "")),
     approvals,
     criteria: criteria.map((c) => c.value),
+    ...(requireCriteria !== undefined ? { requireCriteria } : {}),
     ...(after.length > 0 ? { after } : {}),
   };
 }
@@ -424,6 +426,7 @@ function readSettings(entries: Map<string, Layered>, personaIds: KnownPersonas):
       case "self_approval":
       case "contributor_approval":
       case "distinct_reviewers":
+      case "require_criteria":
         out[key as "request_reviews"] = reader.boolean(entry, path) ?? out[key as "request_reviews"];
         break;
       case "unmatched":

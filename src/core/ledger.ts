@@ -175,7 +175,12 @@ export function decodeLedger(text: string | null | undefined): Ledger | undefine
 function compactRecord(r: RecordData): RecordData {
   const commands = r.commands.map((c): Command => {
     const reason = c.reason !== undefined ? [...c.reason].slice(0, MAX_LEDGER_REASON).join("") : undefined;
-    return { kind: c.kind, personas: c.personas, ...(reason ? { reason } : {}) };
+    return {
+      kind: c.kind,
+      personas: c.personas,
+      ...(reason ? { reason } : {}),
+      ...(c.criteria !== undefined ? { criteria: c.criteria } : {}),
+    };
   });
   return { ...r, commands };
 }

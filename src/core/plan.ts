@@ -30,6 +30,8 @@ export interface PlanPersona {
   readonly users: readonly string[];
   /** The persona's own criteria first, then each requiring domain's. */
   readonly criteria: readonly CriteriaGroup[];
+  /** Must each approval acknowledge every criterion (`require_criteria`)? Absent means no. */
+  readonly requireCriteria?: boolean;
   /** Why it is required, in words (one per domain, unmatched files, or the table change). */
   readonly reasons: readonly string[];
 }
@@ -155,6 +157,7 @@ export function planReview(
       teams: p.teams,
       users: p.users,
       criteria,
+      ...((p.requireCriteria ?? table.settings.require_criteria) ? { requireCriteria: true } : {}),
       reasons,
     });
   }

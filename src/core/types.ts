@@ -18,6 +18,8 @@ export interface Persona {
   /** Distinct eligible approvers needed. */
   readonly approvals: number;
   readonly criteria: readonly string[];
+  /** Must each approval acknowledge every criterion? Absent: `settings.require_criteria` decides. */
+  readonly requireCriteria?: boolean;
   /** Personas that must approve before this one is asked (`after:`); absent when it reviews in parallel. */
   readonly after?: readonly string[];
 }
@@ -45,6 +47,8 @@ export interface Settings {
   /** May someone who authored, committed or pushed a commit of the PR that changes a persona's files approve for it? */
   readonly contributor_approval: boolean;
   readonly distinct_reviewers: boolean;
+  /** Does an approval count only when it acknowledges every criterion of the persona (personas may override)? */
+  readonly require_criteria: boolean;
   /** Personas required when some changed file matches no domain. */
   readonly unmatched: readonly string[];
   /** Personas required when the table itself changes; empty means every persona. */
@@ -62,6 +66,7 @@ export const DEFAULT_SETTINGS: Settings = {
   self_approval: false,
   contributor_approval: false,
   distinct_reviewers: true,
+  require_criteria: false,
   unmatched: [],
   config_owners: [],
   conflicts: "report",

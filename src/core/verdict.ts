@@ -1,5 +1,6 @@
 import { UNKNOWN_SHA, type ReviewAction, type Via } from "./actions.js";
 import { assign } from "./assignment.js";
+import { listCriteria, missingCriteria } from "./criteria.js";
 import { planReview, type PlanPersona, type ReviewPlan } from "./plan.js";
 import type { ChangedFile, Persona, ReviewTable } from "./types.js";
 
@@ -34,6 +35,8 @@ export interface Approval {
   readonly at: string;
   /** Set when the approval was given on an earlier commit and still counts. */
   readonly carriedFrom?: string;
+  /** The criteria it acknowledges (digests, see criteria.ts). */
+  readonly criteria?: readonly string[];
 }
 
 export interface ChangeRequest {
@@ -56,6 +59,11 @@ export interface PersonaVerdict {
   readonly changeRequests: readonly ChangeRequest[];
   /** Attempts that did not count, and approvals a push made stale, with why. */
   readonly notices: readonly Notice[];
+  /**
+   * Criterion digest → who acknowledged it, in approvals that still stand on this head (counted or
+   * not counted for want of a criterion). Absent when nobody acknowledged any.
+   */
+  readonly acknowledged?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Verdict {
@@ -105,6 +113,26 @@ export function evaluate(input: VerdictInput): Verdict {
 
     const approvals: Approval[] = [];
     const changeRequests: ChangeRequest[] = [];
+    const acknowledged: Record<string, string[]> = {};
+    const withheld: string[] = [];
+    // An approval that stands on this head; with require_criteria, only once it acknowledges every criterion.
+    const standing = (a: ReviewAction, carriedFrom: string | undefined) => {
+      for (const key of a.criteria ?? []) (acknowledged[key] ??= []).push(a.user);
+      const missing = persona.requireCriteria ? missingCriteria(persona.criteria, a.criteria) : [];
+      if (missing.length > 0) {
+        notices.push({ user: a.user, via: a.via, message: criteriaNotice(persona, a, missing) });
+        withheld.push(a.user);
+        return;
+      }
+      approvals.push({
+        user: a.user,
+        via: a.via,
+        sha: a.sha,
+        at: a.at,
+        ...(carriedFrom !== undefined ? { carriedFrom } : {}),
+        ...(a.criteria ? { criteria: a.criteria } : {}),
+      });
+    };
     for (const a of latest.values()) {
       if (a.kind === "withdraw") continue; // dismissed: this user neither approves nor blocks
       if (a.kind === "request_changes") {
@@ -112,13 +140,7 @@ export function evaluate(input: VerdictInput): Verdict {
         continue;
       }
       if (a.sha === headSha || table.settings.on_push === "keep") {
-        approvals.push({
-          user: a.user,
-          via: a.via,
-          sha: a.sha,
-          at: a.at,
-          ...(a.sha !== headSha ? { carriedFrom: a.sha } : {}),
-        });
+        standing(a, a.sha !== headSha ? a.sha : undefined);
         continue;
       }
       const s = staleness(input, staleCache, persona, a.sha);
@@ -128,9 +150,9 @@ export function evaluate(input: VerdictInput): Verdict {
           via: a.via,
           message: `@${a.user}'s approval${a.sha === UNKNOWN_SHA ? "" : ` on ${short(a.sha)}`} no longer counts: ${s.why}`,
         });
-      else approvals.push({ user: a.user, via: a.via, sha: a.sha, at: a.at, carriedFrom: a.sha });
+      else standing(a, a.sha);
     }
-    return { persona, approvals, changeRequests, notices };
+    return { persona, approvals, changeRequests, notices, acknowledged, withheld };
   });
 
   // With distinct_reviewers one human may satisfy only one persona: find an assignment if one exists.
@@ -169,6 +191,7 @@ export function evaluate(input: VerdictInput): Verdict {
       approvals: sortByTime(approvals),
       changeRequests: sortByTime(p.changeRequests),
       notices,
+      ...(Object.keys(p.acknowledged).length > 0 ? { acknowledged: p.acknowledged } : {}),
     };
   });
 
@@ -182,9 +205,21 @@ export function evaluate(input: VerdictInput): Verdict {
     return {
       state: "waiting",
       personas,
-      reasons: waiting.map((p) => `${p.persona.name}: ${approvedCount(p)} of ${p.persona.approvals} approvals`),
+      reasons: waiting.map((p) => {
+        const withheld = perPersona.find((x) => x.persona.id === p.persona.id)!.withheld;
+        return `${p.persona.name}: ${approvedCount(p)} of ${p.persona.approvals} approvals${withheld.length > 0 ? ` (${withheld.map((u) => `@${u}`).join(", ")} approved without acknowledging every criterion: see its check)` : ""}`;
+      }),
     };
   return { state: "pass", personas, reasons: [] };
+}
+
+/** Why an approval does not count under `require_criteria`, and how to make it count. */
+function criteriaNotice(persona: PlanPersona, a: ReviewAction, missing: readonly string[]): string {
+  const how =
+    a.via === "comment"
+      ? `comment \`/approve ${persona.id}\` again with every criterion ticked`
+      : `a ${a.via === "review" ? "review" : "click"} cannot acknowledge criteria: comment \`/approve ${persona.id}\` with every criterion ticked`;
+  return `@${a.user}'s approval does not count yet: ${persona.name} requires every criterion to be acknowledged (require_criteria); not acknowledged: ${listCriteria(missing)}. To count, ${how} (the checklist on this check shows how)`;
 }
 
 function staleness(

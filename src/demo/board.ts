@@ -189,7 +189,12 @@ export function trimOutput(summary: string, maxLines = 10, width = 110): string[
 export function personaDigest(summary: string, width = 110): string[] {
   const lines = summary.split("\n");
   const keep = lines.filter((l, i) => i === 0 || /^- (✅|❌|⚠️) /.test(l) || l.startsWith("**Eligible:**"));
-  const criteria = lines.filter((l) => l.startsWith("- [ ] ")).map((l) => l.slice(6));
+  // The checklist, not the copyable `/approve` snippet in the fenced block after it.
+  const fence = lines.findIndex((l) => l.startsWith("```"));
+  const criteria = lines
+    .slice(0, fence < 0 ? lines.length : fence)
+    .filter((l) => /^- \[[ x]\] /.test(l))
+    .map((l) => l.slice(6));
   if (criteria.length > 0) keep.push(`**Criteria** (${criteria.length}): ${criteria.join("; ")}`);
   const files = /^\*\*Files\*\* \((\d+)\)/m.exec(summary)?.[1];
   if (files) keep.push(`**Files** (${files}), then how to approve in three ways`);

@@ -54,7 +54,7 @@ describe("main", () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe("");
     expect(bad.stderr).toBe(
-      'parallel-review: unknown option "--strict" for "validate" (options: --format)\nRun "parallel-review validate --help" for usage.\n',
+      'parallel-review: unknown option "--strict" for "validate" (options: --format, --online, --token, --repo)\nRun "parallel-review validate --help" for usage.\n',
     );
     const none = spawnCli(["schema", "--strict"], dir);
     expect(none.stderr).toMatch(/^parallel-review: unknown option "--strict" for "schema": it takes no options\n/);

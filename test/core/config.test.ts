@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { formatProblem, parseTable, type ParseResult } from "../../src/core/config.js";
+import { planReview } from "../../src/core/plan.js";
 import { didYouMean } from "../../src/core/suggest.js";
 import { DEFAULT_SETTINGS, type Problem } from "../../src/core/types.js";
 
@@ -176,6 +177,43 @@ describe("defaults", () => {
     ]);
   });
 
+  test("require_criteria: a persona's own value overrides the settings' one; plans carry the result", () => {
+    const r = parse(
+      doc(
+        "version: 1",
+        "personas:",
+        "  a: {teams: [t], criteria: [Checked], require_criteria: false}",
+        "  b: {users: [bob], require_criteria: true}",
+        "  c: {users: [carol]}",
+        "domains:",
+        "  one:",
+        "    paths: [x/]",
+        "    require: [a, b, c]",
+        "settings:",
+        "  require_criteria: true",
+      ),
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.table!.personas.map((p) => p.requireCriteria)).toEqual([false, true, undefined]);
+    expect(r.table!.settings.require_criteria).toBe(true);
+    const plan = planReview(r.table!, [{ path: "x/f", status: "modified" }]);
+    expect(plan.personas.map((p) => [p.id, p.requireCriteria])).toEqual([
+      ["a", undefined],
+      ["b", true],
+      ["c", true],
+    ]);
+  });
+
+  test("require_criteria must be true or false, at its line and column", () => {
+    const r = parse(doc("version: 1", "personas:", "  a:", "    users: [bob]", "    require_criteria: yes please"));
+    expect(errors(r).map((p) => [p.line, p.column, p.path, p.message])).toContainEqual([
+      5,
+      23,
+      "personas.a.require_criteria",
+      'expected true or false, found the string "yes please"',
+    ]);
+  });
+
   test("an empty settings section, and settings given in part", () => {
     expect(parse(add("settings:")).table!.settings).toEqual(DEFAULT_SETTINGS);
     const r = parse(add("settings:", "  drafts: review", "  unmatched: security", "  self_approval: true"));
@@ -199,6 +237,7 @@ describe("defaults", () => {
         "  self_approval: true",
         "  contributor_approval: true",
         "  distinct_reviewers: true",
+        "  require_criteria: true",
         "  unmatched: [security]",
         "  config_owners: [security, finance]",
         "  conflicts: block",
@@ -214,6 +253,7 @@ describe("defaults", () => {
       self_approval: true,
       contributor_approval: true,
       distinct_reviewers: true,
+      require_criteria: true,
       unmatched: ["security"],
       config_owners: ["security", "finance"],
       conflicts: "block",

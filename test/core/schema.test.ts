@@ -117,6 +117,13 @@ describe("tables both the schema and the app accept", () => {
       "org/slug teams and dashed logins",
       "version: 1\npersonas:\n  sec:\n    teams: [my-org/sec.team_1]\n    users: [a-b-c]\ndomains:\n  d:\n    paths: [a]\n    require: [sec]\n",
     ],
+    [
+      "require_criteria on a persona and in settings",
+      HEAD +
+        "    criteria: [Checked]\n    require_criteria: true\n" +
+        DOMAIN +
+        "settings:\n  require_criteria: false\n",
+    ],
     ["null settings", HEAD + DOMAIN + "settings:\n"],
     [
       "every setting",
@@ -167,6 +174,7 @@ describe("broken tables both the schema and the app reject", () => {
     ["bot user", HEAD + "    users: ['dependabot[bot]']\n" + DOMAIN],
     ["login too long", HEAD + `    users: [${"a".repeat(40)}]\n` + DOMAIN],
     ["criteria a mapping", HEAD + "    criteria: {a: b}\n" + DOMAIN],
+    ["require_criteria a string", HEAD + "    require_criteria: 'yes'\n" + DOMAIN],
     ["domain without paths", HEAD + "domains:\n  d:\n    require: [sec]\n"],
     ["domain without require", HEAD + "domains:\n  d:\n    paths: [a]\n"],
     ["empty paths", HEAD + "domains:\n  d:\n    paths: []\n    require: [sec]\n"],

@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import type { CriteriaGroup } from "./plan.js";
+
+/**
+ * Criteria a reviewer acknowledges. A criterion is named by its text as the table writes it; an
+ * acknowledgement keeps only a short digest of that text (case and runs of whitespace ignored), so a
+ * record stays small in the ledger and an acknowledgement matches a criterion only while the table
+ * still says the same thing: rewording a criterion asks for it again.
+ */
+
+/** At most this many ticked items per command: a stranger's comment costs bounded work and ledger space. */
+export const MAX_ACKNOWLEDGED = 50;
+const KEY = /^[0-9a-f]{12}$/;
+
+export function normalizeCriterion(text: string): string {
+  return text.replace(/\s+/g, " ").trim().toLowerCase();
+}
+
+/** The digest an acknowledgement stores for a criterion's text. */
+export function criterionKey(text: string): string {
+  return createHash("sha256").update(normalizeCriterion(text)).digest("hex").slice(0, 12);
+}
+
+export function isCriterionKey(s: unknown): s is string {
+  return typeof s === "string" && KEY.test(s);
+}
+
+/** Every criterion of a persona's groups, each once, in order. */
+export function criteriaItems(groups: readonly CriteriaGroup[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const g of groups)
+    for (const item of g.items)
+      if (!seen.has(criterionKey(item))) {
+        seen.add(criterionKey(item));
+        out.push(item);
+      }
+  return out;
+}
+
+/** The criteria of `groups` that `acknowledged` (digests) does not cover. */
+export function missingCriteria(
+  groups: readonly CriteriaGroup[],
+  acknowledged: readonly string[] | undefined,
+): string[] {
+  const have = new Set(acknowledged ?? []);
+  return criteriaItems(groups).filter((c) => !have.has(criterionKey(c)));
+}
+
+/** `“a”, “b” and 3 more`: criteria named in a notice, kept short. */
+export function listCriteria(items: readonly string[], max = 3): string {
+  const shown = items.slice(0, max).map((c) => `“${clip(c.replace(/\s+/g, " "), 80)}”`);
+  return shown.join(", ") + (items.length > max ? ` and ${items.length - max} more` : "");
+}
+
+function clip(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length <= max ? s : chars.slice(0, max - 1).join("") + "…";
+}

@@ -1,0 +1,305 @@
+import { describe, expect, test } from "@jest/globals";
+import {
+  decodeRecord,
+  encodeRecord,
+  parseCommands,
+  recordActions,
+  type RecordData,
+  type Via,
+} from "../../src/core/actions.js";
+import { criterionKey, MAX_ACKNOWLEDGED, missingCriteria } from "../../src/core/criteria.js";
+import { personaCheck } from "../../src/core/checks.js";
+import { decodeLedger, encodeLedger } from "../../src/core/ledger.js";
+import { planReview } from "../../src/core/plan.js";
+import { DEFAULT_SETTINGS, type Persona, type ReviewTable, type Settings } from "../../src/core/types.js";
+import { evaluate, type PersonaVerdict, type Verdict } from "../../src/core/verdict.js";
+
+/**
+ * Acknowledging criteria: a task list right under an `/approve` line. Only that list counts, only its
+ * ticked top-level items, and anything else the app does not recognise acknowledges nothing.
+ */
+
+const keys = (...texts: string[]) => texts.map(criterionKey);
+
+describe("parseCommands: a checklist under /approve", () => {
+  test("ticked items of the list right under /approve are acknowledged; unticked and plain items are not", () => {
+    const body = [
+      "Looked at it.",
+      "/approve security",
+      "- [x] No `secrets` in code",
+      "- [ ] PCI compliance verified",
+      "- [X]   Errors are",
+      "  logged, not swallowed",
+      "- plain item",
+    ].join("\n");
+    const parsed = parseCommands(body);
+    expect(parsed.commands).toEqual([
+      {
+        kind: "approve",
+        personas: ["security"],
+        criteria: keys("No `secrets` in code", "Errors are logged, not swallowed"),
+      },
+    ]);
+    expect(parsed.errors).toEqual([]);
+    expect([...parsed.ticked!.values()]).toEqual(["No `secrets` in code", "Errors are logged, not swallowed"]);
+  });
+
+  test("the digest ignores case and runs of whitespace, so a copied criterion matches; rewording does not", () => {
+    expect(criterionKey("PCI  compliance\tverified ")).toBe(criterionKey("pci compliance verified"));
+    expect(criterionKey("PCI compliance verified.")).not.toBe(criterionKey("PCI compliance verified"));
+  });
+
+  test("a blank line between /approve and the list is fine; an ordered or `*` list too", () => {
+    expect(parseCommands("/approve security\n\n1. [x] a\n2. [x] b").commands[0]!.criteria).toEqual(keys("a", "b"));
+    expect(parseCommands("/approve\n* [x] a").commands).toEqual([
+      { kind: "approve", personas: "all", criteria: keys("a") },
+    ]);
+  });
+
+  test("a list that does not directly follow the /approve line acknowledges nothing, and the reviewer is told", () => {
+    const parsed = parseCommands("/approve security\n\nChecked:\n- [x] a");
+    expect(parsed.commands).toEqual([{ kind: "approve", personas: ["security"] }]);
+    expect(parsed.errors).toEqual([expect.stringContaining("directly under the `/approve` line")]);
+  });
+
+  test("/approve followed by more text in the same paragraph: the list belongs to that text, not to /approve", () => {
+    expect(parseCommands("/approve security\nthanks\n- [x] a").commands).toEqual([
+      { kind: "approve", personas: ["security"] },
+    ]);
+  });
+
+  test("quoted, nested, fenced or HTML-commented checklists acknowledge nothing", () => {
+    for (const body of [
+      "/approve security\n> - [x] a",
+      "/approve security\n```\n- [x] a\n```",
+      "/approve security\n<!--\n- [x] a\n-->",
+      "/approve security\n- plain\n  - [x] a",
+    ])
+      expect(parseCommands(body).commands).toEqual([{ kind: "approve", personas: ["security"] }]);
+  });
+
+  test("a checklist under /request-changes or under an approval that does not count acknowledges nothing", () => {
+    expect(parseCommands("/request-changes security no\n- [x] a").commands).toEqual([
+      { kind: "request_changes", personas: ["security"], reason: "no" },
+    ]);
+    const bad = parseCommands("/approve security!\n- [x] a");
+    expect(bad.commands).toEqual([]);
+    expect(bad.errors).toHaveLength(1);
+  });
+
+  test("with several /approve lines, the list belongs to the last line of its paragraph", () => {
+    expect(parseCommands("/approve backend\n/approve security\n- [x] a").commands).toEqual([
+      { kind: "approve", personas: ["backend"] },
+      { kind: "approve", personas: ["security"], criteria: keys("a") },
+    ]);
+  });
+
+  test(`more than ${MAX_ACKNOWLEDGED} ticked items narrow: the approval stands, acknowledging nothing`, () => {
+    const list = Array.from({ length: MAX_ACKNOWLEDGED + 1 }, (_, i) => `- [x] c${i}`).join("\n");
+    const parsed = parseCommands(`/approve security\n${list}`);
+    expect(parsed.commands).toEqual([{ kind: "approve", personas: ["security"] }]);
+    expect(parsed.errors).toEqual([expect.stringContaining(`at most ${MAX_ACKNOWLEDGED} criteria`)]);
+  });
+});
+
+describe("acknowledgements in records and the ledger", () => {
+  const record = (criteria: unknown): RecordData =>
+    ({
+      v: 1,
+      via: "comment",
+      user: "sam",
+      sha: "a".repeat(40),
+      commands: [{ kind: "approve", personas: ["security"], criteria }],
+      source: 7,
+      at: "2026-01-01T00:00:00Z",
+    }) as RecordData;
+
+  test("a record keeps them through encoding, and its action carries them", () => {
+    const rec = record(keys("a", "b"));
+    const back = decodeRecord(encodeRecord(rec, "text"))!;
+    expect(recordActions([back])[0]!.criteria).toEqual(keys("a", "b"));
+    const ledger = decodeLedger(encodeLedger({ records: [rec], scopes: {} }))!;
+    expect(recordActions(ledger.records)[0]!.criteria).toEqual(keys("a", "b"));
+  });
+
+  test("a record whose acknowledgements are not digests, or that acknowledges on a change request, is not the app's", () => {
+    expect(decodeRecord(encodeRecord(record(["No secrets"]), "t"))).toBeUndefined();
+    expect(decodeRecord(encodeRecord(record("all"), "t"))).toBeUndefined();
+    const onChangeRequest = {
+      ...record(undefined),
+      commands: [{ kind: "request_changes", personas: ["security"], criteria: keys("a") }],
+    } as RecordData;
+    expect(decodeRecord(encodeRecord(onChangeRequest, "t"))).toBeUndefined();
+  });
+
+  test("missingCriteria: every group's items, each once, less those acknowledged", () => {
+    const groups = [
+      { source: "persona", title: "Security", items: ["a", "b"] },
+      { source: "iam", title: "IAM", items: ["B", "c"] },
+    ];
+    expect(missingCriteria(groups, keys("a"))).toEqual(["b", "c"]);
+    expect(missingCriteria(groups, undefined)).toEqual(["a", "b", "c"]);
+    expect(missingCriteria(groups, keys("a", "b", "c", "zzz"))).toEqual([]);
+  });
+});
+
+describe("the verdict with require_criteria", () => {
+  const HEAD = "h".repeat(40);
+  const OLD = "0".repeat(40);
+  const tableWith = (settings: Partial<Settings> = {}, own: Partial<Persona> = {}): ReviewTable => ({
+    file: "reviewers.yml",
+    personas: [
+      {
+        id: "security",
+        name: "Security",
+        teams: [],
+        users: ["sam", "sue"],
+        approvals: 1,
+        criteria: ["No secrets"],
+        ...own,
+      },
+      { id: "docs", name: "Docs", teams: [], users: ["dan"], approvals: 1, criteria: [] },
+    ],
+    domains: [
+      {
+        id: "payments",
+        paths: ["src/payments/"],
+        ignore: [],
+        require: [
+          { persona: "security", criteria: ["PCI verified"] },
+          { persona: "docs", criteria: [] },
+        ],
+      },
+      { id: "iam", paths: ["*.tf"], ignore: [], require: [{ persona: "security", criteria: ["Least privilege"] }] },
+    ],
+    settings: { ...DEFAULT_SETTINGS, distinct_reviewers: false, ...settings },
+  });
+  const approval = (user: string, criteria?: string[], opts: { via?: Via; sha?: string; at?: string } = {}) => ({
+    user,
+    isBot: false,
+    kind: "approve" as const,
+    personas: "all" as const,
+    sha: opts.sha ?? HEAD,
+    at: opts.at ?? "2026-01-01T00:00:00Z",
+    via: opts.via ?? ("comment" as const),
+    ref: `ref-${user}`,
+    ...(criteria ? { criteria: keys(...criteria) } : {}),
+  });
+  const judge = (table: ReviewTable, actions: ReturnType<typeof approval>[], changed = ["src/payments/a.ts"]) =>
+    evaluate({
+      table,
+      plan: planReview(
+        table,
+        changed.map((path) => ({ path, status: "modified" })),
+      ),
+      actions,
+      author: "alice",
+      headSha: HEAD,
+      isReviewer: (p, login) => table.personas.find((x) => x.id === p.id)!.users.includes(login),
+      changedSince: new Map(),
+      blockers: [],
+    });
+  const security = (v: Verdict) => v.personas.find((p) => p.persona.id === "security")!;
+
+  test("off (the default): an approval counts without acknowledging, and acknowledgements are still shown", () => {
+    const v = security(judge(tableWith(), [approval("sam", ["no secrets"]), approval("sue")]));
+    expect(v.state).toBe("approved");
+    expect(v.approvals.map((a) => a.user)).toEqual(["sam", "sue"]);
+    expect(v.acknowledged).toEqual({ [criterionKey("No secrets")]: ["sam"] });
+    expect(v.notices).toEqual([]);
+  });
+
+  test("on: an approval missing a criterion does not count, and the notice names what is missing", () => {
+    const v = security(judge(tableWith({ require_criteria: true }), [approval("sam", ["No secrets"])]));
+    expect(v.state).toBe("waiting");
+    expect(v.approvals).toEqual([]);
+    expect(v.notices.map((n) => n.message)).toEqual([
+      expect.stringMatching(/^@sam's approval does not count yet: Security requires every criterion .*“PCI verified”/),
+    ]);
+    expect(v.acknowledged).toEqual({ [criterionKey("No secrets")]: ["sam"] });
+  });
+
+  test("on: the gate's reason says whose approval waits for criteria", () => {
+    const v = judge(tableWith({ require_criteria: true }), [approval("sam", ["No secrets"]), approval("dan")]);
+    expect(v.state).toBe("waiting");
+    expect(v.reasons).toEqual([
+      "Security: 0 of 1 approvals (@sam approved without acknowledging every criterion: see its check)",
+    ]);
+  });
+
+  test("on: every criterion acknowledged (case and spacing aside) counts; a persona without criteria is unaffected", () => {
+    const v = judge(tableWith({ require_criteria: true }), [
+      approval("sam", ["no  SECRETS", "PCI verified"]),
+      approval("dan"),
+    ]);
+    expect(v.state).toBe("pass");
+    expect(security(v).approvals[0]!.criteria).toEqual(keys("No secrets", "PCI verified"));
+  });
+
+  test("on: a review or a click cannot acknowledge, and the notice says how to", () => {
+    const v = judge(tableWith({ require_criteria: true }), [
+      approval("sam", undefined, { via: "review" }),
+      approval("sue", undefined, { via: "button" }),
+    ]);
+    expect(security(v).notices.map((n) => n.message)).toEqual([
+      expect.stringContaining(
+        "a review cannot acknowledge criteria: comment `/approve security` with every criterion ticked",
+      ),
+      expect.stringContaining("a click cannot acknowledge criteria"),
+    ]);
+    expect(v.state).toBe("waiting");
+  });
+
+  test("a persona's own require_criteria overrides the setting, either way", () => {
+    expect(
+      judge(tableWith({ require_criteria: true }, { requireCriteria: false }), [approval("sam"), approval("dan")])
+        .state,
+    ).toBe("pass");
+    expect(judge(tableWith({}, { requireCriteria: true }), [approval("sam"), approval("dan")]).state).toBe("waiting");
+  });
+
+  test("a carried-over approval keeps its acknowledgements; a criterion that applies since (a new domain) is missing", () => {
+    const table = tableWith({ require_criteria: true, on_push: "keep" });
+    const given = [approval("sam", ["No secrets", "PCI verified"], { sha: OLD }), approval("dan")];
+    expect(judge(table, given).state).toBe("pass");
+    const v = judge(table, given, ["src/payments/a.ts", "main.tf"]);
+    expect(v.state).toBe("waiting");
+    expect(security(v).notices[0]!.message).toContain("not acknowledged: “Least privilege”");
+  });
+});
+
+describe("the persona check shows acknowledgements and how to give them", () => {
+  test("ticked with who acknowledged, the requirement stated, and a copyable /approve with the checklist", () => {
+    const verdict: PersonaVerdict = {
+      persona: {
+        id: "security",
+        name: "Security",
+        domains: ["payments"],
+        files: ["src/payments/a.ts"],
+        approvals: 1,
+        teams: [],
+        users: ["sam"],
+        criteria: [
+          { source: "persona", title: "Security", items: ["No secrets", "Uses ``` fences"] },
+          { source: "payments", title: "Payments", items: ["PCI verified"] },
+        ],
+        requireCriteria: true,
+        reasons: ["domain payments: 1 file"],
+      },
+      state: "waiting",
+      approvals: [],
+      changeRequests: [],
+      notices: [],
+      acknowledged: { [criterionKey("No secrets")]: ["sam", "sue"] },
+    };
+    const s = personaCheck(verdict).summary;
+    expect(s).toContain("**Criteria** — an approval counts only when it acknowledges every one (`require_criteria`)");
+    expect(s).toContain(
+      "- [x] No secrets — acknowledged by @sam, @sue\n- [ ] Uses ``` fences\n\n_Payments_\n- [ ] PCI verified",
+    );
+    expect(s).toContain("````\n/approve security\n- [ ] No secrets\n- [ ] Uses ``` fences\n- [ ] PCI verified\n````");
+    // What the check offers to copy parses back into exactly these criteria once ticked.
+    const snippet = /````\n([\s\S]*?)\n````/.exec(s)![1]!.replace(/\[ \]/g, "[x]");
+    expect(parseCommands(snippet).commands[0]!.criteria).toEqual(keys("No secrets", "Uses ``` fences", "PCI verified"));
+  });
+});
