@@ -244,7 +244,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
   });
 
   test("injected 5xx and secondary rate limits are retried and the end state is right", async () => {
-    sim.faults.inject({ kind: "error", status: 502, match: { method: "POST", path: "/check-runs" }, times: 2 });
+    sim.faults.inject({ kind: "error", status: 502, match: { method: "POST", path: "/graphql" }, times: 2 });
     sim.faults.inject({
       kind: "secondary-rate-limit",
       retryAfterSeconds: 0,
