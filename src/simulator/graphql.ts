@@ -107,7 +107,7 @@ export class GraphQLEndpoint {
       },
     });
     return {
-      ...("data" in result ? { data: result.data as Record<string, unknown> | null } : {}),
+      ...("data" in result ? { data: result.data } : {}),
       ...(result.errors ? { errors: result.errors.map(format) } : {}),
     };
   }
@@ -177,7 +177,8 @@ export function restBody(input: Input): Record<string, unknown> {
     if (value === null || value === undefined || ["repositoryId", "checkRunId", "clientMutationId"].includes(key))
       continue;
     if (key in names) out[names[key]!] = value;
-    else if (key === "status" || key === "conclusion") out[key] = String(value).toLowerCase();
+    else if (key === "status" || key === "conclusion")
+      out[key] = (value as string).toLowerCase(); // enums: strings
     else if (key === "actions") out.actions = value;
     else if (key === "output") out.output = output(value as Record<string, unknown>);
     else throw new FieldError("UNPROCESSABLE", notSimulated(`the check-run input's ${key}`));
