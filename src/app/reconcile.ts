@@ -41,7 +41,7 @@ import { TABLE_PATHS, type ChangedFile, type Problem, type ReviewTable } from ".
 import { evaluate, type PersonaVerdict, type Verdict } from "../core/verdict.js";
 import { sequence } from "../core/sequence.js";
 import { passedGateEffect } from "./effect.js";
-import { createRun, listOwnRuns, sameRun, updateRun, type ExistingRun } from "../github/checks.js";
+import { listOwnRuns, sameRun, writeRuns, type ExistingRun, type RunWrite } from "../github/checks.js";
 import type { Octokit, PullRef } from "../github/client.js";
 import {
   changedBetween,
@@ -535,45 +535,11 @@ function supersededTwin(spec: CheckRunSpec, runs: readonly ExistingRun[], id: nu
 async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> {
   const { octokit } = deps;
   const now = () => deps.now?.() ?? new Date();
-  const repo = { owner: ref.owner, repo: ref.repo };
 
-  const created: string[] = [];
-  const updated: string[] = [];
-  const unchanged: string[] = [];
-  await Promise.all(
-    a.wanted.map(async (spec) => {
-      const have = a.existing.filter((r) => r.name === spec.name); // oldest first
-      const newest = have.at(-1);
-      // GitHub documents no rule for several runs of one name on a commit (the newest, or any failure,
-      // or any success may be what branch protection reads), so every twin must agree with the newest:
-      // when the wanted state does not pass, no older twin may still say it passes.
-      const passingTwins = spec.status === "completed" ? [] : have.filter(passes).map((r) => r.id);
-      // A completed run cannot be reopened, so waiting again when the newest is completed means a new run.
-      // A queued persona that becomes actionable gets a new run too: its start is when reviewers could
-      // first act, the earliest moment a click on it can have happened (see clickTime).
-      const unqueued = newest?.status === "queued" && spec.status !== "queued";
-      if (!newest || (spec.status !== "completed" && newest.status === "completed") || unqueued) {
-        await createRun(octokit, repo, a.pull.headSha, spec, now());
-        const closing = [
-          ...passingTwins,
-          ...(unqueued ? have.filter((r) => r.status === "queued").map((r) => r.id) : []),
-        ];
-        await Promise.all(
-          closing.map((id) => updateRun(octokit, repo, id, supersededTwin(spec, a.existing, id), now())),
-        );
-        created.push(spec.name);
-        return;
-      }
-      const targets = spec.status === "completed" ? have : have.filter((r) => r.status !== "completed");
-      const stale = targets.filter((r) => !sameRun(r, spec));
-      if (stale.length + passingTwins.length === 0) return void unchanged.push(spec.name);
-      await Promise.all([
-        ...stale.map((r) => updateRun(octokit, repo, r.id, spec, now())),
-        ...passingTwins.map((id) => updateRun(octokit, repo, id, supersededTwin(spec, a.existing, id), now())),
-      ]);
-      updated.push(spec.name);
-    }),
-  );
+  // Every check-run write of the reconcile in one GraphQL request, gate first: with GitHub's write
+  // pacing (a second between writes) the gate and every persona check appear together.
+  const { writes, created, updated, unchanged } = planWrites(a);
+  if (writes.length > 0) await writeRuns(octokit, a.pull.repoNodeId, writes, now);
 
   // The ledger went out with the gate: the record comments are the audit trail and the reviewer's
   // answer, so one that cannot be written is logged, not fatal (the decision is already recorded).
@@ -583,13 +549,6 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
       () => records++,
       (err: unknown) => deps.log.warn({ err, pr: ref }, "could not write a record comment (the ledger has it)"),
     );
-
-  const supersede = gateBlocked(a.wanted[0]?.name ?? "parallel-review", "Superseded by a newer commit", [
-    `The pull request's head moved to ${a.pull.headSha.slice(0, 7)}; this commit's reviews no longer apply to it.`,
-  ]);
-  await Promise.all(
-    (a.superseded ?? []).map((r) => updateRun(octokit, repo, r.id, { ...supersede, ...carriedLedger([r]) }, now())),
-  );
 
   const refused = await requestEach(deps, ref, a.requests);
   const outcome = {
@@ -605,6 +564,51 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   };
   deps.log.info({ pr: `${ref.owner}/${ref.repo}#${ref.number}`, ...outcome }, "reconciled");
   return outcome;
+}
+
+/**
+ * The check-run writes that make GitHub show `a.wanted`, in the order they must happen: per wanted run
+ * (gate first) a new run before the twins it closes; then the previous head's green gates, closed.
+ */
+function planWrites(a: Assessment): { writes: RunWrite[]; created: string[]; updated: string[]; unchanged: string[] } {
+  const writes: RunWrite[] = [];
+  const created: string[] = [];
+  const updated: string[] = [];
+  const unchanged: string[] = [];
+  const rewrite = (run: ExistingRun, spec: CheckRunSpec) => writes.push({ update: spec, run });
+  const closeTwin = (spec: CheckRunSpec) => (r: ExistingRun) => rewrite(r, supersededTwin(spec, a.existing, r.id));
+  for (const spec of a.wanted) {
+    const have = a.existing.filter((r) => r.name === spec.name); // oldest first
+    const newest = have.at(-1);
+    // GitHub documents no rule for several runs of one name on a commit (the newest, or any failure,
+    // or any success may be what branch protection reads), so every twin must agree with the newest:
+    // when the wanted state does not pass, no older twin may still say it passes.
+    const passingTwins = spec.status === "completed" ? [] : have.filter(passes);
+    // A completed run cannot be reopened, so waiting again when the newest is completed means a new run.
+    // A queued persona that becomes actionable gets a new run too: its start is when reviewers could
+    // first act, the earliest moment a click on it can have happened (see clickTime).
+    const unqueued = newest?.status === "queued" && spec.status !== "queued";
+    if (!newest || (spec.status !== "completed" && newest.status === "completed") || unqueued) {
+      writes.push({ create: spec, sha: a.pull.headSha });
+      [...passingTwins, ...(unqueued ? have.filter((r) => r.status === "queued") : [])].forEach(closeTwin(spec));
+      created.push(spec.name);
+      continue;
+    }
+    const targets = spec.status === "completed" ? have : have.filter((r) => r.status !== "completed");
+    const stale = targets.filter((r) => !sameRun(r, spec));
+    if (stale.length + passingTwins.length === 0) {
+      unchanged.push(spec.name);
+      continue;
+    }
+    stale.forEach((r) => rewrite(r, spec));
+    passingTwins.forEach(closeTwin(spec));
+    updated.push(spec.name);
+  }
+  const supersede = gateBlocked(a.wanted[0]?.name ?? "parallel-review", "Superseded by a newer commit", [
+    `The pull request's head moved to ${a.pull.headSha.slice(0, 7)}; this commit's reviews no longer apply to it.`,
+  ]);
+  for (const r of a.superseded ?? []) rewrite(r, { ...supersede, ...carriedLedger([r]) });
+  return { writes, created, updated, unchanged };
 }
 
 async function lookUpEligibility(

@@ -4,6 +4,8 @@ import { isStatus, type Octokit, type RepoRef } from "./client.js";
 /** A check run this app already has on a commit, as much of it as decides whether to rewrite it. */
 export interface ExistingRun {
   readonly id: number;
+  /** GitHub's global id: what GraphQL's `updateCheckRun` names the run by. */
+  readonly nodeId: string;
   readonly name: string;
   readonly status: string;
   readonly conclusion: string | null;
@@ -26,6 +28,7 @@ export async function listOwnRuns(octokit: Octokit, repo: RepoRef, sha: string, 
     .filter((r) => r.app?.id === undefined || r.app.id === appId)
     .map((r) => ({
       id: r.id,
+      nodeId: r.node_id,
       name: r.name,
       status: r.status,
       conclusion: r.conclusion ?? null,
@@ -83,6 +86,7 @@ export async function updateRun(
   }
 }
 
+/** The REST body of a create or update (the GraphQL inputs below carry the same fields). */
 function body(spec: CheckRunSpec, now: Date) {
   return {
     name: spec.name,
@@ -91,4 +95,103 @@ function body(spec: CheckRunSpec, now: Date) {
     output: { title: spec.title, summary: spec.summary, ...(spec.text !== undefined ? { text: spec.text } : {}) },
     actions: [...spec.actions],
   };
+}
+
+/** One check-run write of a batch: a new run on a commit, or a rewrite of a run the app has. */
+export type RunWrite =
+  | { readonly create: CheckRunSpec; readonly sha: string }
+  | { readonly update: CheckRunSpec; readonly run: Pick<ExistingRun, "id" | "nodeId"> };
+
+/**
+ * Mutations per GraphQL request. GitHub documents no cap on mutations in one document, but it stops any
+ * request that takes over 10 seconds (a check-run write takes tens of milliseconds there): a table with
+ * more personas than this is written in several requests, still in order.
+ */
+export const MAX_MUTATIONS_PER_REQUEST = 20;
+
+/**
+ * Writes check runs as aliased `createCheckRun` / `updateCheckRun` mutations in one GraphQL request (one
+ * write for Probot's throttle and for GitHub's secondary limits, instead of one per run). GitHub executes
+ * the mutations of a document one after another, in the order given (the GraphQL spec's serial
+ * execution of a mutation's top-level fields), so "create the newest run, then close its twins" holds.
+ * An error in one mutation does not stop the others: GitHub answers it as an error whose path is that
+ * mutation's alias. A run that vanished (NOT_FOUND on an update) is skipped, as the REST 404 was: the
+ * next reconcile lists again and creates it. Any other error fails the batch after it ran.
+ * `now` stamps `completedAt`, as in the REST writes above. Returns how many updates found no run.
+ */
+export async function writeRuns(
+  octokit: Octokit,
+  repositoryId: string,
+  writes: readonly RunWrite[],
+  now: () => Date = () => new Date(),
+): Promise<{ vanished: number }> {
+  let vanished = 0;
+  for (let at = 0; at < writes.length; at += MAX_MUTATIONS_PER_REQUEST) {
+    const chunk = writes.slice(at, at + MAX_MUTATIONS_PER_REQUEST);
+    const { query, variables } = runsMutation(repositoryId, chunk, now);
+    try {
+      await octokit.graphql(query, variables);
+    } catch (err) {
+      const errors = graphqlErrors(err);
+      if (!errors) throw err;
+      const isUpdate = (alias: unknown) => typeof alias === "string" && "update" in chunk[Number(alias.slice(1))]!;
+      const fatal = errors.filter((e) => !(e.type === "NOT_FOUND" && isUpdate(e.path?.[0])));
+      if (fatal.length > 0) throw err;
+      vanished += errors.length;
+    }
+  }
+  return { vanished };
+}
+
+/**
+ * The GraphQL document and variables of a batch: `w<i>: createCheckRun(input: $w<i>)`, in order. The answer
+ * selects the run's node id only: CheckRun.databaseId is a 32-bit `Int` in GitHub's schema, and check-run
+ * ids have outgrown it.
+ */
+export function runsMutation(
+  repositoryId: string,
+  writes: readonly RunWrite[],
+  now: () => Date = () => new Date(),
+): { query: string; variables: Record<string, unknown> } {
+  const variables: Record<string, unknown> = {};
+  const params: string[] = [];
+  const fields: string[] = [];
+  writes.forEach((w, i) => {
+    const alias = `w${i}`;
+    if ("create" in w) {
+      variables[alias] = { repositoryId, headSha: w.sha, ...input(w.create, now()) };
+      params.push(`$${alias}: CreateCheckRunInput!`);
+      fields.push(`  ${alias}: createCheckRun(input: $${alias}) { checkRun { id } }`);
+    } else {
+      variables[alias] = { repositoryId, checkRunId: w.run.nodeId, ...input(w.update, now()) };
+      params.push(`$${alias}: UpdateCheckRunInput!`);
+      fields.push(`  ${alias}: updateCheckRun(input: $${alias}) { checkRun { id } }`);
+    }
+  });
+  return { query: `mutation WriteCheckRuns(${params.join(", ")}) {\n${fields.join("\n")}\n}`, variables };
+}
+
+/** A spec as GraphQL's check-run input: the REST body's fields, enums in GraphQL's upper case. */
+function input(spec: CheckRunSpec, now: Date) {
+  return {
+    name: spec.name,
+    status: spec.status.toUpperCase(),
+    ...(spec.status === "completed"
+      ? { conclusion: spec.conclusion!.toUpperCase(), completedAt: now.toISOString() }
+      : {}),
+    output: { title: spec.title, summary: spec.summary, ...(spec.text !== undefined ? { text: spec.text } : {}) },
+    actions: spec.actions.map((a) => ({ label: a.label, description: a.description, identifier: a.identifier })),
+  };
+}
+
+interface GraphqlError {
+  readonly type?: string;
+  readonly path?: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** The per-field errors of a GraphQL answer (Octokit throws them as a GraphqlResponseError), else undefined. */
+function graphqlErrors(err: unknown): readonly GraphqlError[] | undefined {
+  const e = err as { name?: string; errors?: unknown };
+  return e.name === "GraphqlResponseError" && Array.isArray(e.errors) ? (e.errors as GraphqlError[]) : undefined;
 }

@@ -49,7 +49,7 @@ export function withRetries(
         // back (writes are paced a second apart, so a burst may legitimately wait longer).
         options.request = { ...options.request, fetch: timed };
         const res = await request(options);
-        opts.counter?.count(options.method, String(options.url), res.status);
+        opts.counter?.count(options.method, routeOf(options.url), res.status);
         reportRateLimit(opts.counter, res.headers);
         return res;
       } catch (err) {
@@ -58,7 +58,7 @@ export function withRetries(
           response?: { headers?: Record<string, string | undefined>; data?: unknown };
         };
         const status = e.status ?? 0;
-        opts.counter?.count(options.method, String(options.url), status);
+        opts.counter?.count(options.method, routeOf(options.url), status);
         reportRateLimit(opts.counter, e.response?.headers);
         // Probot's retry plugin (on in production) already retried a 5xx when it set retryCount; retrying
         // its final answer again would multiply the attempts.
@@ -70,6 +70,12 @@ export function withRetries(
     }
   });
   return octokit;
+}
+
+/** A request's route for the counters: GraphQL's URL is absolute on GitHub Enterprise (`…/api/graphql`). */
+function routeOf(url: unknown): string {
+  const route = String(url);
+  return /^https?:\/\/.*\/graphql$/.test(route) ? "/graphql" : route;
 }
 
 function reportRateLimit(counter: RequestCounter | undefined, headers: Record<string, unknown> | undefined): void {

@@ -22,6 +22,8 @@ export interface PullRequest {
   readonly requestedTeams: readonly string[];
   /** Teams exist only in organizations; a user-owned repository's table can name users only. */
   readonly ownerIsOrg: boolean;
+  /** The repository's GraphQL id: check runs are written through GraphQL (src/github/checks.ts writeRuns). */
+  readonly repoNodeId: string;
   /** When it was opened: the start of its reviews' timing (src/core/effectiveness.ts). */
   readonly createdAt?: string;
 }
@@ -52,6 +54,7 @@ export async function getPull(octokit: Octokit, pr: PullRef): Promise<PullReques
     requestedUsers: (data.requested_reviewers ?? []).map((u) => (u as RawUser).login),
     requestedTeams: (data.requested_teams ?? []).map((t) => t.slug),
     ownerIsOrg: data.base.repo.owner.type === "Organization",
+    repoNodeId: data.base.repo.node_id,
     ...(data.created_at ? { createdAt: data.created_at } : {}),
   };
 }

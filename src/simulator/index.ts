@@ -1,4 +1,4 @@
-/** Local GitHub simulator: an in-memory, stateful stand-in for the GitHub REST API + webhooks. */
+/** Local GitHub simulator: an in-memory, stateful stand-in for the GitHub REST API, its GraphQL check-run mutations, and webhooks. */
 export { GitHubSimulator, type AppOptions, type SimulatorOptions, type WithDeliveries } from "./simulator.js";
 export type { DeliveryRecord } from "./webhooks.js";
 export type { RequestLogEntry } from "./server.js";

@@ -45,6 +45,7 @@ export interface ServerDeps {
 }
 
 const PREFIX = "/api/v3";
+const GHES_GRAPHQL = "/api/graphql";
 const SECONDARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 
 export class ApiServer {
@@ -54,7 +55,7 @@ export class ApiServer {
   activity = 0;
   private server: Server | undefined;
   private origin = "";
-  private readonly rate = new Map<number, { used: number; resetAt: number }>();
+  private readonly rate = new Map<number | string, { used: number; resetAt: number }>();
 
   constructor(private readonly deps: ServerDeps) {}
 
@@ -89,7 +90,8 @@ export class ApiServer {
     const started = Date.now();
     const url = new URL(req.url ?? "/", this.origin);
     const prefix = url.pathname === PREFIX || url.pathname.startsWith(`${PREFIX}/`) ? PREFIX : "";
-    const path = url.pathname.slice(prefix.length) || "/";
+    // GitHub Enterprise serves GraphQL beside the REST prefix, at /api/graphql.
+    const path = url.pathname === GHES_GRAPHQL ? "/graphql" : url.pathname.slice(prefix.length) || "/";
     const entry: RequestLogEntry = {
       seq: this.log.length + 1,
       method: req.method ?? "GET",
@@ -149,7 +151,7 @@ export class ApiServer {
     }
     if (auth.kind === "installation") {
       meta.installationId = auth.installationId;
-      this.applyRateLimit(auth.installationId, nowMs, headers);
+      this.applyRateLimit(auth.installationId, nowMs, headers, path === "/graphql" ? "graphql" : "core");
     }
 
     const fault = faults.forRequest(method, path);
@@ -210,18 +212,26 @@ export class ApiServer {
     return response;
   }
 
-  /** Installation tokens get GitHub's hourly budget; 304s are free, as on GitHub. */
-  private applyRateLimit(installationId: number, nowMs: number, headers: Record<string, string>): void {
+  /**
+   * Installation tokens get GitHub's hourly budget per resource (REST's `core`, and `graphql`, counted here
+   * as one point per request, GitHub's minimum, not by its query-cost formula); 304s are free, as on GitHub.
+   */
+  private applyRateLimit(
+    installationId: number,
+    nowMs: number,
+    headers: Record<string, string>,
+    resource: "core" | "graphql",
+  ): void {
     const limit = this.deps.rateLimit();
-    let window = this.rate.get(installationId);
-    if (!window || window.resetAt <= nowMs)
-      this.rate.set(installationId, (window = { used: 0, resetAt: nowMs + 3_600_000 }));
+    const key = resource === "core" ? installationId : `${installationId}:${resource}`;
+    let window = this.rate.get(key);
+    if (!window || window.resetAt <= nowMs) this.rate.set(key, (window = { used: 0, resetAt: nowMs + 3_600_000 }));
     Object.assign(headers, {
       "x-ratelimit-limit": String(limit),
       "x-ratelimit-remaining": String(Math.max(0, limit - window.used - 1)),
       "x-ratelimit-used": String(window.used + 1),
       "x-ratelimit-reset": String(Math.floor(window.resetAt / 1000)),
-      "x-ratelimit-resource": "core",
+      "x-ratelimit-resource": resource,
     });
     if (window.used >= limit) {
       headers["x-ratelimit-remaining"] = "0";

@@ -18,6 +18,7 @@ import { appRoutes } from "./routes/apps.js";
 import { checkRoutes } from "./routes/checks.js";
 import { commentRoutes } from "./routes/comments.js";
 import { compareRoutes } from "./routes/compare.js";
+import { graphqlRoutes } from "./routes/graphql.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { contentRoutes } from "./routes/contents.js";
 import { pullRoutes } from "./routes/pulls.js";
@@ -151,6 +152,7 @@ export class GitHubSimulator {
       ...teamRoutes,
       ...compareRoutes,
       ...hookRoutes,
+      ...graphqlRoutes,
     );
     const v = this.validation;
     this.server = new ApiServer({

@@ -11,6 +11,18 @@ export const blobSha = (content: string): string =>
 export const nodeId = (type: string, id: number): string =>
   Buffer.from(`${String(type.length).padStart(2, "0")}:${type}${id}`).toString("base64");
 
+/** The type and database id a node id of `nodeId` names, or undefined for anything else. */
+export function parseNodeId(id: string): { type: string; id: number } | undefined {
+  const text = Buffer.from(id, "base64").toString("utf8");
+  const m = /^(\d{2}):/.exec(text);
+  if (!m) return undefined;
+  const type = text.slice(3, 3 + Number(m[1]));
+  const rest = text.slice(3 + Number(m[1]));
+  return /^[A-Za-z]+$/.test(type) && /^\d+$/.test(rest) && nodeId(type, Number(rest)) === id
+    ? { type, id: Number(rest) }
+    : undefined;
+}
+
 /** GitHub timestamps have second precision and a literal Z. */
 export const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 

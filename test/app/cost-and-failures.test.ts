@@ -41,9 +41,15 @@ function setup(opts: { table?: string; tablePath?: string; files?: number } = {}
 
 const receive = (d: Delivery) => probot.receive(d as never);
 
-/** Requests of one event, grouped as "METHOD /route" with ids and shas folded, GitHub auth excluded. */
-async function cost(d: Delivery): Promise<{ reads: number; writes: number; notModified: number; routes: string[] }> {
+/**
+ * Requests of one event, grouped as "METHOD /route" with ids and shas folded, GitHub auth excluded; and the
+ * check-run writes they carried (a GraphQL request carries several), as the REST writes they stand for.
+ */
+async function cost(
+  d: Delivery,
+): Promise<{ reads: number; writes: number; notModified: number; routes: string[]; runWrites: string[] }> {
   const from = gh.log.length;
+  const runsFrom = gh.runWrites.length;
   await receive(d);
   const made = gh.log.slice(from).filter((l) => !l.path.startsWith("/app/"));
   return {
@@ -51,6 +57,7 @@ async function cost(d: Delivery): Promise<{ reads: number; writes: number; notMo
     writes: made.filter((l) => l.method !== "GET").length,
     notModified: made.filter((l) => l.status === 304).length,
     routes: made.map(route),
+    runWrites: gh.runWrites.slice(runsFrom).map(route),
   };
 }
 
@@ -66,7 +73,7 @@ describe("GitHub requests per event", () => {
     [1, 1],
     [250, 3],
   ])(
-    "PR opened with %i files and 3 personas: one round of 6 + %i file-page reads, 4 check runs + 1 review request, then the radar",
+    "PR opened with %i files and 3 personas: one round of 6 + %i file-page reads, 4 check runs in one GraphQL request + 1 review request, then the radar",
     async (files, pages) => {
       setup({ files });
       const c = await cost(events.pullRequest(gh, "opened"));
@@ -79,8 +86,13 @@ describe("GitHub requests per event", () => {
       // file pages (cached by head from now on), and its own check run; no write while nothing overlaps.
       const radar = 3 + pages;
       expect(c.reads).toBe(6 + pages + 3 + 1 + radar);
-      expect(c.writes).toBe(5);
-      expect(c.routes.filter((r) => r === "POST /repos/acme/shop/check-runs")).toHaveLength(4);
+      // One write round: the gate and the three persona checks are created by one GraphQL request.
+      expect(c.writes).toBe(2);
+      expect(c.routes.filter((r) => r.startsWith("POST"))).toEqual([
+        "POST /graphql",
+        "POST /repos/acme/shop/pulls/:n/requested_reviewers",
+      ]);
+      expect(c.runWrites).toEqual(Array(4).fill("POST /repos/acme/shop/check-runs"));
     },
   );
 
@@ -124,22 +136,28 @@ describe("GitHub requests per event", () => {
     expect(c.reads).toBe(8 + 3 + 1 + 5); // the radar reads the table the same way (2), then 3 as above
   });
 
-  test("review submitted: fresh state, one membership lookup per team, and only the two runs that changed", async () => {
+  test("review submitted: fresh state, one membership lookup per team, and only the two runs that changed, in one request", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
     gh.review("sam", "APPROVED");
     const c = await cost(events.review(gh, "submitted", "sam"));
     expect(c.routes.filter((r) => r.startsWith("GET /orgs/"))).toHaveLength(2);
-    expect(c.writes).toBe(2);
-    expect(c.routes.filter((r) => r.startsWith("PATCH"))).toHaveLength(2);
+    expect(c.routes.filter((r) => r.startsWith("POST"))).toEqual(["POST /graphql"]);
+    expect(c.writes).toBe(1);
+    expect(c.runWrites).toEqual(Array(2).fill("PATCH /repos/acme/shop/check-runs/:n"));
   });
 
-  test("button click: one record comment and the two runs that changed", async () => {
+  test("button click: the two runs that changed in one request, then one record comment", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
     const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
-    expect(c.routes.filter((r) => r === "POST /repos/acme/shop/issues/:n/comments")).toHaveLength(1);
-    expect(c.writes).toBe(3);
+    // The ledger goes out with the gate, before the record comment (the audit trail).
+    expect(c.routes.filter((r) => r.startsWith("POST"))).toEqual([
+      "POST /graphql",
+      "POST /repos/acme/shop/issues/:n/comments",
+    ]);
+    expect(c.writes).toBe(2);
+    expect(c.runWrites).toHaveLength(2);
   });
 });
 
@@ -166,7 +184,7 @@ describe("failing closed", () => {
     setup();
     gh.faults.push({
       method: "POST",
-      path: /\/check-runs$/,
+      path: /^\/graphql$/,
       status: 403,
       headers: { "retry-after": "0" },
       body: { message: "You have exceeded a secondary rate limit" },
@@ -178,7 +196,7 @@ describe("failing closed", () => {
 
   test("a 5xx on a create is retried; a write that was applied anyway leaves a harmless twin the next reconcile updates", async () => {
     setup();
-    gh.faults.push({ method: "POST", path: /\/check-runs$/, status: 502, times: 1 });
+    gh.faults.push({ method: "POST", path: /^\/graphql$/, status: 502, times: 1 });
     await receive(events.pullRequest(gh, "opened"));
     expect(new Set(gh.runsOn().map((r) => r.name)).size).toBe(4);
     expect(gh.run("parallel-review")!.status).toBe("in_progress");
@@ -186,7 +204,7 @@ describe("failing closed", () => {
 
   test("a 5xx that outlasts the retries fails the reconcile closed; the next event converges", async () => {
     setup();
-    gh.faults.push({ method: "POST", path: /\/check-runs$/, status: 502, times: 16 });
+    gh.faults.push({ method: "POST", path: /^\/graphql$/, status: 502, times: 4 }); // the request and its 3 retries
     await expect(receive(events.pullRequest(gh, "opened"))).rejects.toThrow();
     await receive(events.pullRequest(gh, "synchronize"));
     expect(new Set(gh.runsOn().map((r) => r.name)).size).toBe(4);

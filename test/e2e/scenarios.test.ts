@@ -137,7 +137,11 @@ describe("the seed's scenarios over HTTP", () => {
   test.each(SCENARIOS.map(([name, files, personas], i) => [name, files, personas, i] as const))(
     "%s: checks appear together, approvals in any order and any way, the gate passes after the last",
     async (_name, files, personas, i) => {
+      const from = sim.requests.length;
       const { repo, number } = await openPr(files);
+      // Together: every check run is written by one GraphQL request (one write for GitHub's pacing).
+      const runWrites = sim.requests.slice(from).filter((r) => r.method !== "GET" && /check-runs|graphql/.test(r.path));
+      expect(runWrites.map((r) => [r.route, r.status])).toEqual([["POST /graphql", 200]]);
       const all = runs(repo, number);
       expect([...all.keys()].sort()).toEqual(["parallel-review", ...personas.map((p) => `review/${p}`)].sort());
       for (const p of personas) expect(state(repo, number, `review/${p}`)).toBe("in_progress");
@@ -244,7 +248,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
   });
 
   test("injected 5xx and secondary rate limits are retried and the end state is right", async () => {
-    sim.faults.inject({ kind: "error", status: 502, match: { method: "POST", path: "/check-runs" }, times: 2 });
+    sim.faults.inject({ kind: "error", status: 502, match: { method: "POST", path: "/graphql" }, times: 2 });
     sim.faults.inject({
       kind: "secondary-rate-limit",
       retryAfterSeconds: 0,

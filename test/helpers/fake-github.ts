@@ -2,7 +2,9 @@ import { createHash, generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app/router.js";
+import type { CheckRunBackend, GraphQLEndpoint, RestCheckRun } from "../../src/simulator/graphql.js";
 import type { OpenApi } from "../../src/simulator/openapi.js";
+import { nodeId, parseNodeId } from "../../src/simulator/util.js";
 import { testLog } from "./test-log.js";
 
 /**
@@ -130,9 +132,15 @@ export class FakeGitHub {
   }[] = [];
   /** Requests held back until `until` resolves (a slow replica's read, or one that never answers). */
   holds: { method: string; path: RegExp; until: Promise<void>; times: number }[] = [];
-  /** Request bodies GitHub's OpenAPI description rejects (see `validateWith`); a test expects none. */
+  /** Request bodies GitHub's OpenAPI description or GraphQL schema rejects (see `validateWith`); a test expects none. */
   invalid: string[] = [];
+  /**
+   * Every check-run write as its REST request, whichever API carried it: a GraphQL mutation is applied
+   * (and checked against the OpenAPI description, and matched by `faults`) as the REST write it stands for.
+   */
+  runWrites: LoggedRequest[] = [];
   private openapi?: OpenApi;
+  private graphql?: GraphQLEndpoint;
   private nextId = 1000;
   private userIds = new Map<string, number>();
 
@@ -281,6 +289,8 @@ export class FakeGitHub {
       const url = new URL(uri, API);
       const [status, data, headers] = this.route(method, url, body, reqHeaders["if-none-match"] as string | undefined);
       this.log.push({ method, path: url.pathname + url.search, body, status });
+      if (method !== "GET" && /\/check-runs(\/\d+)?$/.test(url.pathname))
+        this.runWrites.push({ method, path: url.pathname, body, status });
       return [status, data, headers ?? {}];
     }
   }
@@ -294,13 +304,16 @@ export class FakeGitHub {
     const p = url.pathname;
     const q = url.searchParams;
     const repoPath = `/repos/${this.owner}/${this.repo}`;
-    if (method !== "GET" && this.openapi && !p.startsWith("/app/")) this.check(method, p, url.searchParams, body);
+    if (method !== "GET" && this.openapi && !p.startsWith("/app/") && p !== "/graphql")
+      this.check(method, p, url.searchParams, body);
     const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.path.test(p));
     if (fault) {
       fault.times--;
       return [fault.status, fault.body ?? { message: "injected fault" }, fault.headers];
     }
     let m: RegExpExecArray | null;
+
+    if (p === "/graphql" && method === "POST") return [200, this.graphqlAnswer(body)];
 
     if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p))
       return [201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: { checks: "write" } }];
@@ -466,10 +479,48 @@ export class FakeGitHub {
     return [404, { message: `fake GitHub has no route for ${method} ${p}` }];
   }
 
-  /** Validates every request body the app sends against GitHub's OpenAPI description from now on. */
-  validateWith(openapi: OpenApi): this {
+  /**
+   * Validates every request body the app sends against GitHub's OpenAPI description, and every GraphQL
+   * document against GitHub's published schema, from now on (GraphQL is answered only then).
+   */
+  validateWith(openapi: OpenApi, graphql: GraphQLEndpoint): this {
     this.openapi = openapi;
+    this.graphql = graphql;
     return this;
+  }
+
+  /** POST /graphql: the simulator's executor, with this fake's REST check-run routes as its backend. */
+  private graphqlAnswer(body: unknown): unknown {
+    if (!this.graphql) {
+      this.invalid.push("POST /graphql: the fake answers GraphQL only with a schema (validateWith)");
+      return { errors: [{ message: "no schema loaded" }] };
+    }
+    const repoPath = `/repos/${this.owner}/${this.repo}`;
+    const repoId = nodeId("Repository", 1);
+    const rest = (method: string, path: string, b: Record<string, unknown>): RestCheckRun => {
+      const [status, data] = this.route(method, new URL(path, API), b);
+      this.runWrites.push({ method, path, body: b, status });
+      if (status >= 300) throw Object.assign(new Error((data as { message?: string }).message), { status });
+      return data as RestCheckRun;
+    };
+    const notFound = () => Object.assign(new Error("Not Found"), { status: 404 });
+    const backend: CheckRunBackend = {
+      createCheckRun: (repositoryId, b) => {
+        if (repositoryId !== repoId) throw notFound();
+        return rest("POST", `${repoPath}/check-runs`, b);
+      },
+      updateCheckRun: (repositoryId, checkRunId, b) => {
+        const run = parseNodeId(checkRunId);
+        if (repositoryId !== repoId || run?.type !== "CheckRun") throw notFound();
+        return rest("PATCH", `${repoPath}/check-runs/${run.id}`, b);
+      },
+    };
+    const answer = this.graphql.execute(body, backend);
+    // Errors without a GitHub type are the document's own (schema, variables, a field not simulated):
+    // the app must never send one. Typed ones (NOT_FOUND, …) are GitHub's answers to a valid write.
+    for (const e of answer.errors ?? [])
+      if (!e.type) this.invalid.push(`POST /graphql: ${String(e.message)} ${JSON.stringify(body).slice(0, 300)}`);
+    return answer;
   }
 
   private check(method: string, path: string, query: URLSearchParams, body: unknown): void {
@@ -495,6 +546,7 @@ export class FakeGitHub {
   repositoryJson() {
     return {
       id: 1,
+      node_id: nodeId("Repository", 1),
       name: this.repo,
       full_name: `${this.owner}/${this.repo}`,
       owner: { login: this.owner, id: 2, type: this.ownerType },
@@ -523,6 +575,7 @@ export class FakeGitHub {
   private runJson(r: FakeRun) {
     return {
       id: r.id,
+      node_id: nodeId("CheckRun", r.id),
       name: r.name,
       head_sha: r.head_sha,
       status: r.status,

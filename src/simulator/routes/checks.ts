@@ -135,9 +135,11 @@ function suiteFor(ctx: RouteContext, repo: Repo, headSha: string): CheckSuite {
   return suite;
 }
 
-function createRun(req: ApiRequest, ctx: RouteContext) {
-  const repo = repoOf(req, ctx);
-  const body = requireBody(req);
+/**
+ * Creates a check run from a REST-shaped body, with GitHub's checks and webhooks; shared by the REST
+ * route and GraphQL's `createCheckRun` (src/simulator/graphql.ts).
+ */
+export function createCheckRun(ctx: RouteContext, repo: Repo, body: Record<string, unknown>): CheckRun {
   if (typeof body.name !== "string" || !body.name) throw invalid("name", `"name" wasn't supplied.`, "missing_field");
   const headSha = body.head_sha;
   if (typeof headSha !== "string") throw invalid("head_sha", `"head_sha" wasn't supplied.`, "missing_field");
@@ -168,21 +170,29 @@ function createRun(req: ApiRequest, ctx: RouteContext) {
   const bot = `${ctx.state.app.slug}[bot]`;
   ctx.echo(ctx.events.checkRun("created", run, bot));
   if (run.status === "completed") ctx.echo(ctx.events.checkRun("completed", run, bot));
+  return run;
+}
+
+function createRun(req: ApiRequest, ctx: RouteContext) {
+  const run = createCheckRun(ctx, repoOf(req, ctx), requireBody(req));
   return json(201, checkRun(req.urls, ctx.state, run));
 }
 
 function runOf(req: ApiRequest, ctx: RouteContext): CheckRun {
-  const repo = repoOf(req, ctx);
-  const run = ctx.state.runs.get(intParam(req, "check_run_id"));
+  return runIn(ctx, repoOf(req, ctx), intParam(req, "check_run_id"));
+}
+
+function runIn(ctx: RouteContext, repo: Repo, id: number): CheckRun {
+  const run = ctx.state.runs.get(id);
   if (!run || run.repoId !== repo.id) throw notFound();
   return run;
 }
 
-function updateRun(req: ApiRequest, ctx: RouteContext) {
-  const run = runOf(req, ctx);
+/** Updates a run from a REST-shaped body; shared by the REST route and GraphQL's `updateCheckRun`. */
+export function updateCheckRun(ctx: RouteContext, repo: Repo, id: number, body: Record<string, unknown>): CheckRun {
+  const run = runIn(ctx, repo, id);
   if (run.appId !== ctx.state.appId)
     throw new HttpError(403, "Invalid app_id - check run can only be modified by the GitHub App that created it.");
-  const body = requireBody(req);
   const wasCompleted = run.status === "completed";
   // Validate on a copy so a rejected request leaves the run untouched.
   const draft: CheckRun = { ...run, output: { ...run.output }, actions: [...run.actions] };
@@ -190,6 +200,11 @@ function updateRun(req: ApiRequest, ctx: RouteContext) {
   Object.assign(run, draft);
   if (!wasCompleted && run.status === "completed")
     ctx.echo(ctx.events.checkRun("completed", run, `${ctx.state.app.slug}[bot]`));
+  return run;
+}
+
+function updateRun(req: ApiRequest, ctx: RouteContext) {
+  const run = updateCheckRun(ctx, repoOf(req, ctx), intParam(req, "check_run_id"), requireBody(req));
   return json(200, checkRun(req.urls, ctx.state, run));
 }
 

@@ -1,0 +1,139 @@
+import { describe, expect, test } from "@jest/globals";
+import type { CheckRunSpec } from "../../src/core/checks.js";
+import { MAX_MUTATIONS_PER_REQUEST, writeRuns, type RunWrite } from "../../src/github/checks.js";
+import type { Octokit } from "../../src/github/client.js";
+import { nodeId } from "../../src/simulator/util.js";
+import { useFakeGitHub } from "../helpers/app-harness.js";
+import { testOctokit, type FakeGitHub } from "../helpers/fake-github.js";
+import { events } from "../helpers/payloads.js";
+
+/**
+ * Check-run writes as one GraphQL request (src/github/checks.ts writeRuns): order, a vanished run, other
+ * per-mutation errors. Every document goes through GitHub's published schema (the harness fails a test
+ * that sent one GitHub would reject), and every mutation through the OpenAPI check of its REST twin.
+ */
+const fake = useFakeGitHub();
+const TABLE = `version: 1
+personas:
+  security: { name: Security Engineer, teams: [security] }
+domains:
+  auth:
+    paths: ["src/auth/"]
+    require: [security]
+`;
+
+const REPO = nodeId("Repository", 1);
+const spec = (name: string, over: Partial<CheckRunSpec> = {}): CheckRunSpec => ({
+  name,
+  status: "in_progress",
+  title: `${name} waits`,
+  summary: "s",
+  actions: [],
+  ...over,
+});
+
+function setup(): { gh: FakeGitHub; octokit: Octokit } {
+  const { gh } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
+  return { gh, octokit: new testOctokit({ auth: "ghs_test" }) };
+}
+
+const planted = (gh: FakeGitHub, name: string) => {
+  const run = {
+    id: 100 + gh.runs.length,
+    name,
+    head_sha: gh.pull.headSha,
+    status: "in_progress",
+    conclusion: null,
+    output: { title: "old", summary: "old" },
+    actions: [],
+    app_id: 4242,
+    started_at: "2026-11-27T09:00:00Z",
+  };
+  gh.runs.push(run);
+  return { id: run.id, nodeId: nodeId("CheckRun", run.id) };
+};
+
+describe("writeRuns", () => {
+  test("creates and updates in one request, in the order given, stamping completedAt", async () => {
+    const { gh, octokit } = setup();
+    const older = planted(gh, "gate");
+    const writes: RunWrite[] = [
+      { create: spec("gate"), sha: gh.pull.headSha },
+      { update: spec("gate", { status: "completed", conclusion: "cancelled", title: "Superseded" }), run: older },
+      {
+        create: spec("review/security", { actions: [{ label: "Approve", description: "d", identifier: "approve" }] }),
+        sha: gh.pull.headSha,
+      },
+    ];
+    const before = gh.log.length;
+    expect(await writeRuns(octokit, REPO, writes, () => new Date("2026-11-30T12:00:00Z"))).toEqual({ vanished: 0 });
+    expect(gh.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["POST /graphql"]);
+    expect(gh.runWrites.map((w) => `${w.method} ${w.path.replace(/\d+$/, ":id")}`)).toEqual([
+      "POST /repos/acme/shop/check-runs",
+      "PATCH /repos/acme/shop/check-runs/:id",
+      "POST /repos/acme/shop/check-runs",
+    ]);
+    expect(gh.runs.find((r) => r.id === older.id)).toMatchObject({
+      status: "completed",
+      conclusion: "cancelled",
+      completed_at: "2026-11-30T12:00:00.000Z",
+    });
+    expect(gh.run("review/security")!.actions).toEqual([{ label: "Approve", description: "d", identifier: "approve" }]);
+  });
+
+  test("a run that vanished is skipped like REST's 404; the writes after it still happen", async () => {
+    const { gh, octokit } = setup();
+    const gone = planted(gh, "review/security");
+    gh.runs = [];
+    const result = await writeRuns(octokit, REPO, [
+      { update: spec("review/security"), run: gone },
+      { create: spec("gate"), sha: gh.pull.headSha },
+    ]);
+    expect(result).toEqual({ vanished: 1 });
+    expect(gh.run("gate")).toBeDefined();
+  });
+
+  test("any other failed mutation fails the batch, after the others were applied", async () => {
+    const { gh, octokit } = setup();
+    const run = planted(gh, "review/security");
+    gh.faults.push({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 500, times: 1 });
+    await expect(
+      writeRuns(octokit, REPO, [
+        { update: spec("review/security", { title: "new" }), run },
+        { create: spec("gate"), sha: gh.pull.headSha },
+      ]),
+    ).rejects.toThrow(/Something went wrong/);
+    expect(gh.run("gate")).toBeDefined();
+    expect(gh.run("review/security")!.output.title).toBe("old");
+  });
+
+  test(`more than ${MAX_MUTATIONS_PER_REQUEST} writes go out in several requests, still in order`, async () => {
+    const { gh, octokit } = setup();
+    const names = Array.from({ length: 2 * MAX_MUTATIONS_PER_REQUEST + 1 }, (_, i) => `review/p${i}`);
+    const before = gh.log.length;
+    await writeRuns(
+      octokit,
+      REPO,
+      names.map((n) => ({ create: spec(n), sha: gh.pull.headSha })),
+    );
+    expect(gh.log.slice(before).filter((l) => l.path === "/graphql")).toHaveLength(3);
+    expect(gh.runsOn().map((r) => r.name)).toEqual(names);
+  });
+});
+
+describe("a reconcile's writes", () => {
+  test("a run deleted between the read and the write does not fail the reconcile; its next round recreates it", async () => {
+    const { gh, probot } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
+    await probot.receive(events.pullRequest(gh, "opened") as never);
+    gh.review("sam", "APPROVED");
+    let release!: () => void;
+    gh.holds.push({ method: "POST", path: /^\/graphql$/, until: new Promise<void>((r) => (release = r)), times: 1 });
+    const approving = probot.receive(events.review(gh, "submitted", "sam") as never);
+    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 5));
+    gh.runs = gh.runs.filter((r) => r.name !== "review/security"); // gone while the batch was on its way
+    release();
+    await approving;
+    expect(gh.run("review/security")!.conclusion).toBe("success");
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+  });
+});
