@@ -405,7 +405,8 @@ async function judgeMergeGroup(
   if (!load.result.table) failures.push(`the review table on ${baseRef} is invalid`);
   if (numbers.length === 0) failures.push(`cannot tell which pull request the merge group ${headRef} is for`);
   for (const number of numbers) {
-    const a = await assess(d, { ...repo, number }, undefined, { unsettled: unsettledOf(number) });
+    // Fresh: this decision opens the group's gate, so nothing remembered may feed it (src/github/recent.ts).
+    const a = await assess(d, { ...repo, number }, undefined, { unsettled: unsettledOf(number) }, undefined, true);
     if (a.state !== "pass") failures.push(`#${number}: ${a.verdict?.reasons[0] ?? a.state}`);
   }
   const spec =

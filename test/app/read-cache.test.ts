@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import type { FakeGitHub } from "../helpers/fake-github.js";
+import { sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { Recent } from "../../src/github/recent.js";
@@ -84,6 +84,20 @@ describe("remembered answers never open the gate", () => {
     expect(redelivered.filter((l) => l.method !== "GET")).toEqual([]);
     expect(redelivered.length).toBeLessThan(opening);
     expect(redelivered.some((l) => /\/memberships\//.test(l.path))).toBe(false);
+  });
+});
+
+describe("merge queues", () => {
+  test("a merge group's gate is judged on fresh answers: a removed member's remembered approval does not pass it", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approve("sam");
+    await approve("bob");
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    gh.teams.set("security", new Set()); // sam leaves; nothing tells the app
+    const group = sha("merge-group");
+    await receive(events.mergeGroup(gh, group));
+    expect(gh.run("parallel-review", group)!.conclusion).toBe("failure");
   });
 });
 
