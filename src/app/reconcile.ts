@@ -104,7 +104,9 @@ export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, g
     // once): a decision to pass is confirmed by a fresh read, bypassing every cache, before it is
     // written, so a decision made on remembered answers, or before another replica recorded a change
     // request, never reaches GitHub.
-    if (assessment.state === "pass" && !gatePasses(assessment) && round === 0)
+    // A gate that already passes is confirmed too: left as it is, it is a decision to pass as well, and a
+    // remembered membership must not keep it green after the member left.
+    if (assessment.state === "pass" && round === 0 && (deps.cache || !gatePasses(assessment)))
       assessment = await assess(deps, ref, click, hints, fresh, true);
     const written = await apply(deps, ref, assessment);
     outcome = outcome ? combine(outcome, written) : written;

@@ -70,7 +70,7 @@ describe("remembered answers never open the gate", () => {
     expect(gate.output.title).toContain("share the head commit");
   });
 
-  test("with everything in order the gate opens, and the same event sent again (a new delivery) reads less", async () => {
+  test("with everything in order the gate opens; the same event sent again (a new delivery) writes nothing and reads less", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
     await approve("sam");
@@ -83,7 +83,22 @@ describe("remembered answers never open the gate", () => {
     const redelivered = gh.log.slice(again);
     expect(redelivered.filter((l) => l.method !== "GET")).toEqual([]);
     expect(redelivered.length).toBeLessThan(opening);
-    expect(redelivered.some((l) => /\/memberships\//.test(l.path))).toBe(false);
+    // The passing gate is confirmed on fresh answers (memberships asked again), and stays as it is.
+    expect(redelivered.some((l) => /\/memberships\//.test(l.path))).toBe(true);
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+  });
+});
+
+describe("a gate that already passes", () => {
+  test("is confirmed on fresh answers too: a member removed after the gate passed closes it at the next event", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approve("sam");
+    await approve("bob");
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    gh.teams.set("security", new Set()); // sam leaves; the app still remembers sam as a member
+    await receive(events.comment(gh, "created", gh.comment("carol", "ready to merge?")));
+    expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
   });
 });
 
