@@ -218,21 +218,24 @@ export async function assess(
   const previousOf = (headSha: string) =>
     hints.previousHead && hints.previousHead !== headSha ? hints.previousHead : undefined;
   const hint = hints.pull;
+  // Every page of files at once when the count is known. Only the fresh pull request's count can say
+  // "too many to list" (an empty list, every persona required): a hint's count only sizes the first fetch.
   const filesOf = (headSha: string, baseRef: string, expected: number | undefined) =>
-    expected !== undefined && expected > MAX_PR_FILES
-      ? Promise.resolve([] as ChangedFile[])
-      : changedFiles(octokit, ref, { headSha, baseRef, ...(expected !== undefined ? { expected } : {}) }, cache?.files);
+    changedFiles(octokit, ref, { headSha, baseRef, ...(expected !== undefined ? { expected } : {}) }, cache?.files);
   const early = hint && {
     head: onHead(hint.headSha, hint.baseRef),
+    files:
+      hint.changedFiles === undefined || hint.changedFiles <= MAX_PR_FILES
+        ? filesOf(hint.headSha, hint.baseRef, hint.changedFiles)
+        : undefined,
     lists: Promise.all([
-      filesOf(hint.headSha, hint.baseRef, hint.changedFiles),
       listReviews(octokit, ref),
       listComments(octokit, ref),
       previousOf(hint.headSha) ? listOwnRuns(octokit, repo, previousOf(hint.headSha)!, appId) : noRuns(),
     ]),
   };
   // Settled together with the pull request, so a failed early read never goes unobserved.
-  const [pull] = await Promise.all([getPull(octokit, ref), early?.head, early?.lists]);
+  const [pull] = await Promise.all([getPull(octokit, ref), early?.head, early?.files, early?.lists]);
   const none = { records: [], requests: { users: [], teams: [] } };
   const sameHead = hint?.headSha === pull.headSha && hint.baseRef === pull.baseRef;
   if (pull.state !== "open") {
@@ -247,14 +250,18 @@ export async function assess(
 
   const tooMany = pull.changedFiles > MAX_PR_FILES;
   const previous = previousOf(pull.headSha);
-  const [[first, existing, sharing], [files, reviews, listed, before]] = await Promise.all([
+  const [[first, existing, sharing], files, [reviews, listed, before]] = await Promise.all([
     sameHead ? early!.head : onHead(pull.headSha, pull.baseRef),
-    sameHead && !tooMany
-      ? early!.lists
+    tooMany
+      ? Promise.resolve([] as ChangedFile[])
+      : sameHead && early!.files
+        ? early!.files
+        : filesOf(pull.headSha, pull.baseRef, pull.changedFiles),
+    early && sameHead
+      ? early.lists
       : Promise.all([
-          tooMany ? Promise.resolve([] as ChangedFile[]) : filesOf(pull.headSha, pull.baseRef, pull.changedFiles),
-          early ? early.lists.then((l) => l[1]) : listReviews(octokit, ref),
-          early ? early.lists.then((l) => l[2]) : listComments(octokit, ref),
+          early ? early.lists.then((l) => l[0]) : listReviews(octokit, ref),
+          early ? early.lists.then((l) => l[1]) : listComments(octokit, ref),
           previous ? listOwnRuns(octokit, repo, previous, appId) : noRuns(),
         ]),
   ]);
