@@ -49,6 +49,7 @@ import {
   forcePushTimes,
   changedFiles,
   getPull,
+  rememberFiles,
   listComments,
   listReviews,
   MAX_PR_FILES,
@@ -87,6 +88,8 @@ export interface Outcome {
   readonly effect?: PrEffect;
   /** Reviewers GitHub refused to request in this reconcile, and why. */
   readonly refused?: Readonly<Record<string, string>>;
+  /** Runs GitHub said were gone when the app updated them: the next round lists again and recreates them. */
+  readonly vanished?: number;
 }
 
 /**
@@ -120,7 +123,10 @@ export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, g
     // A gate written closed needs no second look: a stale closed gate fails safe, and the event that
     // made it stale (or the hourly resync) evaluates it again. Answers to attempts (record comments,
     // notices) change no decision, so a flood of refused comments cannot keep the loop going.
-    if (!(wroteGate && assessment.state === "pass") && !written.refused) return outcome;
+    // A run GitHub said was gone (perhaps a green twin a lagging replica of GitHub's could not find) is
+    // looked for again: the next round recreates it or closes it, and if it never can, the reconcile fails
+    // and the failure report closes the gate.
+    if (!(wroteGate && assessment.state === "pass") && !written.refused && !written.vanished) return outcome;
   }
   throw new Error(
     "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
@@ -265,6 +271,7 @@ export async function assess(
           previous ? listOwnRuns(octokit, repo, previous, appId) : noRuns(),
         ]),
   ]);
+  if (!tooMany) rememberFiles(deps.cache?.files, ref, pull, files); // read for this head: the fresh pull request's
   const carried = carriedLedger(existing);
   // A table that was there must not vanish on one read (a 404 from a lagging replica of GitHub's):
   // when the app has runs on this head, the absence is confirmed by a second read before they retire.
@@ -548,7 +555,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   // Every check-run write of the reconcile in one GraphQL request, gate first: with GitHub's write
   // pacing (a second between writes) the gate and every persona check appear together.
   const { writes, created, updated, unchanged } = planWrites(a);
-  if (writes.length > 0) await writeRuns(octokit, a.pull.repoNodeId, writes, now);
+  const { vanished } = writes.length > 0 ? await writeRuns(octokit, a.pull.repoNodeId, writes, now) : { vanished: 0 };
 
   // The ledger went out with the gate: the record comments are the audit trail and the reviewer's
   // answer, so one that cannot be written is logged, not fatal (the decision is already recorded).
@@ -570,6 +577,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
     records,
     requested: a.requests,
     ...(Object.keys(refused).length > 0 ? { refused } : {}),
+    ...(vanished > 0 ? { vanished } : {}),
   };
   deps.log.info({ pr: `${ref.owner}/${ref.repo}#${ref.number}`, ...outcome }, "reconciled");
   return outcome;
@@ -880,7 +888,7 @@ async function pullCommits(
   pull: PullRequest,
   recent: ReadCache["commits"] | undefined,
 ): Promise<PullCommit[]> {
-  const key = `${ref.owner}/${ref.repo}#${ref.number}@${pull.headSha}..${pull.baseRef}`.toLowerCase();
+  const key = `${ref.owner.toLowerCase()}/${ref.repo.toLowerCase()}#${ref.number}@${pull.headSha}..${pull.baseRef}`;
   const hit = recent?.get(key);
   if (hit) return [...hit];
   const commits = await listPullCommits(octokit, ref);

@@ -72,9 +72,10 @@ export async function listFiles(octokit: Octokit, pr: PullRef): Promise<ChangedF
 const FILES_PER_PAGE = 100;
 
 /**
- * The changed files, with the pages GitHub will have fetched at once when the count is known (one round
- * trip instead of one per page), then page after page while a page comes back full: the count is a
- * hint, the list is the truth. `recent` remembers lists by head and base (see ReadCache).
+ * The changed files, with every page fetched at once when the count is known (one round trip instead
+ * of one per page), then page after page while a page comes back full: the count is a hint, the list
+ * is the truth. A list `recent` has for this head and base is used instead (see ReadCache); the caller
+ * remembers a list only once it knows the pull request really had that head (`rememberFiles`).
  */
 export async function changedFiles(
   octokit: Octokit,
@@ -82,8 +83,7 @@ export async function changedFiles(
   at: { headSha: string; baseRef: string; expected?: number },
   recent?: Recent<readonly ChangedFile[]>,
 ): Promise<ChangedFile[]> {
-  const key = `${pr.owner}/${pr.repo}#${pr.number}@${at.headSha}..${at.baseRef}`.toLowerCase();
-  const hit = recent?.get(key);
+  const hit = recent?.get(filesKey(pr, at));
   if (hit) return [...hit];
   const page = async (n: number) => {
     const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
@@ -99,9 +99,22 @@ export async function changedFiles(
   const pages = await Promise.all(Array.from({ length: known }, (_, i) => page(i + 1)));
   while (pages.at(-1)!.length === FILES_PER_PAGE && pages.length < MAX_PR_FILES / FILES_PER_PAGE)
     pages.push(await page(pages.length + 1));
-  const files = pages.flat();
-  if (files.length <= MAX_CACHED_FILES) recent?.set(key, files);
-  return files;
+  return pages.flat();
+}
+
+/** Keeps a file list read while the pull request's head and base were `at` (small lists only). */
+export function rememberFiles(
+  recent: Recent<readonly ChangedFile[]> | undefined,
+  pr: PullRef,
+  at: { headSha: string; baseRef: string },
+  files: readonly ChangedFile[],
+): void {
+  if (files.length <= MAX_CACHED_FILES) recent?.set(filesKey(pr, at), files);
+}
+
+/** Branch names are case-sensitive: only the repository's name is folded. */
+function filesKey(pr: PullRef, at: { headSha: string; baseRef: string }): string {
+  return `${pr.owner.toLowerCase()}/${pr.repo.toLowerCase()}#${pr.number}@${at.headSha}..${at.baseRef}`;
 }
 
 export async function listReviews(octokit: Octokit, pr: PullRef): Promise<ReviewInput[]> {
