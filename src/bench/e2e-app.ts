@@ -20,6 +20,8 @@ export interface AppProcessConfig {
   readonly appId: number;
   readonly privateKey: string;
   readonly secret: string;
+  /** Probot's write pacing (≥ 1 s between writes, as GitHub asks and as in production); off by default here. */
+  readonly throttle?: boolean;
 }
 
 export interface AppProcessStats {
@@ -86,10 +88,9 @@ export async function startAppProcess(
 async function childMain(): Promise<void> {
   const config = JSON.parse(process.env.E2E_APP_CONFIG ?? "{}") as AppProcessConfig;
   const send = (m: ToParent) => process.send?.(m);
-  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({
-    ...o,
-    throttle: { ...o.throttle, enabled: false },
-  }));
+  const Octokit = config.throttle
+    ? ProbotOctokit
+    : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, enabled: false } }));
   const probot = new Probot({
     appId: config.appId,
     privateKey: config.privateKey,

@@ -42,6 +42,7 @@ export interface ServerDeps {
   validateResponses: () => boolean;
   onResponseInvalid: (message: string) => void;
   rateLimit: () => number;
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 const PREFIX = "/api/v3";
@@ -116,6 +117,7 @@ export class ApiServer {
       entry.durationMs = Date.now() - started;
       this.inFlight--;
       this.activity++;
+      this.deps.onRequest?.(entry);
     }
   }
 

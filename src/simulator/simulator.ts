@@ -63,6 +63,10 @@ export interface SimulatorOptions {
   rateLimit?: number;
   /** Acts for pushes, merges and dismissals when no user is named; created on first use. Default "octocat". */
   defaultUser?: string;
+  /** Sees every delivery as it is queued (the load benchmark sends them itself, concurrently, as GitHub does). */
+  onDelivery?: (record: DeliveryRecord) => void;
+  /** Sees every API request once it is answered (the load benchmark times rounds and visibility from it). */
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 export type WithDeliveries<T = object> = T & { deliveries: DeliveryRecord[] };
@@ -164,6 +168,7 @@ export class GitHubSimulator {
       validateResponses: () => v.responses,
       onResponseInvalid: (m) => this.validationErrors.push(m),
       rateLimit: () => options.rateLimit ?? 5000,
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
   }
 
@@ -602,7 +607,9 @@ export class GitHubSimulator {
   /** GitHub only delivers events the app subscribed to. */
   private emit(p: WebhookPayload): DeliveryRecord[] {
     if (!this.state.app.events.includes(p.event)) return [];
-    return [this.dispatcher.enqueue(p)];
+    const record = this.dispatcher.enqueue(p);
+    this.options.onDelivery?.(record);
+    return [record];
   }
 
   private checkWebhook(p: WebhookPayload): void {
