@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
 import { createNodeMiddleware, run, type Probot } from "probot";
 import { createApp, type AppOptions } from "./app/router.js";
+import { leadingAction, Subscriptions } from "./app/subscriptions.js";
 import { createLogger, logFormatFrom, logLevelFrom, withLogContext } from "./service/logger.js";
 import type { Metrics } from "./service/metrics.js";
 import type { ReadinessCheck } from "./service/readiness.js";
@@ -48,9 +49,15 @@ export interface WebhookServer extends Server {
 }
 
 export async function createWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
+  // What the app handles, from the handlers it registers: recorded as it loads here, or (queue mode:
+  // the workers load it) from a stand-in load of the same app function.
+  const subscriptions = opts.enqueue ? Subscriptions.of(createApp({ appId: 1 })) : new Subscriptions();
   const middleware = opts.enqueue
     ? undefined
-    : await createNodeMiddleware(createApp(opts.app), { probot: opts.probot, webhooksPath: WEBHOOK_PATH });
+    : await createNodeMiddleware(subscriptions.record(createApp(opts.app)), {
+        probot: opts.probot,
+        webhooksPath: WEBHOOK_PATH,
+      });
   let inFlight = 0;
   let draining = false;
   const server = createServer((req, res) => {
@@ -60,7 +67,7 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
     }
     inFlight++;
     res.once("close", () => inFlight--);
-    void handle(req, res, opts, middleware).catch((err: unknown) => {
+    void handle(req, res, opts, subscriptions, middleware).catch((err: unknown) => {
       opts.log?.error({ err }, "request failed");
       if (!res.headersSent) reply(res, 500, { error: err instanceof Error ? err.message : String(err) });
     });
@@ -89,6 +96,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   opts: WebhookServerOptions,
+  subscriptions: Subscriptions,
   middleware: Middleware | undefined,
 ): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
@@ -102,6 +110,14 @@ async function handle(
     return reply(res, 401, {
       error: "signature does not match: check that WEBHOOK_SECRET is the app's webhook secret",
     });
+  }
+  // A delivery no handler wants is answered before it is parsed (GitHub's echoes of the app's own
+  // writes are most of them); the signature was checked all the same, so a wrong secret still shows.
+  const event = req.headers["x-github-event"];
+  const action = typeof event === "string" ? leadingAction(body) : undefined;
+  if (typeof event === "string" && event && !subscriptions.handles(event, action)) {
+    opts.metrics?.deliveries.inc({ event, action: action ?? "" });
+    return reply(res, 200, { ignored: `${event}${action ? `.${action}` : ""}: no handler` });
   }
   const delivery = describe(req, body);
   if (!delivery)

@@ -47,6 +47,8 @@ export interface LoadFigures {
   readonly seconds: number;
   readonly requests: number;
   readonly writes: number;
+  /** CPU of the simulator's process (simulator and driver) during the load. */
+  readonly simCpuMs: number;
   readonly toChecks: ReturnType<typeof summary>;
   readonly toGate: ReturnType<typeof summary>;
   /** rate: the same approvals → gate with one pull request at a time. */
@@ -109,17 +111,13 @@ function counts(requests: readonly Timestamped[]) {
 }
 
 const checksOn = (h: Harness, sha: string) => () => {
-  const names = new Set(h.sim.checkRuns(REPO, sha, { latest: true }).map((r) => r.name));
-  return CHECKS.every((n) => names.has(n));
+  const runs = h.runs(sha);
+  return CHECKS.every((n) => runs?.has(n));
 };
 
-function gateOf(h: Harness, number: number) {
-  return h.sim.checkRuns(REPO, h.sim.pullRequest(REPO, number).headSha, { latest: true, name: GATE })[0];
-}
-
-function gateKey(h: Harness, number: number): string {
-  const g = gateOf(h, number);
-  return JSON.stringify([g?.id, g?.status, g?.conclusion, g?.output.title, g?.output.summary]);
+function gateKey(h: Harness, sha: string): string {
+  const g = h.runs(sha)?.get(GATE);
+  return JSON.stringify([g?.id, g?.status, g?.conclusion, g?.title, g?.summary]);
 }
 
 /** One approval by the persona's reviewer, in the given way; returns the deliveries it caused. */
@@ -192,10 +190,10 @@ async function lifecycles(h: Harness, phase: Extract<Phase, { kind: "lifecycle" 
     );
     for (const [k, persona] of PERSONAS.entries()) {
       const way = WAYS[(i + k) % WAYS.length]!;
-      const before = gateKey(h, number);
+      const before = gateKey(h, head);
       steps.push(
         await step(h, `approval (${way})`, () => approve(h, number, persona, way), {
-          ok: () => gateKey(h, number) !== before,
+          ok: () => gateKey(h, head) !== before,
           what: () => `#${number}: the gate after a ${way}`,
         }),
       );
@@ -232,29 +230,6 @@ async function lifecycles(h: Harness, phase: Extract<Phase, { kind: "lifecycle" 
   return { kind: "lifecycle", steps, routes };
 }
 
-/** Checks many pull requests every 25 ms (cheaper than after each request, with hundreds waiting). */
-class Poller {
-  private readonly waiting = new Set<{ ok: () => boolean; done: (at: number) => void }>();
-  private readonly timer = setInterval(() => {
-    for (const w of this.waiting)
-      if (w.ok()) {
-        this.waiting.delete(w);
-        w.done(performance.now());
-      }
-  }, 25);
-
-  until(ok: () => boolean, what: () => string, timeoutMs = 300_000): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not within ${timeoutMs / 1000} s: ${what()}`)), timeoutMs);
-      this.waiting.add({ ok, done: (at) => (clearTimeout(timer), resolve(at)) });
-    });
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
 interface PullTimes {
   readonly openSent: number;
   readonly checksAt: number;
@@ -263,17 +238,19 @@ interface PullTimes {
 }
 
 /** Opened; once its checks show, three approvals together; done when its gate passed. */
-async function playPull(h: Harness, i: number, wait: Poller["until"]): Promise<PullTimes> {
+async function playPull(h: Harness, i: number): Promise<PullTimes> {
   const { sim } = h;
   const head = sim.branchSha(REPO, `pr-${i}`);
   const openSent = performance.now();
   const pr = await sim.openPullRequest(REPO, { title: `Change ${i}`, head: `pr-${i}`, author: "carol" });
-  const checksAt = await wait(checksOn(h, head), () => `#${pr.number}: checks on ${head}`);
+  const checksAt = await h.when(checksOn(h, head), () => `#${pr.number}: checks on ${head}`, 300_000);
   const approvalsSent = performance.now();
   await Promise.all(PERSONAS.map((p, k) => approve(h, pr.number, p, WAYS[(i + k) % WAYS.length]!)));
-  const passAt = await wait(
-    () => gateOf(h, pr.number)?.conclusion === "success",
-    () => `#${pr.number}'s gate: ${gateOf(h, pr.number)?.output.title}`,
+  const gate = () => h.runs(head)?.get(GATE);
+  const passAt = await h.when(
+    () => gate()?.conclusion === "success",
+    () => `#${pr.number}'s gate: ${gate()?.title}`,
+    300_000,
   );
   return { openSent, checksAt, approvalsSent, passAt };
 }
@@ -283,20 +260,21 @@ async function load(
   from: number,
   prs: number,
   perSecond: number,
-  wait: Poller["until"],
 ): Promise<Omit<LoadFigures, "unloadedGate">> {
   await h.settle();
   const firstRequest = h.requests.length;
   const firstSent = h.sent.length;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const times = await Promise.all(
     Array.from({ length: prs }, async (_, k) => {
       if (perSecond > 0) await new Promise((r) => setTimeout(r, (k * 1000) / perSecond));
-      return playPull(h, from + k, wait);
+      return playPull(h, from + k);
     }),
   );
   const seconds = (Math.max(...times.map((t) => t.passAt)) - started) / 1000;
   await h.settle();
+  const used = process.cpuUsage(cpu);
   const sent = h.sent.slice(firstSent);
   const c = counts(h.requests.slice(firstRequest));
   return {
@@ -306,6 +284,7 @@ async function load(
     seconds,
     requests: c.requests,
     writes: c.writes,
+    simCpuMs: (used.user + used.system) / 1000,
     toChecks: summary(times.map((t) => t.checksAt - t.openSent)),
     toGate: summary(times.map((t) => t.passAt - t.approvalsSent)),
   };
@@ -313,23 +292,16 @@ async function load(
 
 async function burst(h: Harness, phase: Extract<Phase, { kind: "burst" }>): Promise<PhaseResult> {
   h.sim.setEchoAppEvents(phase.echoes);
-  const poller = new Poller();
-  try {
-    return { kind: "burst", ...(await load(h, phase.from, phase.prs, 0, poller.until.bind(poller))) };
-  } finally {
-    poller.stop();
-  }
+  return { kind: "burst", ...(await load(h, phase.from, phase.prs, 0)) };
 }
 
 async function rate(h: Harness, phase: Extract<Phase, { kind: "rate" }>): Promise<PhaseResult> {
-  // Below saturation a few pull requests are waiting at a time: checked after every answered request.
-  const wait = (ok: () => boolean, what: () => string) => h.when(ok, what, 300_000);
   const alone: number[] = [];
   for (let k = 0; k < phase.unloaded; k++) {
     await h.settle();
-    const t = await playPull(h, phase.from + k, wait);
+    const t = await playPull(h, phase.from + k);
     alone.push(t.passAt - t.approvalsSent);
   }
-  const figures = await load(h, phase.from + phase.unloaded, phase.prs, phase.rate, wait);
+  const figures = await load(h, phase.from + phase.unloaded, phase.prs, phase.rate);
   return { kind: "rate", ...figures, unloadedGate: summary(alone) };
 }

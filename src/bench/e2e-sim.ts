@@ -11,9 +11,11 @@ import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DeliveryRecord, GitHubSimulator } from "../simulator/index.js";
+import type { LatestRun } from "../simulator/simulator.js";
 import type { RequestLogEntry } from "../simulator/server.js";
 import { ConcurrentDelivery, type Timed } from "./e2e-deliver.js";
-import { runPhase, type Phase, type PhaseResult } from "./e2e-phases.js";
+import { isWrite, runPhase, type Phase, type PhaseResult } from "./e2e-phases.js";
+import { REPO } from "./e2e-people.js";
 import { buildWorld, type WorldConfig } from "./e2e-world.js";
 
 export type SimConfig = WorldConfig;
@@ -75,6 +77,7 @@ export class Harness {
   private delivery: ConcurrentDelivery | undefined;
   private readonly pending = new Set<Promise<Timed>>();
   private readonly watchers = new Set<() => void>();
+  private index: Map<string, Map<string, LatestRun>> | undefined;
 
   constructor(
     readonly sim: GitHubSimulator,
@@ -94,7 +97,15 @@ export class Harness {
     if (entry.route === "POST /app/installations/{installation_id}/access_tokens") return; // cached for an hour
     const end = performance.now();
     this.requests.push({ entry, start: end - entry.durationMs, end });
+    if (!isWrite(entry)) return; // only a write can make something visible
+    this.index = undefined;
     for (const w of [...this.watchers]) w();
+  }
+
+  /** The latest check run of each name, by head commit (rebuilt after a write, when asked). */
+  runs(sha: string): Map<string, LatestRun> | undefined {
+    this.index ??= this.sim.latestRunsByHead(REPO);
+    return this.index.get(sha);
   }
 
   /** Sends one delivery (again, for a redelivery: same id, same bytes). */
@@ -109,7 +120,7 @@ export class Harness {
     return p;
   }
 
-  /** Resolves with the time `ok` first held (checked now and after every answered request). */
+  /** Resolves with the time `ok` first held (checked now and after every answered write). */
   when(ok: () => boolean, what: () => string, timeoutMs = 120_000): Promise<number> {
     if (ok()) return Promise.resolve(performance.now());
     return new Promise((resolve, reject) => {

@@ -199,7 +199,10 @@ function loadRows(label: string, f: LoadFigures, app: AppProcessStats): [string,
       `${label}: events (deliveries) / s`,
       `${(f.deliveries / f.seconds).toFixed(1)} (${f.deliveries} in ${f.seconds.toFixed(1)} s)`,
     ],
-    [`${label}: app CPU per event`, `${(cpuMs(app) / f.deliveries).toFixed(1)} ms`],
+    [
+      `${label}: CPU per event, app / simulator process`,
+      `${(cpuMs(app) / f.deliveries).toFixed(1)} ms / ${(f.simCpuMs / f.deliveries).toFixed(1)} ms`,
+    ],
     [
       `${label}: app peak RSS / heap`,
       `${(app.peakRss / MiB).toFixed(0)} MiB / ${(app.peakHeapUsed / MiB).toFixed(0)} MiB (${(app.heapAfterGc / MiB).toFixed(0)} MiB after GC)`,

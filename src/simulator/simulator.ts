@@ -69,6 +69,15 @@ export interface SimulatorOptions {
   onRequest?: (entry: RequestLogEntry) => void;
 }
 
+/** A check run as `latestRunsByHead` lists it. */
+export interface LatestRun {
+  readonly id: number;
+  readonly status: string;
+  readonly conclusion: string | null;
+  readonly title: string | null;
+  readonly summary: string | null;
+}
+
 export type WithDeliveries<T = object> = T & { deliveries: DeliveryRecord[] };
 
 const DEFAULT_EVENTS = [
@@ -519,6 +528,31 @@ export class GitHubSimulator {
   /** Check runs on a commit (sha or branch), newest first; `latest` keeps one per app+name like the API default. */
   checkRuns(repo: string, ref: string, opts: { latest?: boolean; name?: string } = {}): views.CheckRunView[] {
     return views.checkRuns(this.state, this.repo(repo), ref, opts);
+  }
+
+  /**
+   * The latest check run of each app and name on every commit of a repository, in one pass over the runs
+   * (`checkRuns` scans them all per call; the load benchmark asks after every write).
+   */
+  latestRunsByHead(repo: string): Map<string, Map<string, LatestRun>> {
+    const id = this.repo(repo).id;
+    const out = new Map<string, Map<string, LatestRun & { seq: number }>>();
+    for (const r of this.state.runs.values()) {
+      if (r.repoId !== id) continue;
+      let byName = out.get(r.headSha);
+      if (!byName) out.set(r.headSha, (byName = new Map()));
+      const have = byName.get(r.name);
+      if (have && have.seq > r.createdSeq) continue;
+      byName.set(r.name, {
+        id: r.id,
+        seq: r.createdSeq,
+        status: r.status,
+        conclusion: r.conclusion,
+        title: r.output.title,
+        summary: r.output.summary,
+      });
+    }
+    return out;
   }
 
   comments(repo: string, n: number): views.CommentView[] {
