@@ -6,7 +6,8 @@
  *
  * - Probot's Octokit through `withRetries` (src/github/client.ts) with Node's `fetch` and Octokit's JSON
  *   parser (the app before the lean client), Probot's throttle off and on;
- * - the same with the lean client (src/github/http.ts: keep-alive node:http, JSON.parse) — the app now;
+ * - the app's Octokit now (src/github/octokit.ts: no retry plugin) with the lean client (src/github/http.ts:
+ *   keep-alive node:http, JSON.parse);
  * - without Octokit: `fetch` + `res.json()`, and the lean client + JSON.parse, for the floor.
  *
  * A benchmark: it prints figures and asserts nothing.
@@ -19,11 +20,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ProbotOctokit } from "probot";
 import { withRetries, type Octokit } from "../github/client.js";
 import { leanFetch } from "../github/http.js";
+import { AppOctokit } from "../github/octokit.js";
 
 type Send = () => Promise<unknown>;
 
+/** Before: Probot's Octokit (its retry plugin on) with Node's fetch; now: the app's (src/github/octokit.ts), lean client. */
 function octokit(baseUrl: string, opts: { throttle: boolean; platformFetch: boolean }): Octokit {
-  const o = new ProbotOctokit({
+  const Class = opts.platformFetch ? ProbotOctokit : AppOctokit;
+  const o = new Class({
     auth: { token: "bench-token" },
     baseUrl,
     throttle: { enabled: opts.throttle },
@@ -77,11 +81,11 @@ async function main(): Promise<void> {
         viaOctokit(octokit(base, { throttle: true, platformFetch: true }), path),
       ],
       [
-        "Probot's Octokit + withRetries, lean client, JSON.parse, throttle off (now)",
+        "app's Octokit (no retry plugin) + withRetries, lean client, JSON.parse, throttle off (now)",
         viaOctokit(octokit(base, { throttle: false, platformFetch: false }), path),
       ],
       [
-        "Probot's Octokit + withRetries, lean client, JSON.parse, throttle on (now)",
+        "app's Octokit (no retry plugin) + withRetries, lean client, JSON.parse, throttle on (now)",
         viaOctokit(octokit(base, { throttle: true, platformFetch: false }), path),
       ],
       ["fetch + res.json() (no Octokit)", async () => (await fetch(base + path)).json()],

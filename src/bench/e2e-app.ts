@@ -11,7 +11,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
+import { appOctokit } from "../github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
 
 export interface AppProcessConfig {
@@ -87,9 +88,7 @@ export async function startAppProcess(
 async function childMain(): Promise<void> {
   const config = JSON.parse(process.env.E2E_APP_CONFIG ?? "{}") as AppProcessConfig;
   const send = (m: ToParent) => process.send?.(m);
-  const Octokit = config.throttle
-    ? ProbotOctokit
-    : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, enabled: false } }));
+  const Octokit = appOctokit({ throttle: config.throttle === true });
   const probot = new Probot({
     appId: config.appId,
     privateKey: config.privateKey,
