@@ -47,6 +47,8 @@ export interface LoadFigures {
   readonly seconds: number;
   readonly requests: number;
   readonly writes: number;
+  /** Answers by HTTP status (a 5xx or a retried request shows here). */
+  readonly statuses: Record<string, number>;
   /** CPU of the simulator's process (simulator and driver) during the load. */
   readonly simCpuMs: number;
   readonly toChecks: ReturnType<typeof summary>;
@@ -276,7 +278,10 @@ async function load(
   await h.settle();
   const used = process.cpuUsage(cpu);
   const sent = h.sent.slice(firstSent);
-  const c = counts(h.requests.slice(firstRequest));
+  const all = h.requests.slice(firstRequest);
+  const c = counts(all);
+  const statuses: Record<string, number> = {};
+  for (const r of all) statuses[r.entry.status] = (statuses[r.entry.status] ?? 0) + 1;
   return {
     prs,
     deliveries: sent.length,
@@ -285,6 +290,7 @@ async function load(
     requests: c.requests,
     writes: c.writes,
     simCpuMs: (used.user + used.system) / 1000,
+    statuses,
     toChecks: summary(times.map((t) => t.checksAt - t.openSent)),
     toGate: summary(times.map((t) => t.passAt - t.approvalsSent)),
   };

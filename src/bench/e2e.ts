@@ -111,7 +111,15 @@ async function session<R extends PhaseResult>(
   let reconciles = 0;
   try {
     const app = await startAppProcess(
-      { apiUrl: sim.apiUrl, appId: APP_ID, privateKey: keys.privateKey, secret: SECRET, throttle },
+      {
+        apiUrl: sim.apiUrl,
+        appId: APP_ID,
+        privateKey: keys.privateKey,
+        secret: SECRET,
+        throttle,
+        // The lifecycle measures CPU per event, not memory: no sampling there (it costs CPU of its own).
+        sampleMs: phase.kind === "lifecycle" ? 0 : 50,
+      },
       () => reconciles++,
     );
     try {
@@ -212,6 +220,12 @@ function loadRows(label: string, f: LoadFigures, app: AppProcessStats): [string,
     [
       `${label}: requests per pull request`,
       `${(f.requests / f.prs).toFixed(1)} (${(f.writes / f.prs).toFixed(1)} writes)`,
+    ],
+    [
+      `${label}: answers by status`,
+      Object.entries(f.statuses)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", "),
     ],
   ];
 }
