@@ -65,6 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  nock.restore(); // see test/helpers/fake-github.ts
   for (const s of [a, b]) {
     s.server.closeAllConnections();
     await new Promise((r) => s.server.close(r));

@@ -1,9 +1,14 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
+import { afterAll } from "@jest/globals";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app/router.js";
 import type { OpenApi } from "../../src/simulator/openapi.js";
 import { testLog } from "./test-log.js";
+
+// nock patches node:http for the whole jest worker and each test file loads its own nock: release it when
+// the file is done, or a later file's requests (the app's client is node:http) meet its stale interceptors.
+afterAll(() => nock.restore());
 
 /**
  * A small stateful GitHub behind nock, for Probot-pattern tests of the app: interceptors answer from
