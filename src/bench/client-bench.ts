@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const n = arg("requests", 3000);
   const concurrency = arg("concurrency", 8);
   const server = fork(fileURLToPath(import.meta.url), ["--serve"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const base = await new Promise<string>((r) => server.once("message", (m) => r(String(m))));
+  const base = await new Promise<string>((r) => server.once("message", (m) => r(m as string)));
   const path = "/repos/acme/shop/pulls/1";
   try {
     const variants: [string, Send][] = [
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
         "app's Octokit (no retry plugin) + withRetries, lean client, JSON.parse, throttle on (now)",
         viaOctokit(octokit(base, { throttle: true, platformFetch: false }), path),
       ],
-      ["fetch + res.json() (no Octokit)", async () => (await fetch(base + path)).json()],
+      ["fetch + res.json() (no Octokit)", async (): Promise<unknown> => (await fetch(base + path)).json()],
       ["lean client + JSON.parse (no Octokit)", async () => (await leanFetch(base + path)).body],
     ];
     console.log(`client CPU per request: ${n} GET ${path} (${concurrency} at a time), Node ${process.version}`);

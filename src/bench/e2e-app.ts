@@ -27,6 +27,8 @@ export interface AppProcessConfig {
    * /proc), which would show in an idle app's CPU per event: off when only CPU is measured.
    */
   readonly sampleMs?: number;
+  /** Deliveries parsed and handled at once (the server's default when unset). */
+  readonly admission?: number;
 }
 
 export interface AppProcessStats {
@@ -105,6 +107,7 @@ async function childMain(): Promise<void> {
   const server = await createWebhookServer({
     probot,
     secret: config.secret,
+    ...(config.admission ? { maxConcurrentDeliveries: config.admission } : {}),
     app: {
       appId: config.appId,
       maxRetryWaitMs: 2_000,

@@ -90,7 +90,7 @@ export class Harness {
 
   onDelivery(record: DeliveryRecord): void {
     if (this.holdEchoes && isEcho(record)) this.held.push(record);
-    else this.send(record);
+    else void this.send(record);
   }
 
   onRequest(entry: RequestLogEntry): void {

@@ -23,6 +23,7 @@
  *   --only a,b            run only some of: lifecycle, burst, rate
  *   --throttle on|off     the lifecycle in one pacing mode only (default both)
  *   --burst-echoes        also send the echoes in the burst (default off: 4 deliveries per pull request)
+ *   --admission N         deliveries the app parses and handles at once (default: the server's, 128)
  *   --routes              print the lifecycle's requests per endpoint
  *   --json                also print the figures as JSON
  *   --workers 1,2,4       the scale-out mode instead (src/bench/e2e-scale.ts)
@@ -49,6 +50,7 @@ interface Options {
   only: Set<string>;
   throttle: boolean[];
   burstEchoes: boolean;
+  admission?: number;
   routes: boolean;
   json: boolean;
 }
@@ -75,6 +77,7 @@ function parseOptions(argv: readonly string[]): Options {
     only: new Set((arg("only") ?? "lifecycle,burst,rate").split(",")),
     throttle: throttle === "on" ? [true] : throttle === "off" ? [false] : [true, false],
     burstEchoes: argv.includes("--burst-echoes"),
+    ...(arg("admission") !== undefined ? { admission: Math.max(1, num("admission", 128)) } : {}),
     routes: argv.includes("--routes"),
     json: argv.includes("--json"),
   };
@@ -119,6 +122,7 @@ async function session<R extends PhaseResult>(
         throttle,
         // The lifecycle measures CPU per event, not memory: no sampling there (it costs CPU of its own).
         sampleMs: phase.kind === "lifecycle" ? 0 : 50,
+        ...(opts.admission ? { admission: opts.admission } : {}),
       },
       () => reconciles++,
     );

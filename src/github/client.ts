@@ -54,7 +54,7 @@ export function withRetries(
         // back (writes are paced a second apart, so a burst may legitimately wait longer).
         options.request = {
           ...options.request,
-          fetch: timed as unknown as typeof fetch,
+          fetch: timed,
           ...(lean ? { parseSuccessResponseBody: false } : {}),
         };
         const res = await request(options);

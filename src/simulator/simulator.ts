@@ -540,7 +540,7 @@ export class GitHubSimulator {
     for (const r of this.state.runs.values()) {
       if (r.repoId !== id) continue;
       let byName = out.get(r.headSha);
-      if (!byName) out.set(r.headSha, (byName = new Map()));
+      if (!byName) out.set(r.headSha, (byName = new Map<string, LatestRun & { seq: number }>()));
       const have = byName.get(r.name);
       if (have && have.seq > r.createdSeq) continue;
       byName.set(r.name, {
