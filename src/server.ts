@@ -14,6 +14,8 @@ import type { ReadinessCheck } from "./service/readiness.js";
 /**
  * The app's HTTP server: Probot's webhook middleware behind a signature check that answers 401 (not
  * Probot's 400) to a delivery whose `X-Hub-Signature-256` does not match, before anything is parsed;
+ * a delivery no handler wants answered 200 unparsed (src/app/subscriptions.ts); at most
+ * `maxConcurrentDeliveries` deliveries parsed and handled at once;
  * `GET /healthz` (alive), `GET /readyz` (ready to work) and `GET /metrics` (Prometheus). `npm start`
  * runs it (src/service/serve.ts); the demo and the end-to-end tests run the same code.
  */
