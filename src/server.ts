@@ -5,6 +5,8 @@ import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
 import { createNodeMiddleware, run, type Probot } from "probot";
 import { createApp, type AppOptions } from "./app/router.js";
+import { Limiter } from "./app/serialize.js";
+import { leadingAction, Subscriptions } from "./app/subscriptions.js";
 import { createLogger, logFormatFrom, logLevelFrom, withLogContext } from "./service/logger.js";
 import type { Metrics } from "./service/metrics.js";
 import type { ReadinessCheck } from "./service/readiness.js";
@@ -12,11 +14,15 @@ import type { ReadinessCheck } from "./service/readiness.js";
 /**
  * The app's HTTP server: Probot's webhook middleware behind a signature check that answers 401 (not
  * Probot's 400) to a delivery whose `X-Hub-Signature-256` does not match, before anything is parsed;
+ * a delivery no handler wants answered 200 unparsed (src/app/subscriptions.ts); at most
+ * `maxConcurrentDeliveries` deliveries parsed and handled at once;
  * `GET /healthz` (alive), `GET /readyz` (ready to work) and `GET /metrics` (Prometheus). `npm start`
  * runs it (src/service/serve.ts); the demo and the end-to-end tests run the same code.
  */
 export const WEBHOOK_PATH = "/api/github/webhooks";
 const MAX_BODY = 25 * 1024 * 1024; // GitHub caps webhook payloads at 25 MB
+/** GitHub gives up on a delivery after 10 s: answer before, "still processing", and carry on. */
+const ANSWER_WITHIN_MS = 9_000;
 
 /** A verified delivery, as the queue keeps it (queue mode). */
 export interface VerifiedDelivery {
@@ -32,6 +38,14 @@ export interface WebhookServerOptions {
   readonly app?: AppOptions;
   readonly metrics?: Metrics;
   readonly readiness?: ReadinessCheck;
+  /**
+   * Deliveries parsed and handed to Probot at once (default 128); the rest wait as raw bytes. A burst
+   * would otherwise parse every payload and build its context at once: memory grows with the burst
+   * while throughput, bound by the CPU and GitHub's latency, does not.
+   */
+  readonly maxConcurrentDeliveries?: number;
+  /** A delivery not answered this long after it arrived is answered 202 "still processing" (default 9 s; GitHub waits 10). */
+  readonly answerWithinMs?: number;
   /** Queue mode: a verified delivery is put on the queue (answered 202) instead of handled here. */
   readonly enqueue?: (delivery: VerifiedDelivery) => Promise<void>;
   readonly log?: Logger;
@@ -48,9 +62,16 @@ export interface WebhookServer extends Server {
 }
 
 export async function createWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
+  // What the app handles, from the handlers it registers: recorded as it loads here, or (queue mode:
+  // the workers load it) from a stand-in load of the same app function.
+  const subscriptions = opts.enqueue ? Subscriptions.of(createApp({ appId: 1 })) : new Subscriptions();
   const middleware = opts.enqueue
     ? undefined
-    : await createNodeMiddleware(createApp(opts.app), { probot: opts.probot, webhooksPath: WEBHOOK_PATH });
+    : await createNodeMiddleware(subscriptions.record(createApp(opts.app)), {
+        probot: opts.probot,
+        webhooksPath: WEBHOOK_PATH,
+      });
+  const admission = new Limiter(opts.maxConcurrentDeliveries ?? 128);
   let inFlight = 0;
   let draining = false;
   const server = createServer((req, res) => {
@@ -60,7 +81,7 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
     }
     inFlight++;
     res.once("close", () => inFlight--);
-    void handle(req, res, opts, middleware).catch((err: unknown) => {
+    void handle(req, res, opts, { subscriptions, admission }, middleware).catch((err: unknown) => {
       opts.log?.error({ err }, "request failed");
       if (!res.headersSent) reply(res, 500, { error: err instanceof Error ? err.message : String(err) });
     });
@@ -89,6 +110,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   opts: WebhookServerOptions,
+  { subscriptions, admission }: { subscriptions: Subscriptions; admission: Limiter },
   middleware: Middleware | undefined,
 ): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
@@ -102,6 +124,14 @@ async function handle(
     return reply(res, 401, {
       error: "signature does not match: check that WEBHOOK_SECRET is the app's webhook secret",
     });
+  }
+  // A delivery no handler wants is answered before it is parsed (GitHub's echoes of the app's own
+  // writes are most of them); the signature was checked all the same, so a wrong secret still shows.
+  const event = req.headers["x-github-event"];
+  const action = typeof event === "string" ? leadingAction(body) : undefined;
+  if (typeof event === "string" && event && !subscriptions.handles(event, action)) {
+    opts.metrics?.deliveries.inc({ event, action: action ?? "" });
+    return reply(res, 200, { ignored: `${event}${action ? `.${action}` : ""}: no handler` });
   }
   const delivery = describe(req, body);
   if (!delivery)
@@ -125,11 +155,58 @@ async function handle(
       return reply(res, 202, { queued: delivery.id });
     }
     req.url = WEBHOOK_PATH;
-    // @octokit/webhooks reads a string `body` instead of the (already consumed) stream.
-    (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
-    await middleware!(req, res, () => reply(res, 404, { error: "not found" }));
+    await admitted(res, admission, opts.answerWithinMs ?? ANSWER_WITHIN_MS, async (answer) => {
+      // @octokit/webhooks reads a string `body` instead of the (already consumed) stream.
+      (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
+      await middleware!(req, answer, () => reply(answer, 404, { error: "not found" }));
+    });
     if (res.statusCode >= 500) opts.metrics?.failures.inc({ kind: "delivery" });
   });
+}
+
+/**
+ * Runs a delivery's handling once the process has a free slot (`admission`). A delivery not answered
+ * within `withinMs` of its arrival, waiting or running, is answered 202 "still processing" (as
+ * Probot does after 9 s) and carries on; whatever its handling writes afterwards goes nowhere.
+ */
+async function admitted(
+  res: ServerResponse,
+  admission: Limiter,
+  withinMs: number,
+  run: (answer: ServerResponse) => Promise<void>,
+): Promise<void> {
+  let late = false;
+  const timer = setTimeout(() => {
+    if (res.headersSent) return;
+    late = true;
+    res.writeHead(202, { "content-type": "text/plain" }).end("still processing\n");
+  }, withinMs);
+  // What Probot and @octokit/webhooks use of a response: writeHead(...).end(...).
+  const answer = {
+    get headersSent() {
+      return late || res.headersSent;
+    },
+    get statusCode() {
+      return res.statusCode;
+    },
+    setHeader(name: string, value: string) {
+      if (!late && !res.headersSent) res.setHeader(name, value);
+      return answer;
+    },
+    writeHead(status: number, headers?: Record<string, string>) {
+      if (!late && !res.headersSent) res.writeHead(status, headers);
+      return answer;
+    },
+    end(chunk?: string) {
+      if (!late) res.end(chunk);
+      return answer;
+    },
+  } as unknown as ServerResponse;
+  try {
+    await admission.run(() => run(answer));
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** GET /healthz, /readyz and /metrics (the server's and the workers'); false for anything else. */

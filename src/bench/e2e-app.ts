@@ -1,9 +1,8 @@
 /**
- * The app server alone in a child process, for `bench:e2e --app-process`: its memory and CPU are then
- * the app's only (in `npm run bench:e2e` without it, the simulator, the app and the driver share one
- * process), and it no longer competes with the simulator for one event loop — as in production, where
- * GitHub is elsewhere. It runs the same `createWebhookServer` as `npm start` and src/dev/stack.ts, with
- * the same Probot settings as the stack (no write throttling against the simulator).
+ * The app server alone in a child process, for `npm run bench:e2e`: its memory and CPU are the app's
+ * only, and it competes with the simulator (another process) for nothing but the machine — as in
+ * production, where GitHub is elsewhere. It runs the same `createWebhookServer` as `npm start`, with
+ * Probot's write pacing on (production: writes ≥ 1 s apart, as GitHub asks) or off (`throttle`).
  *
  * Parent side: `startAppProcess`. Child side: this file run as a script; it reports each reconcile's
  * outcome with a wall-clock timestamp, and its peak memory and CPU time when asked to stop.
@@ -12,7 +11,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
+import { appOctokit } from "../github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
 
 export interface AppProcessConfig {
@@ -20,6 +20,15 @@ export interface AppProcessConfig {
   readonly appId: number;
   readonly privateKey: string;
   readonly secret: string;
+  /** Probot's write pacing (≥ 1 s between writes, as GitHub asks and as in production); off by default here. */
+  readonly throttle?: boolean;
+  /**
+   * How often the peak RSS is sampled (0: never). Each sample costs about 0.2 ms of CPU here (it reads
+   * /proc), which would show in an idle app's CPU per event: off when only CPU is measured.
+   */
+  readonly sampleMs?: number;
+  /** Deliveries parsed and handled at once (the server's default when unset). */
+  readonly admission?: number;
 }
 
 export interface AppProcessStats {
@@ -86,10 +95,7 @@ export async function startAppProcess(
 async function childMain(): Promise<void> {
   const config = JSON.parse(process.env.E2E_APP_CONFIG ?? "{}") as AppProcessConfig;
   const send = (m: ToParent) => process.send?.(m);
-  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({
-    ...o,
-    throttle: { ...o.throttle, enabled: false },
-  }));
+  const Octokit = appOctokit({ throttle: config.throttle === true });
   const probot = new Probot({
     appId: config.appId,
     privateKey: config.privateKey,
@@ -101,6 +107,7 @@ async function childMain(): Promise<void> {
   const server = await createWebhookServer({
     probot,
     secret: config.secret,
+    ...(config.admission ? { maxConcurrentDeliveries: config.admission } : {}),
     app: {
       appId: config.appId,
       maxRetryWaitMs: 2_000,
@@ -119,7 +126,7 @@ async function childMain(): Promise<void> {
     peakRss = Math.max(peakRss, m.rss);
     peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
   };
-  setInterval(sample, 20);
+  if ((config.sampleMs ?? 50) > 0) setInterval(sample, config.sampleMs ?? 50);
   process.on("disconnect", () => process.exit(0));
   process.on("message", (m: { type: string }) => {
     if (m.type === "mark") {

@@ -3,15 +3,12 @@
  * `npm run worker`, with Probot's write pacing off (against the simulator it would only measure the
  * pacing: one write per second per installation). Settings come from the environment.
  */
-import { ProbotOctokit } from "probot";
+import { appOctokit } from "../github/octokit.js";
 import { createLogger } from "../service/logger.js";
 import { serve } from "../service/serve.js";
 import { work } from "../service/work.js";
 
-const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({
-  ...o,
-  throttle: { ...o.throttle, enabled: false },
-}));
+const Octokit = appOctokit({ throttle: false });
 const log = createLogger({ level: "warn", format: "json" });
 const mode = process.argv[2];
 (mode === "worker" ? work : serve)(process.env, log, { Octokit }).catch((err: unknown) => {

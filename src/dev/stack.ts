@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Probot, ProbotOctokit, type Logger } from "probot";
+import { Probot, type Logger } from "probot";
+import { appOctokit } from "../github/octokit.js";
 import type { Outcome } from "../app/reconcile.js";
 import type { AppOptions } from "../app/router.js";
 import type { PullRef, RequestCounter } from "../github/client.js";
@@ -65,10 +66,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await sim.start();
 
   const throttle = opts.throttle ?? false;
-  const Octokit = ProbotOctokit.defaults((o: { throttle?: object }) => ({
-    ...o,
-    throttle: { ...o.throttle, enabled: throttle },
-  }));
+  const Octokit = appOctokit({ throttle });
   // Each replica is a whole app process's worth: its own Probot, serializer and caches.
   const servers: Server[] = [];
   const probots: Probot[] = [];

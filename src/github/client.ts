@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { leanFetch, type FetchLike } from "./http.js";
 
 /** The Octokit the adapter talks through: Probot's per-installation client (or any compatible one). */
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -38,8 +39,12 @@ export function withRetries(
   const maxWait = opts.maxWaitMs ?? 60_000;
   const timeout = opts.timeoutMs ?? 10_000;
   octokit.hook.wrap("request", async (request, options) => {
-    const inner = (options.request as { fetch?: typeof fetch } | undefined)?.fetch ?? globalThis.fetch;
-    const timed: typeof fetch = (input, init) =>
+    const given = options.request as { fetch?: FetchLike; parseSuccessResponseBody?: boolean } | undefined;
+    // The process's keep-alive client, its bodies decoded with JSON.parse (src/github/http.ts), unless the
+    // caller brought a fetch of its own or wants the raw body.
+    const lean = given?.fetch === undefined && given?.parseSuccessResponseBody !== false;
+    const inner: FetchLike = given?.fetch ?? leanFetch;
+    const timed: FetchLike = (input, init) =>
       inner(input, { ...init, signal: deadline(init?.signal ?? undefined, timeout) });
     for (let attempt = 0; ; attempt++) {
       try {
@@ -47,7 +52,11 @@ export function withRetries(
         // instead of holding the pull request's reconcile, and so its gate, forever.
         // The deadline starts when the HTTP exchange does, not while Probot's throttle holds the request
         // back (writes are paced a second apart, so a burst may legitimately wait longer).
-        options.request = { ...options.request, fetch: timed };
+        options.request = {
+          ...options.request,
+          fetch: timed,
+          ...(lean ? { parseSuccessResponseBody: false } : {}),
+        };
         const res = await request(options);
         opts.counter?.count(options.method, routeOf(options.url), res.status);
         reportRateLimit(opts.counter, res.headers);

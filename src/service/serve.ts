@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createProbot, type ProbotOctokit } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
+import { AppOctokit } from "../github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
 import { intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
@@ -50,7 +51,7 @@ export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean 
 /** Probot configured from the environment, with this process's logger; a key that is no PEM key says so. */
 export function probotFrom(env: NodeJS.ProcessEnv, log: Logger, Octokit?: typeof ProbotOctokit) {
   try {
-    return createProbot({ env, overrides: { log, ...(Octokit ? { Octokit } : {}) } });
+    return createProbot({ env, overrides: { log, Octokit: Octokit ?? AppOctokit } });
   } catch (err) {
     if (err instanceof Error && /privateKey/.test(err.message))
       throw new Error(

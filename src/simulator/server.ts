@@ -42,6 +42,7 @@ export interface ServerDeps {
   validateResponses: () => boolean;
   onResponseInvalid: (message: string) => void;
   rateLimit: () => number;
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 const PREFIX = "/api/v3";
@@ -118,6 +119,7 @@ export class ApiServer {
       entry.durationMs = Date.now() - started;
       this.inFlight--;
       this.activity++;
+      this.deps.onRequest?.(entry);
     }
   }
 

@@ -64,6 +64,19 @@ export interface SimulatorOptions {
   rateLimit?: number;
   /** Acts for pushes, merges and dismissals when no user is named; created on first use. Default "octocat". */
   defaultUser?: string;
+  /** Sees every delivery as it is queued (the load benchmark sends them itself, concurrently, as GitHub does). */
+  onDelivery?: (record: DeliveryRecord) => void;
+  /** Sees every API request once it is answered (the load benchmark times rounds and visibility from it). */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** A check run as `latestRunsByHead` lists it. */
+export interface LatestRun {
+  readonly id: number;
+  readonly status: string;
+  readonly conclusion: string | null;
+  readonly title: string | null;
+  readonly summary: string | null;
 }
 
 export type WithDeliveries<T = object> = T & { deliveries: DeliveryRecord[] };
@@ -166,6 +179,7 @@ export class GitHubSimulator {
       validateResponses: () => v.responses,
       onResponseInvalid: (m) => this.validationErrors.push(m),
       rateLimit: () => options.rateLimit ?? 5000,
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
   }
 
@@ -518,6 +532,31 @@ export class GitHubSimulator {
     return views.checkRuns(this.state, this.repo(repo), ref, opts);
   }
 
+  /**
+   * The latest check run of each app and name on every commit of a repository, in one pass over the runs
+   * (`checkRuns` scans them all per call; the load benchmark asks after every write).
+   */
+  latestRunsByHead(repo: string): Map<string, Map<string, LatestRun>> {
+    const id = this.repo(repo).id;
+    const out = new Map<string, Map<string, LatestRun & { seq: number }>>();
+    for (const r of this.state.runs.values()) {
+      if (r.repoId !== id) continue;
+      let byName = out.get(r.headSha);
+      if (!byName) out.set(r.headSha, (byName = new Map<string, LatestRun & { seq: number }>()));
+      const have = byName.get(r.name);
+      if (have && have.seq > r.createdSeq) continue;
+      byName.set(r.name, {
+        id: r.id,
+        seq: r.createdSeq,
+        status: r.status,
+        conclusion: r.conclusion,
+        title: r.output.title,
+        summary: r.output.summary,
+      });
+    }
+    return out;
+  }
+
   comments(repo: string, n: number): views.CommentView[] {
     return views.comments(this.state, this.repo(repo), n);
   }
@@ -604,7 +643,9 @@ export class GitHubSimulator {
   /** GitHub only delivers events the app subscribed to. */
   private emit(p: WebhookPayload): DeliveryRecord[] {
     if (!this.state.app.events.includes(p.event)) return [];
-    return [this.dispatcher.enqueue(p)];
+    const record = this.dispatcher.enqueue(p);
+    this.options.onDelivery?.(record);
+    return [record];
   }
 
   private checkWebhook(p: WebhookPayload): void {

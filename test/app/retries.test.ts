@@ -1,10 +1,13 @@
-import { afterEach, expect, test } from "@jest/globals";
+import { afterAll, afterEach, expect, test } from "@jest/globals";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { withRetries } from "../../src/github/client.js";
 
 /** Retries must not stack: Probot's retry plugin (on in production) and ours would multiply attempts. */
 afterEach(() => nock.cleanAll());
+// nock patches node:http for the whole jest worker and each test file loads its own nock: release it when
+// the file is done, or a later file's requests (the app's client is node:http) meet its stale interceptors.
+afterAll(() => nock.restore());
 
 function count502(): () => number {
   nock.disableNetConnect();

@@ -8,6 +8,9 @@ import { cleanup, EXAMPLE_TABLE, git, initRepo, ROOT, run, tempDir, write } from
 
 afterAll(cleanup);
 afterEach(() => nock.cleanAll());
+// nock patches node:http for the whole jest worker and each test file loads its own nock: release it when
+// the file is done, or a later file's requests (the app's client is node:http) meet its stale interceptors.
+afterAll(() => nock.restore());
 
 /** The CLI in-process with the given environment (no GITHUB_* of the machine running the tests). */
 const runEnv = (argv: string[], cwd: string, env: Record<string, string> = {}) => run(argv, cwd, undefined, env);

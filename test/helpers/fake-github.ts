@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
+import { afterAll } from "@jest/globals";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app/router.js";
@@ -6,6 +7,10 @@ import type { CheckRunBackend, GraphQLEndpoint, RestCheckRun } from "../../src/s
 import type { OpenApi } from "../../src/simulator/openapi.js";
 import { nodeId, parseNodeId } from "../../src/simulator/util.js";
 import { testLog } from "./test-log.js";
+
+// nock patches node:http for the whole jest worker and each test file loads its own nock: release it when
+// the file is done, or a later file's requests (the app's client is node:http) meet its stale interceptors.
+afterAll(() => nock.restore());
 
 /**
  * A small stateful GitHub behind nock, for Probot-pattern tests of the app: interceptors answer from

@@ -1,0 +1,97 @@
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { Probot } from "probot";
+import { AppOctokit } from "../../src/github/octokit.js";
+import { createWebhookServer, WEBHOOK_PATH, type WebhookServer } from "../../src/server.js";
+import { testLog } from "../helpers/test-log.js";
+
+/**
+ * Admission (src/server.ts): at most `maxConcurrentDeliveries` deliveries are parsed and in Probot at
+ * once, the rest wait as bytes; a delivery not answered in time is answered 202 and still handled.
+ */
+const SECRET = "admission-secret";
+let github: Server;
+let app: WebhookServer;
+let url: string;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  // A GitHub that answers everything slowly, 404 but for the installation token.
+  github = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    req.resume();
+    setTimeout(() => {
+      const token = req.url?.endsWith("/access_tokens");
+      res.writeHead(token ? 201 : 404, { "content-type": "application/json" });
+      res.end(JSON.stringify(token ? { token: "t", expires_at: "2099-01-01T00:00:00Z" } : { message: "Not Found" }));
+    }, 30);
+  });
+  await new Promise<void>((r) => github.listen(0, "127.0.0.1", r));
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  const probot = new Probot({
+    appId: 7,
+    privateKey,
+    secret: SECRET,
+    log: testLog("fatal"),
+    baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
+    Octokit: AppOctokit.defaults({ throttle: { enabled: false } }),
+  });
+  app = await createWebhookServer({
+    probot,
+    secret: SECRET,
+    app: { appId: 7, maxRetryWaitMs: 1 },
+    maxConcurrentDeliveries: 1,
+    answerWithinMs: 150,
+  });
+  await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(app.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+});
+
+afterAll(async () => {
+  await app.drain(5000);
+  github.closeAllConnections();
+  await new Promise((r) => github.close(r));
+});
+
+const opened = (number: number) =>
+  JSON.stringify({
+    action: "opened",
+    number,
+    pull_request: { number, head: { sha: "a".repeat(40) }, base: { ref: "main" } },
+    repository: { name: "shop", owner: { login: "acme" } },
+    sender: { login: "carol" },
+    installation: { id: 1 },
+  });
+
+test("one delivery in Probot at a time; late ones answered 202 and still handled in turn", async () => {
+  const post = (body: string, id: string) =>
+    fetch(url, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "pull_request",
+        "x-github-delivery": id,
+        "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
+      },
+    });
+  const answers = await Promise.all([post(opened(1), "d-1"), post(opened(2), "d-2")]);
+  expect(answers.map((r) => r.status)).toEqual([202, 202]);
+  // Both are handled all the same: each reads its pull request (a 404 here, so the reconcile fails).
+  const deadline = Date.now() + 10_000;
+  const pulls = () => requests.filter((r) => /\/pulls\/\d+$/.test(r));
+  while (!(pulls().some((r) => r.endsWith("/pulls/1")) && pulls().some((r) => r.endsWith("/pulls/2")))) {
+    if (Date.now() > deadline) throw new Error(`not both handled: ${requests.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // The second entered Probot only after the first's handling was over: no request of #1 after #2's first.
+  const about = (n: number) => requests.map((r, i) => (r.includes(`/pulls/${n}`) ? i : -1)).filter((i) => i >= 0);
+  const [first, second] = requests.some((r) => r.endsWith("/pulls/1")) && about(1)[0]! < about(2)[0]! ? [1, 2] : [2, 1];
+  expect(Math.max(...about(first))).toBeLessThan(Math.min(...about(second)));
+}, 20_000);

@@ -1,0 +1,177 @@
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { Probot, ProbotOctokit } from "probot";
+import { createApp } from "../../src/app/router.js";
+import { leadingAction, Subscriptions } from "../../src/app/subscriptions.js";
+import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery, type WebhookServer } from "../../src/server.js";
+import { testLog } from "../helpers/test-log.js";
+
+/**
+ * Deliveries no handler wants are answered before they are parsed (src/app/subscriptions.ts): GitHub's
+ * webhooks about the app's own check runs and review requests are most of what the app receives.
+ */
+const SECRET = "subscriptions-secret";
+const sign = (body: string, secret = SECRET) => "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+
+describe("what the app subscribes to, recorded from its handlers", () => {
+  const subs = Subscriptions.of(createApp({ appId: 7 }));
+
+  test("the router's and healing's handlers, by event and action", () => {
+    const list = subs.list();
+    for (const name of [
+      "pull_request.opened",
+      "pull_request.synchronize",
+      "pull_request_review.submitted",
+      "issue_comment.created",
+      "check_run.requested_action",
+      "check_run.rerequested",
+      "check_suite.rerequested",
+      "push",
+      "merge_group.checks_requested",
+      "installation.created",
+      "installation_repositories.added",
+    ])
+      expect(list).toContain(name);
+  });
+
+  test("handled and unhandled deliveries", () => {
+    expect(subs.handles("pull_request", "opened")).toBe(true);
+    expect(subs.handles("push", undefined)).toBe(true);
+    expect(subs.handles("check_run", "requested_action")).toBe(true);
+    // The app's own writes come back as these: nothing handles them.
+    expect(subs.handles("check_run", "created")).toBe(false);
+    expect(subs.handles("check_run", "completed")).toBe(false);
+    expect(subs.handles("check_suite", "completed")).toBe(false);
+    expect(subs.handles("pull_request", "review_requested")).toBe(false);
+    expect(subs.handles("pull_request", "labeled")).toBe(false);
+    expect(subs.handles("status", undefined)).toBe(false);
+    expect(subs.handles("installation", "deleted")).toBe(false);
+  });
+
+  test("an action that could not be read never drops an event some handler wants", () => {
+    expect(subs.handles("pull_request", undefined)).toBe(true);
+    expect(subs.handles("check_run", undefined)).toBe(true);
+    expect(subs.handles("workflow_run", undefined)).toBe(false);
+  });
+
+  test("a handler for every event counts as subscribing to everything", () => {
+    const any = Subscriptions.of((app) => app.onAny(() => undefined));
+    expect(any.handles("anything", "at_all")).toBe(true);
+  });
+});
+
+describe("the leading action of a body", () => {
+  const action = (s: string) => leadingAction(Buffer.from(s));
+
+  test("read from the first key, as GitHub writes it", () => {
+    expect(action('{"action":"completed","check_run":{"id":1}}')).toBe("completed");
+    expect(action('{\n  "action": "requested_action",\n  "x": 1}')).toBe("requested_action");
+  });
+
+  test("not guessed when action is not the first key, or not a plain word", () => {
+    expect(action('{"zen":"x","action":"opened"}')).toBeUndefined();
+    expect(action('{"check_run":{"action":"opened"}}')).toBeUndefined();
+    expect(action('{"action":"op\\"ened"}')).toBeUndefined();
+    expect(action('{"action":1}')).toBeUndefined();
+    expect(action('[{"action":"opened"}]')).toBeUndefined();
+  });
+});
+
+describe("the server drops unhandled deliveries before parsing them", () => {
+  let probot: Probot;
+  let server: WebhookServer;
+  let url: string;
+  const seen: string[] = [];
+  const queued: VerifiedDelivery[] = [];
+  let queueServer: WebhookServer;
+  let queueUrl: string;
+
+  beforeAll(async () => {
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    probot = new Probot({ appId: 7, privateKey, secret: SECRET, log: testLog(), Octokit: ProbotOctokit });
+    server = await createWebhookServer({ probot, secret: SECRET, app: { appId: 7 } });
+    // Sees every delivery that reaches Probot (after the app's own handlers were recorded).
+    probot.onAny((e) => void seen.push(`${e.name}.${(e.payload as { action?: string }).action ?? ""}`));
+    queueServer = await createWebhookServer({
+      probot,
+      secret: SECRET,
+      enqueue: (d) => Promise.resolve(void queued.push(d)),
+    });
+    for (const s of [server, queueServer]) await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+    queueUrl = `http://127.0.0.1:${(queueServer.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+  });
+
+  afterAll(async () => {
+    for (const s of [server, queueServer]) await s.drain(1000);
+  });
+
+  const post = (to: string, event: string, body: string, signature = sign(body)) =>
+    fetch(to, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": `d-${Math.random()}`,
+        "x-hub-signature-256": signature,
+      },
+    });
+
+  // A comment on an issue (not a pull request): the handler runs and returns without calling GitHub.
+  const issueComment = JSON.stringify({
+    action: "created",
+    issue: { number: 1 },
+    comment: { id: 1, body: "hi", user: { login: "carol" } },
+    repository: { name: "shop", owner: { login: "acme" } },
+    sender: { login: "carol" },
+    installation: { id: 1 },
+  });
+
+  test("an unhandled action is answered 200 without being parsed or reaching Probot", async () => {
+    seen.length = 0;
+    // Not JSON past its first key: had it been parsed, the answer would be 400.
+    const body = '{"action":"completed","check_run": not json';
+    const res = await post(url, "check_run", body);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ignored: "check_run.completed: no handler" });
+    expect((await post(url, "status", "not json at all")).status).toBe(200);
+    expect(seen).toEqual([]);
+  });
+
+  test("a handled event is still parsed and handled", async () => {
+    seen.length = 0;
+    expect((await post(url, "check_run", '{"action":"requested_action", not json')).status).toBe(400);
+    const res = await post(url, "issue_comment", issueComment);
+    expect(res.status).toBe(200);
+    expect(seen).toEqual(["issue_comment.created"]);
+  });
+
+  test("an action that is not the first key is parsed, not dropped", async () => {
+    seen.length = 0;
+    const body = JSON.stringify({ zen: "x", ...JSON.parse(issueComment) });
+    expect((await post(url, "issue_comment", body)).status).toBe(200);
+    expect(seen).toEqual(["issue_comment.created"]);
+  });
+
+  test("the signature is verified first, handled or not", async () => {
+    seen.length = 0;
+    expect((await post(url, "issue_comment", issueComment, sign(issueComment, "wrong"))).status).toBe(401);
+    expect((await post(url, "check_run", '{"action":"completed"}', sign("x"))).status).toBe(401);
+    expect(seen).toEqual([]);
+  });
+
+  test("queue mode: only handled deliveries are queued", async () => {
+    queued.length = 0;
+    expect((await post(queueUrl, "check_run", '{"action":"created","check_run":{}}')).status).toBe(200);
+    expect((await post(queueUrl, "pull_request", '{"action":"review_requested"}')).status).toBe(200);
+    expect(queued).toEqual([]);
+    expect((await post(queueUrl, "issue_comment", issueComment)).status).toBe(202);
+    expect(queued.map((d) => d.name)).toEqual(["issue_comment"]);
+  });
+});
