@@ -73,6 +73,9 @@ for (const file of files) {
       config: {
         ...jestConfig,
         testMatch: TARGETS[file].map((t) => `<rootDir>/${t}`),
+        // Stryker wraps the test environment in its own and resolves the name from the sandbox directory
+        // itself, without expanding `<rootDir>`: give it a path relative to that directory.
+        testEnvironment: jestConfig.testEnvironment.replace("<rootDir>/", "./"),
         // Property tests stop at the first counterexample instead of shrinking it: a mutant only needs to fail.
         setupFiles: ["<rootDir>/test/helpers/no-shrink.ts"],
       },
