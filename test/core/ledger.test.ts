@@ -3,6 +3,7 @@ import type { RecordData } from "../../src/core/actions.js";
 import {
   decodeLedger,
   effectiveScope,
+  EMPTY_LEDGER,
   encodeLedger,
   ledgerFits,
   MAX_LEDGER_BYTES,
@@ -111,6 +112,9 @@ describe("mergeLedgers", () => {
       heads: [...b.heads!, ...a.heads!],
       unrequestable: { "user:zed": "not a collaborator", "team:x": "no access" },
     });
+    // The empty ledger (what a pull request starts with) is neutral in a merge.
+    expect(mergeLedgers([EMPTY_LEDGER, a])).toEqual(mergeLedgers([a]));
+    expect(mergeLedgers([EMPTY_LEDGER])).toEqual({ records: [], scopes: {} });
     const bare = mergeLedgers([
       { records: [], scopes: {} },
       { records: [], scopes: {}, bases: {}, unrequestable: {} },
