@@ -15,6 +15,8 @@ export default tseslint.config(
       "node_modules/",
       "coverage/",
       "reports/",
+      // Stryker's sandboxes during a mutation run (copies of the tree, instrumented).
+      ".stryker-tmp/",
       "test/fixtures/",
       "**/*.js",
       "**/*.mjs",

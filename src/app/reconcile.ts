@@ -432,7 +432,13 @@ export async function assess(
   ]);
   // Only what can count is kept: strangers' attempts and their reviews' scopes would only fill it.
   const mayReview = (login: string) => plan.personas.some((p) => eligible(p, login));
-  const keptReviews = new Set(reviews.filter((r) => r.user && mayReview(r.user.login)).map((r) => String(r.id)));
+  // A review from before a retarget is kept too: its approval makes no eligibility claim (it no longer counts),
+  // and forgetting its base would let the next reconcile stamp it with the new base and count it there.
+  const keptReviews = new Set(
+    reviews
+      .filter((r) => r.user && (mayReview(r.user.login) || bases[String(r.id)] !== pull.baseRef))
+      .map((r) => String(r.id)),
+  );
   const pick = <V>(m: Readonly<Record<string, V>>) =>
     Object.fromEntries(
       Object.entries(m).filter(([id]) => keptReviews.has(id) || !reviews.some((r) => String(r.id) === id)),

@@ -113,6 +113,8 @@ export function encodeLedger(l: Ledger): string {
   const compact: Ledger = {
     records: l.records.map(compactRecord),
     scopes: l.scopes,
+    // Without the bases, a review approval given before a retarget would count after it (read back as the new base).
+    ...(l.bases ? { bases: l.bases } : {}),
     ...(l.pushes ? { pushes: l.pushes } : {}),
     ...(l.heads ? { heads: l.heads } : {}),
     ...(l.unrequestable ? { unrequestable: l.unrequestable } : {}),

@@ -1,15 +1,20 @@
 import { describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
 import {
+  captureScopes,
   commandDigest,
   decodeRecord,
   encodeRecord,
   isBotUser,
+  MAX_COMMANDS,
+  MAX_PERSONAS,
   parseCommands,
   reviewActions,
   reviewedFor,
   readRecords,
   recordActions,
+  scopeOf,
+  UNKNOWN_SHA,
   unrecordedComments,
   type Command,
   type CommentInput,
@@ -585,5 +590,231 @@ describe("records: readRecords, recordActions, unrecordedComments", () => {
       },
       { comment: onlyErrors, commands: [], errors: [NEEDS_PERSONA] },
     ]);
+  });
+});
+
+/** Behaviour the mutation run of actions.ts (docs/testing.md) showed no test pinned down. */
+describe("parseCommands: limits, messages and exact syntax", () => {
+  const approveMany = (n: number) => Array.from({ length: n }, (_, i) => `/approve p${i}`).join("\n\n");
+
+  test("the count of ignored commands is reported in words that fit it", () => {
+    expect(parseCommands(approveMany(MAX_COMMANDS)).errors).toEqual([]);
+    expect(parseCommands(approveMany(MAX_COMMANDS + 1)).errors).toEqual([
+      `1 more command ignored: at most ${MAX_COMMANDS} per comment`,
+    ]);
+    expect(parseCommands(approveMany(MAX_COMMANDS + 2)).errors).toEqual([
+      `2 more commands ignored: at most ${MAX_COMMANDS} per comment`,
+    ]);
+  });
+
+  test("an /approve names at most 10 personas: 10 count, 11 approve nothing and say so", () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `p${i}`);
+    expect(parseCommands(`/approve ${names(MAX_PERSONAS).join(" ")}`)).toEqual({
+      commands: [{ kind: "approve", personas: names(MAX_PERSONAS) }],
+      errors: [],
+    });
+    expect(parseCommands(`/approve ${names(MAX_PERSONAS + 1).join(" ")}`)).toEqual({
+      commands: [],
+      errors: [`\`/approve\` names at most ${MAX_PERSONAS} personas; this one was not counted`],
+    });
+  });
+
+  test("a persona list with a name that is not an id approves nothing; the answer quotes it, clipped", () => {
+    const notIds = (rest: string) =>
+      `\`/approve ${rest}\` is not a list of persona ids (letters, digits and dashes): not counted`;
+    // Ten names, one of them bad: the message is about the bad name, not about the count.
+    const nine = Array.from({ length: 9 }, (_, i) => `p${i}`).join(" ");
+    expect(parseCommands(`/approve ${nine} sec!`)).toEqual({ commands: [], errors: [notIds(`${nine} sec!`)] });
+    // Backticks cannot break out of the quote; 60 characters are quoted whole, more are cut to 59 and "…".
+    expect(parseCommands("/approve `security` !").errors).toEqual([notIds("security !")]);
+    const sixty = `${"x".repeat(58)} !`;
+    expect(parseCommands(`/approve ${sixty}`).errors).toEqual([notIds(sixty)]);
+    expect(parseCommands(`/approve ${sixty}x`).errors).toEqual([notIds(`${"x".repeat(58)} …`)]);
+    // Cut by characters, never through one: 61 emoji give 59 emoji and "…".
+    expect(parseCommands(`/approve ${"🔐".repeat(61)}`).errors).toEqual([notIds(`${"🔐".repeat(59)}…`)]);
+  });
+
+  test.each(["/approve security!", "/approve _security", "/approve -security", "/approve security\u00e9"])(
+    "%j is not a persona id: nothing is approved",
+    (body) => {
+      expect(parseCommands(body).commands).toEqual([]);
+      expect(parseCommands(body).errors).toHaveLength(1);
+    },
+  );
+
+  test("a command line is read whole: a line separator inside it makes it no command", () => {
+    expect(parseCommands("/approve security\u2028finance")).toEqual({ commands: [], errors: [] });
+  });
+
+  test("/request-changes security:reason — the reason starts right after the separator", () => {
+    expect(parseCommands("/request-changes security:tokens are logged").commands).toEqual([
+      { kind: "request_changes", personas: ["security"], reason: "tokens are logged" },
+    ]);
+  });
+});
+
+describe("review scopes: scopeOf, reviewedFor, captureScopes", () => {
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `p${i}`);
+
+  test("a Reviewed-for: line that is not understood narrows: an approval counts for nothing, a change request for all", () => {
+    for (const body of [
+      "Reviewed-for: security!",
+      "Reviewed-for: security, fin@nce",
+      `Reviewed-for: ${names(11).join(", ")}`,
+    ]) {
+      expect(scopeOf("approve", body)).toEqual([]);
+      expect(scopeOf("request_changes", body)).toBe("all");
+    }
+    expect(scopeOf("approve", `Reviewed-for: ${names(10).join(", ")}`)).toEqual(names(10));
+    expect(scopeOf("request_changes", "Reviewed-for: security")).toEqual(["security"]);
+    expect(scopeOf("approve", "LGTM")).toBe("all");
+  });
+
+  test("a trailing comma or space in Reviewed-for: adds no empty name", () => {
+    expect(reviewedFor("Reviewed-for: security,")).toEqual(["security"]);
+    expect(reviewedFor("Reviewed-for: security finance  \nthanks")).toEqual(["security", "finance"]);
+    expect(scopeOf("approve", "Reviewed-for: security,")).toEqual(["security"]);
+  });
+
+  const SHA = "f".repeat(40);
+  const review = (id: number, state: string, body: string | null): ReviewInput => ({
+    id,
+    user: { login: "sam", type: "User" },
+    state,
+    body,
+    commitId: SHA,
+    submittedAt: "2024-05-01T10:00:00Z",
+  });
+
+  test("captureScopes: each verdict-carrying review's scope as first seen, only ever narrowed for an approval", () => {
+    const known = { "1": ["security"] as const, "9": "all" as const };
+    const out = captureScopes(known, [
+      review(1, "APPROVED", "Reviewed-for: security, finance"), // known: stays narrow
+      review(2, "APPROVED", "Reviewed-for: finance"),
+      review(3, "CHANGES_REQUESTED", "Reviewed-for: backend"),
+      review(4, "COMMENTED", "Reviewed-for: backend"),
+      review(5, "DISMISSED", "Reviewed-for: backend"),
+      review(6, "APPROVED", "LGTM"),
+    ]);
+    expect(out).toEqual({ "1": ["security"], "2": ["finance"], "3": ["backend"], "6": "all", "9": "all" });
+    expect(known).toEqual({ "1": ["security"], "9": "all" }); // not changed in place
+  });
+
+  test("captureScopes: the body a delivery carried narrows too (an edit before the first read does not widen)", () => {
+    const firstBodies = new Map<number, string | null>([
+      [1, "Reviewed-for: security"],
+      [2, "Reviewed-for: security"],
+    ]);
+    const out = captureScopes(
+      {},
+      [
+        review(1, "APPROVED", "LGTM"),
+        review(2, "CHANGES_REQUESTED", "Reviewed-for: finance"),
+        review(3, "APPROVED", "Reviewed-for: backend"),
+      ],
+      firstBodies,
+    );
+    expect(out).toEqual({ "1": ["security"], "2": ["finance", "security"], "3": ["backend"] });
+  });
+
+  test("a change request's reason is its first line that does not start with Reviewed-for:", () => {
+    const [a] = reviewActions([
+      review(7, "CHANGES_REQUESTED", "I have not Reviewed-for: anything yet\nReviewed-for: security"),
+    ]);
+    expect(a!.reason).toBe("I have not Reviewed-for: anything yet");
+    expect(a!.personas).toEqual(["security"]);
+  });
+
+  test("a dismissal is tied to the dismissed review's commit, or to none when GitHub gives none", () => {
+    const [withCommit, without] = reviewActions([
+      review(8, "DISMISSED", ""),
+      { ...review(9, "DISMISSED", ""), commitId: null },
+    ]);
+    expect(withCommit!.sha).toBe(SHA);
+    expect(without!.sha).toBe(UNKNOWN_SHA);
+  });
+});
+
+describe("record markers and record actions: exact format", () => {
+  const rec: RecordData = {
+    v: 1,
+    via: "comment",
+    user: "sam",
+    sha: "a".repeat(40),
+    commands: [{ kind: "request_changes", personas: ["security"], reason: "tokens are logged" }],
+    source: 10,
+    at: "2024-05-01T10:00:00Z",
+  };
+  const marker = (d: object) => `<!-- parallel-review:record ${JSON.stringify(d)} -->`;
+
+  test("the marker is the last thing in a record: trailing whitespace is fine, trailing text is not", () => {
+    expect(decodeRecord(`${encodeRecord(rec, "x")}\n \n`)).toEqual(rec);
+    expect(decodeRecord(`${encodeRecord(rec, "x")}x`)).toBeUndefined();
+    expect(decodeRecord(`${encodeRecord(rec, "x")}\nquoted by someone`)).toBeUndefined();
+  });
+
+  test.each([
+    ["an unparsable time", { at: "yesterday" }],
+    ["a time that is not a string", { at: 5 }],
+    ["an unparsable click time", { clickedAt: "soon" }],
+    ["a click time that is not a string", { clickedAt: 1714557600000 }],
+    ["a persona that is not a string", { commands: [{ kind: "approve", personas: ["security", 7] }] }],
+    ["personas that are neither a list nor all", { commands: [{ kind: "approve", personas: "security" }] }],
+    ["a reason that is not a string", { commands: [{ kind: "request_changes", personas: ["security"], reason: 5 }] }],
+    ["a command that is not an object", { commands: ["approve"] }],
+    ["a null command", { commands: [null] }],
+    ["an unknown command", { commands: [{ kind: "merge", personas: "all" }] }],
+  ])("decodeRecord rejects a record with %s", (_what, extra) => {
+    expect(decodeRecord(marker({ ...rec, ...extra }))).toBeUndefined();
+  });
+
+  test("an app comment with no record in it is skipped", () => {
+    const T = "2024-05-01T11:00:00Z";
+    const byApp = (id: number, body: string): CommentInput => ({
+      id,
+      user: { login: "parallel-review[bot]", type: "Bot" },
+      body,
+      createdAt: T,
+      updatedAt: T,
+      viaAppId: 1,
+    });
+    const isApp = (c: CommentInput) => c.viaAppId === 1;
+    expect(readRecords([byApp(1, "Nothing to review here."), byApp(2, encodeRecord(rec, "x"))], isApp)).toEqual([rec]);
+  });
+
+  test("valid times are accepted", () => {
+    const d = { ...rec, clickedAt: "2024-05-01T10:00:00.400Z" };
+    expect(decodeRecord(marker(d))).toEqual(d);
+  });
+
+  test('an approval tied to no commit is stored as sha "unknown": records written earlier still read as untied', () => {
+    expect(decodeRecord(marker({ ...rec, sha: "unknown" }))!.sha).toBe(UNKNOWN_SHA);
+  });
+
+  test("record actions carry the record's bot flag, reason and reference", () => {
+    const fromComment = recordActions([rec]);
+    expect(fromComment).toEqual([
+      {
+        user: "sam",
+        isBot: false,
+        kind: "request_changes",
+        personas: ["security"],
+        sha: rec.sha,
+        at: rec.at,
+        via: "comment",
+        ref: "comment 10",
+        reason: "tokens are logged",
+      },
+    ]);
+    const click: RecordData = {
+      ...rec,
+      via: "button",
+      user: "robot[bot]",
+      isBot: true,
+      commands: [{ kind: "approve", personas: ["security"] }],
+      delivery: "d-7",
+    };
+    expect(recordActions([click]).map((a) => [a.isBot, a.ref, "reason" in a])).toEqual([[true, "click d-7", false]]);
+    expect(recordActions([{ ...click, isBot: false }])[0]!.isBot).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
-import type { ActionKind, ReviewAction, Via } from "../../src/core/actions.js";
+import { UNKNOWN_SHA, type ActionKind, type ReviewAction, type Via } from "../../src/core/actions.js";
 import { planReview } from "../../src/core/plan.js";
 import {
   DEFAULT_SETTINGS,
@@ -652,5 +652,131 @@ describe("plan personas are passed through", () => {
     const plan = planReview(t, files("src/payments/x.ts", "main.tf"));
     const v = run({ table: t, plan });
     expect(v.personas.map((p) => p.persona)).toEqual(plan.personas);
+  });
+});
+
+/** Behaviour the mutation run of verdict.ts (docs/testing.md) showed no test pinned down. */
+describe("contributors, dismissals, untied approvals and ordering", () => {
+  const CONTRIBUTED =
+    "pushed or authored commits that change Security Engineer's files (settings.contributor_approval is off)";
+  /** sam pushed commits that change Security's files (and only those). */
+  const contributed = (p: { id: string }, login: string) => login === "sam" && p.id === "security";
+
+  test("a contributor's approval does not count for the files they changed, named or not, and is answered", () => {
+    const v = run({ actions: [approve("sam"), approve("sue", ["security"])], contributed });
+    expect(users(byId(v, "security"))).toEqual(["sue"]);
+    expect(users(byId(v, "backend"))).toEqual(["sam"]);
+    expect(messages(byId(v, "security"))).toEqual([`@sam approved via a review but ${CONTRIBUTED}: not counted`]);
+    const named = run({ actions: [approve("sam", ["security"], { via: "button" })], contributed });
+    expect(messages(byId(named, "security"))).toEqual([
+      `@sam clicked Approve via the check's button but ${CONTRIBUTED}: not counted`,
+    ]);
+  });
+
+  test("with settings.contributor_approval on, a contributor counts like any eligible reviewer", () => {
+    const v = run({ table: table({ contributor_approval: true }), actions: [approve("sam")], contributed });
+    expect(users(byId(v, "security"))).toEqual(["sam"]);
+    expect(messages(byId(v, "security"))).toEqual([]);
+  });
+
+  test("a dismissal withdraws its author's approval (and change request) without a notice, even from a stranger", () => {
+    const withdraw = (user: string, at: string): ReviewAction => ({
+      ...approve(user, ["security"], { at }),
+      kind: "withdraw",
+    });
+    const v = run({
+      actions: [
+        approve("sue", ["security"], { at: T(1) }),
+        withdraw("sue", T(2)),
+        reject("sam", ["security"], { at: T(3) }),
+        withdraw("sam", T(4)),
+        withdraw("mallory", T(5)),
+      ],
+    });
+    const s = byId(v, "security");
+    expect(s.state).toBe("waiting");
+    expect(s.approvals).toEqual([]);
+    expect(s.changeRequests).toEqual([]);
+    expect(s.notices).toEqual([]);
+  });
+
+  test("an approval tied to no commit never carries over, and says why", () => {
+    const v = run({
+      actions: [approve("sue", ["security"], { sha: UNKNOWN_SHA })],
+      changedSince: new Map([[UNKNOWN_SHA, []]]),
+    });
+    expect(byId(v, "security").state).toBe("waiting");
+    expect(messages(byId(v, "security"))).toEqual([
+      "@sue's approval no longer counts: it was recorded after new commits were pushed, so it cannot be tied to a commit: approve again",
+    ]);
+    const dismiss = run({
+      table: table({ on_push: "dismiss" }),
+      actions: [approve("sue", ["security"], { sha: UNKNOWN_SHA })],
+    });
+    expect(messages(byId(dismiss, "security"))).toEqual(messages(byId(v, "security")));
+  });
+
+  test("a stale approval names at most five changed files, and counts the rest", () => {
+    const five = ["a", "b", "c", "d", "e"].map((x) => `src/payments/${x}.ts`);
+    const stale = (changed: string[]) =>
+      messages(
+        byId(
+          run({
+            actions: [approve("sue", ["security"], { sha: OLD })],
+            changedSince: new Map([[OLD, files(...changed)]]),
+          }),
+          "security",
+        ),
+      );
+    expect(stale(five)).toEqual([
+      `@sue's approval on 0123456 no longer counts: files it reviews changed since: ${five.join(", ")}`,
+    ]);
+    expect(stale([...five, "src/payments/f.ts", "src/payments/g.ts"])).toEqual([
+      `@sue's approval on 0123456 no longer counts: files it reviews changed since: ${five.join(", ")} and 2 more`,
+    ]);
+  });
+
+  test("approvals and change requests are listed by the time of each user's latest action", () => {
+    const v = run({
+      table: table({ self_approval: true }, { security: 3 }),
+      author: "zed",
+      actions: [
+        approve("sue", ["security"], { at: T(1) }),
+        approve("sam", ["security"], { at: T(2) }),
+        approve("carol", ["security"], { at: T(3) }),
+        approve("sue", ["security"], { at: T(4) }),
+        reject("fiona", ["finance"], { at: T(1) }),
+        reject("carol", ["finance"], { at: T(2) }),
+        reject("fiona", ["finance"], { at: T(3), reason: "again" }),
+      ],
+    });
+    expect(users(byId(v, "security"))).toEqual(["sam", "carol", "sue"]);
+    expect(byId(v, "finance").changeRequests.map((c) => c.user)).toEqual(["carol", "fiona"]);
+  });
+
+  test("a persona with changes requested frees its approvers even when it comes first in the plan", () => {
+    // sam may review backend and security; backend (first in the plan) is blocked by bob, so sam goes to security.
+    const v = run({
+      table: table({ distinct_reviewers: true }),
+      actions: [approve("sam"), reject("bob", ["backend"]), approve("fiona")],
+    });
+    expect(byId(v, "backend").state).toBe("changes_requested");
+    expect(users(byId(v, "security"))).toEqual(["sam"]);
+    expect(byId(v, "security").state).toBe("approved");
+  });
+
+  test("the word all is never read as a list of persona ids (a persona may be called al)", () => {
+    const t = table();
+    const withAl: ReviewTable = {
+      ...t,
+      personas: [...t.personas, persona("al", "Audit Log")],
+      domains: [
+        ...t.domains,
+        { id: "audit", paths: ["audit/"], ignore: [], require: [{ persona: "al", criteria: [] }] },
+      ],
+    };
+    const v = run({ table: withAl, changed: ["audit/log.ts"], actions: [approve("mallory")] });
+    expect(v.personas.map((p) => p.persona.id)).toEqual(["al"]);
+    expect(byId(v, "al").notices).toEqual([]);
   });
 });

@@ -31,7 +31,7 @@ async function approveByReview(login: string, body = "") {
 }
 
 describe("approvals are bound to the head only, not to the diff that was reviewed", () => {
-  test.each(["click", "comment"])(
+  test.each(["click", "comment", "review"])(
     "carol retargets the base after sam's %s approval: the approval of carol-base's diff counts for main's",
     async (via) => {
       // carol-base is carol's own branch: main + a backdoor in src/auth. The PR into it shows only a harmless change.
@@ -40,13 +40,19 @@ describe("approvals are bound to the head only, not to the diff that was reviewe
       gh.pull.baseRef = "carol-base";
       await receive(events.pullRequest(gh, "opened"));
       if (via === "click") await receive(events.click(gh, "review/security", "approve", "sam"));
-      else await receive(events.comment(gh, "created", gh.comment("sam", "/approve security")));
+      else if (via === "comment") await receive(events.comment(gh, "created", gh.comment("sam", "/approve security")));
+      // A review's base is kept in the ledger (ledger.bases): the retarget's reconcile reads it back from there.
+      else await approveByReview("sam");
       // Into a branch other than the default, the gate is named after the base (see gateName).
       expect(gh.run("parallel-review: carol-base")!.conclusion).toBe("success");
       // Retargeted to main, the same head now also brings the backdoor sam never saw.
       gh.pull.baseRef = "main";
       gh.setChangedFiles([{ filename: "src/auth/harmless.ts" }, BACKDOOR]);
       await receive(events.pullRequest(gh, "edited", { changes: { base: { ref: { from: "carol-base" } } } }));
+      expect(gh.run("review/security")!.conclusion).not.toBe("success");
+      expect(green(gate())).toBe(false);
+      // And the reconciles after it still know where the approval was given (the ledger keeps its base).
+      await receive(events.comment(gh, "created", gh.comment("carol", "ready for another look")));
       expect(gh.run("review/security")!.conclusion).not.toBe("success");
       expect(green(gate())).toBe(false);
     },
