@@ -52,6 +52,8 @@ const SECONDARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-th
 export class ApiServer {
   readonly log: RequestLogEntry[] = [];
   inFlight = 0;
+  /** The requests being answered now (diagnostics: what a simulator that never goes idle waits for). */
+  readonly open = new Set<RequestLogEntry>();
   /** Bumped on every request start/end; idle() uses it to detect a quiet period. */
   activity = 0;
   private server: Server | undefined;
@@ -102,6 +104,7 @@ export class ApiServer {
       durationMs: 0,
     };
     this.log.push(entry);
+    this.open.add(entry);
     let response: ApiResponse;
     const meta: { installationId?: number } = {};
     const headers: Record<string, string> = {
@@ -117,6 +120,7 @@ export class ApiServer {
       this.write(res, req, response, headers, entry, meta);
     } finally {
       entry.durationMs = Date.now() - started;
+      this.open.delete(entry);
       this.inFlight--;
       this.activity++;
       this.deps.onRequest?.(entry);
@@ -303,11 +307,15 @@ export class ApiServer {
   }
 }
 
+/** The request's body; a client that goes away before sending all of it fails the request (never hangs it). */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
+    req.on("close", () => {
+      if (!req.complete) reject(new HttpError(400, "the client closed the connection before sending the whole body"));
+    });
   });
 }

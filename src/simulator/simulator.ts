@@ -519,7 +519,12 @@ export class GitHubSimulator {
       }
       if (Date.now() > deadline) {
         throw new Error(
-          `simulator not idle after ${opts.timeoutMs ?? 10_000} ms: ${this.dispatcher.pending} deliveries pending, ${this.server.inFlight} requests in flight`,
+          `simulator not idle after ${opts.timeoutMs ?? 10_000} ms: ${this.dispatcher.pending} deliveries pending, ${this.server.inFlight} requests in flight${[
+            ...this.server.open,
+          ]
+            .slice(0, 3)
+            .map((e) => ` (${e.method} ${e.path})`)
+            .join("")}`,
         );
       }
     }
