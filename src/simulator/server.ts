@@ -113,7 +113,7 @@ export class ApiServer {
     };
     try {
       try {
-        response = await this.process(req, url, prefix, path, entry, headers, meta);
+        response = await withDeadline(this.process(req, url, prefix, path, entry, headers, meta), HANDLER_DEADLINE_MS);
       } catch (err) {
         response = this.errorResponse(err, entry);
       }
@@ -304,6 +304,27 @@ export class ApiServer {
     window.used = Math.max(0, window.used - 1);
     headers["x-ratelimit-remaining"] = String(this.deps.rateLimit() - window.used);
     headers["x-ratelimit-used"] = String(window.used);
+  }
+}
+
+/**
+ * No request is held forever: GitHub ends requests it takes more than 10 s to process, and a request the
+ * simulator never finished (a client gone at the wrong moment) would otherwise keep it from going idle.
+ */
+const HANDLER_DEADLINE_MS = 30_000;
+
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new HttpError(504, `the simulator did not finish this request within ${ms} ms`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
