@@ -64,7 +64,6 @@ export const TARGETS = {
       "test/app/app.test.ts",
       "test/app/check-writes.test.ts",
       "test/app/read-cache.test.ts",
-      "test/app/cost-and-failures.test.ts",
       "test/security/attacks.test.ts",
       "test/security/attack-findings.test.ts",
     ],
@@ -84,7 +83,8 @@ function resolve(arg) {
   const target = m ? TARGETS[m[1]] : undefined;
   if (!target) return undefined;
   const tests = Array.isArray(target) ? target : target.tests;
-  if (m[2]) return { name: arg, mutate: m[2].split(",").map((r) => `${m[1]}:${r.includes("-") ? r : `${r}-${r}`}`), tests };
+  if (m[2])
+    return { name: arg, mutate: m[2].split(",").map((r) => `${m[1]}:${r.includes("-") ? r : `${r}-${r}`}`), tests };
   return { name: arg, mutate: Array.isArray(target) ? [m[1]] : target.mutate, tests };
 }
 

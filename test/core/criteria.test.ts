@@ -108,6 +108,29 @@ describe("parseCommands: a checklist under /approve", () => {
     expect(parsed.commands).toEqual([{ kind: "approve", personas: ["security"] }]);
     expect(parsed.errors).toEqual([expect.stringContaining(`at most ${MAX_ACKNOWLEDGED} criteria`)]);
   });
+
+  test(`exactly ${MAX_ACKNOWLEDGED} ticked items are all acknowledged`, () => {
+    const items = Array.from({ length: MAX_ACKNOWLEDGED }, (_, i) => `c${i}`);
+    const parsed = parseCommands(`/approve security\n${items.map((c) => `- [x] ${c}`).join("\n")}`);
+    expect(parsed.commands).toEqual([{ kind: "approve", personas: ["security"], criteria: keys(...items) }]);
+    expect(parsed.errors).toEqual([]);
+  });
+
+  test("an item is ticked only by a leading [x]; an empty item or one that is a code block ticks nothing", () => {
+    const parsed = parseCommands("/approve security\n\n-\n- see [x] a\n- [x] b\n-     [x] c");
+    expect(parsed.commands).toEqual([{ kind: "approve", personas: ["security"], criteria: keys("b") }]);
+  });
+
+  test("an item's lines are joined by a space, even a lazy continuation line; the text kept is trimmed", () => {
+    const parsed = parseCommands("/approve security\n- [x] Errors are\nlogged   ");
+    expect(parsed.commands[0]!.criteria).toEqual([criterionKey("Errors are logged")]);
+    expect([...parsed.ticked!.values()]).toEqual(["Errors are logged"]);
+  });
+
+  test("an untick list, or a ticked list with no approval in the comment, draws no warning", () => {
+    expect(parseCommands("/approve security\n\nNotes:\n- [ ] a").errors).toEqual([]);
+    expect(parseCommands("Notes:\n- [x] a").errors).toEqual([]);
+  });
 });
 
 describe("acknowledgements in records and the ledger", () => {
@@ -133,6 +156,11 @@ describe("acknowledgements in records and the ledger", () => {
   test("a record whose acknowledgements are not digests, or that acknowledges on a change request, is not the app's", () => {
     expect(decodeRecord(encodeRecord(record(["No secrets"]), "t"))).toBeUndefined();
     expect(decodeRecord(encodeRecord(record("all"), "t"))).toBeUndefined();
+    // Every acknowledgement must be a digest, and at most MAX_ACKNOWLEDGED of them.
+    expect(decodeRecord(encodeRecord(record([...keys("a"), "No secrets"]), "t"))).toBeUndefined();
+    const many = (n: number) => Array.from({ length: n }, (_, i) => criterionKey(`c${i}`));
+    expect(decodeRecord(encodeRecord(record(many(MAX_ACKNOWLEDGED + 1)), "t"))).toBeUndefined();
+    expect(decodeRecord(encodeRecord(record(many(MAX_ACKNOWLEDGED)), "t"))).toBeDefined();
     const onChangeRequest = {
       ...record(undefined),
       commands: [{ kind: "request_changes", personas: ["security"], criteria: keys("a") }],
