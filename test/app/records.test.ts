@@ -370,7 +370,7 @@ describe("acknowledged criteria in records (pinned by mutation testing)", () => 
     const a = one("sam", { ...APPROVE_SECURITY, ...acks("No secrets", "Totals") }, ["No secrets", "Totals"]);
     expect(a.command).toEqual({ ...APPROVE_SECURITY, ...acks("No secrets") });
     const lines = a.body.split("\n");
-    const approved = lines.findIndex((l) => l.startsWith("✅ @sam approves as **Security Engineer**"));
+    const approved = lines.findIndex((l) => l.startsWith("✅ @sam approved as **Security Engineer**"));
     expect(lines[approved + 1]).toBe("☑️ Acknowledged 1 of 1 of Security Engineer's criteria.");
     expect(a.body).toContain("⚠️ ticked “Totals”: not a criterion of the personas approved here");
     expect(a.body).not.toContain("requires every criterion");
