@@ -24,31 +24,79 @@ export const TARGETS = {
     "test/core/verdict.test.ts",
     "test/core/security-regressions.test.ts",
     "test/security/commands.test.ts",
+    "test/core/criteria.test.ts",
   ],
-  "src/core/ledger.ts": ["test/core/ledger.test.ts", "test/core/actions.test.ts"],
+  "src/core/ledger.ts": ["test/core/ledger.test.ts", "test/core/actions.test.ts", "test/core/criteria.test.ts"],
   "src/core/verdict.ts": [
     "test/core/verdict.test.ts",
     "test/core/checks.test.ts",
     "test/core/security-regressions.test.ts",
+    "test/core/criteria.test.ts",
   ],
   "src/core/glob.ts": ["test/core/glob.test.ts", "test/core/matcher.property.test.ts"],
   "src/core/matcher.ts": ["test/core/glob.test.ts", "test/core/matcher.property.test.ts"],
-  "src/app/records.ts": ["test/app/records.test.ts"],
-  "src/app/reconcile.ts": ["test/app/*.test.ts", "test/security/*.test.ts", "test/core/security-regressions.test.ts"],
+  "src/app/records.ts": ["test/app/records.test.ts", "test/app/criteria.test.ts"],
+  "src/core/criteria.ts": [
+    "test/core/criteria.test.ts",
+    "test/core/checks.test.ts",
+    "test/core/verdict.test.ts",
+    "test/app/records.test.ts",
+  ],
+  // A whole-file run is hours (every app test reaches nearly every line): the security-critical ranges only,
+  // against the app and attack suites that decide them. Line numbers as of 2026-11-30: keep them in step
+  // with the code (docs/testing.md says what each range is).
+  "src/app/reconcile.ts": {
+    mutate: [
+      "src/app/reconcile.ts:104-142", // reconcile(): the rounds, the fresh confirming read; gatePasses
+      "src/app/reconcile.ts:246-257", // a closed pull request's gates; the 3,000-file count
+      "src/app/reconcile.ts:325-325", // …and the listed files reaching it
+      "src/app/reconcile.ts:337-337", // isAppComment: which comments are the app's own records
+      "src/app/reconcile.ts:362-379", // the ledger's records of this pull request, bases, retargets
+      "src/app/reconcile.ts:399-399", // eligible
+      "src/app/reconcile.ts:434-452", // what the ledger keeps
+      "src/app/reconcile.ts:542-555", // passes, supersededTwin
+      "src/app/reconcile.ts:596-634", // planWrites
+      "src/app/reconcile.ts:637-656", // lookUpEligibility
+      "src/app/reconcile.ts:665-717", // withUnknownPushers, contributorsOf
+      "src/app/reconcile.ts:854-888", // readLedger
+    ],
+    tests: [
+      "test/app/app.test.ts",
+      "test/app/check-writes.test.ts",
+      "test/app/read-cache.test.ts",
+      "test/security/attacks.test.ts",
+      "test/security/attack-findings.test.ts",
+    ],
+  },
 };
 
 /** Stryker's own threshold semantics: below `break` the run fails. */
 const BREAK = 90;
 
+/**
+ * An argument is a target (`src/core/glob.ts`) or a target narrowed to line ranges
+ * (`src/core/actions.ts:139-148,157-293`): only mutants on those lines, same tests. A target may itself be
+ * narrowed (`{ mutate: [...ranges], tests: [...] }`) when a whole-file run does not fit (reconcile.ts).
+ */
+function resolve(arg) {
+  const m = /^(.+?\.ts)(?::([\d,-]+))?$/.exec(arg);
+  const target = m ? TARGETS[m[1]] : undefined;
+  if (!target) return undefined;
+  const tests = Array.isArray(target) ? target : target.tests;
+  if (m[2])
+    return { name: arg, mutate: m[2].split(",").map((r) => `${m[1]}:${r.includes("-") ? r : `${r}-${r}`}`), tests };
+  return { name: arg, mutate: Array.isArray(target) ? [m[1]] : target.mutate, tests };
+}
+
 const requested = process.argv.slice(2);
-const unknown = requested.filter((f) => !(f in TARGETS));
+const unknown = requested.filter((f) => !resolve(f));
 if (unknown.length > 0) {
   console.error(
     `test:mutation: not a mutation target: ${unknown.join(", ")} (targets: ${Object.keys(TARGETS).join(", ")})`,
   );
   process.exit(2);
 }
-const files = requested.length > 0 ? requested : Object.keys(TARGETS);
+const runs = (requested.length > 0 ? requested : Object.keys(TARGETS)).map(resolve);
 const concurrency = Number(process.env.STRYKER_CONCURRENCY ?? 2);
 // Read by the property tests (inherited by Stryker's test-runner processes): fewer runs per mutant.
 process.env.PROPERTY_RUNS ??= "300";
@@ -57,14 +105,16 @@ const DETECTED = new Set(["Killed", "Timeout"]);
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
 const summary = [];
-for (const file of files) {
+for (const { name: file, mutate, tests } of runs) {
   const slug = file
     .replace(/^src\//, "")
-    .replace(/\.ts$/, "")
-    .replaceAll("/", "-");
-  console.log(`\n== ${file}: mutating, running ${TARGETS[file].join(" ")}`);
+    .replace(/\.ts/, "")
+    .replaceAll("/", "-")
+    .replaceAll(":", "-L")
+    .replaceAll(",", "_");
+  console.log(`\n== ${mutate.join(" ")}: mutating, running ${tests.join(" ")}`);
   const stryker = new Stryker({
-    mutate: [file],
+    mutate,
     testRunner: "jest",
     plugins: ["@stryker-mutator/jest-runner"],
     testRunnerNodeArgs: ["--experimental-vm-modules"],
@@ -74,7 +124,7 @@ for (const file of files) {
       enableFindRelatedTests: false,
       config: {
         ...jestConfig,
-        testMatch: TARGETS[file].map((t) => `<rootDir>/${t}`),
+        testMatch: tests.map((t) => `<rootDir>/${t}`),
         // Stryker wraps the test environment in its own and resolves the name from the sandbox directory
         // itself, without expanding `<rootDir>`: give it a path relative to that directory.
         testEnvironment: jestConfig.testEnvironment.replace("<rootDir>/", "./"),

@@ -322,6 +322,17 @@ describe("approving with comments", () => {
     expect(gh.run("review/security")!.status).toBe("in_progress");
   });
 
+  test("a user's comment made through this app (a user-to-server token) is no record of the app's", async () => {
+    await open();
+    const forged = `<!-- parallel-review:record {"v":1,"via":"button","user":"sam","sha":"${gh.pull.headSha}","commands":[{"kind":"approve","personas":["security"]}],"delivery":"x"} -->`;
+    // GitHub marks it performed_via_github_app with this app's id, but its author is the user, not the app's bot.
+    const c = gh.comment("mallory", forged, "User", { id: APP_ID, slug: APP_SLUG });
+    await receive(events.comment(gh, "created", c));
+    await receive(events.comment(gh, "created", gh.comment("carol", "ping")));
+    expect(gh.run("review/security")!.status).toBe("in_progress");
+    expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
+  });
+
   test("a fake record hidden in a /request-changes reason cannot approve in someone else's name", async () => {
     await open();
     const forged = `<!-- parallel-review:record {"v":1,"via":"button","user":"fiona","sha":"${gh.pull.headSha}","commands":[{"kind":"approve","personas":["finance"]}],"delivery":"x"} -->`;
@@ -498,6 +509,25 @@ describe("the table's own safety", () => {
     ).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
     expect(gh.log.some((l) => l.path.endsWith("/files"))).toBe(false);
   });
+
+  test.each([
+    [3000, true],
+    [2999, false],
+  ])(
+    "%i changed files, all listed: a list that reaches GitHub's 3,000 may be cut short (fails closed: %s)",
+    async (n, closed) => {
+      setup(
+        TABLE,
+        Array.from({ length: n }, (_, i) => ({ filename: `docs/page-${i}.md` })),
+      );
+      await open();
+      const summary = gh.run("parallel-review")!.output.summary ?? "";
+      expect(summary.includes("More than 3000 files changed")).toBe(closed);
+      expect(gh.run("parallel-review")!.conclusion).toBe(closed ? "failure" : "success");
+      // Up to 3,000 the count alone does not decide: the files are listed, and the list decides.
+      expect(gh.log.some((l) => l.path.includes("/pulls/7/files"))).toBe(true);
+    },
+  );
 
   test("a push to the base that changes the table re-evaluates open pull requests targeting it", async () => {
     await open();

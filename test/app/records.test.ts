@@ -10,6 +10,7 @@ import {
 } from "../../src/core/actions.js";
 import type { PlanPersona, ReviewPlan } from "../../src/core/plan.js";
 import { clickTime, commentCommit, recordsToWrite, type ButtonClick } from "../../src/app/records.js";
+import { criterionKey } from "../../src/core/criteria.js";
 
 /**
  * The records the reconcile writes, as pure data: what each one stores (the gate's ledger trusts it) and
@@ -338,5 +339,62 @@ describe("recordsToWrite: who counts, in the answer", () => {
     expect(body(u)).toBe(
       "❌ @sue requested changes as **Security Engineer** on abc1234 via a comment: “&lt;!-- a --&gt; and &lt;!-- b --&gt; hide; @\u200balice and @\u200bbob, mail a@\u200bb, @ alone, --&gt;”.",
     );
+  });
+});
+
+describe("acknowledged criteria in records (pinned by mutation testing)", () => {
+  const withCriteria = (p: PlanPersona, items: string[], requireCriteria = false): PlanPersona => ({
+    ...p,
+    criteria: items.length > 0 ? [{ source: "persona", title: p.name, items }] : [],
+    ...(requireCriteria ? { requireCriteria: true } : {}),
+  });
+  const plan: ReviewPlan = {
+    domains: [],
+    personas: [
+      withCriteria(persona("security", "Security Engineer"), ["No secrets"], true),
+      withCriteria(persona("finance", "Finance"), ["Totals"]),
+      persona("docs", "Docs"),
+    ],
+    unmatched: [],
+  };
+  const who: Record<string, string> = { sam: "security", fiona: "finance", dan: "docs" };
+  const one = (login: string, cmd: Command, ticked?: string[]) => {
+    const u = comment(login, "(body)", [cmd]);
+    const withTicked = ticked ? { ...u, ticked: new Map(ticked.map((t) => [criterionKey(t), t])) } : u;
+    const [r] = write({ plan, eligible: (p, l) => who[l] === p.id, unrecorded: [withTicked] });
+    return { command: r!.data.commands[0], body: r!.body };
+  };
+  const acks = (...texts: string[]) => ({ criteria: texts.map(criterionKey) });
+
+  test("only acknowledgements of the approved personas' criteria are recorded; the rest are named as strays", () => {
+    const a = one("sam", { ...APPROVE_SECURITY, ...acks("No secrets", "Totals") }, ["No secrets", "Totals"]);
+    expect(a.command).toEqual({ ...APPROVE_SECURITY, ...acks("No secrets") });
+    const lines = a.body.split("\n");
+    const approved = lines.findIndex((l) => l.startsWith("✅ @sam approved as **Security Engineer**"));
+    expect(lines[approved + 1]).toBe("☑️ Acknowledged 1 of 1 of Security Engineer's criteria.");
+    expect(a.body).toContain("⚠️ ticked “Totals”: not a criterion of the personas approved here");
+    expect(a.body).not.toContain("requires every criterion");
+    // Every ticked item a criterion: no stray warning.
+    expect(one("sam", { ...APPROVE_SECURITY, ...acks("No secrets") }, ["No secrets"]).body).not.toContain("⚠️");
+    // Nothing left after the filter: the command is recorded without acknowledgements (the digest names the stray).
+    const b = one("sam", { ...APPROVE_SECURITY, ...acks("Totals") });
+    expect(b.command).toEqual(APPROVE_SECURITY);
+    expect(b.body).toContain(`⚠️ ticked “${criterionKey("Totals")}”`);
+  });
+
+  test("/approve alone keeps acknowledgements of any persona's criteria, but names those of personas refused", () => {
+    const a = one("dan", { ...APPROVE_ALL, ...acks("No secrets") }, ["No secrets"]);
+    expect(a.command).toEqual({ ...APPROVE_ALL, ...acks("No secrets") });
+    expect(a.body).not.toContain("☑️"); // docs has no criteria
+    expect(a.body).toContain("⚠️ ticked “No secrets”");
+  });
+
+  test("require_criteria: an approval missing a criterion is told it does not count; a refused one or a change request is not", () => {
+    const a = one("sam", APPROVE_SECURITY);
+    expect(a.body).toContain("Security Engineer requires every criterion to be acknowledged");
+    expect(a.body).not.toContain("☑️");
+    expect(one("dan", APPROVE_SECURITY).body).not.toContain("requires every criterion");
+    const rc: Command = { kind: "request_changes", personas: ["security"], reason: "no" };
+    expect(one("sam", rc).body).not.toContain("requires every criterion");
   });
 });

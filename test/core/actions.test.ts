@@ -1,4 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
+import { criterionKey } from "../../src/core/criteria.js";
 import fc from "fast-check";
 import {
   captureScopes,
@@ -590,6 +591,12 @@ describe("records: readRecords, recordActions, unrecordedComments", () => {
       },
       { comment: onlyErrors, commands: [], errors: [NEEDS_PERSONA] },
     ]);
+  });
+
+  test("an unrecorded approval with a checklist keeps the text of each ticked item, by digest", () => {
+    const c = userComment(1, "sam", "/approve security\n- [x] No  secrets");
+    const [u] = unrecordedComments([c], isApp, new Set());
+    expect(u!.ticked).toEqual(new Map([[criterionKey("No secrets"), "No secrets"]]));
   });
 });
 

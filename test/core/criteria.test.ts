@@ -7,7 +7,15 @@ import {
   type RecordData,
   type Via,
 } from "../../src/core/actions.js";
-import { criterionKey, MAX_ACKNOWLEDGED, missingCriteria } from "../../src/core/criteria.js";
+import { createHash } from "node:crypto";
+import {
+  criterionKey,
+  isCriterionKey,
+  listCriteria,
+  MAX_ACKNOWLEDGED,
+  missingCriteria,
+  normalizeCriterion,
+} from "../../src/core/criteria.js";
 import { personaCheck } from "../../src/core/checks.js";
 import { decodeLedger, encodeLedger } from "../../src/core/ledger.js";
 import { planReview } from "../../src/core/plan.js";
@@ -100,6 +108,29 @@ describe("parseCommands: a checklist under /approve", () => {
     expect(parsed.commands).toEqual([{ kind: "approve", personas: ["security"] }]);
     expect(parsed.errors).toEqual([expect.stringContaining(`at most ${MAX_ACKNOWLEDGED} criteria`)]);
   });
+
+  test(`exactly ${MAX_ACKNOWLEDGED} ticked items are all acknowledged`, () => {
+    const items = Array.from({ length: MAX_ACKNOWLEDGED }, (_, i) => `c${i}`);
+    const parsed = parseCommands(`/approve security\n${items.map((c) => `- [x] ${c}`).join("\n")}`);
+    expect(parsed.commands).toEqual([{ kind: "approve", personas: ["security"], criteria: keys(...items) }]);
+    expect(parsed.errors).toEqual([]);
+  });
+
+  test("an item is ticked only by a leading [x]; an empty item or one that is a code block ticks nothing", () => {
+    const parsed = parseCommands("/approve security\n\n-\n- see [x] a\n- [x] b\n-     [x] c");
+    expect(parsed.commands).toEqual([{ kind: "approve", personas: ["security"], criteria: keys("b") }]);
+  });
+
+  test("an item's lines are joined by a space, even a lazy continuation line; the text kept is trimmed", () => {
+    const parsed = parseCommands("/approve security\n- [x] Errors are\nlogged   ");
+    expect(parsed.commands[0]!.criteria).toEqual([criterionKey("Errors are logged")]);
+    expect([...parsed.ticked!.values()]).toEqual(["Errors are logged"]);
+  });
+
+  test("an untick list, or a ticked list with no approval in the comment, draws no warning", () => {
+    expect(parseCommands("/approve security\n\nNotes:\n- [ ] a").errors).toEqual([]);
+    expect(parseCommands("Notes:\n- [x] a").errors).toEqual([]);
+  });
 });
 
 describe("acknowledgements in records and the ledger", () => {
@@ -125,6 +156,11 @@ describe("acknowledgements in records and the ledger", () => {
   test("a record whose acknowledgements are not digests, or that acknowledges on a change request, is not the app's", () => {
     expect(decodeRecord(encodeRecord(record(["No secrets"]), "t"))).toBeUndefined();
     expect(decodeRecord(encodeRecord(record("all"), "t"))).toBeUndefined();
+    // Every acknowledgement must be a digest, and at most MAX_ACKNOWLEDGED of them.
+    expect(decodeRecord(encodeRecord(record([...keys("a"), "No secrets"]), "t"))).toBeUndefined();
+    const many = (n: number) => Array.from({ length: n }, (_, i) => criterionKey(`c${i}`));
+    expect(decodeRecord(encodeRecord(record(many(MAX_ACKNOWLEDGED + 1)), "t"))).toBeUndefined();
+    expect(decodeRecord(encodeRecord(record(many(MAX_ACKNOWLEDGED)), "t"))).toBeDefined();
     const onChangeRequest = {
       ...record(undefined),
       commands: [{ kind: "request_changes", personas: ["security"], criteria: keys("a") }],
@@ -217,6 +253,15 @@ describe("the verdict with require_criteria", () => {
       expect.stringMatching(/^@sam's approval does not count yet: Security requires every criterion .*“PCI verified”/),
     ]);
     expect(v.acknowledged).toEqual({ [criterionKey("No secrets")]: ["sam"] });
+    expect(v.notices[0]!.message).toContain(
+      "To count, comment `/approve security` again with every criterion ticked (the checklist on this check shows how)",
+    );
+  });
+
+  test("nobody acknowledged anything: no `acknowledged`, and a waiting reason names nobody as withheld", () => {
+    const v = judge(tableWith({ require_criteria: true }), [approval("dan")]);
+    expect("acknowledged" in security(v)).toBe(false);
+    expect(v.reasons).toEqual(["Security: 0 of 1 approvals"]);
   });
 
   test("on: the gate's reason says whose approval waits for criteria", () => {
@@ -301,5 +346,41 @@ describe("the persona check shows acknowledgements and how to give them", () => 
     // What the check offers to copy parses back into exactly these criteria once ticked.
     const snippet = /````\n([\s\S]*?)\n````/.exec(s)![1]!.replace(/\[ \]/g, "[x]");
     expect(parseCommands(snippet).commands[0]!.criteria).toEqual(keys("No secrets", "Uses ``` fences", "PCI verified"));
+  });
+});
+
+describe("criteria.ts helpers (pinned by mutation testing)", () => {
+  test("normalizeCriterion: runs of whitespace become one space, ends trimmed, lower case", () => {
+    expect(normalizeCriterion("  PCI\t compliance\n\nVerified ")).toBe("pci compliance verified");
+  });
+
+  test("criterionKey: the first 12 hex digits of the SHA-256 of the normalised text", () => {
+    const digest = createHash("sha256").update("no secrets in code").digest("hex").slice(0, 12);
+    expect(criterionKey(" No  Secrets in CODE")).toBe(digest);
+  });
+
+  test("isCriterionKey: exactly 12 lower-case hex digits, and only a string", () => {
+    const key = criterionKey("x");
+    expect(isCriterionKey(key)).toBe(true);
+    expect(isCriterionKey(`0${key}`)).toBe(false);
+    expect(isCriterionKey(`${key}0`)).toBe(false);
+    expect(isCriterionKey(key.toUpperCase().replace(/[0-9]/g, "A"))).toBe(false);
+    // A number whose digits would pass the pattern is no digest: records are JSON, a key must be a string.
+    expect(isCriterionKey(123456789012)).toBe(false);
+    expect(isCriterionKey(undefined)).toBe(false);
+  });
+
+  test("listCriteria: at most three named, quoted, whitespace collapsed, the rest counted", () => {
+    expect(listCriteria([])).toBe("");
+    expect(listCriteria(["a"])).toBe("“a”");
+    expect(listCriteria(["a", "b  \n c", "d"])).toBe("“a”, “b c”, “d”");
+    expect(listCriteria(["a", "b", "c", "d", "e"])).toBe("“a”, “b”, “c” and 2 more");
+    expect(listCriteria(["a", "b", "c"], 2)).toBe("“a”, “b” and 1 more");
+  });
+
+  test("listCriteria: an item longer than 80 characters (not UTF-16 units) is clipped with an ellipsis", () => {
+    const eighty = "é".repeat(40) + "😀".repeat(40); // 80 characters, 120 UTF-16 units
+    expect(listCriteria([eighty])).toBe(`“${eighty}”`);
+    expect(listCriteria([`${eighty}x`])).toBe(`“${"é".repeat(40)}${"😀".repeat(39)}…”`);
   });
 });

@@ -91,6 +91,7 @@ export class FakeGitHub {
   pull = {
     number: 7,
     state: "open",
+    merged: false,
     draft: false,
     author: "carol",
     headSha: sha("head-1"),
@@ -566,6 +567,7 @@ export class FakeGitHub {
     return {
       number: pr.number,
       state: pr.state,
+      merged: pr.merged,
       draft: pr.draft,
       user: this.userObj(pr.author),
       head: { sha: pr.headSha, ref: "feature", repo: this.repositoryJson() },

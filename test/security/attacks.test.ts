@@ -353,6 +353,16 @@ describe("D. policy gaps", () => {
     ).toBe(true);
   });
 
+  test("a merged pull request keeps its green gate: what merged was judged, and the run is its record", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam");
+    expect(gate().conclusion).toBe("success");
+    gh.pull = { ...gh.pull, state: "closed", merged: true };
+    await receive(events.pullRequest(gh, "closed"));
+    expect(gate().conclusion).toBe("success");
+  });
+
   test("the base table renames the gate: the old gate's run is closed, not left green", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
