@@ -50,6 +50,7 @@ import {
   changedFiles,
   getPull,
   rememberFiles,
+  rememberedFiles,
   listComments,
   listReviews,
   MAX_PR_FILES,
@@ -230,10 +231,14 @@ export async function assess(
     changedFiles(octokit, ref, { headSha, baseRef, ...(expected !== undefined ? { expected } : {}) }, cache?.files);
   const early = hint && {
     head: onHead(hint.headSha, hint.baseRef),
+    // Without a count (review, comment and button deliveries carry none) only a remembered list is used
+    // early: a pull request with thousands of files must not be listed before we know it has too many.
     files:
-      hint.changedFiles === undefined || hint.changedFiles <= MAX_PR_FILES
-        ? filesOf(hint.headSha, hint.baseRef, hint.changedFiles)
-        : undefined,
+      hint.changedFiles === undefined
+        ? rememberedFiles(cache?.files, ref, hint)
+        : hint.changedFiles <= MAX_PR_FILES
+          ? filesOf(hint.headSha, hint.baseRef, hint.changedFiles)
+          : undefined,
     lists: Promise.all([
       listReviews(octokit, ref),
       listComments(octokit, ref),

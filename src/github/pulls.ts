@@ -102,6 +102,16 @@ export async function changedFiles(
   return pages.flat();
 }
 
+/** The file list `recent` keeps for this head and base, if any (no request). */
+export function rememberedFiles(
+  recent: Recent<readonly ChangedFile[]> | undefined,
+  pr: PullRef,
+  at: { headSha: string; baseRef: string },
+): Promise<ChangedFile[]> | undefined {
+  const hit = recent?.get(filesKey(pr, at));
+  return hit ? Promise.resolve([...hit]) : undefined;
+}
+
 /** Keeps a file list read while the pull request's head and base were `at` (small lists only). */
 export function rememberFiles(
   recent: Recent<readonly ChangedFile[]> | undefined,
