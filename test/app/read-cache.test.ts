@@ -3,6 +3,7 @@ import type { Probot } from "probot";
 import { sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
+import { TWO_TEAMS } from "../helpers/tables.js";
 import { Recent } from "../../src/github/recent.js";
 
 /**
@@ -10,15 +11,7 @@ import { Recent } from "../../src/github/recent.js";
  * gate: a decision to pass is made again on fresh answers.
  */
 const fake = useFakeGitHub();
-const TABLE = `version: 1
-personas:
-  backend: { name: Backend Engineer, teams: [backend] }
-  security: { name: Security Engineer, teams: [security] }
-domains:
-  payments:
-    paths: ["src/payments/"]
-    require: [backend, security]
-`;
+const TABLE = TWO_TEAMS;
 
 let gh: FakeGitHub;
 let probot: Probot;

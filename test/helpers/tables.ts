@@ -25,3 +25,14 @@ domains:
 settings:
   config_owners: [security]
 `;
+
+/** The smallest table with two team personas on one domain: payments → Backend + Security. */
+export const TWO_TEAMS = `version: 1
+personas:
+  backend: { name: Backend Engineer, teams: [backend] }
+  security: { name: Security Engineer, teams: [security] }
+domains:
+  payments:
+    paths: ["src/payments/"]
+    require: [backend, security]
+`;

@@ -3,6 +3,7 @@ import type { Probot } from "probot";
 import { createProbot, sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
+import { TWO_TEAMS } from "../helpers/tables.js";
 
 /**
  * Attacks on the performance work of issue 10 (reads in one round from the delivery's hints, the
@@ -11,15 +12,7 @@ import { useFakeGitHub } from "../helpers/app-harness.js";
  * version of that code, fixed since; the others are attacks that were defended from the start.
  */
 const fake = useFakeGitHub();
-const TABLE = `version: 1
-personas:
-  backend: { name: Backend Engineer, teams: [backend] }
-  security: { name: Security Engineer, teams: [security] }
-domains:
-  payments:
-    paths: ["src/payments/"]
-    require: [backend, security]
-`;
+const TABLE = TWO_TEAMS;
 
 let gh: FakeGitHub;
 let probot: Probot;
