@@ -1,0 +1,209 @@
+/**
+ * One GraphQL request for everything a reconcile reads about a pull request (src/github/snapshot.ts):
+ * the pull request, the review table on its base, the app's runs on its head (and on the previous head
+ * after a push), the open pull requests sharing that head, its files, reviews, comments and commits, and
+ * who the app is (`viewer`: the installation's bot user, whose comments are the app's own records).
+ *
+ * Lists come in pages of 100: a longer list (or a renamed file, whose old path GraphQL does not give) is
+ * read again over REST. Validated against GitHub's published schema in test/github/snapshot.test.ts.
+ */
+export const SNAPSHOT_QUERY = /* GraphQL */ `
+  query PullSnapshot(
+    $owner: String!
+    $repo: String!
+    $number: Int!
+    $appId: Int!
+    $previous: GitObjectID!
+    $hasPrevious: Boolean!
+  ) {
+    viewer {
+      login
+      databaseId
+    }
+    repository(owner: $owner, name: $repo) {
+      id
+      nameWithOwner
+      owner {
+        __typename
+      }
+      defaultBranchRef {
+        name
+      }
+      previous: object(oid: $previous) @include(if: $hasPrevious) {
+        ... on Commit {
+          ...OwnRuns
+        }
+      }
+      pullRequest(number: $number) {
+        number
+        state
+        merged
+        isDraft
+        createdAt
+        changedFiles
+        headRefOid
+        baseRefName
+        baseRefOid
+        author {
+          ...Person
+        }
+        reviewRequests(first: 100) {
+          nodes {
+            requestedReviewer {
+              __typename
+              ... on User {
+                login
+              }
+              ... on Team {
+                slug
+              }
+            }
+          }
+        }
+        baseRef {
+          target {
+            ... on Commit {
+              oid
+              dotGithub: file(path: ".github/reviewers.yml") {
+                ...TableFile
+              }
+              root: file(path: "reviewers.yml") {
+                ...TableFile
+              }
+            }
+          }
+        }
+        head: commits(last: 1) {
+          nodes {
+            commit {
+              oid
+              ...OwnRuns
+              associatedPullRequests(first: 20) {
+                nodes {
+                  number
+                  state
+                  headRefOid
+                  baseRepository {
+                    nameWithOwner
+                  }
+                }
+              }
+            }
+          }
+        }
+        files(first: 100) {
+          totalCount
+          pageInfo {
+            hasNextPage
+          }
+          nodes {
+            path
+            changeType
+          }
+        }
+        reviews(first: 100) {
+          totalCount
+          pageInfo {
+            hasNextPage
+          }
+          nodes {
+            databaseId
+            author {
+              ...Person
+            }
+            state
+            body
+            commit {
+              oid
+            }
+            submittedAt
+          }
+        }
+        comments(first: 100) {
+          totalCount
+          pageInfo {
+            hasNextPage
+          }
+          nodes {
+            databaseId
+            author {
+              ...Person
+            }
+            body
+            createdAt
+            updatedAt
+          }
+        }
+        commits(last: 100) {
+          totalCount
+          nodes {
+            commit {
+              oid
+              author {
+                user {
+                  login
+                }
+              }
+              committer {
+                user {
+                  login
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  fragment Person on Actor {
+    __typename
+    login
+    ... on User {
+      databaseId
+    }
+    ... on Bot {
+      databaseId
+    }
+    ... on Mannequin {
+      databaseId
+    }
+  }
+
+  fragment TableFile on TreeEntry {
+    path
+    object {
+      ... on Blob {
+        text
+        isTruncated
+        isBinary
+      }
+    }
+  }
+
+  fragment OwnRuns on Commit {
+    checkSuites(first: 10, filterBy: { appId: $appId }) {
+      nodes {
+        app {
+          databaseId
+        }
+        checkRuns(first: 100, filterBy: { checkType: ALL }) {
+          pageInfo {
+            hasNextPage
+          }
+          nodes {
+            databaseId
+            id
+            name
+            status
+            conclusion
+            title
+            summary
+            text
+            startedAt
+          }
+        }
+      }
+    }
+  }
+`;
