@@ -1,10 +1,10 @@
 import { CONFLICTS_CHECK, conflictsCheck, profile, radarOf, type Profile } from "../core/conflicts.js";
-import { createRun, listOwnRuns, sameRun, updateRun } from "../github/checks.js";
+import { createRun, listOwnRuns, sameRun, updateRun, type ExistingRun } from "../github/checks.js";
 import type { CheckRunSpec } from "../core/checks.js";
 import type { RepoRef } from "../github/client.js";
-import { EtagCache, FileCache, filesOf, openPulls, type OpenPull } from "../github/radar.js";
+import { EtagCache, FileCache, fileKey, filesOf, openPulls, pathsOf, type OpenPull } from "../github/radar.js";
 import { readTable } from "../github/table.js";
-import type { Deps } from "./reconcile.js";
+import type { Deps, Seen } from "./reconcile.js";
 import { KeyedSerializer } from "./serialize.js";
 
 /** What an event tells the radar about the pull request that changed. */
@@ -18,6 +18,8 @@ export interface RadarEvent {
   readonly previousHead?: string;
   /** Closed or merged: it leaves every radar that named it. */
   readonly closed?: boolean;
+  /** What the reconcile of this event read at this head and base: not read again. */
+  readonly seen?: Seen;
 }
 
 export interface RadarOptions {
@@ -56,7 +58,7 @@ export class ConflictRadar {
 
   async refresh(d: Deps, repo: RepoRef, ev: RadarEvent): Promise<RadarOutcome> {
     const none = { written: [], overlaps: [] };
-    const load = await readTable(d.octokit, repo, ev.base);
+    const load = ev.seen?.table ?? (await readTable(d.octokit, repo, ev.base));
     const table = load.kind === "loaded" ? load.result.table : undefined;
     if (!table || table.settings.conflicts === "off") return none;
 
@@ -68,6 +70,7 @@ export class ConflictRadar {
     const capped = listed.slice(0, this.maxPulls);
     // The changed pull request itself is always compared (the list may lag a moment behind the event).
     const self = { number: ev.number, title: ev.title, createdAt: ev.createdAt, headSha: ev.headSha };
+    if (ev.seen?.files) this.files.set(fileKey(repo, ev.number, ev.headSha), pathsOf(ev.seen.files));
     const open = await filesOf(d.octokit, repo, ev.closed ? capped : [self, ...capped], this.files);
     const profiles = open.map((p) => profile(table, p));
     const me = ev.closed ? undefined : profiles[0];
@@ -103,18 +106,25 @@ export class ConflictRadar {
         compared: others.length,
         block: table.settings.conflicts === "block",
       });
-      if (await this.write(d, repo, t, spec)) written.push(t.number);
+      const runs = t.number === ev.number ? ev.seen?.runs : undefined;
+      if (await this.write(d, repo, t, spec, runs)) written.push(t.number);
     }
     return { written, overlaps: me ? radarOf(table, me, profiles).overlaps.map((o) => o.number) : [] };
   }
 
-  private async write(d: Deps, repo: RepoRef, pull: OpenPull, spec: CheckRunSpec): Promise<boolean> {
+  private async write(
+    d: Deps,
+    repo: RepoRef,
+    pull: OpenPull,
+    spec: CheckRunSpec,
+    seen?: readonly ExistingRun[],
+  ): Promise<boolean> {
     const { octokit } = d;
     const key = `${repo.owner}/${repo.repo}#${pull.number}@${pull.headSha}`.toLowerCase();
     const digest = JSON.stringify([spec.conclusion, spec.title, spec.summary]);
     if (this.written.get(key) === digest) return false;
     // The app's own runs only (listOwnRuns): a run of another app is never overwritten with the radar.
-    const existing = (await listOwnRuns(octokit, repo, pull.headSha, d.appId))
+    const existing = (seen ?? (await listOwnRuns(octokit, repo, pull.headSha, d.appId)))
       .filter((r) => r.name === CONFLICTS_CHECK)
       .at(-1);
     let changed = true;
@@ -151,7 +161,12 @@ export class RadarHook {
   private readonly serializer = new KeyedSerializer();
   constructor(readonly radar = new ConflictRadar()) {}
 
-  async after(d: Deps, payload: PullEventPayload, previousHead?: string): Promise<RadarOutcome | undefined> {
+  async after(
+    d: Deps,
+    payload: PullEventPayload,
+    previousHead?: string,
+    seen?: Seen,
+  ): Promise<RadarOutcome | undefined> {
     const repo = { owner: payload.repository.owner.login, repo: payload.repository.name };
     const pr = payload.pull_request;
     const ev: RadarEvent = {
@@ -162,6 +177,8 @@ export class RadarHook {
       createdAt: pr.created_at,
       ...(previousHead && previousHead !== pr.head.sha ? { previousHead } : {}),
       ...(pr.state === "closed" ? { closed: true } : {}),
+      // The reconcile's reads stand in for the radar's only when they were made at the event's head and base.
+      ...(seen && seen.headSha === pr.head.sha && seen.baseRef === pr.base.ref ? { seen } : {}),
     };
     try {
       return await this.serializer.run(`${repo.owner}/${repo.repo}`.toLowerCase(), () =>

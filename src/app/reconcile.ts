@@ -24,7 +24,7 @@ import {
   type Ledger,
   type Push,
 } from "../core/ledger.js";
-import { contributionsOf, listPullCommits, MAX_PR_COMMITS, type PullCommit } from "../github/contributors.js";
+import { contributionsOf, MAX_PR_COMMITS, type PullCommit } from "../github/contributors.js";
 import {
   gateBlocked,
   gateName,
@@ -47,18 +47,13 @@ import {
   changedBetween,
   createComment,
   forcePushTimes,
-  changedFiles,
-  getPull,
-  rememberFiles,
-  rememberedFiles,
-  listComments,
-  listReviews,
   MAX_PR_FILES,
   requestReviewers,
   sharingHead,
   type PullRequest,
 } from "../github/pulls.js";
-import { readChangedTable, readTable } from "../github/table.js";
+import { readSnapshot } from "../github/snapshot.js";
+import { loadTable, readChangedTable, readTable, type TableLoad } from "../github/table.js";
 import { Memberships } from "../github/teams.js";
 import type { ReadCache } from "../github/recent.js";
 import { recordsToWrite, type ButtonClick } from "./records.js";
@@ -91,6 +86,19 @@ export interface Outcome {
   readonly refused?: Readonly<Record<string, string>>;
   /** Runs GitHub said were gone when the app updated them: the next round lists again and recreates them. */
   readonly vanished?: number;
+  /** What the last round read of the pull request, for the conflict radar after it (src/app/radar.ts). */
+  readonly seen?: Seen;
+}
+
+/** Reads of one reconcile another step of the same event may reuse instead of reading again. */
+export interface Seen {
+  readonly headSha: string;
+  readonly baseRef: string;
+  readonly table: TableLoad;
+  /** The changed files, when GitHub listed them all. */
+  readonly files?: readonly ChangedFile[];
+  /** The app's runs on the head as read, before this reconcile's writes (which never touch the radar's). */
+  readonly runs: readonly ExistingRun[];
 }
 
 /**
@@ -173,19 +181,6 @@ export interface Hints {
   readonly push?: Push;
   /** The head before a push: its persona checks that the new head no longer needs are closed as neutral on the new head. */
   readonly previousHead?: string;
-  /**
-   * The pull request as the delivery described it: its head and base let the first reads start together
-   * with the read of the pull request itself. Only a hint: the fresh pull request decides, and reads
-   * made for another head or base are made again.
-   */
-  readonly pull?: PullHint;
-}
-
-export interface PullHint {
-  readonly headSha: string;
-  readonly baseRef: string;
-  /** `changed_files`, when the payload has it: how many pages of files to fetch at once. */
-  readonly changedFiles?: number;
 }
 
 interface Assessment {
@@ -200,6 +195,7 @@ interface Assessment {
   readonly superseded?: readonly ExistingRun[];
   /** The passed gate's parallel-effectiveness figures (for /metrics). */
   readonly effect?: PrEffect | undefined;
+  readonly seen?: Seen;
 }
 
 /** Reads and decides; writes nothing (except that merge queues reuse it to judge a PR). */
@@ -213,74 +209,30 @@ export async function assess(
 ): Promise<Assessment> {
   const { octokit, appId } = deps;
   const repo = { owner: ref.owner, repo: ref.repo };
-  const cache = fresh ? undefined : deps.cache;
-  // One round of reads: the pull request, and with the delivery's head and base everything that
-  // depends on them, together. Reads for a head or base the fresh pull request does not have are redone.
-  const onHead = (headSha: string, baseRef: string) =>
-    Promise.all([
-      readTable(octokit, repo, baseRef),
-      listOwnRuns(octokit, repo, headSha, appId),
-      sharingHead(octokit, repo, headSha, ref.number, deps.cache?.sharing, fresh),
-    ]);
-  const previousOf = (headSha: string) =>
-    hints.previousHead && hints.previousHead !== headSha ? hints.previousHead : undefined;
-  const hint = hints.pull;
-  // Every page of files at once when the count is known. Only the fresh pull request's count can say
-  // "too many to list" (an empty list, every persona required): a hint's count only sizes the first fetch.
-  const filesOf = (headSha: string, baseRef: string, expected: number | undefined) =>
-    changedFiles(octokit, ref, { headSha, baseRef, ...(expected !== undefined ? { expected } : {}) }, cache?.files);
-  const early = hint && {
-    head: onHead(hint.headSha, hint.baseRef),
-    // Without a count (review, comment and button deliveries carry none) only a remembered list is used
-    // early: a pull request with thousands of files must not be listed before we know it has too many.
-    files:
-      hint.changedFiles === undefined
-        ? rememberedFiles(cache?.files, ref, hint)
-        : hint.changedFiles <= MAX_PR_FILES
-          ? filesOf(hint.headSha, hint.baseRef, hint.changedFiles)
-          : undefined,
-    lists: Promise.all([
-      listReviews(octokit, ref),
-      listComments(octokit, ref),
-      previousOf(hint.headSha) ? listOwnRuns(octokit, repo, previousOf(hint.headSha)!, appId) : noRuns(),
-    ]),
-  };
-  // Settled together with the pull request, so a failed early read never goes unobserved.
-  const [pull] = await Promise.all([getPull(octokit, ref), early?.head, early?.files, early?.lists]);
+  // One request reads the pull request and everything that depends on it (src/github/snapshot.ts).
+  const snap = await readSnapshot(octokit, ref, appId, hints.previousHead);
+  const { pull } = snap;
   const none = { records: [], requests: { users: [], teams: [] } };
-  const sameHead = hint?.headSha === pull.headSha && hint.baseRef === pull.baseRef;
   if (pull.state !== "open") {
     // A check run belongs to the commit: a closed pull request's green gate would pass any other pull
     // request opened from the same head until that one is judged. Merged ones keep theirs.
     if (pull.merged) return { pull, existing: [], wanted: [], state: "skipped", ...none };
-    const existing = await listOwnRuns(octokit, repo, pull.headSha, appId);
+    const existing = snap.runs;
     const carried = carriedLedger(existing);
     const wanted = gateNames(existing).map((name) => ({ ...closedGate(name, pull.number), ...carried }));
     return { pull, existing, wanted, state: "skipped", ...none };
   }
 
   const tooMany = pull.changedFiles > MAX_PR_FILES;
-  const previous = previousOf(pull.headSha);
-  const [[first, existing, sharing], files, [reviews, listed, before]] = await Promise.all([
-    sameHead ? early!.head : onHead(pull.headSha, pull.baseRef),
-    tooMany
-      ? Promise.resolve([] as ChangedFile[])
-      : sameHead && early!.files
-        ? early!.files
-        : filesOf(pull.headSha, pull.baseRef, pull.changedFiles),
-    early && sameHead
-      ? early.lists
-      : Promise.all([
-          early ? early.lists.then((l) => l[0]) : listReviews(octokit, ref),
-          early ? early.lists.then((l) => l[1]) : listComments(octokit, ref),
-          previous ? listOwnRuns(octokit, repo, previous, appId) : noRuns(),
-        ]),
-  ]);
-  if (!tooMany) rememberFiles(deps.cache?.files, ref, pull, files); // read for this head: the fresh pull request's
+  const existing = snap.runs;
+  const before = hints.previousHead && hints.previousHead !== pull.headSha ? snap.previousRuns : [];
+  const sharing = sharingHead(deps.cache?.sharing, repo, pull.headSha, pull.number, snap.sharing, fresh);
+  const files = tooMany ? [] : snap.files;
+  const { reviews, comments: listed } = snap;
   const carried = carriedLedger(existing);
   // A table that was there must not vanish on one read (a 404 from a lagging replica of GitHub's):
   // when the app has runs on this head, the absence is confirmed by a second read before they retire.
-  let load = first;
+  let load: TableLoad = snap.table ? await loadTable(octokit, repo, snap.table) : { kind: "absent" };
   if (load.kind === "absent" && existing.length > 0) {
     await new Promise((r) => setTimeout(r, deps.confirmAbsentMs ?? 1000));
     load = await readTable(octokit, repo, pull.baseRef);
@@ -337,8 +289,7 @@ export async function assess(
 
   // The pull request's commits: read once per assessment (the ledger's discovery and the contributors
   // both may need them), remembered per head and base between reconciles.
-  let commitsRead: Promise<PullCommit[]> | undefined;
-  const commitsOf = () => (commitsRead ??= pullCommits(octokit, ref, pull, cache?.commits));
+  const commitsOf = () => Promise.resolve(snap.commits);
   const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
   // Second round, together: the table as changed, the directory, and what the app recorded — its
   // ledger (in its own check runs: nobody else can change it) and its record comments (the audit
@@ -394,9 +345,6 @@ export async function assess(
     ...unrecorded.flatMap((u) => u.commands.map((c) => ({ login: u.comment.user!.login, personas: c.personas }))),
     ...(click ? [{ login: click.user.login, personas: [click.persona] }] : []),
   ];
-  // Who contributed is asked only when someone approves; asking now, with the memberships, saves a round.
-  if (!table.settings.contributor_approval && (click?.action === "approve" || claims.length > 0))
-    void commitsOf().catch(() => undefined); // the error, if any, is seen where the commits are used
   const [eligibility, forcePushedAt] = await Promise.all([
     lookUpEligibility(plan.personas, claims, members),
     unrecorded.some((u) => u.commands.length > 0) ? forcePushTimes(octokit, ref) : Promise.resolve([] as string[]),
@@ -534,15 +482,18 @@ export async function assess(
     state: verdict.state,
     superseded,
     effect,
+    seen: {
+      headSha: pull.headSha,
+      baseRef: pull.baseRef,
+      table: load,
+      ...(tooMany || files.length >= MAX_PR_FILES ? {} : { files }),
+      runs: existing,
+    },
   };
 }
 
 /** Conclusions branch protection accepts. */
 const PASSING = new Set(["success", "neutral", "skipped"]);
-
-function noRuns(): Promise<ExistingRun[]> {
-  return Promise.resolve([]);
-}
 
 function passes(r: ExistingRun): boolean {
   return r.status === "completed" && PASSING.has(r.conclusion ?? "");
@@ -591,7 +542,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
     ...(vanished > 0 ? { vanished } : {}),
   };
   deps.log.info({ pr: `${ref.owner}/${ref.repo}#${ref.number}`, ...outcome }, "reconciled");
-  return outcome;
+  return a.seen ? { ...outcome, seen: a.seen } : outcome;
 }
 
 /**
@@ -687,7 +638,7 @@ async function contributorsOf(
   actions: readonly ReviewAction[],
   pushes: readonly Push[],
   blockers: string[],
-  commitsOf: () => Promise<PullCommit[]>,
+  commitsOf: () => Promise<readonly PullCommit[]>,
 ): Promise<(p: PlanPersona, login: string) => boolean> {
   const none = () => false;
   if (table.settings.contributor_approval) return none;
@@ -865,7 +816,7 @@ async function readLedger(
   isAppComment: (c: CommentInput) => boolean,
   appId: number,
   pull: PullRequest,
-  commitsOf: () => Promise<PullCommit[]>,
+  commitsOf: () => Promise<readonly PullCommit[]>,
 ): Promise<Ledger> {
   const found = runs.map((r) => decodeLedger(r.text)).filter((l): l is Ledger => l !== undefined);
   if (found.length > 0) return mergeLedgers(found);
@@ -890,21 +841,6 @@ async function readLedger(
     .slice(-3)
     .reverse();
   return older.length > 0 ? mergeLedgers(await fromRuns(older)) : EMPTY_LEDGER;
-}
-
-/** The pull request's commits at its current head and base, remembered in `recent` (see ReadCache). */
-async function pullCommits(
-  octokit: Octokit,
-  ref: PullRef,
-  pull: PullRequest,
-  recent: ReadCache["commits"] | undefined,
-): Promise<PullCommit[]> {
-  const key = `${ref.owner.toLowerCase()}/${ref.repo.toLowerCase()}#${ref.number}@${pull.headSha}..${pull.baseRef}`;
-  const hit = recent?.get(key);
-  if (hit) return [...hit];
-  const commits = await listPullCommits(octokit, ref);
-  recent?.set(key, commits);
-  return commits;
 }
 
 /** Problems of the table files as this PR changes them (a deleted table has none: the base table governs). */

@@ -6,16 +6,7 @@ import { withRetries, type Octokit, type PullRef, type RequestCounter } from "..
 import { forgetSharing, openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { ReadCache, Recent } from "../github/recent.js";
 import { readTable } from "../github/table.js";
-import {
-  assess,
-  carriedLedger,
-  gateNames,
-  reconcile,
-  type Deps,
-  type Hints,
-  type Outcome,
-  type PullHint,
-} from "./reconcile.js";
+import { assess, carriedLedger, gateNames, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
 import { ConflictRadar, RadarHook, type RadarOptions } from "./radar.js";
 import type { ButtonClick } from "./records.js";
 import type { CommentInput } from "../core/actions.js";
@@ -121,8 +112,8 @@ export function createApp(options: AppOptions = {}) {
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.ready_for_review"], async (ctx) => {
       const d = deps(ctx.octokit, ctx.log);
       const pr = ctx.payload.pull_request;
-      await run(d, prRef(ctx.payload.repository, pr.number), undefined, hinted(pr));
-      await radar.after(d, ctx.payload);
+      const outcome = await run(d, prRef(ctx.payload.repository, pr.number));
+      await radar.after(d, ctx.payload, undefined, outcome?.seen);
     });
 
     app.on("pull_request.synchronize", async (ctx) => {
@@ -136,12 +127,11 @@ export function createApp(options: AppOptions = {}) {
         { owner: ctx.payload.repository.owner.login, repo: ctx.payload.repository.name },
         before,
       );
-      await run(d, prRef(ctx.payload.repository, pr.number), undefined, {
-        ...hinted(pr),
+      const outcome = await run(d, prRef(ctx.payload.repository, pr.number), undefined, {
         previousHead: before,
         ...(pushed ? { push: { user: sender.login, before, after } } : {}),
       });
-      await radar.after(d, ctx.payload, ctx.payload.before);
+      await radar.after(d, ctx.payload, ctx.payload.before, outcome?.seen);
     });
 
     app.on("pull_request.edited", async (ctx) => {
@@ -149,8 +139,8 @@ export function createApp(options: AppOptions = {}) {
       if (!ctx.payload.changes.base) return;
       const d = deps(ctx.octokit, ctx.log);
       const pr = ctx.payload.pull_request;
-      await run(d, prRef(ctx.payload.repository, pr.number), undefined, hinted(pr));
-      await radar.after(d, ctx.payload);
+      const outcome = await run(d, prRef(ctx.payload.repository, pr.number));
+      await radar.after(d, ctx.payload, undefined, outcome?.seen);
     });
 
     // A closed or merged pull request leaves the radars that named it.
@@ -162,7 +152,6 @@ export function createApp(options: AppOptions = {}) {
         const changes = (ctx.payload as { changes?: { body?: { from?: string | null } } }).changes;
         const body = ctx.payload.action === "edited" ? changes?.body?.from : review.body;
         const hints: Hints = {
-          ...hinted(ctx.payload.pull_request),
           ...(body !== undefined ? { reviewBodies: new Map([[review.id, body ?? null]]) } : {}),
         };
         await run(
@@ -234,15 +223,9 @@ export function createApp(options: AppOptions = {}) {
         receivedAt: (options.now?.() ?? new Date()).toISOString(),
         ...(cr.completed_at || cr.started_at ? { runUpdatedAt: cr.completed_at ?? cr.started_at } : {}),
       };
-      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) => {
-        const base = cr.pull_requests.find((p) => p.number === number)?.base.ref;
-        return run(
-          d,
-          prRef(ctx.payload.repository, number),
-          click,
-          base ? { pull: { headSha: cr.head_sha, baseRef: base } } : {},
-        );
-      });
+      await each(await prsOf(d, ctx.payload.repository, cr.head_sha, cr.pull_requests), (number) =>
+        run(d, prRef(ctx.payload.repository, number), click),
+      );
     });
 
     app.on("check_run.rerequested", async (ctx) => {
@@ -343,25 +326,6 @@ async function each(numbers: readonly number[], job: (n: number) => Promise<unkn
   for (const n of numbers) await job(n).catch((err: unknown) => errors.push(err));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `${errors.length} pull requests could not be reconciled`);
-}
-
-/** What a payload's pull request says of its head and base (src/app/reconcile.ts Hints.pull), if it says. */
-function hintOf(pr: {
-  head?: { sha?: string };
-  base?: { ref?: string };
-  changed_files?: number;
-}): PullHint | undefined {
-  if (typeof pr.head?.sha !== "string" || typeof pr.base?.ref !== "string") return undefined;
-  return {
-    headSha: pr.head.sha,
-    baseRef: pr.base.ref,
-    ...(typeof pr.changed_files === "number" ? { changedFiles: pr.changed_files } : {}),
-  };
-}
-
-function hinted(pr: Parameters<typeof hintOf>[0]): Pick<Hints, "pull"> {
-  const pull = hintOf(pr);
-  return pull ? { pull } : {};
 }
 
 function userOf(u: UserRef): ButtonClick["user"] {

@@ -1,7 +1,7 @@
 import type { CommentInput, GitHubUser, ReviewInput } from "../core/actions.js";
 import type { ChangedFile } from "../core/types.js";
 import { isStatus, type Octokit, type PullRef, type RepoRef } from "./client.js";
-import { MAX_CACHED_FILES, type Recent } from "./recent.js";
+import type { Recent } from "./recent.js";
 
 /** GitHub lists at most 3,000 files of a pull request. */
 export const MAX_PR_FILES = 3000;
@@ -74,17 +74,9 @@ const FILES_PER_PAGE = 100;
 /**
  * The changed files, with every page fetched at once when the count is known (one round trip instead
  * of one per page), then page after page while a page comes back full: the count is a hint, the list
- * is the truth. A list `recent` has for this head and base is used instead (see ReadCache); the caller
- * remembers a list only once it knows the pull request really had that head (`rememberFiles`).
+ * is the truth.
  */
-export async function changedFiles(
-  octokit: Octokit,
-  pr: PullRef,
-  at: { headSha: string; baseRef: string; expected?: number },
-  recent?: Recent<readonly ChangedFile[]>,
-): Promise<ChangedFile[]> {
-  const hit = recent?.get(filesKey(pr, at));
-  if (hit) return [...hit];
+export async function changedFiles(octokit: Octokit, pr: PullRef, at: { expected?: number }): Promise<ChangedFile[]> {
   const page = async (n: number) => {
     const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
       owner: pr.owner,
@@ -100,31 +92,6 @@ export async function changedFiles(
   while (pages.at(-1)!.length === FILES_PER_PAGE && pages.length < MAX_PR_FILES / FILES_PER_PAGE)
     pages.push(await page(pages.length + 1));
   return pages.flat();
-}
-
-/** The file list `recent` keeps for this head and base, if any (no request). */
-export function rememberedFiles(
-  recent: Recent<readonly ChangedFile[]> | undefined,
-  pr: PullRef,
-  at: { headSha: string; baseRef: string },
-): Promise<ChangedFile[]> | undefined {
-  const hit = recent?.get(filesKey(pr, at));
-  return hit ? Promise.resolve([...hit]) : undefined;
-}
-
-/** Keeps a file list read while the pull request's head and base were `at` (small lists only). */
-export function rememberFiles(
-  recent: Recent<readonly ChangedFile[]> | undefined,
-  pr: PullRef,
-  at: { headSha: string; baseRef: string },
-  files: readonly ChangedFile[],
-): void {
-  if (files.length <= MAX_CACHED_FILES) recent?.set(filesKey(pr, at), files);
-}
-
-/** Branch names are case-sensitive: only the repository's name is folded. */
-function filesKey(pr: PullRef, at: { headSha: string; baseRef: string }): string {
-  return `${pr.owner.toLowerCase()}/${pr.repo.toLowerCase()}#${pr.number}@${at.headSha}..${at.baseRef}`;
 }
 
 export async function listReviews(octokit: Octokit, pr: PullRef): Promise<ReviewInput[]> {
@@ -258,22 +225,22 @@ export async function pullsForCommit(octokit: Octokit, repo: RepoRef, sha: strin
 }
 
 /**
- * The open pull requests whose head is `sha`, as `number` sees them: remembered per head in `recent`
- * (unless `fresh`), always including `number` itself and every pull request reconciled on that head
- * since, so a second pull request on a head is a blocker at once (see ReadCache).
+ * The open pull requests whose head is `sha`, as `number` sees them: GitHub's list (`read`), `number`
+ * itself and, unless `fresh`, every pull request this process reconciled on that head in the last minute
+ * (GitHub's list can lag behind a pull request just opened), so a second pull request on a head is a
+ * blocker at once (see ReadCache). Remembering only ever adds blockers.
  */
-export async function sharingHead(
-  octokit: Octokit,
+export function sharingHead(
+  recent: Recent<readonly number[]> | undefined,
   repo: RepoRef,
   sha: string,
   number: number,
-  recent?: Recent<readonly number[]>,
+  read: readonly number[],
   fresh = false,
-): Promise<number[]> {
+): number[] {
   const key = `${repo.owner}/${repo.repo}@${sha}`.toLowerCase();
-  const hit = fresh ? undefined : recent?.get(key);
-  const seen = hit ?? (await pullsForCommit(octokit, repo, sha));
-  const all = [...new Set([...seen, number])].sort((a, b) => a - b);
+  const seen = fresh ? [] : (recent?.get(key) ?? []);
+  const all = [...new Set([...read, ...seen, number])].sort((a, b) => a - b);
   recent?.set(key, all);
   return all;
 }

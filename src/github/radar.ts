@@ -1,5 +1,6 @@
 import type { RadarPull } from "../core/conflicts.js";
 import { isStatus, type Octokit, type RepoRef } from "./client.js";
+import type { ChangedFile } from "../core/types.js";
 import { listFiles } from "./pulls.js";
 
 /** An open pull request as the radar sees it. */
@@ -92,14 +93,18 @@ export async function filesOf(
       if (!files) {
         // GitHub lists a pull request's files only for its current head: an older head is known from the cache or not at all.
         if (!fetch) return undefined;
-        const listed = await listFiles(octokit, { ...repo, number: p.number });
-        files = [...new Set(listed.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])))];
+        files = pathsOf(await listFiles(octokit, { ...repo, number: p.number }));
         cache.set(key, files);
       }
       return { ...p, files };
     }),
   );
   return out.filter((p): p is OpenPull => p !== undefined);
+}
+
+/** Every path a change touches: a renamed file's old path too. */
+export function pathsOf(files: readonly ChangedFile[]): string[] {
+  return [...new Set(files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])))];
 }
 
 export function fileKey(repo: RepoRef, number: number, headSha: string): string {

@@ -1,6 +1,3 @@
-import type { ChangedFile } from "../core/types.js";
-import type { PullCommit } from "./contributors.js";
-
 /**
  * A bounded map whose entries expire: answers GitHub gave recently, kept for a short, stated time.
  * The oldest entry goes first when it is full, so a stranger who causes many look-ups only evicts.
@@ -47,28 +44,21 @@ export class Recent<V> {
  * - `members`: team memberships, active or not. A member removed meanwhile still counts for at most the
  *   TTL in decisions that do not open the gate; someone just added to a team may wait as long for
  *   their approval to count (it fails closed: their next action or the next event after the TTL).
- * - `sharing`: the open pull requests with a given head commit, merged with every pull request the
- *   process has since reconciled on that head (so a second pull request on it is seen at once); a
- *   closed one is forgotten by the router. A stale entry can only add a blocker, never remove one,
- *   except for a pull request opened on another replica — which the pre-pass fresh read catches.
- * - `files`: a pull request's changed files for one head and base (lists of at most `MAX_CACHED_FILES`,
- *   so the cache stays small). They can change for one head only when the base branch is rewritten (a
- *   new merge base): caught by the fresh read before a pass.
- * - `commits`: a pull request's commits for one head and base (who contributed: the same argument).
+ * - `sharing`: every pull request the process has reconciled on a given head commit in the last minute,
+ *   added to GitHub's list of the open pull requests with that head (which can lag behind a pull request
+ *   just opened), so a second pull request on it is seen at once; a closed one is forgotten by the
+ *   router. An entry can only add a blocker, never remove one; the pre-pass fresh read ignores it.
+ *
+ * Everything else a reconcile needs comes from one GraphQL request (src/github/snapshot.ts), which costs
+ * no more for files and commits than without them: there is nothing more worth remembering.
  */
-export const MAX_CACHED_FILES = 300;
-
 export class ReadCache {
   readonly members: Recent<boolean>;
-  readonly commits: Recent<readonly PullCommit[]>;
   readonly sharing: Recent<readonly number[]>;
-  readonly files: Recent<readonly ChangedFile[]>;
 
   constructor(opts: { ttlMs?: number; clock?: () => number } = {}) {
     const ttl = opts.ttlMs ?? 60_000;
     this.members = new Recent(ttl, 20_000, opts.clock);
     this.sharing = new Recent(ttl, 5_000, opts.clock);
-    this.files = new Recent(10 * ttl, 500, opts.clock);
-    this.commits = new Recent(10 * ttl, 500, opts.clock);
   }
 }

@@ -82,24 +82,29 @@ const MAX_PARSED = 200;
 export async function readTable(octokit: Octokit, repo: RepoRef, ref: string): Promise<TableLoad> {
   for (const path of TABLE_PATHS) {
     const text = await readFile(octokit, repo, path, ref);
-    if (text === undefined) continue;
-    const key = `${path}\0${text}`;
-    const cached = parsed.get(key);
-    if (cached) return { kind: "loaded", file: path, text, result: cached, files: [path] };
-    const { result, layers } = await withExtends(githubReader(octokit), repo, { file: path, text });
-    if (layers.length === 1) {
-      parsed.set(key, result);
-      if (parsed.size > MAX_PARSED) parsed.delete(parsed.keys().next().value!);
-    }
-    return {
-      kind: "loaded",
-      file: path,
-      text,
-      result,
-      files: layers.filter((l) => sameRepo(l, repo)).map((l) => l.path),
-    };
+    if (text !== undefined) return loadTable(octokit, repo, { file: path, text });
   }
   return { kind: "absent" };
+}
+
+/** A table file already read (src/github/snapshot.ts), parsed, with its `_extends` chain read and merged. */
+export async function loadTable(octokit: Octokit, repo: RepoRef, source: TableSource): Promise<TableLoad> {
+  const { file: path, text } = source;
+  const key = `${path}\0${text}`;
+  const cached = parsed.get(key);
+  if (cached) return { kind: "loaded", file: path, text, result: cached, files: [path] };
+  const { result, layers } = await withExtends(githubReader(octokit), repo, { file: path, text });
+  if (layers.length === 1) {
+    parsed.set(key, result);
+    if (parsed.size > MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+  }
+  return {
+    kind: "loaded",
+    file: path,
+    text,
+    result,
+    files: layers.filter((l) => sameRepo(l, repo)).map((l) => l.path),
+  };
 }
 
 /** Where a layer of an `_extends` chain lives: a repository and a path in it. */

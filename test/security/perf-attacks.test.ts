@@ -6,10 +6,11 @@ import { useFakeGitHub } from "../helpers/app-harness.js";
 import { TWO_TEAMS } from "../helpers/tables.js";
 
 /**
- * Attacks on the performance work of issue 10 (reads in one round from the delivery's hints, the
- * per-process read cache, the after-write loop only after a pass, redelivery skips, check runs written
- * as one GraphQL request). A test marked `// FINDING:` is a hole an attacker's review found in the first
- * version of that code, fixed since; the others are attacks that were defended from the start.
+ * Attacks on the performance work of issue 10 (reads in one GraphQL request, the per-process read cache,
+ * the after-write loop only after a pass, redelivery skips, check runs written as one GraphQL request).
+ * A test marked `// FINDING:` is a hole an attacker's review found in a first version of that code, fixed
+ * since (some in code removed since: the delivery's hints and the remembered file lists, whose attacks stay
+ * as regression tests); the others are attacks that were defended from the start.
  */
 const fake = useFakeGitHub();
 const TABLE = TWO_TEAMS;
@@ -40,7 +41,7 @@ function withChangedFiles(d: Delivery, n: number): Delivery {
   return { ...d, payload: { ...d.payload, pull_request: { ...pr, changed_files: n } } };
 }
 
-describe("hints from the delivery (Hints.pull)", () => {
+describe("stale and forged deliveries (once read as hints)", () => {
   // FINDING: a delivery's `changed_files` above 3,000 makes filesOf return no files without a request,
   // and the fresh pull request's head and base match, so the empty list is used: nothing is required.
   // The confirming re-assess (fresh = true) reuses the same hint, so it agrees. Stale counts happen when
@@ -134,7 +135,7 @@ const WITH_OPS = `${TABLE}  infra:
     require: [ops]
 `.replace("personas:\n", "personas:\n  ops: { name: Operations, teams: [ops] }\n");
 
-describe("remembered files", () => {
+describe("a rewritten base (files were once remembered)", () => {
   // FINDING: main is force-pushed (rewound) so that the pull request's diff now also changes infra/ (ops
   // must review). The push handler re-evaluates open pull requests for exactly this (`forced`), but the
   // changed files are remembered by head and base for ten minutes, the decision is "pass" on the old
@@ -230,7 +231,7 @@ describe("redelivery skips (onceEach)", () => {
   });
 });
 
-describe("a click's hint names the clicked run's head", () => {
+describe("a click on an older head", () => {
   test("an Approve click on the previous head's persona check does not open the new head's gate", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));

@@ -1,0 +1,319 @@
+import type { CommentInput, GitHubUser, ReviewInput } from "../core/actions.js";
+import { TABLE_PATHS, type ChangedFile } from "../core/types.js";
+import { listOwnRuns, type ExistingRun } from "./checks.js";
+import type { Octokit, PullRef } from "./client.js";
+import { listPullCommits, MAX_PR_COMMITS, type PullCommit } from "./contributors.js";
+import { listComments, listReviews, MAX_PR_FILES, pullsForCommit, changedFiles, type PullRequest } from "./pulls.js";
+import { SNAPSHOT_QUERY } from "./snapshot-query.js";
+import { readFile } from "./table.js";
+
+/** Everything one reconcile reads about a pull request, as of one GraphQL request (plus REST where it must). */
+export interface Snapshot {
+  readonly pull: PullRequest;
+  /** The review table file on the base branch (the first of TABLE_PATHS there), or undefined. */
+  readonly table: { readonly file: string; readonly text: string } | undefined;
+  /** The app's check runs on the head, oldest first. */
+  readonly runs: readonly ExistingRun[];
+  /** …and on the previous head, when one was asked for (after a push). */
+  readonly previousRuns: readonly ExistingRun[];
+  /** Open pull requests of this repository whose head is this one's head (this one included). */
+  readonly sharing: readonly number[];
+  /** The changed files; empty when there are more than GitHub lists (the caller checks `changedFiles`). */
+  readonly files: readonly ChangedFile[];
+  readonly reviews: readonly ReviewInput[];
+  readonly comments: readonly CommentInput[];
+  /** The pull request's commits, oldest first (at most 250, as GitHub lists them). */
+  readonly commits: readonly PullCommit[];
+}
+
+/**
+ * Reads a pull request's state in one GraphQL request. What GraphQL cannot say exactly is read again over
+ * REST, together: a list longer than its first page, renamed files (GraphQL gives no old path, and a
+ * renamed file leaves its old domain too), runs when the newest commit is not yet the head GitHub reports.
+ *
+ * The app's own comments are the ones its installation's bot user wrote: `viewer` in the same request
+ * (the installation token's user), compared by immutable id. A user acting through the app with a
+ * user-to-server token is not that bot, so cannot write a "record".
+ */
+export async function readSnapshot(
+  octokit: Octokit,
+  ref: PullRef,
+  appId: number,
+  previousHead?: string,
+): Promise<Snapshot> {
+  const data = await octokit.graphql<SnapshotData>(SNAPSHOT_QUERY, {
+    owner: ref.owner,
+    repo: ref.repo,
+    number: ref.number,
+    appId,
+    previous: previousHead ?? "0000000000000000000000000000000000000000",
+    hasPrevious: previousHead !== undefined,
+  });
+  const repo = data.repository;
+  const pr = repo?.pullRequest;
+  if (!repo || !pr) throw new Error(`pull request ${ref.owner}/${ref.repo}#${ref.number} not found`);
+  const botId = data.viewer?.databaseId ?? undefined;
+  const pull = pullOf(repo, pr);
+  const head = pr.head?.nodes?.[0]?.commit;
+  const atHead = head?.oid === pull.headSha;
+  const fullName = `${ref.owner}/${ref.repo}`.toLowerCase();
+  const pageFull = (c: { pageInfo: { hasNextPage: boolean } }) => c.pageInfo.hasNextPage;
+  const renamed = pr.files.nodes.some((f) => f.changeType === "RENAMED" || f.changeType === "COPIED");
+  const tooMany = pull.changedFiles > MAX_PR_FILES;
+  const runsOf = (c: RunsData | null | undefined) => (c ? ownRuns(c, appId) : undefined);
+  const [table, runs, previousRuns, sharing, files, reviews, comments, commits] = await Promise.all([
+    tableOf(octokit, ref, pr),
+    (atHead && runsOf(head)) || listOwnRuns(octokit, ref, pull.headSha, appId),
+    !previousHead
+      ? ([] as ExistingRun[])
+      : runsOf(repo.previous) || (repo.previous ? listOwnRuns(octokit, ref, previousHead, appId) : []),
+    atHead
+      ? head.associatedPullRequests.nodes
+          .filter(
+            (p) =>
+              p.state === "OPEN" &&
+              p.headRefOid === pull.headSha &&
+              p.baseRepository?.nameWithOwner.toLowerCase() === fullName,
+          )
+          .map((p) => p.number)
+      : pullsForCommit(octokit, ref, pull.headSha),
+    tooMany
+      ? ([] as ChangedFile[])
+      : pageFull(pr.files) || renamed
+        ? changedFiles(octokit, ref, { expected: pull.changedFiles })
+        : pr.files.nodes.map(fileOf),
+    pageFull(pr.reviews) ? listReviews(octokit, ref) : pr.reviews.nodes.map(reviewOf),
+    pageFull(pr.comments) ? listComments(octokit, ref) : pr.comments.nodes.map((c) => commentOf(c, botId, appId)),
+    pr.commits.totalCount > pr.commits.nodes.length && pr.commits.nodes.length < MAX_PR_COMMITS
+      ? listPullCommits(octokit, ref)
+      : pr.commits.nodes.map(commitOf),
+  ]);
+  return {
+    pull,
+    table,
+    runs,
+    previousRuns,
+    sharing: [...new Set([...sharing, pull.number])].sort((a, b) => a - b),
+    files,
+    reviews,
+    comments,
+    commits,
+  };
+}
+
+function pullOf(repo: RepositoryData, pr: PullData): PullRequest {
+  return {
+    number: pr.number,
+    state: pr.state === "OPEN" ? "open" : "closed",
+    merged: pr.merged,
+    draft: pr.isDraft,
+    author: personOf(pr.author) ?? { login: "ghost" },
+    headSha: pr.headRefOid,
+    baseRef: pr.baseRefName,
+    baseSha: pr.baseRefOid,
+    defaultBranch: repo.defaultBranchRef?.name,
+    changedFiles: pr.changedFiles,
+    requestedUsers: pr.reviewRequests.nodes.flatMap((r) =>
+      r.requestedReviewer?.__typename === "User" && r.requestedReviewer.login ? [r.requestedReviewer.login] : [],
+    ),
+    requestedTeams: pr.reviewRequests.nodes.flatMap((r) =>
+      r.requestedReviewer?.__typename === "Team" && r.requestedReviewer.slug ? [r.requestedReviewer.slug] : [],
+    ),
+    ownerIsOrg: repo.owner.__typename === "Organization",
+    repoNodeId: repo.id,
+    createdAt: pr.createdAt,
+  };
+}
+
+/**
+ * The table file as the base branch has it. A file GraphQL will not give whole (truncated or binary) is
+ * read over REST, whose answer the parser then judges like any other.
+ */
+async function tableOf(octokit: Octokit, ref: PullRef, pr: PullData): Promise<Snapshot["table"]> {
+  const target = pr.baseRef?.target;
+  const entries = [target?.dotGithub, target?.root];
+  for (const [i, entry] of entries.entries()) {
+    const blob = entry?.object;
+    if (!blob) continue;
+    const file = TABLE_PATHS[i]!;
+    if (!blob.isBinary && !blob.isTruncated && typeof blob.text === "string") return { file, text: blob.text };
+    const text = await readFile(octokit, ref, file, pr.baseRefName);
+    if (text === undefined) throw new Error(`${file} on ${pr.baseRefName} vanished while it was read`);
+    return { file, text };
+  }
+  return undefined;
+}
+
+/** The app's runs on a commit, or undefined when a page is full (then REST lists them all). */
+function ownRuns(commit: RunsData, appId: number): ExistingRun[] | undefined {
+  const suites = commit.checkSuites?.nodes ?? [];
+  if (suites.some((s) => s.checkRuns?.pageInfo.hasNextPage)) return undefined;
+  return suites
+    .filter((s) => s.app?.databaseId === appId)
+    .flatMap((s) => s.checkRuns?.nodes ?? [])
+    .map((r) => ({
+      id: r.databaseId,
+      nodeId: r.id,
+      name: r.name,
+      status: r.status.toLowerCase(),
+      conclusion: r.conclusion?.toLowerCase() ?? null,
+      title: r.title ?? null,
+      summary: r.summary ?? null,
+      text: r.text ?? null,
+      startedAt: r.startedAt ?? null,
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+const FILE_STATUS: Readonly<Record<string, ChangedFile["status"]>> = {
+  ADDED: "added",
+  MODIFIED: "modified",
+  DELETED: "removed",
+  RENAMED: "renamed",
+  COPIED: "copied",
+  CHANGED: "changed",
+};
+
+/** An unknown change type counts as a modification: the path is still matched against every domain. */
+function fileOf(f: { path: string; changeType: string }): ChangedFile {
+  return { path: f.path, status: FILE_STATUS[f.changeType] ?? "modified" };
+}
+
+/** GraphQL names a bot `name`, REST `name[bot]`: the app keeps REST's logins. */
+function personOf(a: PersonData | null): GitHubUser | null {
+  if (!a) return null;
+  const login = a.__typename === "Bot" && !a.login.endsWith("[bot]") ? `${a.login}[bot]` : a.login;
+  return { login, ...(a.databaseId != null ? { id: a.databaseId } : {}), type: a.__typename };
+}
+
+function reviewOf(r: PullData["reviews"]["nodes"][number]): ReviewInput {
+  return {
+    id: r.databaseId,
+    user: personOf(r.author),
+    state: r.state,
+    body: r.body ?? null,
+    commitId: r.commit?.oid ?? null,
+    submittedAt: r.submittedAt ?? null,
+  };
+}
+
+function commentOf(c: PullData["comments"]["nodes"][number], botId: number | undefined, appId: number): CommentInput {
+  const user = personOf(c.author);
+  const ours = botId !== undefined && user?.type === "Bot" && user.id === botId;
+  return {
+    id: c.databaseId,
+    user,
+    body: c.body,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    ...(ours ? { viaAppId: appId } : {}),
+  };
+}
+
+function commitOf(c: PullData["commits"]["nodes"][number]): PullCommit {
+  const people = [c.commit.author?.user?.login, c.commit.committer?.user?.login];
+  return { sha: c.commit.oid, people: people.filter((l): l is string => !!l && l !== "web-flow") };
+}
+
+// The answer's shape, as far as the query asks for it (src/github/snapshot-query.ts).
+interface PersonData {
+  __typename: string;
+  login: string;
+  databaseId?: number | null;
+}
+interface RunsData {
+  checkSuites?: {
+    nodes: {
+      app: { databaseId: number | null } | null;
+      checkRuns: {
+        pageInfo: { hasNextPage: boolean };
+        nodes: {
+          databaseId: number;
+          id: string;
+          name: string;
+          status: string;
+          conclusion: string | null;
+          title: string | null;
+          summary: string | null;
+          text: string | null;
+          startedAt: string | null;
+        }[];
+      } | null;
+    }[];
+  } | null;
+}
+interface TableFileData {
+  object: { text?: string | null; isTruncated?: boolean; isBinary?: boolean | null } | null;
+}
+interface Page<N> {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean };
+  nodes: N[];
+}
+interface PullData {
+  number: number;
+  state: string;
+  merged: boolean;
+  isDraft: boolean;
+  createdAt: string;
+  changedFiles: number;
+  headRefOid: string;
+  baseRefName: string;
+  baseRefOid: string;
+  author: PersonData | null;
+  reviewRequests: { nodes: { requestedReviewer: { __typename: string; login?: string; slug?: string } | null }[] };
+  baseRef: { target: { dotGithub?: TableFileData | null; root?: TableFileData | null } | null } | null;
+  head: {
+    nodes: {
+      commit: RunsData & {
+        oid: string;
+        associatedPullRequests: {
+          nodes: {
+            number: number;
+            state: string;
+            headRefOid: string;
+            baseRepository: { nameWithOwner: string } | null;
+          }[];
+        };
+      };
+    }[];
+  } | null;
+  files: Page<{ path: string; changeType: string }>;
+  reviews: Page<{
+    databaseId: number;
+    author: PersonData | null;
+    state: string;
+    body: string | null;
+    commit: { oid: string } | null;
+    submittedAt: string | null;
+  }>;
+  comments: Page<{
+    databaseId: number;
+    author: PersonData | null;
+    body: string;
+    createdAt: string;
+    updatedAt: string;
+  }>;
+  commits: {
+    totalCount: number;
+    nodes: {
+      commit: {
+        oid: string;
+        author: { user: { login: string } | null } | null;
+        committer: { user: { login: string } | null } | null;
+      };
+    }[];
+  };
+}
+interface RepositoryData {
+  id: string;
+  nameWithOwner: string;
+  owner: { __typename: string };
+  defaultBranchRef: { name: string } | null;
+  previous?: RunsData | null;
+  pullRequest: PullData | null;
+}
+interface SnapshotData {
+  viewer: { login: string; databaseId: number | null } | null;
+  repository: RepositoryData | null;
+}

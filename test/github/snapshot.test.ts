@@ -1,0 +1,374 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { withRetries, type Octokit } from "../../src/github/client.js";
+import { readSnapshot } from "../../src/github/snapshot.js";
+import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
+import { loadGraphQL } from "../../src/simulator/graphql.js";
+
+/**
+ * How one GraphQL answer becomes what a reconcile reads (src/github/snapshot.ts): GitHub's GraphQL shapes
+ * turned into the REST-shaped inputs the core judges, and what is read again over REST because GraphQL
+ * cannot say it exactly. A local server answers with canned GraphQL data and REST lists.
+ */
+const APP = 4242;
+const BOT = 9001;
+const HEAD = "a".repeat(40);
+const PREV = "b".repeat(40);
+
+let answer: () => unknown;
+let rest: Record<string, unknown>;
+const requests: { method: string; path: string; body: string }[] = [];
+let server: Server;
+let octokit: Octokit;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const path = (req.url ?? "").split("?")[0]!;
+      requests.push({ method: req.method ?? "", path, body });
+      const data = req.method === "POST" && path === "/graphql" ? answer() : rest[path];
+      res.writeHead(data === undefined ? 404 : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify(data ?? { message: "Not Found" }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  octokit = withRetries(
+    new ProbotOctokit({ auth: { token: "t" }, baseUrl: url, retry: { enabled: false }, throttle: { enabled: false } }),
+  );
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => {
+  requests.length = 0;
+  rest = {};
+});
+
+const page = <N>(nodes: N[], more = false) => ({ totalCount: nodes.length, pageInfo: { hasNextPage: more }, nodes });
+const user = (login: string, id: number) => ({ __typename: "User", login, databaseId: id });
+const bot = (login: string, id: number) => ({ __typename: "Bot", login, databaseId: id });
+const run = (id: number, name: string, conclusion: string | null = null) => ({
+  databaseId: id,
+  id: `CR_${id}`,
+  name,
+  status: conclusion ? "COMPLETED" : "IN_PROGRESS",
+  conclusion,
+  title: "t",
+  summary: "s",
+  text: null,
+  startedAt: "2026-11-30T10:00:00Z",
+});
+const suites = (...s: { app: number; runs: unknown[]; more?: boolean }[]) => ({
+  checkSuites: {
+    nodes: s.map((x) => ({
+      app: { databaseId: x.app },
+      checkRuns: { pageInfo: { hasNextPage: x.more ?? false }, nodes: x.runs },
+    })),
+  },
+});
+
+function pullRequest(over: Record<string, unknown> = {}) {
+  return {
+    number: 7,
+    state: "OPEN",
+    merged: false,
+    isDraft: false,
+    createdAt: "2026-11-30T09:00:00Z",
+    changedFiles: 2,
+    headRefOid: HEAD,
+    baseRefName: "main",
+    baseRefOid: "c".repeat(40),
+    author: user("alice", 1),
+    reviewRequests: {
+      nodes: [
+        { requestedReviewer: { __typename: "User", login: "bob" } },
+        { requestedReviewer: { __typename: "Team", slug: "infra" } },
+      ],
+    },
+    baseRef: {
+      target: {
+        oid: "c".repeat(40),
+        dotGithub: null,
+        root: { path: "reviewers.yml", object: { text: "version: 1\n", isTruncated: false, isBinary: false } },
+      },
+    },
+    head: {
+      nodes: [
+        {
+          commit: {
+            oid: HEAD,
+            ...suites(
+              { app: APP, runs: [run(12, "review: infra"), run(11, "gate", "FAILURE")] },
+              { app: 99, runs: [run(5, "gate", "SUCCESS")] },
+            ),
+            associatedPullRequests: {
+              nodes: [
+                { number: 7, state: "OPEN", headRefOid: HEAD, baseRepository: { nameWithOwner: "Acme/Shop" } },
+                { number: 8, state: "OPEN", headRefOid: HEAD, baseRepository: { nameWithOwner: "acme/shop" } },
+                { number: 9, state: "CLOSED", headRefOid: HEAD, baseRepository: { nameWithOwner: "acme/shop" } },
+                { number: 10, state: "OPEN", headRefOid: HEAD, baseRepository: { nameWithOwner: "fork/shop" } },
+                { number: 11, state: "OPEN", headRefOid: PREV, baseRepository: { nameWithOwner: "acme/shop" } },
+              ],
+            },
+          },
+        },
+      ],
+    },
+    files: page([
+      { path: "infra/main.tf", changeType: "MODIFIED" },
+      { path: "gone.txt", changeType: "DELETED" },
+    ]),
+    reviews: page([
+      {
+        databaseId: 31,
+        author: user("bob", 2),
+        state: "APPROVED",
+        body: "",
+        commit: { oid: HEAD },
+        submittedAt: "2026-11-30T10:01:00Z",
+      },
+      { databaseId: 32, author: null, state: "COMMENTED", body: null, commit: null, submittedAt: null },
+    ]),
+    comments: page([
+      { databaseId: 41, author: bot("parallel-review", BOT), body: "record", createdAt: "x", updatedAt: "y" },
+      { databaseId: 42, author: user("mallory", BOT), body: "record", createdAt: "x", updatedAt: "y" },
+      { databaseId: 43, author: bot("other-app", 77), body: "record", createdAt: "x", updatedAt: "y" },
+    ]),
+    commits: {
+      totalCount: 2,
+      nodes: [
+        { commit: { oid: PREV, author: { user: { login: "alice" } }, committer: { user: { login: "web-flow" } } } },
+        { commit: { oid: HEAD, author: { user: null }, committer: { user: { login: "carol" } } } },
+      ],
+    },
+    ...over,
+  };
+}
+
+function data(pr: unknown, repoOver: Record<string, unknown> = {}) {
+  return {
+    data: {
+      viewer: { login: "parallel-review[bot]", databaseId: BOT },
+      repository: {
+        id: "R_1",
+        nameWithOwner: "acme/shop",
+        owner: { __typename: "Organization" },
+        defaultBranchRef: { name: "main" },
+        pullRequest: pr,
+        ...repoOver,
+      },
+    },
+  };
+}
+
+const ref = { owner: "acme", repo: "shop", number: 7 };
+
+describe("the snapshot query", () => {
+  test("is valid against GitHub's published schema", async () => {
+    expect((await loadGraphQL()).validate(SNAPSHOT_QUERY)).toEqual([]);
+  });
+});
+
+describe("readSnapshot", () => {
+  test("one request gives the pull request, table, runs, sharing, files, reviews, comments and commits", async () => {
+    answer = () => data(pullRequest());
+    const s = await readSnapshot(octokit, ref, APP);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /graphql"]);
+    expect(JSON.parse(requests[0]!.body).variables).toEqual({
+      owner: "acme",
+      repo: "shop",
+      number: 7,
+      appId: APP,
+      previous: "0".repeat(40),
+      hasPrevious: false,
+    });
+    expect(s.pull).toEqual({
+      number: 7,
+      state: "open",
+      merged: false,
+      draft: false,
+      author: { login: "alice", id: 1, type: "User" },
+      headSha: HEAD,
+      baseRef: "main",
+      baseSha: "c".repeat(40),
+      defaultBranch: "main",
+      changedFiles: 2,
+      requestedUsers: ["bob"],
+      requestedTeams: ["infra"],
+      ownerIsOrg: true,
+      repoNodeId: "R_1",
+      createdAt: "2026-11-30T09:00:00Z",
+    });
+    expect(s.table).toEqual({ file: "reviewers.yml", text: "version: 1\n" });
+    // Only this app's runs, oldest first, with REST's lower-case states.
+    expect(s.runs.map((r) => [r.id, r.nodeId, r.name, r.status, r.conclusion])).toEqual([
+      [11, "CR_11", "gate", "completed", "failure"],
+      [12, "CR_12", "review: infra", "in_progress", null],
+    ]);
+    // Open, same head, same repository (the name's case aside); the pull request itself always.
+    expect(s.sharing).toEqual([7, 8]);
+    expect(s.files).toEqual([
+      { path: "infra/main.tf", status: "modified" },
+      { path: "gone.txt", status: "removed" },
+    ]);
+    expect(s.reviews).toEqual([
+      {
+        id: 31,
+        user: { login: "bob", id: 2, type: "User" },
+        state: "APPROVED",
+        body: "",
+        commitId: HEAD,
+        submittedAt: "2026-11-30T10:01:00Z",
+      },
+      { id: 32, user: null, state: "COMMENTED", body: null, commitId: null, submittedAt: null },
+    ]);
+    expect(s.commits).toEqual([
+      { sha: PREV, people: ["alice"] },
+      { sha: HEAD, people: ["carol"] },
+    ]);
+  });
+
+  test("only the installation's own bot (by id) writes the app's comments; bots keep REST's [bot] logins", async () => {
+    answer = () => data(pullRequest());
+    const { comments } = await readSnapshot(octokit, ref, APP);
+    expect(comments.map((c) => [c.id, c.user, c.viaAppId])).toEqual([
+      [41, { login: "parallel-review[bot]", id: BOT, type: "Bot" }, APP],
+      // A user whose id happens to equal the bot's (impossible on GitHub, but not trusted either way).
+      [42, { login: "mallory", id: BOT, type: "User" }, undefined],
+      [43, { login: "other-app[bot]", id: 77, type: "Bot" }, undefined],
+    ]);
+  });
+
+  test("without a viewer id no comment is the app's own", async () => {
+    answer = () => ({ data: { ...data(pullRequest()).data, viewer: { login: "x", databaseId: null } } });
+    const { comments } = await readSnapshot(octokit, ref, APP);
+    expect(comments.every((c) => c.viaAppId === undefined)).toBe(true);
+  });
+
+  test("a renamed file, or more files than a page, is listed over REST (GraphQL has no old path)", async () => {
+    answer = () => data(pullRequest({ files: page([{ path: "new.tf", changeType: "RENAMED" }]) }));
+    rest["/repos/acme/shop/pulls/7/files"] = [
+      { filename: "new.tf", status: "renamed", previous_filename: "infra/old.tf" },
+    ];
+    expect((await readSnapshot(octokit, ref, APP)).files).toEqual([
+      { path: "new.tf", status: "renamed", previousPath: "infra/old.tf" },
+    ]);
+    answer = () => data(pullRequest({ files: page([{ path: "a", changeType: "ADDED" }], true) }));
+    rest["/repos/acme/shop/pulls/7/files"] = [
+      { filename: "a", status: "added" },
+      { filename: "b", status: "added" },
+    ];
+    expect((await readSnapshot(octokit, ref, APP)).files.map((f) => f.path)).toEqual(["a", "b"]);
+  });
+
+  test("more than 3,000 changed files: no list at all (the caller requires every persona)", async () => {
+    answer = () => data(pullRequest({ changedFiles: 3001, files: page([{ path: "a", changeType: "ADDED" }], true) }));
+    const s = await readSnapshot(octokit, ref, APP);
+    expect(s.files).toEqual([]);
+    expect(requests.map((r) => r.path)).toEqual(["/graphql"]);
+  });
+
+  test("longer review and comment lists are read whole over REST", async () => {
+    const pr = pullRequest();
+    answer = () =>
+      data({
+        ...pr,
+        reviews: { ...pr.reviews, pageInfo: { hasNextPage: true } },
+        comments: { ...pr.comments, pageInfo: { hasNextPage: true } },
+      });
+    rest["/repos/acme/shop/pulls/7/reviews"] = [
+      {
+        id: 1,
+        user: { login: "z", id: 3, type: "User" },
+        state: "APPROVED",
+        body: "",
+        commit_id: HEAD,
+        submitted_at: "t",
+      },
+    ];
+    rest["/repos/acme/shop/issues/7/comments"] = [];
+    const s = await readSnapshot(octokit, ref, APP);
+    expect(s.reviews.map((r) => r.id)).toEqual([1]);
+    expect(s.comments).toEqual([]);
+  });
+
+  test("a head commit GitHub has not caught up with: runs and sharing of the reported head over REST", async () => {
+    const pr = pullRequest();
+    const stale = { ...pr.head.nodes[0]!.commit, oid: PREV };
+    answer = () => data({ ...pr, head: { nodes: [{ commit: stale }] } });
+    rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] };
+    rest[`/repos/acme/shop/commits/${HEAD}/pulls`] = [];
+    const s = await readSnapshot(octokit, ref, APP);
+    expect(s.runs).toEqual([]);
+    expect(s.sharing).toEqual([7]);
+    expect(requests.map((r) => r.path).sort()).toEqual(
+      ["/graphql", `/repos/acme/shop/commits/${HEAD}/check-runs`, `/repos/acme/shop/commits/${HEAD}/pulls`].sort(),
+    );
+  });
+
+  test("a full page of runs is listed over REST", async () => {
+    const pr = pullRequest();
+    const commit = { ...pr.head.nodes[0]!.commit, ...suites({ app: APP, runs: [run(1, "gate")], more: true }) };
+    answer = () => data({ ...pr, head: { nodes: [{ commit }] } });
+    rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] };
+    expect((await readSnapshot(octokit, ref, APP)).runs).toEqual([]);
+  });
+
+  test("the previous head's runs come with the rest when asked for", async () => {
+    answer = () =>
+      data(pullRequest(), { previous: { ...suites({ app: APP, runs: [run(3, "review: infra", "SUCCESS")] }) } });
+    const s = await readSnapshot(octokit, ref, APP, PREV);
+    expect(JSON.parse(requests[0]!.body).variables).toMatchObject({ previous: PREV, hasPrevious: true });
+    expect(s.previousRuns.map((r) => r.id)).toEqual([3]);
+  });
+
+  test("a truncated table is read over REST", async () => {
+    const pr = pullRequest();
+    const target = {
+      ...pr.baseRef.target,
+      root: { path: "reviewers.yml", object: { text: "ver", isTruncated: true, isBinary: false } },
+    };
+    answer = () => data({ ...pr, baseRef: { target } });
+    rest["/repos/acme/shop/contents/reviewers.yml"] = {
+      type: "file",
+      encoding: "base64",
+      content: Buffer.from("version: 1\nwhole: true\n").toString("base64"),
+    };
+    expect((await readSnapshot(octokit, ref, APP)).table).toEqual({
+      file: "reviewers.yml",
+      text: "version: 1\nwhole: true\n",
+    });
+  });
+
+  test(".github/reviewers.yml wins over reviewers.yml; neither is no table", async () => {
+    const pr = pullRequest();
+    const both = {
+      ...pr.baseRef.target,
+      dotGithub: { path: ".github/reviewers.yml", object: { text: "a", isTruncated: false, isBinary: false } },
+    };
+    answer = () => data({ ...pr, baseRef: { target: both } });
+    expect((await readSnapshot(octokit, ref, APP)).table?.file).toBe(".github/reviewers.yml");
+    answer = () => data({ ...pr, baseRef: { target: { oid: "c", dotGithub: null, root: null } } });
+    expect((await readSnapshot(octokit, ref, APP)).table).toBeUndefined();
+  });
+
+  test("an unknown pull request, or a GraphQL error, fails the read (the gate stays as it is)", async () => {
+    answer = () => data(null);
+    await expect(readSnapshot(octokit, ref, APP)).rejects.toThrow(/not found/);
+    answer = () => ({ data: null, errors: [{ type: "FORBIDDEN", message: "Resource not accessible by integration" }] });
+    await expect(readSnapshot(octokit, ref, APP)).rejects.toThrow(/Resource not accessible/);
+  });
+
+  test("closed, merged and bot-authored pull requests keep GitHub's facts", async () => {
+    answer = () => data(pullRequest({ state: "MERGED", merged: true, author: bot("dependabot", 5) }));
+    const { pull } = await readSnapshot(octokit, ref, APP);
+    expect([pull.state, pull.merged, pull.author]).toEqual([
+      "closed",
+      true,
+      { login: "dependabot[bot]", id: 5, type: "Bot" },
+    ]);
+  });
+});
