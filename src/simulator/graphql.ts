@@ -2,12 +2,15 @@
  * GitHub's GraphQL endpoint as far as the app uses it: every document is validated against GitHub's
  * published schema (@octokit/graphql-schema), and `createCheckRun` / `updateCheckRun` run against a
  * backend that applies them as the REST check-run routes do (the simulator's state, or the tests' fake
- * GitHub). Anything else the schema allows is answered with an error naming what is not simulated.
+ * GitHub); queries read a pull request through a `PullStateBackend` (graphql-reads.ts) exactly as the REST
+ * reads see it. Anything else the schema allows is answered with an error naming what is not simulated.
  *
  * `graphql` and the 1.2 MB schema are dev-only dependencies, so both are loaded lazily (dynamic import),
  * once per process, like the OpenAPI description (openapi.ts).
  */
 import type * as GraphQL from "graphql";
+import { FieldError, notSimulated } from "./graphql-errors.js";
+import { checkRunNode, queryRoot, type PullStateBackend } from "./graphql-reads.js";
 
 /** A check run as the REST API renders it (the fields GraphQL's CheckRun is built from). */
 export interface RestCheckRun {
@@ -56,9 +59,6 @@ async function load(): Promise<GraphQLEndpoint> {
   return new GraphQLEndpoint(gql, gql.buildSchema(published.schema.idl, { assumeValidSDL: true }));
 }
 
-/** A field the simulator does not serve: a clear error rather than a silent null. */
-const notSimulated = (what: string) => `${what} is valid GitHub GraphQL but not simulated here`;
-
 export class GraphQLEndpoint {
   constructor(
     private readonly gql: typeof GraphQL,
@@ -74,8 +74,11 @@ export class GraphQLEndpoint {
     }
   }
 
-  /** Answers a request body (`{ query, variables, operationName }`) as GitHub's POST /graphql does. */
-  execute(body: unknown, backend: CheckRunBackend): GraphQLAnswer {
+  /**
+   * Answers a request body (`{ query, variables, operationName }`) as GitHub's POST /graphql does: mutations
+   * through `backend`, queries from `reads` (without it, every query field answers "not simulated").
+   */
+  execute(body: unknown, backend: CheckRunBackend, reads?: PullStateBackend): GraphQLAnswer {
     const { gql, schema } = this;
     const req = (body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
     if (typeof req.query !== "string")
@@ -93,7 +96,8 @@ export class GraphQLEndpoint {
       document,
       variableValues: (req.variables ?? {}) as Record<string, unknown>,
       operationName: typeof req.operationName === "string" ? req.operationName : null,
-      rootValue: mutations(backend),
+      // One root for both operation types: their field names differ (createCheckRun… vs viewer, repository).
+      rootValue: { ...(reads ? queryRoot(reads) : {}), ...mutations(backend) },
       fieldResolver: (
         source: unknown,
         args: Record<string, unknown>,
@@ -124,22 +128,13 @@ function format(e: GraphQL.GraphQLError): Record<string, unknown> {
   };
 }
 
-class FieldError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const TYPES: Record<number, string> = { 403: "FORBIDDEN", 404: "NOT_FOUND", 422: "UNPROCESSABLE" };
 
 /** The root of a mutation: the two GitHub mutations the app sends, each through the backend. */
 function mutations(backend: CheckRunBackend): Record<string, (args: { input: Input }) => unknown> {
   const run = (input: Input, node: string, write: () => RestCheckRun) => {
     try {
-      return { clientMutationId: input.clientMutationId ?? null, checkRun: checkRun(write()) };
+      return { clientMutationId: input.clientMutationId ?? null, checkRun: checkRunNode(write()) };
     } catch (err) {
       const status = (err as { status?: number }).status;
       if (status === 404)
@@ -193,22 +188,4 @@ function output(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     ["title", "summary", "text"].filter((k) => o[k] !== null && o[k] !== undefined).map((k) => [k, o[k]]),
   );
-}
-
-/** GraphQL's CheckRun from the REST rendering; fields not listed answer "not simulated". */
-function checkRun(r: RestCheckRun): Record<string, unknown> {
-  return {
-    id: r.node_id,
-    databaseId: r.id,
-    name: r.name,
-    status: r.status.toUpperCase(),
-    conclusion: r.conclusion ? r.conclusion.toUpperCase() : null,
-    startedAt: r.started_at ?? null,
-    completedAt: r.completed_at ?? null,
-    detailsUrl: r.details_url ?? null,
-    externalId: r.external_id ?? null,
-    title: r.output.title,
-    summary: r.output.summary,
-    text: r.output.text,
-  };
 }

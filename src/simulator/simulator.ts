@@ -246,6 +246,15 @@ export class GitHubSimulator {
     return issueToken(this.state, this.clock().getTime()).token;
   }
 
+  /**
+   * The app's bot user (`<slug>[bot]`): the author of the comments it writes and GraphQL's `viewer` for its
+   * installation token. Created with the app (configureApp), so its id is stable for the simulator's life.
+   */
+  appBotUser(): { login: string; id: number } {
+    const bot = this.state.account(`${this.state.app.slug}[bot]`)!;
+    return { login: bot.login, id: bot.id };
+  }
+
   /** Invalidates every installation token (as if they expired); the app must fetch a new one. */
   revokeTokens(): void {
     this.state.tokens.clear();

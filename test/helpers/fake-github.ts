@@ -4,6 +4,7 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app/router.js";
 import type { CheckRunBackend, GraphQLEndpoint, RestCheckRun } from "../../src/simulator/graphql.js";
+import type { PullStateBackend, RepositoryReads } from "../../src/simulator/graphql-reads.js";
 import type { OpenApi } from "../../src/simulator/openapi.js";
 import { nodeId, parseNodeId } from "../../src/simulator/util.js";
 import { testLog } from "./test-log.js";
@@ -19,6 +20,11 @@ afterAll(() => nock.restore());
  */
 export const APP_ID = 4242;
 export const APP_SLUG = "parallel-review";
+/**
+ * The id of the app's bot user (`parallel-review[bot]`, as GitHub creates one per app): the author of the
+ * comments the app writes and GraphQL's `viewer` for its installation token. Not the app's id.
+ */
+export const APP_BOT_ID = 142_420_001;
 const API = "https://api.github.com";
 
 export interface FakeRun {
@@ -151,8 +157,14 @@ export class FakeGitHub {
   private userIds = new Map<string, number>();
 
   userObj(login: string, type = "User") {
+    if (login === this.botUser().login) return { login, id: APP_BOT_ID, type };
     if (!this.userIds.has(login)) this.userIds.set(login, 500 + this.userIds.size);
     return { login, id: this.userIds.get(login)!, type };
+  }
+
+  /** The app's bot user as REST shows it: the author of the app's comments, GraphQL's `viewer`. */
+  botUser(): { login: string; id: number; type: string } {
+    return { login: `${APP_SLUG}[bot]`, id: APP_BOT_ID, type: "Bot" };
   }
 
   setFile(ref: string, path: string, text: string | undefined): void {
@@ -319,7 +331,7 @@ export class FakeGitHub {
     }
     let m: RegExpExecArray | null;
 
-    if (p === "/graphql" && method === "POST") return [200, this.graphqlAnswer(body)];
+    if (p === "/graphql" && method === "POST") return this.graphqlAnswer(body);
 
     if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p))
       return [201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: { checks: "write" } }];
@@ -495,11 +507,15 @@ export class FakeGitHub {
     return this;
   }
 
-  /** POST /graphql: the simulator's executor, with this fake's REST check-run routes as its backend. */
-  private graphqlAnswer(body: unknown): unknown {
+  /**
+   * POST /graphql: the simulator's executor, with this fake's REST routes as its backends (check-run writes,
+   * and the reads a query makes). A read that meets a fault (`faults`) fails the whole request with the
+   * fault's answer, as GitHub fails a query it cannot finish, so a test's fault on a REST read still applies.
+   */
+  private graphqlAnswer(body: unknown): [number, unknown, Record<string, string>?] {
     if (!this.graphql) {
       this.invalid.push("POST /graphql: the fake answers GraphQL only with a schema (validateWith)");
-      return { errors: [{ message: "no schema loaded" }] };
+      return [200, { errors: [{ message: "no schema loaded" }] }];
     }
     const repoPath = `/repos/${this.owner}/${this.repo}`;
     const repoId = nodeId("Repository", 1);
@@ -521,12 +537,32 @@ export class FakeGitHub {
         return rest("PATCH", `${repoPath}/check-runs/${run.id}`, b);
       },
     };
-    const answer = this.graphql.execute(body, backend);
-    // Errors without a GitHub type are the document's own (schema, variables, a field not simulated):
-    // the app must never send one. Typed ones (NOT_FOUND, …) are GitHub's answers to a valid write.
+    const reads = new FakeReads(this);
+    const answer = this.graphql.execute(body, backend, reads);
+    if (reads.failure) return reads.failure;
+    // Errors without a GitHub type are the document's own (schema, variables, a field not simulated) and
+    // so are pagination mistakes: the app must never send one. NOT_FOUND, … are GitHub's answers.
     for (const e of answer.errors ?? [])
-      if (!e.type) this.invalid.push(`POST /graphql: ${String(e.message)} ${JSON.stringify(body).slice(0, 300)}`);
-    return answer;
+      if (!GITHUB_ANSWERS.has(String(e.type)))
+        this.invalid.push(`POST /graphql: ${String(e.message)} ${JSON.stringify(body).slice(0, 300)}`);
+    return [200, answer];
+  }
+
+  /** GET of a REST route as the app would send it (no log entry: the request is the GraphQL one). */
+  restGet(path: string): [number, unknown, Record<string, string>?] {
+    return this.route("GET", new URL(path, API), undefined);
+  }
+
+  /** Commits the fake knows: its pull request's heads and base, and every commit with runs. */
+  knows(commitSha: string): boolean {
+    return [
+      this.pull.headSha,
+      this.pull.baseSha,
+      ...this.prCommits().map((c) => c.sha),
+      ...this.history.map((c) => c.sha),
+    ]
+      .concat(this.runs.map((r) => r.head_sha))
+      .includes(commitSha);
   }
 
   private check(method: string, path: string, query: URLSearchParams, body: unknown): void {
@@ -592,6 +628,75 @@ export class FakeGitHub {
       output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null },
       app: { id: r.app_id, slug: APP_SLUG },
     };
+  }
+}
+
+/** GraphQL error types that are GitHub's answers to a valid document, not mistakes in it. */
+const GITHUB_ANSWERS = new Set(["NOT_FOUND", "FORBIDDEN", "UNPROCESSABLE", "INTERNAL"]);
+
+/**
+ * The fake's GraphQL reads: each is the fake's own REST route (every page), so a query sees exactly what the
+ * REST reads see. The first failing read (a fault) is kept as the answer to the whole request.
+ */
+class FakeReads implements PullStateBackend {
+  failure: [number, unknown, Record<string, string>?] | undefined;
+  constructor(private readonly gh: FakeGitHub) {}
+
+  viewer() {
+    return this.gh.botUser();
+  }
+
+  repository(owner: string, name: string): RepositoryReads | undefined {
+    const gh = this.gh;
+    if (owner.toLowerCase() !== gh.owner.toLowerCase() || name.toLowerCase() !== gh.repo.toLowerCase())
+      return undefined;
+    const base = `/repos/${gh.owner}/${gh.repo}`;
+    return {
+      repository: gh.repositoryJson(),
+      pull: (n) => this.get(`${base}/pulls/${n}`, true),
+      reviews: (n) => this.list(`${base}/pulls/${n}/reviews`),
+      comments: (n) => this.list(`${base}/issues/${n}/comments`),
+      files: (n) => this.list(`${base}/pulls/${n}/files`),
+      commits: (n) => this.list(`${base}/pulls/${n}/commits`),
+      branch: (ref) => (ref === gh.pull.baseRef ? gh.pull.baseSha : ref === "feature" ? gh.pull.headSha : undefined),
+      hasCommit: (oid) => gh.knows(oid),
+      checkRuns: (oid) => this.list(`${base}/commits/${oid}/check-runs?filter=all`, "check_runs"),
+      pullsForCommit: (oid) => this.list(`${base}/commits/${oid}/pulls`),
+      file: (ref, path) => {
+        const found = this.get<{ content: string; sha: string }>(
+          `${base}/contents/${encodeURIComponent(path)}?ref=${encodeURIComponent(ref)}`,
+          true,
+        );
+        return found && { text: Buffer.from(found.content, "base64").toString("utf8"), sha: found.sha };
+      },
+    };
+  }
+
+  /** One REST answer; a 404 is `undefined` where GitHub's GraphQL answers null for it. */
+  private get<T>(path: string, absentIsNull = false): T | undefined {
+    const [status, data, headers] = this.gh.restGet(path);
+    if (status === 404 && absentIsNull) return undefined;
+    if (status >= 300) {
+      this.failure ??= [status, data, headers];
+      throw new Error(`GET ${path} answered ${status}`);
+    }
+    return data as T;
+  }
+
+  /** Every page of a REST list (100 a page, following `link` as the app's paginate does). */
+  private list<T>(path: string, key?: string): T[] {
+    const out: T[] = [];
+    let next: string | undefined = `${path}${path.includes("?") ? "&" : "?"}per_page=100`;
+    while (next) {
+      const [status, data, headers] = this.gh.restGet(next);
+      if (status >= 300) {
+        this.failure ??= [status, data, headers];
+        throw new Error(`GET ${next} answered ${status}`);
+      }
+      out.push(...((key ? (data as Record<string, T[]>)[key] : data) as T[]));
+      next = /<([^>]+)>; rel="next"/.exec(headers?.link ?? "")?.[1];
+    }
+    return out;
   }
 }
 

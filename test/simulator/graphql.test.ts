@@ -188,9 +188,11 @@ describe("validation against GitHub's published schema", () => {
   });
 
   test("valid GitHub GraphQL the simulator does not serve is a clear error, not a silent null", async () => {
-    const { body } = await post(`query { viewer { login } }`);
+    const { body } = await post(
+      `query { repository(owner: "acme", name: "demo") { pullRequest(number: 1) { mergeable } } }`,
+    );
     expect(body.errors).toEqual([
-      expect.objectContaining({ message: expect.stringMatching(/Query\.viewer .*not simulated/) }),
+      expect.objectContaining({ message: expect.stringMatching(/PullRequest\.mergeable .*not simulated/) }),
     ]);
   });
 

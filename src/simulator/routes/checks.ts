@@ -5,7 +5,7 @@
 import { HttpError, intParam, json, notFound, paginate, unprocessable, type ApiRequest } from "../http.js";
 import { checkRun } from "../render-checks.js";
 import { repoOf, requireBody, type Route, type RouteContext } from "../router.js";
-import type { CheckAction, CheckRun, CheckSuite, Repo } from "../state.js";
+import type { CheckAction, CheckRun, CheckSuite, Repo, State } from "../state.js";
 
 const STATUSES = ["queued", "in_progress", "completed"];
 const CONCLUSIONS = ["action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out"];
@@ -208,24 +208,47 @@ function updateRun(req: ApiRequest, ctx: RouteContext) {
   return json(200, checkRun(req.urls, ctx.state, run));
 }
 
+export interface RunFilter {
+  name?: string | null;
+  status?: string | null;
+  appId?: string | null;
+  /** REST's `filter`: "latest" (the default) keeps the newest run of each app and name. */
+  filter?: string | null;
+}
+
+/**
+ * The runs GET commits/{ref}/check-runs lists (all pages, newest first), shared with GraphQL's
+ * `Commit.checkSuites { checkRuns }`.
+ */
+export function runsForCommit(state: State, repo: Repo, sha: string, f: RunFilter = {}): CheckRun[] {
+  let runs = [...state.runs.values()]
+    .filter((r) => r.repoId === repo.id && r.headSha === sha)
+    .filter(
+      (r) =>
+        (!f.name || r.name === f.name) &&
+        (!f.status || r.status === f.status) &&
+        (!f.appId || String(r.appId) === f.appId),
+    )
+    .sort((a, b) => b.createdSeq - a.createdSeq);
+  if ((f.filter ?? "latest") === "latest") {
+    const seen = new Set<string>();
+    runs = runs.filter((r) => !seen.has(`${r.appId}:${r.name}`) && seen.add(`${r.appId}:${r.name}`));
+  }
+  return runs;
+}
+
 function listForRef(req: ApiRequest, ctx: RouteContext) {
   const repo = repoOf(req, ctx);
   const ref = req.params.ref ?? "";
   const sha = ctx.state.resolveRef(repo, ref);
   if (!sha) throw unprocessable(`No commit found for SHA: ${ref}`);
-  const name = req.query.get("check_name");
-  const status = req.query.get("status");
-  const appId = req.query.get("app_id");
-  let runs = [...ctx.state.runs.values()]
-    .filter((r) => r.repoId === repo.id && r.headSha === sha)
-    .filter(
-      (r) => (!name || r.name === name) && (!status || r.status === status) && (!appId || String(r.appId) === appId),
-    )
-    .sort((a, b) => b.createdSeq - a.createdSeq);
-  if ((req.query.get("filter") ?? "latest") === "latest") {
-    const seen = new Set<string>();
-    runs = runs.filter((r) => !seen.has(`${r.appId}:${r.name}`) && seen.add(`${r.appId}:${r.name}`));
-  }
+  const q = (k: string) => req.query.get(k);
+  const runs = runsForCommit(ctx.state, repo, sha, {
+    name: q("check_name"),
+    status: q("status"),
+    appId: q("app_id"),
+    filter: q("filter"),
+  });
   const { page, headers } = paginate(req, runs);
   return json(
     200,

@@ -4,7 +4,7 @@ import { issueComment } from "../render-pulls.js";
 import { userByLogin } from "../render.js";
 import { nodeId } from "../util.js";
 import { repoOf, requireBody, type Route, type RouteContext } from "../router.js";
-import type { IssueComment } from "../state.js";
+import type { IssueComment, PullRequest, Repo, State } from "../state.js";
 import { pullOf } from "./pulls.js";
 
 export const MAX_COMMENT = 65536;
@@ -27,16 +27,19 @@ function bodyText(req: ApiRequest): string {
   return body;
 }
 
+/**
+ * The comments GET issues/{n}/comments lists (all pages, oldest first), shared with GraphQL's
+ * `PullRequest.comments`.
+ */
+export function pullComments(state: State, repo: Repo, pr: PullRequest, since?: string | null): IssueComment[] {
+  return [...state.comments.values()]
+    .filter((c) => c.repoId === repo.id && c.issueNumber === pr.number && (!since || c.updatedAt >= since))
+    .sort((a, b) => a.id - b.id);
+}
+
 function listComments(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx, "issue_number");
-  const since = req.query.get("since");
-  const all = [...ctx.state.comments.values()].filter(
-    (c) => c.repoId === repo.id && c.issueNumber === pr.number && (!since || c.updatedAt >= since),
-  );
-  const { page, headers } = paginate(
-    req,
-    all.sort((a, b) => a.id - b.id),
-  );
+  const { page, headers } = paginate(req, pullComments(ctx.state, repo, pr, req.query.get("since")));
   return json(
     200,
     page.map((c) => issueComment(req.urls, ctx.state, c)),

@@ -2,7 +2,7 @@
 import { HttpError, json, notFound, type ApiRequest } from "../http.js";
 import type { Urls } from "../render.js";
 import { repoOf, type Route, type RouteContext } from "../router.js";
-import type { Repo } from "../state.js";
+import type { Repo, State } from "../state.js";
 import { base64Wrapped, sha1 } from "../util.js";
 
 function entry(u: Urls, repo: Repo, ref: string, path: string, type: "file" | "dir", sha: string, size: number) {
@@ -24,6 +24,16 @@ function entry(u: Urls, repo: Repo, ref: string, path: string, type: "file" | "d
   };
 }
 
+/**
+ * A file's blob sha and text at a ref (branch, sha), as GET contents/{path}?ref= serves it; undefined when
+ * the path is not a file there. Shared with GraphQL's `Commit.file`.
+ */
+export function fileAt(state: State, repo: Repo, ref: string, path: string): { sha: string; text: string } | undefined {
+  const commit = state.resolveRef(repo, ref);
+  const blob = commit ? repo.git.get(commit).files.get(path.replace(/^\/+|\/+$/g, "")) : undefined;
+  return blob === undefined ? undefined : { sha: blob, text: repo.git.blob(blob) };
+}
+
 function getContent(req: ApiRequest, ctx: RouteContext) {
   const repo = repoOf(req, ctx);
   const ref = req.query.get("ref") ?? repo.defaultBranch;
@@ -31,9 +41,9 @@ function getContent(req: ApiRequest, ctx: RouteContext) {
   if (!sha) throw new HttpError(404, `No commit found for the ref ${ref}`);
   const files = repo.git.get(sha).files;
   const path = (req.params.path ?? "").replace(/^\/+|\/+$/g, "");
-  const blob = files.get(path);
-  if (blob !== undefined) {
-    const content = repo.git.blob(blob);
+  const file = fileAt(ctx.state, repo, sha, path);
+  if (file !== undefined) {
+    const { sha: blob, text: content } = file;
     if (/vnd\.github(\.v3)?\.raw/.test(String(req.headers.accept ?? ""))) {
       return { status: 200, body: content, headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
     }

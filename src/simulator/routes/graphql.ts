@@ -1,16 +1,23 @@
 /**
  * POST /graphql (and GitHub Enterprise's /api/graphql): documents are validated against GitHub's published
  * schema; `createCheckRun` / `updateCheckRun` take effect through the REST check-run code (routes/checks.ts),
- * with the same checks and webhooks. A document GitHub would reject is answered as GitHub does: HTTP 200
- * with `errors`.
+ * with the same checks and webhooks, and queries read what the REST read routes render (the same list
+ * functions and renderers). A document GitHub would reject is answered as GitHub does: HTTP 200 with `errors`.
  */
 import { loadGraphQL, type CheckRunBackend, type RestCheckRun } from "../graphql.js";
+import type { PullStateBackend, RepositoryReads } from "../graphql-reads.js";
 import { json, notFound, type ApiRequest } from "../http.js";
+import { commit, diffEntry, repository, userByLogin, type Urls } from "../render.js";
 import { checkRun } from "../render-checks.js";
+import { issueComment, pullRequest, review } from "../render-pulls.js";
 import type { Route, RouteContext } from "../router.js";
-import type { Repo } from "../state.js";
+import type { Repo, State } from "../state.js";
 import { parseNodeId } from "../util.js";
-import { createCheckRun, updateCheckRun } from "./checks.js";
+import { createCheckRun, runsForCommit, updateCheckRun } from "./checks.js";
+import { pullComments } from "./comments.js";
+import { fileAt } from "./contents.js";
+import { pullCommits, pullFiles, pullsContaining } from "./pulls.js";
+import { pullReviews } from "./reviews.js";
 
 function backend(req: ApiRequest, ctx: RouteContext): CheckRunBackend {
   const repoOf = (id: string): Repo => {
@@ -33,11 +40,54 @@ function backend(req: ApiRequest, ctx: RouteContext): CheckRunBackend {
   };
 }
 
+/** The simulator's reads, rendered as its REST routes render them (every list whole, in REST's order). */
+export function reads(u: Urls, state: State): PullStateBackend {
+  return {
+    // The installation's token is the app's bot user (created with the app: GitHubSimulator.configureApp).
+    viewer: () => rest(userByLogin(u, state, `${state.app.slug}[bot]`)),
+    repository: (owner, name) => {
+      const repo = state.repo(owner, name);
+      return repo && repositoryReads(u, state, repo);
+    },
+  };
+}
+
+function repositoryReads(u: Urls, state: State, repo: Repo): RepositoryReads {
+  const pr = (n: number) => {
+    const p = state.pullsOf(repo).get(n);
+    if (!p) throw new Error(`the simulator has no pull request #${n} in ${repo.name}`);
+    return p;
+  };
+  return {
+    repository: rest(repository(u, state, repo)),
+    pull: (n) => {
+      const p = state.pullsOf(repo).get(n);
+      return p && rest(pullRequest(u, state, p, "full"));
+    },
+    reviews: (n) => pullReviews(state, repo, pr(n)).map((r) => rest(review(u, state, r))),
+    comments: (n) => pullComments(state, repo, pr(n)).map((c) => rest(issueComment(u, state, c))),
+    files: (n) => {
+      const p = pr(n);
+      return pullFiles(state, repo, p).map((f) => rest(diffEntry(u, repo, state.headSha(p), f)));
+    },
+    commits: (n) => pullCommits(state, repo, pr(n)).map((c) => rest(commit(u, state, repo, c))),
+    branch: (name) => repo.branches.get(name),
+    hasCommit: (sha) => /^[0-9a-f]{40}$/.test(sha) && repo.git.has(sha),
+    checkRuns: (sha) => runsForCommit(state, repo, sha, { filter: "all" }).map((r) => rest(checkRun(u, state, r))),
+    pullsForCommit: (sha) => pullsContaining(state, repo, sha).map((p) => rest(pullRequest(u, state, p, "simple"))),
+    file: (ref, path) => fileAt(state, repo, ref, path),
+  };
+}
+
+/** A renderer's JSON as the REST shape the reads declare (the renderers are checked against OpenAPI in tests). */
+const rest = <T>(json: Record<string, unknown>): T => json as unknown as T;
+
 export const graphqlRoutes: Route[] = [
   {
     method: "POST",
     template: "/graphql",
     auth: "installation",
-    handler: async (req, ctx) => json(200, (await loadGraphQL()).execute(req.body, backend(req, ctx))),
+    handler: async (req, ctx) =>
+      json(200, (await loadGraphQL()).execute(req.body, backend(req, ctx), reads(req.urls, ctx.state))),
   },
 ];

@@ -3,7 +3,8 @@ import { intParam, json, notFound, paginate, unprocessable, type ApiRequest } fr
 import { commit, diffEntry } from "../render.js";
 import { pullRequest } from "../render-pulls.js";
 import { repoOf, type Route, type RouteContext } from "../router.js";
-import type { PullRequest, Repo } from "../state.js";
+import type { PullRequest, Repo, State } from "../state.js";
+import type { Commit, FileChange } from "../git.js";
 
 /** GitHub never lists more than 3,000 files for a PR, however many changed. */
 export const MAX_PR_FILES = 3000;
@@ -42,12 +43,17 @@ function listPulls(req: ApiRequest, ctx: RouteContext) {
   );
 }
 
+/** The files GET pulls/{n}/files lists (all pages), shared with GraphQL's `PullRequest.files`. */
+export function pullFiles(state: State, repo: Repo, pr: PullRequest): FileChange[] {
+  const head = state.headSha(pr);
+  const base = repo.git.mergeBase(state.baseSha(pr), head);
+  return base ? repo.git.diff(base.files, repo.git.get(head).files).slice(0, MAX_PR_FILES) : [];
+}
+
 function listFiles(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx);
   const head = ctx.state.headSha(pr);
-  const base = repo.git.mergeBase(ctx.state.baseSha(pr), head);
-  const files = base ? repo.git.diff(base.files, repo.git.get(head).files).slice(0, MAX_PR_FILES) : [];
-  const { page, headers } = paginate(req, files);
+  const { page, headers } = paginate(req, pullFiles(ctx.state, repo, pr));
   return json(
     200,
     page.map((f) => diffEntry(req.urls, repo, head, f)),
@@ -55,10 +61,14 @@ function listFiles(req: ApiRequest, ctx: RouteContext) {
   );
 }
 
+/** The commits GET pulls/{n}/commits lists (all pages), shared with GraphQL's `PullRequest.commits`. */
+export function pullCommits(state: State, repo: Repo, pr: PullRequest): Commit[] {
+  return repo.git.commitsBetween(state.baseSha(pr), state.headSha(pr)).slice(0, MAX_PR_COMMITS);
+}
+
 function listCommits(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx);
-  const commits = repo.git.commitsBetween(ctx.state.baseSha(pr), ctx.state.headSha(pr)).slice(0, MAX_PR_COMMITS);
-  const { page, headers } = paginate(req, commits, { max: 100 });
+  const { page, headers } = paginate(req, pullCommits(ctx.state, repo, pr), { max: 100 });
   return json(
     200,
     page.map((c) => commit(req.urls, ctx.state, repo, c)),
@@ -66,20 +76,23 @@ function listCommits(req: ApiRequest, ctx: RouteContext) {
   );
 }
 
-/** PRs containing the commit (not yet on their base), plus PRs that merged it. */
+/**
+ * PRs containing the commit (not yet on their base), plus PRs that merged it, newest first; shared with
+ * GraphQL's `Commit.associatedPullRequests`.
+ */
+export function pullsContaining(state: State, repo: Repo, sha: string): PullRequest[] {
+  if (!/^[0-9a-f]{40}$/.test(sha) || !repo.git.has(sha)) throw unprocessable(`No commit found for SHA: ${sha}`);
+  const prs = [...state.pullsOf(repo).values()].filter((p) => {
+    if (p.mergeCommitSha === sha) return true;
+    const head = state.headSha(p);
+    return repo.git.ancestors(head).has(sha) && !repo.git.ancestors(state.baseSha(p)).has(sha);
+  });
+  return prs.sort((a, b) => b.number - a.number);
+}
+
 function pullsForCommit(req: ApiRequest, ctx: RouteContext) {
   const repo = repoOf(req, ctx);
-  const sha = req.params.commit_sha ?? "";
-  if (!/^[0-9a-f]{40}$/.test(sha) || !repo.git.has(sha)) throw unprocessable(`No commit found for SHA: ${sha}`);
-  const prs = [...ctx.state.pullsOf(repo).values()].filter((p) => {
-    if (p.mergeCommitSha === sha) return true;
-    const head = ctx.state.headSha(p);
-    return repo.git.ancestors(head).has(sha) && !repo.git.ancestors(ctx.state.baseSha(p)).has(sha);
-  });
-  const { page, headers } = paginate(
-    req,
-    prs.sort((a, b) => b.number - a.number),
-  );
+  const { page, headers } = paginate(req, pullsContaining(ctx.state, repo, req.params.commit_sha ?? ""));
   return json(
     200,
     page.map((p) => pullRequest(req.urls, ctx.state, p, "simple")),

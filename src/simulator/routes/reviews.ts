@@ -3,12 +3,17 @@ import { json, paginate, unprocessable, type ApiRequest } from "../http.js";
 import { userByLogin } from "../render.js";
 import { pullRequest, review, reviewRequest } from "../render-pulls.js";
 import { requireBody, type Route, type RouteContext } from "../router.js";
+import type { PullRequest, Repo, Review, State } from "../state.js";
 import { pullOf } from "./pulls.js";
+
+/** The reviews GET pulls/{n}/reviews lists (all pages), shared with GraphQL's `PullRequest.reviews`. */
+export function pullReviews(state: State, repo: Repo, pr: PullRequest): Review[] {
+  return state.reviews.filter((r) => r.repoId === repo.id && r.prNumber === pr.number);
+}
 
 function listReviews(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx);
-  const reviews = ctx.state.reviews.filter((r) => r.repoId === repo.id && r.prNumber === pr.number);
-  const { page, headers } = paginate(req, reviews);
+  const { page, headers } = paginate(req, pullReviews(ctx.state, repo, pr));
   return json(
     200,
     page.map((r) => review(req.urls, ctx.state, r)),
