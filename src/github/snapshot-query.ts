@@ -4,6 +4,10 @@
  * after a push), the open pull requests sharing that head, its files, reviews, comments and commits, and
  * who the app is (`viewer`: the installation's bot user, whose comments are the app's own records).
  *
+ * Ids: comments' and reviews' `fullDatabaseId` (a BigInt: their `databaseId` is a 32-bit Int that GitHub's
+ * ids outgrew); a check run has no such field, so its REST id is read from its `resourcePath`
+ * (`/{owner}/{repo}/runs/{id}`).
+ *
  * Lists come in pages of 100: a longer list (or a renamed file, whose old path GraphQL does not give) is
  * read again over REST. Validated against GitHub's published schema in test/github/snapshot.test.ts.
  */
@@ -107,7 +111,7 @@ export const SNAPSHOT_QUERY = /* GraphQL */ `
             hasNextPage
           }
           nodes {
-            databaseId
+            fullDatabaseId
             author {
               ...Person
             }
@@ -125,7 +129,7 @@ export const SNAPSHOT_QUERY = /* GraphQL */ `
             hasNextPage
           }
           nodes {
-            databaseId
+            fullDatabaseId
             author {
               ...Person
             }
@@ -192,7 +196,7 @@ export const SNAPSHOT_QUERY = /* GraphQL */ `
             hasNextPage
           }
           nodes {
-            databaseId
+            resourcePath
             id
             name
             status

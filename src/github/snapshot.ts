@@ -144,15 +144,19 @@ async function tableOf(octokit: Octokit, ref: PullRef, pr: PullData): Promise<Sn
   return undefined;
 }
 
-/** The app's runs on a commit, or undefined when a page is full (then REST lists them all). */
+/**
+ * The app's runs on a commit, or undefined when a page is full or a run's id cannot be read from its
+ * `resourcePath` (then REST lists them all).
+ */
 function ownRuns(commit: RunsData, appId: number): ExistingRun[] | undefined {
   const suites = commit.checkSuites?.nodes ?? [];
   if (suites.some((s) => s.checkRuns?.pageInfo.hasNextPage)) return undefined;
-  return suites
-    .filter((s) => s.app?.databaseId === appId)
-    .flatMap((s) => s.checkRuns?.nodes ?? [])
-    .map((r) => ({
-      id: r.databaseId,
+  const runs = suites.filter((s) => s.app?.databaseId === appId).flatMap((s) => s.checkRuns?.nodes ?? []);
+  const ids = runs.map((r) => Number(/\/runs\/(\d+)$/.exec(r.resourcePath)?.[1]));
+  if (ids.some((id) => !Number.isSafeInteger(id))) return undefined;
+  return runs
+    .map((r, i) => ({
+      id: ids[i]!,
       nodeId: r.id,
       name: r.name,
       status: r.status.toLowerCase(),
@@ -188,7 +192,7 @@ function personOf(a: PersonData | null): GitHubUser | null {
 
 function reviewOf(r: PullData["reviews"]["nodes"][number]): ReviewInput {
   return {
-    id: r.databaseId,
+    id: Number(r.fullDatabaseId),
     user: personOf(r.author),
     state: r.state,
     body: r.body ?? null,
@@ -201,7 +205,7 @@ function commentOf(c: PullData["comments"]["nodes"][number], botId: number | und
   const user = personOf(c.author);
   const ours = botId !== undefined && user?.type === "Bot" && user.id === botId;
   return {
-    id: c.databaseId,
+    id: Number(c.fullDatabaseId),
     user,
     body: c.body,
     createdAt: c.createdAt,
@@ -228,7 +232,7 @@ interface RunsData {
       checkRuns: {
         pageInfo: { hasNextPage: boolean };
         nodes: {
-          databaseId: number;
+          resourcePath: string;
           id: string;
           name: string;
           status: string;
@@ -280,7 +284,8 @@ interface PullData {
   } | null;
   files: Page<{ path: string; changeType: string }>;
   reviews: Page<{
-    databaseId: number;
+    /** A BigInt, as a string. */
+    fullDatabaseId: string;
     author: PersonData | null;
     state: string;
     body: string | null;
@@ -288,7 +293,7 @@ interface PullData {
     submittedAt: string | null;
   }>;
   comments: Page<{
-    databaseId: number;
+    fullDatabaseId: string;
     author: PersonData | null;
     body: string;
     createdAt: string;

@@ -99,6 +99,8 @@ export interface RestAppRun {
   readonly started_at?: string | null;
   readonly completed_at?: string | null;
   readonly details_url?: string | null;
+  /** `https://github.com/{owner}/{repo}/runs/{id}`: GraphQL's `resourcePath` is its path. */
+  readonly html_url?: string | null;
   readonly external_id?: string | null;
   readonly output: { readonly title: string | null; readonly summary: string | null; readonly text?: string | null };
   readonly app?: { readonly id: number; readonly slug?: string; readonly name?: string };
@@ -410,6 +412,7 @@ export function checkRunNode(r: RestAppRun): Node {
     startedAt: r.started_at ?? null,
     completedAt: r.completed_at ?? null,
     detailsUrl: r.details_url ?? null,
+    ...(r.html_url ? { resourcePath: new URL(r.html_url).pathname } : {}),
     externalId: r.external_id ?? null,
     title: r.output.title,
     summary: r.output.summary,

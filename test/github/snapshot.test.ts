@@ -51,7 +51,7 @@ const page = <N>(nodes: N[], more = false) => ({ totalCount: nodes.length, pageI
 const user = (login: string, id: number) => ({ __typename: "User", login, databaseId: id });
 const bot = (login: string, id: number) => ({ __typename: "Bot", login, databaseId: id });
 const run = (id: number, name: string, conclusion: string | null = null) => ({
-  databaseId: id,
+  resourcePath: `/acme/shop/runs/${id}`,
   id: `CR_${id}`,
   name,
   status: conclusion ? "COMPLETED" : "IN_PROGRESS",
@@ -123,19 +123,19 @@ function pullRequest(over: Record<string, unknown> = {}) {
     ]),
     reviews: page([
       {
-        databaseId: 31,
+        fullDatabaseId: "31",
         author: user("bob", 2),
         state: "APPROVED",
         body: "",
         commit: { oid: HEAD },
         submittedAt: "2026-11-30T10:01:00Z",
       },
-      { databaseId: 32, author: null, state: "COMMENTED", body: null, commit: null, submittedAt: null },
+      { fullDatabaseId: "32", author: null, state: "COMMENTED", body: null, commit: null, submittedAt: null },
     ]),
     comments: page([
-      { databaseId: 41, author: bot("parallel-review", BOT), body: "record", createdAt: "x", updatedAt: "y" },
-      { databaseId: 42, author: user("mallory", BOT), body: "record", createdAt: "x", updatedAt: "y" },
-      { databaseId: 43, author: bot("other-app", 77), body: "record", createdAt: "x", updatedAt: "y" },
+      { fullDatabaseId: "41", author: bot("parallel-review", BOT), body: "record", createdAt: "x", updatedAt: "y" },
+      { fullDatabaseId: "42", author: user("mallory", BOT), body: "record", createdAt: "x", updatedAt: "y" },
+      { fullDatabaseId: "43", author: bot("other-app", 77), body: "record", createdAt: "x", updatedAt: "y" },
     ]),
     commits: {
       totalCount: 2,
@@ -315,6 +315,26 @@ describe("readSnapshot", () => {
     answer = () => data({ ...pr, head: { nodes: [{ commit }] } });
     rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] };
     expect((await readSnapshot(octokit, ref, APP)).runs).toEqual([]);
+  });
+
+  test("ids beyond 32 bits: runs by their resourcePath, comments and reviews by fullDatabaseId", async () => {
+    const pr = pullRequest();
+    const commit = { ...pr.head.nodes[0]!.commit, ...suites({ app: APP, runs: [run(30_000_000_001, "gate")] }) };
+    const big = { ...pr.comments.nodes[0]!, fullDatabaseId: "2500000000001" };
+    answer = () => data({ ...pr, head: { nodes: [{ commit }] }, comments: page([big]) });
+    const s = await readSnapshot(octokit, ref, APP);
+    expect(s.runs.map((r) => r.id)).toEqual([30_000_000_001]);
+    expect(s.comments.map((c) => c.id)).toEqual([2_500_000_000_001]);
+  });
+
+  test("a run whose id cannot be read from its resourcePath: the runs are listed over REST", async () => {
+    const pr = pullRequest();
+    const odd = { ...run(1, "gate"), resourcePath: "/acme/shop/checks?run=1" };
+    const commit = { ...pr.head.nodes[0]!.commit, ...suites({ app: APP, runs: [odd] }) };
+    answer = () => data({ ...pr, head: { nodes: [{ commit }] } });
+    rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] };
+    expect((await readSnapshot(octokit, ref, APP)).runs).toEqual([]);
+    expect(requests.map((r) => r.path)).toContain(`/repos/acme/shop/commits/${HEAD}/check-runs`);
   });
 
   test("the previous head's runs come with the rest when asked for", async () => {

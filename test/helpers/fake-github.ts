@@ -260,8 +260,9 @@ export class FakeGitHub {
   }
 
   /** Requests that change GitHub's state (installation tokens are authentication, not writes). */
+  /** Requests that change something: not reads, not GraphQL queries, not the app's token requests. */
   writes(): LoggedRequest[] {
-    return this.log.filter((l) => l.method !== "GET" && !l.path.startsWith("/app/"));
+    return this.log.filter((l) => l.method !== "GET" && !l.path.startsWith("/app/") && !isGraphQLQuery(l));
   }
 
   install(): void {
@@ -619,6 +620,7 @@ export class FakeGitHub {
     return {
       id: r.id,
       node_id: nodeId("CheckRun", r.id),
+      html_url: `https://github.com/acme/shop/runs/${r.id}`,
       name: r.name,
       head_sha: r.head_sha,
       status: r.status,
@@ -726,4 +728,10 @@ export function createProbot(options: AppOptions = {}): Probot {
     createApp({ appId: APP_ID, maxRetryWaitMs: 10, confirmAbsentMs: 5, now: () => new Date(tick()), ...options }),
   );
   return probot;
+}
+
+/** A POST /graphql whose document is a query (reads), not a mutation. */
+function isGraphQLQuery(l: LoggedRequest): boolean {
+  const query = (l.body as { query?: unknown } | undefined)?.query;
+  return l.path === "/graphql" && typeof query === "string" && /^\s*(query\b|\{)/.test(query);
 }
