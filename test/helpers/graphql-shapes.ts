@@ -30,6 +30,19 @@ const gitUser = (u: Rest | null) => ({ user: u?.login ? { login: u.login } : nul
 
 export const asGraphQL = {
   actor,
+  /** The pull request's own fields the snapshot query reads. */
+  pull: (p: Rest) => ({
+    number: p.number,
+    state: p.merged ? "MERGED" : String(p.state).toUpperCase(),
+    merged: p.merged,
+    isDraft: p.draft,
+    createdAt: p.created_at,
+    changedFiles: p.changed_files,
+    headRefOid: p.head.sha,
+    baseRefName: p.base.ref,
+    baseRefOid: p.base.sha,
+    author: actor(p.user),
+  }),
   /** A whole list as one page of a connection. */
   page: (nodes: unknown[]) => ({ totalCount: nodes.length, pageInfo: { hasNextPage: false }, nodes }),
   file: (f: Rest) => ({ path: f.filename, changeType: CHANGE_TYPES[f.status] }),
