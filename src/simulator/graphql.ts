@@ -10,21 +10,11 @@
  */
 import type * as GraphQL from "graphql";
 import { FieldError, notSimulated } from "./graphql-errors.js";
-import { checkRunNode, queryRoot, type PullStateBackend } from "./graphql-reads.js";
+import { checkRunNode, queryRoot, type PullStateBackend, type RestAppRun } from "./graphql-reads.js";
 
 /** A check run as the REST API renders it (the fields GraphQL's CheckRun is built from). */
-export interface RestCheckRun {
-  readonly id: number;
-  readonly node_id: string;
-  readonly name: string;
+export interface RestCheckRun extends RestAppRun {
   readonly head_sha: string;
-  readonly status: string;
-  readonly conclusion: string | null;
-  readonly started_at?: string | null;
-  readonly completed_at?: string | null;
-  readonly details_url?: string | null;
-  readonly external_id?: string | null;
-  readonly output: { readonly title: string | null; readonly summary: string | null; readonly text: string | null };
 }
 
 /**

@@ -676,13 +676,15 @@ class FakeReads implements PullStateBackend {
 
   /** One REST answer; a 404 is `undefined` where GitHub's GraphQL answers null for it. */
   private get<T>(path: string, absentIsNull = false): T | undefined {
-    const [status, data, headers] = this.gh.restGet(path);
-    if (status === 404 && absentIsNull) return undefined;
-    if (status >= 300) {
-      this.failure ??= [status, data, headers];
-      throw new Error(`GET ${path} answered ${status}`);
-    }
-    return data as T;
+    const answer = this.gh.restGet(path);
+    return answer[0] === 404 && absentIsNull ? undefined : (this.ok(path, answer) as T);
+  }
+
+  /** A REST answer's body; a failure is kept as the whole request's answer and ends the query. */
+  private ok(path: string, answer: [number, unknown, Record<string, string>?]): unknown {
+    if (answer[0] < 300) return answer[1];
+    this.failure ??= answer;
+    throw new Error(`GET ${path} answered ${answer[0]}`);
   }
 
   /** Every page of a REST list (100 a page, following `link` as the app's paginate does). */
@@ -690,13 +692,10 @@ class FakeReads implements PullStateBackend {
     const out: T[] = [];
     let next: string | undefined = `${path}${path.includes("?") ? "&" : "?"}per_page=100`;
     while (next) {
-      const [status, data, headers] = this.gh.restGet(next);
-      if (status >= 300) {
-        this.failure ??= [status, data, headers];
-        throw new Error(`GET ${next} answered ${status}`);
-      }
+      const answer = this.gh.restGet(next);
+      const data = this.ok(next, answer);
       out.push(...((key ? (data as Record<string, T[]>)[key] : data) as T[]));
-      next = /<([^>]+)>; rel="next"/.exec(headers?.link ?? "")?.[1];
+      next = /<([^>]+)>; rel="next"/.exec(answer[2]?.link ?? "")?.[1];
     }
     return out;
   }

@@ -1,0 +1,98 @@
+/**
+ * How GitHub's GraphQL shows what its REST API shows, written out independently of the simulator's resolvers
+ * (src/simulator/graphql-reads.ts) so tests can hold a GraphQL answer against the REST answers field by field.
+ */
+import { parse, print, TypeInfo, visit, visitWithTypeInfo, type FieldNode, type GraphQLSchema } from "graphql";
+
+const CHANGE_TYPES: Record<string, string> = {
+  added: "ADDED",
+  modified: "MODIFIED",
+  removed: "DELETED",
+  renamed: "RENAMED",
+  copied: "COPIED",
+  changed: "CHANGED",
+};
+
+type Rest = Record<string, any>;
+
+/** A REST user as a GraphQL Actor (the snapshot query's Person fragment): a Bot's login loses `[bot]`. */
+function actor(u: Rest | null): Rest | null {
+  if (!u) return null;
+  return {
+    __typename: u.type,
+    login: u.type === "Bot" ? String(u.login).replace(/\[bot\]$/, "") : u.login,
+    databaseId: u.id,
+  };
+}
+
+const upper = (s: string | null) => (s === null ? null : s.toUpperCase());
+const gitUser = (u: Rest | null) => ({ user: u?.login ? { login: u.login } : null });
+
+export const asGraphQL = {
+  actor,
+  /** The pull request's own fields the snapshot query reads. */
+  pull: (p: Rest) => ({
+    number: p.number,
+    state: p.merged ? "MERGED" : String(p.state).toUpperCase(),
+    merged: p.merged,
+    isDraft: p.draft,
+    createdAt: p.created_at,
+    changedFiles: p.changed_files,
+    headRefOid: p.head.sha,
+    baseRefName: p.base.ref,
+    baseRefOid: p.base.sha,
+    author: actor(p.user),
+  }),
+  /** A whole list as one page of a connection. */
+  page: (nodes: unknown[]) => ({ totalCount: nodes.length, pageInfo: { hasNextPage: false }, nodes }),
+  file: (f: Rest) => ({ path: f.filename, changeType: CHANGE_TYPES[f.status] }),
+  review: (r: Rest) => ({
+    fullDatabaseId: String(r.id),
+    author: actor(r.user),
+    state: r.state,
+    body: r.body,
+    commit: { oid: r.commit_id },
+    submittedAt: r.submitted_at,
+  }),
+  comment: (c: Rest) => ({
+    fullDatabaseId: String(c.id),
+    author: actor(c.user),
+    body: c.body,
+    createdAt: c.created_at,
+    updatedAt: c.updated_at,
+  }),
+  commit: (c: Rest) => ({ commit: { oid: c.sha, author: gitUser(c.author), committer: gitUser(c.committer) } }),
+  run: (r: Rest) => ({
+    id: r.node_id,
+    name: r.name,
+    status: upper(r.status),
+    conclusion: upper(r.conclusion),
+    title: r.output.title,
+    summary: r.output.summary,
+    text: r.output.text,
+    startedAt: r.started_at,
+  }),
+};
+
+/**
+ * The query with ids that fit: GraphQL's `databaseId` is a 32-bit Int and GitHub's comment and check-run ids
+ * (the simulator's too) are past 2^31, so a comment's or review's is read as `fullDatabaseId` (a BigInt
+ * string) and a check run's is dropped (its `id` names it). A no-op once the query does so itself.
+ */
+export function wide(schema: GraphQLSchema, query: string): string {
+  const info = new TypeInfo(schema);
+  const document = visit(
+    parse(query),
+    visitWithTypeInfo(info, {
+      Field(node: FieldNode) {
+        if (node.name.value !== "databaseId") return undefined;
+        const parent = info.getParentType()?.name;
+        if (parent === "CheckRun") return null;
+        if (parent === "IssueComment" || parent === "PullRequestReview")
+          return { ...node, name: { ...node.name, value: "fullDatabaseId" } };
+        return undefined;
+      },
+    }),
+  );
+  return print(document);
+}

@@ -1,0 +1,205 @@
+/**
+ * The tests' nock fake GitHub (test/helpers/fake-github.ts) answers the snapshot query with exactly what its
+ * REST routes answer, so app tests keep their worlds when the app reads through GraphQL.
+ */
+import https from "node:https";
+import { beforeAll, describe, expect, test } from "@jest/globals";
+import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
+import { loadGraphQL } from "../../src/simulator/graphql.js";
+import { useFakeGitHub } from "../helpers/app-harness.js";
+import { APP_BOT_ID, APP_ID, APP_SLUG, sha, type FakeGitHub } from "../helpers/fake-github.js";
+import { asGraphQL, wide } from "../helpers/graphql-shapes.js";
+import { TWO_TEAMS } from "../helpers/tables.js";
+
+const { fresh } = useFakeGitHub();
+const PATH = "/repos/acme/shop";
+
+/** One HTTP request to the fake (nock answers node:https), as the app's client would send it. */
+function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `https://api.github.com${path}`,
+      { method, headers: { authorization: "token ghs_test", "content-type": "application/json" } },
+      (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+const get = async (path: string): Promise<Record<string, any>> => (await call("GET", path)).body;
+const list = async (path: string): Promise<any[]> => (await call("GET", path)).body;
+const nodes = (connection: any): any[] => connection.nodes;
+
+/** Reviews, comments, a renamed file, runs by the app and by another app, a second PR on the head, a push. */
+async function world(): Promise<{ gh: FakeGitHub; previous: string }> {
+  const files = [
+    { filename: "docs/guide.md", status: "renamed", previous_filename: "guide.md" },
+    { filename: "src/pay.ts", status: "added" },
+  ];
+  const { gh } = fresh({ table: TWO_TEAMS, files });
+  const previous = gh.pull.headSha;
+  const run = (name: string, headSha: string) =>
+    call("POST", `${PATH}/check-runs`, {
+      name,
+      head_sha: headSha,
+      status: "in_progress",
+      output: { title: name, summary: "s" },
+    });
+  await run("review/backend", previous);
+  gh.push("head-2", files, [{ filename: "src/pay.ts" }]);
+  await run("review/backend", gh.pull.headSha);
+  await run("review/backend", gh.pull.headSha);
+  gh.runs.push({
+    ...gh.runs.at(-1)!,
+    id: 90_001,
+    name: "ci",
+    app_id: APP_ID + 1,
+    status: "completed",
+    conclusion: "success",
+  });
+  gh.sharedHead = [9];
+  gh.pull.requestedUsers.push("bob");
+  gh.pull.requestedTeams.push("security");
+  gh.review("bob", "APPROVED", "fine");
+  gh.review("sam", "CHANGES_REQUESTED", "no", previous);
+  gh.comment("carol", "please look");
+  await call("POST", `${PATH}/issues/7/comments`, { body: "<!-- record -->" });
+  return { gh, previous };
+}
+
+describe("the fake GitHub's GraphQL reads", () => {
+  let query: string;
+  beforeAll(async () => {
+    query = wide((await loadGraphQL()).schema, SNAPSHOT_QUERY);
+  });
+
+  test("the snapshot query equals the fake's REST answers, field by field, in one request", async () => {
+    const { gh, previous } = await world();
+    const variables = { owner: "acme", repo: "shop", number: 7, appId: APP_ID, previous, hasPrevious: true };
+    const before = gh.log.length;
+    const { status, body } = await call("POST", "/graphql", { query, variables });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(gh.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["POST /graphql"]);
+    const { viewer, repository } = body.data;
+    const pr = repository.pullRequest;
+
+    expect(viewer).toEqual({ login: `${APP_SLUG}[bot]`, databaseId: APP_BOT_ID });
+    const rest = await get(`${PATH}/pulls/7`);
+    expect(repository).toMatchObject({
+      nameWithOwner: rest.base.repo.full_name,
+      owner: { __typename: "Organization" },
+      defaultBranchRef: { name: rest.base.repo.default_branch },
+    });
+    expect(pr).toMatchObject({ ...asGraphQL.pull(rest), state: "OPEN" });
+    expect(pr.reviewRequests.nodes).toEqual([
+      { requestedReviewer: { __typename: "User", login: "bob" } },
+      { requestedReviewer: { __typename: "Team", slug: "security" } },
+    ]);
+
+    const files = await list(`${PATH}/pulls/7/files?per_page=100`);
+    expect(pr.files).toEqual(asGraphQL.page(files.map(asGraphQL.file)));
+    expect(pr.files.nodes[0]).toEqual({ path: "docs/guide.md", changeType: "RENAMED" });
+    expect(pr.reviews).toEqual(
+      asGraphQL.page((await list(`${PATH}/pulls/7/reviews?per_page=100`)).map(asGraphQL.review)),
+    );
+    const comments = await list(`${PATH}/issues/7/comments?per_page=100`);
+    expect(pr.comments).toEqual(asGraphQL.page(comments.map(asGraphQL.comment)));
+    expect(nodes(pr.comments).at(-1).author).toEqual({ __typename: "Bot", login: APP_SLUG, databaseId: APP_BOT_ID });
+    const { pageInfo: _, ...commits } = asGraphQL.page(
+      (await list(`${PATH}/pulls/7/commits?per_page=100`)).map(asGraphQL.commit),
+    );
+    expect(pr.commits).toEqual(commits);
+
+    const runs = async (ref: string) => {
+      const answer = await get(`${PATH}/commits/${ref}/check-runs?app_id=${APP_ID}&filter=all&per_page=100`);
+      return (answer.check_runs as any[]).sort((a, b) => a.id - b.id);
+    };
+    const suites = (rs: any[]) => ({
+      nodes: [
+        { app: { databaseId: APP_ID }, checkRuns: { pageInfo: { hasNextPage: false }, nodes: rs.map(asGraphQL.run) } },
+      ],
+    });
+    const head = pr.head.nodes[0].commit;
+    expect(head.oid).toBe(rest.head.sha);
+    expect((await runs(head.oid)).length).toBe(2);
+    expect(head.checkSuites).toEqual(suites(await runs(head.oid)));
+    expect(repository.previous).toEqual({ checkSuites: suites(await runs(previous)) });
+    const shared = await list(`${PATH}/commits/${head.oid}/pulls`);
+    expect(head.associatedPullRequests.nodes).toEqual(
+      shared.map((p: any) => ({
+        number: p.number,
+        state: "OPEN",
+        headRefOid: p.head.sha,
+        baseRepository: { nameWithOwner: p.base.repo.full_name },
+      })),
+    );
+    expect(nodes(head.associatedPullRequests).map((p: any) => p.number)).toEqual([7, 9]);
+
+    const table = await get(`${PATH}/contents/reviewers.yml?ref=${rest.base.ref}`);
+    expect(pr.baseRef.target).toEqual({
+      oid: rest.base.sha,
+      dotGithub: null,
+      root: {
+        path: "reviewers.yml",
+        object: { text: Buffer.from(table.content, "base64").toString("utf8"), isTruncated: false, isBinary: false },
+      },
+    });
+  });
+
+  test("the query as written reads the fake's small ids through databaseId", async () => {
+    const { gh, previous } = await world();
+    const variables = { owner: "acme", repo: "shop", number: 7, appId: APP_ID, previous, hasPrevious: true };
+    const { body } = await call("POST", "/graphql", { query: SNAPSHOT_QUERY, variables });
+    expect(body.errors).toBeUndefined();
+    const comments = await list(`${PATH}/issues/7/comments?per_page=100`);
+    expect(nodes(body.data.repository.pullRequest.comments).map((c: any) => c.databaseId)).toEqual(
+      comments.map((c: any) => c.id),
+    );
+    expect(gh.invalid).toEqual([]);
+  });
+
+  test("an unknown pull request is null with NOT_FOUND; an unknown commit is null", async () => {
+    const { gh } = await world();
+    const variables = {
+      owner: "acme",
+      repo: "shop",
+      number: 8,
+      appId: APP_ID,
+      previous: sha("never"),
+      hasPrevious: true,
+    };
+    const { body } = await call("POST", "/graphql", { query, variables });
+    expect(body.data.repository).toMatchObject({ previous: null, pullRequest: null });
+    expect(body.errors).toEqual([expect.objectContaining({ type: "NOT_FOUND", path: ["repository", "pullRequest"] })]);
+    expect(gh.invalid).toEqual([]);
+  });
+
+  test("a fault on a REST read the query makes fails the whole request, as the REST read would have failed", async () => {
+    const { gh } = await world();
+    gh.faults.push({
+      method: "GET",
+      path: /\/reviews$/,
+      status: 403,
+      headers: { "retry-after": "7" },
+      body: { message: "You have exceeded a secondary rate limit." },
+      times: 1,
+    });
+    const variables = {
+      owner: "acme",
+      repo: "shop",
+      number: 7,
+      appId: APP_ID,
+      previous: gh.pull.headSha,
+      hasPrevious: false,
+    };
+    const answer = await call("POST", "/graphql", { query, variables });
+    expect(answer).toEqual({ status: 403, body: { message: "You have exceeded a secondary rate limit." } });
+    expect((await call("POST", "/graphql", { query, variables })).status).toBe(200);
+  });
+});
