@@ -25,6 +25,8 @@ export interface RequestLogEntry {
   /** A conditional request (If-None-Match) answered with 304. */
   notModified: boolean;
   fault?: "error" | "secondary-rate-limit";
+  /** For POST /graphql: whether the document reads (a query) or writes (a mutation). */
+  operation?: "query" | "mutation";
   /** Error message for 4xx/5xx answers, to make failing scenarios readable. */
   error?: string;
   durationMs: number;
@@ -186,6 +188,7 @@ export class ApiServer {
         throw new HttpError(400, "Problems parsing JSON");
       }
     }
+    if (path === "/graphql") entry.operation = operationOf(body);
     const openapi = this.deps.openapi();
     if (openapi && this.deps.validateRequests()) {
       const rejection = openapi.validateRequest(method, match.route.template, url.searchParams, body);
@@ -339,4 +342,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       if (!req.complete) reject(new HttpError(400, "the client closed the connection before sending the whole body"));
     });
   });
+}
+
+/** A document is a query when its first operation is (`query …` or the `{ … }` shorthand). */
+function operationOf(body: unknown): "query" | "mutation" {
+  const query = (body as { query?: unknown } | undefined)?.query;
+  return typeof query === "string" && /^\s*(query\b|\{)/.test(query) ? "query" : "mutation";
 }

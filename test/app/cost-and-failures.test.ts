@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import type { FakeGitHub, LoggedRequest } from "../helpers/fake-github.js";
+import { isGraphQLQuery, type FakeGitHub, type LoggedRequest } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
@@ -42,8 +42,9 @@ function setup(opts: { table?: string; tablePath?: string; files?: number } = {}
 const receive = (d: Delivery) => probot.receive(d as never);
 
 /**
- * Requests of one event, grouped as "METHOD /route" with ids and shas folded, GitHub auth excluded; and the
- * check-run writes they carried (a GraphQL request carries several), as the REST writes they stand for.
+ * Requests of one event, grouped as "METHOD /route" with ids and shas folded, GitHub auth excluded (a
+ * GraphQL query is a read: "QUERY /graphql"); and the check-run writes they carried (a GraphQL request
+ * carries several), as the REST writes they stand for.
  */
 async function cost(
   d: Delivery,
@@ -52,9 +53,10 @@ async function cost(
   const runsFrom = gh.runWrites.length;
   await receive(d);
   const made = gh.log.slice(from).filter((l) => !l.path.startsWith("/app/"));
+  const read = (l: LoggedRequest) => l.method === "GET" || isGraphQLQuery(l);
   return {
-    reads: made.filter((l) => l.method === "GET").length,
-    writes: made.filter((l) => l.method !== "GET").length,
+    reads: made.filter(read).length,
+    writes: made.filter((l) => !read(l)).length,
     notModified: made.filter((l) => l.status === 304).length,
     routes: made.map(route),
     runWrites: gh.runWrites.slice(runsFrom).map(route),
@@ -62,7 +64,7 @@ async function cost(
 }
 
 function route(l: LoggedRequest): string {
-  return `${l.method} ${l.path
+  return `${isGraphQLQuery(l) ? "QUERY" : l.method} ${l.path
     .replace(/\?.*$/, "")
     .replace(/[0-9a-f]{40}/g, ":sha")
     .replace(/\/\d+(?=\/|$)/g, "/:n")}`;
@@ -70,22 +72,23 @@ function route(l: LoggedRequest): string {
 
 describe("GitHub requests per event", () => {
   test.each([
-    [1, 1],
+    [1, 0],
     [250, 3],
   ])(
-    "PR opened with %i files and 3 personas: one round of 6 + %i file-page reads, 4 check runs in one GraphQL request + 1 review request, then the radar",
+    "PR opened with %i files and 3 personas: one query (+ %i REST file pages), 4 check runs in one GraphQL request + 1 review request, then the radar",
     async (files, pages) => {
       setup({ files });
       const c = await cost(events.pullRequest(gh, "opened"));
-      // The pull request, the table, the app's runs, the pull requests sharing the head, the reviews,
-      // the comments and every page of files, all at once (the payload names the head and base).
-      // + 3: the two teams and the user of the required personas exist (cached for five minutes);
-      // + 1: a new pull request has no ledger yet, so its commits are looked at for an earlier head's.
+      // One GraphQL query: the pull request, the table, the app's runs, the pull requests sharing the
+      // head, files, reviews, comments and commits. More than a page of files: every page over REST, at once.
+      expect(c.routes.filter((r) => r === "QUERY /graphql")).toHaveLength(1);
+      expect(c.routes.filter((r) => r.endsWith("/pulls/:n/files"))).toHaveLength(pages);
+      // + 3: the two teams and the user of the required personas exist (cached for five minutes).
       // No second read: a gate written closed is not read again (only an opened one is).
-      // The conflict radar after the reconcile: the table again (a 304), the open list, this head's
-      // file pages (cached by head from now on), and its own check run; no write while nothing overlaps.
-      const radar = 3 + pages;
-      expect(c.reads).toBe(6 + pages + 3 + 1 + radar);
+      // + 1: the conflict radar after the reconcile reads the open pull requests; the table, this head's
+      // files and its own runs come from the reconcile; no write while nothing overlaps.
+      expect(c.reads).toBe(1 + pages + 3 + 1);
+      expect(c.routes.filter((r) => r.startsWith("GET /repos/acme/shop/contents"))).toEqual([]);
       // One write round: the gate and the three persona checks are created by one GraphQL request.
       expect(c.writes).toBe(2);
       expect(c.routes.filter((r) => r.startsWith("POST"))).toEqual([
@@ -113,27 +116,27 @@ describe("GitHub requests per event", () => {
     await receive(events.review(gh, "submitted", "bob"));
     const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
-    // Three reads of the pull request: the first decision, the confirming one (fresh: memberships,
-    // files and the shared-head list are asked again), and the one after the gate was opened.
-    expect(c.routes.filter((r) => r === "GET /repos/acme/shop/pulls/:n")).toHaveLength(3);
+    // Three queries: the first decision, the confirming one (fresh: memberships and the shared-head list
+    // without what the process remembers), and the one after the gate was opened.
+    expect(c.routes.filter((r) => r === "QUERY /graphql")).toHaveLength(3);
     // sam's membership was remembered from the review's reconcile: asked again once, by the fresh read.
     expect(c.routes.filter((r) => r === "GET /orgs/acme/teams/security/memberships/sam")).toHaveLength(1);
-    expect(c.routes.filter((r) => r === "GET /repos/acme/shop/pulls/:n/files")).toHaveLength(2);
-    expect(c.routes.filter((r) => r === "GET /repos/acme/shop/commits/:sha/pulls")).toHaveLength(2);
+    expect(c.routes.filter((r) => r.startsWith("GET /repos/"))).toEqual([]);
   });
 
-  test("an unchanged table costs a 304 Not Modified, which does not count against the rate limit", async () => {
+  test("the table costs no request of its own: it comes with the pull request, for the reconcile and the radar", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
     const again = await cost(events.pullRequest(gh, "reopened"));
-    expect(again.notModified).toBe(2); // the reconcile's table read and the radar's
+    expect(again.routes.filter((r) => r.includes("/contents/"))).toEqual([]);
     expect(again.writes).toBe(0);
   });
 
-  test("a table at the root costs one more read: .github/reviewers.yml is looked for first", async () => {
+  test("a table at the root costs no more than one in .github/", async () => {
     setup({ tablePath: "reviewers.yml" });
     const c = await cost(events.pullRequest(gh, "opened"));
-    expect(c.reads).toBe(8 + 3 + 1 + 5); // the radar reads the table the same way (2), then 3 as above
+    expect(c.reads).toBe(1 + 3 + 1);
+    expect(gh.run("parallel-review")?.status).toBe("in_progress");
   });
 
   test("review submitted: fresh state, one membership lookup per team, and only the two runs that changed, in one request", async () => {
@@ -177,7 +180,8 @@ describe("failing closed", () => {
     gh.faults.push({ method: "GET", path: /\/pulls\/7\/reviews$/, status: 502, times: 1 });
     await receive(events.pullRequest(gh, "opened"));
     expect(gh.run("parallel-review")!.status).toBe("in_progress");
-    expect(gh.log.filter((l) => l.path.includes("/reviews")).map((l) => l.status)).toEqual([502, 200]);
+    // The reviews are read within the GraphQL query: GitHub fails the query, and the app asks again.
+    expect(gh.log.filter(isGraphQLQuery).map((l) => l.status)).toEqual([502, 200]);
   });
 
   test("a secondary rate limit (403 with retry-after) on a write is retried", async () => {

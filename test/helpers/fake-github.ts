@@ -730,7 +730,7 @@ export function createProbot(options: AppOptions = {}): Probot {
 }
 
 /** A POST /graphql whose document is a query (reads), not a mutation. */
-function isGraphQLQuery(l: LoggedRequest): boolean {
+export function isGraphQLQuery(l: LoggedRequest): boolean {
   const query = (l.body as { query?: unknown } | undefined)?.query;
   return l.path === "/graphql" && typeof query === "string" && /^\s*(query\b|\{)/.test(query);
 }

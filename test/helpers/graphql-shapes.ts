@@ -63,6 +63,7 @@ export const asGraphQL = {
   }),
   commit: (c: Rest) => ({ commit: { oid: c.sha, author: gitUser(c.author), committer: gitUser(c.committer) } }),
   run: (r: Rest) => ({
+    resourcePath: new URL(r.html_url).pathname,
     id: r.node_id,
     name: r.name,
     status: upper(r.status),

@@ -246,7 +246,7 @@ describe("C. stale writes, hangs, a vanishing table, unrecorded clicks", () => {
     expect(gate().conclusion).toBe("success");
     let release!: () => void;
     const never = new Promise<void>((r) => (release = r));
-    gh.holds.push({ method: "GET", path: /\/pulls\/7\/reviews$/, until: never, times: 100 });
+    gh.holds.push({ method: "POST", path: /^\/graphql$/, until: never, times: 100 }); // the reconcile's read
     const c = gh.comment("sue", "/request-changes security tokens are logged");
     expect(await failing(events.comment(gh, "created", c))).toBe("failed");
     expect(green(gate())).toBe(false);
@@ -262,6 +262,7 @@ describe("C. stale writes, hangs, a vanishing table, unrecorded clicks", () => {
     expect(gate().status).toBe("in_progress");
     gh.faults.push({ method: "GET", path: /\/contents\/reviewers\.yml$/, status: 404, times: 1 });
     await receive(events.pullRequest(gh, "reopened"));
+    expect(gh.faults.map((f) => f.times)).toEqual([0]); // the query's read of the table met the 404
     expect(gate().status).toBe("in_progress");
     expect(gh.run("review/security")!.status).toBe("in_progress");
   });

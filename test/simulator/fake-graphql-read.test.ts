@@ -152,14 +152,14 @@ describe("the fake GitHub's GraphQL reads", () => {
     });
   });
 
-  test("the query as written reads the fake's small ids through databaseId", async () => {
+  test("the query as written reads comment ids through fullDatabaseId (a BigInt string)", async () => {
     const { gh, previous } = await world();
     const variables = { owner: "acme", repo: "shop", number: 7, appId: APP_ID, previous, hasPrevious: true };
     const { body } = await call("POST", "/graphql", { query: SNAPSHOT_QUERY, variables });
     expect(body.errors).toBeUndefined();
     const comments = await list(`${PATH}/issues/7/comments?per_page=100`);
-    expect(nodes(body.data.repository.pullRequest.comments).map((c: any) => c.databaseId)).toEqual(
-      comments.map((c: any) => c.id),
+    expect(nodes(body.data.repository.pullRequest.comments).map((c: any) => c.fullDatabaseId)).toEqual(
+      comments.map((c: any) => String(c.id)),
     );
     expect(gh.invalid).toEqual([]);
   });
