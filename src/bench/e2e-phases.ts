@@ -71,10 +71,10 @@ export function runPhase(h: Harness, phase: Phase): Promise<PhaseResult> {
   return phase.kind === "burst" ? burst(h, phase) : rate(h, phase);
 }
 
-/** A write to GitHub: anything but a GET (a GraphQL request counts as a write unless the simulator marks it a query). */
+/** A write to GitHub: anything but a GET or a GraphQL query (the simulator's log says which a document was). */
 export function isWrite(e: RequestLogEntry): boolean {
   if (e.method === "GET" || e.method === "HEAD") return false;
-  return (e as { graphql?: string }).graphql !== "query";
+  return e.operation !== "query";
 }
 
 /**
@@ -226,7 +226,8 @@ async function lifecycles(h: Harness, phase: Extract<Phase, { kind: "lifecycle" 
   }
   const routes: Record<string, number> = {};
   for (const r of h.requests.slice(from)) {
-    const key = r.entry.route ?? `${r.entry.method} ${r.entry.path}`;
+    const route = r.entry.route ?? `${r.entry.method} ${r.entry.path}`;
+    const key = r.entry.operation ? `${route} (${r.entry.operation})` : route;
     routes[key] = (routes[key] ?? 0) + 1;
   }
   return { kind: "lifecycle", steps, routes };
