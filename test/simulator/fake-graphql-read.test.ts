@@ -202,4 +202,34 @@ describe("the fake GitHub's GraphQL reads", () => {
     expect(answer).toEqual({ status: 403, body: { message: "You have exceeded a secondary rate limit." } });
     expect((await call("POST", "/graphql", { query, variables })).status).toBe(200);
   });
+
+  test("a hold on a REST read the query makes holds the query; it reads the state when released", async () => {
+    const { gh } = await world();
+    let release!: () => void;
+    const hold = {
+      method: "GET",
+      path: /\/pulls\/7\/reviews$/,
+      until: new Promise<void>((r) => (release = r)),
+      times: 1,
+    };
+    gh.holds.push(hold);
+    const variables = {
+      owner: "acme",
+      repo: "shop",
+      number: 7,
+      appId: APP_ID,
+      previous: gh.pull.headSha,
+      hasPrevious: false,
+    };
+    const before = gh.log.length;
+    const pending = call("POST", "/graphql", { query, variables });
+    while (hold.times > 0) await new Promise((r) => setTimeout(r, 5));
+    expect(gh.log.length).toBe(before); // not answered while held
+    gh.review("sue", "APPROVED", "late");
+    release();
+    const { status, body } = await pending;
+    expect(status).toBe(200);
+    expect(nodes(body.data.repository.pullRequest.reviews).map((r) => r.body)).toEqual(["fine", "no", "late"]);
+    expect(gh.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["POST /graphql"]);
+  });
 });
