@@ -151,6 +151,8 @@ export class FakeGitHub {
    * (and checked against the OpenAPI description, and matched by `faults`) as the REST write it stands for.
    */
   runWrites: LoggedRequest[] = [];
+  /** The hold a GraphQL query's REST read met (the query is answered when it is released). */
+  graphqlHold: FakeGitHub["holds"][number] | undefined;
   private openapi?: OpenApi;
   private graphql?: GraphQLEndpoint;
   private nextId = 1000;
@@ -283,14 +285,20 @@ export class FakeGitHub {
       ) {
         const headers = this.req.headers;
         const path = new URL(uri, API).pathname;
-        const hold = fake.holds.find((h) => h.times > 0 && h.method === method && h.path.test(path));
-        if (!hold)
-          return done(null, fake.answer(method, uri, body, headers) as [number, nock.Body, Record<string, string>]);
+        // Answered when the test lets the hold go (a slow or hung GitHub); the state is read then, not now.
+        // A GraphQL query is held by a hold on any REST read it makes (`graphqlHold`), and read again after.
+        const respond = (): void => {
+          const answer = fake.answer(method, uri, body, headers);
+          const hold = fake.graphqlHold;
+          fake.graphqlHold = undefined;
+          if (!hold) return done(null, answer as [number, nock.Body, Record<string, string>]);
+          hold.times--;
+          void hold.until.then(respond);
+        };
+        const hold = fake.holdOn(method, path);
+        if (!hold) return respond();
         hold.times--;
-        // Answered when the test lets it go (a slow or hung GitHub); the state is read then, not now.
-        void hold.until.then(() =>
-          done(null, fake.answer(method, uri, body, headers) as [number, nock.Body, Record<string, string>]),
-        );
+        void hold.until.then(respond);
       };
     scope.get(/.*/).reply(handle("GET"));
     scope.post(/.*/).reply(handle("POST"));
@@ -307,6 +315,7 @@ export class FakeGitHub {
     {
       const url = new URL(uri, API);
       const [status, data, headers] = this.route(method, url, body, reqHeaders["if-none-match"] as string | undefined);
+      if (this.graphqlHold) return [status, data, headers ?? {}]; // not answered yet: logged when it is
       this.log.push({ method, path: url.pathname + url.search, body, status });
       if (method !== "GET" && /\/check-runs(\/\d+)?$/.test(url.pathname))
         this.runWrites.push({ method, path: url.pathname, body, status });
@@ -540,13 +549,19 @@ export class FakeGitHub {
     };
     const reads = new FakeReads(this);
     const answer = this.graphql.execute(body, backend, reads);
-    if (reads.failure) return reads.failure;
+    if (reads.held) this.graphqlHold = reads.held;
+    if (reads.failure ?? reads.held) return reads.failure ?? [0, undefined];
     // Errors without a GitHub type are the document's own (schema, variables, a field not simulated) and
     // so are pagination mistakes: the app must never send one. NOT_FOUND, … are GitHub's answers.
     for (const e of answer.errors ?? [])
       if (!GITHUB_ANSWERS.has(String(e.type)))
         this.invalid.push(`POST /graphql: ${String(e.message)} ${JSON.stringify(body).slice(0, 300)}`);
     return [200, answer];
+  }
+
+  /** The first hold with requests left for this method and path. */
+  holdOn(method: string, path: string): FakeGitHub["holds"][number] | undefined {
+    return this.holds.find((h) => h.times > 0 && h.method === method && h.path.test(path));
   }
 
   /** GET of a REST route as the app would send it (no log entry: the request is the GraphQL one). */
@@ -642,6 +657,8 @@ const GITHUB_ANSWERS = new Set(["NOT_FOUND", "FORBIDDEN", "UNPROCESSABLE", "INTE
  */
 class FakeReads implements PullStateBackend {
   failure: [number, unknown, Record<string, string>?] | undefined;
+  /** A read a test holds back: the query stops and is answered again once the hold is released. */
+  held: FakeGitHub["holds"][number] | undefined;
   constructor(private readonly gh: FakeGitHub) {}
 
   viewer() {
@@ -676,8 +693,16 @@ class FakeReads implements PullStateBackend {
 
   /** One REST answer; a 404 is `undefined` where GitHub's GraphQL answers null for it. */
   private get<T>(path: string, absentIsNull = false): T | undefined {
-    const answer = this.gh.restGet(path);
+    const answer = this.read(path);
     return answer[0] === 404 && absentIsNull ? undefined : (this.ok(path, answer) as T);
+  }
+
+  /** One REST read, unless an earlier one failed or is held: then the query reads nothing more. */
+  private read(path: string): [number, unknown, Record<string, string>?] {
+    if (this.failure ?? this.held) throw new Error(`GET ${path}: the query stopped at an earlier read`);
+    this.held = this.gh.holdOn("GET", new URL(path, API).pathname);
+    if (this.held) throw new Error(`GET ${path} is held`);
+    return this.gh.restGet(path);
   }
 
   /** A REST answer's body; a failure is kept as the whole request's answer and ends the query. */
@@ -692,7 +717,7 @@ class FakeReads implements PullStateBackend {
     const out: T[] = [];
     let next: string | undefined = `${path}${path.includes("?") ? "&" : "?"}per_page=100`;
     while (next) {
-      const answer = this.gh.restGet(next);
+      const answer = this.read(next);
       const data = this.ok(next, answer);
       out.push(...((key ? (data as Record<string, T[]>)[key] : data) as T[]));
       next = /<([^>]+)>; rel="next"/.exec(answer[2]?.link ?? "")?.[1];

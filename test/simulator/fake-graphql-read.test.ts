@@ -12,6 +12,16 @@ import { asGraphQL, wide } from "../helpers/graphql-shapes.js";
 import { TWO_TEAMS } from "../helpers/tables.js";
 
 const { fresh } = useFakeGitHub();
+
+/** The snapshot query's variables for pull request #7, with `previous` the head before a push (or none). */
+const variables = (previous?: string, number = 7) => ({
+  owner: "acme",
+  repo: "shop",
+  number,
+  appId: APP_ID,
+  previous: previous ?? sha("none"),
+  hasPrevious: previous !== undefined,
+});
 const PATH = "/repos/acme/shop";
 
 /** One HTTP request to the fake (nock answers node:https), as the app's client would send it. */
@@ -80,9 +90,8 @@ describe("the fake GitHub's GraphQL reads", () => {
 
   test("the snapshot query equals the fake's REST answers, field by field, in one request", async () => {
     const { gh, previous } = await world();
-    const variables = { owner: "acme", repo: "shop", number: 7, appId: APP_ID, previous, hasPrevious: true };
     const before = gh.log.length;
-    const { status, body } = await call("POST", "/graphql", { query, variables });
+    const { status, body } = await call("POST", "/graphql", { query, variables: variables(previous) });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(gh.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["POST /graphql"]);
@@ -154,8 +163,7 @@ describe("the fake GitHub's GraphQL reads", () => {
 
   test("the query as written reads comment ids through fullDatabaseId (a BigInt string)", async () => {
     const { gh, previous } = await world();
-    const variables = { owner: "acme", repo: "shop", number: 7, appId: APP_ID, previous, hasPrevious: true };
-    const { body } = await call("POST", "/graphql", { query: SNAPSHOT_QUERY, variables });
+    const { body } = await call("POST", "/graphql", { query: SNAPSHOT_QUERY, variables: variables(previous) });
     expect(body.errors).toBeUndefined();
     const comments = await list(`${PATH}/issues/7/comments?per_page=100`);
     expect(nodes(body.data.repository.pullRequest.comments).map((c: any) => c.fullDatabaseId)).toEqual(
@@ -166,15 +174,7 @@ describe("the fake GitHub's GraphQL reads", () => {
 
   test("an unknown pull request is null with NOT_FOUND; an unknown commit is null", async () => {
     const { gh } = await world();
-    const variables = {
-      owner: "acme",
-      repo: "shop",
-      number: 8,
-      appId: APP_ID,
-      previous: sha("never"),
-      hasPrevious: true,
-    };
-    const { body } = await call("POST", "/graphql", { query, variables });
+    const { body } = await call("POST", "/graphql", { query, variables: variables(sha("never"), 8) });
     expect(body.data.repository).toMatchObject({ previous: null, pullRequest: null });
     expect(body.errors).toEqual([expect.objectContaining({ type: "NOT_FOUND", path: ["repository", "pullRequest"] })]);
     expect(gh.invalid).toEqual([]);
@@ -190,16 +190,30 @@ describe("the fake GitHub's GraphQL reads", () => {
       body: { message: "You have exceeded a secondary rate limit." },
       times: 1,
     });
-    const variables = {
-      owner: "acme",
-      repo: "shop",
-      number: 7,
-      appId: APP_ID,
-      previous: gh.pull.headSha,
-      hasPrevious: false,
-    };
-    const answer = await call("POST", "/graphql", { query, variables });
+    const answer = await call("POST", "/graphql", { query, variables: variables() });
     expect(answer).toEqual({ status: 403, body: { message: "You have exceeded a secondary rate limit." } });
-    expect((await call("POST", "/graphql", { query, variables })).status).toBe(200);
+    expect((await call("POST", "/graphql", { query, variables: variables() })).status).toBe(200);
+  });
+
+  test("a hold on a REST read the query makes holds the query; it reads the state when released", async () => {
+    const { gh } = await world();
+    let release!: () => void;
+    const hold = {
+      method: "GET",
+      path: /\/pulls\/7\/reviews$/,
+      until: new Promise<void>((r) => (release = r)),
+      times: 1,
+    };
+    gh.holds.push(hold);
+    const before = gh.log.length;
+    const pending = call("POST", "/graphql", { query, variables: variables() });
+    while (hold.times > 0) await new Promise((r) => setTimeout(r, 5));
+    expect(gh.log.length).toBe(before); // not answered while held
+    gh.review("sue", "APPROVED", "late");
+    release();
+    const { status, body } = await pending;
+    expect(status).toBe(200);
+    expect(nodes(body.data.repository.pullRequest.reviews).map((r) => r.body)).toEqual(["fine", "no", "late"]);
+    expect(gh.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["POST /graphql"]);
   });
 });

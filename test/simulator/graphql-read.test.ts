@@ -272,3 +272,38 @@ describe("what GitHub answers null, and what is not served", () => {
 test("the widened snapshot query is valid against GitHub's schema", async () => {
   expect((await loadGraphQL()).validate(query)).toEqual([]);
 });
+
+test("a merged pull request is MERGED, a draft isDraft, as REST's merged and draft say", async () => {
+  const other = await startSim();
+  try {
+    const client = await installationOctokit(other);
+    await other.createBranch("demo", "one", { files: { "one.ts": "1\n" }, author: "alice" });
+    await other.createBranch("demo", "two", { files: { "two.ts": "2\n" }, author: "bob" });
+    const merged = (await other.openPullRequest("demo", { title: "one", head: "one", author: "alice" })).number;
+    const draft = (await other.openPullRequest("demo", { title: "two", head: "two", author: "bob", draft: true }))
+      .number;
+    await other.mergePullRequest("demo", merged, "carol");
+    const read = `query($a: Int!, $b: Int!) { repository(owner: "acme", name: "demo") {
+      a: pullRequest(number: $a) { state merged isDraft } b: pullRequest(number: $b) { state merged isDraft } } }`;
+    const res = await client.request({
+      method: "POST",
+      url: `${other.url}/api/graphql`,
+      query: read,
+      variables: { a: merged, b: draft },
+    });
+    const rest = async (n: number) => (await client.pulls.get({ ...repo, pull_number: n })).data;
+    const [one, two] = [await rest(merged), await rest(draft)];
+    expect([one.merged, one.state, two.draft]).toEqual([true, "closed", true]);
+    expect(res.data).toEqual({
+      data: {
+        repository: {
+          a: { state: "MERGED", merged: one.merged, isDraft: one.draft },
+          b: { state: "OPEN", merged: two.merged, isDraft: two.draft },
+        },
+      },
+    });
+    expect(other.validationErrors).toEqual([]);
+  } finally {
+    await other.stop();
+  }
+});
