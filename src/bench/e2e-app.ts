@@ -121,10 +121,12 @@ async function childMain(): Promise<void> {
   let peakHeapUsed = 0;
   let rssAtStart = process.memoryUsage().rss;
   let cpu = process.cpuUsage();
+  // process.memoryUsage() walks every heap space (about 0.4 ms of the app's CPU per event in the burst when
+  // taken every 50 ms): the RSS alone is cheap; the heap is sampled every tenth time.
+  let samples = 0;
   const sample = () => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (samples++ % 10 === 0) peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
   };
   if ((config.sampleMs ?? 50) > 0) setInterval(sample, config.sampleMs ?? 50);
   process.on("disconnect", () => process.exit(0));
