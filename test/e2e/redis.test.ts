@@ -120,14 +120,15 @@ describe("with REDIS_URL", () => {
     for (const repo of repos) await sim.openPullRequest(repo, { title: "a", head: "feature", author: "carol" });
     // Kill a worker while the burst is being reconciled (its jobs are in hand or waiting).
     await until(() => repos.some((r) => gates(r).length > 0), 30_000, "the first gate");
-    sampling = false;
-    await sampler;
-    check.disconnect();
-    expect(paced).toContain(`${prefix}:pace:{installation}:next`);
     a.child.kill("SIGKILL");
     await a.exited;
     await worker();
     for (const repo of repos) await sim.submitReview(repo, 1, { user: "sam", state: "APPROVED" });
+    await until(() => paced.has(`${prefix}:pace:{installation}:next`), 30_000, "a write paced through Redis");
+    sampling = false;
+    await sampler;
+    check.disconnect();
+    for (const key of paced) expect(key).toMatch(new RegExp(`^${prefix}:pace:\\{installation\\}:(next|running)$`));
 
     // Redis restarts in the middle: a delivery that arrives while it is down is answered 503, and the
     // workers' redelivery sweep asks GitHub to send it again.

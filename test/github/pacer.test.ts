@@ -1,9 +1,11 @@
 import { afterAll, afterEach, describe, expect, test } from "@jest/globals";
 import nock from "nock";
+import { Probot } from "probot";
 import { withRetries } from "../../src/github/client.js";
 import { appOctokit } from "../../src/github/octokit.js";
 import { LocalSlots, PacingTimeout, pacingKey, WritePacer, type WriteSlots } from "../../src/github/pacer.js";
 import { FakeClock, settle } from "../helpers/fake-clock.js";
+import { appKeys, startSim } from "../simulator/helpers.js";
 
 /**
  * The app's write pacer (src/github/pacer.ts) on a fake clock: per installation, writes one at a time, in
@@ -196,5 +198,31 @@ describe("through the app's Octokit", () => {
       });
     await Promise.all([post(), post()]); // no clock moves: a pacer would hold the second for a second
     expect(api.isDone()).toBe(true);
+  });
+});
+
+describe("through Probot, against the simulator", () => {
+  test("an installation's client paces under its installation id; reads are not paced", async () => {
+    const sim = await startSim();
+    try {
+      const keys: string[] = [];
+      const Octokit = appOctokit({ pace: new WritePacer({ onStart: (key) => keys.push(key) }) });
+      const probot = new Probot({
+        appId: 42,
+        privateKey: appKeys().privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+        baseUrl: sim.apiUrl,
+        logLevel: "fatal",
+        Octokit,
+      });
+      const id = 1; // the simulator's installation on acme (startSim)
+      const octokit = await probot.auth(id);
+      const repo = { owner: "acme", repo: "demo" };
+      const sha = sim.branchSha("demo", "main");
+      await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha });
+      await octokit.request("POST /repos/{owner}/{repo}/check-runs", { ...repo, name: "paced", head_sha: sha });
+      expect(keys).toEqual([String(id)]); // the token request and the GETs went unpaced
+    } finally {
+      await sim.stop();
+    }
   });
 });
