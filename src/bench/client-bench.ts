@@ -1,13 +1,16 @@
 /**
  * `node lib/bench/client-bench.js [--requests N] [--concurrency C]`: the client-side CPU of one GitHub
  * request, by client. A plain HTTP server in a child process answers every request with a pull request
- * as GitHub renders it (from @octokit/webhooks-examples); this process sends N GET requests, C at a time,
- * after a warm-up, and reports its own CPU time (user + system) per request:
+ * as GitHub renders it (from @octokit/webhooks-examples); this process sends N requests, C at a time
+ * (GETs unless said) after a warm-up, and reports its own CPU time (user + system) per request:
  *
  * - Probot's Octokit through `withRetries` (src/github/client.ts) with Node's `fetch` and Octokit's JSON
  *   parser (the app before the lean client), Probot's throttle off and on;
- * - the app's Octokit now (src/github/octokit.ts: no retry plugin) with the lean client (src/github/http.ts:
- *   keep-alive node:http, JSON.parse);
+ * - Probot's Octokit without its retry plugin, with the lean client (src/github/http.ts: keep-alive
+ *   node:http, JSON.parse) and Probot's throttle on (the app before its own write pacer);
+ * - the app's Octokit now (src/github/octokit.ts: no retry plugin, no throttle) with the lean client,
+ *   pacing off and with the app's write pacer (src/github/pacer.ts) on: GETs and GraphQL queries (not
+ *   paced: the pacer's cost is its test), and POSTs through a pacer with a 0 s gap (its queue's cost);
  * - without Octokit: `fetch` + `res.json()`, and the lean client + JSON.parse, for the floor.
  *
  * A benchmark: it prints figures and asserts nothing.
@@ -20,19 +23,28 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ProbotOctokit } from "probot";
 import { withRetries, type Octokit } from "../github/client.js";
 import { leanFetch } from "../github/http.js";
-import { AppOctokit } from "../github/octokit.js";
+import { appOctokit } from "../github/octokit.js";
+import { LocalSlots, realClock, WritePacer } from "../github/pacer.js";
 
 type Send = () => Promise<unknown>;
 
-/** Before: Probot's Octokit (its retry plugin on) with Node's fetch; now: the app's (src/github/octokit.ts), lean client. */
-function octokit(baseUrl: string, opts: { throttle: boolean; platformFetch: boolean }): Octokit {
-  const Class = opts.platformFetch ? ProbotOctokit : AppOctokit;
-  const o = new Class({
+type Client = "platform fetch" | "lean, Probot's throttle" | "app";
+
+/**
+ * Before: Probot's Octokit (its retry plugin on) with Node's fetch, or without the retry plugin on the
+ * lean client with Probot's throttle; now: the app's (src/github/octokit.ts), paced or not.
+ */
+function octokit(baseUrl: string, client: Client, opts: { throttle?: boolean; pacer?: WritePacer } = {}): Octokit {
+  const common = {
     auth: { token: "bench-token" },
     baseUrl,
-    throttle: { enabled: opts.throttle },
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-    ...(opts.platformFetch ? { request: { fetch: globalThis.fetch } } : {}),
+  };
+  if (client === "app") return withRetries(new (appOctokit({ pace: opts.pacer ?? false }))(common));
+  const o = new ProbotOctokit({
+    ...common,
+    throttle: { enabled: opts.throttle === true },
+    ...(client === "platform fetch" ? { request: { fetch: globalThis.fetch } } : { retry: { enabled: false } }),
   });
   return withRetries(o);
 }
@@ -71,27 +83,50 @@ async function main(): Promise<void> {
   const base = await new Promise<string>((r) => server.once("message", (m) => r(m as string)));
   const path = "/repos/acme/shop/pulls/1";
   try {
+    const post =
+      (o: Octokit): Send =>
+      () =>
+        o.request(`POST ${path}/reviews`, { event: "COMMENT" });
+    const query =
+      (o: Octokit): Send =>
+      () =>
+        o.graphql(
+          'query Pull($n: Int!) { repository(owner: "acme", name: "shop") { pullRequest(number: $n) { id } } }',
+          {
+            n: 1,
+          },
+        );
+    // A write gap of 0: the pacer's queue and promise per write, without the second a real gap adds.
+    const noGap = () => new WritePacer({ slots: new LocalSlots(realClock, 0) });
     const variants: [string, Send][] = [
       [
         "Probot's Octokit + withRetries, fetch, json-with-bigint, throttle off (before)",
-        viaOctokit(octokit(base, { throttle: false, platformFetch: true }), path),
+        viaOctokit(octokit(base, "platform fetch"), path),
       ],
       [
         "Probot's Octokit + withRetries, fetch, json-with-bigint, throttle on (before)",
-        viaOctokit(octokit(base, { throttle: true, platformFetch: true }), path),
+        viaOctokit(octokit(base, "platform fetch", { throttle: true }), path),
       ],
       [
-        "app's Octokit (no retry plugin) + withRetries, lean client, JSON.parse, throttle off (now)",
-        viaOctokit(octokit(base, { throttle: false, platformFetch: false }), path),
+        "Probot's Octokit (no retry plugin) + withRetries, lean client, Probot's throttle on (before the pacer)",
+        viaOctokit(octokit(base, "lean, Probot's throttle", { throttle: true }), path),
       ],
+      ["app's Octokit + withRetries, lean client, pacing off", viaOctokit(octokit(base, "app"), path)],
       [
-        "app's Octokit (no retry plugin) + withRetries, lean client, JSON.parse, throttle on (now)",
-        viaOctokit(octokit(base, { throttle: true, platformFetch: false }), path),
+        "app's Octokit + withRetries, lean client, own write pacer on (now)",
+        viaOctokit(octokit(base, "app", { pacer: new WritePacer() }), path),
       ],
+      ["  GraphQL query, pacing off", query(octokit(base, "app"))],
+      [
+        "  GraphQL query, own write pacer on (not paced: classified)",
+        query(octokit(base, "app", { pacer: new WritePacer() })),
+      ],
+      ["  POST, pacing off", post(octokit(base, "app"))],
+      ["  POST, own write pacer on with a 0 s gap (queued, serial)", post(octokit(base, "app", { pacer: noGap() }))],
       ["fetch + res.json() (no Octokit)", async (): Promise<unknown> => (await fetch(base + path)).json()],
       ["lean client + JSON.parse (no Octokit)", async () => (await leanFetch(base + path)).body],
     ];
-    console.log(`client CPU per request: ${n} GET ${path} (${concurrency} at a time), Node ${process.version}`);
+    console.log(`client CPU per request: ${n} requests per client to ${path} (${concurrency} at a time), Node ${process.version}`);
     for (const [label, send] of variants)
       console.log(`  ${(await measure(send, n, concurrency)).toFixed(3).padStart(7)} ms  ${label}`);
   } finally {

@@ -2,7 +2,7 @@
  * The app server alone in a child process, for `npm run bench:e2e`: its memory and CPU are the app's
  * only, and it competes with the simulator (another process) for nothing but the machine — as in
  * production, where GitHub is elsewhere. It runs the same `createWebhookServer` as `npm start`, with
- * Probot's write pacing on (production: writes ≥ 1 s apart, as GitHub asks) or off (`throttle`).
+ * the app's write pacing on (production: writes ≥ 1 s apart per installation, as GitHub asks) or off (`pace`).
  *
  * Parent side: `startAppProcess`. Child side: this file run as a script; it reports each reconcile's
  * outcome with a wall-clock timestamp, and its peak memory and CPU time when asked to stop.
@@ -20,8 +20,8 @@ export interface AppProcessConfig {
   readonly appId: number;
   readonly privateKey: string;
   readonly secret: string;
-  /** Probot's write pacing (≥ 1 s between writes, as GitHub asks and as in production); off by default here. */
-  readonly throttle?: boolean;
+  /** The app's write pacing (≥ 1 s between writes, as GitHub asks and as in production); off by default here. */
+  readonly pace?: boolean;
   /**
    * How often the peak RSS is sampled (0: never). Each sample costs about 0.2 ms of CPU here (it reads
    * /proc), which would show in an idle app's CPU per event: off when only CPU is measured.
@@ -95,7 +95,7 @@ export async function startAppProcess(
 async function childMain(): Promise<void> {
   const config = JSON.parse(process.env.E2E_APP_CONFIG ?? "{}") as AppProcessConfig;
   const send = (m: ToParent) => process.send?.(m);
-  const Octokit = appOctokit({ throttle: config.throttle === true });
+  const Octokit = appOctokit({ pace: config.pace === true });
   const probot = new Probot({
     appId: config.appId,
     privateKey: config.privateKey,

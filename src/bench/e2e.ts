@@ -21,7 +21,7 @@
  *   --rate N              pull requests per second in the rate run (default 5 = 20 events/s)
  *   --rate-prs N          pull requests in the rate run (default 50)
  *   --only a,b            run only some of: lifecycle, burst, rate
- *   --throttle on|off     the lifecycle in one pacing mode only (default both)
+ *   --pacing on|off       the lifecycle in one write-pacing mode only (default both; --throttle is the old name)
  *   --burst-echoes        also send the echoes in the burst (default off: 4 deliveries per pull request)
  *   --admission N         deliveries the app parses and handles at once (default: the server's, 128)
  *   --routes              print the lifecycle's requests per endpoint
@@ -48,7 +48,7 @@ interface Options {
   ratePrs: number;
   unloaded: number;
   only: Set<string>;
-  throttle: boolean[];
+  pace: boolean[];
   burstEchoes: boolean;
   admission?: number;
   routes: boolean;
@@ -66,7 +66,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a number ≥ 0`);
     return v;
   };
-  const throttle = arg("throttle");
+  const pacing = arg("pacing") ?? arg("throttle");
   return {
     latencyMs: num("latency", 50),
     lifecycles: Math.max(1, num("lifecycles", quick ? 2 : 5)),
@@ -75,7 +75,7 @@ function parseOptions(argv: readonly string[]): Options {
     ratePrs: Math.max(1, num("rate-prs", quick ? 20 : 50)),
     unloaded: quick ? 2 : 3,
     only: new Set((arg("only") ?? "lifecycle,burst,rate").split(",")),
-    throttle: throttle === "on" ? [true] : throttle === "off" ? [false] : [true, false],
+    pace: pacing === "on" ? [true] : pacing === "off" ? [false] : [true, false],
     burstEchoes: argv.includes("--burst-echoes"),
     ...(arg("admission") !== undefined ? { admission: Math.max(1, num("admission", 128)) } : {}),
     routes: argv.includes("--routes"),
@@ -95,7 +95,7 @@ interface Session<R> {
 /** A fresh simulator process and app process; one warm-up lifecycle (token, JIT), then the measured phase. */
 async function session<R extends PhaseResult>(
   opts: Options,
-  throttle: boolean,
+  pace: boolean,
   branches: number,
   phase: Phase,
 ): Promise<Session<R>> {
@@ -119,7 +119,7 @@ async function session<R extends PhaseResult>(
         appId: APP_ID,
         privateKey: keys.privateKey,
         secret: SECRET,
-        throttle,
+        pace,
         // The lifecycle measures CPU per event, not memory: no sampling there (it costs CPU of its own).
         sampleMs: phase.kind === "lifecycle" ? 0 : 50,
         ...(opts.admission ? { admission: opts.admission } : {}),
@@ -257,21 +257,21 @@ async function main(): Promise<number> {
   let failed = false;
 
   if (opts.only.has("lifecycle")) {
-    const runs: { throttle: boolean; l: Lifecycle }[] = [];
-    for (const throttle of opts.throttle)
+    const runs: { pace: boolean; l: Lifecycle }[] = [];
+    for (const pace of opts.pace)
       runs.push({
-        throttle,
-        l: await session(opts, throttle, opts.lifecycles, { kind: "lifecycle", from: 1, prs: opts.lifecycles }),
+        pace,
+        l: await session(opts, pace, opts.lifecycles, { kind: "lifecycle", from: 1, prs: opts.lifecycles }),
       });
     const cols = runs.map((r) => lifecycleRows(r.l, opts.latencyMs));
     table(
       `Lifecycle, one event at a time (${opts.lifecycles} pull requests; means per event)`,
-      ["", ...runs.map((r) => `pacing ${r.throttle ? "ON" : "OFF"}`)],
+      ["", ...runs.map((r) => `pacing ${r.pace ? "ON" : "OFF"}`)],
       cols[0]!.map(([label], i) => [label, ...cols.map((c) => c[i]![1])]),
     );
     if (opts.routes)
       for (const r of runs) {
-        console.log(`\n  requests per lifecycle by endpoint, pacing ${r.throttle ? "ON" : "OFF"}:`);
+        console.log(`\n  requests per lifecycle by endpoint, pacing ${r.pace ? "ON" : "OFF"}:`);
         for (const [route, n] of Object.entries(r.l.result.routes).sort((a, b) => b[1] - a[1]))
           console.log(`    ${(n / opts.lifecycles).toFixed(1).padStart(6)}  ${route}`);
       }

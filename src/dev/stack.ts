@@ -17,8 +17,8 @@ import { GitHubSimulator, type SimulatorOptions } from "../simulator/index.js";
  */
 export interface StackOptions {
   readonly simulator?: SimulatorOptions;
-  /** Probot's client spaces writes ≥ 1 s apart (GitHub's guidance for real traffic); off against the simulator by default. */
-  readonly throttle?: boolean;
+  /** The app's client spaces writes ≥ 1 s apart per installation (GitHub's guidance for real traffic); off against the simulator by default. */
+  readonly pace?: boolean;
   readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug";
   /** A logger of one's own (tests keep the lines and print them when a test fails); replaces logLevel. */
   readonly log?: Logger;
@@ -65,8 +65,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   await sim.start();
 
-  const throttle = opts.throttle ?? false;
-  const Octokit = appOctokit({ throttle });
+  const Octokit = appOctokit({ pace: opts.pace ?? false });
   // Each replica is a whole app process's worth: its own Probot, serializer and caches.
   const servers: Server[] = [];
   const probots: Probot[] = [];

@@ -25,7 +25,10 @@ const RETRIES = 3;
 
 /**
  * Retries what Probot's client leaves to the caller: secondary rate limits (403/429 with `retry-after`
- * or GitHub's "secondary rate limit" message — the request was refused) and transient 5xx. A POST that
+ * or GitHub's "secondary rate limit" message — the request was refused), an exhausted primary rate limit
+ * that resets within the bound (`x-ratelimit-remaining: 0`; one that resets later fails at once: the
+ * reconcile is retried later, where Probot's throttle held the request for up to an hour) and transient
+ * 5xx. Waits never exceed `maxWaitMs`. A POST that
  * failed with a 5xx may still have been applied; every write this app makes is safe to repeat (a second
  * check run of a name is updated with the first and GitHub shows the newest; a repeated record states
  * the same action; a repeated review request changes nothing), so repeating converges either way.
@@ -73,7 +76,8 @@ export function withRetries(
         // its final answer again would multiply the attempts.
         const pluginRetried = ((options.request as { retryCount?: number } | undefined)?.retryCount ?? 0) > 0;
         const wait = pluginRetried && status >= 500 ? undefined : retryDelay(status, e.response, attempt);
-        if (wait === undefined || attempt >= RETRIES) throw err;
+        if (wait === undefined || attempt >= RETRIES || (wait > maxWait && primaryLimit(status, e.response)))
+          throw err;
         await new Promise((r) => setTimeout(r, Math.min(wait, maxWait)));
       }
     }
@@ -108,8 +112,21 @@ function retryDelay(
     const after = Number(headers["retry-after"]);
     return Number.isFinite(after) && after >= 0 ? after * 1000 : 60_000 * (attempt + 1);
   }
+  if (primaryLimit(status, response)) {
+    // GitHub: do not retry before `x-ratelimit-reset` (epoch seconds); a second more for clock skew.
+    const reset = Number(headers["x-ratelimit-reset"]);
+    return Number.isFinite(reset) ? Math.max(0, reset * 1000 - Date.now()) + 1000 : 60_000 * (attempt + 1);
+  }
   if (status >= 500) return 200 * 2 ** attempt;
   return undefined;
+}
+
+/** GitHub's primary rate limit is spent: a 403 or 429 with `x-ratelimit-remaining: 0` (and no `retry-after`). */
+function primaryLimit(
+  status: number,
+  response: { headers?: Record<string, string | undefined> } | undefined,
+): boolean {
+  return (status === 403 || status === 429) && response?.headers?.["x-ratelimit-remaining"] === "0";
 }
 
 function deadline(signal: AbortSignal | undefined, ms: number): AbortSignal {

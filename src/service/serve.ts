@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createProbot, type ProbotOctokit } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
-import { AppOctokit } from "../github/octokit.js";
+import { appOctokit } from "../github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
 import { intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
@@ -10,10 +10,11 @@ import { Metrics } from "./metrics.js";
 import { ObservedRunner } from "./observed.js";
 import { DeliveryQueue, queueSettings, redisConnection } from "./queue.js";
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
+import { writePacerFrom } from "./redis-slots.js";
 import { stopOnSignals } from "./shutdown.js";
 import { startWebhookProxy, type WebhookProxy } from "./webhook-proxy.js";
 
-/** For the benchmark against the simulator: an Octokit without Probot's write pacing. */
+/** For the benchmark against the simulator: an Octokit without the app's write pacing. */
 export interface ServiceOptions {
   readonly Octokit?: typeof ProbotOctokit;
 }
@@ -48,10 +49,14 @@ export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean 
   };
 }
 
-/** Probot configured from the environment, with this process's logger; a key that is no PEM key says so. */
-export function probotFrom(env: NodeJS.ProcessEnv, log: Logger, Octokit?: typeof ProbotOctokit) {
+/**
+ * Probot configured from the environment, with this process's logger and Octokit class; a key that is no
+ * PEM key says so. Probot's own use of REDIS_URL (its throttle's Bottleneck connection) is turned off:
+ * the app paces its writes itself (src/github/pacer.ts, shared through Redis by `writePacerFrom`).
+ */
+export function probotFrom(env: NodeJS.ProcessEnv, log: Logger, Octokit: typeof ProbotOctokit) {
   try {
-    return createProbot({ env, overrides: { log, Octokit: Octokit ?? AppOctokit } });
+    return createProbot({ env, overrides: { log, Octokit, redisConfig: undefined } });
   } catch (err) {
     if (err instanceof Error && /privateKey/.test(err.message))
       throw new Error(
@@ -66,8 +71,11 @@ export function probotFrom(env: NodeJS.ProcessEnv, log: Logger, Octokit?: typeof
 export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOptions = {}): Promise<void> {
   const config = serviceConfig(env);
   const metrics = new Metrics();
-  const probot = probotFrom(env, log, opts.Octokit);
   const queueConfig = queueSettings(env);
+  const writes = opts.Octokit
+    ? undefined
+    : writePacerFrom(queueConfig?.redisUrl, { prefix: queueConfig?.prefix ?? "" });
+  const probot = probotFrom(env, log, opts.Octokit ?? appOctokit({ pace: writes!.pacer }));
   // With REDIS_URL the server only verifies and queues; workers reconcile and run the healing sweeps.
   const redis = queueConfig ? redisConnection(queueConfig.redisUrl) : undefined;
   const queue = queueConfig && redis ? new DeliveryQueue(queueConfig, redis) : undefined;
@@ -106,6 +114,7 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
       const cut = await server.drain(config.shutdownTimeoutMs);
       await queue?.close();
       redis?.disconnect();
+      writes?.close();
       if (cut > 0)
         log.warn(
           { cut },

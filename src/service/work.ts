@@ -4,6 +4,7 @@ import { Worker, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import { createApp } from "../app/router.js";
+import { appOctokit } from "../github/octokit.js";
 import { opsRoute, reply } from "../server.js";
 import { intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
@@ -13,13 +14,14 @@ import { ObservedRunner } from "./observed.js";
 import { DELIVERIES, DeliveryQueue, queueSettings, redisConnection, type JobData } from "./queue.js";
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { RedisKeyedRunner } from "./redis-keyed.js";
+import { writePacerFrom } from "./redis-slots.js";
 import { probotFrom, serviceConfig, type ServiceOptions } from "./serve.js";
 import { stopOnSignals } from "./shutdown.js";
 
 /**
  * `npm run worker`: takes deliveries from the Redis queue and reconciles, as many processes on as many
- * machines as needed. Probot's write throttle is shared through the same Redis (REDIS_URL), so all
- * workers together still space writes ≥ 1 s per installation. Serves /healthz, /readyz and /metrics
+ * machines as needed. The app's write pacer is shared through the same Redis (REDIS_URL), so all
+ * workers together still run an installation's writes one at a time, ≥ 1 s apart. Serves /healthz, /readyz and /metrics
  * on WORKER_PORT. Also runs the healing sweeps (one worker per interval, through a Redis claim).
  */
 export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOptions = {}): Promise<void> {
@@ -31,7 +33,8 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
   const concurrency = intFrom(env, "WORKER_CONCURRENCY", 16);
   const lockMs = intFrom(env, "QUEUE_LOCK_MS", 30_000);
   const metrics = new Metrics();
-  const probot = probotFrom(env, log, opts.Octokit);
+  const writes = opts.Octokit ? undefined : writePacerFrom(queueConfig.redisUrl, { prefix: queueConfig.prefix });
+  const probot = probotFrom(env, log, opts.Octokit ?? appOctokit({ pace: writes!.pacer }));
   const redis = redisConnection(queueConfig.redisUrl);
   const prefix = queueConfig.prefix;
   const serializer = new ObservedRunner(
@@ -122,6 +125,7 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
       ops.close();
       await queue.close();
       redis.disconnect();
+      writes?.close();
     },
     log,
     config.shutdownTimeoutMs,

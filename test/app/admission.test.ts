@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { Probot } from "probot";
-import { AppOctokit } from "../../src/github/octokit.js";
+import { appOctokit } from "../../src/github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH, type WebhookServer } from "../../src/server.js";
 import { testLog } from "../helpers/test-log.js";
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
     secret: SECRET,
     log: testLog("fatal"),
     baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
-    Octokit: AppOctokit.defaults({ throttle: { enabled: false } }),
+    Octokit: appOctokit({ pace: false }),
   });
   app = await createWebhookServer({
     probot,

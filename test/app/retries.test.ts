@@ -43,3 +43,39 @@ test("with the plugin off, our own retries apply: 1 + 3 attempts", async () => {
   ).rejects.toMatchObject({ status: 502 });
   expect(attempts()).toBe(4);
 });
+
+/** GitHub's primary rate limit spent (`x-ratelimit-remaining: 0`): retried after the reset, if that is within the bound. */
+function rateLimited(resetInS: number, then: number): () => number {
+  nock.disableNetConnect();
+  nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
+  let n = 0;
+  const reset = String(Math.floor(Date.now() / 1000) + resetInS);
+  nock("https://api.github.com")
+    .persist()
+    .get("/repos/acme/shop/pulls/7")
+    .reply(() =>
+      n++ < 1
+        ? [403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }]
+        : [then, { number: 7 }],
+    );
+  return () => n;
+}
+
+const appClient = (maxWaitMs: number) =>
+  withRetries(new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } }), {
+    maxWaitMs,
+  });
+const pull = (o: ReturnType<typeof appClient>) =>
+  o.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "shop", pull_number: 7 });
+
+test("a primary rate limit that resets within the bound is waited for, then retried", async () => {
+  const attempts = rateLimited(0, 200);
+  await expect(pull(appClient(5_000))).resolves.toMatchObject({ status: 200 });
+  expect(attempts()).toBe(2);
+});
+
+test("a primary rate limit that resets past the bound fails at once (the reconcile is retried later)", async () => {
+  const attempts = rateLimited(3600, 200);
+  await expect(pull(appClient(60_000))).rejects.toMatchObject({ status: 403 });
+  expect(attempts()).toBe(1);
+});

@@ -1,0 +1,181 @@
+import { isPacedWrite, type RequestShape } from "./writes.js";
+
+/**
+ * The app's write pacer (instead of Probot's throttle, @octokit/plugin-throttling): per installation,
+ * writes run one at a time, each starting ≥ `gapMs` (1 s) after the previous one started and only once it
+ * finished, as GitHub asks of integrators. Reads are not paced at all: a GraphQL query or a REST GET
+ * never waits behind a write (the throttle queued every `/graphql` request, queries included, with the
+ * writes). No Bottleneck: a read costs one `isPacedWrite` test; a write, a queue entry and a promise.
+ *
+ * Within a process a FIFO lane per installation orders the writes; where the next write may start is the
+ * `WriteSlots`' decision: in memory (one process) or in Redis (every replica shares the pacing:
+ * src/service/redis-slots.ts). A write that has not started `maxWaitMs` after it was queued fails (the
+ * reconcile fails and is retried: fail closed, and a backlog that deep is stale work), as does a write
+ * whose slot cannot be asked for (Redis unreachable).
+ */
+export interface WriteSlots {
+  /**
+   * Asks whether a write of `key` may start now. Yes: it is recorded as started (at `startedAt`, the
+   * slots' clock) and `release` is called once it finished. No: ask again after `waitMs`.
+   */
+  begin(key: string): Promise<{ startedAt: number; release: () => Promise<void> } | { waitMs: number }>;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** GitHub's "at least one second between each request" for writes. */
+export const WRITE_GAP_MS = 1000;
+/** Longest a write waits for its turn before failing (Probot's throttle, clustered, expired jobs after 60 s). */
+export const MAX_PACING_WAIT_MS = 60_000;
+
+export class PacingTimeout extends Error {
+  constructor(key: string, waitedMs: number) {
+    super(`write pacing: installation ${key}'s write did not get its turn within ${waitedMs} ms`);
+    this.name = "PacingTimeout";
+  }
+}
+
+interface Waiter {
+  readonly write: () => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+  readonly queuedAt: number;
+}
+
+export interface PacerOptions {
+  readonly slots?: WriteSlots;
+  readonly clock?: Clock;
+  readonly maxWaitMs?: number;
+  /** Called as each write starts (metrics, tests): how long it waited, and its start on the slots' clock. */
+  readonly onStart?: (key: string, waitedMs: number, startedAt: number) => void;
+}
+
+export class WritePacer {
+  private readonly lanes = new Map<string, Waiter[]>();
+  private readonly slots: WriteSlots;
+  private readonly clock: Clock;
+  private readonly maxWaitMs: number;
+
+  constructor(private readonly options: PacerOptions = {}) {
+    this.clock = options.clock ?? realClock;
+    this.slots = options.slots ?? new LocalSlots(this.clock);
+    this.maxWaitMs = options.maxWaitMs ?? MAX_PACING_WAIT_MS;
+  }
+
+  /** Runs `write` in `key`'s lane, in the order asked, when the slots allow. */
+  run<T>(key: string, write: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = { write, resolve: resolve as (v: unknown) => void, reject, queuedAt: this.clock.now() };
+      const lane = this.lanes.get(key);
+      if (lane) lane.push(waiter);
+      else {
+        this.lanes.set(key, [waiter]);
+        void this.drain(key);
+      }
+    });
+  }
+
+  /** Writes waiting or running, all installations together (tests, metrics). */
+  get pending(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) n += lane.length;
+    return n;
+  }
+
+  private async drain(key: string): Promise<void> {
+    const lane = this.lanes.get(key)!;
+    while (lane.length > 0) {
+      const head = lane[0]!;
+      let release: (() => Promise<void>) | undefined;
+      try {
+        release = await this.turn(key, head.queuedAt);
+        const result = await head.write();
+        head.resolve(result);
+      } catch (err) {
+        head.reject(err);
+      } finally {
+        lane.shift();
+        // A release that fails leaves Redis' marker to expire: later writes wait longer, never overlap.
+        if (release) await release().catch(() => undefined);
+      }
+    }
+    this.lanes.delete(key);
+  }
+
+  /** Waits until the slots let `key`'s next write start; throws when that would be past `maxWaitMs`. */
+  private async turn(key: string, queuedAt: number): Promise<() => Promise<void>> {
+    for (;;) {
+      const slot = await this.slots.begin(key);
+      if ("startedAt" in slot) {
+        this.options.onStart?.(key, this.clock.now() - queuedAt, slot.startedAt);
+        return slot.release;
+      }
+      const waited = this.clock.now() - queuedAt;
+      if (waited + slot.waitMs > this.maxWaitMs) throw new PacingTimeout(key, waited);
+      await this.clock.sleep(slot.waitMs);
+    }
+  }
+}
+
+const done = () => Promise.resolve();
+
+/** One process's slots: the lane already runs a key's writes one at a time; the gap is kept here. */
+export class LocalSlots implements WriteSlots {
+  private readonly lastStart = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock = realClock,
+    private readonly gapMs = WRITE_GAP_MS,
+  ) {}
+
+  begin(key: string): Promise<{ startedAt: number; release: () => Promise<void> } | { waitMs: number }> {
+    const now = this.clock.now();
+    const last = this.lastStart.get(key);
+    if (last !== undefined && now < last + this.gapMs) return Promise.resolve({ waitMs: last + this.gapMs - now });
+    this.lastStart.set(key, now);
+    // Forget a key once its gap has passed: the map holds only installations written to within a second.
+    if (this.lastStart.size > 1024)
+      for (const [k, t] of this.lastStart) if (t + this.gapMs <= now) this.lastStart.delete(k);
+    return Promise.resolve({ startedAt: now, release: done });
+  }
+}
+
+/** Octokit's options as the pacing plugin reads them. */
+interface PacedOctokitOptions {
+  readonly pacer?: WritePacer;
+  readonly throttle?: { readonly id?: unknown };
+  readonly auth?: { readonly installationId?: unknown };
+}
+
+/**
+ * The Octokit plugin: with a `pacer` option, the instance's writes go through it, keyed by the
+ * installation the instance is authenticated as (Probot's per-installation clients), else by "app" (the
+ * app's own JWT client). Without one, requests pass untouched (benchmarks with pacing off).
+ */
+export function pacing(
+  octokit: { hook: { wrap(name: "request", fn: (request: Send, options: RequestShape) => Promise<unknown>): void } },
+  options: PacedOctokitOptions,
+): Record<string, never> {
+  const pacer = options.pacer;
+  if (!pacer) return {};
+  const key = pacingKey(options);
+  octokit.hook.wrap("request", (request, req) =>
+    isPacedWrite(req) ? pacer.run(key, () => request(req)) : request(req),
+  );
+  return {};
+}
+
+type Send = (options: RequestShape) => Promise<unknown>;
+
+export function pacingKey(options: PacedOctokitOptions): string {
+  const id = options.throttle?.id ?? options.auth?.installationId;
+  return typeof id === "string" || typeof id === "number" ? String(id) : "app";
+}
