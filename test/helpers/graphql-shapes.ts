@@ -2,7 +2,6 @@
  * How GitHub's GraphQL shows what its REST API shows, written out independently of the simulator's resolvers
  * (src/simulator/graphql-reads.ts) so tests can hold a GraphQL answer against the REST answers field by field.
  */
-import { parse, print, TypeInfo, visit, visitWithTypeInfo, type FieldNode, type GraphQLSchema } from "graphql";
 
 const CHANGE_TYPES: Record<string, string> = {
   added: "ADDED",
@@ -74,26 +73,3 @@ export const asGraphQL = {
     startedAt: r.started_at,
   }),
 };
-
-/**
- * The query with ids that fit: GraphQL's `databaseId` is a 32-bit Int and GitHub's comment and check-run ids
- * (the simulator's too) are past 2^31, so a comment's or review's is read as `fullDatabaseId` (a BigInt
- * string) and a check run's is dropped (its `id` names it). A no-op once the query does so itself.
- */
-export function wide(schema: GraphQLSchema, query: string): string {
-  const info = new TypeInfo(schema);
-  const document = visit(
-    parse(query),
-    visitWithTypeInfo(info, {
-      Field(node: FieldNode) {
-        if (node.name.value !== "databaseId") return undefined;
-        const parent = info.getParentType()?.name;
-        if (parent === "CheckRun") return null;
-        if (parent === "IssueComment" || parent === "PullRequestReview")
-          return { ...node, name: { ...node.name, value: "fullDatabaseId" } };
-        return undefined;
-      },
-    }),
-  );
-  return print(document);
-}
