@@ -46,7 +46,6 @@ import type { Octokit, PullRef } from "../github/client.js";
 import {
   changedBetween,
   createComment,
-  forcePushTimes,
   MAX_PR_FILES,
   requestReviewers,
   sharingHead,
@@ -345,10 +344,8 @@ export async function assess(
     ...unrecorded.flatMap((u) => u.commands.map((c) => ({ login: u.comment.user!.login, personas: c.personas }))),
     ...(click ? [{ login: click.user.login, personas: [click.persona] }] : []),
   ];
-  const [eligibility, forcePushedAt] = await Promise.all([
-    lookUpEligibility(plan.personas, claims, members),
-    unrecorded.some((u) => u.commands.length > 0) ? forcePushTimes(octokit, ref) : Promise.resolve([] as string[]),
-  ]);
+  const eligibility = await lookUpEligibility(plan.personas, claims, members);
+  const forcePushedAt = snap.forcePushes;
   const eligible = (p: PlanPersona, login: string) => eligibility.get(`${p.id}:${login.toLowerCase()}`) === true;
 
   // When did the current head become this pull request's head? A new entry when it differs from the

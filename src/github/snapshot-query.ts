@@ -138,6 +138,14 @@ const DOCUMENT = /* GraphQL */ `
             updatedAt
           }
         }
+        forcePushes: timelineItems(last: 100, itemTypes: [HEAD_REF_FORCE_PUSHED_EVENT]) {
+          totalCount
+          nodes {
+            ... on HeadRefForcePushedEvent {
+              createdAt
+            }
+          }
+        }
         commits(last: 100) {
           totalCount
           nodes {

@@ -3,7 +3,15 @@ import { TABLE_PATHS, type ChangedFile } from "../core/types.js";
 import { listOwnRuns, type ExistingRun } from "./checks.js";
 import type { Octokit, PullRef } from "./client.js";
 import { listPullCommits, MAX_PR_COMMITS, type PullCommit } from "./contributors.js";
-import { listComments, listReviews, MAX_PR_FILES, pullsForCommit, changedFiles, type PullRequest } from "./pulls.js";
+import {
+  changedFiles,
+  forcePushTimes,
+  listComments,
+  listReviews,
+  MAX_PR_FILES,
+  pullsForCommit,
+  type PullRequest,
+} from "./pulls.js";
 import { SNAPSHOT_QUERY } from "./snapshot-query.js";
 import { readFile } from "./table.js";
 
@@ -24,6 +32,8 @@ export interface Snapshot {
   readonly comments: readonly CommentInput[];
   /** The pull request's commits, oldest first (at most 250, as GitHub lists them). */
   readonly commits: readonly PullCommit[];
+  /** When the pull request's branch was force-pushed (GitHub's own `head_ref_force_pushed` events). */
+  readonly forcePushes: readonly string[];
 }
 
 /**
@@ -61,7 +71,7 @@ export async function readSnapshot(
   const renamed = pr.files.nodes.some((f) => f.changeType === "RENAMED" || f.changeType === "COPIED");
   const tooMany = pull.changedFiles > MAX_PR_FILES;
   const runsOf = (c: RunsData | null | undefined) => (c ? ownRuns(c, appId) : undefined);
-  const [table, runs, previousRuns, sharing, files, reviews, comments, commits] = await Promise.all([
+  const [table, runs, previousRuns, sharing, files, reviews, comments, commits, forcePushes] = await Promise.all([
     tableOf(octokit, ref, pr),
     (atHead && runsOf(head)) || listOwnRuns(octokit, ref, pull.headSha, appId),
     !previousHead
@@ -87,6 +97,9 @@ export async function readSnapshot(
     pr.commits.totalCount > pr.commits.nodes.length && pr.commits.nodes.length < MAX_PR_COMMITS
       ? listPullCommits(octokit, ref)
       : pr.commits.nodes.map(commitOf),
+    pr.forcePushes.totalCount > pr.forcePushes.nodes.length
+      ? forcePushTimes(octokit, ref)
+      : pr.forcePushes.nodes.flatMap((e) => (e.createdAt ? [e.createdAt] : [])),
   ]);
   return {
     pull,
@@ -98,6 +111,7 @@ export async function readSnapshot(
     reviews,
     comments,
     commits,
+    forcePushes,
   };
 }
 
@@ -299,6 +313,7 @@ interface PullData {
     createdAt: string;
     updatedAt: string;
   }>;
+  forcePushes: { totalCount: number; nodes: { createdAt?: string }[] };
   commits: {
     totalCount: number;
     nodes: {

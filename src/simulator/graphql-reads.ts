@@ -126,7 +126,18 @@ export interface RepositoryReads {
   pullsForCommit(sha: string): RestPull[];
   /** GET contents/{path}?ref=: the file's text (and blob sha); undefined for a 404 or a directory. */
   file(ref: string, path: string): { text: string; sha?: string } | undefined;
+  /** GET issues/{n}/events: the events GitHub recorded on the pull request, oldest first. */
+  issueEvents(number: number): RestIssueEvent[];
 }
+
+/** A REST issue event (only what the timeline needs). */
+export interface RestIssueEvent {
+  readonly event: string;
+  readonly created_at: string;
+}
+
+/** REST issue events as GraphQL timeline items: only the kinds the app asks for are served. */
+const TIMELINE_ITEMS: Readonly<Record<string, string>> = { head_ref_force_pushed: "HEAD_REF_FORCE_PUSHED_EVENT" };
 
 /** Where GraphQL reads come from. */
 export interface PullStateBackend {
@@ -318,6 +329,17 @@ function pull(r: RepositoryReads, p: RestPull): Node {
     comments: ({ orderBy, ...page }: Args) => {
       if (orderBy != null) throw notServed("comments(orderBy:)");
       return connection("comments", r.comments(p.number), page, comment);
+    },
+    timelineItems: ({ itemTypes, ...page }: Args) => {
+      const types = Array.isArray(itemTypes) ? (itemTypes as string[]) : [];
+      const known = new Set(Object.values(TIMELINE_ITEMS));
+      if (types.length === 0 || types.some((t) => !known.has(t)))
+        throw notServed(`timelineItems other than itemTypes: [${[...known].join(", ")}]`);
+      const items = r.issueEvents(p.number).filter((e) => types.includes(TIMELINE_ITEMS[e.event] ?? ""));
+      return connection("timelineItems", items, page, (e) => ({
+        __typename: "HeadRefForcePushedEvent",
+        createdAt: e.created_at,
+      }));
     },
     commits: (page: Args) =>
       connection("commits", r.commits(p.number), page, (c) => ({

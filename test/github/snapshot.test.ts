@@ -137,6 +137,7 @@ function pullRequest(over: Record<string, unknown> = {}) {
       { fullDatabaseId: "42", author: user("mallory", BOT), body: "record", createdAt: "x", updatedAt: "y" },
       { fullDatabaseId: "43", author: bot("other-app", 77), body: "record", createdAt: "x", updatedAt: "y" },
     ]),
+    forcePushes: { totalCount: 1, nodes: [{ createdAt: "2026-11-30T09:30:00Z" }] },
     commits: {
       totalCount: 2,
       nodes: [
@@ -229,6 +230,16 @@ describe("readSnapshot", () => {
       { sha: PREV, people: ["alice"] },
       { sha: HEAD, people: ["carol"] },
     ]);
+    expect(s.forcePushes).toEqual(["2026-11-30T09:30:00Z"]);
+  });
+
+  test("more force-pushes than the page: GitHub's events over REST", async () => {
+    answer = () => data(pullRequest({ forcePushes: { totalCount: 101, nodes: [{ createdAt: "x" }] } }));
+    rest["/repos/acme/shop/issues/7/events"] = [
+      { event: "head_ref_force_pushed", created_at: "2026-11-30T09:00:00Z" },
+      { event: "labeled", created_at: "2026-11-30T09:01:00Z" },
+    ];
+    expect((await readSnapshot(octokit, ref, APP)).forcePushes).toEqual(["2026-11-30T09:00:00Z"]);
   });
 
   test("only the installation's own bot (by id) writes the app's comments; bots keep REST's [bot] logins", async () => {

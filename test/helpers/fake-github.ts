@@ -675,6 +675,7 @@ class FakeReads implements PullStateBackend {
       pull: (n) => this.get(`${base}/pulls/${n}`, true),
       reviews: (n) => this.list(`${base}/pulls/${n}/reviews`),
       comments: (n) => this.list(`${base}/issues/${n}/comments`),
+      issueEvents: (n) => this.list(`${base}/issues/${n}/events`),
       files: (n) => this.list(`${base}/pulls/${n}/files`),
       commits: (n) => this.list(`${base}/pulls/${n}/commits`),
       branch: (ref) => (ref === gh.pull.baseRef ? gh.pull.baseSha : ref === "feature" ? gh.pull.headSha : undefined),

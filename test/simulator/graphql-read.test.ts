@@ -307,3 +307,28 @@ test("a merged pull request is MERGED, a draft isDraft, as REST's merged and dra
     await other.stop();
   }
 });
+
+test("force-pushes: the timeline's HeadRefForcePushedEvent items are REST's head_ref_force_pushed events", async () => {
+  const variables = { ...repo, number, appId: APP_ID, previous: first, hasPrevious: false };
+  const before = await post(query, variables);
+  expect(before.data!.repository.pullRequest.forcePushes).toEqual({ totalCount: 0, nodes: [] });
+  await sim.forcePush("demo", "feature", first, "carol");
+  await sim.forcePush("demo", "feature", head, "carol");
+  const after = (await post(query, variables)).data!.repository.pullRequest.forcePushes;
+  const events = await all<{ event: string; created_at: string }>(
+    "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
+    { issue_number: number },
+  );
+  const pushes = events.filter((e) => e.event === "head_ref_force_pushed").map((e) => ({ createdAt: e.created_at }));
+  expect(pushes).toHaveLength(2);
+  expect(after).toEqual({ totalCount: 2, nodes: pushes });
+});
+
+test("timeline items the app does not ask for are not simulated (a clear error, not an empty list)", async () => {
+  const answer = await post(
+    `query($owner: String!, $repo: String!, $number: Int!) { repository(owner: $owner, name: $repo) {
+      pullRequest(number: $number) { timelineItems(first: 5, itemTypes: [LABELED_EVENT]) { totalCount } } } }`,
+    { ...repo, number },
+  );
+  expect(answer.errors![0]!.message).toMatch(/not simulated/);
+});

@@ -94,10 +94,15 @@ function deleteComment(req: ApiRequest, ctx: RouteContext) {
 }
 
 /** The issue events GitHub records itself, oldest first (only force pushes are simulated). */
+/** The issue events GitHub recorded on a pull request, oldest first (REST's list and GraphQL's timeline). */
+export function pullIssueEvents(state: State, repo: Repo, pr: PullRequest): State["issueEvents"] {
+  return state.issueEvents.filter((e) => e.repoId === repo.id && e.issueNumber === pr.number);
+}
+
 function listIssueEvents(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx, "issue_number");
   const full = `${repo.owner}/${repo.name}`;
-  const all = ctx.state.issueEvents.filter((e) => e.repoId === repo.id && e.issueNumber === pr.number);
+  const all = pullIssueEvents(ctx.state, repo, pr);
   const { page, headers } = paginate(req, all);
   return json(
     200,

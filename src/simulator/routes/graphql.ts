@@ -14,7 +14,7 @@ import type { Route, RouteContext } from "../router.js";
 import type { Repo, State } from "../state.js";
 import { parseNodeId } from "../util.js";
 import { createCheckRun, runsForCommit, updateCheckRun } from "./checks.js";
-import { pullComments } from "./comments.js";
+import { pullComments, pullIssueEvents } from "./comments.js";
 import { fileAt } from "./contents.js";
 import { pullCommits, pullFiles, pullsContaining } from "./pulls.js";
 import { pullReviews } from "./reviews.js";
@@ -76,6 +76,7 @@ function repositoryReads(u: Urls, state: State, repo: Repo): RepositoryReads {
     checkRuns: (sha) => runsForCommit(state, repo, sha, { filter: "all" }).map((r) => rest(checkRun(u, state, r))),
     pullsForCommit: (sha) => pullsContaining(state, repo, sha).map((p) => rest(pullRequest(u, state, p, "simple"))),
     file: (ref, path) => fileAt(state, repo, ref, path),
+    issueEvents: (n) => pullIssueEvents(state, repo, pr(n)).map((e) => ({ event: e.event, created_at: e.createdAt })),
   };
 }
 
