@@ -6,11 +6,10 @@
  * approve together (a review, a comment, the button). Deliveries are POSTed concurrently, as GitHub
  * does. Measured: events per second until every gate passed, and approvals → passing gate per PR.
  */
-import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { GitHubSimulator, type DeliveryRecord } from "../simulator/index.js";
+import { forkChild, resultOf, runAsChild, type Answer } from "./e2e-child.js";
 import { ConcurrentDelivery } from "./e2e-deliver.js";
 import { PERSONAS, REPO } from "./e2e-people.js";
 import { summary } from "./e2e-stats.js";
@@ -32,8 +31,7 @@ export interface ScaleResult {
   readonly failedDeliveries: number;
 }
 
-type ToParent =
-  { type: "ready"; host: string } | { type: "result"; result: ScaleResult } | { type: "error"; message: string };
+type ToParent = { type: "ready"; host: string } | Answer<ScaleResult>;
 
 export interface SimProcess {
   readonly host: string;
@@ -42,26 +40,16 @@ export interface SimProcess {
 }
 
 export async function startSimProcess(config: SimConfig): Promise<SimProcess> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    env: { ...process.env, E2E_SIM_CONFIG: JSON.stringify(config) },
-  });
-  const next = () =>
-    new Promise<ToParent>((resolve, reject) => {
-      child.once("message", (m) => resolve(m as ToParent));
-      child.once("exit", (code) => reject(new Error(`the simulator process exited (${code})`)));
-    });
-  const ready = await next();
+  const child = forkChild<ToParent>(import.meta.url, "E2E_SIM_CONFIG", config);
+  const ready = await child.next();
   if (ready.type !== "ready") throw new Error(`simulator process: ${JSON.stringify(ready)}`);
   return {
     host: ready.host,
     async run(webhookUrl) {
-      child.send({ type: "run", webhookUrl });
-      const m = await next();
-      if (m.type !== "result") throw new Error(`simulator process: ${JSON.stringify(m)}`);
-      return m.result;
+      child.process.send({ type: "run", webhookUrl });
+      return resultOf<ScaleResult>(await child.next());
     },
-    stop: () => void child.kill("SIGTERM"),
+    stop: child.stop,
   };
 }
 
@@ -116,7 +104,11 @@ async function child(config: SimConfig): Promise<void> {
       const pr = await sim.openPullRequest(REPO, { title: `change ${i}`, head: `pr-${i}`, author: "carol" });
       await send(pr.deliveries);
       await until(
-        () => sim.checkRuns(REPO, pr.headSha, { latest: true }).length === 4,
+        // The gate and the three persona checks (the conflict radar may add its own check beside them).
+        () => {
+          const names = new Set(sim.checkRuns(REPO, pr.headSha, { latest: true }).map((r) => r.name));
+          return ["parallel-review", ...PERSONAS.map((p) => `review/${p.id}`)].every((n) => names.has(n));
+        },
         () =>
           `#${pr.number} has checks ${sim
             .checkRuns(REPO, pr.headSha, { latest: true })
@@ -155,9 +147,4 @@ async function child(config: SimConfig): Promise<void> {
   } satisfies ToParent);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  child(JSON.parse(process.env.E2E_SIM_CONFIG ?? "{}") as SimConfig).catch((err: unknown) => {
-    process.send!({ type: "error", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    process.exit(1);
-  });
-}
+runAsChild(import.meta.url, "E2E_SIM_CONFIG", child);

@@ -7,12 +7,11 @@
  * requests an event caused, in how many sequential rounds, and when the checks became visible. The
  * workloads are in src/bench/e2e-phases.ts. Parent side: `startSimProcess`.
  */
-import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DeliveryRecord, GitHubSimulator } from "../simulator/index.js";
 import type { LatestRun } from "../simulator/simulator.js";
 import type { RequestLogEntry } from "../simulator/server.js";
+import { describeError, forkChild, resultOf, runAsChild, type Answer } from "./e2e-child.js";
 import { ConcurrentDelivery, type Timed } from "./e2e-deliver.js";
 import { isWrite, runPhase, type Phase, type PhaseResult } from "./e2e-phases.js";
 import { REPO } from "./e2e-people.js";
@@ -20,8 +19,7 @@ import { buildWorld, type WorldConfig } from "./e2e-world.js";
 
 export type SimConfig = WorldConfig;
 
-type ToParent =
-  { type: "ready"; apiUrl: string } | { type: "result"; result: PhaseResult } | { type: "error"; message: string };
+type ToParent = { type: "ready"; apiUrl: string } | Answer<PhaseResult>;
 
 export interface SimProcess {
   readonly apiUrl: string;
@@ -30,30 +28,16 @@ export interface SimProcess {
 }
 
 export async function startSimProcess(config: SimConfig): Promise<SimProcess> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    env: { ...process.env, E2E_SIM_CONFIG: JSON.stringify(config) },
-  });
-  const next = () =>
-    new Promise<ToParent>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`the simulator process exited (${code})`));
-      child.once("exit", onExit);
-      child.once("message", (m) => {
-        child.off("exit", onExit);
-        resolve(m as ToParent);
-      });
-    });
-  const ready = await next();
+  const child = forkChild<ToParent>(import.meta.url, "E2E_SIM_CONFIG", config);
+  const ready = await child.next();
   if (ready.type !== "ready") throw new Error(`simulator process: ${JSON.stringify(ready)}`);
   return {
     apiUrl: ready.apiUrl,
     async run(phase, webhookUrl) {
-      child.send({ phase, webhookUrl });
-      const m = await next();
-      if (m.type !== "result") throw new Error(`simulator process: ${m.type === "error" ? m.message : m.type}`);
-      return m.result;
+      child.process.send({ phase, webhookUrl });
+      return resultOf<PhaseResult>(await child.next());
     },
-    stop: () => void child.kill("SIGTERM"),
+    stop: child.stop,
   };
 }
 
@@ -164,18 +148,9 @@ async function child(config: SimConfig): Promise<void> {
     harness.target(m.webhookUrl);
     runPhase(harness, m.phase).then(
       (result) => process.send!({ type: "result", result } satisfies ToParent),
-      (err: unknown) =>
-        process.send!({
-          type: "error",
-          message: err instanceof Error ? (err.stack ?? err.message) : String(err),
-        } satisfies ToParent),
+      (err: unknown) => process.send!({ type: "error", message: describeError(err) } satisfies ToParent),
     );
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  child(JSON.parse(process.env.E2E_SIM_CONFIG ?? "{}") as SimConfig).catch((err: unknown) => {
-    process.send?.({ type: "error", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    process.exit(1);
-  });
-}
+runAsChild(import.meta.url, "E2E_SIM_CONFIG", child);
