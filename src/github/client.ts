@@ -53,7 +53,7 @@ export function withRetries(
       try {
         // Every request has a deadline: one that never answers fails (and is retried like a 5xx)
         // instead of holding the pull request's reconcile, and so its gate, forever.
-        // The deadline starts when the HTTP exchange does, not while Probot's throttle holds the request
+        // The deadline starts when the HTTP exchange does, not while the write pacer holds the request
         // back (writes are paced a second apart, so a burst may legitimately wait longer).
         options.request = {
           ...options.request,
@@ -76,8 +76,7 @@ export function withRetries(
         // its final answer again would multiply the attempts.
         const pluginRetried = ((options.request as { retryCount?: number } | undefined)?.retryCount ?? 0) > 0;
         const wait = pluginRetried && status >= 500 ? undefined : retryDelay(status, e.response, attempt);
-        if (wait === undefined || attempt >= RETRIES || (wait > maxWait && primaryLimit(status, e.response)))
-          throw err;
+        if (wait === undefined || attempt >= RETRIES || (wait > maxWait && primaryLimit(status, e.response))) throw err;
         await new Promise((r) => setTimeout(r, Math.min(wait, maxWait)));
       }
     }
@@ -122,10 +121,7 @@ function retryDelay(
 }
 
 /** GitHub's primary rate limit is spent: a 403 or 429 with `x-ratelimit-remaining: 0` (and no `retry-after`). */
-function primaryLimit(
-  status: number,
-  response: { headers?: Record<string, string | undefined> } | undefined,
-): boolean {
+function primaryLimit(status: number, response: { headers?: Record<string, string | undefined> } | undefined): boolean {
   return (status === 403 || status === 429) && response?.headers?.["x-ratelimit-remaining"] === "0";
 }
 
