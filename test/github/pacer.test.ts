@@ -140,9 +140,9 @@ describe("requests in flight", () => {
     };
     const r1 = send("7", "r1");
     const r2 = send("7", "r2");
-    send("7", "r3");
+    void send("7", "r3");
     const w1 = send("7", "w1", true); // a write: through its lane, then it needs a place too
-    send("8", "other");
+    void send("8", "other");
     await settle();
     expect(started).toEqual(["r1", "r2", "other"]);
     gates.get("r1")!.resolve("r1");
