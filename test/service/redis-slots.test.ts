@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { expect, test } from "@jest/globals";
 import { Redis } from "ioredis";
 import { WritePacer } from "../../src/github/pacer.js";
-import { pacerConnection, RedisSlots } from "../../src/service/redis-slots.js";
+import { pacerConnection, RedisSlots, writePacerFrom } from "../../src/service/redis-slots.js";
 import { freePort } from "../../src/dev/ports.js";
 import { redisForFile } from "../helpers/redis-server.js";
 
@@ -95,5 +95,21 @@ test("Redis unreachable: the write fails (within the command deadline at worst) 
     expect(Date.now() - started).toBeLessThan(5_000);
   } finally {
     c.disconnect();
+  }
+});
+
+test("the process's pacer reports each write's wait (the metrics), in memory or through Redis", async () => {
+  for (const url of [undefined, redis.url]) {
+    const waits: string[] = [];
+    const { pacer, close } = writePacerFrom(url, {
+      prefix: `t-${randomUUID().slice(0, 8)}`,
+      onStart: (key, waited) => waits.push(`${key}:${waited >= 0}`),
+    });
+    try {
+      await pacer.run("42", () => Promise.resolve());
+      expect([url, waits]).toEqual([url, ["42:true"]]);
+    } finally {
+      close();
+    }
   }
 });
