@@ -111,7 +111,7 @@ export const MAX_MUTATIONS_PER_REQUEST = 20;
 
 /**
  * Writes check runs as aliased `createCheckRun` / `updateCheckRun` mutations in one GraphQL request (one
- * write for Probot's throttle and for GitHub's secondary limits, instead of one per run). GitHub executes
+ * write for the app's write pacer and for GitHub's secondary limits, instead of one per run). GitHub executes
  * the mutations of a document one after another, in the order given (the GraphQL spec's serial
  * execution of a mutation's top-level fields), so "create the newest run, then close its twins" holds.
  * An error in one mutation does not stop the others: GitHub answers it as an error whose path is that

@@ -53,7 +53,7 @@ export function withRetries(
       try {
         // Every request has a deadline: one that never answers fails (and is retried like a 5xx)
         // instead of holding the pull request's reconcile, and so its gate, forever.
-        // The deadline starts when the HTTP exchange does, not while Probot's throttle holds the request
+        // The deadline starts when the HTTP exchange does, not while the write pacer holds the request
         // back (writes are paced a second apart, so a burst may legitimately wait longer).
         options.request = {
           ...options.request,

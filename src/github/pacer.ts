@@ -3,15 +3,19 @@ import { isPacedWrite, type RequestShape } from "./writes.js";
 /**
  * The app's write pacer (instead of Probot's throttle, @octokit/plugin-throttling): per installation,
  * writes run one at a time, each starting ≥ `gapMs` (1 s) after the previous one started and only once it
- * finished, as GitHub asks of integrators. Reads are not paced at all: a GraphQL query or a REST GET
- * never waits behind a write (the throttle queued every `/graphql` request, queries included, with the
- * writes). No Bottleneck: a read costs one `isPacedWrite` test; a write, a queue entry and a promise.
+ * finished, as GitHub asks of integrators. Reads are not paced: a GraphQL query or a REST GET never
+ * waits for a write's turn (the throttle queued every `/graphql` request, queries included, with the
+ * writes). No Bottleneck: a read costs an `isPacedWrite` test and a counter; a write, a queue entry too.
  *
  * Within a process a FIFO lane per installation orders the writes; where the next write may start is the
  * `WriteSlots`' decision: in memory (one process) or in Redis (every replica shares the pacing:
  * src/service/redis-slots.ts). A write that has not started `maxWaitMs` after it was queued fails (the
  * reconcile fails and is retried: fail closed, and a backlog that deep is stale work), as does a write
  * whose slot cannot be asked for (Redis unreachable).
+ *
+ * Every request, read or write, also counts against `maxConcurrent` in flight per installation in this
+ * process (GitHub: "No more than 100 concurrent requests", REST and GraphQL together); the throttle
+ * capped its requests at 10 per installation too. A counter: a request waits only when the cap is full.
  */
 export interface WriteSlots {
   /**
@@ -35,6 +39,8 @@ export const realClock: Clock = {
 export const WRITE_GAP_MS = 1000;
 /** Longest a write waits for its turn before failing (Probot's throttle, clustered, expired jobs after 60 s). */
 export const MAX_PACING_WAIT_MS = 60_000;
+/** Requests of one installation in flight from one process (Probot's throttle: 10). */
+export const MAX_CONCURRENT_REQUESTS = 10;
 
 export class PacingTimeout extends Error {
   constructor(key: string, waitedMs: number) {
@@ -54,6 +60,7 @@ export interface PacerOptions {
   readonly slots?: WriteSlots;
   readonly clock?: Clock;
   readonly maxWaitMs?: number;
+  readonly maxConcurrent?: number;
   /** Called as each write starts (metrics, tests): how long it waited, and its start on the slots' clock. */
   readonly onStart?: (key: string, waitedMs: number, startedAt: number) => void;
 }
@@ -63,11 +70,18 @@ export class WritePacer {
   private readonly slots: WriteSlots;
   private readonly clock: Clock;
   private readonly maxWaitMs: number;
+  private readonly inFlight: InFlightCap;
 
   constructor(private readonly options: PacerOptions = {}) {
     this.clock = options.clock ?? realClock;
     this.slots = options.slots ?? new LocalSlots(this.clock);
     this.maxWaitMs = options.maxWaitMs ?? MAX_PACING_WAIT_MS;
+    this.inFlight = new InFlightCap(options.maxConcurrent ?? MAX_CONCURRENT_REQUESTS);
+  }
+
+  /** Sends one request of `key`: a write in its lane, any request within the in-flight cap. */
+  send<T>(key: string, write: boolean, request: () => Promise<T>): Promise<T> {
+    return write ? this.run(key, () => this.inFlight.run(key, request)) : this.inFlight.run(key, request);
   }
 
   /** Runs `write` in `key`'s lane, in the order asked, when the slots allow. */
@@ -125,6 +139,44 @@ export class WritePacer {
   }
 }
 
+/** At most `max` requests per key in flight; the rest wait in order for one to finish. */
+class InFlightCap {
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  constructor(private readonly max: number) {}
+
+  run<T>(key: string, request: () => Promise<T>): Promise<T> {
+    const n = this.active.get(key) ?? 0;
+    if (n < this.max) {
+      this.active.set(key, n + 1);
+      return this.sent(key, request);
+    }
+    const queue = this.waiting.get(key) ?? [];
+    this.waiting.set(key, queue);
+    return new Promise<void>((resolve) => queue.push(resolve)).then(() => this.sent(key, request));
+  }
+
+  private async sent<T>(key: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } finally {
+      this.release(key);
+    }
+  }
+
+  /** A finished request hands its place to the next waiting one, if any. */
+  private release(key: string): void {
+    const queue = this.waiting.get(key);
+    const next = queue?.shift();
+    if (queue?.length === 0) this.waiting.delete(key);
+    if (next) return next();
+    const n = this.active.get(key)! - 1;
+    if (n === 0) this.active.delete(key);
+    else this.active.set(key, n);
+  }
+}
+
 const done = () => Promise.resolve();
 
 /** One process's slots: the lane already runs a key's writes one at a time; the gap is kept here. */
@@ -167,9 +219,7 @@ export function pacing(
   const pacer = options.pacer;
   if (!pacer) return {};
   const key = pacingKey(options);
-  octokit.hook.wrap("request", (request, req) =>
-    isPacedWrite(req) ? pacer.run(key, () => request(req)) : request(req),
-  );
+  octokit.hook.wrap("request", (request, req) => pacer.send(key, isPacedWrite(req), () => request(req)));
   return {};
 }
 

@@ -88,18 +88,11 @@ class Scanner {
   private at = 0;
   constructor(private readonly src: string) {}
 
-  /**
-   * The token a top-level definition starts with: a name (consumed), `{` (left for `skipBlock`), or any
-   * other character (consumed); undefined at the end.
-   */
+  /** The token a top-level definition starts with: a name or a character, consumed; undefined at the end. */
   next(): string | undefined {
     this.skipIgnored();
     if (this.at >= this.src.length) return undefined;
-    const name = this.name();
-    if (name) return name;
-    const c = this.src[this.at]!;
-    if (c !== "{") this.at++;
-    return c;
+    return this.name() ?? this.src[this.at++];
   }
 
   /** The operation's name, if one follows (`query Name(...)`), without consuming anything else. */
@@ -109,40 +102,41 @@ class Scanner {
   }
 
   /**
-   * Moves past everything up to the `{` that opens a definition's selection set: variable definitions and
-   * directive arguments are skipped as parenthesised groups, since a default value may be an object (`{`).
+   * Moves past everything up to the `{` that opens a definition's selection set, that brace included:
+   * variable definitions and directive arguments are skipped as parenthesised groups, since a default
+   * value may be an object (`{`).
    */
   skipToSelection(): boolean {
     let parens = 0;
-    for (;;) {
-      this.skipIgnored();
-      if (this.at >= this.src.length) return false;
-      const c = this.src[this.at]!;
+    for (let c = this.char(); c !== undefined; c = this.char()) {
       if (c === "{" && parens === 0) return true;
-      if (c === '"') {
-        if (!this.string()) return false;
-        continue;
-      }
-      this.at++;
       if (c === "(") parens++;
       else if (c === ")" && --parens < 0) return false;
     }
+    return false;
   }
 
-  /** Moves past a `{ … }` block, nested blocks, strings and comments included; false if it never closes. */
+  /** Moves past the rest of a `{ … }` block whose `{` was just read; false if it never closes. */
   skipBlock(): boolean {
-    let depth = 0;
-    for (;;) {
-      this.skipIgnored();
-      if (this.at >= this.src.length) return false;
-      const c = this.src[this.at]!;
-      if (c === '"') {
-        if (!this.string()) return false;
-        continue;
-      }
-      this.at++;
+    let depth = 1;
+    for (let c = this.char(); c !== undefined; c = this.char()) {
       if (c === "{") depth++;
       else if (c === "}" && --depth === 0) return true;
+    }
+    return false;
+  }
+
+  /** The next character outside ignored tokens and strings, consumed; undefined at the end or in a string that never ends. */
+  private char(): string | undefined {
+    for (;;) {
+      this.skipIgnored();
+      if (this.at >= this.src.length) return undefined;
+      const c = this.src[this.at]!;
+      if (c !== '"') {
+        this.at++;
+        return c;
+      }
+      if (!this.string()) return undefined;
     }
   }
 

@@ -29,6 +29,7 @@ export class Metrics {
   readonly rateLimitRemaining: Gauge<"resource">;
   readonly deadLetters: Counter;
   readonly heals: Counter<"kind">;
+  readonly pacingWait: Histogram;
   /** Parallel effectiveness of passed gates (issue 9): time to approve, disagreement, rework. */
   readonly effectiveness: ReturnType<typeof effectivenessMetrics>;
   private readonly queueSources: (() => Promise<Record<string, QueueStats>>)[] = [];
@@ -89,6 +90,12 @@ export class Metrics {
       name: "parallel_review_heal_total",
       help: "Healing work: pull requests reconciled after an installation or a resync, deliveries redelivered",
       labelNames: ["kind"],
+      registers,
+    });
+    this.pacingWait = new Histogram({
+      name: "parallel_review_write_pacing_wait_seconds",
+      help: "Time a GitHub write waited for its turn (one write per second per installation, across replicas with REDIS_URL)",
+      buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
       registers,
     });
     const sources = this.queueSources;

@@ -34,7 +34,7 @@ export function keySigns(probot: Probot): () => Promise<void> {
   };
 }
 
-/** Redis answers PING (queue mode and the shared write throttle depend on it). */
+/** Redis answers PING (queue mode and the shared write pacer depend on it). */
 export function redisAnswers(redis: { ping(): Promise<string> }): () => Promise<void> {
   return async () => {
     const answer = await redis.ping();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
-import { WRITE_GAP_MS, WritePacer, type WriteSlots } from "../github/pacer.js";
+import { WRITE_GAP_MS, WritePacer, type PacerOptions, type WriteSlots } from "../github/pacer.js";
 import { RELEASE } from "./redis-keyed.js";
 
 /**
@@ -78,13 +78,14 @@ export class RedisSlots implements WriteSlots {
  */
 export function writePacerFrom(
   redisUrl: string | undefined,
-  opts: { prefix: string; commandTimeoutMs?: number },
-): { pacer: WritePacer; close(): void } {
-  if (!redisUrl) return { pacer: new WritePacer(), close: () => undefined };
+  opts: { prefix: string; commandTimeoutMs?: number; onStart?: PacerOptions["onStart"] },
+): { pacer: WritePacer; close: () => void } {
+  const onStart = opts.onStart ? { onStart: opts.onStart } : {};
+  if (!redisUrl) return { pacer: new WritePacer(onStart), close: () => undefined };
   const redis = new Redis(redisUrl, pacerConnection(opts.commandTimeoutMs ?? 2_000));
   redis.on("error", () => undefined); // each failed write reports its own error; ioredis reconnects
   return {
-    pacer: new WritePacer({ slots: new RedisSlots(redis, { prefix: opts.prefix }) }),
+    pacer: new WritePacer({ slots: new RedisSlots(redis, { prefix: opts.prefix }), ...onStart }),
     close: () => redis.disconnect(),
   };
 }

@@ -74,7 +74,10 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
   const queueConfig = queueSettings(env);
   const writes = opts.Octokit
     ? undefined
-    : writePacerFrom(queueConfig?.redisUrl, { prefix: queueConfig?.prefix ?? "" });
+    : writePacerFrom(queueConfig?.redisUrl, {
+        prefix: queueConfig?.prefix ?? "",
+        onStart: (_installation, waitedMs) => metrics.pacingWait.observe(waitedMs / 1000),
+      });
   const probot = probotFrom(env, log, opts.Octokit ?? appOctokit({ pace: writes!.pacer }));
   // With REDIS_URL the server only verifies and queues; workers reconcile and run the healing sweeps.
   const redis = queueConfig ? redisConnection(queueConfig.redisUrl) : undefined;

@@ -33,7 +33,12 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
   const concurrency = intFrom(env, "WORKER_CONCURRENCY", 16);
   const lockMs = intFrom(env, "QUEUE_LOCK_MS", 30_000);
   const metrics = new Metrics();
-  const writes = opts.Octokit ? undefined : writePacerFrom(queueConfig.redisUrl, { prefix: queueConfig.prefix });
+  const writes = opts.Octokit
+    ? undefined
+    : writePacerFrom(queueConfig.redisUrl, {
+        prefix: queueConfig.prefix,
+        onStart: (_installation, waitedMs) => metrics.pacingWait.observe(waitedMs / 1000),
+      });
   const probot = probotFrom(env, log, opts.Octokit ?? appOctokit({ pace: writes!.pacer }));
   const redis = redisConnection(queueConfig.redisUrl);
   const prefix = queueConfig.prefix;

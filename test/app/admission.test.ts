@@ -18,7 +18,9 @@ let url: string;
 const requests: string[] = [];
 
 beforeAll(async () => {
-  // A GitHub that answers everything slowly, 404 but for the installation token.
+  // A GitHub that answers everything slowly, 404 but for the installation token: each answer takes longer
+  // than `answerWithinMs`, so every delivery is still being handled when its answer is due. (Until the
+  // app's own pacer, the class below left Probot's throttle on, whose queueing made the handling slow.)
   github = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     req.resume();
@@ -26,7 +28,7 @@ beforeAll(async () => {
       const token = req.url?.endsWith("/access_tokens");
       res.writeHead(token ? 201 : 404, { "content-type": "application/json" });
       res.end(JSON.stringify(token ? { token: "t", expires_at: "2099-01-01T00:00:00Z" } : { message: "Not Found" }));
-    }, 30);
+    }, 200);
   });
   await new Promise<void>((r) => github.listen(0, "127.0.0.1", r));
   const { privateKey } = generateKeyPairSync("rsa", {

@@ -128,6 +128,46 @@ describe("WritePacer", () => {
   });
 });
 
+describe("requests in flight", () => {
+  test("at most maxConcurrent per installation, reads and writes together; the rest go in order as places free", async () => {
+    const pacer = new WritePacer({ clock: new FakeClock(), maxConcurrent: 2 });
+    const started: string[] = [];
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const send = (key: string, name: string, write = false) => {
+      const d = deferred();
+      gates.set(name, d);
+      return pacer.send(key, write, () => (started.push(name), d.promise));
+    };
+    const r1 = send("7", "r1");
+    const r2 = send("7", "r2");
+    void send("7", "r3");
+    const w1 = send("7", "w1", true); // a write: through its lane, then it needs a place too
+    void send("8", "other");
+    await settle();
+    expect(started).toEqual(["r1", "r2", "other"]);
+    gates.get("r1")!.resolve("r1");
+    await expect(r1).resolves.toBe("r1");
+    await settle();
+    expect(started).toEqual(["r1", "r2", "other", "r3"]);
+    gates.get("r2")!.reject(new Error("boom")); // a failed request frees its place too
+    await expect(r2).rejects.toThrow("boom");
+    await settle();
+    expect(started).toEqual(["r1", "r2", "other", "r3", "w1"]);
+    gates.get("w1")!.resolve("w1");
+    await expect(w1).resolves.toBe("w1");
+  });
+
+  test("a request that throws before it is sent frees its place", async () => {
+    const pacer = new WritePacer({ maxConcurrent: 1 });
+    await expect(
+      pacer.send("7", false, () => {
+        throw new Error("bad options");
+      }),
+    ).rejects.toThrow("bad options");
+    await expect(pacer.send("7", false, () => Promise.resolve("next"))).resolves.toBe("next");
+  });
+});
+
 describe("the pacing key", () => {
   test("the throttle's id, else the installation the client is authenticated as, else the app", () => {
     expect(pacingKey({ throttle: { id: "12" }, auth: { installationId: 9 } })).toBe("12");

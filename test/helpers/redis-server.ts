@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "@jest/globals";
+import { Redis, type RedisOptions } from "ioredis";
 import { freePort } from "../../src/dev/ports.js";
 
 /**
@@ -52,6 +54,32 @@ export async function startRedis(): Promise<TestRedis> {
     async dispose() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A private redis-server for the calling test file (started before its tests, removed after them) and
+ * `connect`, a connection to it that is closed with it: each stands for one worker process's.
+ */
+export function redisForFile(): { connect(options?: RedisOptions): Redis; readonly url: string } {
+  let redis: TestRedis | undefined;
+  const connections: Redis[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, 30_000);
+  afterAll(async () => {
+    for (const c of connections) c.disconnect();
+    await redis?.dispose();
+  });
+  return {
+    get url() {
+      return redis!.url;
+    },
+    connect(options: RedisOptions = { maxRetriesPerRequest: null }) {
+      const c = new Redis(redis!.url, options);
+      connections.push(c);
+      return c;
     },
   };
 }

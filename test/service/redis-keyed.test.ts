@@ -1,31 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, expect, test } from "@jest/globals";
-import { Redis } from "ioredis";
+import { expect, test } from "@jest/globals";
 import { RedisKeyedRunner } from "../../src/service/redis-keyed.js";
-import { startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { redisForFile } from "../helpers/redis-server.js";
 
 /**
  * The per-pull-request runner shared by worker processes, against a real Redis: two runners stand for
  * two workers (each with its own connection, as in two processes).
  */
-let redis: TestRedis;
-const connections: Redis[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-
-afterAll(async () => {
-  for (const c of connections) c.disconnect();
-  await redis?.dispose();
-});
+const redis = redisForFile();
 
 function workers(n: number, opts: { leaseMs?: number; maxWaitMs?: number } = {}): RedisKeyedRunner[] {
   const prefix = `t-${randomUUID().slice(0, 8)}`;
   return Array.from({ length: n }, () => {
-    const c = new Redis(redis.url, { maxRetriesPerRequest: null });
-    connections.push(c);
-    return new RedisKeyedRunner(c, { prefix, ...opts });
+    return new RedisKeyedRunner(redis.connect(), { prefix, ...opts });
   });
 }
 
@@ -77,8 +64,7 @@ test("a 'look again' request joins one of the same pull request still waiting on
 
 test("a worker that dies holding a lease delays the pull request only until the lease expires", async () => {
   const [a, b] = workers(2, { leaseMs: 600 });
-  const dead = new Redis(redis.url);
-  connections.push(dead);
+  const dead = redis.connect({});
   // A lease taken by a worker that then vanished (no renewal, no release).
   const prefix = (a as unknown as { options: { prefix: string } }).options.prefix;
   await dead.set(`${prefix}:pr-lease:acme/x#4`, "gone", "PX", 600);

@@ -1,35 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { expect, test } from "@jest/globals";
 import { Redis } from "ioredis";
 import { WritePacer } from "../../src/github/pacer.js";
-import { pacerConnection, RedisSlots } from "../../src/service/redis-slots.js";
+import { pacerConnection, RedisSlots, writePacerFrom } from "../../src/service/redis-slots.js";
 import { freePort } from "../../src/dev/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { redisForFile } from "../helpers/redis-server.js";
 
 /**
  * The write pacer shared through Redis (src/service/redis-slots.ts): two pacers with their own
  * connections stand for two replicas writing for one installation. Starts are read on Redis' clock
  * (the slots report them), so the ≥ 1 s spacing is asserted exactly.
  */
-let redis: TestRedis;
-const connections: Redis[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-
-afterAll(async () => {
-  for (const c of connections) c.disconnect();
-  await redis?.dispose();
-});
+const redis = redisForFile();
 
 function replicas(n: number, opts: { runningTtlMs?: number } = {}) {
   const prefix = `t-${randomUUID().slice(0, 8)}`;
   const starts: { replica: number; at: number }[] = [];
   const pacers = Array.from({ length: n }, (_, replica) => {
-    const c = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    connections.push(c);
-    const slots = new RedisSlots(c, { prefix, ...opts });
+    const slots = new RedisSlots(redis.connect(pacerConnection(2_000)), { prefix, ...opts });
     return {
       slots,
       pacer: new WritePacer({ slots, onStart: (_key, _waited, at) => starts.push({ replica, at }) }),
@@ -88,7 +76,7 @@ test("a replica that died holding the marker holds the installation's writes for
 test("the keys expire: nothing is left of an installation a second after its last write", async () => {
   const { pacers, prefix } = replicas(1);
   await pacers[0]!.pacer.run("42", () => Promise.resolve());
-  const c = connections[connections.length - 1]!;
+  const c = redis.connect();
   expect(await c.keys(`${prefix}:pace:*`)).toEqual([`${prefix}:pace:{42}:next`]);
   expect(await c.pttl(`${prefix}:pace:{42}:next`)).toBeLessThanOrEqual(1000);
 });
@@ -98,11 +86,30 @@ test("Redis unreachable: the write fails (within the command deadline at worst) 
   // never-connected socket is not held open for ioredis' default 2 s after it ends.
   const c = new Redis(`redis://127.0.0.1:${await freePort()}`, { ...pacerConnection(300), disconnectTimeout: 10 });
   c.on("error", () => undefined);
-  connections.push(c);
-  const pacer = new WritePacer({ slots: new RedisSlots(c, { prefix: "t" }) });
-  let sent = false;
-  const started = Date.now();
-  await expect(pacer.run("42", async () => void (sent = true))).rejects.toThrow();
-  expect(sent).toBe(false);
-  expect(Date.now() - started).toBeLessThan(5_000);
+  try {
+    const pacer = new WritePacer({ slots: new RedisSlots(c, { prefix: "t" }) });
+    let sent = false;
+    const started = Date.now();
+    await expect(pacer.run("42", async () => void (sent = true))).rejects.toThrow();
+    expect(sent).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  } finally {
+    c.disconnect();
+  }
+});
+
+test("the process's pacer reports each write's wait (the metrics), in memory or through Redis", async () => {
+  for (const url of [undefined, redis.url]) {
+    const waits: string[] = [];
+    const { pacer, close } = writePacerFrom(url, {
+      prefix: `t-${randomUUID().slice(0, 8)}`,
+      onStart: (key, waited) => waits.push(`${key}:${waited >= 0}`),
+    });
+    try {
+      await pacer.run("42", () => Promise.resolve());
+      expect([url, waits]).toEqual([url, ["42:true"]]);
+    } finally {
+      close();
+    }
+  }
 });
