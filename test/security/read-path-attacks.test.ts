@@ -2,7 +2,11 @@ import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
 import { ProbotOctokit } from "probot";
 import type { Octokit } from "../../src/github/client.js";
+import { ConflictRadar, type RadarEvent } from "../../src/app/radar.js";
+import type { Deps } from "../../src/app/reconcile.js";
+import type { ExistingRun } from "../../src/github/checks.js";
 import { LocalSlots, WritePacer } from "../../src/github/pacer.js";
+import { loadTable } from "../../src/github/table.js";
 import { readSnapshot } from "../../src/github/snapshot.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 import { sha, type FakeGitHub } from "../helpers/fake-github.js";
@@ -35,12 +39,16 @@ interface Canned {
   graphql: unknown;
   rest: Record<string, unknown>;
   paths: string[];
+  /** Every request as `METHOD path` with its body (writes are answered from `rest` like reads). */
+  sent?: { call: string; body: unknown }[];
 }
 
 function cannedOctokit(c: Canned): Octokit {
-  const fetch = (url: string | URL) => {
+  const fetch = (url: string | URL, init?: { method?: string; body?: unknown }) => {
     const path = decodeURIComponent(new URL(String(url)).pathname);
     c.paths.push(path);
+    const body = typeof init?.body === "string" ? (JSON.parse(init.body) as unknown) : undefined;
+    c.sent?.push({ call: `${init?.method ?? "GET"} ${path}`, body });
     const data = path === "/graphql" ? c.graphql : c.rest[path];
     const status = data === undefined ? 404 : 200;
     const res = new Response(JSON.stringify(data ?? { message: "Not Found" }), {
@@ -421,5 +429,136 @@ describe("the write pacer under a flood of answers a stranger causes", () => {
     await clock.advance(120_000);
     await Promise.all(answers);
     expect(await close).toBe("closed");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The conflict radar reusing the reconcile's reads (src/app/radar.ts, `Seen`).
+// ---------------------------------------------------------------------------------------------------
+
+describe("the conflict radar with conflicts: block, reusing the reconcile's runs", () => {
+  const HA = sha("radar-a");
+  const HB = sha("radar-b");
+  const BLOCK = `${TWO_TEAMS}settings:\n  conflicts: block\n`;
+  const charge = [{ path: "src/payments/charge.ts", status: "modified" as const }];
+
+  /** GitHub with #7 (A, this event) and #8 (B) open into main, both changing charge.ts; A's runs as given. */
+  function github(runsOfA: unknown[]): Canned {
+    return {
+      graphql: undefined,
+      paths: [],
+      sent: [],
+      rest: {
+        "/repos/acme/shop/pulls": [7, 8].map((number) => ({
+          number,
+          title: `#${number}`,
+          created_at: "2026-11-30T09:00:00Z",
+          head: { sha: number === 7 ? HA : HB },
+        })),
+        "/repos/acme/shop/pulls/8/files": [{ filename: "src/payments/charge.ts", status: "modified" }],
+        [`/repos/acme/shop/commits/${HA}/check-runs`]: { total_count: runsOfA.length, check_runs: runsOfA },
+        [`/repos/acme/shop/commits/${HB}/check-runs`]: { total_count: 0, check_runs: [] },
+        "/repos/acme/shop/check-runs": { id: 50 },
+        "/repos/acme/shop/check-runs/50": { id: 50 },
+      },
+    };
+  }
+  const deps = (c: Canned): Deps => ({
+    octokit: cannedOctokit(c),
+    appId: APP,
+    log: { info: () => undefined, warn: () => undefined },
+  });
+  const event = async (c: Canned, runs: readonly ExistingRun[]): Promise<RadarEvent> => ({
+    number: 7,
+    base: "main",
+    headSha: HA,
+    title: "#7",
+    createdAt: "2026-11-30T09:00:00Z",
+    seen: {
+      headSha: HA,
+      baseRef: "main",
+      table: await loadTable(cannedOctokit(c), { owner: "acme", repo: "shop" }, { file: "reviewers.yml", text: BLOCK }),
+      files: charge,
+      runs,
+    },
+  });
+
+  // FINDING: the radar takes A's runs from the reconcile's read (`seen.runs`), made before the reconcile's
+  // rounds, its writes and the wait for the per-repository radar serializer. Meanwhile another event's
+  // radar may have rewritten A's conflicts check (B closed: "no overlap", success). When B is reopened
+  // and this radar finds the same overlap as the stale read, it judges A's check unchanged and writes
+  // nothing — and remembers the digest, so B's own radar then skips A too. A's required
+  // `parallel-review/conflicts` stays green while B changes the same files: the author of B (or anyone
+  // who can close and reopen it) times it. Before today the radar listed the runs inside the serializer.
+  // Fix: reuse `seen.runs` only to find the run's id; decide "unchanged" on runs listed inside the
+  // serializer (or always write when the decision is to fail).
+  test.failing(
+    "A's check was turned green after the reconcile read it: the radar still writes the failure",
+    async () => {
+      // What the radar writes for A when B overlaps (the failure the reconcile then read back).
+      const first = github([]);
+      await new ConflictRadar().refresh(deps(first), ref, await event(first, []));
+      const post = first.sent!.find((r) => r.call === "POST /repos/acme/shop/check-runs")!.body as {
+        name: string;
+        status: string;
+        conclusion: string;
+        output: { title: string; summary: string; text?: string };
+      };
+      expect(post.conclusion).toBe("failure");
+      const stale: ExistingRun = {
+        id: 50,
+        nodeId: "CR_50",
+        name: post.name,
+        status: post.status,
+        conclusion: post.conclusion,
+        title: post.output.title,
+        summary: post.output.summary,
+        text: post.output.text ?? null,
+        startedAt: "2026-11-30T10:00:00Z",
+      };
+      // GitHub now: the same run, rewritten green by B's radar when B closed; B has since been reopened.
+      const now = github([
+        {
+          id: 50,
+          node_id: "CR_50",
+          name: post.name,
+          status: "completed",
+          conclusion: "success",
+          output: { title: "No overlap", summary: "No other open pull request changes the same files.", text: null },
+          started_at: "2026-11-30T10:00:00Z",
+          app: { id: APP },
+        },
+      ]);
+      await new ConflictRadar().refresh(deps(now), ref, await event(now, [stale]));
+      expect(now.sent!.map((r) => r.call)).toContain("PATCH /repos/acme/shop/check-runs/50");
+    },
+  );
+  test("control: with A's runs as GitHub has them now, the radar writes the failure over the green check", async () => {
+    const now = github([
+      {
+        id: 50,
+        node_id: "CR_50",
+        name: "parallel-review/conflicts",
+        status: "completed",
+        conclusion: "success",
+        output: { title: "No overlap", summary: "No other open pull request changes the same files.", text: null },
+        started_at: "2026-11-30T10:00:00Z",
+        app: { id: APP },
+      },
+    ]);
+    const fresh: ExistingRun = {
+      id: 50,
+      nodeId: "CR_50",
+      name: "parallel-review/conflicts",
+      status: "completed",
+      conclusion: "success",
+      title: "No overlap",
+      summary: "No other open pull request changes the same files.",
+      text: null,
+      startedAt: "2026-11-30T10:00:00Z",
+    };
+    await new ConflictRadar().refresh(deps(now), ref, await event(now, [fresh]));
+    const patch = now.sent!.find((r) => r.call === "PATCH /repos/acme/shop/check-runs/50");
+    expect((patch?.body as { conclusion?: string } | undefined)?.conclusion).toBe("failure");
   });
 });
