@@ -382,6 +382,23 @@ describe("the app end to end: renamed files", () => {
   });
 });
 
+describe("the app end to end: the table file", () => {
+  test.each(["", "\n", "# nothing\n", "~\n", "{}\n"])(
+    "an empty .github/reviewers.yml (%j) beside a strict reviewers.yml is an invalid table, not 'nothing required'",
+    async (text) => {
+      ({ gh, probot } = fake.fresh({
+        table: TWO_TEAMS,
+        files: [{ filename: "src/payments/charge.ts" }],
+        teams: { backend: ["bob"], security: ["sam"] },
+      }));
+      gh.setFile("main", ".github/reviewers.yml", text);
+      await receive(events.pullRequest(gh, "opened"));
+      expect(gate()?.conclusion).toBe("failure");
+      expect(gate()?.output.title).toMatch(/invalid/);
+    },
+  );
+});
+
 describe("the app end to end: a GraphQL answer with errors", () => {
   test("a green gate, then a change request whose read meets a GraphQL error: the gate is closed (over REST)", async () => {
     setup([{ filename: "src/payments/charge.ts" }]);
