@@ -17,8 +17,9 @@ import { TWO_TEAMS } from "../helpers/tables.js";
 /**
  * An attacker's review of the read path rewritten around one GraphQL request (src/github/snapshot.ts,
  * src/app/reconcile.ts assess(), the radar's reuse of the reconcile's reads). Each test asserts the safe
- * behaviour. A test marked `// FINDING:` is an attack that gets through today; it is written with
- * `test.failing` so `npm test` stays green while the hole is open — drop `.failing` with the fix.
+ * behaviour. A test marked `// FINDING:` is an attack that got through the first version: written with
+ * `test.failing` while the hole is open (so `npm test` stays green; drop `.failing` with the fix), as a
+ * plain test once fixed ("Fixed:" says how).
  *
  * Two levels: the app end to end against the fake GitHub (which answers GraphQL from its REST state),
  * and readSnapshot alone, where the GraphQL answer itself must be hostile or unusual (shapes GitHub can
@@ -110,8 +111,8 @@ function pullAnswer(over: { commit?: Record<string, unknown>; pull?: Record<stri
         {
           commit: {
             oid: HEAD,
-            checkSuites: { nodes: [] },
-            associatedPullRequests: { nodes: [prNode(7, HEAD)] },
+            checkSuites: connection([]),
+            associatedPullRequests: connection([prNode(7, HEAD)]),
             ...over.commit,
           },
         },
@@ -149,11 +150,11 @@ describe("readSnapshot: pull requests sharing the head", () => {
   // documented "two open pull requests share a head: fails" (docs/security.md) is skipped and their
   // reconciles overwrite one gate run on the commit with their own verdicts (the last one wins). Before
   // today the REST read (GET /commits/{sha}/pulls, per_page 100) needed 100 decoys.
-  // Fix: ask for `pageInfo { hasNextPage }` and, on a full page, list GET /commits/{sha}/pulls over REST
-  // with every page (paginate), not just the first.
-  test.failing("twenty decoys containing the head do not hide a second pull request on the same head", async () => {
+  // Fixed: the query asks for `pageInfo`; on a full page GET /commits/{sha}/pulls is read over REST, every
+  // page of it (src/github/snapshot.ts, pulls.ts pullsForCommit).
+  test("twenty decoys containing the head do not hide a second pull request on the same head", async () => {
     const decoys = Array.from({ length: 20 }, (_, i) => prNode(100 + i, sha(`decoy-${i}`)));
-    const c = canned(pullAnswer({ commit: { associatedPullRequests: { nodes: decoys } } }), {
+    const c = canned(pullAnswer({ commit: { associatedPullRequests: connection(decoys, true) } }), {
       // What REST says of the same commit (its first page already has the twin).
       [`/repos/acme/shop/commits/${HEAD}/pulls`]: [
         ...[7, 130].map((number) => ({
@@ -171,7 +172,7 @@ describe("readSnapshot: pull requests sharing the head", () => {
   test("the base repository filter: a fork's own pull request on the same head is not a twin, this repository's is", async () => {
     const nodes = [prNode(7, HEAD), prNode(8, HEAD, "OPEN", "mallory/shop"), prNode(9, HEAD, "OPEN", "ACME/Shop")];
     const s = await readSnapshot(
-      cannedOctokit(canned(pullAnswer({ commit: { associatedPullRequests: { nodes } } }))),
+      cannedOctokit(canned(pullAnswer({ commit: { associatedPullRequests: connection(nodes) } }))),
       ref,
       APP,
     );
@@ -210,8 +211,8 @@ describe("readSnapshot: whose comments are the app's records", () => {
   // Number(): a null becomes id 0 (undefined, NaN) for every such comment and review. The ledger tells
   // recorded command comments by id (`recordedSources`), so once one id-0 comment is recorded every later
   // id-0 comment — an eligible reviewer's `/request-changes` included — reads as already recorded and is
-  // ignored: fail open. An id the app cannot read should fail the read (or go to REST), not become 0.
-  test.failing("a comment or review without an id is not given id 0 (the read fails or goes to REST)", async () => {
+  // ignored: fail open. Fixed: an id the app cannot read fails the read (src/github/snapshot.ts idOf).
+  test("a comment or review without an id is not given id 0 (the read fails or goes to REST)", async () => {
     const comments = connection([
       { fullDatabaseId: null, author: person("User", "sam", 3), body: "/approve", createdAt: "t", updatedAt: "t" },
       {
@@ -277,7 +278,7 @@ describe("readSnapshot: GraphQL answers that are partial or odd", () => {
       pullAnswer({
         commit: {
           oid: OTHER,
-          checkSuites: { nodes: [{ app: { databaseId: APP }, checkRuns: connection([gateRun(1, "SUCCESS")]) }] },
+          checkSuites: connection([{ app: { databaseId: APP }, checkRuns: connection([gateRun(1, "SUCCESS")]) }]),
         },
       }),
       {
@@ -318,8 +319,8 @@ describe("readSnapshot: GraphQL answers that are partial or odd", () => {
   // FINDING (hardening): `checkSuites(first: 10)` has no pageInfo. GitHub normally keeps one suite per app
   // and commit, but nothing in the read says so: with more suites than a page the app's runs in the others
   // are not seen, so a green gate run there is neither closed when the gate closes nor its ledger read.
-  // Fix: ask for the suites' `pageInfo` and list over REST (filter=all, every suite) on a full page.
-  test.failing("a full page of the app's check suites: the runs are listed over REST", async () => {
+  // Fixed: the query asks for the suites' `pageInfo`; on a full page the runs are listed over REST.
+  test("a full page of the app's check suites: the runs are listed over REST", async () => {
     const suites = Array.from({ length: 10 }, (_, i) => ({
       app: { databaseId: APP },
       checkRuns: connection([gateRun(10 + i, "FAILURE")]),
@@ -334,7 +335,7 @@ describe("readSnapshot: GraphQL answers that are partial or odd", () => {
       started_at: "t",
       app: { id: APP },
     };
-    const c = canned(pullAnswer({ commit: { checkSuites: { nodes: suites } } }), {
+    const c = canned(pullAnswer({ commit: { checkSuites: connection(suites, true) } }), {
       [`/repos/acme/shop/commits/${HEAD}/check-runs`]: { total_count: 1, check_runs: [green] },
     });
     const s = await readSnapshot(cannedOctokit(c), ref, APP);
