@@ -126,7 +126,9 @@ async function main(): Promise<void> {
       ["fetch + res.json() (no Octokit)", async (): Promise<unknown> => (await fetch(base + path)).json()],
       ["lean client + JSON.parse (no Octokit)", async () => (await leanFetch(base + path)).body],
     ];
-    console.log(`client CPU per request: ${n} requests per client to ${path} (${concurrency} at a time), Node ${process.version}`);
+    console.log(
+      `client CPU per request: ${n} requests per client to ${path} (${concurrency} at a time), Node ${process.version}`,
+    );
     for (const [label, send] of variants)
       console.log(`  ${(await measure(send, n, concurrency)).toFixed(3).padStart(7)} ms  ${label}`);
   } finally {

@@ -76,8 +76,7 @@ export function withRetries(
         // its final answer again would multiply the attempts.
         const pluginRetried = ((options.request as { retryCount?: number } | undefined)?.retryCount ?? 0) > 0;
         const wait = pluginRetried && status >= 500 ? undefined : retryDelay(status, e.response, attempt);
-        if (wait === undefined || attempt >= RETRIES || (wait > maxWait && primaryLimit(status, e.response)))
-          throw err;
+        if (wait === undefined || attempt >= RETRIES || (wait > maxWait && primaryLimit(status, e.response))) throw err;
         await new Promise((r) => setTimeout(r, Math.min(wait, maxWait)));
       }
     }
@@ -122,10 +121,7 @@ function retryDelay(
 }
 
 /** GitHub's primary rate limit is spent: a 403 or 429 with `x-ratelimit-remaining: 0` (and no `retry-after`). */
-function primaryLimit(
-  status: number,
-  response: { headers?: Record<string, string | undefined> } | undefined,
-): boolean {
+function primaryLimit(status: number, response: { headers?: Record<string, string | undefined> } | undefined): boolean {
   return (status === 403 || status === 429) && response?.headers?.["x-ratelimit-remaining"] === "0";
 }
 
