@@ -214,7 +214,8 @@ export async function openPullsOnBase(
 
 /** Pull requests (in this repository) whose head is `sha`, for check events that arrive without them. */
 export async function pullsForCommit(octokit: Octokit, repo: RepoRef, sha: string): Promise<number[]> {
-  const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+  // Every page: pull requests that only contain the commit fill the list too, and must not hide a twin.
+  const data = await octokit.paginate("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
     ...repo,
     commit_sha: sha,
     per_page: 100,

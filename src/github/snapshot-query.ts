@@ -83,6 +83,9 @@ const DOCUMENT = /* GraphQL */ `
               oid
               ...OwnRuns
               associatedPullRequests(first: 20) {
+                pageInfo {
+                  hasNextPage
+                }
                 nodes {
                   number
                   state
@@ -195,6 +198,9 @@ const DOCUMENT = /* GraphQL */ `
 
   fragment OwnRuns on Commit {
     checkSuites(first: 10, filterBy: { appId: $appId }) {
+      pageInfo {
+        hasNextPage
+      }
       nodes {
         app {
           databaseId

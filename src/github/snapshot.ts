@@ -67,7 +67,6 @@ export async function readSnapshot(
   const head = pr.head?.nodes?.[0]?.commit;
   const atHead = head?.oid === pull.headSha;
   const fullName = `${ref.owner}/${ref.repo}`.toLowerCase();
-  const pageFull = (c: { pageInfo: { hasNextPage: boolean } }) => c.pageInfo.hasNextPage;
   const renamed = pr.files.nodes.some((f) => f.changeType === "RENAMED" || f.changeType === "COPIED");
   const tooMany = pull.changedFiles > MAX_PR_FILES;
   const runsOf = (c: RunsData | null | undefined) => (c ? ownRuns(c, appId) : undefined);
@@ -77,7 +76,9 @@ export async function readSnapshot(
     !previousHead
       ? ([] as ExistingRun[])
       : runsOf(repo.previous) || (repo.previous ? listOwnRuns(octokit, ref, previousHead, appId) : []),
-    atHead
+    // A full page may hide a twin: GitHub lists oldest first, and counts pull requests that only contain
+    // the head (anyone can open those), so 20 decoys would push a second pull request on this head out.
+    atHead && !fullPage(head.associatedPullRequests)
       ? head.associatedPullRequests.nodes
           .filter(
             (p) =>
@@ -89,11 +90,11 @@ export async function readSnapshot(
       : pullsForCommit(octokit, ref, pull.headSha),
     tooMany
       ? ([] as ChangedFile[])
-      : pageFull(pr.files) || renamed
+      : fullPage(pr.files) || renamed
         ? changedFiles(octokit, ref, { expected: pull.changedFiles })
         : pr.files.nodes.map(fileOf),
-    pageFull(pr.reviews) ? listReviews(octokit, ref) : pr.reviews.nodes.map(reviewOf),
-    pageFull(pr.comments) ? listComments(octokit, ref) : pr.comments.nodes.map((c) => commentOf(c, botId, appId)),
+    fullPage(pr.reviews) ? listReviews(octokit, ref) : pr.reviews.nodes.map(reviewOf),
+    fullPage(pr.comments) ? listComments(octokit, ref) : pr.comments.nodes.map((c) => commentOf(c, botId, appId)),
     pr.commits.totalCount > pr.commits.nodes.length && pr.commits.nodes.length < MAX_PR_COMMITS
       ? listPullCommits(octokit, ref)
       : pr.commits.nodes.map(commitOf),
@@ -164,7 +165,9 @@ async function tableOf(octokit: Octokit, ref: PullRef, pr: PullData): Promise<Sn
  */
 function ownRuns(commit: RunsData, appId: number): ExistingRun[] | undefined {
   const suites = commit.checkSuites?.nodes ?? [];
-  if (suites.some((s) => s.checkRuns?.pageInfo.hasNextPage)) return undefined;
+  // GitHub keeps one suite per app and commit, but a run in a suite past the page would go unseen.
+  if (commit.checkSuites && fullPage(commit.checkSuites)) return undefined;
+  if (suites.some((s) => s.checkRuns && fullPage(s.checkRuns))) return undefined;
   const runs = suites.filter((s) => s.app?.databaseId === appId).flatMap((s) => s.checkRuns?.nodes ?? []);
   const ids = runs.map((r) => Number(/\/runs\/(\d+)$/.exec(r.resourcePath)?.[1]));
   if (ids.some((id) => !Number.isSafeInteger(id))) return undefined;
@@ -181,6 +184,22 @@ function ownRuns(commit: RunsData, appId: number): ExistingRun[] | undefined {
       startedAt: r.startedAt ?? null,
     }))
     .sort((a, b) => a.id - b.id);
+}
+
+/** More than the page holds, or GitHub did not say (then the list is read whole over REST). */
+function fullPage(c: { pageInfo?: { hasNextPage: boolean } | null }): boolean {
+  return c.pageInfo?.hasNextPage !== false;
+}
+
+/**
+ * A comment's or review's id, from GraphQL's `fullDatabaseId` (a BigInt as a string, nullable in the
+ * schema). An id the app cannot read fails the read: records are told apart by id, and a made-up one (0,
+ * NaN) shared by several comments would make a later command read as already recorded.
+ */
+function idOf(full: string | null | undefined): number {
+  const id = typeof full === "string" && /^[1-9]\d*$/.test(full) ? Number(full) : NaN;
+  if (!Number.isSafeInteger(id)) throw new Error(`GitHub gave no usable id (fullDatabaseId ${String(full)})`);
+  return id;
 }
 
 const FILE_STATUS: Readonly<Record<string, ChangedFile["status"]>> = {
@@ -206,7 +225,7 @@ function personOf(a: PersonData | null): GitHubUser | null {
 
 function reviewOf(r: PullData["reviews"]["nodes"][number]): ReviewInput {
   return {
-    id: Number(r.fullDatabaseId),
+    id: idOf(r.fullDatabaseId),
     user: personOf(r.author),
     state: r.state,
     body: r.body ?? null,
@@ -219,7 +238,7 @@ function commentOf(c: PullData["comments"]["nodes"][number], botId: number | und
   const user = personOf(c.author);
   const ours = botId !== undefined && user?.type === "Bot" && user.id === botId;
   return {
-    id: Number(c.fullDatabaseId),
+    id: idOf(c.fullDatabaseId),
     user,
     body: c.body,
     createdAt: c.createdAt,
@@ -241,6 +260,7 @@ interface PersonData {
 }
 interface RunsData {
   checkSuites?: {
+    pageInfo?: { hasNextPage: boolean };
     nodes: {
       app: { databaseId: number | null } | null;
       checkRuns: {
@@ -286,6 +306,7 @@ interface PullData {
       commit: RunsData & {
         oid: string;
         associatedPullRequests: {
+          pageInfo?: { hasNextPage: boolean };
           nodes: {
             number: number;
             state: string;
@@ -299,7 +320,7 @@ interface PullData {
   files: Page<{ path: string; changeType: string }>;
   reviews: Page<{
     /** A BigInt, as a string. */
-    fullDatabaseId: string;
+    fullDatabaseId: string | null;
     author: PersonData | null;
     state: string;
     body: string | null;
@@ -307,7 +328,7 @@ interface PullData {
     submittedAt: string | null;
   }>;
   comments: Page<{
-    fullDatabaseId: string;
+    fullDatabaseId: string | null;
     author: PersonData | null;
     body: string;
     createdAt: string;

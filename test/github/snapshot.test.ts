@@ -63,6 +63,7 @@ const run = (id: number, name: string, conclusion: string | null = null) => ({
 });
 const suites = (...s: { app: number; runs: unknown[]; more?: boolean }[]) => ({
   checkSuites: {
+    pageInfo: { hasNextPage: false },
     nodes: s.map((x) => ({
       app: { databaseId: x.app },
       checkRuns: { pageInfo: { hasNextPage: x.more ?? false }, nodes: x.runs },
@@ -105,6 +106,7 @@ function pullRequest(over: Record<string, unknown> = {}) {
               { app: 99, runs: [run(5, "gate", "SUCCESS")] },
             ),
             associatedPullRequests: {
+              pageInfo: { hasNextPage: false },
               nodes: [
                 { number: 7, state: "OPEN", headRefOid: HEAD, baseRepository: { nameWithOwner: "Acme/Shop" } },
                 { number: 8, state: "OPEN", headRefOid: HEAD, baseRepository: { nameWithOwner: "acme/shop" } },

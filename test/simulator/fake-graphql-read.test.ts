@@ -126,6 +126,7 @@ describe("the fake GitHub's GraphQL reads", () => {
       return (answer.check_runs as any[]).sort((a, b) => a.id - b.id);
     };
     const suites = (rs: any[]) => ({
+      pageInfo: { hasNextPage: false },
       nodes: [
         { app: { databaseId: APP_ID }, checkRuns: { pageInfo: { hasNextPage: false }, nodes: rs.map(asGraphQL.run) } },
       ],

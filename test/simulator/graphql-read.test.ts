@@ -138,6 +138,7 @@ describe("the snapshot query answers what the REST reads answer", () => {
         await all<any>("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ref, app_id: APP_ID, filter: "all" })
       ).sort((a, b) => a.id - b.id);
     const suites = (rs: any[]) => ({
+      pageInfo: { hasNextPage: false },
       nodes: [
         { app: { databaseId: APP_ID }, checkRuns: { pageInfo: { hasNextPage: false }, nodes: rs.map(asGraphQL.run) } },
       ],
