@@ -1,5 +1,5 @@
 import { CONFLICTS_CHECK, conflictsCheck, profile, radarOf, type Profile } from "../core/conflicts.js";
-import { createRun, listOwnRuns, sameRun, updateRun, type ExistingRun } from "../github/checks.js";
+import { createRun, listOwnRuns, sameRun, updateRun } from "../github/checks.js";
 import type { CheckRunSpec } from "../core/checks.js";
 import type { RepoRef } from "../github/client.js";
 import { EtagCache, FileCache, fileKey, filesOf, openPulls, pathsOf, type OpenPull } from "../github/radar.js";
@@ -106,25 +106,20 @@ export class ConflictRadar {
         compared: others.length,
         block: table.settings.conflicts === "block",
       });
-      const runs = t.number === ev.number ? ev.seen?.runs : undefined;
-      if (await this.write(d, repo, t, spec, runs)) written.push(t.number);
+      if (await this.write(d, repo, t, spec)) written.push(t.number);
     }
     return { written, overlaps: me ? radarOf(table, me, profiles).overlaps.map((o) => o.number) : [] };
   }
 
-  private async write(
-    d: Deps,
-    repo: RepoRef,
-    pull: OpenPull,
-    spec: CheckRunSpec,
-    seen?: readonly ExistingRun[],
-  ): Promise<boolean> {
+  private async write(d: Deps, repo: RepoRef, pull: OpenPull, spec: CheckRunSpec): Promise<boolean> {
     const { octokit } = d;
     const key = `${repo.owner}/${repo.repo}#${pull.number}@${pull.headSha}`.toLowerCase();
     const digest = JSON.stringify([spec.conclusion, spec.title, spec.summary]);
     if (this.written.get(key) === digest) return false;
     // The app's own runs only (listOwnRuns): a run of another app is never overwritten with the radar.
-    const existing = (seen ?? (await listOwnRuns(octokit, repo, pull.headSha, d.appId)))
+    // Listed now, not taken from the reconcile's earlier read: another pull request's radar may have
+    // rewritten this check since (test/security/read-path-attacks.test.ts).
+    const existing = (await listOwnRuns(octokit, repo, pull.headSha, d.appId))
       .filter((r) => r.name === CONFLICTS_CHECK)
       .at(-1);
     let changed = true;

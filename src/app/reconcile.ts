@@ -96,8 +96,6 @@ export interface Seen {
   readonly table: TableLoad;
   /** The changed files, when GitHub listed them all. */
   readonly files?: readonly ChangedFile[];
-  /** The app's runs on the head as read, before this reconcile's writes (which never touch the radar's). */
-  readonly runs: readonly ExistingRun[];
 }
 
 /**
@@ -484,7 +482,6 @@ export async function assess(
       baseRef: pull.baseRef,
       table: load,
       ...(tooMany || files.length >= MAX_PR_FILES ? {} : { files }),
-      runs: existing,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { isPacedWrite, type RequestShape } from "./writes.js";
+import { isCheckWrite, isPacedWrite, type RequestShape } from "./writes.js";
 
 /**
  * The app's write pacer (instead of Probot's throttle, @octokit/plugin-throttling): per installation,
@@ -50,6 +50,8 @@ export class PacingTimeout extends Error {
 }
 
 interface Waiter {
+  /** Ahead of the others in its lane (check-run writes: src/github/writes.ts isCheckWrite). */
+  readonly urgent: boolean;
   readonly write: () => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
@@ -80,17 +82,29 @@ export class WritePacer {
   }
 
   /** Sends one request of `key`: a write in its lane, any request within the in-flight cap. */
-  send<T>(key: string, write: boolean, request: () => Promise<T>): Promise<T> {
-    return write ? this.run(key, () => this.inFlight.run(key, request)) : this.inFlight.run(key, request);
+  send<T>(key: string, write: boolean, request: () => Promise<T>, urgent = false): Promise<T> {
+    return write ? this.run(key, () => this.inFlight.run(key, request), urgent) : this.inFlight.run(key, request);
   }
 
-  /** Runs `write` in `key`'s lane, in the order asked, when the slots allow. */
-  run<T>(key: string, write: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `write` in `key`'s lane when the slots allow: in the order asked, except that an urgent write
+   * goes ahead of every waiting write that is not (never ahead of the one at the head, which may be running).
+   */
+  run<T>(key: string, write: () => Promise<T>, urgent = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter = { write, resolve: resolve as (v: unknown) => void, reject, queuedAt: this.clock.now() };
+      const waiter: Waiter = {
+        urgent,
+        write,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        queuedAt: this.clock.now(),
+      };
       const lane = this.lanes.get(key);
-      if (lane) lane.push(waiter);
-      else {
+      if (lane) {
+        const behind = urgent ? lane.findIndex((w, i) => i > 0 && !w.urgent) : -1;
+        if (behind > 0) lane.splice(behind, 0, waiter);
+        else lane.push(waiter);
+      } else {
         this.lanes.set(key, [waiter]);
         void this.drain(key);
       }
@@ -219,7 +233,9 @@ export function pacing(
   const pacer = options.pacer;
   if (!pacer) return {};
   const key = pacingKey(options);
-  octokit.hook.wrap("request", (request, req) => pacer.send(key, isPacedWrite(req), () => request(req)));
+  octokit.hook.wrap("request", (request, req) =>
+    pacer.send(key, isPacedWrite(req), () => request(req), isCheckWrite(req)),
+  );
   return {};
 }
 

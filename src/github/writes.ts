@@ -24,6 +24,17 @@ export function isPacedWrite(req: RequestShape): boolean {
   return true;
 }
 
+/**
+ * A write that decides what branch protection sees: a check run (REST, or a GraphQL mutation — the app's
+ * only mutations write check runs). It goes ahead of courtesy writes (answer comments, review requests)
+ * in an installation's lane, so a flood of answers to a stranger's refused commands cannot hold back, or
+ * time out, the write that closes a gate (docs/security.md, "Fail closed").
+ */
+export function isCheckWrite(req: RequestShape): boolean {
+  const path = pathOf(req.url);
+  return path.endsWith("/graphql") || /\/check-runs(\/[^/]+)?$/.test(path);
+}
+
 /** An installation token or an OAuth token: authentication, which GitHub rates apart from content writes. */
 function isTokenRequest(method: string, path: string): boolean {
   if (method === "POST")

@@ -4,8 +4,8 @@ import { ProbotOctokit } from "probot";
 import type { Octokit } from "../../src/github/client.js";
 import { ConflictRadar, type RadarEvent } from "../../src/app/radar.js";
 import type { Deps } from "../../src/app/reconcile.js";
-import type { ExistingRun } from "../../src/github/checks.js";
 import { LocalSlots, WritePacer } from "../../src/github/pacer.js";
+import { isCheckWrite } from "../../src/github/writes.js";
 import { loadTable } from "../../src/github/table.js";
 import { readSnapshot } from "../../src/github/snapshot.js";
 import { FakeClock } from "../helpers/fake-clock.js";
@@ -121,6 +121,7 @@ function pullAnswer(over: { commit?: Record<string, unknown>; pull?: Record<stri
     files: connection([{ path: "src/payments/charge.ts", changeType: "MODIFIED" }]),
     reviews: connection([]),
     comments: connection([]),
+    forcePushes: { totalCount: 0, nodes: [] },
     commits: { totalCount: 1, nodes: [{ commit: { oid: HEAD, author: null, committer: null } }] },
     ...over.pull,
   };
@@ -437,7 +438,23 @@ describe("the write pacer under a flood of answers a stranger causes", () => {
   // green is a pass. Fix: the gate's check-run writes (and the failure report) in a lane of their own
   // ahead of courtesy writes (answers, review requests), or answers to refused attempts bounded per
   // installation and dropped first.
-  test.failing("the write that closes a gate still goes out behind a minute of answers to a stranger", async () => {
+  // Fixed: check-run writes (the gate, persona checks, the failure report) go ahead of courtesy writes in an
+  // installation's lane (src/github/writes.ts isCheckWrite), so they start within a write or two.
+  test("the write that closes a gate still goes out behind a minute of answers to a stranger", async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer({ clock, slots: new LocalSlots(clock) });
+    const answer = { method: "POST", url: "/repos/{owner}/{repo}/issues/{issue_number}/comments" };
+    const gate = { method: "POST", url: "/graphql" };
+    const answers = Array.from({ length: 70 }, () =>
+      pacer.run("99", () => Promise.resolve("answered"), isCheckWrite(answer)).catch(() => "unsent"),
+    );
+    const close = pacer.run("99", () => Promise.resolve("closed"), isCheckWrite(gate)).catch(() => "unsent");
+    await clock.advance(120_000);
+    await Promise.all(answers);
+    expect(await close).toBe("closed");
+  });
+
+  test("control: the same close queued as a courtesy write would wait behind the answers and be dropped", async () => {
     const clock = new FakeClock();
     const pacer = new WritePacer({ clock, slots: new LocalSlots(clock) });
     const answers = Array.from({ length: 70 }, () =>
@@ -446,7 +463,7 @@ describe("the write pacer under a flood of answers a stranger causes", () => {
     const close = pacer.run("99", () => Promise.resolve("closed")).catch(() => "unsent");
     await clock.advance(120_000);
     await Promise.all(answers);
-    expect(await close).toBe("closed");
+    expect(await close).toBe("unsent");
   });
 });
 
@@ -486,7 +503,7 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
     appId: APP,
     log: { info: () => undefined, warn: () => undefined },
   });
-  const event = async (c: Canned, runs: readonly ExistingRun[]): Promise<RadarEvent> => ({
+  const event = async (c: Canned): Promise<RadarEvent> => ({
     number: 7,
     base: "main",
     headSha: HA,
@@ -497,66 +514,33 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       baseRef: "main",
       table: await loadTable(cannedOctokit(c), { owner: "acme", repo: "shop" }, { file: "reviewers.yml", text: BLOCK }),
       files: charge,
-      runs,
     },
   });
 
-  // FINDING: the radar takes A's runs from the reconcile's read (`seen.runs`), made before the reconcile's
-  // rounds, its writes and the wait for the per-repository radar serializer. Meanwhile another event's
-  // radar may have rewritten A's conflicts check (B closed: "no overlap", success). When B is reopened
-  // and this radar finds the same overlap as the stale read, it judges A's check unchanged and writes
-  // nothing — and remembers the digest, so B's own radar then skips A too. A's required
-  // `parallel-review/conflicts` stays green while B changes the same files: the author of B (or anyone
-  // who can close and reopen it) times it. Before today the radar listed the runs inside the serializer.
-  // Fix: reuse `seen.runs` only to find the run's id; decide "unchanged" on runs listed inside the
-  // serializer (or always write when the decision is to fail).
-  test.failing(
-    "A's check was turned green after the reconcile read it: the radar still writes the failure",
-    async () => {
-      // What the radar writes for A when B overlaps (the failure the reconcile then read back).
-      const first = github([]);
-      await new ConflictRadar().refresh(deps(first), ref, await event(first, []));
-      const post = first.sent!.find((r) => r.call === "POST /repos/acme/shop/check-runs")!.body as {
-        name: string;
-        status: string;
-        conclusion: string;
-        output: { title: string; summary: string; text?: string };
-      };
-      expect(post.conclusion).toBe("failure");
-      const stale: ExistingRun = {
-        id: 50,
-        nodeId: "CR_50",
-        name: post.name,
-        status: post.status,
-        conclusion: post.conclusion,
-        title: post.output.title,
-        summary: post.output.summary,
-        text: post.output.text ?? null,
-        startedAt: "2026-11-30T10:00:00Z",
-      };
-      // GitHub now: the same run, rewritten green by B's radar when B closed; B has since been reopened.
-      const now = github([
-        {
-          id: 50,
-          node_id: "CR_50",
-          name: post.name,
-          status: "completed",
-          conclusion: "success",
-          output: { title: "No overlap", summary: "No other open pull request changes the same files.", text: null },
-          started_at: "2026-11-30T10:00:00Z",
-          app: { id: APP },
-        },
-      ]);
-      await new ConflictRadar().refresh(deps(now), ref, await event(now, [stale]));
-      expect(now.sent!.map((r) => r.call)).toContain("PATCH /repos/acme/shop/check-runs/50");
-    },
-  );
-  test("control: with A's runs as GitHub has them now, the radar writes the failure over the green check", async () => {
+  // Fixed (was a FINDING): the radar took A's runs from the reconcile's read (`seen.runs`), made before the
+  // reconcile's rounds, its writes and the wait for the per-repository radar serializer. Meanwhile another
+  // event's radar may have rewritten A's conflicts check (B closed: "no overlap", success). When B was
+  // reopened and this radar found the same overlap as the stale read, it judged A's check unchanged and
+  // wrote nothing, and remembered the digest, so B's own radar then skipped A too: A's required
+  // `parallel-review/conflicts` stayed green while B changed the same files. The radar now lists the runs
+  // when it writes (the reconcile's table and files are still reused: they are the event's own head and base).
+  test("A's check was turned green after the reconcile read it: the radar still writes the failure", async () => {
+    // What the radar writes for A when B overlaps (the failure the reconcile then read back).
+    const first = github([]);
+    await new ConflictRadar().refresh(deps(first), ref, await event(first));
+    const post = first.sent!.find((r) => r.call === "POST /repos/acme/shop/check-runs")!.body as {
+      name: string;
+      status: string;
+      conclusion: string;
+      output: { title: string; summary: string; text?: string };
+    };
+    expect(post.conclusion).toBe("failure");
+    // GitHub now: the same run, rewritten green by B's radar when B closed; B has since been reopened.
     const now = github([
       {
         id: 50,
         node_id: "CR_50",
-        name: "parallel-review/conflicts",
+        name: post.name,
         status: "completed",
         conclusion: "success",
         output: { title: "No overlap", summary: "No other open pull request changes the same files.", text: null },
@@ -564,19 +548,7 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
         app: { id: APP },
       },
     ]);
-    const fresh: ExistingRun = {
-      id: 50,
-      nodeId: "CR_50",
-      name: "parallel-review/conflicts",
-      status: "completed",
-      conclusion: "success",
-      title: "No overlap",
-      summary: "No other open pull request changes the same files.",
-      text: null,
-      startedAt: "2026-11-30T10:00:00Z",
-    };
-    await new ConflictRadar().refresh(deps(now), ref, await event(now, [fresh]));
-    const patch = now.sent!.find((r) => r.call === "PATCH /repos/acme/shop/check-runs/50");
-    expect((patch?.body as { conclusion?: string } | undefined)?.conclusion).toBe("failure");
+    await new ConflictRadar().refresh(deps(now), ref, await event(now));
+    expect(now.sent!.map((r) => r.call)).toContain("PATCH /repos/acme/shop/check-runs/50");
   });
 });
