@@ -266,3 +266,23 @@ describe("through Probot, against the simulator", () => {
     }
   });
 });
+
+describe("urgent writes (check runs) in a lane", () => {
+  test("go ahead of every waiting courtesy write, never ahead of the one at the head, in their own order", async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer({ clock, slots: new LocalSlots(clock) });
+    const order: string[] = [];
+    const write = (name: string, urgent: boolean) => pacer.run("1", () => Promise.resolve(order.push(name)), urgent);
+    const all = [
+      write("answer 1", false),
+      write("answer 2", false),
+      write("answer 3", false),
+      write("gate", true),
+      write("persona", true),
+      write("answer 4", false),
+    ];
+    await clock.advance(10_000);
+    await Promise.all(all);
+    expect(order).toEqual(["answer 1", "gate", "persona", "answer 2", "answer 3", "answer 4"]);
+  });
+});

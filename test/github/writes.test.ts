@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { runsMutation } from "../../src/github/checks.js";
-import { isPacedWrite, operationType } from "../../src/github/writes.js";
+import { isCheckWrite, isPacedWrite, operationType } from "../../src/github/writes.js";
 
 /** Which requests the write pacer holds back (src/github/writes.ts): writes, and whatever it cannot tell. */
 const graphql = (query: unknown, extra: Record<string, unknown> = {}) => ({
@@ -142,5 +142,19 @@ describe("operationType", () => {
       expect([doc, operationType(doc)]).toEqual([doc, undefined]);
       expect([doc, isPacedWrite(graphql(doc))]).toEqual([doc, true]);
     }
+  });
+});
+
+describe("isCheckWrite: what goes ahead in an installation's lane", () => {
+  test.each([
+    ["POST", "/repos/{owner}/{repo}/check-runs", true],
+    ["PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", true],
+    ["POST", "/graphql", true],
+    ["POST", "https://ghe.example.com/api/graphql", true],
+    ["POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", false],
+    ["POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", false],
+    ["POST", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations-elsewhere", false],
+  ])("%s %s → %s", (method, url, urgent) => {
+    expect(isCheckWrite({ method, url })).toBe(urgent);
   });
 });
