@@ -100,6 +100,7 @@ export interface Outcome {
 export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, given: Hints = {}): Promise<Outcome> {
   let hints = given;
   let outcome: Outcome | undefined;
+  // mutation-range: rounds
   const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
   const fresh = new Map<string, Memberships>(); // …and once more, bypassing the cache, before a pass
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -140,6 +141,7 @@ function gatePasses(a: Assessment): boolean {
   const newest = gate && a.existing.filter((r) => r.name === gate.name).at(-1);
   return newest?.status === "completed" && newest.conclusion === "success";
 }
+// mutation-range-end
 
 /** Rounds of read → decide → write per reconcile; the last must write nothing. */
 const MAX_ROUNDS = 3;
@@ -327,7 +329,9 @@ export async function assess(
         )} share the head commit ${pull.headSha.slice(0, 7)}; checks belong to a commit, so their reviews cannot be told apart. Close all but one, or push a distinct commit to each.`,
     );
   let plan: ReviewPlan;
+  // mutation-range: too-many-files
   if (tooMany || files.length >= MAX_PR_FILES) {
+    // mutation-range-end
     const why = `this pull request changes ${pull.changedFiles} files, more than the ${MAX_PR_FILES} GitHub lists: every persona must review, and the gate stays closed — split the change`;
     blockers.push(
       `More than ${MAX_PR_FILES} files changed: GitHub cannot list them all, so the changed domains cannot be known. Split the pull request.`,
@@ -339,7 +343,9 @@ export async function assess(
   // both may need them), remembered per head and base between reconciles.
   let commitsRead: Promise<PullCommit[]> | undefined;
   const commitsOf = () => (commitsRead ??= pullCommits(octokit, ref, pull, cache?.commits));
+  // mutation-range: app-comment
   const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
+  // mutation-range-end
   // Second round, together: the table as changed, the directory, and what the app recorded — its
   // ledger (in its own check runs: nobody else can change it) and its record comments (the audit
   // trail; a deleted or edited one is still in the ledger).
@@ -364,6 +370,7 @@ export async function assess(
       `The review table as changed by this pull request has problems (listed below): fix them before merging.`,
     );
   // A ledger on a shared head may hold another pull request's records: only this one's count here.
+  // mutation-range: ledger-records
   const ours = <T extends { pr?: number }>(x: T) => x.pr === pull.number;
   const known = mergeRecords(ledgerIn.records.filter(ours), readRecords(comments, isAppComment));
   const recordedSources = new Set(
@@ -382,6 +389,7 @@ export async function assess(
     ...records.flatMap((r) => recordActions([r]).filter((a) => !retargeted(a, r.base))),
   ];
   const knownActions = actionsOf(known);
+  // mutation-range-end
 
   // Eligibility for everyone who acted or may act in this reconcile, looked up concurrently.
   const memoKey = `${ref.owner}:${pull.ownerIsOrg}`;
@@ -401,7 +409,9 @@ export async function assess(
     lookUpEligibility(plan.personas, claims, members),
     unrecorded.some((u) => u.commands.length > 0) ? forcePushTimes(octokit, ref) : Promise.resolve([] as string[]),
   ]);
+  // mutation-range: eligible
   const eligible = (p: PlanPersona, login: string) => eligibility.get(`${p.id}:${login.toLowerCase()}`) === true;
+  // mutation-range-end
 
   // When did the current head become this pull request's head? A new entry when it differs from the
   // last one the ledger knows (a push, a force-push, a fast-forward back to an older commit).
@@ -436,6 +446,7 @@ export async function assess(
     ...(hints.push ? [{ ...hints.push, pr: pull.number }] : []),
   ]);
   // Only what can count is kept: strangers' attempts and their reviews' scopes would only fill it.
+  // mutation-range: ledger-kept
   const mayReview = (login: string) => plan.personas.some((p) => eligible(p, login));
   // A review from before a retarget is kept too: its approval makes no eligibility claim (it no longer counts),
   // and forgetting its base would let the next reconcile stamp it with the new base and count it there.
@@ -456,6 +467,7 @@ export async function assess(
     heads: mergeHeads(heads),
     ...(Object.keys(unrequestable).length > 0 ? { unrequestable } : {}),
   };
+  // mutation-range-end
   if (!ledgerFits(ledger))
     blockers.push(
       `More review actions are recorded on this pull request than the app can keep (${MAX_LEDGER_RECORDS} at most): the gate stays closed. Open a new pull request.`,
@@ -544,6 +556,7 @@ function noRuns(): Promise<ExistingRun[]> {
   return Promise.resolve([]);
 }
 
+// mutation-range: passes
 function passes(r: ExistingRun): boolean {
   return r.status === "completed" && PASSING.has(r.conclusion ?? "");
 }
@@ -558,6 +571,7 @@ function supersededTwin(spec: CheckRunSpec, runs: readonly ExistingRun[], id: nu
     ...carriedLedger(runs.filter((r) => r.id === id)),
   };
 }
+// mutation-range-end
 
 async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> {
   const { octokit } = deps;
@@ -594,6 +608,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   return outcome;
 }
 
+// mutation-range: plan-writes
 /**
  * The check-run writes that make GitHub show `a.wanted`, in the order they must happen: per wanted run
  * (gate first) a new run before the twins it closes; then the previous head's green gates, closed.
@@ -638,7 +653,9 @@ function planWrites(a: Assessment): { writes: RunWrite[]; created: string[]; upd
   for (const r of a.superseded ?? []) rewrite(r, { ...supersede, ...carriedLedger([r]) });
   return { writes, created, updated, unchanged };
 }
+// mutation-range-end
 
+// mutation-range: eligibility
 async function lookUpEligibility(
   personas: readonly PlanPersona[],
   claims: readonly { login: string; personas: readonly string[] | "all" }[],
@@ -658,10 +675,12 @@ async function lookUpEligibility(
   );
   return out;
 }
+// mutation-range-end
 
 /** Who pushed a head the pull request had is unknown when its `synchronize` delivery never came. */
 const UNKNOWN_PUSHER = "*";
 
+// mutation-range: contributors
 /**
  * The pushes in the ledger, plus one by an unknown pusher for every head after the first that no
  * recorded push leads to: anyone may have pushed it, so nobody's approval counts for the files it
@@ -719,6 +738,7 @@ async function contributorsOf(
     );
   return (p, login) => touched.has(`${p.id}:${login.toLowerCase()}`) || touched.has(`${p.id}:${UNKNOWN_PUSHER}`);
 }
+// mutation-range-end
 
 /** For settings.on_push = changed-domains: what changed since each approved commit (null = unknown). */
 async function compareApprovals(
