@@ -1,10 +1,11 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { sha, type FakeGitHub } from "../helpers/fake-github.js";
+import { APP_ID, sha, testOctokit, tick, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { TWO_TEAMS } from "../helpers/tables.js";
-import { Recent } from "../../src/github/recent.js";
+import { ReadCache, Recent } from "../../src/github/recent.js";
+import { reconcile, type Deps } from "../../src/app/reconcile.js";
 
 /**
  * What the app remembers between reconciles (src/github/recent.ts) spares requests, and never opens a
@@ -92,6 +93,100 @@ describe("a gate that already passes", () => {
     gh.teams.set("security", new Set()); // sam leaves; the app still remembers sam as a member
     await receive(events.comment(gh, "created", gh.comment("carol", "ready to merge?")));
     expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
+  });
+});
+
+/**
+ * reconcile() called directly, as the router does but with the cache chosen here. `afterGetPull(n, f)`
+ * runs `f` while the reconcile's n-th read of the pull request is on its way: the first read of an
+ * assessment, made before any other (the direct call gives no hints), so `f` changes GitHub between two
+ * assessments.
+ */
+function direct(cache?: ReadCache) {
+  const deps: Deps = {
+    octokit: new testOctokit({ auth: "ghs_test" }),
+    appId: APP_ID,
+    log: { info: () => undefined, warn: () => undefined },
+    now: () => new Date(tick()),
+    ...(cache ? { cache } : {}),
+  };
+  const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
+  return { run: () => reconcile(deps, ref), ref };
+}
+
+/** Holds the n-th read of the pull request until `change` has been made to GitHub. */
+function beforeRead(n: number, change: () => void) {
+  const now = Promise.resolve();
+  let release!: () => void;
+  const later = new Promise<void>((r) => (release = r));
+  const path = new RegExp(`^/repos/${gh.owner}/${gh.repo}/pulls/${gh.pull.number}$`);
+  for (let i = 1; i < n; i++) gh.holds.push({ method: "GET", path, until: now, times: 1 });
+  const hold = { method: "GET", path, until: later, times: 1 };
+  gh.holds.push(hold);
+  void (async () => {
+    while (hold.times > 0) await new Promise((r) => setTimeout(r, 2));
+    change();
+    release();
+  })();
+}
+
+/** Every write that made the gate green, whatever state it ended in. */
+function gateOpenings(): unknown[] {
+  const gateIds = new Set(gh.runs.filter((r) => r.name === "parallel-review").map((r) => String(r.id)));
+  return gh.runWrites.filter((w) => {
+    const body = w.body as { name?: string; conclusion?: string };
+    const gate = w.method === "POST" ? body.name === "parallel-review" : gateIds.has(w.path.split("/").pop()!);
+    return gate && body.conclusion === "success";
+  });
+}
+
+describe("without a cache, a decision to open the gate is still confirmed by a second read", () => {
+  // The second read narrows the race with another replica that records a change request meanwhile: the
+  // gate is never written green on the first read alone, cache or not.
+  test.each([
+    ["waiting (nobody approved yet)", () => undefined, "in_progress"],
+    // Completed but not green: gatePasses must look at the conclusion, not only the status.
+    ["closed by a change request", () => gh.review("sam", "CHANGES_REQUESTED", "not yet"), "completed"],
+  ])("a gate %s: sam requests changes between the first read and the confirming one", async (_, before, status) => {
+    setup();
+    const { run } = direct();
+    before();
+    await run();
+    const gate = gh.run("parallel-review")!;
+    expect([gate.status, gate.conclusion === "success"]).toEqual([status, false]);
+    gh.review("sam", "APPROVED");
+    gh.review("bob", "APPROVED");
+    beforeRead(2, () => gh.review("sam", "CHANGES_REQUESTED", "found a problem"));
+    const outcome = await run();
+    expect(outcome.state).toBe("fail");
+    expect(gateOpenings()).toEqual([]);
+    // The control: with nothing changing, the same reconcile opens it.
+    gh.review("sam", "APPROVED");
+    await run();
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+  });
+});
+
+describe("the rounds after a gate was opened read afresh", () => {
+  // Each round after a write is a fresh read too: an answer the confirming read just put into the cache
+  // must not stand in for GitHub's after the write.
+  test("a second pull request opened on the head while the opening write was on its way: the next round closes the gate", async () => {
+    setup();
+    const { run } = direct(new ReadCache());
+    await run();
+    gh.review("sam", "APPROVED");
+    gh.review("bob", "APPROVED");
+    let release!: () => void;
+    gh.holds.push({ method: "POST", path: /^\/graphql$/, until: new Promise<void>((r) => (release = r)), times: 1 });
+    const opening = run();
+    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 2));
+    gh.sharedHead = [8]; // opened on another replica; the cache remembers the confirming read's "only #7"
+    release();
+    await opening;
+    expect(gateOpenings()).toHaveLength(1);
+    const gate = gh.run("parallel-review")!;
+    expect(gate.conclusion).toBe("failure");
+    expect(gate.output.title).toContain("share the head commit");
   });
 });
 
