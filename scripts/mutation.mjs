@@ -69,8 +69,11 @@ for (const { name: file, mutate, tests } of runs.map((r) => r.run)) {
     },
     checkers: [],
     concurrency,
-    reporters: ["html", "progress"],
+    // The event recorder writes each mutant's result as it comes: a run stopped early (on the shared machine,
+    // reconcile.ts takes about a minute a mutant) still says which mutants it tested and how they fared.
+    reporters: ["html", "progress", "event-recorder"],
     htmlReporter: { fileName: `reports/mutation/${slug}.html` },
+    eventReporter: { baseDir: `reports/mutation/${slug}.events` },
     // Re-runs only retest the mutants whose code or covering tests changed since the last run here.
     incremental: true,
     incrementalFile: `reports/mutation/${slug}.incremental.json`,

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { APP_ID, sha, testOctokit, tick, type FakeGitHub } from "../helpers/fake-github.js";
+import { sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
-import { useFakeGitHub } from "../helpers/app-harness.js";
+import { reconcileDeps, useFakeGitHub } from "../helpers/app-harness.js";
 import { TWO_TEAMS } from "../helpers/tables.js";
 import { ReadCache, Recent } from "../../src/github/recent.js";
-import { reconcile, type Deps } from "../../src/app/reconcile.js";
+import { reconcile } from "../../src/app/reconcile.js";
 
 /**
  * What the app remembers between reconciles (src/github/recent.ts) spares requests, and never opens a
@@ -96,25 +96,17 @@ describe("a gate that already passes", () => {
   });
 });
 
-/**
- * reconcile() called directly, as the router does but with the cache chosen here. `afterGetPull(n, f)`
- * runs `f` while the reconcile's n-th read of the pull request is on its way: the first read of an
- * assessment, made before any other (the direct call gives no hints), so `f` changes GitHub between two
- * assessments.
- */
+/** reconcile() called directly, as the router does, with the read cache chosen here (or none). */
 function direct(cache?: ReadCache) {
-  const deps: Deps = {
-    octokit: new testOctokit({ auth: "ghs_test" }),
-    appId: APP_ID,
-    log: { info: () => undefined, warn: () => undefined },
-    now: () => new Date(tick()),
-    ...(cache ? { cache } : {}),
-  };
+  const deps = reconcileDeps(cache);
   const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
-  return { run: () => reconcile(deps, ref), ref };
+  return { run: () => reconcile(deps, ref) };
 }
 
-/** Holds the n-th read of the pull request until `change` has been made to GitHub. */
+/**
+ * Holds the reconcile's n-th read of the pull request until `change` has been made to GitHub. Without hints
+ * (a direct call) it is an assessment's first read, made before any other: `change` falls between two.
+ */
 function beforeRead(n: number, change: () => void) {
   const now = Promise.resolve();
   let release!: () => void;
@@ -167,7 +159,7 @@ describe("without a cache, a decision to open the gate is still confirmed by a s
   });
 });
 
-describe("the rounds after a gate was opened read afresh", () => {
+describe("the rounds after the write that opened a gate", () => {
   // Each round after a write is a fresh read too: an answer the confirming read just put into the cache
   // must not stand in for GitHub's after the write.
   test("a second pull request opened on the head while the opening write was on its way: the next round closes the gate", async () => {
@@ -187,6 +179,25 @@ describe("the rounds after a gate was opened read afresh", () => {
     const gate = gh.run("parallel-review")!;
     expect(gate.conclusion).toBe("failure");
     expect(gate.output.title).toContain("share the head commit");
+  });
+
+  // The rounds after the write decide on the confirming read's answers, not on the remembered ones the
+  // first read used: they would undo what the confirming read found (and drop a review from the ledger).
+  test("sue, remembered as no member but added since: the confirming read counts her, and the rounds after keep it so", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    const sue = gh.review("sue", "APPROVED");
+    await receive(events.review(gh, "submitted", "sue")); // remembered: sue is no member of security
+    await approve("bob");
+    gh.teams.get("security")!.add("sue");
+    const before = gh.runWrites.length;
+    await approve("sam"); // the first read decides pass on sam's approval; the confirming one counts sue's too
+    expect(gh.runWrites.slice(before).map((w) => w.path)).toEqual([
+      `/repos/acme/shop/check-runs/${gh.run("parallel-review")!.id}`,
+      `/repos/acme/shop/check-runs/${gh.run("review/security")!.id}`,
+    ]);
+    expect(gh.run("review/security")!.output.title).toBe("Approved by @sue");
+    expect(gh.run("parallel-review")!.output.text).toContain(`"${sue.id}":"all"`);
   });
 });
 
