@@ -77,9 +77,29 @@ describe("remembered answers never open the gate", () => {
     const redelivered = gh.log.slice(again);
     expect(redelivered.filter((l) => l.method !== "GET")).toEqual([]);
     expect(redelivered.length).toBeLessThan(opening);
+    // Reads of the pull request: opening, the first, the confirming one and the round after the write (no
+    // second confirmation in that round); again, the first and the confirming one of the passing gate.
+    const pullReads = (from: number, to = gh.log.length) =>
+      gh.log.slice(from, to).filter((l) => l.path === "/repos/acme/shop/pulls/7").length;
+    expect([pullReads(before, again), pullReads(again)]).toEqual([3, 2]);
     // The passing gate is confirmed on fresh answers (memberships asked again), and stays as it is.
     expect(redelivered.some((l) => /\/memberships\//.test(l.path))).toBe(true);
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
+  });
+});
+
+describe("a decision that does not open the gate", () => {
+  // What the cache is for: only a decision to open the gate (and every round after its write) reads afresh.
+  test("an event on a pull request still waiting: one read of it, the files, its head's pull requests and memberships remembered", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approve("sam"); // security approved, backend waits for bob
+    const before = gh.log.length;
+    await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
+    const reads = gh.log.slice(before).map((l) => l.path.replace(/\?.*$/, ""));
+    expect(reads.filter((p) => p === "/repos/acme/shop/pulls/7")).toHaveLength(1);
+    expect(reads.filter((p) => /\/pulls\/7\/files$|\/commits\/\w+\/pulls$|\/memberships\//.test(p))).toEqual([]);
+    expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
   });
 });
 
