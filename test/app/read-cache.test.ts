@@ -177,6 +177,19 @@ describe("without a cache, a decision to open the gate is still confirmed by a s
     await run();
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
   });
+
+  test("a gate already green: the first read, fresh without a cache, is its confirmation", async () => {
+    setup();
+    const { run } = direct();
+    gh.review("sam", "APPROVED");
+    gh.review("bob", "APPROVED");
+    await run();
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    const before = gh.log.length;
+    await run();
+    expect(gh.log.slice(before).filter((l) => l.path === "/repos/acme/shop/pulls/7")).toHaveLength(1);
+    expect(gh.log.slice(before).filter((l) => l.method !== "GET")).toEqual([]);
+  });
 });
 
 describe("the rounds after the write that opened a gate", () => {
