@@ -101,6 +101,17 @@ describe("a decision that does not open the gate", () => {
     expect(reads.filter((p) => /\/pulls\/7\/files$|\/commits\/\w+\/pulls$|\/memberships\//.test(p))).toEqual([]);
     expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
   });
+
+  test("a change request closes the gate in one round: a gate written closed is not read again", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approve("bob");
+    const before = gh.log.length;
+    gh.review("sam", "CHANGES_REQUESTED", "not like this");
+    await receive(events.review(gh, "submitted", "sam"));
+    expect(gh.run("parallel-review")!.conclusion).toBe("failure");
+    expect(gh.log.slice(before).filter((l) => l.path === "/repos/acme/shop/pulls/7")).toHaveLength(1);
+  });
 });
 
 describe("a gate that already passes", () => {
