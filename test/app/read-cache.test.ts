@@ -168,6 +168,8 @@ describe("without a cache, a decision to open the gate is still confirmed by a s
   // gate is never written green on the first read alone, cache or not.
   test.each([
     ["waiting (nobody approved yet)", () => undefined, "in_progress"],
+    // Another run (sam's persona check, the newest run on the head) is green: only the gate's own counts.
+    ["waiting for bob, sam's check green", () => gh.review("sam", "APPROVED"), "in_progress"],
     // Completed but not green: gatePasses must look at the conclusion, not only the status.
     ["closed by a change request", () => gh.review("sam", "CHANGES_REQUESTED", "not yet"), "completed"],
   ])("a gate %s: sam requests changes between the first read and the confirming one", async (_, before, status) => {
