@@ -105,6 +105,7 @@ export interface Seen {
 export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, given: Hints = {}): Promise<Outcome> {
   let hints = given;
   let outcome: Outcome | undefined;
+  // mutation-range: rounds
   const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
   const fresh = new Map<string, Memberships>(); // …and once more, bypassing the cache, before a pass
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -145,6 +146,7 @@ function gatePasses(a: Assessment): boolean {
   const newest = gate && a.existing.filter((r) => r.name === gate.name).at(-1);
   return newest?.status === "completed" && newest.conclusion === "success";
 }
+// mutation-range-end
 
 /** Rounds of read → decide → write per reconcile; the last must write nothing. */
 const MAX_ROUNDS = 3;
@@ -210,6 +212,7 @@ export async function assess(
   const snap = await readSnapshot(octokit, ref, appId, hints.previousHead);
   const { pull } = snap;
   const none = { records: [], requests: { users: [], teams: [] } };
+  // mutation-range: closed-pull-request
   if (pull.state !== "open") {
     // A check run belongs to the commit: a closed pull request's green gate would pass any other pull
     // request opened from the same head until that one is judged. Merged ones keep theirs.
@@ -219,8 +222,11 @@ export async function assess(
     const wanted = gateNames(existing).map((name) => ({ ...closedGate(name, pull.number), ...carried }));
     return { pull, existing, wanted, state: "skipped", ...none };
   }
+  // mutation-range-end
 
+  // mutation-range: file-count
   const tooMany = pull.changedFiles > MAX_PR_FILES;
+  // mutation-range-end
   const existing = snap.runs;
   const before = hints.previousHead && hints.previousHead !== pull.headSha ? snap.previousRuns : [];
   const sharing = sharingHead(deps.cache?.sharing, repo, pull.headSha, pull.number, snap.sharing, fresh);
@@ -276,7 +282,9 @@ export async function assess(
         )} share the head commit ${pull.headSha.slice(0, 7)}; checks belong to a commit, so their reviews cannot be told apart. Close all but one, or push a distinct commit to each.`,
     );
   let plan: ReviewPlan;
+  // mutation-range: too-many-files
   if (tooMany || files.length >= MAX_PR_FILES) {
+    // mutation-range-end
     const why = `this pull request changes ${pull.changedFiles} files, more than the ${MAX_PR_FILES} GitHub lists: every persona must review, and the gate stays closed — split the change`;
     blockers.push(
       `More than ${MAX_PR_FILES} files changed: GitHub cannot list them all, so the changed domains cannot be known. Split the pull request.`,
@@ -287,7 +295,9 @@ export async function assess(
   // The pull request's commits: read once per assessment (the ledger's discovery and the contributors
   // both may need them), remembered per head and base between reconciles.
   const commitsOf = () => Promise.resolve(snap.commits);
+  // mutation-range: app-comment
   const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
+  // mutation-range-end
   // Second round, together: the table as changed, the directory, and what the app recorded — its
   // ledger (in its own check runs: nobody else can change it) and its record comments (the audit
   // trail; a deleted or edited one is still in the ledger).
@@ -312,6 +322,7 @@ export async function assess(
       `The review table as changed by this pull request has problems (listed below): fix them before merging.`,
     );
   // A ledger on a shared head may hold another pull request's records: only this one's count here.
+  // mutation-range: ledger-records
   const ours = <T extends { pr?: number }>(x: T) => x.pr === pull.number;
   const known = mergeRecords(ledgerIn.records.filter(ours), readRecords(comments, isAppComment));
   const recordedSources = new Set(
@@ -330,6 +341,7 @@ export async function assess(
     ...records.flatMap((r) => recordActions([r]).filter((a) => !retargeted(a, r.base))),
   ];
   const knownActions = actionsOf(known);
+  // mutation-range-end
 
   // Eligibility for everyone who acted or may act in this reconcile, looked up concurrently.
   const memoKey = `${ref.owner}:${pull.ownerIsOrg}`;
@@ -344,7 +356,9 @@ export async function assess(
   ];
   const eligibility = await lookUpEligibility(plan.personas, claims, members);
   const forcePushedAt = snap.forcePushes;
+  // mutation-range: eligible
   const eligible = (p: PlanPersona, login: string) => eligibility.get(`${p.id}:${login.toLowerCase()}`) === true;
+  // mutation-range-end
 
   // When did the current head become this pull request's head? A new entry when it differs from the
   // last one the ledger knows (a push, a force-push, a fast-forward back to an older commit).
@@ -379,6 +393,7 @@ export async function assess(
     ...(hints.push ? [{ ...hints.push, pr: pull.number }] : []),
   ]);
   // Only what can count is kept: strangers' attempts and their reviews' scopes would only fill it.
+  // mutation-range: ledger-kept
   const mayReview = (login: string) => plan.personas.some((p) => eligible(p, login));
   // A review from before a retarget is kept too: its approval makes no eligibility claim (it no longer counts),
   // and forgetting its base would let the next reconcile stamp it with the new base and count it there.
@@ -399,6 +414,7 @@ export async function assess(
     heads: mergeHeads(heads),
     ...(Object.keys(unrequestable).length > 0 ? { unrequestable } : {}),
   };
+  // mutation-range-end
   if (!ledgerFits(ledger))
     blockers.push(
       `More review actions are recorded on this pull request than the app can keep (${MAX_LEDGER_RECORDS} at most): the gate stays closed. Open a new pull request.`,
@@ -489,6 +505,7 @@ export async function assess(
 /** Conclusions branch protection accepts. */
 const PASSING = new Set(["success", "neutral", "skipped"]);
 
+// mutation-range: passes
 function passes(r: ExistingRun): boolean {
   return r.status === "completed" && PASSING.has(r.conclusion ?? "");
 }
@@ -503,6 +520,7 @@ function supersededTwin(spec: CheckRunSpec, runs: readonly ExistingRun[], id: nu
     ...carriedLedger(runs.filter((r) => r.id === id)),
   };
 }
+// mutation-range-end
 
 async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> {
   const { octokit } = deps;
@@ -539,6 +557,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   return a.seen ? { ...outcome, seen: a.seen } : outcome;
 }
 
+// mutation-range: plan-writes
 /**
  * The check-run writes that make GitHub show `a.wanted`, in the order they must happen: per wanted run
  * (gate first) a new run before the twins it closes; then the previous head's green gates, closed.
@@ -583,7 +602,9 @@ function planWrites(a: Assessment): { writes: RunWrite[]; created: string[]; upd
   for (const r of a.superseded ?? []) rewrite(r, { ...supersede, ...carriedLedger([r]) });
   return { writes, created, updated, unchanged };
 }
+// mutation-range-end
 
+// mutation-range: eligibility
 async function lookUpEligibility(
   personas: readonly PlanPersona[],
   claims: readonly { login: string; personas: readonly string[] | "all" }[],
@@ -603,10 +624,12 @@ async function lookUpEligibility(
   );
   return out;
 }
+// mutation-range-end
 
 /** Who pushed a head the pull request had is unknown when its `synchronize` delivery never came. */
 const UNKNOWN_PUSHER = "*";
 
+// mutation-range: contributors
 /**
  * The pushes in the ledger, plus one by an unknown pusher for every head after the first that no
  * recorded push leads to: anyone may have pushed it, so nobody's approval counts for the files it
@@ -664,6 +687,7 @@ async function contributorsOf(
     );
   return (p, login) => touched.has(`${p.id}:${login.toLowerCase()}`) || touched.has(`${p.id}:${UNKNOWN_PUSHER}`);
 }
+// mutation-range-end
 
 /** For settings.on_push = changed-domains: what changed since each approved commit (null = unknown). */
 async function compareApprovals(
@@ -801,6 +825,7 @@ const MAX_RECORDS_PER_RECONCILE = 20;
  * sight of a head with no previous head known, it is looked for on the commits the pull request's
  * records and reviews name (the newest three).
  */
+// mutation-range: read-ledger
 async function readLedger(
   octokit: Octokit,
   repo: { owner: string; repo: string },
@@ -836,6 +861,7 @@ async function readLedger(
     .reverse();
   return older.length > 0 ? mergeLedgers(await fromRuns(older)) : EMPTY_LEDGER;
 }
+// mutation-range-end
 
 /** Problems of the table files as this PR changes them (a deleted table has none: the base table governs). */
 async function headTable(

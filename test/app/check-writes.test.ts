@@ -3,7 +3,8 @@ import type { CheckRunSpec } from "../../src/core/checks.js";
 import { MAX_MUTATIONS_PER_REQUEST, writeRuns, type RunWrite } from "../../src/github/checks.js";
 import type { Octokit } from "../../src/github/client.js";
 import { nodeId } from "../../src/simulator/util.js";
-import { useFakeGitHub } from "../helpers/app-harness.js";
+import { reconcileDeps, useFakeGitHub } from "../helpers/app-harness.js";
+import { reconcile } from "../../src/app/reconcile.js";
 import { testOctokit, type FakeGitHub } from "../helpers/fake-github.js";
 import { events } from "../helpers/payloads.js";
 
@@ -135,5 +136,21 @@ describe("a reconcile's writes", () => {
     await approving;
     expect(gh.run("review/security")!.conclusion).toBe("success");
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
+  });
+
+  test("runs that vanish on every write: after three rounds the reconcile gives up, failing (the gate stays closed)", async () => {
+    const { gh } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
+    const deps = reconcileDeps();
+    const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
+    await reconcile(deps, ref);
+    gh.review("sam", "APPROVED");
+    // Every update answered NOT_FOUND (a lagging replica that never catches up): each round looks again.
+    gh.faults.push({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 404, times: 100 });
+    const before = gh.log.length;
+    await expect(reconcile(deps, ref)).rejects.toThrow(
+      "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
+    );
+    expect(gh.log.slice(before).filter((l) => l.path === "/graphql")).toHaveLength(3);
+    expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
   });
 });

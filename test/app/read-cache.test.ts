@@ -2,9 +2,10 @@ import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
 import { isGraphQLQuery, sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
-import { useFakeGitHub } from "../helpers/app-harness.js";
+import { reconcileDeps, useFakeGitHub } from "../helpers/app-harness.js";
 import { TWO_TEAMS } from "../helpers/tables.js";
-import { Recent } from "../../src/github/recent.js";
+import { ReadCache, Recent } from "../../src/github/recent.js";
+import { reconcile } from "../../src/app/reconcile.js";
 
 /**
  * What the app remembers between reconciles (src/github/recent.ts) spares requests, and never opens a
@@ -76,9 +77,40 @@ describe("remembered answers never open the gate", () => {
     const redelivered = gh.log.slice(again);
     expect(redelivered.filter((l) => l.method !== "GET" && !isGraphQLQuery(l))).toEqual([]);
     expect(redelivered.length).toBeLessThan(opening);
+    // Reads of the pull request: opening, the first, the confirming one and the round after the write (no
+    // second confirmation in that round); again, the first and the confirming one of the passing gate.
+    const pullReads = (from: number, to = gh.log.length) =>
+      gh.log.slice(from, to).filter((l) => l.path === "/repos/acme/shop/pulls/7").length;
+    expect([pullReads(before, again), pullReads(again)]).toEqual([3, 2]);
     // The passing gate is confirmed on fresh answers (memberships asked again), and stays as it is.
     expect(redelivered.some((l) => /\/memberships\//.test(l.path))).toBe(true);
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
+  });
+});
+
+describe("a decision that does not open the gate", () => {
+  // What the cache is for: only a decision to open the gate (and every round after its write) reads afresh.
+  test("an event on a pull request still waiting: one read of it, the files, its head's pull requests and memberships remembered", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approve("sam"); // security approved, backend waits for bob
+    const before = gh.log.length;
+    await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
+    const reads = gh.log.slice(before).map((l) => l.path.replace(/\?.*$/, ""));
+    expect(reads.filter((p) => p === "/repos/acme/shop/pulls/7")).toHaveLength(1);
+    expect(reads.filter((p) => /\/pulls\/7\/files$|\/commits\/\w+\/pulls$|\/memberships\//.test(p))).toEqual([]);
+    expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
+  });
+
+  test("a change request closes the gate in one round: a gate written closed is not read again", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approve("bob");
+    const before = gh.log.length;
+    gh.review("sam", "CHANGES_REQUESTED", "not like this");
+    await receive(events.review(gh, "submitted", "sam"));
+    expect(gh.run("parallel-review")!.conclusion).toBe("failure");
+    expect(gh.log.slice(before).filter((l) => l.path === "/repos/acme/shop/pulls/7")).toHaveLength(1);
   });
 });
 
@@ -92,6 +124,126 @@ describe("a gate that already passes", () => {
     gh.teams.set("security", new Set()); // sam leaves; the app still remembers sam as a member
     await receive(events.comment(gh, "created", gh.comment("carol", "ready to merge?")));
     expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
+  });
+});
+
+/** reconcile() called directly, as the router does, with the read cache chosen here (or none). */
+function direct(cache?: ReadCache) {
+  const deps = reconcileDeps(cache);
+  const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
+  return { run: () => reconcile(deps, ref) };
+}
+
+/**
+ * Holds the reconcile's n-th read of the pull request until `change` has been made to GitHub. Without hints
+ * (a direct call) it is an assessment's first read, made before any other: `change` falls between two.
+ */
+function beforeRead(n: number, change: () => void) {
+  const now = Promise.resolve();
+  let release!: () => void;
+  const later = new Promise<void>((r) => (release = r));
+  const path = new RegExp(`^/repos/${gh.owner}/${gh.repo}/pulls/${gh.pull.number}$`);
+  for (let i = 1; i < n; i++) gh.holds.push({ method: "GET", path, until: now, times: 1 });
+  const hold = { method: "GET", path, until: later, times: 1 };
+  gh.holds.push(hold);
+  void (async () => {
+    while (hold.times > 0) await new Promise((r) => setTimeout(r, 2));
+    change();
+    release();
+  })();
+}
+
+/** Every write that made the gate green, whatever state it ended in. */
+function gateOpenings(): unknown[] {
+  const gateIds = new Set(gh.runs.filter((r) => r.name === "parallel-review").map((r) => String(r.id)));
+  return gh.runWrites.filter((w) => {
+    const body = w.body as { name?: string; conclusion?: string };
+    const gate = w.method === "POST" ? body.name === "parallel-review" : gateIds.has(w.path.split("/").pop()!);
+    return gate && body.conclusion === "success";
+  });
+}
+
+describe("without a cache, a decision to open the gate is still confirmed by a second read", () => {
+  // The second read narrows the race with another replica that records a change request meanwhile: the
+  // gate is never written green on the first read alone, cache or not.
+  test.each([
+    ["waiting (nobody approved yet)", () => undefined, "in_progress"],
+    // Another run (sam's persona check, the newest run on the head) is green: only the gate's own counts.
+    ["waiting for bob, sam's check green", () => gh.review("sam", "APPROVED"), "in_progress"],
+    // Completed but not green: gatePasses must look at the conclusion, not only the status.
+    ["closed by a change request", () => gh.review("sam", "CHANGES_REQUESTED", "not yet"), "completed"],
+  ])("a gate %s: sam requests changes between the first read and the confirming one", async (_, before, status) => {
+    setup();
+    const { run } = direct();
+    before();
+    await run();
+    const gate = gh.run("parallel-review")!;
+    expect([gate.status, gate.conclusion === "success"]).toEqual([status, false]);
+    gh.review("sam", "APPROVED");
+    gh.review("bob", "APPROVED");
+    beforeRead(2, () => gh.review("sam", "CHANGES_REQUESTED", "found a problem"));
+    const outcome = await run();
+    expect(outcome.state).toBe("fail");
+    expect(gateOpenings()).toEqual([]);
+    // The control: with nothing changing, the same reconcile opens it.
+    gh.review("sam", "APPROVED");
+    await run();
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+  });
+
+  test("a gate already green: the first read, fresh without a cache, is its confirmation", async () => {
+    setup();
+    const { run } = direct();
+    gh.review("sam", "APPROVED");
+    gh.review("bob", "APPROVED");
+    await run();
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    const before = gh.log.length;
+    await run();
+    expect(gh.log.slice(before).filter((l) => l.path === "/repos/acme/shop/pulls/7")).toHaveLength(1);
+    expect(gh.log.slice(before).filter((l) => l.method !== "GET")).toEqual([]);
+  });
+});
+
+describe("the rounds after the write that opened a gate", () => {
+  // Each round after a write is a fresh read too: an answer the confirming read just put into the cache
+  // must not stand in for GitHub's after the write.
+  test("a second pull request opened on the head while the opening write was on its way: the next round closes the gate", async () => {
+    setup();
+    const { run } = direct(new ReadCache());
+    await run();
+    gh.review("sam", "APPROVED");
+    gh.review("bob", "APPROVED");
+    let release!: () => void;
+    gh.holds.push({ method: "POST", path: /^\/graphql$/, until: new Promise<void>((r) => (release = r)), times: 1 });
+    const opening = run();
+    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 2));
+    gh.sharedHead = [8]; // opened on another replica; the cache remembers the confirming read's "only #7"
+    release();
+    await opening;
+    expect(gateOpenings()).toHaveLength(1);
+    const gate = gh.run("parallel-review")!;
+    expect(gate.conclusion).toBe("failure");
+    expect(gate.output.title).toContain("share the head commit");
+  });
+
+  // The rounds after the write decide on the confirming read's answers, not on the remembered ones the
+  // first read used: they would undo what the confirming read found (and drop a review from the ledger).
+  test("sue, remembered as no member but added since: the confirming read counts her, and the rounds after keep it so", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    const sue = gh.review("sue", "APPROVED");
+    await receive(events.review(gh, "submitted", "sue")); // remembered: sue is no member of security
+    await approve("bob");
+    gh.teams.get("security")!.add("sue");
+    const before = gh.runWrites.length;
+    await approve("sam"); // the first read decides pass on sam's approval; the confirming one counts sue's too
+    expect(gh.runWrites.slice(before).map((w) => w.path)).toEqual([
+      `/repos/acme/shop/check-runs/${gh.run("parallel-review")!.id}`,
+      `/repos/acme/shop/check-runs/${gh.run("review/security")!.id}`,
+    ]);
+    expect(gh.run("review/security")!.output.title).toBe("Approved by @sue");
+    expect(gh.run("parallel-review")!.output.text).toContain(`"${sue.id}":"all"`);
   });
 });
 

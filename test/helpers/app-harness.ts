@@ -3,7 +3,9 @@ import nock from "nock";
 import type { Probot } from "probot";
 import { loadGraphQL, type GraphQLEndpoint } from "../../src/simulator/graphql.js";
 import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
-import { createProbot, FakeGitHub } from "./fake-github.js";
+import { APP_ID, createProbot, FakeGitHub, testOctokit, tick } from "./fake-github.js";
+import type { Deps } from "../../src/app/reconcile.js";
+import type { ReadCache } from "../../src/github/recent.js";
 import { forgetDirectory } from "../../src/github/directory.js";
 
 /**
@@ -46,3 +48,17 @@ export interface FreshOptions {
 }
 
 const DEFAULT_TEAMS = { backend: ["bob"], security: ["sam", "sue"] };
+
+/**
+ * What the router gives reconcile() (src/app/router.ts), for tests that call it directly: the fake's clock,
+ * a quiet log, and the read cache only when one is given (a caller without one, such as a library user).
+ */
+export function reconcileDeps(cache?: ReadCache): Deps {
+  return {
+    octokit: new testOctokit({ auth: "ghs_test" }),
+    appId: APP_ID,
+    log: { info: () => undefined, warn: () => undefined },
+    now: () => new Date(tick()),
+    ...(cache ? { cache } : {}),
+  };
+}
