@@ -2,7 +2,7 @@ import type { CommentInput, GitHubUser, ReviewInput } from "../core/actions.js";
 import { TABLE_PATHS, type ChangedFile } from "../core/types.js";
 import { listOwnRuns, type ExistingRun } from "./checks.js";
 import type { Octokit, PullRef } from "./client.js";
-import { listPullCommits, MAX_PR_COMMITS, type PullCommit } from "./contributors.js";
+import { listPullCommits, type PullCommit } from "./contributors.js";
 import {
   changedFiles,
   forcePushTimes,
@@ -95,7 +95,8 @@ export async function readSnapshot(
         : pr.files.nodes.map(fileOf),
     fullPage(pr.reviews) ? listReviews(octokit, ref) : pr.reviews.nodes.map(reviewOf),
     fullPage(pr.comments) ? listComments(octokit, ref) : pr.comments.nodes.map((c) => commentOf(c, botId, appId)),
-    pr.commits.totalCount > pr.commits.nodes.length && pr.commits.nodes.length < MAX_PR_COMMITS
+    // More than the page: REST lists up to GitHub's 250 (src/github/contributors.ts).
+    pr.commits.totalCount > pr.commits.nodes.length
       ? listPullCommits(octokit, ref)
       : pr.commits.nodes.map(commitOf),
     pr.forcePushes.totalCount > pr.forcePushes.nodes.length

@@ -171,7 +171,7 @@ const ref = { owner: "acme", repo: "shop", number: 7 };
 
 describe("the snapshot query", () => {
   test("is valid against GitHub's published schema", async () => {
-    expect((await loadGraphQL()).validate(SNAPSHOT_QUERY)).toEqual([]);
+    expect((await loadGraphQL()).validate(SNAPSHOT_QUERY)).toStrictEqual([]);
   });
 });
 
@@ -179,8 +179,8 @@ describe("readSnapshot", () => {
   test("one request gives the pull request, table, runs, sharing, files, reviews, comments and commits", async () => {
     answer = () => data(pullRequest());
     const s = await readSnapshot(octokit, ref, APP);
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /graphql"]);
-    expect(JSON.parse(requests[0]!.body).variables).toEqual({
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toStrictEqual(["POST /graphql"]);
+    expect(JSON.parse(requests[0]!.body).variables).toStrictEqual({
       owner: "acme",
       repo: "shop",
       number: 7,
@@ -188,7 +188,7 @@ describe("readSnapshot", () => {
       previous: "0".repeat(40),
       hasPrevious: false,
     });
-    expect(s.pull).toEqual({
+    expect(s.pull).toStrictEqual({
       number: 7,
       state: "open",
       merged: false,
@@ -205,19 +205,19 @@ describe("readSnapshot", () => {
       repoNodeId: "R_1",
       createdAt: "2026-11-30T09:00:00Z",
     });
-    expect(s.table).toEqual({ file: "reviewers.yml", text: "version: 1\n" });
+    expect(s.table).toStrictEqual({ file: "reviewers.yml", text: "version: 1\n" });
     // Only this app's runs, oldest first, with REST's lower-case states.
-    expect(s.runs.map((r) => [r.id, r.nodeId, r.name, r.status, r.conclusion])).toEqual([
+    expect(s.runs.map((r) => [r.id, r.nodeId, r.name, r.status, r.conclusion])).toStrictEqual([
       [11, "CR_11", "gate", "completed", "failure"],
       [12, "CR_12", "review: infra", "in_progress", null],
     ]);
     // Open, same head, same repository (the name's case aside); the pull request itself always.
-    expect(s.sharing).toEqual([7, 8]);
-    expect(s.files).toEqual([
+    expect(s.sharing).toStrictEqual([7, 8]);
+    expect(s.files).toStrictEqual([
       { path: "infra/main.tf", status: "modified" },
       { path: "gone.txt", status: "removed" },
     ]);
-    expect(s.reviews).toEqual([
+    expect(s.reviews).toStrictEqual([
       {
         id: 31,
         user: { login: "bob", id: 2, type: "User" },
@@ -228,11 +228,11 @@ describe("readSnapshot", () => {
       },
       { id: 32, user: null, state: "COMMENTED", body: null, commitId: null, submittedAt: null },
     ]);
-    expect(s.commits).toEqual([
+    expect(s.commits).toStrictEqual([
       { sha: PREV, people: ["alice"] },
       { sha: HEAD, people: ["carol"] },
     ]);
-    expect(s.forcePushes).toEqual(["2026-11-30T09:30:00Z"]);
+    expect(s.forcePushes).toStrictEqual(["2026-11-30T09:30:00Z"]);
   });
 
   test("more force-pushes than the page: GitHub's events over REST", async () => {
@@ -241,13 +241,13 @@ describe("readSnapshot", () => {
       { event: "head_ref_force_pushed", created_at: "2026-11-30T09:00:00Z" },
       { event: "labeled", created_at: "2026-11-30T09:01:00Z" },
     ];
-    expect((await readSnapshot(octokit, ref, APP)).forcePushes).toEqual(["2026-11-30T09:00:00Z"]);
+    expect((await readSnapshot(octokit, ref, APP)).forcePushes).toStrictEqual(["2026-11-30T09:00:00Z"]);
   });
 
   test("only the installation's own bot (by id) writes the app's comments; bots keep REST's [bot] logins", async () => {
     answer = () => data(pullRequest());
     const { comments } = await readSnapshot(octokit, ref, APP);
-    expect(comments.map((c) => [c.id, c.user, c.viaAppId])).toEqual([
+    expect(comments.map((c) => [c.id, c.user, c.viaAppId])).toStrictEqual([
       [41, { login: "parallel-review[bot]", id: BOT, type: "Bot" }, APP],
       // A user whose id happens to equal the bot's (impossible on GitHub, but not trusted either way).
       [42, { login: "mallory", id: BOT, type: "User" }, undefined],
@@ -266,7 +266,7 @@ describe("readSnapshot", () => {
     rest["/repos/acme/shop/pulls/7/files"] = [
       { filename: "new.tf", status: "renamed", previous_filename: "infra/old.tf" },
     ];
-    expect((await readSnapshot(octokit, ref, APP)).files).toEqual([
+    expect((await readSnapshot(octokit, ref, APP)).files).toStrictEqual([
       { path: "new.tf", status: "renamed", previousPath: "infra/old.tf" },
     ]);
     answer = () => data(pullRequest({ files: page([{ path: "a", changeType: "ADDED" }], true) }));
@@ -274,14 +274,14 @@ describe("readSnapshot", () => {
       { filename: "a", status: "added" },
       { filename: "b", status: "added" },
     ];
-    expect((await readSnapshot(octokit, ref, APP)).files.map((f) => f.path)).toEqual(["a", "b"]);
+    expect((await readSnapshot(octokit, ref, APP)).files.map((f) => f.path)).toStrictEqual(["a", "b"]);
   });
 
   test("more than 3,000 changed files: no list at all (the caller requires every persona)", async () => {
     answer = () => data(pullRequest({ changedFiles: 3001, files: page([{ path: "a", changeType: "ADDED" }], true) }));
     const s = await readSnapshot(octokit, ref, APP);
-    expect(s.files).toEqual([]);
-    expect(requests.map((r) => r.path)).toEqual(["/graphql"]);
+    expect(s.files).toStrictEqual([]);
+    expect(requests.map((r) => r.path)).toStrictEqual(["/graphql"]);
   });
 
   test("longer review and comment lists are read whole over REST", async () => {
@@ -304,8 +304,8 @@ describe("readSnapshot", () => {
     ];
     rest["/repos/acme/shop/issues/7/comments"] = [];
     const s = await readSnapshot(octokit, ref, APP);
-    expect(s.reviews.map((r) => r.id)).toEqual([1]);
-    expect(s.comments).toEqual([]);
+    expect(s.reviews.map((r) => r.id)).toStrictEqual([1]);
+    expect(s.comments).toStrictEqual([]);
   });
 
   test("a head commit GitHub has not caught up with: runs and sharing of the reported head over REST", async () => {
@@ -315,9 +315,9 @@ describe("readSnapshot", () => {
     rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] };
     rest[`/repos/acme/shop/commits/${HEAD}/pulls`] = [];
     const s = await readSnapshot(octokit, ref, APP);
-    expect(s.runs).toEqual([]);
-    expect(s.sharing).toEqual([7]);
-    expect(requests.map((r) => r.path).sort()).toEqual(
+    expect(s.runs).toStrictEqual([]);
+    expect(s.sharing).toStrictEqual([7]);
+    expect(requests.map((r) => r.path).sort()).toStrictEqual(
       ["/graphql", `/repos/acme/shop/commits/${HEAD}/check-runs`, `/repos/acme/shop/commits/${HEAD}/pulls`].sort(),
     );
   });
@@ -327,7 +327,7 @@ describe("readSnapshot", () => {
     const commit = { ...pr.head.nodes[0]!.commit, ...suites({ app: APP, runs: [run(1, "gate")], more: true }) };
     answer = () => data({ ...pr, head: { nodes: [{ commit }] } });
     rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] };
-    expect((await readSnapshot(octokit, ref, APP)).runs).toEqual([]);
+    expect((await readSnapshot(octokit, ref, APP)).runs).toStrictEqual([]);
   });
 
   test("ids beyond 32 bits: runs by their resourcePath, comments and reviews by fullDatabaseId", async () => {
@@ -336,8 +336,8 @@ describe("readSnapshot", () => {
     const big = { ...pr.comments.nodes[0]!, fullDatabaseId: "2500000000001" };
     answer = () => data({ ...pr, head: { nodes: [{ commit }] }, comments: page([big]) });
     const s = await readSnapshot(octokit, ref, APP);
-    expect(s.runs.map((r) => r.id)).toEqual([30_000_000_001]);
-    expect(s.comments.map((c) => c.id)).toEqual([2_500_000_000_001]);
+    expect(s.runs.map((r) => r.id)).toStrictEqual([30_000_000_001]);
+    expect(s.comments.map((c) => c.id)).toStrictEqual([2_500_000_000_001]);
   });
 
   test("a run whose id cannot be read from its resourcePath: the runs are listed over REST", async () => {
@@ -346,7 +346,7 @@ describe("readSnapshot", () => {
     const commit = { ...pr.head.nodes[0]!.commit, ...suites({ app: APP, runs: [odd] }) };
     answer = () => data({ ...pr, head: { nodes: [{ commit }] } });
     rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] };
-    expect((await readSnapshot(octokit, ref, APP)).runs).toEqual([]);
+    expect((await readSnapshot(octokit, ref, APP)).runs).toStrictEqual([]);
     expect(requests.map((r) => r.path)).toContain(`/repos/acme/shop/commits/${HEAD}/check-runs`);
   });
 
@@ -355,7 +355,7 @@ describe("readSnapshot", () => {
       data(pullRequest(), { previous: { ...suites({ app: APP, runs: [run(3, "review: infra", "SUCCESS")] }) } });
     const s = await readSnapshot(octokit, ref, APP, PREV);
     expect(JSON.parse(requests[0]!.body).variables).toMatchObject({ previous: PREV, hasPrevious: true });
-    expect(s.previousRuns.map((r) => r.id)).toEqual([3]);
+    expect(s.previousRuns.map((r) => r.id)).toStrictEqual([3]);
   });
 
   test("a truncated table is read over REST", async () => {
@@ -370,7 +370,7 @@ describe("readSnapshot", () => {
       encoding: "base64",
       content: Buffer.from("version: 1\nwhole: true\n").toString("base64"),
     };
-    expect((await readSnapshot(octokit, ref, APP)).table).toEqual({
+    expect((await readSnapshot(octokit, ref, APP)).table).toStrictEqual({
       file: "reviewers.yml",
       text: "version: 1\nwhole: true\n",
     });
@@ -398,10 +398,176 @@ describe("readSnapshot", () => {
   test("closed, merged and bot-authored pull requests keep GitHub's facts", async () => {
     answer = () => data(pullRequest({ state: "MERGED", merged: true, author: bot("dependabot", 5) }));
     const { pull } = await readSnapshot(octokit, ref, APP);
-    expect([pull.state, pull.merged, pull.author]).toEqual([
+    expect([pull.state, pull.merged, pull.author]).toStrictEqual([
       "closed",
       true,
       { login: "dependabot[bot]", id: 5, type: "Bot" },
     ]);
+  });
+});
+
+/** The answer's edges, one at a time (each pins a mutant Stryker found alive: docs/testing.md). */
+describe("readSnapshot: GitHub's shapes at the edges", () => {
+  const base = () => pullRequest();
+  const headCommit = (over: Record<string, unknown>) => ({ ...base().head.nodes[0]!.commit, ...over });
+  const noRuns = () => (rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] });
+
+  test("no repository (not visible to the installation): not found", async () => {
+    answer = () => ({ data: { viewer: { login: "b", databaseId: BOT }, repository: null } });
+    await expect(readSnapshot(octokit, ref, APP)).rejects.toThrow(/not found/);
+  });
+
+  test("a head connection without nodes: the reported head's runs over REST", async () => {
+    answer = () => data(pullRequest({ head: { nodes: null } }));
+    noRuns();
+    rest[`/repos/acme/shop/commits/${HEAD}/pulls`] = [];
+    expect((await readSnapshot(octokit, ref, APP)).runs).toStrictEqual([]);
+    expect(requests.map((r) => r.path)).toContain(`/repos/acme/shop/commits/${HEAD}/check-runs`);
+  });
+
+  test("a copied file among modified ones: the files over REST (GraphQL has no source path)", async () => {
+    const files = page([
+      { path: "a.ts", changeType: "MODIFIED" },
+      { path: "b.ts", changeType: "COPIED" },
+    ]);
+    answer = () => data(pullRequest({ files }));
+    rest["/repos/acme/shop/pulls/7/files"] = [{ filename: "b.ts", status: "copied", previous_filename: "src/x.ts" }];
+    expect((await readSnapshot(octokit, ref, APP)).files).toStrictEqual([
+      { path: "b.ts", status: "copied", previousPath: "src/x.ts" },
+    ]);
+  });
+
+  test("exactly 3,000 changed files are listed (only more than 3,000 is no list)", async () => {
+    const files = page([{ path: "a", changeType: "ADDED" }], true);
+    answer = () => data(pullRequest({ changedFiles: 3000, files }));
+    rest["/repos/acme/shop/pulls/7/files"] = [{ filename: "a", status: "added" }];
+    // Every one of the 30 pages is asked for at once (this server answers each with the same file).
+    const { files: listed } = await readSnapshot(octokit, ref, APP);
+    expect(requests.filter((r) => r.path === "/repos/acme/shop/pulls/7/files")).toHaveLength(30);
+    expect(listed[0]).toStrictEqual({ path: "a", status: "added" });
+  });
+
+  test("every change type maps to REST's status; an unknown one counts as modified", async () => {
+    const types = ["ADDED", "MODIFIED", "DELETED", "RENAMED", "COPIED", "CHANGED", "SOMETHING_NEW"];
+    const files = page(types.map((changeType, i) => ({ path: `f${i}`, changeType })));
+    // Renamed and copied files send the list to REST: map the others here, then those two alone.
+    answer = () => data(pullRequest({ files: { ...files, nodes: files.nodes.filter((_, i) => i !== 3 && i !== 4) } }));
+    expect((await readSnapshot(octokit, ref, APP)).files.map((f) => f.status)).toStrictEqual([
+      "added",
+      "modified",
+      "removed",
+      "changed",
+      "modified",
+    ]);
+  });
+
+  test("a pull request on the head from a repository GitHub does not name is not a twin", async () => {
+    const associatedPullRequests = {
+      pageInfo: { hasNextPage: false },
+      nodes: [{ number: 9, state: "OPEN", headRefOid: HEAD, baseRepository: null }],
+    };
+    answer = () => data(pullRequest({ head: { nodes: [{ commit: headCommit({ associatedPullRequests }) }] } }));
+    expect((await readSnapshot(octokit, ref, APP)).sharing).toStrictEqual([7]);
+  });
+
+  test("more commits than the page: GitHub's list over REST", async () => {
+    const commits = { totalCount: 120, nodes: base().commits.nodes };
+    answer = () => data(pullRequest({ commits }));
+    rest["/repos/acme/shop/pulls/7/commits"] = [
+      { sha: PREV, author: { login: "alice" }, committer: null },
+      { sha: HEAD, author: null, committer: { login: "web-flow" } },
+    ];
+    expect((await readSnapshot(octokit, ref, APP)).commits).toStrictEqual([
+      { sha: PREV, people: ["alice"] },
+      { sha: HEAD, people: [] },
+    ]);
+  });
+
+  test("a user-owned repository without a default branch; review requests of nobody, of a team, of a user", async () => {
+    const reviewRequests = {
+      nodes: [
+        { requestedReviewer: null },
+        { requestedReviewer: { __typename: "Team", slug: "infra" } },
+        { requestedReviewer: { __typename: "User", login: "bob" } },
+        { requestedReviewer: { __typename: "Mannequin" } },
+      ],
+    };
+    answer = () => data(pullRequest({ reviewRequests }), { owner: { __typename: "User" }, defaultBranchRef: null });
+    const { pull } = await readSnapshot(octokit, ref, APP);
+    expect([pull.requestedUsers, pull.requestedTeams, pull.ownerIsOrg, pull.defaultBranch]).toStrictEqual([
+      ["bob"],
+      ["infra"],
+      false,
+      undefined,
+    ]);
+  });
+
+  test("a table entry without an object is passed over; a truncated table that vanished fails the read", async () => {
+    const target = (dotGithub: unknown) => ({ ...base().baseRef.target, dotGithub });
+    answer = () => data(pullRequest({ baseRef: { target: target({ path: ".github/reviewers.yml", object: null }) } }));
+    expect((await readSnapshot(octokit, ref, APP)).table?.file).toBe("reviewers.yml");
+    const cut = { path: ".github/reviewers.yml", object: { text: "v", isTruncated: true, isBinary: false } };
+    answer = () => data(pullRequest({ baseRef: { target: target(cut) } }));
+    await expect(readSnapshot(octokit, ref, APP)).rejects.toThrow(/\.github\/reviewers\.yml on main vanished/);
+  });
+
+  test("runs: suites without runs or app, a resourcePath with more after the id, REST's fields kept", async () => {
+    const odd = { checkSuites: { pageInfo: { hasNextPage: false }, nodes: [{ app: null, checkRuns: null }] } };
+    answer = () => data(pullRequest({ head: { nodes: [{ commit: headCommit(odd) }] } }));
+    expect((await readSnapshot(octokit, ref, APP)).runs).toStrictEqual([]);
+    const tail = { ...run(12, "gate", "SUCCESS"), resourcePath: "/acme/shop/runs/12/annotations" };
+    answer = () => data(pullRequest({ head: { nodes: [{ commit: headCommit(suites({ app: APP, runs: [tail] })) }] } }));
+    noRuns();
+    expect((await readSnapshot(octokit, ref, APP)).runs).toStrictEqual([]);
+    expect(requests.map((r) => r.path)).toContain(`/repos/acme/shop/commits/${HEAD}/check-runs`);
+    answer = () => data(pullRequest());
+    const [gate] = (await readSnapshot(octokit, ref, APP)).runs;
+    expect(gate).toStrictEqual({
+      id: 11,
+      nodeId: "CR_11",
+      name: "gate",
+      status: "completed",
+      conclusion: "failure",
+      title: "t",
+      summary: "s",
+      text: null,
+      startedAt: "2026-11-30T10:00:00Z",
+    });
+  });
+
+  test("a list without pageInfo is read whole over REST", async () => {
+    const { pageInfo: _, ...reviews } = base().reviews;
+    answer = () => data(pullRequest({ reviews }));
+    rest["/repos/acme/shop/pulls/7/reviews"] = [];
+    expect((await readSnapshot(octokit, ref, APP)).reviews).toStrictEqual([]);
+  });
+
+  test.each([["0"], ["012"], ["12x"], ["x12"], [""], [null]])("an id GitHub gives as %p fails the read", async (id) => {
+    const reviews = page([{ ...base().reviews.nodes[0]!, fullDatabaseId: id }]);
+    answer = () => data(pullRequest({ reviews }));
+    await expect(readSnapshot(octokit, ref, APP)).rejects.toThrow(/GitHub gave no usable id \(fullDatabaseId /);
+  });
+
+  test("people: a bot login already in REST's form, no id, a ghost's comment, a review's body", async () => {
+    const comments = page([
+      { fullDatabaseId: "51", author: bot("x[bot]", 3), body: "b", createdAt: "c", updatedAt: "u" },
+      {
+        fullDatabaseId: "52",
+        author: { __typename: "Mannequin", login: "old" },
+        body: "b",
+        createdAt: "c",
+        updatedAt: "u",
+      },
+      { fullDatabaseId: "53", author: null, body: "b", createdAt: "c", updatedAt: "u" },
+    ]);
+    const reviews = page([{ ...base().reviews.nodes[0]!, body: "looks fine" }]);
+    answer = () => data(pullRequest({ comments, reviews }));
+    const s = await readSnapshot(octokit, ref, APP);
+    expect(s.comments.map((c) => c.user)).toStrictEqual([
+      { login: "x[bot]", id: 3, type: "Bot" },
+      { login: "old", type: "Mannequin" },
+      null,
+    ]);
+    expect(s.reviews[0]!.body).toBe("looks fine");
   });
 });
