@@ -34,31 +34,6 @@ interface RawUser {
   type?: string;
 }
 
-export async function getPull(octokit: Octokit, pr: PullRef): Promise<PullRequest> {
-  const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-    owner: pr.owner,
-    repo: pr.repo,
-    pull_number: pr.number,
-  });
-  return {
-    number: data.number,
-    state: data.state,
-    merged: data.merged === true,
-    draft: data.draft === true,
-    author: user(data.user as RawUser),
-    headSha: data.head.sha,
-    baseRef: data.base.ref,
-    baseSha: data.base.sha,
-    defaultBranch: (data.base.repo as { default_branch?: string }).default_branch,
-    changedFiles: data.changed_files,
-    requestedUsers: (data.requested_reviewers ?? []).map((u) => (u as RawUser).login),
-    requestedTeams: (data.requested_teams ?? []).map((t) => t.slug),
-    ownerIsOrg: data.base.repo.owner.type === "Organization",
-    repoNodeId: data.base.repo.node_id,
-    ...(data.created_at ? { createdAt: data.created_at } : {}),
-  };
-}
-
 export async function listFiles(octokit: Octokit, pr: PullRef): Promise<ChangedFile[]> {
   const files = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
     owner: pr.owner,

@@ -571,3 +571,54 @@ describe("readSnapshot: GitHub's shapes at the edges", () => {
     expect(s.reviews[0]!.body).toBe("looks fine");
   });
 });
+
+describe("readSnapshot: more edges (Stryker's second run)", () => {
+  const headCommit = (over: Record<string, unknown>) => ({ ...pullRequest().head.nodes[0]!.commit, ...over });
+
+  test("a pull request whose base branch is gone has no table", async () => {
+    answer = () => data(pullRequest({ baseRef: null }));
+    expect((await readSnapshot(octokit, ref, APP)).table).toBeUndefined();
+    answer = () => data(pullRequest({ baseRef: { target: null } }));
+    expect((await readSnapshot(octokit, ref, APP)).table).toBeUndefined();
+  });
+
+  test("a commit without check suites, and this app's suite without runs: no runs", async () => {
+    answer = () => data(pullRequest({ head: { nodes: [{ commit: headCommit({ checkSuites: null }) }] } }));
+    expect((await readSnapshot(octokit, ref, APP)).runs).toStrictEqual([]);
+    const empty = {
+      checkSuites: { pageInfo: { hasNextPage: false }, nodes: [{ app: { databaseId: APP }, checkRuns: null }] },
+    };
+    answer = () => data(pullRequest({ head: { nodes: [{ commit: headCommit(empty) }] } }));
+    expect((await readSnapshot(octokit, ref, APP)).runs).toStrictEqual([]);
+  });
+
+  test("without a viewer id, a bot without an id is not the app either", async () => {
+    const comments = page([
+      { fullDatabaseId: "61", author: { __typename: "Bot", login: "x" }, body: "b", createdAt: "c", updatedAt: "u" },
+    ]);
+    answer = () => ({
+      data: { ...data(pullRequest({ comments })).data, viewer: { login: "x[bot]", databaseId: null } },
+    });
+    expect((await readSnapshot(octokit, ref, APP)).comments[0]!.viaAppId).toBeUndefined();
+  });
+
+  test("a commit whose committer is no GitHub user", async () => {
+    const commits = {
+      totalCount: 1,
+      nodes: [{ commit: { oid: HEAD, author: { user: { login: "alice" } }, committer: { user: null } } }],
+    };
+    answer = () => data(pullRequest({ commits }));
+    expect((await readSnapshot(octokit, ref, APP)).commits).toStrictEqual([{ sha: HEAD, people: ["alice"] }]);
+  });
+
+  test("a previous head GitHub does not know, a force-push event without a time, a deleted author", async () => {
+    const forcePushes = { totalCount: 2, nodes: [{}, { createdAt: "2026-11-30T09:30:00Z" }] };
+    answer = () => data(pullRequest({ forcePushes, author: null }), { previous: null });
+    const s = await readSnapshot(octokit, ref, APP, PREV);
+    expect([s.previousRuns, s.forcePushes, s.pull.author]).toStrictEqual([
+      [],
+      ["2026-11-30T09:30:00Z"],
+      { login: "ghost" },
+    ]);
+  });
+});
