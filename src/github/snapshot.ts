@@ -96,9 +96,7 @@ export async function readSnapshot(
     fullPage(pr.reviews) ? listReviews(octokit, ref) : pr.reviews.nodes.map(reviewOf),
     fullPage(pr.comments) ? listComments(octokit, ref) : pr.comments.nodes.map((c) => commentOf(c, botId, appId)),
     // More than the page: REST lists up to GitHub's 250 (src/github/contributors.ts).
-    pr.commits.totalCount > pr.commits.nodes.length
-      ? listPullCommits(octokit, ref)
-      : pr.commits.nodes.map(commitOf),
+    pr.commits.totalCount > pr.commits.nodes.length ? listPullCommits(octokit, ref) : pr.commits.nodes.map(commitOf),
     pr.forcePushes.totalCount > pr.forcePushes.nodes.length
       ? forcePushTimes(octokit, ref)
       : pr.forcePushes.nodes.flatMap((e) => (e.createdAt ? [e.createdAt] : [])),
