@@ -143,7 +143,8 @@ export class FakeGitHub {
     times: number;
   }[] = [];
   /** Requests held back until `until` resolves (a slow replica's read, or one that never answers). */
-  holds: { method: string; path: RegExp; until: Promise<void>; times: number }[] = [];
+  /** Requests held back until `until`; `body`, when given, must match the request's JSON (a mutation, say). */
+  holds: { method: string; path: RegExp; body?: RegExp; until: Promise<void>; times: number }[] = [];
   /** Request bodies GitHub's OpenAPI description or GraphQL schema rejects (see `validateWith`); a test expects none. */
   invalid: string[] = [];
   /**
@@ -295,7 +296,7 @@ export class FakeGitHub {
           hold.times--;
           void hold.until.then(respond);
         };
-        const hold = fake.holdOn(method, path);
+        const hold = fake.holdOn(method, path, body);
         if (!hold) return respond();
         hold.times--;
         void hold.until.then(respond);
@@ -559,9 +560,12 @@ export class FakeGitHub {
     return [200, answer];
   }
 
-  /** The first hold with requests left for this method and path. */
-  holdOn(method: string, path: string): FakeGitHub["holds"][number] | undefined {
-    return this.holds.find((h) => h.times > 0 && h.method === method && h.path.test(path));
+  /** The first hold with requests left for this method, path (and body). */
+  holdOn(method: string, path: string, body?: unknown): FakeGitHub["holds"][number] | undefined {
+    const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+    return this.holds.find(
+      (h) => h.times > 0 && h.method === method && h.path.test(path) && (!h.body || h.body.test(text)),
+    );
   }
 
   /** GET of a REST route as the app would send it (no log entry: the request is the GraphQL one). */
