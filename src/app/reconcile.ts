@@ -292,9 +292,6 @@ export async function assess(
     plan = planEverything(table, why);
   } else plan = planReview(table, files, [...new Set([...TABLE_PATHS, ...load.files])]);
 
-  // The pull request's commits: read once per assessment (the ledger's discovery and the contributors
-  // both may need them), remembered per head and base between reconciles.
-  const commitsOf = () => Promise.resolve(snap.commits);
   // mutation-range: app-comment
   const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
   // mutation-range-end
@@ -311,7 +308,7 @@ export async function assess(
       file: load.file,
       text: load.text,
     }),
-    readLedger(octokit, repo, [...existing, ...before], reviews, comments, isAppComment, appId, pull, commitsOf),
+    readLedger(octokit, repo, [...existing, ...before], reviews, comments, isAppComment, appId, pull, snap.commits),
   ]);
   if (baseTableProblems.length > 0)
     blockers.push(
@@ -438,7 +435,7 @@ export async function assess(
   const actions: ReviewAction[] = actionsOf(allRecords);
   const [changedSince, contributed] = await Promise.all([
     compareApprovals(octokit, ref, table, actions, pull.headSha),
-    contributorsOf(octokit, ref, table, plan, actions, withUnknownPushers(heads, pushes), blockers, commitsOf),
+    contributorsOf(octokit, ref, table, plan, actions, withUnknownPushers(heads, pushes), blockers, snap.commits),
   ]);
   const unordered = evaluate({
     table,
@@ -655,13 +652,12 @@ async function contributorsOf(
   actions: readonly ReviewAction[],
   pushes: readonly Push[],
   blockers: string[],
-  commitsOf: () => Promise<readonly PullCommit[]>,
+  commits: readonly PullCommit[],
 ): Promise<(p: PlanPersona, login: string) => boolean> {
   const none = () => false;
   if (table.settings.contributor_approval) return none;
   const approvers = [...new Set(actions.filter((a) => a.kind === "approve" && !a.isBot).map((a) => a.user))];
   if (approvers.length === 0) return none;
-  const commits = await commitsOf();
   if (commits.length >= MAX_PR_COMMITS) {
     blockers.push(
       `This pull request has ${MAX_PR_COMMITS} or more commits, more than GitHub lists: who contributed which files cannot be established (settings.contributor_approval). Squash or split it.`,
@@ -835,7 +831,7 @@ async function readLedger(
   isAppComment: (c: CommentInput) => boolean,
   appId: number,
   pull: PullRequest,
-  commitsOf: () => Promise<readonly PullCommit[]>,
+  commits: readonly PullCommit[],
 ): Promise<Ledger> {
   const found = runs.map((r) => decodeLedger(r.text)).filter((l): l is Ledger => l !== undefined);
   if (found.length > 0) return mergeLedgers(found);
@@ -853,7 +849,6 @@ async function readLedger(
   const found2 = shas.length > 0 ? await fromRuns(shas) : [];
   if (found2.length > 0) return mergeLedgers(found2);
   // The previous head of an ordinary push is among the pull request's commits: look at the newest three.
-  const commits = await commitsOf();
   const older = commits
     .map((c) => c.sha)
     .filter((sha) => sha !== pull.headSha)
