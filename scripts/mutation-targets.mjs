@@ -39,6 +39,12 @@ export const TARGETS = {
     "test/core/verdict.test.ts",
     "test/app/records.test.ts",
   ],
+  // The pure decisions taken out of reconcile.ts, each judged by its own unit tests (seconds a mutant; the app
+  // and attack suites still run them in npm test).
+  "src/app/write-plan.ts": ["test/app/write-plan.test.ts"], // which runs are rewritten, closed, left green
+  "src/app/standing.ts": ["test/app/standing.test.ts"], // which records count, what the ledger keeps, where it is read
+  "src/app/eligibility.ts": ["test/app/eligibility.test.ts"], // who may review as which persona
+  "src/app/contributors.ts": ["test/app/contributors.test.ts"], // whose approvals are contributions
   // A whole-file run is hours (every app test reaches nearly every line): the security-critical ranges only,
   // against the app and attack suites that decide them. Each range is marked in the file itself
   // (`// mutation-range: <name>` … `// mutation-range-end`), so it moves with the code; docs/testing.md says
@@ -46,18 +52,9 @@ export const TARGETS = {
   "src/app/reconcile.ts": {
     ranges: [
       "rounds", // reconcile(): the rounds, the fresh confirming read; gatePasses
-      "too-many-files", // the listed files reaching the 3,000-file limit
-      "app-comment", // isAppComment: which comments are the app's own records
-      "ledger-records", // the ledger's records of this pull request, bases, retargets
-      "eligible",
-      "ledger-kept", // what the ledger keeps
-      "passes", // passes, supersededTwin
-      "plan-writes",
-      "eligibility", // lookUpEligibility
-      "contributors", // withUnknownPushers, contributorsOf
       "closed-pull-request", // a closed pull request's gates; a merged one skipped
       "file-count", // the fresh pull request's count over 3,000
-      "read-ledger", // readLedger: where the ledger is looked for
+      "too-many-files", // the listed files reaching the 3,000-file limit
     ],
     tests: [
       "test/app/app.test.ts",

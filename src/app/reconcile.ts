@@ -1,30 +1,7 @@
 import type { PrEffect } from "../core/effectiveness.js";
-import {
-  captureScopes,
-  readRecords,
-  recordActions,
-  reviewActions,
-  unrecordedComments,
-  UNKNOWN_SHA,
-  type CommentInput,
-  type RecordData,
-  type ReviewAction,
-  type ReviewInput,
-} from "../core/actions.js";
-import {
-  decodeLedger,
-  encodeLedger,
-  ledgerFits,
-  MAX_LEDGER_RECORDS,
-  mergeLedgers,
-  mergeHeads,
-  mergePushes,
-  mergeRecords,
-  EMPTY_LEDGER,
-  type Ledger,
-  type Push,
-} from "../core/ledger.js";
-import { contributionsOf, MAX_PR_COMMITS, type PullCommit } from "../github/contributors.js";
+import { UNKNOWN_SHA, type CommentInput, type ReviewAction } from "../core/actions.js";
+import { encodeLedger, ledgerFits, MAX_LEDGER_RECORDS, mergePushes, mergeRecords, type Push } from "../core/ledger.js";
+import { contributionsOf } from "../github/contributors.js";
 import {
   gateBlocked,
   gateName,
@@ -41,7 +18,7 @@ import { TABLE_PATHS, type ChangedFile, type Problem, type ReviewTable } from ".
 import { evaluate, type PersonaVerdict, type Verdict } from "../core/verdict.js";
 import { sequence } from "../core/sequence.js";
 import { passedGateEffect } from "./effect.js";
-import { listOwnRuns, sameRun, writeRuns, type ExistingRun, type RunWrite } from "../github/checks.js";
+import { listOwnRuns, writeRuns, type ExistingRun } from "../github/checks.js";
 import type { Octokit, PullRef } from "../github/client.js";
 import {
   changedBetween,
@@ -58,6 +35,13 @@ import type { ReadCache } from "../github/recent.js";
 import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
+import { carriedLedger, closedGate, gateNames, planWrites, renamedGates } from "./write-plan.js";
+import { appCommentOf, keptLedger, readLedger, standingOf } from "./standing.js";
+import { claimsOf, lookUpEligibility } from "./eligibility.js";
+import { contributorsOf, withUnknownPushers } from "./contributors.js";
+
+// The router closes gates of commits it finds no pull request for with these.
+export { AUX_PREFIX, carriedLedger, gateNames } from "./write-plan.js";
 
 export interface Deps {
   readonly octokit: Octokit;
@@ -292,9 +276,7 @@ export async function assess(
     plan = planEverything(table, why);
   } else plan = planReview(table, files, [...new Set([...TABLE_PATHS, ...load.files])]);
 
-  // mutation-range: app-comment
-  const isAppComment = (c: CommentInput) => c.user?.type === "Bot" && c.viaAppId === appId;
-  // mutation-range-end
+  const isAppComment = appCommentOf(appId);
   // Second round, together: the table as changed, the directory, and what the app recorded — its
   // ledger (in its own check runs: nobody else can change it) and its record comments (the audit
   // trail; a deleted or edited one is still in the ledger).
@@ -308,7 +290,15 @@ export async function assess(
       file: load.file,
       text: load.text,
     }),
-    readLedger(octokit, repo, [...existing, ...before], reviews, comments, isAppComment, appId, pull, snap.commits),
+    readLedger({
+      runs: [...existing, ...before],
+      reviews,
+      comments,
+      isAppComment,
+      headSha: pull.headSha,
+      commits: snap.commits,
+      runsOn: (sha) => listOwnRuns(octokit, repo, sha, appId),
+    }),
   ]);
   if (baseTableProblems.length > 0)
     blockers.push(
@@ -318,48 +308,28 @@ export async function assess(
     blockers.push(
       `The review table as changed by this pull request has problems (listed below): fix them before merging.`,
     );
-  // A ledger on a shared head may hold another pull request's records: only this one's count here.
-  // mutation-range: ledger-records
-  const ours = <T extends { pr?: number }>(x: T) => x.pr === pull.number;
-  const known = mergeRecords(ledgerIn.records.filter(ours), readRecords(comments, isAppComment));
-  const recordedSources = new Set(
-    known.flatMap((r) => (r.via === "comment" && r.source !== undefined ? [r.source] : [])),
-  );
-  const deliveries = new Set(known.flatMap((r) => (r.delivery !== undefined ? [r.delivery] : [])));
-  const unrecorded = unrecordedComments(comments, isAppComment, recordedSources).slice(0, MAX_RECORDS_PER_RECONCILE);
-  const scopes = captureScopes(ledgerIn.scopes, reviews, hints.reviewBodies);
-  const bases: Record<string, string> = { ...ledgerIn.bases };
-  for (const r of reviews) bases[String(r.id)] ??= pull.baseRef;
-  // An approval given while the pull request had another base approved another diff: it does not count.
-  const retargeted = (a: ReviewAction, base: string | undefined) =>
-    a.kind === "approve" && base !== undefined && base !== pull.baseRef;
-  const actionsOf = (records: readonly RecordData[]) => [
-    ...reviewActions(reviews, scopes).filter((a) => !retargeted(a, bases[a.ref.slice("review ".length)])),
-    ...records.flatMap((r) => recordActions([r]).filter((a) => !retargeted(a, r.base))),
-  ];
+  const { known, deliveries, unrecorded, scopes, bases, actionsOf } = standingOf({
+    pull,
+    ledger: ledgerIn,
+    reviews,
+    comments,
+    isAppComment,
+    ...(hints.reviewBodies ? { reviewBodies: hints.reviewBodies } : {}),
+  });
   const knownActions = actionsOf(known);
-  // mutation-range-end
 
   // Eligibility for everyone who acted or may act in this reconcile, looked up concurrently.
   const memoKey = `${ref.owner}:${pull.ownerIsOrg}`;
   const members = memo.get(memoKey) ?? new Memberships(octokit, ref.owner, pull.ownerIsOrg, deps.cache?.members, fresh);
   memo.set(memoKey, members);
-  // Only the (persona, user) pairs some action is about: a review or `/approve` for all personas the user
-  // can review, a named persona (Reviewed-for, a button, a command) for that persona alone.
-  const claims: { login: string; personas: readonly string[] | "all" }[] = [
-    ...knownActions.map((a) => ({ login: a.user, personas: a.personas })),
-    ...unrecorded.flatMap((u) => u.commands.map((c) => ({ login: u.comment.user!.login, personas: c.personas }))),
-    ...(click ? [{ login: click.user.login, personas: [click.persona] }] : []),
-  ];
-  const eligibility = await lookUpEligibility(plan.personas, claims, members);
+  const eligible = await lookUpEligibility(plan.personas, claimsOf(knownActions, unrecorded, click), (team, login) =>
+    members.isMember(team, login),
+  );
   const forcePushedAt = snap.forcePushes;
-  // mutation-range: eligible
-  const eligible = (p: PlanPersona, login: string) => eligibility.get(`${p.id}:${login.toLowerCase()}`) === true;
-  // mutation-range-end
 
   // When did the current head become this pull request's head? A new entry when it differs from the
   // last one the ledger knows (a push, a force-push, a fast-forward back to an older commit).
-  const knownHeads = (ledgerIn.heads ?? []).filter(ours);
+  const knownHeads = (ledgerIn.heads ?? []).filter((h) => h.pr === pull.number);
   const heads =
     knownHeads.at(-1)?.sha === pull.headSha
       ? knownHeads
@@ -386,32 +356,21 @@ export async function assess(
   );
   const unrequestable = { ...ledgerIn.unrequestable, ...hints.unrequestable };
   const pushes = mergePushes([
-    ...(ledgerIn.pushes ?? []).filter(ours),
+    ...(ledgerIn.pushes ?? []).filter((p) => p.pr === pull.number),
     ...(hints.push ? [{ ...hints.push, pr: pull.number }] : []),
   ]);
-  // Only what can count is kept: strangers' attempts and their reviews' scopes would only fill it.
-  // mutation-range: ledger-kept
-  const mayReview = (login: string) => plan.personas.some((p) => eligible(p, login));
-  // A review from before a retarget is kept too: its approval makes no eligibility claim (it no longer counts),
-  // and forgetting its base would let the next reconcile stamp it with the new base and count it there.
-  const keptReviews = new Set(
-    reviews
-      .filter((r) => r.user && (mayReview(r.user.login) || bases[String(r.id)] !== pull.baseRef))
-      .map((r) => String(r.id)),
-  );
-  const pick = <V>(m: Readonly<Record<string, V>>) =>
-    Object.fromEntries(
-      Object.entries(m).filter(([id]) => keptReviews.has(id) || !reviews.some((r) => String(r.id) === id)),
-    );
-  const ledger: Ledger = {
-    records: allRecords.filter((r) => !r.isBot && mayReview(r.user)),
-    scopes: pick(scopes),
-    bases: pick(bases),
-    ...(pushes.length > 0 ? { pushes } : {}),
-    heads: mergeHeads(heads),
-    ...(Object.keys(unrequestable).length > 0 ? { unrequestable } : {}),
-  };
-  // mutation-range-end
+  const ledger = keptLedger({
+    baseRef: pull.baseRef,
+    personas: plan.personas,
+    eligible,
+    reviews,
+    scopes,
+    bases,
+    records: allRecords,
+    pushes,
+    heads,
+    unrequestable,
+  });
   if (!ledgerFits(ledger))
     blockers.push(
       `More review actions are recorded on this pull request than the app can keep (${MAX_LEDGER_RECORDS} at most): the gate stays closed. Open a new pull request.`,
@@ -433,10 +392,19 @@ export async function assess(
       );
 
   const actions: ReviewAction[] = actionsOf(allRecords);
-  const [changedSince, contributed] = await Promise.all([
+  const [changedSince, contributors] = await Promise.all([
     compareApprovals(octokit, ref, table, actions, pull.headSha),
-    contributorsOf(octokit, ref, table, plan, actions, withUnknownPushers(heads, pushes), blockers, snap.commits),
+    contributorsOf({
+      table,
+      plan,
+      actions,
+      pushes: withUnknownPushers(heads, pushes),
+      commits: snap.commits,
+      contributions: (logins) => contributionsOf(octokit, ref, snap.commits, withUnknownPushers(heads, pushes), logins),
+    }),
   ]);
+  blockers.push(...contributors.blockers);
+  const contributed = contributors.contributed;
   const unordered = evaluate({
     table,
     plan,
@@ -499,33 +467,18 @@ export async function assess(
   };
 }
 
-/** Conclusions branch protection accepts. */
-const PASSING = new Set(["success", "neutral", "skipped"]);
-
-// mutation-range: passes
-function passes(r: ExistingRun): boolean {
-  return r.status === "completed" && PASSING.has(r.conclusion ?? "");
-}
-
-/** An older twin of a run that is waiting again: closed, keeping the ledger it carries. */
-function supersededTwin(spec: CheckRunSpec, runs: readonly ExistingRun[], id: number): CheckRunSpec {
-  return {
-    ...gateBlocked(spec.name, "Superseded by a newer run of this check", [
-      `A newer \`${spec.name}\` run on this commit says: ${spec.title}.`,
-    ]),
-    conclusion: "cancelled",
-    ...carriedLedger(runs.filter((r) => r.id === id)),
-  };
-}
-// mutation-range-end
-
 async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> {
   const { octokit } = deps;
   const now = () => deps.now?.() ?? new Date();
 
   // Every check-run write of the reconcile in one GraphQL request, gate first: with GitHub's write
   // pacing (a second between writes) the gate and every persona check appear together.
-  const { writes, created, updated, unchanged } = planWrites(a);
+  const { writes, created, updated, unchanged } = planWrites({
+    wanted: a.wanted,
+    existing: a.existing,
+    headSha: a.pull.headSha,
+    ...(a.superseded ? { superseded: a.superseded } : {}),
+  });
   const { vanished } = writes.length > 0 ? await writeRuns(octokit, a.pull.repoNodeId, writes, now) : { vanished: 0 };
 
   // The ledger went out with the gate: the record comments are the audit trail and the reviewer's
@@ -554,137 +507,6 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   return a.seen ? { ...outcome, seen: a.seen } : outcome;
 }
 
-// mutation-range: plan-writes
-/**
- * The check-run writes that make GitHub show `a.wanted`, in the order they must happen: per wanted run
- * (gate first) a new run before the twins it closes; then the previous head's green gates, closed.
- */
-function planWrites(a: Assessment): { writes: RunWrite[]; created: string[]; updated: string[]; unchanged: string[] } {
-  const writes: RunWrite[] = [];
-  const created: string[] = [];
-  const updated: string[] = [];
-  const unchanged: string[] = [];
-  const rewrite = (run: ExistingRun, spec: CheckRunSpec) => writes.push({ update: spec, run });
-  const closeTwin = (spec: CheckRunSpec) => (r: ExistingRun) => rewrite(r, supersededTwin(spec, a.existing, r.id));
-  for (const spec of a.wanted) {
-    const have = a.existing.filter((r) => r.name === spec.name); // oldest first
-    const newest = have.at(-1);
-    // GitHub documents no rule for several runs of one name on a commit (the newest, or any failure,
-    // or any success may be what branch protection reads), so every twin must agree with the newest:
-    // when the wanted state does not pass, no older twin may still say it passes.
-    const passingTwins = spec.status === "completed" ? [] : have.filter(passes);
-    // A completed run cannot be reopened, so waiting again when the newest is completed means a new run.
-    // A queued persona that becomes actionable gets a new run too: its start is when reviewers could
-    // first act, the earliest moment a click on it can have happened (see clickTime).
-    const unqueued = newest?.status === "queued" && spec.status !== "queued";
-    if (!newest || (spec.status !== "completed" && newest.status === "completed") || unqueued) {
-      writes.push({ create: spec, sha: a.pull.headSha });
-      [...passingTwins, ...(unqueued ? have.filter((r) => r.status === "queued") : [])].forEach(closeTwin(spec));
-      created.push(spec.name);
-      continue;
-    }
-    const targets = spec.status === "completed" ? have : have.filter((r) => r.status !== "completed");
-    const stale = targets.filter((r) => !sameRun(r, spec));
-    if (stale.length + passingTwins.length === 0) {
-      unchanged.push(spec.name);
-      continue;
-    }
-    stale.forEach((r) => rewrite(r, spec));
-    passingTwins.forEach(closeTwin(spec));
-    updated.push(spec.name);
-  }
-  const supersede = gateBlocked(a.wanted[0]?.name ?? "parallel-review", "Superseded by a newer commit", [
-    `The pull request's head moved to ${a.pull.headSha.slice(0, 7)}; this commit's reviews no longer apply to it.`,
-  ]);
-  for (const r of a.superseded ?? []) rewrite(r, { ...supersede, ...carriedLedger([r]) });
-  return { writes, created, updated, unchanged };
-}
-// mutation-range-end
-
-// mutation-range: eligibility
-async function lookUpEligibility(
-  personas: readonly PlanPersona[],
-  claims: readonly { login: string; personas: readonly string[] | "all" }[],
-  members: Memberships,
-): Promise<Map<string, boolean>> {
-  const out = new Map<string, boolean>();
-  const pairs = new Map<string, [PlanPersona, string]>();
-  for (const c of claims)
-    for (const p of personas)
-      if (c.personas === "all" || c.personas.includes(p.id))
-        pairs.set(`${p.id}:${c.login.toLowerCase()}`, [p, c.login]);
-  await Promise.all(
-    [...pairs].map(async ([key, [p, login]]) => {
-      const listed = p.users.some((u) => u.toLowerCase() === login.toLowerCase());
-      out.set(key, listed || (await Promise.all(p.teams.map((t) => members.isMember(t, login)))).some(Boolean));
-    }),
-  );
-  return out;
-}
-// mutation-range-end
-
-/** Who pushed a head the pull request had is unknown when its `synchronize` delivery never came. */
-const UNKNOWN_PUSHER = "*";
-
-// mutation-range: contributors
-/**
- * The pushes in the ledger, plus one by an unknown pusher for every head after the first that no
- * recorded push leads to: anyone may have pushed it, so nobody's approval counts for the files it
- * changed until the delivery is redelivered.
- */
-function withUnknownPushers(heads: readonly { sha: string; pr: number }[], pushes: readonly Push[]): Push[] {
-  const out = [...pushes];
-  for (let i = 1; i < heads.length; i++)
-    if (!pushes.some((p) => p.after === heads[i]!.sha))
-      out.push({ user: UNKNOWN_PUSHER, before: heads[i - 1]!.sha, after: heads[i]!.sha, pr: heads[i]!.pr });
-  return out;
-}
-
-/**
- * Who contributed to which persona's files (settings.contributor_approval off): only approvers are
- * looked up, from the pull request's commits (authors, committers) and the pushes in the ledger.
- */
-async function contributorsOf(
-  octokit: Octokit,
-  ref: PullRef,
-  table: ReviewTable,
-  plan: ReviewPlan,
-  actions: readonly ReviewAction[],
-  pushes: readonly Push[],
-  blockers: string[],
-  commits: readonly PullCommit[],
-): Promise<(p: PlanPersona, login: string) => boolean> {
-  const none = () => false;
-  if (table.settings.contributor_approval) return none;
-  const approvers = [...new Set(actions.filter((a) => a.kind === "approve" && !a.isBot).map((a) => a.user))];
-  if (approvers.length === 0) return none;
-  if (commits.length >= MAX_PR_COMMITS) {
-    blockers.push(
-      `This pull request has ${MAX_PR_COMMITS} or more commits, more than GitHub lists: who contributed which files cannot be established (settings.contributor_approval). Squash or split it.`,
-    );
-    return none;
-  }
-  const people = new Set(
-    [...commits.flatMap((c) => c.people), ...pushes.map((p) => p.user)].map((l) => l.toLowerCase()),
-  );
-  const suspects = approvers.filter((a) => people.has(a.toLowerCase()));
-  if (people.has(UNKNOWN_PUSHER)) suspects.push(UNKNOWN_PUSHER);
-  if (suspects.length === 0) return none;
-  const touched = new Set<string>();
-  for (const c of await contributionsOf(octokit, ref, commits, pushes, suspects)) {
-    const ids =
-      c.files === null ? plan.personas.map((p) => p.id) : planReview(table, c.files).personas.map((p) => p.id);
-    for (const id of ids) touched.add(`${id}:${c.login.toLowerCase()}`);
-  }
-  const unknown = plan.personas.filter((p) => touched.has(`${p.id}:${UNKNOWN_PUSHER}`));
-  if (unknown.length > 0)
-    blockers.push(
-      `Who pushed some commits of this pull request is not known (a push's delivery never reached the app), and they change files of ${unknown.map((p) => p.name).join(", ")}: approvals for them wait until GitHub redelivers the push's \`synchronize\` event, or a new push is made.`,
-    );
-  return (p, login) => touched.has(`${p.id}:${login.toLowerCase()}`) || touched.has(`${p.id}:${UNKNOWN_PUSHER}`);
-}
-// mutation-range-end
-
 /** For settings.on_push = changed-domains: what changed since each approved commit (null = unknown). */
 async function compareApprovals(
   octokit: Octokit,
@@ -700,47 +522,6 @@ async function compareApprovals(
   );
   await Promise.all([...shas].map(async (sha) => out.set(sha, await changedBetween(octokit, ref, sha, head))));
   return out;
-}
-
-/** Names of runs the app keeps beside the gate and persona checks (never taken for an old gate). */
-export const AUX_PREFIX = "parallel-review/";
-
-/** The gate-like runs the app has on a commit: everything but persona checks and auxiliary runs. */
-export function gateNames(runs: readonly ExistingRun[]): string[] {
-  return [...new Set(runs.map((r) => r.name))].filter((n) => personaIdOf(n) === undefined && !n.startsWith(AUX_PREFIX));
-}
-
-/** The ledger the runs already carry, to keep in any gate-like run rewritten without a fresh decision. */
-export function carriedLedger(runs: readonly ExistingRun[]): { text?: string } {
-  const found = runs.map((r) => decodeLedger(r.text)).filter((l): l is Ledger => l !== undefined);
-  return found.length > 0 ? { text: encodeLedger(mergeLedgers(found)) } : {};
-}
-
-/**
- * Gates the table no longer names (`settings.gate` was renamed): branch protection may still require
- * the old name, so it is closed, never left green.
- */
-function renamedGates(existing: readonly ExistingRun[], gate: string): CheckRunSpec[] {
-  return gateNames(existing)
-    .filter((n) => n !== gate)
-    .map((n) =>
-      gateBlocked(n, `Renamed: this gate is now \`${gate}\``, [
-        `The review table's \`settings.gate\` now names this pull request's gate \`${gate}\`; this check no longer passes.`,
-        "",
-        `Require \`${gate}\` in branch protection instead of \`${n}\`.`,
-      ]),
-    );
-}
-
-function closedGate(name: string, number: number): CheckRunSpec {
-  return {
-    name,
-    status: "completed",
-    conclusion: "cancelled",
-    title: "Pull request closed without merging",
-    summary: `#${number} was closed without merging, so its reviews do not carry to another pull request from this commit. Reopen it to evaluate it again.`,
-    actions: [],
-  };
 }
 
 function withDelivered(listed: readonly CommentInput[], delivered?: ReadonlyMap<number, CommentInput>): CommentInput[] {
@@ -812,51 +593,6 @@ function withRequestNotes(v: PersonaVerdict, refused: Readonly<Record<string, st
     ],
   };
 }
-
-/** Records one reconcile writes at most: a flood of comments is answered over several events, never at once. */
-const MAX_RECORDS_PER_RECONCILE = 20;
-
-/**
- * The ledger carried by the app's runs on the head (and the previous head after a push). On the first
- * sight of a head with no previous head known, it is looked for on the commits the pull request's
- * records and reviews name (the newest three).
- */
-// mutation-range: read-ledger
-async function readLedger(
-  octokit: Octokit,
-  repo: { owner: string; repo: string },
-  runs: readonly ExistingRun[],
-  reviews: readonly ReviewInput[],
-  comments: readonly CommentInput[],
-  isAppComment: (c: CommentInput) => boolean,
-  appId: number,
-  pull: PullRequest,
-  commits: readonly PullCommit[],
-): Promise<Ledger> {
-  const found = runs.map((r) => decodeLedger(r.text)).filter((l): l is Ledger => l !== undefined);
-  if (found.length > 0) return mergeLedgers(found);
-  const named = [
-    ...readRecords(comments, isAppComment).map((r) => ({ sha: r.sha, at: r.at ?? "" })),
-    ...reviews.map((r) => ({ sha: r.commitId ?? UNKNOWN_SHA, at: r.submittedAt ?? "" })),
-  ]
-    .filter((x) => x.sha !== UNKNOWN_SHA && x.sha !== pull.headSha)
-    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || 0);
-  const fromRuns = async (shas: readonly string[]) => {
-    const lists = await Promise.all(shas.map((sha) => listOwnRuns(octokit, repo, sha, appId)));
-    return lists.flat().flatMap((r) => decodeLedger(r.text) ?? []);
-  };
-  const shas = [...new Set(named.map((x) => x.sha))].slice(0, 3);
-  const found2 = shas.length > 0 ? await fromRuns(shas) : [];
-  if (found2.length > 0) return mergeLedgers(found2);
-  // The previous head of an ordinary push is among the pull request's commits: look at the newest three.
-  const older = commits
-    .map((c) => c.sha)
-    .filter((sha) => sha !== pull.headSha)
-    .slice(-3)
-    .reverse();
-  return older.length > 0 ? mergeLedgers(await fromRuns(older)) : EMPTY_LEDGER;
-}
-// mutation-range-end
 
 /** Problems of the table files as this PR changes them (a deleted table has none: the base table governs). */
 async function headTable(

@@ -11,6 +11,7 @@ import {
 import type { PlanPersona, ReviewPlan } from "../../src/core/plan.js";
 import { clickTime, commentCommit, recordsToWrite, type ButtonClick } from "../../src/app/records.js";
 import { criterionKey } from "../../src/core/criteria.js";
+import { planPersona } from "../helpers/personas.js";
 
 /**
  * The records the reconcile writes, as pure data: what each one stores (the gate's ledger trusts it) and
@@ -22,17 +23,7 @@ const T0 = "2024-05-01T10:00:00.000Z";
 const T1 = "2024-05-01T10:05:00.000Z";
 const T2 = "2024-05-01T10:10:00.000Z";
 
-const persona = (id: string, name: string): PlanPersona => ({
-  id,
-  name,
-  domains: [],
-  files: [],
-  approvals: 1,
-  teams: [],
-  users: [],
-  criteria: [],
-  reasons: [],
-});
+const persona = (id: string, name: string): PlanPersona => planPersona(id, { name });
 const PLAN: ReviewPlan = {
   domains: [],
   personas: [persona("security", "Security Engineer"), persona("finance", "Finance")],
