@@ -41,6 +41,7 @@ export const TARGETS = {
   ],
   // The pure decisions taken out of reconcile.ts, each judged by its own unit tests (seconds a mutant; the app
   // and attack suites still run them in npm test).
+  "src/app/rounds.ts": ["test/app/rounds.test.ts"], // when a decision to pass is read again, when a round follows
   "src/app/write-plan.ts": ["test/app/write-plan.test.ts"], // which runs are rewritten, closed, left green
   "src/app/standing.ts": ["test/app/standing.test.ts"], // which records count, what the ledger keeps, where it is read
   "src/app/eligibility.ts": ["test/app/eligibility.test.ts"], // who may review as which persona
@@ -51,7 +52,6 @@ export const TARGETS = {
   // what each holds. Every marker in the file must be listed here and every name here marked there.
   "src/app/reconcile.ts": {
     ranges: [
-      "rounds", // reconcile(): the rounds, the fresh confirming read; gatePasses
       "closed-pull-request", // a closed pull request's gates; a merged one skipped
       "file-count", // the fresh pull request's count over 3,000
       "too-many-files", // the listed files reaching the 3,000-file limit

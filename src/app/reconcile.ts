@@ -35,7 +35,8 @@ import type { ReadCache } from "../github/recent.js";
 import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
-import { carriedLedger, closedGate, gateNames, planWrites, renamedGates } from "./write-plan.js";
+import { inRounds } from "./rounds.js";
+import { carriedLedger, closedGates, planWrites, renamedGates } from "./write-plan.js";
 import { appCommentOf, keptLedger, readLedger, standingOf } from "./standing.js";
 import { claimsOf, lookUpEligibility } from "./eligibility.js";
 import { contributorsOf, withUnknownPushers } from "./contributors.js";
@@ -87,67 +88,17 @@ export interface Seen {
  * plan and the verdict, write only the difference. Running it twice writes nothing the second time.
  */
 export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, given: Hints = {}): Promise<Outcome> {
-  let hints = given;
-  let outcome: Outcome | undefined;
-  // mutation-range: rounds
   const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
   const fresh = new Map<string, Memberships>(); // …and once more, bypassing the cache, before a pass
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    let assessment = await assess(deps, ref, click, hints, round === 0 ? members : fresh, round > 0);
-    // Opening the gate is the one write that cannot be taken back in time (a merge may follow at
-    // once): a decision to pass is confirmed by a fresh read, bypassing every cache, before it is
-    // written, so a decision made on remembered answers, or before another replica recorded a change
-    // request, never reaches GitHub.
-    // A gate that already passes is confirmed too: left as it is, it is a decision to pass as well, and a
-    // remembered membership must not keep it green after the member left.
-    if (assessment.state === "pass" && round === 0 && (deps.cache || !gatePasses(assessment)))
-      assessment = await assess(deps, ref, click, hints, fresh, true);
-    const written = await apply(deps, ref, assessment);
-    outcome = outcome ? combine(outcome, written) : written;
-    const gate = assessment.wanted[0]?.name;
-    // A refused review request is written into the ledger and onto the persona's check next round.
-    if (written.refused) hints = { ...hints, unrequestable: { ...hints.unrequestable, ...written.refused } };
-    const wroteGate = gate !== undefined && [...written.created, ...written.updated].includes(gate);
-    // A gate opened is read again until a round changes nothing: a change request that another replica
-    // recorded between our confirming read and our write is then seen and the gate closed before we
-    // finish, so the last gate anyone writes was decided after every write it could have missed.
-    // A gate written closed needs no second look: a stale closed gate fails safe, and the event that
-    // made it stale (or the hourly resync) evaluates it again. Answers to attempts (record comments,
-    // notices) change no decision, so a flood of refused comments cannot keep the loop going.
-    // A run GitHub said was gone (perhaps a green twin a lagging replica of GitHub's could not find) is
-    // looked for again: the next round recreates it or closes it, and if it never can, the reconcile fails
-    // and the failure report closes the gate.
-    if (!(wroteGate && assessment.state === "pass") && !written.refused && !written.vanished) return outcome;
-  }
-  throw new Error(
-    "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
-  );
-}
-
-/** Does GitHub already show the wanted gate as passing (so a passing decision changes nothing)? */
-function gatePasses(a: Assessment): boolean {
-  const gate = a.wanted[0];
-  const newest = gate && a.existing.filter((r) => r.name === gate.name).at(-1);
-  return newest?.status === "completed" && newest.conclusion === "success";
-}
-// mutation-range-end
-
-/** Rounds of read → decide → write per reconcile; the last must write nothing. */
-const MAX_ROUNDS = 3;
-
-function combine(a: Outcome, b: Outcome): Outcome {
-  const union = (x: string[], y: string[]) => [...new Set([...x, ...y])].sort();
-  return {
-    ...b,
-    created: union(a.created, b.created),
-    updated: union(a.updated, b.updated),
-    unchanged: b.unchanged.filter((n) => !a.created.includes(n) && !a.updated.includes(n)),
-    records: a.records + b.records,
-    requested: {
-      users: union(a.requested.users, b.requested.users),
-      teams: union(a.requested.teams, b.requested.teams),
+  return inRounds<Assessment, Outcome, Hints>(
+    {
+      decide: (hints, mode) =>
+        assess(deps, ref, click, hints, mode.memberships === "first" ? members : fresh, mode.fresh),
+      write: (a) => apply(deps, ref, a),
+      cached: deps.cache !== undefined,
     },
-  };
+    given,
+  );
 }
 
 /** Facts from the event: they make the reconcile more exact, never less safe. */
@@ -200,11 +151,8 @@ export async function assess(
   if (pull.state !== "open") {
     // A check run belongs to the commit: a closed pull request's green gate would pass any other pull
     // request opened from the same head until that one is judged. Merged ones keep theirs.
-    if (pull.merged) return { pull, existing: [], wanted: [], state: "skipped", ...none };
-    const existing = snap.runs;
-    const carried = carriedLedger(existing);
-    const wanted = gateNames(existing).map((name) => ({ ...closedGate(name, pull.number), ...carried }));
-    return { pull, existing, wanted, state: "skipped", ...none };
+    const existing = pull.merged ? [] : snap.runs;
+    return { pull, existing, wanted: closedGates(pull, snap.runs), state: "skipped", ...none };
   }
   // mutation-range-end
 

@@ -118,6 +118,17 @@ export function renamedGates(existing: readonly ExistingRun[], gate: string): Ch
     );
 }
 
+/**
+ * A closed pull request's gates: a check run belongs to the commit, so a closed pull request's green gate
+ * would pass any other pull request opened from the same head until that one is judged. Each gate-like run
+ * is closed, keeping the ledger the runs carry (a reopen reads it back). A merged one keeps its gates.
+ */
+export function closedGates(pull: { readonly merged: boolean; readonly number: number }, runs: readonly ExistingRun[]) {
+  if (pull.merged) return [];
+  const carried = carriedLedger(runs);
+  return gateNames(runs).map((name): CheckRunSpec => ({ ...closedGate(name, pull.number), ...carried }));
+}
+
 /** A closed (unmerged) pull request's gate: its reviews must not carry to another pull request from the commit. */
 export function closedGate(name: string, number: number): CheckRunSpec {
   return {

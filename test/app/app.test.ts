@@ -507,7 +507,6 @@ describe("the table's own safety", () => {
         .map((r) => r.name)
         .sort(),
     ).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
-    console.log(gh.log.map((l) => l.method + " " + l.path).join("\n"));
     // The reconcile never lists them (the radar afterwards may: it compares file lists, capped).
     const radarStart = gh.log.findIndex((l) => l.path.includes("/pulls?state=open"));
     expect(

@@ -57,7 +57,9 @@ describe("withUnknownPushers", () => {
   const h = (sha: string, pr = 7) => ({ sha, pr });
   test("every head after the first that no recorded push leads to was pushed by someone unknown", () => {
     const known = { user: "sam", before: "a", after: "b", pr: 7 };
-    expect(withUnknownPushers([h("a"), h("b"), h("c", 8)], [known])).toEqual([
+    const elsewhere = { user: "sue", before: "x", after: "y", pr: 7 };
+    expect(withUnknownPushers([h("a"), h("b"), h("c", 8)], [elsewhere, known])).toEqual([
+      elsewhere,
       known,
       { user: UNKNOWN_PUSHER, before: "b", after: "c", pr: 8 },
     ]);
@@ -84,6 +86,25 @@ describe("contributorsOf", () => {
     expect(asked).toEqual([]);
     expect(c.contributed(SECURITY, "sam")).toBe(false);
     expect(c.blockers).toEqual([]);
+  });
+
+  test("no approvals and an unknown pusher: nothing looked up, nothing to block (no approval to taint)", async () => {
+    const { asked, contributions } = lookUp([{ login: UNKNOWN_PUSHER, files: null }]);
+    const c = await contributorsOf(
+      input({ actions: [], pushes: [{ user: UNKNOWN_PUSHER, before: "a", after: "b", pr: 7 }], contributions }),
+    );
+    expect(asked).toEqual([]);
+    expect(c.blockers).toEqual([]);
+  });
+
+  test("an unknown pusher of files of several personas: the blocker names each", async () => {
+    const { contributions } = lookUp([{ login: UNKNOWN_PUSHER, files: null }]);
+    const c = await contributorsOf(
+      input({ pushes: [{ user: UNKNOWN_PUSHER, before: "a", after: "b", pr: 7 }], contributions }),
+    );
+    expect(c.blockers[0]).toContain(
+      `change files of ${PLAN.personas.map((p) => p.name).join(", ")}: approvals for them wait`,
+    );
   });
 
   test("no approvals (or only bots' and change requests): nothing looked up", async () => {

@@ -11,7 +11,7 @@ import { planPersona } from "../helpers/personas.js";
  */
 
 const persona = (id: string, users: string[], teams: string[] = []): PlanPersona => planPersona(id, { users, teams });
-const SECURITY = persona("security", ["Sam"], ["sec", "appsec"]);
+const SECURITY = persona("security", ["Sam", "Simon"], ["sec", "appsec"]);
 const FINANCE = persona("finance", ["fiona"], ["money"]);
 const TEAMS: Record<string, string[]> = { sec: ["sue"], appsec: ["ann"], money: ["sue"] };
 

@@ -131,6 +131,13 @@ describe("standingOf", () => {
     expect(s.deliveries.size).toBe(0);
   });
 
+  test("only a comment record covers a comment: a button record naming the same id does not", () => {
+    const cmd = userComment("sam", "/approve");
+    const button = record({ via: "button", source: cmd.id, delivery: "d-7" });
+    const s = standing({ comments: [cmd], ledger: { records: [button], scopes: {} } });
+    expect(s.unrecorded.map((u) => u.comment.id)).toEqual([cmd.id]);
+  });
+
   test(`at most ${MAX_RECORDS_PER_RECONCILE} unrecorded commands per reconcile, the oldest first`, () => {
     expect(MAX_RECORDS_PER_RECONCILE).toBe(20);
     const many = Array.from({ length: 25 }, () => userComment("sam", "/approve"));

@@ -6,6 +6,7 @@ import {
   AUX_PREFIX,
   carriedLedger,
   closedGate,
+  closedGates,
   gateNames,
   passes,
   planWrites,
@@ -157,6 +158,22 @@ describe("planWrites", () => {
     const plan = planWrites({ wanted: [want], existing: [older, newest], headSha: HEAD });
     expect(plan).toEqual({
       writes: [{ update: supersededTwin(want, [older, newest], older.id), run: older }],
+      created: [],
+      updated: ["gate"],
+      unchanged: [],
+    });
+  });
+
+  test("waiting, the newest waiting run stale and an older twin green: both rewritten, nothing left green", () => {
+    const older = run(green("gate"));
+    const newest = run(spec("gate", { title: "stale" }));
+    const want = spec("gate");
+    const plan = planWrites({ wanted: [want], existing: [older, newest], headSha: HEAD });
+    expect(plan).toEqual({
+      writes: [
+        { update: want, run: newest },
+        { update: supersededTwin(want, [older, newest], older.id), run: older },
+      ],
       created: [],
       updated: ["gate"],
       unchanged: [],
@@ -333,5 +350,20 @@ describe("gateNames, carriedLedger, renamedGates, closedGate", () => {
         "#7 was closed without merging, so its reviews do not carry to another pull request from this commit. Reopen it to evaluate it again.",
       actions: [],
     });
+  });
+
+  test("a closed pull request: each gate-like run closed with the ledger the runs carry; a merged one keeps its gates", () => {
+    const runs = [
+      run(green("parallel-review"), { text: encodeLedger(ledger("sam")) }),
+      run(green("review/security")),
+      run(green("parallel-review: release")),
+    ];
+    const carried = { text: encodeLedger(ledger("sam")) };
+    expect(closedGates({ merged: false, number: 7 }, runs)).toEqual([
+      { ...closedGate("parallel-review", 7), ...carried },
+      { ...closedGate("parallel-review: release", 7), ...carried },
+    ]);
+    expect(closedGates({ merged: true, number: 7 }, runs)).toEqual([]);
+    expect(closedGates({ merged: false, number: 7 }, [])).toEqual([]);
   });
 });

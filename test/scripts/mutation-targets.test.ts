@@ -31,8 +31,8 @@ describe("the mutation targets", () => {
     ]);
     expect(resolve("src/app/reconcile.ts:100-120")!.mutate).toEqual(["src/app/reconcile.ts:100-120"]);
     const all = resolve("src/app/reconcile.ts")!.mutate;
-    const two = resolve("src/app/reconcile.ts@too-many-files,rounds")!;
-    expect(two.mutate).toEqual([all[3], all[0]]);
+    const two = resolve("src/app/reconcile.ts@too-many-files,closed-pull-request")!;
+    expect(two.mutate).toEqual([all[2], all[0]]);
     expect(two.tests).toEqual(resolve("src/app/reconcile.ts")!.tests);
     expect(() => resolve("src/app/reconcile.ts@nowhere")).toThrow(/no range named nowhere/);
     expect(resolve("src/core/glob.ts@rounds")).toBeUndefined();

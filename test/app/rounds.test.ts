@@ -1,0 +1,253 @@
+import { describe, expect, test } from "@jest/globals";
+import {
+  combine,
+  gatePasses,
+  inRounds,
+  MAX_ROUNDS,
+  type ReadMode,
+  type RoundDecision,
+  type RoundWritten,
+} from "../../src/app/rounds.js";
+
+/**
+ * The rounds of a reconcile, with decisions and writes made up to order: when a decision to open the gate is
+ * read again before it is written, when another round follows, when the reconcile gives up. The app and
+ * attack suites check the same through whole reconciles (read-cache, check-writes, attack-findings).
+ */
+
+type Written = RoundWritten & { readonly state?: string };
+type Hints = { readonly unrequestable?: Readonly<Record<string, string>>; readonly tag?: string };
+
+const GATE = "parallel-review";
+const decision = (state: string, existing: RoundDecision["existing"] = []): RoundDecision => ({
+  state,
+  wanted: [{ name: GATE }, { name: "review/security" }],
+  existing,
+});
+const wrote = (over: Partial<Written> = {}): Written => ({
+  created: [],
+  updated: [],
+  unchanged: [],
+  records: 0,
+  requested: { users: [], teams: [] },
+  ...over,
+});
+const green = { name: GATE, status: "completed", conclusion: "success" };
+
+/** A script of decisions and writes, one per call; every call is logged. */
+function script(decisions: RoundDecision[], writes: Written[], cached: boolean) {
+  const reads: { hints: Hints; mode: ReadMode }[] = [];
+  const written: RoundDecision[] = [];
+  return {
+    reads,
+    written,
+    rounds: {
+      cached,
+      decide: async (hints: Hints, mode: ReadMode) => {
+        reads.push({ hints, mode });
+        const d = decisions.shift();
+        if (!d) throw new Error("read more often than scripted");
+        return d;
+      },
+      write: async (d: RoundDecision) => {
+        written.push(d);
+        const w = writes.shift();
+        if (!w) throw new Error("wrote more often than scripted");
+        return w;
+      },
+    },
+  };
+}
+
+const FIRST: ReadMode = { memberships: "first", fresh: false };
+const FRESH: ReadMode = { memberships: "fresh", fresh: true };
+
+describe("inRounds", () => {
+  test("a gate written waiting: one read, one write, done", async () => {
+    const s = script([decision("wait")], [wrote({ created: [GATE] })], true);
+    expect(await inRounds(s.rounds, {})).toEqual(wrote({ created: [GATE] }));
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST]);
+  });
+
+  test("a gate written closed needs no second look", async () => {
+    const s = script([decision("fail")], [wrote({ updated: [GATE] })], true);
+    await inRounds(s.rounds, {});
+    expect(s.reads).toHaveLength(1);
+  });
+
+  test("with a cache, a decision to pass is read again fresh before it is written; the confirmed one is written", async () => {
+    const confirmed = decision("wait");
+    const s = script([decision("pass"), confirmed], [wrote({ updated: [GATE] })], true);
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH]);
+    expect(s.written).toEqual([confirmed]);
+  });
+
+  test("a gate opened is read again (fresh) until a round changes nothing", async () => {
+    const s = script(
+      [decision("pass"), decision("pass"), decision("pass")],
+      [wrote({ updated: [GATE, "review/security"] }), wrote({ unchanged: [GATE, "review/security"] })],
+      true,
+    );
+    const out = await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH, FRESH]);
+    expect(out).toEqual(wrote({ updated: [GATE, "review/security"], unchanged: [] }));
+  });
+
+  test("a gate opened by a created run is read again too", async () => {
+    const s = script(
+      [decision("pass"), decision("pass"), decision("pass")],
+      [wrote({ created: [GATE] }), wrote({ unchanged: [GATE] })],
+      true,
+    );
+    await inRounds(s.rounds, {});
+    expect(s.reads).toHaveLength(3);
+  });
+
+  test("a pass that wrote no gate (only a persona check) needs no further round", async () => {
+    const s = script([decision("pass"), decision("pass")], [wrote({ updated: ["review/security"] })], true);
+    await inRounds(s.rounds, {});
+    expect(s.reads).toHaveLength(2);
+  });
+
+  test("a pass with no gate wanted needs no further round", async () => {
+    const none = { state: "pass", wanted: [], existing: [] };
+    const s = script([none, none], [wrote({ created: ["x"] })], true);
+    await inRounds(s.rounds, {});
+    expect(s.reads).toHaveLength(2);
+  });
+
+  test("without a cache, a gate GitHub already shows green is not read again (the first read was fresh)", async () => {
+    const s = script([decision("pass", [green])], [wrote({ unchanged: [GATE] })], false);
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST]);
+  });
+
+  test("without a cache, a decision to open a gate that is not green yet is still confirmed", async () => {
+    const s = script(
+      [decision("pass", [{ name: GATE, status: "in_progress", conclusion: null }]), decision("wait")],
+      [wrote({ updated: [GATE] })],
+      false,
+    );
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH]);
+  });
+
+  test("a decision to wait or fail is never read twice in the first round", async () => {
+    for (const state of ["wait", "fail"]) {
+      const s = script([decision(state)], [wrote()], false);
+      await inRounds(s.rounds, {});
+      expect(s.reads).toHaveLength(1);
+    }
+  });
+
+  test("a refused review request: the next round carries it in the hints, with the ones given", async () => {
+    const s = script(
+      [decision("wait"), decision("wait"), decision("wait")],
+      [wrote({ refused: { "user:bob": "no access" } }), wrote({ refused: { "team:ops": "gone" } }), wrote()],
+      true,
+    );
+    await inRounds(s.rounds, { unrequestable: { "user:amy": "earlier" }, tag: "t" });
+    expect(s.reads.map((r) => r.hints)).toEqual([
+      { unrequestable: { "user:amy": "earlier" }, tag: "t" },
+      { unrequestable: { "user:amy": "earlier", "user:bob": "no access" }, tag: "t" },
+      { unrequestable: { "user:amy": "earlier", "user:bob": "no access", "team:ops": "gone" }, tag: "t" },
+    ]);
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH, FRESH]);
+  });
+
+  test("a refusal with no hints given: the next round's hints hold it alone", async () => {
+    const s = script([decision("wait"), decision("wait")], [wrote({ refused: { "user:bob": "x" } }), wrote()], true);
+    await inRounds(s.rounds, {});
+    expect(s.reads[1]!.hints).toEqual({ unrequestable: { "user:bob": "x" } });
+  });
+
+  test("a run GitHub said was gone: the next round looks again", async () => {
+    const s = script([decision("wait"), decision("wait")], [wrote({ vanished: 1 }), wrote()], true);
+    await inRounds(s.rounds, {});
+    expect(s.reads).toHaveLength(2);
+  });
+
+  test(`runs that vanish on every write: after ${MAX_ROUNDS} rounds the reconcile gives up, failing`, async () => {
+    expect(MAX_ROUNDS).toBe(3);
+    const s = script(
+      [decision("wait"), decision("wait"), decision("wait")],
+      [wrote({ vanished: 1 }), wrote({ vanished: 1 }), wrote({ vanished: 1 })],
+      true,
+    );
+    await expect(inRounds(s.rounds, {})).rejects.toThrow(
+      "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
+    );
+    expect(s.written).toHaveLength(3);
+  });
+
+  test("the rounds' writes are combined into one outcome, the last round's other facts kept", async () => {
+    const s = script(
+      [decision("wait"), decision("wait")],
+      [
+        wrote({ created: ["b"], records: 1, refused: { "user:x": "y" }, state: "first" }),
+        wrote({ updated: ["a"], unchanged: ["b", "c"], records: 2, state: "second" }),
+      ],
+      true,
+    );
+    expect(await inRounds(s.rounds, {})).toEqual(
+      wrote({ created: ["b"], updated: ["a"], unchanged: ["c"], records: 3, state: "second" }),
+    );
+  });
+});
+
+describe("gatePasses", () => {
+  const d = (existing: RoundDecision["existing"]) => decision("pass", existing);
+  test.each([
+    ["the newest gate run green", [green], true],
+    [
+      "an older gate run green, the newest waiting",
+      [green, { ...green, status: "in_progress", conclusion: null }],
+      false,
+    ],
+    ["the newest gate run failed", [{ ...green, conclusion: "failure" }], false],
+    ["the newest gate run neutral", [{ ...green, conclusion: "neutral" }], false],
+    [
+      "the newest run a green persona check, the gate waiting",
+      [
+        { ...green, status: "queued" },
+        { ...green, name: "review/security" },
+      ],
+      false,
+    ],
+    ["a green gate of another name", [{ ...green, name: "other" }], false],
+    ["no runs", [], false],
+  ])("%s → %s", (_, existing, expected) => {
+    expect(gatePasses(d(existing as RoundDecision["existing"]))).toBe(expected);
+  });
+
+  test("no gate wanted: nothing passes", () => {
+    expect(gatePasses({ state: "pass", wanted: [], existing: [green] })).toBe(false);
+  });
+});
+
+describe("combine", () => {
+  test("created and updated: union, sorted; unchanged: the second's not touched by the first; records added", () => {
+    const a = wrote({
+      created: ["b", "a"],
+      updated: ["c"],
+      unchanged: ["z"],
+      records: 2,
+      requested: { users: ["sam"], teams: ["t2"] },
+    });
+    const b = wrote({
+      created: ["a"],
+      updated: ["d"],
+      unchanged: ["a", "c", "e"],
+      records: 3,
+      requested: { users: ["bob", "sam"], teams: ["t1"] },
+    });
+    expect(combine(a, b)).toEqual({
+      created: ["a", "b"],
+      updated: ["c", "d"],
+      unchanged: ["e"],
+      records: 5,
+      requested: { users: ["bob", "sam"], teams: ["t1", "t2"] },
+    });
+  });
+});
