@@ -13,7 +13,6 @@ import {
 } from "../core/actions.js";
 import {
   decodeLedger,
-  EMPTY_LEDGER,
   mergeHeads,
   mergeLedgers,
   mergeRecords,
@@ -161,8 +160,7 @@ export async function readLedger(i: LedgerSources): Promise<Ledger> {
     const lists = await Promise.all(shas.map((sha) => i.runsOn(sha)));
     return lists.flat().flatMap((r) => decodeLedger(r.text) ?? []);
   };
-  const shas = [...new Set(named.map((x) => x.sha))].slice(0, 3);
-  const found2 = shas.length > 0 ? await fromRuns(shas) : [];
+  const found2 = await fromRuns([...new Set(named.map((x) => x.sha))].slice(0, 3));
   if (found2.length > 0) return mergeLedgers(found2);
   // The previous head of an ordinary push is among the pull request's commits: look at the newest three.
   const older = i.commits
@@ -170,5 +168,5 @@ export async function readLedger(i: LedgerSources): Promise<Ledger> {
     .filter((sha) => sha !== i.headSha)
     .slice(-3)
     .reverse();
-  return older.length > 0 ? mergeLedgers(await fromRuns(older)) : EMPTY_LEDGER;
+  return mergeLedgers(await fromRuns(older)); // none: the empty ledger
 }
