@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
+import { parse } from "yaml";
 import { markedRanges, resolve, TARGETS } from "../../scripts/mutation-targets.mjs";
 
 /**
@@ -12,6 +13,17 @@ describe("the mutation targets", () => {
     const run = resolve(file)!;
     expect(run.mutate.length).toBeGreaterThan(0);
     for (const path of [file, ...run.tests]) expect(existsSync(path)).toBe(true);
+  });
+
+  test("the weekly workflow also runs on a change to any target or to the tests that judge it", () => {
+    const on = (parse(readFileSync(".github/workflows/mutation.yml", "utf8")) as { on: Record<string, unknown> }).on;
+    for (const event of ["push", "pull_request"]) {
+      const paths = (on[event] as { paths: string[] }).paths;
+      for (const file of Object.keys(TARGETS)) expect(paths).toContain(file);
+      const tests = [...new Set(Object.keys(TARGETS).flatMap((f) => resolve(f)!.tests))];
+      for (const t of tests)
+        expect(paths.some((p) => p === t || (p.endsWith("/**") && t.startsWith(p.slice(0, -2))))).toBe(true);
+    }
   });
 
   test("each marked range of reconcile.ts holds code, between the markers", () => {
