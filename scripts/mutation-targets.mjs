@@ -33,6 +33,9 @@ export const TARGETS = {
   "src/app/records.ts": ["test/app/records.test.ts", "test/app/criteria.test.ts"],
   // The one GraphQL read: whose comments are the app's records, ids, what is read again over REST.
   "src/github/snapshot.ts": ["test/github/snapshot.test.ts", "test/security/read-path-attacks.test.ts"],
+  // The app's own runs from GraphQL (the snapshot's and the radar's), and the radar's one read of them.
+  "src/github/own-runs.ts": ["test/github/snapshot.test.ts", "test/github/radar-runs.test.ts"],
+  "src/github/radar-runs.ts": ["test/github/radar-runs.test.ts", "test/security/read-path-attacks.test.ts"],
   "src/core/criteria.ts": [
     "test/core/criteria.test.ts",
     "test/core/checks.test.ts",

@@ -1,8 +1,9 @@
-import { CONFLICTS_CHECK, conflictsCheck, profile, radarOf, type Profile } from "../core/conflicts.js";
-import { createRun, listOwnRuns, sameRun, updateRun } from "../github/checks.js";
+import { conflictsCheck, profile, radarOf, type Profile } from "../core/conflicts.js";
+import { sameRun, writeRuns, type RunWrite } from "../github/checks.js";
 import type { CheckRunSpec } from "../core/checks.js";
 import type { RepoRef } from "../github/client.js";
 import { EtagCache, FileCache, fileKey, filesOf, openPulls, pathsOf, type OpenPull } from "../github/radar.js";
+import { readConflictRuns } from "../github/radar-runs.js";
 import { readTable } from "../github/table.js";
 import type { Deps, Seen } from "./reconcile.js";
 import { KeyedSerializer } from "./serialize.js";
@@ -92,8 +93,7 @@ export class ConflictRadar {
         { repo, pr: ev.number, max: this.maxUpdates },
         "conflict radar: refreshed only the first pull requests it names",
       );
-    const written: number[] = [];
-    for (const t of targets) {
+    const specs = targets.map((t) => {
       const others = profiles.filter((p) => p.pull.number !== t.number);
       const radar = radarOf(
         table,
@@ -106,31 +106,51 @@ export class ConflictRadar {
         compared: others.length,
         block: table.settings.conflicts === "block",
       });
-      if (await this.write(d, repo, t, spec)) written.push(t.number);
-    }
+      return { pull: t, spec };
+    });
+    const written = await this.write(d, repo, specs);
     return { written, overlaps: me ? radarOf(table, me, profiles).overlaps.map((o) => o.number) : [] };
   }
 
-  private async write(d: Deps, repo: RepoRef, pull: OpenPull, spec: CheckRunSpec): Promise<boolean> {
-    const { octokit } = d;
-    const key = `${repo.owner}/${repo.repo}#${pull.number}@${pull.headSha}`.toLowerCase();
-    const digest = JSON.stringify([spec.conclusion, spec.title, spec.summary]);
-    if (this.written.get(key) === digest) return false;
-    // The app's own runs only (listOwnRuns): a run of another app is never overwritten with the radar.
-    // Listed now, not taken from the reconcile's earlier read: another pull request's radar may have
+  /**
+   * Writes the conflicts check of each pull request whose radar changed: the app's own runs of the check on
+   * every head in one GraphQL query, then every create and update in one GraphQL mutation. Returns the pull
+   * requests whose check was written.
+   */
+  private async write(d: Deps, repo: RepoRef, specs: readonly { pull: OpenPull; spec: CheckRunSpec }[]) {
+    const key = (pull: OpenPull) => `${repo.owner}/${repo.repo}#${pull.number}@${pull.headSha}`.toLowerCase();
+    const digest = (spec: CheckRunSpec) => JSON.stringify([spec.conclusion, spec.title, spec.summary]);
+    const due = specs.filter((s) => this.written.get(key(s.pull)) !== digest(s.spec));
+    if (due.length === 0) return [];
+    // The app's own runs only: a run of another app is never overwritten with the radar. Listed now, just
+    // before the writes, not taken from the reconcile's earlier read: another pull request's radar may have
     // rewritten this check since (test/security/read-path-attacks.test.ts).
-    const existing = (await listOwnRuns(octokit, repo, pull.headSha, d.appId))
-      .filter((r) => r.name === CONFLICTS_CHECK)
-      .at(-1);
-    let changed = true;
-    // Nothing to say and nothing said before: no check at all, so pull requests without overlap stay quiet.
-    if (!existing && spec.conclusion === "success") changed = false;
-    else if (!existing) await createRun(octokit, repo, pull.headSha, spec);
-    else if (!sameRun(existing, spec)) await updateRun(octokit, repo, existing.id, spec);
-    else changed = false;
-    this.written.set(key, digest);
-    if (this.written.size > 5000) this.written.delete(this.written.keys().next().value!);
-    return changed;
+    const { repositoryId, runs } = await readConflictRuns(
+      d.octokit,
+      repo,
+      d.appId,
+      due.map((s) => s.pull.headSha) as [string, ...string[]], // not empty: returned above
+    );
+    const writes: RunWrite[] = [];
+    const written: number[] = [];
+    for (const [i, { pull, spec }] of due.entries()) {
+      // Pull requests sharing a head share its check: the last one's radar is what GitHub shows, as when
+      // they were written one after another.
+      if (due.slice(i + 1).some((s) => s.pull.headSha === pull.headSha)) continue;
+      const existing = runs.get(pull.headSha)?.at(-1);
+      // Nothing to say and nothing said before: no check at all, so pull requests without overlap stay quiet.
+      if (!existing && spec.conclusion === "success") continue;
+      if (existing && sameRun(existing, spec)) continue;
+      writes.push(existing ? { update: spec, run: existing } : { create: spec, sha: pull.headSha });
+      written.push(pull.number);
+    }
+    // A run that vanished meanwhile (NOT_FOUND) is skipped, as a REST 404 was: the next change recreates it.
+    if (writes.length > 0) await writeRuns(d.octokit, repositoryId, writes, () => d.now?.() ?? new Date());
+    for (const s of due) {
+      this.written.set(key(s.pull), digest(s.spec));
+      if (this.written.size > 5000) this.written.delete(this.written.keys().next().value!);
+    }
+    return written;
   }
 }
 

@@ -11,6 +11,8 @@
  * Lists come in pages of 100: a longer list (or a renamed file, whose old path GraphQL does not give) is
  * read again over REST. Validated against GitHub's published schema in test/github/snapshot.test.ts.
  */
+import { ownRunsFragment } from "./own-runs.js";
+
 const DOCUMENT = /* GraphQL */ `
   query PullSnapshot(
     $owner: String!
@@ -196,34 +198,7 @@ const DOCUMENT = /* GraphQL */ `
     }
   }
 
-  fragment OwnRuns on Commit {
-    checkSuites(first: 10, filterBy: { appId: $appId }) {
-      pageInfo {
-        hasNextPage
-      }
-      nodes {
-        app {
-          databaseId
-        }
-        checkRuns(first: 100, filterBy: { checkType: ALL }) {
-          pageInfo {
-            hasNextPage
-          }
-          nodes {
-            resourcePath
-            id
-            name
-            status
-            conclusion
-            title
-            summary
-            text
-            startedAt
-          }
-        }
-      }
-    }
-  }
+  ${ownRunsFragment("OwnRuns", "checkType: ALL")}
 `;
 
 /**

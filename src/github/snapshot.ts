@@ -12,6 +12,7 @@ import {
   pullsForCommit,
   type PullRequest,
 } from "./pulls.js";
+import { fullPage, ownRuns, type RunsData } from "./own-runs.js";
 import { SNAPSHOT_QUERY } from "./snapshot-query.js";
 import { readFile } from "./table.js";
 
@@ -159,38 +160,6 @@ async function tableOf(octokit: Octokit, ref: PullRef, pr: PullData): Promise<Sn
 }
 
 /**
- * The app's runs on a commit, or undefined when a page is full or a run's id cannot be read from its
- * `resourcePath` (then REST lists them all).
- */
-function ownRuns(commit: RunsData, appId: number): ExistingRun[] | undefined {
-  const suites = commit.checkSuites?.nodes ?? [];
-  // GitHub keeps one suite per app and commit, but a run in a suite past the page would go unseen.
-  if (commit.checkSuites && fullPage(commit.checkSuites)) return undefined;
-  if (suites.some((s) => s.checkRuns && fullPage(s.checkRuns))) return undefined;
-  const runs = suites.filter((s) => s.app?.databaseId === appId).flatMap((s) => s.checkRuns?.nodes ?? []);
-  const ids = runs.map((r) => Number(/\/runs\/(\d+)$/.exec(r.resourcePath)?.[1]));
-  if (ids.some((id) => !Number.isSafeInteger(id))) return undefined;
-  return runs
-    .map((r, i) => ({
-      id: ids[i]!,
-      nodeId: r.id,
-      name: r.name,
-      status: r.status.toLowerCase(),
-      conclusion: r.conclusion?.toLowerCase() ?? null,
-      title: r.title ?? null,
-      summary: r.summary ?? null,
-      text: r.text ?? null,
-      startedAt: r.startedAt ?? null,
-    }))
-    .sort((a, b) => a.id - b.id);
-}
-
-/** More than the page holds, or GitHub did not say (then the list is read whole over REST). */
-function fullPage(c: { pageInfo?: { hasNextPage: boolean } | null }): boolean {
-  return c.pageInfo?.hasNextPage !== false;
-}
-
-/**
  * A comment's or review's id, from GraphQL's `fullDatabaseId` (a BigInt as a string, nullable in the
  * schema). An id the app cannot read fails the read: records are told apart by id, and a made-up one (0,
  * NaN) shared by several comments would make a later command read as already recorded.
@@ -256,28 +225,6 @@ interface PersonData {
   __typename: string;
   login: string;
   databaseId?: number | null;
-}
-interface RunsData {
-  checkSuites?: {
-    pageInfo?: { hasNextPage: boolean };
-    nodes: {
-      app: { databaseId: number | null } | null;
-      checkRuns: {
-        pageInfo: { hasNextPage: boolean };
-        nodes: {
-          resourcePath: string;
-          id: string;
-          name: string;
-          status: string;
-          conclusion: string | null;
-          title: string | null;
-          summary: string | null;
-          text: string | null;
-          startedAt: string | null;
-        }[];
-      } | null;
-    }[];
-  } | null;
 }
 interface TableFileData {
   object: { text?: string | null; isTruncated?: boolean; isBinary?: boolean | null } | null;

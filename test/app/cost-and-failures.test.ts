@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { isGraphQLQuery, type FakeGitHub, type LoggedRequest } from "../helpers/fake-github.js";
+import { isGraphQLQuery, queryName, type FakeGitHub, type LoggedRequest } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { loadOpenApi, type OpenApi } from "../../src/simulator/openapi.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
@@ -43,7 +43,7 @@ const receive = (d: Delivery) => probot.receive(d as never);
 
 /**
  * Requests of one event, grouped as "METHOD /route" with ids and shas folded, GitHub auth excluded (a
- * GraphQL query is a read: "QUERY /graphql"); and the check-run writes they carried (a GraphQL request
+ * GraphQL query is a read: "QUERY <operation>", e.g. "QUERY PullSnapshot"); and the check-run writes they carried (a GraphQL request
  * carries several), as the REST writes they stand for.
  */
 async function cost(
@@ -64,7 +64,9 @@ async function cost(
 }
 
 function route(l: LoggedRequest): string {
-  return `${isGraphQLQuery(l) ? "QUERY" : l.method} ${l.path
+  const query = queryName(l);
+  if (query) return `QUERY ${query}`;
+  return `${l.method} ${l.path
     .replace(/\?.*$/, "")
     .replace(/[0-9a-f]{40}/g, ":sha")
     .replace(/\/\d+(?=\/|$)/g, "/:n")}`;
@@ -81,14 +83,15 @@ describe("GitHub requests per event", () => {
       const c = await cost(events.pullRequest(gh, "opened"));
       // One GraphQL query: the pull request, the table, the app's runs, the pull requests sharing the
       // head, files, reviews, comments and commits. More than a page of files: every page over REST, at once.
-      expect(c.routes.filter((r) => r === "QUERY /graphql")).toHaveLength(1);
+      expect(c.routes.filter((r) => r === "QUERY PullSnapshot")).toHaveLength(1);
       expect(c.routes.filter((r) => r.endsWith("/pulls/:n/files"))).toHaveLength(pages);
       // + 3: the two teams and the user of the required personas exist (cached for five minutes).
       // No second read: a gate written closed is not read again (only an opened one is).
-      // + 2: the conflict radar after the reconcile reads the open pull requests and its own check run
-      // (listed when it writes: another radar may have changed it); the table and this head's files come
-      // from the reconcile; no write while nothing overlaps.
+      // + 2: the conflict radar after the reconcile reads the open pull requests and, in one GraphQL query,
+      // its own check run on each head it may write (read when it writes: another radar may have changed
+      // it); the table and this head's files come from the reconcile; no write while nothing overlaps.
       expect(c.reads).toBe(1 + pages + 3 + 2);
+      expect(c.routes.filter((r) => r.startsWith("QUERY "))).toEqual(["QUERY PullSnapshot", "QUERY ConflictRuns"]);
       expect(c.routes.filter((r) => r.startsWith("GET /repos/acme/shop/contents"))).toEqual([]);
       // One write round: the gate and the three persona checks are created by one GraphQL request.
       expect(c.writes).toBe(2);
@@ -119,7 +122,7 @@ describe("GitHub requests per event", () => {
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
     // Three queries: the first decision, the confirming one (fresh: memberships and the shared-head list
     // without what the process remembers), and the one after the gate was opened.
-    expect(c.routes.filter((r) => r === "QUERY /graphql")).toHaveLength(3);
+    expect(c.routes.filter((r) => r === "QUERY PullSnapshot")).toHaveLength(3);
     // sam's membership was remembered from the review's reconcile: asked again once, by the fresh read.
     expect(c.routes.filter((r) => r === "GET /orgs/acme/teams/security/memberships/sam")).toHaveLength(1);
     expect(c.routes.filter((r) => r.startsWith("GET /repos/"))).toEqual([]);
@@ -182,7 +185,7 @@ describe("failing closed", () => {
     await receive(events.pullRequest(gh, "opened"));
     expect(gh.run("parallel-review")!.status).toBe("in_progress");
     // The reviews are read within the GraphQL query: GitHub fails the query, and the app asks again.
-    expect(gh.log.filter(isGraphQLQuery).map((l) => l.status)).toEqual([502, 200]);
+    expect(gh.log.filter((l) => queryName(l) === "PullSnapshot").map((l) => l.status)).toEqual([502, 200]);
   });
 
   test("a secondary rate limit (403 with retry-after) on a write is retried", async () => {

@@ -163,10 +163,23 @@ describe("the conflict radar's bounds", () => {
       title: "change e",
       createdAt: new Date().toISOString(),
     };
+    const from = sim.requests.length;
     const outcome = await radar.refresh(deps, { owner: "acme", repo }, event);
     // Itself and one other (maxUpdates), though it overlaps the two it compared (maxPulls).
     expect(outcome.overlaps).toHaveLength(2);
     expect(outcome.written).toHaveLength(2);
+    // The table (.github/ first, then the root), the open list, the three file lists it has not seen; then
+    // both checks' runs in one query and both writes in one mutation, whichever pull requests they are on.
+    expect(sim.requests.slice(from).map((r) => r.operation ?? r.route)).toEqual([
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      "GET /repos/{owner}/{repo}/pulls",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "query",
+      "mutation",
+    ]);
     expect(outcome.written[0]).toBe(last);
     expect(warnings).toEqual(["conflict radar: refreshed only the first pull requests it names"]);
     expect(run(repo, last, "parallel-review/conflicts")!.output.summary).toContain(

@@ -6,6 +6,7 @@ import { withRetries, type Octokit } from "../../src/github/client.js";
 import { readSnapshot } from "../../src/github/snapshot.js";
 import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
 import { loadGraphQL } from "../../src/simulator/graphql.js";
+import { checkSuites, runNode } from "../helpers/graphql-shapes.js";
 
 /**
  * How one GraphQL answer becomes what a reconcile reads (src/github/snapshot.ts): GitHub's GraphQL shapes
@@ -50,26 +51,8 @@ beforeEach(() => {
 const page = <N>(nodes: N[], more = false) => ({ totalCount: nodes.length, pageInfo: { hasNextPage: more }, nodes });
 const user = (login: string, id: number) => ({ __typename: "User", login, databaseId: id });
 const bot = (login: string, id: number) => ({ __typename: "Bot", login, databaseId: id });
-const run = (id: number, name: string, conclusion: string | null = null) => ({
-  resourcePath: `/acme/shop/runs/${id}`,
-  id: `CR_${id}`,
-  name,
-  status: conclusion ? "COMPLETED" : "IN_PROGRESS",
-  conclusion,
-  title: "t",
-  summary: "s",
-  text: null,
-  startedAt: "2026-11-30T10:00:00Z",
-});
-const suites = (...s: { app: number; runs: unknown[]; more?: boolean }[]) => ({
-  checkSuites: {
-    pageInfo: { hasNextPage: false },
-    nodes: s.map((x) => ({
-      app: { databaseId: x.app },
-      checkRuns: { pageInfo: { hasNextPage: x.more ?? false }, nodes: x.runs },
-    })),
-  },
-});
+const run = runNode;
+const suites = (...s: { app: number; runs: unknown[]; more?: boolean }[]) => checkSuites(s);
 
 function pullRequest(over: Record<string, unknown> = {}) {
   return {

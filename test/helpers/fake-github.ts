@@ -759,6 +759,12 @@ export function createProbot(options: AppOptions = {}): Probot {
   return probot;
 }
 
+/** The operation name of a POST /graphql query (`PullSnapshot`, `ConflictRuns`, …), else undefined. */
+export function queryName(l: LoggedRequest): string | undefined {
+  const query = (l.body as { query?: unknown } | undefined)?.query;
+  return isGraphQLQuery(l) ? (/^\s*query\s+(\w+)/.exec(String(query))?.[1] ?? "(anonymous)") : undefined;
+}
+
 /** A POST /graphql whose document is a query (reads), not a mutation. */
 export function isGraphQLQuery(l: LoggedRequest): boolean {
   const query = (l.body as { query?: unknown } | undefined)?.query;

@@ -73,3 +73,32 @@ export const asGraphQL = {
     startedAt: r.started_at,
   }),
 };
+
+/**
+ * A commit's `checkSuites` as the OwnRuns fragments ask for them (src/github/own-runs.ts): one suite per
+ * app, each with its runs; `more` / `moreSuites` say a page was full.
+ */
+export function checkSuites(s: readonly { app: number; runs: unknown[]; more?: boolean }[], moreSuites = false) {
+  return {
+    checkSuites: {
+      pageInfo: { hasNextPage: moreSuites },
+      nodes: s.map((x) => ({
+        app: { databaseId: x.app },
+        checkRuns: { pageInfo: { hasNextPage: x.more ?? false }, nodes: x.runs },
+      })),
+    },
+  };
+}
+
+/** A CheckRun node as the OwnRuns fragments ask for it: REST id `id` in its resourcePath, node id `CR_<id>`. */
+export const runNode = (id: number, name: string, conclusion: string | null = null) => ({
+  resourcePath: `/acme/shop/runs/${id}`,
+  id: `CR_${id}`,
+  name,
+  status: conclusion ? "COMPLETED" : "IN_PROGRESS",
+  conclusion,
+  title: "t",
+  summary: "s",
+  text: null,
+  startedAt: "2026-11-30T10:00:00Z",
+});

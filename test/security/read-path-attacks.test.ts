@@ -8,6 +8,7 @@ import { LocalSlots, WritePacer } from "../../src/github/pacer.js";
 import { isCheckWrite } from "../../src/github/writes.js";
 import { loadTable } from "../../src/github/table.js";
 import { readSnapshot } from "../../src/github/snapshot.js";
+import { loadGraphQL } from "../../src/simulator/graphql.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 import { sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
@@ -37,6 +38,7 @@ const OTHER = sha("attack-other");
 const ref = { owner: "acme", repo: "shop", number: 7 };
 
 interface Canned {
+  /** The answer to POST /graphql, or a function of the request's body that gives it. */
   graphql: unknown;
   rest: Record<string, unknown>;
   paths: string[];
@@ -44,13 +46,16 @@ interface Canned {
   sent?: { call: string; body: unknown }[];
 }
 
+type Answer = (body: unknown) => unknown;
+
 function cannedOctokit(c: Canned): Octokit {
   const fetch = (url: string | URL, init?: { method?: string; body?: unknown }) => {
     const path = decodeURIComponent(new URL(String(url)).pathname);
     c.paths.push(path);
     const body = typeof init?.body === "string" ? (JSON.parse(init.body) as unknown) : undefined;
     c.sent?.push({ call: `${init?.method ?? "GET"} ${path}`, body });
-    const data = path === "/graphql" ? c.graphql : c.rest[path];
+    const data =
+      path !== "/graphql" ? c.rest[path] : typeof c.graphql === "function" ? (c.graphql as Answer)(body) : c.graphql;
     const status = data === undefined ? 404 : 200;
     const res = new Response(JSON.stringify(data ?? { message: "Not Found" }), {
       status,
@@ -477,10 +482,35 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
   const BLOCK = `${TWO_TEAMS}settings:\n  conflicts: block\n`;
   const charge = [{ path: "src/payments/charge.ts", status: "modified" as const }];
 
-  /** GitHub with #7 (A, this event) and #8 (B) open into main, both changing charge.ts; A's runs as given. */
-  function github(runsOfA: unknown[]): Canned {
+  /**
+   * GitHub with #7 (A, this event) and #8 (B) open into main, both changing charge.ts; A's runs as given
+   * (REST's shape; the radar's GraphQL query is answered with them, and its mutation with a run's id).
+   */
+  function github(runsOfA: RestRun[]): Canned {
+    const runs = runsOfA.map((r) => ({
+      resourcePath: `/acme/shop/runs/${r.id}`,
+      id: r.node_id,
+      name: r.name,
+      status: r.status.toUpperCase(),
+      conclusion: r.conclusion.toUpperCase(),
+      title: r.output.title,
+      summary: r.output.summary,
+      text: r.output.text,
+      startedAt: r.started_at,
+    }));
+    const suites = {
+      pageInfo: { hasNextPage: false },
+      nodes: [{ app: { databaseId: APP }, checkRuns: connection(runs) }],
+    };
+    const graphql = (body: unknown) => {
+      const { query, variables } = body as { query: string; variables: Record<string, unknown> };
+      if (query.startsWith("mutation")) return { data: { w0: { checkRun: { id: "CR_50" } } } };
+      const heads = Object.keys(variables).filter((k) => /^h\d+$/.test(k));
+      const commit = (k: string) => ({ checkSuites: variables[k] === HA ? suites : connection([]) });
+      return { data: { repository: { id: "R_1", ...Object.fromEntries(heads.map((k) => [k, commit(k)])) } } };
+    };
     return {
-      graphql: undefined,
+      graphql,
       paths: [],
       sent: [],
       rest: {
@@ -498,6 +528,32 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       },
     };
   }
+  interface RestRun {
+    id: number;
+    node_id: string;
+    name: string;
+    status: string;
+    conclusion: string;
+    output: { title: string; summary: string; text: string | null };
+    started_at: string;
+    app: { id: number };
+  }
+  /** The check-run mutations the radar sent, in order. */
+  const writes = (c: Canned) =>
+    c.sent!.flatMap((r) => {
+      const { query, variables } = (r.body ?? {}) as { query?: string; variables?: Record<string, unknown> };
+      if (r.call !== "POST /graphql" || !query?.startsWith("mutation")) return [];
+      return [...query.matchAll(/(w\d+): (create|update)CheckRun/g)].map((m) => ({
+        kind: m[2]!,
+        input: variables![m[1]!] as Record<string, unknown>,
+      }));
+    });
+  /** Every GraphQL document sent is one GitHub's published schema accepts. */
+  const expectValidGraphQL = async (c: Canned) => {
+    const endpoint = await loadGraphQL();
+    for (const r of c.sent!.filter((x) => x.call === "POST /graphql"))
+      expect(endpoint.validate((r.body as { query: string }).query)).toEqual([]);
+  };
   const deps = (c: Canned): Deps => ({
     octokit: cannedOctokit(c),
     appId: APP,
@@ -528,19 +584,15 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
     // What the radar writes for A when B overlaps (the failure the reconcile then read back).
     const first = github([]);
     await new ConflictRadar().refresh(deps(first), ref, await event(first));
-    const post = first.sent!.find((r) => r.call === "POST /repos/acme/shop/check-runs")!.body as {
-      name: string;
-      status: string;
-      conclusion: string;
-      output: { title: string; summary: string; text?: string };
-    };
-    expect(post.conclusion).toBe("failure");
+    await expectValidGraphQL(first);
+    const post = writes(first).find((w) => w.kind === "create")!.input;
+    expect(post.conclusion).toBe("FAILURE");
     // GitHub now: the same run, rewritten green by B's radar when B closed; B has since been reopened.
     const now = github([
       {
         id: 50,
         node_id: "CR_50",
-        name: post.name,
+        name: String(post.name),
         status: "completed",
         conclusion: "success",
         output: { title: "No overlap", summary: "No other open pull request changes the same files.", text: null },
@@ -549,6 +601,14 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       },
     ]);
     await new ConflictRadar().refresh(deps(now), ref, await event(now));
-    expect(now.sent!.map((r) => r.call)).toContain("PATCH /repos/acme/shop/check-runs/50");
+    await expectValidGraphQL(now);
+    // Read in the same event, just before the write (one query for every head it may write), not earlier.
+    const sent = now.sent!.filter((r) => r.call === "POST /graphql");
+    expect(sent.map((r) => (r.body as { query: string }).query.split(" ")[0])).toEqual(["query", "mutation"]);
+    // A's run rewritten to the failure, in the same mutation as B's own check (B overlaps A).
+    expect(writes(now)).toEqual([
+      { kind: "update", input: expect.objectContaining({ checkRunId: "CR_50", conclusion: "FAILURE" }) },
+      { kind: "create", input: expect.objectContaining({ headSha: HB, conclusion: "FAILURE" }) },
+    ]);
   });
 });

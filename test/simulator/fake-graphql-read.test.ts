@@ -4,6 +4,7 @@
  */
 import https from "node:https";
 import { describe, expect, test } from "@jest/globals";
+import { conflictRunsQuery } from "../../src/github/radar-runs.js";
 import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { APP_BOT_ID, APP_ID, APP_SLUG, sha, type FakeGitHub } from "../helpers/fake-github.js";
@@ -212,5 +213,56 @@ describe("the fake GitHub's GraphQL reads", () => {
     expect(status).toBe(200);
     expect(nodes(body.data.repository.pullRequest.reviews).map((r) => r.body)).toEqual(["fine", "no", "late"]);
     expect(gh.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["POST /graphql"]);
+  });
+});
+
+type RestRun = Record<string, unknown> & { name: string; app: { id: number } };
+type Commit = { checkSuites: { nodes: { checkRuns: { nodes: { title: string }[] } }[] } };
+
+describe("the fake GitHub's answer to the radar's runs query", () => {
+  /** The radar's query for the head and the head before the push, as src/github/radar-runs.ts sends it. */
+  const radarQuery = (heads: string[]) => {
+    const { query, variables } = conflictRunsQuery(heads);
+    return {
+      query,
+      variables: { ...variables, owner: "acme", repo: "shop", appId: APP_ID, checkName: "review/backend" },
+    };
+  };
+
+  test("is the app's runs of the check as its REST route lists them; faults and holds on that route apply", async () => {
+    const { gh, previous } = await world();
+    const rest = async (s: string) =>
+      ((await get(`${PATH}/commits/${s}/check-runs?filter=all&per_page=100`)).check_runs as RestRun[]).filter(
+        (r) => r.name === "review/backend" && r.app.id === APP_ID,
+      );
+    const ok = await call("POST", "/graphql", radarQuery([gh.pull.headSha, previous]));
+    expect(ok.body.errors).toBeUndefined();
+    const runs = (commit: Commit) => commit.checkSuites.nodes.flatMap((x) => x.checkRuns.nodes);
+    expect(runs(ok.body.data.repository.h0)).toEqual((await rest(gh.pull.headSha)).map(asGraphQL.run));
+    expect(runs(ok.body.data.repository.h1)).toEqual((await rest(previous)).map(asGraphQL.run));
+    expect(runs(ok.body.data.repository.h0)).toHaveLength(2);
+
+    gh.faults.push({ method: "GET", path: /\/commits\/[0-9a-f]+\/check-runs$/, status: 502, times: 1 });
+    expect((await call("POST", "/graphql", radarQuery([gh.pull.headSha]))).status).toBe(502);
+
+    let release!: () => void;
+    const hold = { method: "GET", path: /\/check-runs$/, until: new Promise<void>((r) => (release = r)), times: 1 };
+    gh.holds.push(hold);
+    const pending = call("POST", "/graphql", radarQuery([gh.pull.headSha]));
+    while (hold.times > 0) await new Promise((r) => setTimeout(r, 5));
+    await call("POST", `${PATH}/check-runs`, {
+      name: "review/backend",
+      head_sha: gh.pull.headSha,
+      status: "in_progress",
+      output: { title: "late", summary: "s" },
+    });
+    release();
+    // Read when released: the run written while the query was held is in the answer.
+    expect(runs((await pending).body.data.repository.h0).map((r) => r.title)).toEqual([
+      "review/backend",
+      "review/backend",
+      "late",
+    ]);
+    expect(gh.invalid).toEqual([]);
   });
 });

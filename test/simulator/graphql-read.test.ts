@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Octokit } from "@octokit/rest";
+import { conflictRunsQuery } from "../../src/github/radar-runs.js";
 import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
 import { loadGraphQL } from "../../src/simulator/graphql.js";
 import { GitHubSimulator } from "../../src/simulator/index.js";
@@ -332,4 +333,49 @@ test("timeline items the app does not ask for are not simulated (a clear error, 
     { ...repo, number },
   );
   expect(answer.errors![0]!.message).toMatch(/not simulated/);
+});
+
+test("the radar's query: the app's runs of one check on several heads, as REST's check_name filter lists them", async () => {
+  const conflicts = "parallel-review/conflicts";
+  const other = (await sim.createBranch("demo", "radar", { files: { "src/c.ts": "export const c = 3;\n" } })).sha;
+  for (const [name, sha] of [
+    [conflicts, other],
+    ["review/security", other],
+    [conflicts, other],
+    [conflicts, first],
+  ] as const)
+    await gh.checks.create({ ...repo, name, head_sha: sha, output: { title: name, summary: "s" } });
+  sim.createForeignCheckRun("demo", { name: conflicts, headSha: other, conclusion: "success" });
+  const { query: document, variables } = conflictRunsQuery([other, head, first]);
+  expect((await loadGraphQL()).validate(document)).toEqual([]);
+  const answer = await post(document, { ...variables, ...repo, appId: APP_ID, checkName: conflicts });
+  expect(answer.errors).toBeUndefined();
+  const listed = async (ref: string) =>
+    (
+      await all<any>("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        ref,
+        app_id: APP_ID,
+        check_name: conflicts,
+        filter: "all",
+      })
+    ).sort((a, b) => a.id - b.id);
+  const suites = (rs: any[]) => ({
+    checkSuites: {
+      pageInfo: { hasNextPage: false },
+      // A commit where the app has runs but none of this name still has the app's suite, with no runs.
+      nodes: [
+        { app: { databaseId: APP_ID }, checkRuns: { pageInfo: { hasNextPage: false }, nodes: rs.map(asGraphQL.run) } },
+      ],
+    },
+  });
+  expect((await listed(other)).map((r) => r.name)).toEqual([conflicts, conflicts]);
+  expect(answer.data!.repository).toEqual({
+    id: expect.any(String),
+    h0: suites(await listed(other)),
+    h1: suites(await listed(head)),
+    h2: suites(await listed(first)),
+  });
+  expect(answer.data!.repository.id).toBe(
+    (await gh.pulls.get({ ...repo, pull_number: number })).data.base.repo.node_id,
+  );
 });
