@@ -13,6 +13,7 @@ import type { CommentInput } from "../core/actions.js";
 import { registerHeal, type HealOptions } from "./heal.js";
 import { KeyedSerializer, Limiter, type KeyedRunner } from "./serialize.js";
 import { UnsettledClicks } from "./unsettled.js";
+import { carriesFacts, hintsOf, PendingFacts } from "./batch.js";
 
 export interface AppOptions {
   /** This app's id: its check runs and record comments are recognised by it. Default: APP_ID. */
@@ -60,6 +61,7 @@ export function createApp(options: AppOptions = {}) {
   const serializer = options.serializer ?? new KeyedSerializer();
   const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
   const unsettled = new UnsettledClicks();
+  const facts = new PendingFacts(); // deliveries waiting for their pull request's next reconcile
   const cache = new ReadCache(); // answers kept between reconciles: src/github/recent.ts
   const handled = new Recent<true>(60 * 60_000, 20_000); // deliveries handled here: see onceEach
   return (probot: Probot) => {
@@ -85,25 +87,49 @@ export function createApp(options: AppOptions = {}) {
       ...(options.now ? { now: options.now } : {}),
     });
 
-    // A click carries data of its own and gets its own reconcile; other events only say "look again",
-    // so one that finds a reconcile of the same PR still waiting joins it.
-    const run = (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
-      const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
-      const carriesData = click || extra.previousHead || extra.reviewBodies || extra.commentBodies;
-      return serializer[carriesData ? "run" : "coalesce"](key, async () => {
-        try {
-          const hints: Hints = { ...extra, unsettled: unsettled.of(key) };
-          const outcome = await limiter.run(() => reconcile(d, pr, click, hints));
-          if (click) unsettled.settle(key, click);
-          options.onOutcome?.(pr, outcome);
-          return outcome;
-        } catch (err) {
-          // A click lives only in its delivery until it is recorded: until then the gate stays closed.
-          if (click) unsettled.add(key, click);
-          await reportFailure(d, pr, err);
-          throw err;
-        }
+    // One reconcile of the pull request, with a delivery's facts (a click, review and comment bodies, a push).
+    const reconcileNow = async (d: Deps, pr: PullRef, key: string, click?: ButtonClick, extra: Hints = {}) => {
+      try {
+        const outcome = await reconcile(d, pr, click, { ...extra, unsettled: unsettled.of(key) });
+        if (click) unsettled.settle(key, click);
+        options.onOutcome?.(pr, outcome);
+        return outcome;
+      } catch (err) {
+        // A click lives only in its delivery until it is recorded: until then the gate stays closed.
+        if (click) unsettled.add(key, click);
+        await reportFailure(d, pr, err);
+        throw err;
+      }
+    };
+    // The reconcile of a batch: taken right before it reads, inside the limiter, so it reads after every
+    // delivery that joined. Nothing to do when an earlier reconcile already took the batch this job was for.
+    const reconcileBatch = (d: Deps, pr: PullRef, key: string) =>
+      limiter.run(async () => {
+        const batch = facts.take(key);
+        if (!batch) return undefined;
+        batch.settle(reconcileNow(d, pr, key, batch.click, hintsOf(batch)));
+        return batch.done;
       });
+
+    // Deliveries for one pull request that wait behind its running reconcile share the next one: their
+    // facts are gathered into a batch (src/app/batch.ts). A push, or facts that cannot share the open
+    // batch, get a reconcile of their own, in order.
+    const run = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
+      const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
+      const own = () => limiter.run(() => reconcileNow(d, pr, key, click, extra));
+      const batch = facts.join(key, { ...(click ? { click } : {}), hints: extra });
+      if (!batch) return serializer.run(key, own);
+      await serializer.coalesce(key, () => reconcileBatch(d, pr, key)).catch(() => undefined);
+      // Not taken: the runner skipped or failed the job before it started (Redis: another worker's
+      // reconcile of the pull request was waiting, which reads what ours would but lacks this batch's
+      // facts). A batch with facts then gets a reconcile of its own here; one without needs none.
+      if (facts.claim(key, batch))
+        batch.settle(
+          carriesFacts(batch)
+            ? serializer.run(key, () => limiter.run(() => reconcileNow(d, pr, key, batch.click, hintsOf(batch))))
+            : Promise.resolve(undefined),
+        );
+      return batch.done;
     };
 
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });

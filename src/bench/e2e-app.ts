@@ -10,6 +10,9 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Probot } from "probot";
 import { appOctokit } from "../github/octokit.js";
@@ -29,6 +32,11 @@ export interface AppProcessConfig {
   readonly sampleMs?: number;
   /** Deliveries parsed and handled at once (the server's default when unset). */
   readonly admission?: number;
+  /**
+   * A directory: the app's CPU profile of the measured phase only (from `mark` to `stop`, warm-up and
+   * start-up left out) is written there as a `.cpuprofile` (`--app-profile DIR`).
+   */
+  readonly profileDir?: string;
 }
 
 export interface AppProcessStats {
@@ -129,9 +137,13 @@ async function childMain(): Promise<void> {
     if (samples++ % 10 === 0) peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
   };
   if ((config.sampleMs ?? 50) > 0) setInterval(sample, config.sampleMs ?? 50);
+  const profiler = config.profileDir ? new Session() : undefined;
+  profiler?.connect();
   process.on("disconnect", () => process.exit(0));
-  process.on("message", (m: { type: string }) => {
+  const onMessage = async (m: { type: string }) => {
     if (m.type === "mark") {
+      await profiler?.post("Profiler.enable");
+      await profiler?.post("Profiler.start");
       rssAtStart = process.memoryUsage().rss;
       peakRss = 0;
       peakHeapUsed = 0;
@@ -140,6 +152,10 @@ async function childMain(): Promise<void> {
     } else if (m.type === "stop") {
       sample();
       const used = process.cpuUsage(cpu);
+      if (profiler && config.profileDir) {
+        const { profile } = await profiler.post("Profiler.stop");
+        writeFileSync(join(config.profileDir, `app-${process.pid}.cpuprofile`), JSON.stringify(profile));
+      }
       globalThis.gc?.();
       const heapAfterGc = process.memoryUsage().heapUsed;
       // Exit normally once the figures are sent, so `node --cpu-prof` writes this process's profile too.
@@ -158,7 +174,8 @@ async function childMain(): Promise<void> {
         () => process.exit(0),
       );
     }
-  });
+  };
+  process.on("message", (m: { type: string }) => void onMessage(m));
   send({ type: "ready", url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}` });
 }
 

@@ -55,6 +55,8 @@ export interface LoadFigures {
   readonly toGate: ReturnType<typeof summary>;
   /** rate: the same approvals → gate with one pull request at a time. */
   readonly unloadedGate?: ReturnType<typeof summary>;
+  /** Requests by endpoint (GraphQL by operation type), over the load. */
+  readonly routes: Record<string, number>;
 }
 
 export type PhaseResult =
@@ -224,13 +226,18 @@ async function lifecycles(h: Harness, phase: Extract<Phase, { kind: "lifecycle" 
       }),
     );
   }
+  return { kind: "lifecycle", steps, routes: byRoute(h.requests.slice(from)) };
+}
+
+/** Requests by endpoint, a GraphQL request by its operation type. */
+function byRoute(requests: readonly Timestamped[]): Record<string, number> {
   const routes: Record<string, number> = {};
-  for (const r of h.requests.slice(from)) {
+  for (const r of requests) {
     const route = r.entry.route ?? `${r.entry.method} ${r.entry.path}`;
     const key = r.entry.operation ? `${route} (${r.entry.operation})` : route;
     routes[key] = (routes[key] ?? 0) + 1;
   }
-  return { kind: "lifecycle", steps, routes };
+  return routes;
 }
 
 interface PullTimes {
@@ -294,6 +301,7 @@ async function load(
     statuses,
     toChecks: summary(times.map((t) => t.checksAt - t.openSent)),
     toGate: summary(times.map((t) => t.passAt - t.approvalsSent)),
+    routes: byRoute(all),
   };
 }
 

@@ -125,7 +125,19 @@ export class Harness {
   /** Every delivery answered (the app answers after its handlers) and no request for a moment. */
   async settle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
-    await this.sim.idle({ quietMs: 40, timeoutMs: 120_000 });
+    try {
+      await this.sim.idle({ quietMs: 40, timeoutMs: 120_000 });
+    } catch (err) {
+      // Not idle is usually not one hung request but work that keeps going: say what ran in the last 30 s.
+      const now = performance.now();
+      const by: Record<string, number> = {};
+      for (const r of this.requests.filter((x) => x.end > now - 30_000)) {
+        const k = `${r.entry.route ?? r.entry.path} ${r.entry.status}`;
+        by[k] = (by[k] ?? 0) + 1;
+      }
+      if (err instanceof Error) err.message += `; requests answered in the last 30 s: ${JSON.stringify(by)}`;
+      throw err;
+    }
     if (this.pending.size > 0) await this.settle();
   }
 }

@@ -24,7 +24,8 @@
  *   --pacing on|off       the lifecycle in one write-pacing mode only (default both; --throttle is the old name)
  *   --burst-echoes        also send the echoes in the burst (default off: 4 deliveries per pull request)
  *   --admission N         deliveries the app parses and handles at once (default: the server's, 128)
- *   --routes              print the lifecycle's requests per endpoint
+ *   --app-profile DIR     write the app's CPU profile of each measured phase (warm-up left out) to DIR
+ *   --routes              print the requests per endpoint (per lifecycle; per pull request under load)
  *   --json                also print the figures as JSON
  *   --workers 1,2,4       the scale-out mode instead (src/bench/e2e-scale.ts)
  * Profile the app with `node --cpu-prof lib/bench/e2e.js …` (the app process writes its own profile).
@@ -51,6 +52,7 @@ interface Options {
   pace: boolean[];
   burstEchoes: boolean;
   admission?: number;
+  appProfile?: string;
   routes: boolean;
   json: boolean;
 }
@@ -78,6 +80,7 @@ function parseOptions(argv: readonly string[]): Options {
     pace: pacing === "on" ? [true] : pacing === "off" ? [false] : [true, false],
     burstEchoes: argv.includes("--burst-echoes"),
     ...(arg("admission") !== undefined ? { admission: Math.max(1, num("admission", 128)) } : {}),
+    ...(arg("app-profile") !== undefined ? { appProfile: arg("app-profile") } : {}),
     routes: argv.includes("--routes"),
     json: argv.includes("--json"),
   };
@@ -123,6 +126,7 @@ async function session<R extends PhaseResult>(
         // The lifecycle measures CPU per event, not memory: no sampling there (it costs CPU of its own).
         sampleMs: phase.kind === "lifecycle" ? 0 : 50,
         ...(opts.admission ? { admission: opts.admission } : {}),
+        ...(opts.appProfile ? { profileDir: opts.appProfile } : {}),
       },
       () => reconciles++,
     );
@@ -205,16 +209,18 @@ function lifecycleRows(l: Lifecycle, latencyMs: number): [string, string][] {
   ];
 }
 
-function loadRows(label: string, f: LoadFigures, app: AppProcessStats): [string, string][] {
+function loadRows(label: string, s: Session<LoadResult>): [string, string][] {
+  const { result: f, app } = s;
   return [
     [
       `${label}: events (deliveries) / s`,
       `${(f.deliveries / f.seconds).toFixed(1)} (${f.deliveries} in ${f.seconds.toFixed(1)} s)`,
     ],
     [
-      `${label}: CPU per event, app / simulator process`,
-      `${(cpuMs(app) / f.deliveries).toFixed(1)} ms / ${(f.simCpuMs / f.deliveries).toFixed(1)} ms`,
+      `${label}: CPU per PR event (4 per PR), app / simulator process`,
+      `${(cpuMs(app) / (4 * f.prs)).toFixed(1)} ms / ${(f.simCpuMs / (4 * f.prs)).toFixed(1)} ms`,
     ],
+    [`${label}: app CPU per delivery (echoes included)`, `${(cpuMs(app) / f.deliveries).toFixed(1)} ms`],
     [
       `${label}: app peak RSS / heap`,
       `${(app.peakRss / MiB).toFixed(0)} MiB / ${(app.peakHeapUsed / MiB).toFixed(0)} MiB (${(app.heapAfterGc / MiB).toFixed(0)} MiB after GC)`,
@@ -225,6 +231,7 @@ function loadRows(label: string, f: LoadFigures, app: AppProcessStats): [string,
       `${label}: requests per pull request`,
       `${(f.requests / f.prs).toFixed(1)} (${(f.writes / f.prs).toFixed(1)} writes)`,
     ],
+    [`${label}: reconciles per pull request (the app's count)`, (s.reconciles / f.prs).toFixed(2)],
     [
       `${label}: answers by status`,
       Object.entries(f.statuses)
@@ -232,6 +239,12 @@ function loadRows(label: string, f: LoadFigures, app: AppProcessStats): [string,
         .join(", "),
     ],
   ];
+}
+
+function printRoutes(title: string, f: LoadFigures): void {
+  console.log(`\n  ${title}:`);
+  for (const [route, n] of Object.entries(f.routes).sort((a, b) => b[1] - a[1]))
+    console.log(`    ${(n / f.prs).toFixed(2).padStart(6)}  ${route}`);
 }
 
 function table(title: string, header: string[], rows: string[][]): void {
@@ -286,7 +299,8 @@ async function main(): Promise<number> {
       prs: opts.prs,
       echoes: opts.burstEchoes,
     });
-    rows.push(...loadRows(`burst of ${b.result.deliveries}`, b.result, b.app));
+    rows.push(...loadRows(`burst of ${b.result.deliveries}`, b));
+    if (opts.routes) printRoutes(`burst, requests per pull request by endpoint`, b.result);
     failed ||= b.result.failedDeliveries > 0;
     json.burst = b;
   }
@@ -307,10 +321,17 @@ async function main(): Promise<number> {
       [`idle app: the same (API latency), p50`, fmtMs(alone)],
       [`${opts.rate} PRs/s: gate p99 beyond API latency`, fmtMs(r.result.toGate.p99 - alone)],
       [
-        `${opts.rate} PRs/s: app CPU per event / peak RSS`,
-        `${(cpuMs(r.app) / r.result.deliveries).toFixed(1)} ms / ${(r.app.peakRss / MiB).toFixed(0)} MiB`,
+        // The window holds the idle runs too: 4 events per pull request of both. Echoes are on here (off in
+        // the burst): per delivery divides by them too.
+        `${opts.rate} PRs/s: app CPU per PR event / per delivery / peak RSS`,
+        `${(cpuMs(r.app) / (4 * (opts.unloaded + opts.ratePrs))).toFixed(1)} ms / ${(cpuMs(r.app) / r.result.deliveries).toFixed(1)} ms (${r.result.deliveries}) / ${(r.app.peakRss / MiB).toFixed(0)} MiB`,
       ],
     );
+    rows.push([
+      `${opts.rate} PRs/s: reconciles per pull request (the app's count)`,
+      (r.reconciles / (opts.unloaded + opts.ratePrs)).toFixed(2),
+    ]);
+    if (opts.routes) printRoutes(`${opts.rate} PRs/s, requests per pull request by endpoint`, r.result);
     failed ||= r.result.failedDeliveries > 0;
     json.rate = r;
   }
