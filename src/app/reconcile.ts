@@ -151,8 +151,7 @@ export async function assess(
   if (pull.state !== "open") {
     // A check run belongs to the commit: a closed pull request's green gate would pass any other pull
     // request opened from the same head until that one is judged. Merged ones keep theirs.
-    const existing = pull.merged ? [] : snap.runs;
-    return { pull, existing, wanted: closedGates(pull, snap.runs), state: "skipped", ...none };
+    return { pull, existing: snap.runs, wanted: closedGates(pull, snap.runs), state: "skipped", ...none };
   }
   // mutation-range-end
 

@@ -127,6 +127,25 @@ describe("a gate that already passes", () => {
   });
 });
 
+describe("a closed pull request", () => {
+  test("closed unmerged: the reconcile is skipped and its green gate closed; merged: skipped, nothing written", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approve("sam");
+    await approve("bob");
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    gh.pull = { ...gh.pull, state: "closed", merged: true };
+    const writes = gh.writes().length;
+    const merged = await direct().run();
+    expect(merged).toMatchObject({ state: "skipped", created: [], updated: [], unchanged: [] });
+    expect(gh.writes()).toHaveLength(writes);
+    gh.pull = { ...gh.pull, merged: false };
+    const closed = await direct().run();
+    expect(closed).toMatchObject({ state: "skipped", created: [], updated: ["parallel-review"] });
+    expect(gh.run("parallel-review")!.conclusion).toBe("cancelled");
+  });
+});
+
 /** reconcile() called directly, as the router does, with the read cache chosen here (or none). */
 function direct(cache?: ReadCache) {
   const deps = reconcileDeps(cache);

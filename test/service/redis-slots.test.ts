@@ -39,8 +39,12 @@ test("two replicas writing for one installation: one write at a time, starts ≥
     inside--;
   };
   // The first write outlasts its second: the other replica must wait for it to finish, not only for the gap.
+  // It is under way before the others ask (whichever asks first goes first: under load that could be a
+  // short one, and the long one's wait would then be tested nowhere).
+  const long = pacers[0]!.pacer.run("42", write(1300));
+  while (inside === 0) await sleep(5);
   await Promise.all([
-    pacers[0]!.pacer.run("42", write(1300)),
+    long,
     pacers[1]!.pacer.run("42", write(20)),
     pacers[0]!.pacer.run("42", write(20)),
     pacers[1]!.pacer.run("42", write(20)),
