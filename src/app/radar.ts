@@ -48,7 +48,7 @@ export class ConflictRadar {
   private readonly files = new FileCache();
   private readonly etags = new EtagCache();
   /** What this process last wrote per `owner/repo#n@sha`: an unchanged radar is not read or written again. */
-  private readonly written = new Map<string, string>();
+  private readonly written = new Map<string, Written>();
   private readonly maxPulls: number;
   private readonly maxUpdates: number;
 
@@ -119,8 +119,7 @@ export class ConflictRadar {
    */
   private async write(d: Deps, repo: RepoRef, specs: readonly { pull: OpenPull; spec: CheckRunSpec }[]) {
     const key = (pull: OpenPull) => `${repo.owner}/${repo.repo}#${pull.number}@${pull.headSha}`.toLowerCase();
-    const digest = (spec: CheckRunSpec) => JSON.stringify([spec.conclusion, spec.title, spec.summary]);
-    const due = specs.filter((s) => this.written.get(key(s.pull)) !== digest(s.spec));
+    const due = specs.filter((s) => !sameResult(this.written.get(key(s.pull)), s.spec));
     if (due.length === 0) return [];
     // The app's own runs only: a run of another app is never overwritten with the radar. Listed now, just
     // before the writes, not taken from the reconcile's earlier read: another pull request's radar may have
@@ -147,11 +146,19 @@ export class ConflictRadar {
     // A run that vanished meanwhile (NOT_FOUND) is skipped, as a REST 404 was: the next change recreates it.
     if (writes.length > 0) await writeRuns(d.octokit, repositoryId, writes, () => d.now?.() ?? new Date());
     for (const s of due) {
-      this.written.set(key(s.pull), digest(s.spec));
+      this.written.set(key(s.pull), { conclusion: s.spec.conclusion, title: s.spec.title, summary: s.spec.summary });
       if (this.written.size > 5000) this.written.delete(this.written.keys().next().value!);
     }
     return written;
   }
+}
+
+/** What a conflicts check said, as far as a rewrite would change it. */
+type Written = Pick<CheckRunSpec, "conclusion" | "title" | "summary">;
+
+/** Compared field by field (no digest string built per check and event: the summaries run to kilobytes). */
+function sameResult(a: Written | undefined, b: CheckRunSpec): boolean {
+  return a !== undefined && a.conclusion === b.conclusion && a.title === b.title && a.summary === b.summary;
 }
 
 /** The payload fields of a pull_request event the radar reads. */

@@ -37,6 +37,8 @@ export interface AppProcessConfig {
    * start-up left out) is written there as a `.cpuprofile` (`--app-profile DIR`).
    */
   readonly profileDir?: string;
+  /** V8/Node flags for the app's process alone (`--app-node-flags`), e.g. to weigh memory against CPU. */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface AppProcessStats {
@@ -68,7 +70,7 @@ export async function startAppProcess(
   onOutcome: (number: number, state: string, at: number) => void,
 ): Promise<AppProcess> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: [...process.execArgv, "--expose-gc"],
+    execArgv: [...process.execArgv, "--expose-gc", ...(config.nodeFlags ?? [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, E2E_APP_CONFIG: JSON.stringify(config) },
   });

@@ -25,6 +25,7 @@
  *   --burst-echoes        also send the echoes in the burst (default off: 4 deliveries per pull request)
  *   --admission N         deliveries the app parses and handles at once (default: the server's, 128)
  *   --app-profile DIR     write the app's CPU profile of each measured phase (warm-up left out) to DIR
+ *   --app-node-flags "F"  Node/V8 flags for the app's process alone (e.g. "--max-old-space-size=128")
  *   --routes              print the requests per endpoint (per lifecycle; per pull request under load)
  *   --json                also print the figures as JSON
  *   --workers 1,2,4       the scale-out mode instead (src/bench/e2e-scale.ts)
@@ -53,6 +54,7 @@ interface Options {
   burstEchoes: boolean;
   admission?: number;
   appProfile?: string;
+  appNodeFlags?: string[];
   routes: boolean;
   json: boolean;
 }
@@ -81,6 +83,7 @@ function parseOptions(argv: readonly string[]): Options {
     burstEchoes: argv.includes("--burst-echoes"),
     ...(arg("admission") !== undefined ? { admission: Math.max(1, num("admission", 128)) } : {}),
     ...(arg("app-profile") !== undefined ? { appProfile: arg("app-profile") } : {}),
+    ...(arg("app-node-flags") ? { appNodeFlags: arg("app-node-flags")!.split(/\s+/).filter(Boolean) } : {}),
     routes: argv.includes("--routes"),
     json: argv.includes("--json"),
   };
@@ -127,6 +130,7 @@ async function session<R extends PhaseResult>(
         sampleMs: phase.kind === "lifecycle" ? 0 : 50,
         ...(opts.admission ? { admission: opts.admission } : {}),
         ...(opts.appProfile ? { profileDir: opts.appProfile } : {}),
+        ...(opts.appNodeFlags ? { nodeFlags: opts.appNodeFlags } : {}),
       },
       () => reconciles++,
     );
@@ -222,8 +226,8 @@ function loadRows(label: string, s: Session<LoadResult>): [string, string][] {
     ],
     [`${label}: app CPU per delivery (echoes included)`, `${(cpuMs(app) / f.deliveries).toFixed(1)} ms`],
     [
-      `${label}: app peak RSS / heap`,
-      `${(app.peakRss / MiB).toFixed(0)} MiB / ${(app.peakHeapUsed / MiB).toFixed(0)} MiB (${(app.heapAfterGc / MiB).toFixed(0)} MiB after GC)`,
+      `${label}: app peak RSS (at start) / heap`,
+      `${(app.peakRss / MiB).toFixed(0)} MiB (${(app.rssAtStart / MiB).toFixed(0)}) / ${(app.peakHeapUsed / MiB).toFixed(0)} MiB (${(app.heapAfterGc / MiB).toFixed(0)} MiB after GC)`,
     ],
     [`${label}: opened → checks p50 / p99`, `${fmtMs(f.toChecks.p50)} / ${fmtMs(f.toChecks.p99)}`],
     [`${label}: 3 approvals → gate p50 / p99`, `${fmtMs(f.toGate.p50)} / ${fmtMs(f.toGate.p99)}`],

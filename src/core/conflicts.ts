@@ -104,15 +104,17 @@ export function profile(table: ReviewTable, pull: RadarPull): Profile {
 /** The radar of `me` against the others (already capped by the caller; `cappedAt` says it was). */
 export function radarOf(table: ReviewTable, me: Profile, others: readonly Profile[], cappedAt?: number): Radar {
   const overlaps: Overlap[] = [];
+  // Computed once, not per other pull request: a refresh compares up to ten radars with fifty others each.
+  const mine = [...me.files];
+  const myDomains = table.domains.map((d) => d.id).filter((id) => me.domains.has(id));
   for (const o of others) {
     if (o.pull.number === me.pull.number) continue;
-    const sameFiles = [...me.files].filter((f) => o.files.has(f)).sort();
-    const same = new Set(sameFiles);
+    const sameFiles = mine.filter((f) => o.files.has(f)).sort();
     const sharedConfig =
       me.shared.length > 0 && o.shared.length > 0
-        ? [...new Set([...me.shared, ...o.shared])].filter((f) => !same.has(f)).sort()
+        ? [...new Set([...me.shared, ...o.shared])].filter((f) => !sameFiles.includes(f)).sort()
         : [];
-    const sameDomains = table.domains.map((d) => d.id).filter((id) => me.domains.has(id) && o.domains.has(id));
+    const sameDomains = myDomains.filter((id) => o.domains.has(id));
     if (sameFiles.length + sharedConfig.length + sameDomains.length === 0) continue;
     overlaps.push({
       number: o.pull.number,
