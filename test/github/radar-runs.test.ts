@@ -84,7 +84,7 @@ describe("the conflict radar's runs query", () => {
 
 describe("readConflictRuns", () => {
   test("one request: the repository's id and the app's conflicts runs on every head, oldest first", async () => {
-    commits[H("a")] = suites([{ app: APP, runs: [run(12), run(11, CONFLICTS, "SUCCESS")] }]);
+    commits[H("a")] = suites([{ app: APP, runs: [{ ...run(12), text: "its text" }, run(11, CONFLICTS, "SUCCESS")] }]);
     commits[H("b")] = suites([]);
     const read = await readConflictRuns(octokit, repo, APP, [H("a"), H("b"), H("a")]);
     expect(sent.map((s) => s.call)).toEqual(["POST /graphql"]);
@@ -113,7 +113,7 @@ describe("readConflictRuns", () => {
         text: null,
         startedAt: "2026-11-30T10:00:00Z",
       },
-      expect.objectContaining({ id: 12, conclusion: "failure" }),
+      expect.objectContaining({ id: 12, conclusion: "failure", text: "its text" }),
     ]);
     expect(read.runs.get(H("b"))).toStrictEqual([]);
   });
