@@ -47,8 +47,6 @@ export interface RadarOutcome {
 export class ConflictRadar {
   private readonly files = new FileCache();
   private readonly etags = new EtagCache();
-  /** What this process last wrote per `owner/repo#n@sha`: an unchanged radar is not read or written again. */
-  private readonly written = new Map<string, string>();
   private readonly maxPulls: number;
   private readonly maxUpdates: number;
 
@@ -113,14 +111,12 @@ export class ConflictRadar {
   }
 
   /**
-   * Writes the conflicts check of each pull request whose radar changed: the app's own runs of the check on
-   * every head in one GraphQL query, then every create and update in one GraphQL mutation. Returns the pull
-   * requests whose check was written.
+   * Writes the conflicts check of each pull request whose radar differs from its run on GitHub: the app's own
+   * runs of the check on every head in one GraphQL query, then every create and update in one GraphQL
+   * mutation. Returns the pull requests whose check was written. What this process wrote before is no
+   * guide: another replica's radar, or a reconcile retiring the app's runs, may have rewritten the check.
    */
-  private async write(d: Deps, repo: RepoRef, specs: readonly { pull: OpenPull; spec: CheckRunSpec }[]) {
-    const key = (pull: OpenPull) => `${repo.owner}/${repo.repo}#${pull.number}@${pull.headSha}`.toLowerCase();
-    const digest = (spec: CheckRunSpec) => JSON.stringify([spec.conclusion, spec.title, spec.summary]);
-    const due = specs.filter((s) => this.written.get(key(s.pull)) !== digest(s.spec));
+  private async write(d: Deps, repo: RepoRef, due: readonly { pull: OpenPull; spec: CheckRunSpec }[]) {
     if (due.length === 0) return [];
     // The app's own runs only: a run of another app is never overwritten with the radar. Listed now, just
     // before the writes, not taken from the reconcile's earlier read: another pull request's radar may have
@@ -146,10 +142,6 @@ export class ConflictRadar {
     }
     // A run that vanished meanwhile (NOT_FOUND) is skipped, as a REST 404 was: the next change recreates it.
     if (writes.length > 0) await writeRuns(d.octokit, repositoryId, writes, () => d.now?.() ?? new Date());
-    for (const s of due) {
-      this.written.set(key(s.pull), digest(s.spec));
-      if (this.written.size > 5000) this.written.delete(this.written.keys().next().value!);
-    }
     return written;
   }
 }

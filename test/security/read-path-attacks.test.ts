@@ -611,4 +611,36 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       { kind: "create", input: expect.objectContaining({ headSha: HB, conclusion: "FAILURE" }) },
     ]);
   });
+
+  // FINDING: src/app/radar.ts:133 (ConflictRadar.write) skipped a pull request whose radar this process had
+  // last written with the same digest, without reading its runs: "unchanged since this process wrote it" is
+  // not "unchanged on GitHub". Another replica's radar (or this process's reconcile retiring every run when
+  // the table went away) may have written the check since; A's required `parallel-review/conflicts` then
+  // stayed green while B overlapped it. Fixed: the radar reads the runs at write time on every refresh and
+  // lets GitHub's run, not its memory, say whether a write is needed.
+  test("A's check was turned green by another replica after this process wrote the failure: the same radar writes it again", async () => {
+    const radar = new ConflictRadar(); // one process: what it wrote is remembered between events
+    const first = github([]);
+    await radar.refresh(deps(first), ref, await event(first));
+    const post = writes(first).find((w) => w.kind === "create")!.input;
+    expect(post.conclusion).toBe("FAILURE");
+    const green = github([
+      {
+        id: 50,
+        node_id: "CR_50",
+        name: String(post.name),
+        status: "completed",
+        conclusion: "success",
+        output: { title: "No overlap", summary: "No other open pull request changes the same files.", text: null },
+        started_at: "2026-11-30T10:00:00Z",
+        app: { id: APP },
+      },
+    ]);
+    await radar.refresh(deps(green), ref, await event(green));
+    await expectValidGraphQL(green);
+    expect(writes(green)).toContainEqual({
+      kind: "update",
+      input: expect.objectContaining({ checkRunId: "CR_50", conclusion: "FAILURE" }),
+    });
+  });
 });
