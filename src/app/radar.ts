@@ -133,11 +133,15 @@ export class ConflictRadar {
       // Pull requests sharing a head share its check: the last one's radar is what GitHub shows, as when
       // they were written one after another.
       if (due.slice(i + 1).some((s) => s.pull.headSha === pull.headSha)) continue;
-      const existing = runs.get(pull.headSha)?.at(-1);
+      const existing = runs.get(pull.headSha) ?? [];
       // Nothing to say and nothing said before: no check at all, so pull requests without overlap stay quiet.
-      if (!existing && spec.conclusion === "success") continue;
-      if (existing && sameRun(existing, spec)) continue;
-      writes.push(existing ? { update: spec, run: existing } : { create: spec, sha: pull.headSha });
+      if (existing.length === 0 && spec.conclusion === "success") continue;
+      // Every run of the name says the same, as for the gate: twins (two replicas that both found none)
+      // must not leave an older one saying something else ("Several runs of one name", docs/security.md).
+      const stale = existing.filter((run) => !sameRun(run, spec));
+      if (existing.length > 0 && stale.length === 0) continue;
+      if (existing.length === 0) writes.push({ create: spec, sha: pull.headSha });
+      else writes.push(...stale.map((run) => ({ update: spec, run })));
       written.push(pull.number);
     }
     // A run that vanished meanwhile (NOT_FOUND) is skipped, as a REST 404 was: the next change recreates it.

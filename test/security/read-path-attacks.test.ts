@@ -643,4 +643,30 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       input: expect.objectContaining({ checkRunId: "CR_50", conclusion: "FAILURE" }),
     });
   });
+
+  // FINDING: src/app/radar.ts:136 (ConflictRadar.write) updated only the newest of the app's conflicts runs
+  // on a head. Two replicas that both read "no run" create twins; the older one then kept whatever it said
+  // first (neutral, under `conflicts: warn`) after the table moved to `block` and B overlapped A. GitHub
+  // documents no rule for which twin branch protection reads (see "Several runs of one name on a commit").
+  // Fixed: as for the gate, every run of the name is written to the same state.
+  test("A has twin conflicts runs (two replicas created one each): both are written to the failure", async () => {
+    const twin = (id: number) => ({
+      id,
+      node_id: `CR_${id}`,
+      name: "parallel-review/conflicts",
+      status: "completed",
+      conclusion: "neutral",
+      output: { title: "Overlaps #8", summary: "written under conflicts: warn", text: null },
+      started_at: "2026-11-30T10:00:00Z",
+      app: { id: APP },
+    });
+    const now = github([twin(50), twin(51)]);
+    await new ConflictRadar().refresh(deps(now), ref, await event(now));
+    await expectValidGraphQL(now);
+    const updated = writes(now).filter((w) => w.kind === "update");
+    expect(updated.map((w) => [w.input.checkRunId, w.input.conclusion])).toEqual([
+      ["CR_50", "FAILURE"],
+      ["CR_51", "FAILURE"],
+    ]);
+  });
 });
