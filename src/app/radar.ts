@@ -47,8 +47,6 @@ export interface RadarOutcome {
 export class ConflictRadar {
   private readonly files = new FileCache();
   private readonly etags = new EtagCache();
-  /** What this process last wrote per `owner/repo#n@sha`: an unchanged radar is not read or written again. */
-  private readonly written = new Map<string, Written>();
   private readonly maxPulls: number;
   private readonly maxUpdates: number;
 
@@ -113,13 +111,12 @@ export class ConflictRadar {
   }
 
   /**
-   * Writes the conflicts check of each pull request whose radar changed: the app's own runs of the check on
-   * every head in one GraphQL query, then every create and update in one GraphQL mutation. Returns the pull
-   * requests whose check was written.
+   * Writes the conflicts check of each pull request whose radar differs from its run on GitHub: the app's own
+   * runs of the check on every head in one GraphQL query, then every create and update in one GraphQL
+   * mutation. Returns the pull requests whose check was written. What this process wrote before is no
+   * guide: another replica's radar, or a reconcile retiring the app's runs, may have rewritten the check.
    */
-  private async write(d: Deps, repo: RepoRef, specs: readonly { pull: OpenPull; spec: CheckRunSpec }[]) {
-    const key = (pull: OpenPull) => `${repo.owner}/${repo.repo}#${pull.number}@${pull.headSha}`.toLowerCase();
-    const due = specs.filter((s) => !sameResult(this.written.get(key(s.pull)), s.spec));
+  private async write(d: Deps, repo: RepoRef, due: readonly { pull: OpenPull; spec: CheckRunSpec }[]) {
     if (due.length === 0) return [];
     // The app's own runs only: a run of another app is never overwritten with the radar. Listed now, just
     // before the writes, not taken from the reconcile's earlier read: another pull request's radar may have
@@ -136,29 +133,21 @@ export class ConflictRadar {
       // Pull requests sharing a head share its check: the last one's radar is what GitHub shows, as when
       // they were written one after another.
       if (due.slice(i + 1).some((s) => s.pull.headSha === pull.headSha)) continue;
-      const existing = runs.get(pull.headSha)?.at(-1);
+      const existing = runs.get(pull.headSha) ?? [];
       // Nothing to say and nothing said before: no check at all, so pull requests without overlap stay quiet.
-      if (!existing && spec.conclusion === "success") continue;
-      if (existing && sameRun(existing, spec)) continue;
-      writes.push(existing ? { update: spec, run: existing } : { create: spec, sha: pull.headSha });
+      if (existing.length === 0 && spec.conclusion === "success") continue;
+      // Every run of the name says the same, as for the gate: twins (two replicas that both found none)
+      // must not leave an older one saying something else ("Several runs of one name", docs/security.md).
+      const stale = existing.filter((run) => !sameRun(run, spec));
+      if (existing.length > 0 && stale.length === 0) continue;
+      if (existing.length === 0) writes.push({ create: spec, sha: pull.headSha });
+      else writes.push(...stale.map((run) => ({ update: spec, run })));
       written.push(pull.number);
     }
     // A run that vanished meanwhile (NOT_FOUND) is skipped, as a REST 404 was: the next change recreates it.
     if (writes.length > 0) await writeRuns(d.octokit, repositoryId, writes, () => d.now?.() ?? new Date());
-    for (const s of due) {
-      this.written.set(key(s.pull), { conclusion: s.spec.conclusion, title: s.spec.title, summary: s.spec.summary });
-      if (this.written.size > 5000) this.written.delete(this.written.keys().next().value!);
-    }
     return written;
   }
-}
-
-/** What a conflicts check said, as far as a rewrite would change it. */
-type Written = Pick<CheckRunSpec, "conclusion" | "title" | "summary">;
-
-/** Compared field by field (no digest string built per check and event: the summaries run to kilobytes). */
-function sameResult(a: Written | undefined, b: CheckRunSpec): boolean {
-  return a !== undefined && a.conclusion === b.conclusion && a.title === b.title && a.summary === b.summary;
 }
 
 /** The payload fields of a pull_request event the radar reads. */

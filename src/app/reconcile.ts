@@ -1,5 +1,5 @@
 import type { PrEffect } from "../core/effectiveness.js";
-import { UNKNOWN_SHA, type CommentInput, type ReviewAction } from "../core/actions.js";
+import { edited, UNKNOWN_SHA, type CommentInput, type ReviewAction } from "../core/actions.js";
 import { encodeLedger, ledgerFits, MAX_LEDGER_RECORDS, mergePushes, mergeRecords, type Push } from "../core/ledger.js";
 import { contributionsOf } from "../github/contributors.js";
 import {
@@ -475,7 +475,8 @@ function withDelivered(listed: readonly CommentInput[], delivered?: ReadonlyMap<
   if (!delivered || delivered.size === 0) return [...listed];
   const out = listed.map((c) => {
     const d = delivered.get(c.id);
-    return d && d.updatedAt === d.createdAt && c.updatedAt !== c.createdAt ? d : c;
+    // The listed comment was edited since: the delivered body is older (as written, or before an edit).
+    return d && edited(c) ? d : c;
   });
   for (const d of delivered.values()) if (!listed.some((c) => c.id === d.id)) out.push(d);
   return out;

@@ -218,8 +218,10 @@ export function createApp(options: AppOptions = {}) {
               user: userOf(comment.user as UserRef),
               body: original,
               createdAt: comment.created_at,
-              // An edited comment's body before the edit is the original only if it was not edited before.
-              updatedAt: action === "edited" ? comment.created_at : comment.updated_at,
+              // An edited comment's body before the edit is the original only if it was not edited before,
+              // which the delivery cannot tell (someone with write access may have edited it twice): it
+              // counts as an edited body, as of this edit — it can request changes, never approve.
+              updatedAt: comment.updated_at,
             };
       await run(
         deps(ctx.octokit, ctx.log),

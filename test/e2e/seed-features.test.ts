@@ -185,8 +185,16 @@ describe("the conflict radar's bounds", () => {
     expect(run(repo, last, "parallel-review/conflicts")!.output.summary).toContain(
       "Compared with 2 other open pull requests into `main` — more are open: the radar compares the 2 most recently updated.",
     );
-    // The same event again: nothing changed, nothing read or written again by this process.
+    // The same event again: nothing changed, nothing written. The runs are read again all the same (one
+    // query): another replica may have rewritten them since this process did.
+    const before = sim.requests.length;
     const again = await radar.refresh(deps, { owner: "acme", repo }, event);
     expect(again.written).toEqual([]);
+    expect(sim.requests.slice(before).map((r) => r.operation ?? r.route)).toEqual([
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      "GET /repos/{owner}/{repo}/pulls",
+      "query",
+    ]);
   });
 });

@@ -611,4 +611,62 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       { kind: "create", input: expect.objectContaining({ headSha: HB, conclusion: "FAILURE" }) },
     ]);
   });
+
+  // FINDING: src/app/radar.ts:133 (ConflictRadar.write) skipped a pull request whose radar this process had
+  // last written with the same digest, without reading its runs: "unchanged since this process wrote it" is
+  // not "unchanged on GitHub". Another replica's radar (or this process's reconcile retiring every run when
+  // the table went away) may have written the check since; A's required `parallel-review/conflicts` then
+  // stayed green while B overlapped it. Fixed: the radar reads the runs at write time on every refresh and
+  // lets GitHub's run, not its memory, say whether a write is needed.
+  test("A's check was turned green by another replica after this process wrote the failure: the same radar writes it again", async () => {
+    const radar = new ConflictRadar(); // one process: what it wrote is remembered between events
+    const first = github([]);
+    await radar.refresh(deps(first), ref, await event(first));
+    const post = writes(first).find((w) => w.kind === "create")!.input;
+    expect(post.conclusion).toBe("FAILURE");
+    const green = github([
+      {
+        id: 50,
+        node_id: "CR_50",
+        name: String(post.name),
+        status: "completed",
+        conclusion: "success",
+        output: { title: "No overlap", summary: "No other open pull request changes the same files.", text: null },
+        started_at: "2026-11-30T10:00:00Z",
+        app: { id: APP },
+      },
+    ]);
+    await radar.refresh(deps(green), ref, await event(green));
+    await expectValidGraphQL(green);
+    expect(writes(green)).toContainEqual({
+      kind: "update",
+      input: expect.objectContaining({ checkRunId: "CR_50", conclusion: "FAILURE" }),
+    });
+  });
+
+  // FINDING: src/app/radar.ts:136 (ConflictRadar.write) updated only the newest of the app's conflicts runs
+  // on a head. Two replicas that both read "no run" create twins; the older one then kept whatever it said
+  // first (neutral, under `conflicts: warn`) after the table moved to `block` and B overlapped A. GitHub
+  // documents no rule for which twin branch protection reads (see "Several runs of one name on a commit").
+  // Fixed: as for the gate, every run of the name is written to the same state.
+  test("A has twin conflicts runs (two replicas created one each): both are written to the failure", async () => {
+    const twin = (id: number) => ({
+      id,
+      node_id: `CR_${id}`,
+      name: "parallel-review/conflicts",
+      status: "completed",
+      conclusion: "neutral",
+      output: { title: "Overlaps #8", summary: "written under conflicts: warn", text: null },
+      started_at: "2026-11-30T10:00:00Z",
+      app: { id: APP },
+    });
+    const now = github([twin(50), twin(51)]);
+    await new ConflictRadar().refresh(deps(now), ref, await event(now));
+    await expectValidGraphQL(now);
+    const updated = writes(now).filter((w) => w.kind === "update");
+    expect(updated.map((w) => [w.input.checkRunId, w.input.conclusion])).toEqual([
+      ["CR_50", "FAILURE"],
+      ["CR_51", "FAILURE"],
+    ]);
+  });
 });
