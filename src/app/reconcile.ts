@@ -1,5 +1,5 @@
 import type { PrEffect } from "../core/effectiveness.js";
-import { edited, UNKNOWN_SHA, type CommentInput, type ReviewAction } from "../core/actions.js";
+import { UNKNOWN_SHA, type CommentInput, type ReviewAction } from "../core/actions.js";
 import { encodeLedger, ledgerFits, MAX_LEDGER_RECORDS, mergePushes, mergeRecords, type Push } from "../core/ledger.js";
 import { contributionsOf } from "../github/contributors.js";
 import {
@@ -37,7 +37,7 @@ import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
 import { inRounds } from "./rounds.js";
 import { carriedLedger, closedGates, planWrites, renamedGates } from "./write-plan.js";
-import { appCommentOf, keptLedger, readLedger, standingOf } from "./standing.js";
+import { appCommentOf, keptLedger, readLedger, standingOf, withDelivered } from "./standing.js";
 import { claimsOf, lookUpEligibility } from "./eligibility.js";
 import { contributorsOf, withUnknownPushers } from "./contributors.js";
 
@@ -468,17 +468,6 @@ async function compareApprovals(
     actions.filter((a) => a.kind === "approve" && a.sha !== head && a.sha !== UNKNOWN_SHA).map((a) => a.sha),
   );
   await Promise.all([...shas].map(async (sha) => out.set(sha, await changedBetween(octokit, ref, sha, head))));
-  return out;
-}
-
-function withDelivered(listed: readonly CommentInput[], delivered?: ReadonlyMap<number, CommentInput>): CommentInput[] {
-  if (!delivered || delivered.size === 0) return [...listed];
-  const out = listed.map((c) => {
-    const d = delivered.get(c.id);
-    // The listed comment was edited since: the delivered body is older (as written, or before an edit).
-    return d && edited(c) ? d : c;
-  });
-  for (const d of delivered.values()) if (!listed.some((c) => c.id === d.id)) out.push(d);
   return out;
 }
 

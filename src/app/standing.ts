@@ -1,5 +1,6 @@
 import {
   captureScopes,
+  edited,
   readRecords,
   recordActions,
   reviewActions,
@@ -38,6 +39,26 @@ export const MAX_RECORDS_PER_RECONCILE = 20;
  */
 export function appCommentOf(appId: number): (c: CommentInput) => boolean {
   return (c) => c.user?.type === "Bot" && c.viaAppId === appId;
+}
+
+/**
+ * The comments as the deliveries reported them where GitHub's copy was edited since (by anyone with write
+ * access): what a delivery said a comment said wins over the comment now, and a deleted comment stays.
+ * A delivered body is as written only at creation; one from before an edit (`changes.body.from`) comes
+ * dated at that edit, so it can request changes, never approve (records.ts).
+ */
+export function withDelivered(
+  listed: readonly CommentInput[],
+  delivered?: ReadonlyMap<number, CommentInput>,
+): CommentInput[] {
+  if (!delivered || delivered.size === 0) return [...listed];
+  const out = listed.map((c) => {
+    const d = delivered.get(c.id);
+    // The listed comment was edited since: the delivered body is older (as written, or before an edit).
+    return d && edited(c) ? d : c;
+  });
+  for (const d of delivered.values()) if (!listed.some((c) => c.id === d.id)) out.push(d);
+  return out;
 }
 
 export interface StandingInput {

@@ -14,6 +14,7 @@ import {
   MAX_RECORDS_PER_RECONCILE,
   readLedger,
   standingOf,
+  withDelivered,
   type KeptInput,
   type LedgerSources,
   type StandingInput,
@@ -96,6 +97,39 @@ describe("appCommentOf", () => {
     expect(isApp({ ...c, user: { login: "mallory", type: "User", id: 6 } })).toBe(false);
     expect(isApp({ ...c, user: { login: "parallel-review[bot]", id: 99 } })).toBe(false);
     expect(isApp({ ...c, user: null })).toBe(false);
+  });
+});
+
+describe("withDelivered", () => {
+  const listed = (over: Partial<CommentInput> = {}) => userComment("sam", "LGTM", over);
+
+  test("nothing delivered: the listed comments, a copy", () => {
+    const a = listed();
+    const out = withDelivered([a]);
+    expect(out).toEqual([a]);
+    expect(withDelivered([a], new Map())).toEqual([a]);
+    out.push(listed());
+    expect(withDelivered([a])).toHaveLength(1);
+  });
+
+  test("a comment edited since its delivery: the delivered body stands (as written, or dated at an edit)", () => {
+    const now = listed({ body: "/approve security", updatedAt: T2 });
+    const asWritten = { ...now, body: "LGTM", updatedAt: T1, createdAt: T1 };
+    expect(withDelivered([now], new Map([[now.id, asWritten]]))).toEqual([asWritten]);
+    const beforeAnEdit = { ...now, body: "/request-changes", updatedAt: "2024-05-01T10:07:00Z" };
+    expect(withDelivered([now], new Map([[now.id, beforeAnEdit]]))).toEqual([beforeAnEdit]);
+  });
+
+  test("a comment not edited since: GitHub's copy stands", () => {
+    const now = listed();
+    const delivered = { ...now, body: "something else" };
+    expect(withDelivered([now], new Map([[now.id, delivered]]))).toEqual([now]);
+  });
+
+  test("a delivered comment GitHub no longer lists (deleted) stays, after the listed ones; others are untouched", () => {
+    const kept = listed();
+    const gone = userComment("sue", "/approve");
+    expect(withDelivered([kept], new Map([[gone.id, gone]]))).toEqual([kept, gone]);
   });
 });
 

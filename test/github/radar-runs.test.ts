@@ -80,6 +80,11 @@ describe("the conflict radar's runs query", () => {
     for (const n of [1, 3, MAX_HEADS_PER_QUERY])
       expect(endpoint.validate(conflictRunsQuery(Array.from({ length: n }, (_, i) => String(i))).query)).toEqual([]);
   });
+
+  test("is sent compact: no line breaks, no runs of spaces, nothing around it (bytes on every refresh)", () => {
+    const { query } = conflictRunsQuery(["a", "b"]);
+    expect(query).not.toMatch(/\n|\s{2}|^\s|\s$/);
+  });
 });
 
 describe("readConflictRuns", () => {
@@ -168,6 +173,13 @@ describe("readConflictRuns", () => {
       1,
     ]);
     expect([...read.runs.keys()]).toEqual(heads);
+  });
+
+  test("exactly as many heads as a query holds: one query, no empty second one", async () => {
+    const heads = Array.from({ length: MAX_HEADS_PER_QUERY }, (_, i) => i.toString(16).padStart(40, "0"));
+    for (const h of heads) commits[h] = suites([]);
+    await readConflictRuns(octokit, repo, APP, heads as [string, ...string[]]);
+    expect(sent).toHaveLength(1);
   });
 
   test("no repository (not visible to the installation): the read fails", async () => {
