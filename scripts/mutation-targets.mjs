@@ -49,6 +49,8 @@ export const TARGETS = {
   "src/app/standing.ts": ["test/app/standing.test.ts"], // which records count, what the ledger keeps, where it is read
   "src/app/eligibility.ts": ["test/app/eligibility.test.ts"], // who may review as which persona
   "src/app/contributors.ts": ["test/app/contributors.test.ts"], // whose approvals are contributions
+  // Which deliveries' facts (a click, review and comment bodies) share a reconcile: none may be lost.
+  "src/app/batch.ts": ["test/app/batch.test.ts", "test/security/batch-attacks.test.ts"],
   // A whole-file run is hours (every app test reaches nearly every line): the security-critical ranges only,
   // against the app and attack suites that decide them. Each range is marked in the file itself
   // (`// mutation-range: <name>` … `// mutation-range-end`), so it moves with the code; docs/testing.md says
