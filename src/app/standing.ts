@@ -51,7 +51,7 @@ export function withDelivered(
   listed: readonly CommentInput[],
   delivered?: ReadonlyMap<number, CommentInput>,
 ): CommentInput[] {
-  if (!delivered || delivered.size === 0) return [...listed];
+  if (!delivered) return [...listed];
   const out = listed.map((c) => {
     const d = delivered.get(c.id);
     // The listed comment was edited since: the delivered body is older (as written, or before an edit).

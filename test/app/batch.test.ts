@@ -62,6 +62,20 @@ describe("PendingFacts: which deliveries share a pull request's next reconcile",
     expect(facts.join("other", { click: click("d2") })).toBeDefined();
   });
 
+  test("each kind of fact alone is a fact (a batch of it is reconciled even when its job was skipped); hints carry only what it has", () => {
+    const facts = new PendingFacts();
+    const only = (key: string, f: Parameters<PendingFacts["join"]>[1]) => facts.join(key, f)!;
+    const clicked = only("a", { click: click("d1") });
+    const reviewed = only("b", { hints: { reviewBodies: new Map([[1, "first"]]) } });
+    const commented = only("c", { hints: { commentBodies: new Map([[2, comment(2, "/approve")]]) } });
+    const nothing = only("d", {});
+    expect([clicked, reviewed, commented, nothing].map(carriesFacts)).toEqual([true, true, true, false]);
+    expect(hintsOf(clicked)).toEqual({});
+    expect(hintsOf(nothing)).toEqual({});
+    expect(hintsOf(reviewed)).toEqual({ reviewBodies: new Map([[1, "first"]]) });
+    expect(hintsOf(commented)).toEqual({ commentBodies: new Map([[2, comment(2, "/approve")]]) });
+  });
+
   test("a batch is closed when taken: later deliveries open the next one", () => {
     const facts = new PendingFacts();
     const first = facts.join("pr", { click: click("d1") })!;

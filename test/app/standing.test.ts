@@ -120,10 +120,11 @@ describe("withDelivered", () => {
     expect(withDelivered([now], new Map([[now.id, beforeAnEdit]]))).toEqual([beforeAnEdit]);
   });
 
-  test("a comment not edited since: GitHub's copy stands", () => {
+  test("a comment not edited since: GitHub's copy stands, once, beside the others", () => {
     const now = listed();
+    const other = listed();
     const delivered = { ...now, body: "something else" };
-    expect(withDelivered([now], new Map([[now.id, delivered]]))).toEqual([now]);
+    expect(withDelivered([now, other], new Map([[now.id, delivered]]))).toEqual([now, other]);
   });
 
   test("a delivered comment GitHub no longer lists (deleted) stays, after the listed ones; others are untouched", () => {
