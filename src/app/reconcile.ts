@@ -37,7 +37,7 @@ import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
 import { inRounds } from "./rounds.js";
 import { carriedLedger, closedGates, planWrites, renamedGates } from "./write-plan.js";
-import { appCommentOf, keptLedger, readLedger, standingOf, withDelivered } from "./standing.js";
+import { appCommentOf, keptLedger, readLedger, standingOf, unsettledClicks, withDelivered } from "./standing.js";
 import { claimsOf, lookUpEligibility } from "./eligibility.js";
 import { contributorsOf, withUnknownPushers } from "./contributors.js";
 
@@ -322,21 +322,7 @@ export async function assess(
     blockers.push(
       `More review actions are recorded on this pull request than the app can keep (${MAX_LEDGER_RECORDS} at most): the gate stays closed. Open a new pull request.`,
     );
-  // An unrecorded click stands until it is recorded or the same reviewer clicks again for that persona
-  // later (a redelivery of an older click of theirs does not count as later).
-  const clickedLater = (u: ButtonClick) =>
-    allRecords.some(
-      (r) =>
-        r.via === "button" &&
-        r.user === u.user.login &&
-        r.commands.some((c) => c.personas !== "all" && c.personas.includes(u.persona)) &&
-        Date.parse(r.clickedAt ?? "") > Date.parse(u.receivedAt),
-    );
-  for (const u of hints.unsettled ?? [])
-    if (!allRecords.some((r) => r.delivery === u.delivery) && !clickedLater(u))
-      blockers.push(
-        `@${u.user.login}'s click (${u.action === "approve" ? "Approve" : "Request changes"} as ${u.persona}) could not be recorded yet; the gate stays closed until it is (GitHub redelivers it) or @${u.user.login} acts again.`,
-      );
+  blockers.push(...unsettledClicks(hints.unsettled ?? [], allRecords));
 
   const actions: ReviewAction[] = actionsOf(allRecords);
   const [changedSince, contributors] = await Promise.all([

@@ -23,6 +23,7 @@ import {
   type Scope,
 } from "../core/ledger.js";
 import type { PlanPersona } from "../core/plan.js";
+import type { ButtonClick } from "./records.js";
 
 /**
  * What stands on a pull request: the review actions its ledger, its reviews and the app's record comments
@@ -110,6 +111,28 @@ export function standingOf(i: StandingInput): Standing {
     ...records.flatMap((r) => recordActions([r]).filter((a) => !retargeted(a, r.base))),
   ];
   return { known, deliveries, unrecorded, scopes, bases, actionsOf };
+}
+
+/**
+ * Blockers for the clicks this process could not record: an unrecorded click stands (the gate stays closed)
+ * until it is recorded or the same reviewer clicks again for that persona later (a redelivery of an older
+ * click of theirs does not count as later).
+ */
+export function unsettledClicks(unsettled: readonly ButtonClick[], records: readonly RecordData[]): string[] {
+  const clickedLater = (u: ButtonClick) =>
+    records.some(
+      (r) =>
+        r.via === "button" &&
+        r.user === u.user.login &&
+        r.commands.some((c) => c.personas !== "all" && c.personas.includes(u.persona)) &&
+        Date.parse(r.clickedAt ?? "") > Date.parse(u.receivedAt),
+    );
+  return unsettled
+    .filter((u) => !records.some((r) => r.delivery === u.delivery) && !clickedLater(u))
+    .map(
+      (u) =>
+        `@${u.user.login}'s click (${u.action === "approve" ? "Approve" : "Request changes"} as ${u.persona}) could not be recorded yet; the gate stays closed until it is (GitHub redelivers it) or @${u.user.login} acts again.`,
+    );
 }
 
 export interface KeptInput {

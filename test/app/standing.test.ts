@@ -14,12 +14,14 @@ import {
   MAX_RECORDS_PER_RECONCILE,
   readLedger,
   standingOf,
+  unsettledClicks,
   withDelivered,
   type KeptInput,
   type LedgerSources,
   type StandingInput,
 } from "../../src/app/standing.js";
 import { planPersona } from "../helpers/personas.js";
+import type { ButtonClick } from "../../src/app/records.js";
 
 /**
  * What stands on a pull request: which records and reviews count (this pull request's, on its base), which
@@ -228,6 +230,63 @@ describe("standingOf", () => {
   test("reviews come before records in the actions", () => {
     const s = standing({ reviews: [review(1, "sam")] });
     expect(s.actionsOf([record({ user: "sue" })]).map((a) => a.user)).toEqual(["sam", "sue"]);
+  });
+});
+
+describe("unsettledClicks", () => {
+  const click = (over: Partial<ButtonClick> = {}): ButtonClick => ({
+    persona: "security",
+    action: "request_changes",
+    user: { login: "sue", type: "User", id: 12 },
+    sha: HEAD,
+    delivery: "d-9",
+    receivedAt: T1,
+    ...over,
+  });
+  const button = (over: Partial<RecordData> = {}) =>
+    record({
+      user: "sue",
+      delivery: "d-other",
+      clickedAt: T2,
+      commands: [{ kind: "approve", personas: ["security"] }],
+      ...over,
+    });
+
+  test("a click not recorded keeps the gate closed, saying whose click and what to do", () => {
+    expect(unsettledClicks([click()], [])).toEqual([
+      "@sue's click (Request changes as security) could not be recorded yet; the gate stays closed until it is (GitHub redelivers it) or @sue acts again.",
+    ]);
+    expect(unsettledClicks([click({ action: "approve" })], [])[0]).toContain("(Approve as security)");
+    expect(unsettledClicks([], [button()])).toEqual([]);
+  });
+
+  test("recorded (its delivery in a record): settled", () => {
+    expect(unsettledClicks([click()], [button({ delivery: "d-9", clickedAt: T0 })])).toEqual([]);
+  });
+
+  test("the same reviewer clicked again for that persona later: settled", () => {
+    expect(unsettledClicks([click()], [button()])).toEqual([]);
+  });
+
+  test("not settled by a later click of someone else, for another persona or every persona, by a comment, or an earlier click", () => {
+    const still = (r: RecordData) => expect(unsettledClicks([click()], [r])).toHaveLength(1);
+    still(button({ user: "sam" }));
+    still(button({ commands: [{ kind: "approve", personas: ["finance"] }] }));
+    still(button({ commands: [{ kind: "approve", personas: "all" }] }));
+    still(button({ via: "comment", delivery: undefined, source: 5 }));
+    still(button({ clickedAt: T1 }));
+    still(button({ clickedAt: T0 }));
+    const { clickedAt: _, ...noTime } = button();
+    still(noTime);
+  });
+
+  test("each unsettled click on its own", () => {
+    const out = unsettledClicks(
+      [click(), click({ delivery: "d-10", user: { login: "sam", type: "User", id: 11 } })],
+      [button({ delivery: "d-10", user: "sam" })],
+    );
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^@sue's click/);
   });
 });
 
