@@ -266,6 +266,18 @@ describe("unsettledClicks", () => {
 
   test("the same reviewer clicked again for that persona later: settled", () => {
     expect(unsettledClicks([click()], [button()])).toEqual([]);
+    const twoCommands = button({
+      commands: [
+        { kind: "approve", personas: ["finance"] },
+        { kind: "approve", personas: ["security"] },
+      ],
+    });
+    expect(unsettledClicks([click()], [twoCommands])).toEqual([]);
+  });
+
+  test("a command for every persona is no click for one (even a persona whose id is part of the word)", () => {
+    const all = button({ commands: [{ kind: "approve", personas: "all" }] });
+    expect(unsettledClicks([click({ persona: "al" })], [all])).toHaveLength(1);
   });
 
   test("not settled by a later click of someone else, for another persona or every persona, by a comment, or an earlier click", () => {
