@@ -30,7 +30,7 @@ function commentEdited(c: { id: number; body: string; user: { login: string } },
 
 describe("comment bodies handed to a reconcile", () => {
   // FINDING: src/app/router.ts:222 (issue_comment handler) took an `edited` delivery's `changes.body.from`
-  // as the unedited original (updatedAt = created_at), and src/app/reconcile.ts:479 (withDelivered) let it
+  // as the unedited original (updatedAt = created_at), and src/app/reconcile.ts (withDelivered, since moved to src/app/standing.ts) let it
   // replace the listed body: carol's second edit handed her own first edit to the reconcile as sam's words,
   // and sam "approved". Fixed: the `from` body counts as edited, as of the edit (it can request changes,
   // never approve), and it is preferred to a listed body that was edited since.

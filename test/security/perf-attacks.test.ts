@@ -107,7 +107,7 @@ describe("the read cache never reaches a pass", () => {
 
   // FINDING: when the gate already passes, reconcile() skips the confirming fresh read (gatePasses) and,
   // the gate being unchanged, writes nothing and reads nothing again: a decision to keep it green is made
-  // on the remembered membership. Without the cache the same event closes it. src/app/reconcile.ts:107.
+  // on the remembered membership. Without the cache the same event closes it. src/app/rounds.ts (gatePasses; was reconcile.ts:107).
   test("the gate is green and sam leaves the team: the next event closes it (not kept green by the cache)", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
@@ -172,7 +172,7 @@ describe("check runs written as one GraphQL request", () => {
   // FINDING: closing a green gate, GitHub answers the gate's updateCheckRun with NOT_FOUND (a lagging
   // replica, as the table's 404 the app already confirms). writeRuns skips it as "vanished, recreated by
   // the next round", but a gate written closed is no longer read again: the green run stands, and the
-  // reconcile reports no error, so nothing closes it. src/github/checks.ts writeRuns + reconcile.ts:121.
+  // reconcile reports no error, so nothing closes it. src/github/checks.ts writeRuns + src/app/rounds.ts (the vanished runs' next round).
   test("a NOT_FOUND on the update that closes a green gate: it does not stay green", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
