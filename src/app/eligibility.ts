@@ -1,6 +1,6 @@
 import type { ReviewAction, Unrecorded } from "../core/actions.js";
 import type { PlanPersona } from "../core/plan.js";
-import type { ButtonClick } from "./records.js";
+import type { ButtonClick, Eligible } from "./records.js";
 
 /**
  * Who may review as which persona: a user the table lists, or a member of a team it lists. Only the
@@ -13,9 +13,6 @@ export interface Claim {
   readonly login: string;
   readonly personas: readonly string[] | "all";
 }
-
-/** May `login` review as `p`? */
-export type Eligible = (p: PlanPersona, login: string) => boolean;
 
 /**
  * The claims of a reconcile: a review or `/approve` for all personas the user can review; a named persona

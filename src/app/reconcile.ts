@@ -41,9 +41,6 @@ import { appCommentOf, keptLedger, readLedger, standingOf, unsettledClicks, with
 import { claimsOf, lookUpEligibility } from "./eligibility.js";
 import { contributorsOf, withUnknownPushers } from "./contributors.js";
 
-// The router closes gates of commits it finds no pull request for with these.
-export { AUX_PREFIX, carriedLedger, gateNames } from "./write-plan.js";
-
 export interface Deps {
   readonly octokit: Octokit;
   readonly appId: number;
@@ -325,15 +322,16 @@ export async function assess(
   blockers.push(...unsettledClicks(hints.unsettled ?? [], allRecords));
 
   const actions: ReviewAction[] = actionsOf(allRecords);
+  const allPushes = withUnknownPushers(heads, pushes);
   const [changedSince, contributors] = await Promise.all([
     compareApprovals(octokit, ref, table, actions, pull.headSha),
     contributorsOf({
       table,
       plan,
       actions,
-      pushes: withUnknownPushers(heads, pushes),
+      pushes: allPushes,
       commits: snap.commits,
-      contributions: (logins) => contributionsOf(octokit, ref, snap.commits, withUnknownPushers(heads, pushes), logins),
+      contributions: (logins) => contributionsOf(octokit, ref, snap.commits, allPushes, logins),
     }),
   ]);
   blockers.push(...contributors.blockers);

@@ -30,7 +30,7 @@ export interface RoundWritten {
   readonly vanished?: number;
 }
 
-/** How a round reads: `remembered` may use answers kept between reconciles (a membership); `fresh` reads anew. */
+/** How a round reads: which membership answers it uses, and whether it bypasses every cache. */
 export interface ReadMode {
   /** The first round's membership answers (possibly remembered), or the ones looked up again for a pass. */
   readonly memberships: "first" | "fresh";

@@ -6,7 +6,8 @@ import { withRetries, type Octokit, type PullRef, type RequestCounter } from "..
 import { forgetSharing, openPullsOnBase, pullsForCommit } from "../github/pulls.js";
 import { ReadCache, Recent } from "../github/recent.js";
 import { readTable } from "../github/table.js";
-import { assess, carriedLedger, gateNames, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
+import { assess, reconcile, type Deps, type Hints, type Outcome } from "./reconcile.js";
+import { carriedLedger, gateNames } from "./write-plan.js";
 import { ConflictRadar, RadarHook, type RadarOptions } from "./radar.js";
 import type { ButtonClick } from "./records.js";
 import type { CommentInput } from "../core/actions.js";

@@ -166,6 +166,7 @@ describe("inRounds", () => {
     const s = script([decision("wait"), decision("wait")], [wrote({ vanished: 1 }), wrote()], true);
     await inRounds(s.rounds, {});
     expect(s.reads).toHaveLength(2);
+    expect(s.reads[1]!.hints).toStrictEqual({}); // nothing refused: no refusals handed on
   });
 
   test(`runs that vanish on every write: after ${MAX_ROUNDS} rounds the reconcile gives up, failing`, async () => {
