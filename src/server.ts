@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
-import { createNodeMiddleware, run, type Probot } from "probot";
+import { run, type Probot } from "probot";
 import { createApp, type AppOptions } from "./app/router.js";
 import { Limiter } from "./app/serialize.js";
 import { leadingAction, Subscriptions } from "./app/subscriptions.js";
@@ -12,8 +12,9 @@ import type { Metrics } from "./service/metrics.js";
 import type { ReadinessCheck } from "./service/readiness.js";
 
 /**
- * The app's HTTP server: Probot's webhook middleware behind a signature check that answers 401 (not
- * Probot's 400) to a delivery whose `X-Hub-Signature-256` does not match, before anything is parsed;
+ * The app's HTTP server: a signature check that answers 401 (not Probot's 400) to a delivery whose
+ * `X-Hub-Signature-256` does not match, before anything is parsed, then the delivery handed to Probot
+ * (`probot.receive`, as the queue's workers do: parsed once, its signature checked once);
  * a delivery no handler wants answered 200 unparsed (src/app/subscriptions.ts); at most
  * `maxConcurrentDeliveries` deliveries parsed and handled at once;
  * `GET /healthz` (alive), `GET /readyz` (ready to work) and `GET /metrics` (Prometheus). `npm start`
@@ -65,12 +66,7 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
   // What the app handles, from the handlers it registers: recorded as it loads here, or (queue mode:
   // the workers load it) from a stand-in load of the same app function.
   const subscriptions = opts.enqueue ? Subscriptions.of(createApp({ appId: 1 })) : new Subscriptions();
-  const middleware = opts.enqueue
-    ? undefined
-    : await createNodeMiddleware(subscriptions.record(createApp(opts.app)), {
-        probot: opts.probot,
-        webhooksPath: WEBHOOK_PATH,
-      });
+  const receive = opts.enqueue ? undefined : await loaded(opts.probot, subscriptions.record(createApp(opts.app)));
   const admission = new Limiter(opts.maxConcurrentDeliveries ?? 128);
   let inFlight = 0;
   let draining = false;
@@ -81,7 +77,7 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
     }
     inFlight++;
     res.once("close", () => inFlight--);
-    void handle(req, res, opts, { subscriptions, admission }, middleware).catch((err: unknown) => {
+    void handle(req, res, opts, { subscriptions, admission }, receive).catch((err: unknown) => {
       opts.log?.error({ err }, "request failed");
       if (!res.headersSent) reply(res, 500, { error: err instanceof Error ? err.message : String(err) });
     });
@@ -104,14 +100,20 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
   });
 }
 
-type Middleware = (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown;
+type Receive = (delivery: { id: string; name: string; payload: unknown }) => Promise<void>;
+
+/** The app loaded into Probot; deliveries go to its handlers through `probot.receive`. */
+async function loaded(probot: Probot, appFn: Parameters<Probot["load"]>[0]): Promise<Receive> {
+  await probot.load(appFn, { cwd: process.cwd(), addHandler: () => undefined });
+  return (delivery) => probot.receive(delivery as Parameters<Probot["receive"]>[0]);
+}
 
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   opts: WebhookServerOptions,
   { subscriptions, admission }: { subscriptions: Subscriptions; admission: Limiter },
-  middleware: Middleware | undefined,
+  receive: Receive | undefined,
 ): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (await opsRoute(req, res, opts)) return;
@@ -144,7 +146,7 @@ async function handle(
   };
   await withLogContext(context, async () => {
     if (opts.enqueue) {
-      const { action: _action, ...queued } = delivery;
+      const { action: _action, payload: _payload, ...queued } = delivery;
       try {
         await opts.enqueue({ ...queued, body: body.toString("utf8") });
       } catch (err) {
@@ -154,11 +156,17 @@ async function handle(
       }
       return reply(res, 202, { queued: delivery.id });
     }
-    req.url = WEBHOOK_PATH;
     await admitted(res, admission, opts.answerWithinMs ?? ANSWER_WITHIN_MS, async (answer) => {
-      // @octokit/webhooks reads a string `body` instead of the (already consumed) stream.
-      (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
-      await middleware!(req, answer, () => reply(answer, 404, { error: "not found" }));
+      try {
+        await receive!({ id: delivery.id, name: delivery.name, payload: delivery.payload });
+        answer.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      } catch (err) {
+        // As Probot's middleware answered: the first handler's error, its status if it has one (GitHub
+        // records the delivery as failed; the redelivery sweep sends it again).
+        opts.probot.log.error(err);
+        const first = firstError(err);
+        reply(answer, first.status ?? 500, { error: `${first.name}: ${first.message}` });
+      }
     });
     if (res.statusCode >= 500) opts.metrics?.failures.inc({ kind: "delivery" });
   });
@@ -227,7 +235,28 @@ export async function opsRoute(
   return true;
 }
 
-function describe(req: IncomingMessage, body: Buffer): (VerifiedDelivery & { action?: string }) | undefined {
+/** The first of the handlers' errors (Probot's receive rejects with an AggregateError of them). */
+function firstError(err: unknown): { name: string; message: string; status?: number } {
+  const errors = (err as { errors?: unknown } | null | undefined)?.errors;
+  const first = (Array.isArray(errors) && errors.length > 0 ? errors[0] : err) as {
+    name?: unknown;
+    message?: unknown;
+    status?: unknown;
+  };
+  return {
+    name: typeof first?.name === "string" ? first.name : "Error",
+    message: typeof first?.message === "string" && first.message ? first.message : "An unspecified error occurred",
+    // A failure is answered as one: a status only when it is an error status (GitHub's 404 for a gone pull request, say).
+    ...(typeof first?.status === "number" && first.status >= 400 && first.status <= 599
+      ? { status: first.status }
+      : {}),
+  };
+}
+
+function describe(
+  req: IncomingMessage,
+  body: Buffer,
+): (VerifiedDelivery & { action?: string; payload: unknown }) | undefined {
   const id = req.headers["x-github-delivery"];
   const name = req.headers["x-github-event"];
   if (typeof id !== "string" || typeof name !== "string" || !id || !name) return undefined;
@@ -242,6 +271,7 @@ function describe(req: IncomingMessage, body: Buffer): (VerifiedDelivery & { act
     id,
     name,
     body: "",
+    payload,
     ...(typeof payload?.action === "string" ? { action: payload.action } : {}),
     ...(typeof installation === "number" ? { installation } : {}),
   };

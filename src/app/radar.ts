@@ -31,10 +31,20 @@ export interface RadarOptions {
 }
 
 export interface RadarOutcome {
-  /** Pull requests whose conflicts check was written (created or updated). */
+  /** Pull requests whose conflicts check was written (created or updated) by the refresh. */
   readonly written: number[];
   /** Pull requests the changed one overlaps now. */
   readonly overlaps: number[];
+}
+
+/** Changed pull requests one refresh takes at most; more wait for the next (src/app/radar.ts RadarHook). */
+const MAX_BATCH = 32;
+
+/** A head whose files before a push or a close decide which radars named the pull request. */
+interface Before {
+  readonly pull: Omit<OpenPull, "files">;
+  /** Closed: GitHub still lists the files of its head. A push's old head is known from the cache or not at all. */
+  readonly fetch: boolean;
 }
 
 /**
@@ -42,53 +52,79 @@ export interface RadarOutcome {
  * changed (opened, pushed, base changed, closed). It writes the `parallel-review/conflicts` check of
  * that pull request, and of the others whose radar names it now or named it before (bounded).
  * File lists are cached by head commit and the open list is read conditionally, so an event costs
- * a handful of requests (docs/performance.md).
+ * a handful of requests (docs/performance.md). Events waiting for a repository's running refresh are
+ * refreshed together (`refreshAll`): one open list, one read of the runs and one write for all of them.
  */
 export class ConflictRadar {
   private readonly files = new FileCache();
   private readonly etags = new EtagCache();
   private readonly maxPulls: number;
   private readonly maxUpdates: number;
+  /**
+   * Changed pull requests one refresh takes: as many as the open list's one page can hold beside the
+   * compared ones and the one more that tells whether some were left out.
+   */
+  readonly maxBatch: number;
 
   constructor(opts: RadarOptions = {}) {
     this.maxPulls = Math.min(100, opts.maxPulls ?? 50);
     this.maxUpdates = opts.maxUpdates ?? 10;
+    this.maxBatch = Math.max(1, Math.min(MAX_BATCH, 99 - this.maxPulls));
   }
 
   async refresh(d: Deps, repo: RepoRef, ev: RadarEvent): Promise<RadarOutcome> {
-    const none = { written: [], overlaps: [] };
-    const load = ev.seen?.table ?? (await readTable(d.octokit, repo, ev.base));
-    const table = load.kind === "loaded" ? load.result.table : undefined;
-    if (!table || table.settings.conflicts === "off") return none;
+    return (await this.refreshAll(d, repo, [ev])).get(ev.number)!;
+  }
 
-    // One more than the cap besides the changed pull request: enough to tell whether some were left out.
-    const listed = (await openPulls(d.octokit, repo, ev.base, this.maxPulls + 2, this.etags)).filter(
-      (p) => p.number !== ev.number,
+  /**
+   * One refresh for events on one base, in the order they happened (at most `maxBatch` pull requests):
+   * what refreshing after each in turn would leave, for the cost of one. Each pull request's newest event
+   * says what it is now; its earlier heads, and the heads before a push or a close, say which radars
+   * named it before. The outcome of each pull request that changed, by number.
+   */
+  async refreshAll(d: Deps, repo: RepoRef, evs: readonly RadarEvent[]): Promise<Map<number, RadarOutcome>> {
+    const changed = new Map<number, RadarEvent>();
+    for (const ev of evs) changed.set(ev.number, ev); // the newest event of each pull request
+    const base = evs[0]!.base;
+    if (changed.size > this.maxBatch || evs.some((ev) => ev.base !== base))
+      throw new Error(`a radar refresh takes at most ${this.maxBatch} pull requests, on one base`);
+    const outcomes = new Map(
+      [...changed.keys()].map((n) => [n, { written: [] as number[], overlaps: [] as number[] }]),
     );
+    // The newest table read by a reconcile at its event's head and base, or read now.
+    const seen = [...evs].reverse().find((ev) => ev.seen)?.seen;
+    const load = seen?.table ?? (await readTable(d.octokit, repo, base));
+    const table = load.kind === "loaded" ? load.result.table : undefined;
+    if (!table || table.settings.conflicts === "off") return outcomes;
+
+    // One more than the cap besides the changed pull requests: enough to tell whether some were left out.
+    const perPage = Math.min(100, this.maxPulls + 1 + this.maxBatch);
+    const listed = (await openPulls(d.octokit, repo, base, perPage, this.etags)).filter((p) => !changed.has(p.number));
     const cappedAt = listed.length > this.maxPulls ? this.maxPulls : undefined;
     const capped = listed.slice(0, this.maxPulls);
-    // The changed pull request itself is always compared (the list may lag a moment behind the event).
-    const self = { number: ev.number, title: ev.title, createdAt: ev.createdAt, headSha: ev.headSha };
-    if (ev.seen?.files) this.files.set(fileKey(repo, ev.number, ev.headSha), pathsOf(ev.seen.files));
-    const open = await filesOf(d.octokit, repo, ev.closed ? capped : [self, ...capped], this.files);
+    // The changed pull requests themselves are always compared (the list may lag a moment behind the event).
+    const selves = [...changed.values()]
+      .filter((ev) => !ev.closed)
+      .map((ev) => ({ number: ev.number, title: ev.title, createdAt: ev.createdAt, headSha: ev.headSha }));
+    for (const ev of evs)
+      if (ev.seen?.files) this.files.set(fileKey(repo, ev.number, ev.headSha), pathsOf(ev.seen.files));
+    const open = await filesOf(d.octokit, repo, [...selves, ...capped], this.files);
     const profiles = open.map((p) => profile(table, p));
-    const me = ev.closed ? undefined : profiles[0];
+    const mine = profiles.slice(0, selves.length); // filesOf keeps the order, and every pull it may fetch
 
-    // Who names the changed pull request: overlaps of its files now, and of its files before the push
-    // (or before it closed): those radars must drop or change their entry for it.
+    // Who names a changed pull request: overlaps of its files now, and of its files before (an earlier head,
+    // the head before a push, the head it closed at): those radars must drop or change their entry for it.
     const names = new Set<number>();
     const mark = (p: Profile) => radarOf(table, p, profiles).overlaps.forEach((o) => names.add(o.number));
-    if (me) mark(me);
-    const before = ev.closed ? ev.headSha : ev.previousHead;
-    const old =
-      before && (await filesOf(d.octokit, repo, [{ ...self, headSha: before }], this.files, ev.closed === true))[0];
-    if (old) mark(profile(table, old));
-    names.delete(ev.number);
+    mine.forEach(mark);
+    for (const old of await this.before(d, repo, evs, changed)) mark(profile(table, old));
+    for (const n of changed.keys()) names.delete(n);
 
-    const targets = [...(me ? [open[0]!] : []), ...open.filter((p) => names.has(p.number)).slice(0, this.maxUpdates)];
-    if (names.size > this.maxUpdates)
+    const most = this.maxUpdates * changed.size;
+    const targets = [...open.slice(0, mine.length), ...open.filter((p) => names.has(p.number)).slice(0, most)];
+    if (names.size > most)
       d.log.warn(
-        { repo, pr: ev.number, max: this.maxUpdates },
+        { repo, pr: [...changed.keys()].join(","), max: most },
         "conflict radar: refreshed only the first pull requests it names",
       );
     const specs = targets.map((t) => {
@@ -100,14 +136,49 @@ export class ConflictRadar {
         cappedAt,
       );
       const spec = conflictsCheck(radar, {
-        base: ev.base,
+        base,
         compared: others.length,
         block: table.settings.conflicts === "block",
       });
       return { pull: t, spec };
     });
     const written = await this.write(d, repo, specs);
-    return { written, overlaps: me ? radarOf(table, me, profiles).overlaps.map((o) => o.number) : [] };
+    for (const me of mine)
+      outcomes.set(me.pull.number, {
+        written,
+        overlaps: radarOf(table, me, profiles).overlaps.map((o) => o.number),
+      });
+    for (const n of changed.keys()) if (changed.get(n)!.closed) outcomes.set(n, { written, overlaps: [] });
+    return outcomes;
+  }
+
+  /** The files of the heads the changed pull requests had before (each once; none that is a head now). */
+  private async before(
+    d: Deps,
+    repo: RepoRef,
+    evs: readonly RadarEvent[],
+    changed: ReadonlyMap<number, RadarEvent>,
+  ): Promise<OpenPull[]> {
+    const heads = new Map<string, Before>();
+    const add = (ev: RadarEvent, headSha: string, fetch: boolean) => {
+      const now = changed.get(ev.number)!;
+      if (!now.closed && now.headSha === headSha) return; // compared as it is now
+      const key = `${ev.number}@${headSha}`;
+      const known = heads.get(key);
+      heads.set(key, {
+        pull: { number: ev.number, title: ev.title, createdAt: ev.createdAt, headSha },
+        fetch: fetch || known?.fetch === true,
+      });
+    };
+    for (const ev of evs) {
+      if (ev.closed) add(ev, ev.headSha, true);
+      else add(ev, ev.headSha, false); // an earlier head of a pull request pushed again since
+      if (ev.previousHead) add(ev, ev.previousHead, false);
+    }
+    const olds = await Promise.all(
+      [...heads.values()].map(async (b) => (await filesOf(d.octokit, repo, [b.pull], this.files, b.fetch))[0]),
+    );
+    return olds.filter((p): p is OpenPull => p !== undefined);
   }
 
   /**
@@ -165,11 +236,15 @@ export interface PullEventPayload {
 
 /**
  * The router's hook: refresh the radar after a pull request's reconcile, one refresh per repository at a
- * time. Advisory: a failure is logged and leaves the previous radar check as it was; it never fails the
- * event (the gate has already been written).
+ * time. Events that arrive while a refresh of their repository runs wait together and share the next
+ * refresh of their base (`ConflictRadar.refreshAll`): a burst of pull requests costs a refresh per batch,
+ * not per event, and nobody waits behind a queue of refreshes. Advisory: a failure is logged and leaves the
+ * previous radar check as it was; it never fails the event (the gate has already been written).
  */
 export class RadarHook {
   private readonly serializer = new KeyedSerializer();
+  /** The refresh not started yet of each repository and base, which later events join. */
+  private readonly waiting = new Map<string, RadarBatch>();
   constructor(readonly radar = new ConflictRadar()) {}
 
   async after(
@@ -192,12 +267,49 @@ export class RadarHook {
       ...(seen && seen.headSha === pr.head.sha && seen.baseRef === pr.base.ref ? { seen } : {}),
     };
     try {
-      return await this.serializer.run(`${repo.owner}/${repo.repo}`.toLowerCase(), () =>
-        this.radar.refresh(d, repo, ev),
-      );
+      return (await this.join(d, repo, ev)).get(ev.number);
     } catch (err) {
       d.log.warn({ err, pr: `${repo.owner}/${repo.repo}#${pr.number}` }, "conflict radar failed");
       return undefined;
     }
+  }
+
+  /** Adds the event to its base's waiting refresh, or queues a new one behind the repository's running one. */
+  private join(d: Deps, repo: RepoRef, ev: RadarEvent): Promise<Map<number, RadarOutcome>> {
+    const key = `${repo.owner}/${repo.repo}`.toLowerCase();
+    const slot = `${key}:${ev.base}`;
+    let batch = this.waiting.get(slot);
+    if (!batch || !batch.takes(ev, this.radar.maxBatch)) {
+      const next: RadarBatch = new RadarBatch(d);
+      next.done = this.serializer.run(key, () => {
+        if (this.waiting.get(slot) === next) this.waiting.delete(slot); // started: later events wait for the next
+        return this.radar.refreshAll(next.deps, repo, next.events);
+      });
+      this.waiting.set(slot, next);
+      batch = next;
+    }
+    batch.add(d, ev);
+    return batch.done;
+  }
+}
+
+/** Events waiting for one refresh of a repository's base. */
+class RadarBatch {
+  readonly events: RadarEvent[] = [];
+  done!: Promise<Map<number, RadarOutcome>>;
+  private readonly numbers = new Set<number>();
+
+  constructor(public deps: Deps) {}
+
+  /** Room for the event: its pull request is in the batch already, or one more fits. */
+  takes(ev: RadarEvent, max: number): boolean {
+    return this.numbers.has(ev.number) || this.numbers.size < max;
+  }
+
+  /** The newest event's client and log do the refresh: its installation token is the freshest. */
+  add(d: Deps, ev: RadarEvent): void {
+    this.events.push(ev);
+    this.numbers.add(ev.number);
+    this.deps = d;
   }
 }

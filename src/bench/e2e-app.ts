@@ -32,11 +32,18 @@ export interface AppProcessConfig {
   readonly sampleMs?: number;
   /** Deliveries parsed and handled at once (the server's default when unset). */
   readonly admission?: number;
+  /** Reconciles run at once (the app's default when unset): the rest wait, parsed, for a free one. */
+  readonly reconciles?: number;
   /**
    * A directory: the app's CPU profile of the measured phase only (from `mark` to `stop`, warm-up and
    * start-up left out) is written there as a `.cpuprofile` (`--app-profile DIR`).
    */
   readonly profileDir?: string;
+  /**
+   * A directory: the app's allocation profile of the measured phase (`--app-alloc DIR`), every sampled
+   * allocation kept, collected or not (a `.heapprofile`: what the app allocates, not what it retains).
+   */
+  readonly allocDir?: string;
   /** V8/Node flags for the app's process alone (`--app-node-flags`), e.g. to weigh memory against CPU. */
   readonly nodeFlags?: readonly string[];
 }
@@ -51,13 +58,26 @@ export interface AppProcessStats {
   readonly cpuSystemMicros: number;
 }
 
+interface Outcome {
+  readonly number: number;
+  readonly state: string;
+  readonly at: number;
+}
+
 type ToParent =
   | { type: "ready"; url: string }
-  | { type: "outcome"; number: number; state: string; at: number }
+  | { type: "quiet"; waitedMs: number }
+  | { type: "outcomes"; outcomes: readonly Outcome[] }
   | { type: "stats"; stats: AppProcessStats };
 
 export interface AppProcess {
   readonly webhookUrl: string;
+  /**
+   * Resolves once the app's process is quiet (under 2 ms of CPU per second), at most `maxMs`: for about
+   * 20 s after start-up V8 keeps compiling and collecting in the background (~4 ms of CPU per second, idle),
+   * work of the start, not of the events measured next. Resolves with the time waited.
+   */
+  quiet(maxMs?: number): Promise<number>;
   /** Resets the peaks and the CPU counter (call when the load starts). */
   mark(): void;
   /** Stops the child; resolves with its figures since `mark`. */
@@ -75,18 +95,26 @@ export async function startAppProcess(
     env: { ...process.env, E2E_APP_CONFIG: JSON.stringify(config) },
   });
   let statsWaiter: ((s: AppProcessStats) => void) | undefined;
+  let quietWaiter: ((waitedMs: number) => void) | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`the app process exited (${code}) before it was ready`)));
     child.on("message", (m: ToParent) => {
       if (m.type === "ready") resolve(m.url);
-      else if (m.type === "outcome") onOutcome(m.number, m.state, m.at - performance.timeOrigin);
+      else if (m.type === "outcomes")
+        for (const o of m.outcomes) onOutcome(o.number, o.state, o.at - performance.timeOrigin);
       else if (m.type === "stats") statsWaiter?.(m.stats);
+      else if (m.type === "quiet") quietWaiter?.(m.waitedMs);
     });
   });
   child.removeAllListeners("exit");
   return {
     webhookUrl: url,
+    quiet: (maxMs = 30_000) =>
+      new Promise<number>((resolve) => {
+        quietWaiter = resolve;
+        child.send({ type: "quiet", maxMs });
+      }),
     mark: () => void child.send({ type: "mark" }),
     stop: () =>
       new Promise<AppProcessStats>((resolve) => {
@@ -102,9 +130,48 @@ export async function startAppProcess(
   };
 }
 
+/** Outcomes gathered for at most `everyMs`, then sent together. */
+class OutcomeBatch {
+  private pending: Outcome[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sendBatch: (batch: readonly Outcome[]) => void,
+    private readonly everyMs = 20,
+  ) {}
+
+  add(o: Outcome): void {
+    this.pending.push(o);
+    this.timer ??= setTimeout(() => this.flush(), this.everyMs);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.sendBatch(batch);
+  }
+}
+
+/** Waits until this process spends under 2 ms of CPU per second (measured over 250 ms), at most `maxMs`. */
+async function quietened(maxMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 250));
+    const used = process.cpuUsage(before);
+    if ((used.user + used.system) / 1000 < 0.5 || Date.now() - started >= maxMs) return Date.now() - started;
+  }
+}
+
 async function childMain(): Promise<void> {
   const config = JSON.parse(process.env.E2E_APP_CONFIG ?? "{}") as AppProcessConfig;
   const send = (m: ToParent) => process.send?.(m);
+  // The reconciles' ends go to the parent in batches (each stamped when it happened): one IPC message per
+  // reconcile cost the app's process about 4 % of its CPU in the burst, the benchmark's and not the app's.
+  const outcomes = new OutcomeBatch((batch) => send({ type: "outcomes", outcomes: batch }));
   const Octokit = appOctokit({ pace: config.pace === true });
   const probot = new Probot({
     appId: config.appId,
@@ -121,8 +188,9 @@ async function childMain(): Promise<void> {
     app: {
       appId: config.appId,
       maxRetryWaitMs: 2_000,
+      ...(config.reconciles ? { maxConcurrentReconciles: config.reconciles } : {}),
       onOutcome: (pr, o) =>
-        send({ type: "outcome", number: pr.number, state: o.state, at: performance.timeOrigin + performance.now() }),
+        outcomes.add({ number: pr.number, state: o.state, at: performance.timeOrigin + performance.now() }),
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -139,24 +207,39 @@ async function childMain(): Promise<void> {
     if (samples++ % 10 === 0) peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
   };
   if ((config.sampleMs ?? 50) > 0) setInterval(sample, config.sampleMs ?? 50);
-  const profiler = config.profileDir ? new Session() : undefined;
+  const profiler = config.profileDir || config.allocDir ? new Session() : undefined;
   profiler?.connect();
   process.on("disconnect", () => process.exit(0));
-  const onMessage = async (m: { type: string }) => {
-    if (m.type === "mark") {
-      await profiler?.post("Profiler.enable");
-      await profiler?.post("Profiler.start");
+  const onMessage = async (m: { type: string; maxMs?: number }) => {
+    if (m.type === "quiet") {
+      send({ type: "quiet", waitedMs: await quietened(m.maxMs ?? 30_000) });
+    } else if (m.type === "mark") {
+      if (config.profileDir) {
+        await profiler?.post("Profiler.enable");
+        await profiler?.post("Profiler.start");
+      }
+      if (config.allocDir)
+        await profiler?.post("HeapProfiler.startSampling", {
+          samplingInterval: 32 * 1024,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
       rssAtStart = process.memoryUsage().rss;
       peakRss = 0;
       peakHeapUsed = 0;
       sample();
       cpu = process.cpuUsage();
     } else if (m.type === "stop") {
+      outcomes.flush();
       sample();
       const used = process.cpuUsage(cpu);
       if (profiler && config.profileDir) {
         const { profile } = await profiler.post("Profiler.stop");
         writeFileSync(join(config.profileDir, `app-${process.pid}.cpuprofile`), JSON.stringify(profile));
+      }
+      if (profiler && config.allocDir) {
+        const { profile } = await profiler.post("HeapProfiler.stopSampling");
+        writeFileSync(join(config.allocDir, `app-${process.pid}.heapprofile`), JSON.stringify(profile));
       }
       globalThis.gc?.();
       const heapAfterGc = process.memoryUsage().heapUsed;
@@ -177,7 +260,7 @@ async function childMain(): Promise<void> {
       );
     }
   };
-  process.on("message", (m: { type: string }) => void onMessage(m));
+  process.on("message", (m: { type: string; maxMs?: number }) => void onMessage(m));
   send({ type: "ready", url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}` });
 }
 

@@ -24,7 +24,9 @@
  *   --pacing on|off       the lifecycle in one write-pacing mode only (default both; --throttle is the old name)
  *   --burst-echoes        also send the echoes in the burst (default off: 4 deliveries per pull request)
  *   --admission N         deliveries the app parses and handles at once (default: the server's, 128)
+ *   --reconciles N        reconciles the app runs at once (default: the app's, 128)
  *   --app-profile DIR     write the app's CPU profile of each measured phase (warm-up left out) to DIR
+ *   --app-alloc DIR       write the app's allocation profile of each measured phase (collected objects kept) to DIR
  *   --app-node-flags "F"  Node/V8 flags for the app's process alone (e.g. "--max-old-space-size=128")
  *   --routes              print the requests per endpoint (per lifecycle; per pull request under load)
  *   --json                also print the figures as JSON
@@ -53,7 +55,9 @@ interface Options {
   pace: boolean[];
   burstEchoes: boolean;
   admission?: number;
+  reconciles?: number;
   appProfile?: string;
+  appAlloc?: string;
   appNodeFlags?: string[];
   routes: boolean;
   json: boolean;
@@ -82,7 +86,9 @@ function parseOptions(argv: readonly string[]): Options {
     pace: pacing === "on" ? [true] : pacing === "off" ? [false] : [true, false],
     burstEchoes: argv.includes("--burst-echoes"),
     ...(arg("admission") !== undefined ? { admission: Math.max(1, num("admission", 128)) } : {}),
+    ...(arg("reconciles") !== undefined ? { reconciles: Math.max(1, num("reconciles", 128)) } : {}),
     ...(arg("app-profile") !== undefined ? { appProfile: arg("app-profile") } : {}),
+    ...(arg("app-alloc") !== undefined ? { appAlloc: arg("app-alloc") } : {}),
     ...(arg("app-node-flags") ? { appNodeFlags: arg("app-node-flags")!.split(/\s+/).filter(Boolean) } : {}),
     routes: argv.includes("--routes"),
     json: argv.includes("--json"),
@@ -98,7 +104,10 @@ interface Session<R> {
   reconciles: number;
 }
 
-/** A fresh simulator process and app process; one warm-up lifecycle (token, JIT), then the measured phase. */
+/**
+ * A fresh simulator process and app process; one warm-up lifecycle (token, JIT), the app's process left
+ * to go quiet, then the measured phase.
+ */
 async function session<R extends PhaseResult>(
   opts: Options,
   pace: boolean,
@@ -129,13 +138,17 @@ async function session<R extends PhaseResult>(
         // The lifecycle measures CPU per event, not memory: no sampling there (it costs CPU of its own).
         sampleMs: phase.kind === "lifecycle" ? 0 : 50,
         ...(opts.admission ? { admission: opts.admission } : {}),
+        ...(opts.reconciles ? { reconciles: opts.reconciles } : {}),
         ...(opts.appProfile ? { profileDir: opts.appProfile } : {}),
+        ...(opts.appAlloc ? { allocDir: opts.appAlloc } : {}),
         ...(opts.appNodeFlags ? { nodeFlags: opts.appNodeFlags } : {}),
       },
       () => reconciles++,
     );
     try {
       await sim.run({ kind: "lifecycle", from: 0, prs: 1 }, app.webhookUrl);
+      // V8's background work after start-up (compiling, collecting) is not the events' CPU: wait it out.
+      await app.quiet();
       app.mark();
       reconciles = 0;
       const result = (await sim.run(phase, app.webhookUrl)) as R;

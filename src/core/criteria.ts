@@ -16,9 +16,29 @@ export function normalizeCriterion(text: string): string {
   return text.replace(/\s+/g, " ").trim().toLowerCase();
 }
 
+/** Digests of texts seen, kept because every reconcile digests each criterion of the table again. */
+const digests = new Map<string, string>();
+/** Bounds of that memo: a stranger's checklist items are digested too. */
+export const DIGEST_MEMO = { entries: 4096, textLength: 512 } as const;
+
 /** The digest an acknowledgement stores for a criterion's text. */
 export function criterionKey(text: string): string {
-  return createHash("sha256").update(normalizeCriterion(text)).digest("hex").slice(0, 12);
+  const known = digests.get(text);
+  if (known !== undefined) return known;
+  const key = createHash("sha256").update(normalizeCriterion(text)).digest("hex").slice(0, 12);
+  if (text.length <= DIGEST_MEMO.textLength) {
+    if (digests.size >= DIGEST_MEMO.entries) digests.clear();
+    digests.set(text, key);
+  }
+  return key;
+}
+
+/** How many digests the memo holds, and emptying it (tests). */
+export function memoizedDigests(): number {
+  return digests.size;
+}
+export function forgetDigests(): void {
+  digests.clear();
 }
 
 export function isCriterionKey(s: unknown): s is string {
@@ -30,11 +50,13 @@ export function criteriaItems(groups: readonly CriteriaGroup[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const g of groups)
-    for (const item of g.items)
-      if (!seen.has(criterionKey(item))) {
-        seen.add(criterionKey(item));
+    for (const item of g.items) {
+      const key = criterionKey(item);
+      if (!seen.has(key)) {
+        seen.add(key);
         out.push(item);
       }
+    }
   return out;
 }
 

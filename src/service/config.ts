@@ -1,4 +1,11 @@
 /** A whole number from the environment, or `fallback` when unset; anything else is a clear error. */
+/** A whole number of at least 1 (how many at once), or the fallback when unset. */
+export function countFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = intFrom(env, name, fallback);
+  if (n < 1) throw new Error(`${name} is "${env[name]}": it must be at least 1 (how many at once)`);
+  return n;
+}
+
 export function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;

@@ -4,7 +4,7 @@ import { createProbot, type ProbotOctokit } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
 import { appOctokit } from "../github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
-import { intFrom } from "./config.js";
+import { countFrom, intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
 import { Metrics } from "./metrics.js";
 import { ObservedRunner } from "./observed.js";
@@ -27,6 +27,10 @@ export interface ServiceConfig {
   readonly port: number;
   readonly shutdownTimeoutMs: number;
   readonly webhookProxyUrl?: string;
+  /** Deliveries parsed and handled at once; the rest wait as raw bytes (memory against throughput). */
+  readonly maxConcurrentDeliveries: number;
+  /** Reconciles run at once, across installations. */
+  readonly maxConcurrentReconciles: number;
 }
 
 export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean } = {}): ServiceConfig {
@@ -45,6 +49,8 @@ export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean 
     host: env.HOST || "localhost",
     port: intFrom(env, "PORT", 3000),
     shutdownTimeoutMs: intFrom(env, "SHUTDOWN_TIMEOUT_MS", 25_000),
+    maxConcurrentDeliveries: countFrom(env, "MAX_CONCURRENT_DELIVERIES", 128),
+    maxConcurrentReconciles: countFrom(env, "MAX_CONCURRENT_RECONCILES", 128),
     ...(env.WEBHOOK_PROXY_URL ? { webhookProxyUrl: env.WEBHOOK_PROXY_URL } : {}),
   };
 }
@@ -92,6 +98,7 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
     secret: config.secret,
     log,
     metrics,
+    maxConcurrentDeliveries: config.maxConcurrentDeliveries,
     readiness: readinessOf({
       key: keySigns(probot),
       ...(redis ? { redis: redisAnswers(redis) } : {}),
@@ -100,6 +107,7 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
     app: {
       appId: config.appId,
       serializer,
+      maxConcurrentReconciles: config.maxConcurrentReconciles,
       counter: metrics.requestCounter(),
       heal: {
         paceMs: heal.paceMs,

@@ -152,6 +152,30 @@ describe("the server drops unhandled deliveries before parsing them", () => {
     expect(seen).toEqual(["issue_comment.created"]);
   });
 
+  test("a handled delivery is answered 200 ok; a handler's failure with its status (else 500) and error, as Probot's middleware did", async () => {
+    const ok = await post(url, "issue_comment", issueComment);
+    expect([ok.status, await ok.text()]).toEqual([200, "ok\n"]);
+    // The status a handler's error carries is in the comment's body here.
+    probot.on("issue_comment.edited", (e) => {
+      const status = Number(e.payload.comment.body);
+      throw Object.assign(new Error(status ? `failed with ${status}` : "plain"), status ? { status } : {});
+    });
+    const edited = (body: string) =>
+      JSON.stringify({
+        ...JSON.parse(issueComment),
+        action: "edited",
+        changes: {},
+        comment: { id: 1, body, user: { login: "carol" } },
+      });
+    const failed = await post(url, "issue_comment", edited("503"));
+    expect([failed.status, await failed.json()]).toEqual([503, { error: "Error: failed with 503" }]);
+    const plain = await post(url, "issue_comment", edited("no status"));
+    expect([plain.status, await plain.json()]).toEqual([500, { error: "Error: plain" }]);
+    // A status that is no error status (a 304 let through, say) is still answered as a failure.
+    const odd = await post(url, "issue_comment", edited("304"));
+    expect([odd.status, await odd.json()]).toEqual([500, { error: "Error: failed with 304" }]);
+  });
+
   test("an action that is not the first key is parsed, not dropped", async () => {
     seen.length = 0;
     const body = JSON.stringify({ zen: "x", ...JSON.parse(issueComment) });

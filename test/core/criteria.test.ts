@@ -10,6 +10,9 @@ import {
 import { createHash } from "node:crypto";
 import {
   criterionKey,
+  DIGEST_MEMO,
+  forgetDigests,
+  memoizedDigests,
   isCriterionKey,
   listCriteria,
   MAX_ACKNOWLEDGED,
@@ -382,5 +385,36 @@ describe("criteria.ts helpers (pinned by mutation testing)", () => {
     const eighty = "é".repeat(40) + "😀".repeat(40); // 80 characters, 120 UTF-16 units
     expect(listCriteria([eighty])).toBe(`“${eighty}”`);
     expect(listCriteria([`${eighty}x`])).toBe(`“${"é".repeat(40)}${"😀".repeat(39)}…”`);
+  });
+});
+
+describe("criterionKey's memo (every reconcile digests each criterion again)", () => {
+  const digest = (t: string) => createHash("sha256").update(normalizeCriterion(t)).digest("hex").slice(0, 12);
+
+  test("a remembered digest is the digest: the same answer the first time and after", () => {
+    const text = "  Tests cover   the change ";
+    expect(criterionKey(text)).toBe(digest(text));
+    expect(criterionKey(text)).toBe(digest(text));
+    expect(criterionKey("tests cover the change")).toBe(criterionKey(text));
+  });
+
+  test("bounded: never more than its entries, long texts not kept, answers unchanged past the bound", () => {
+    criterionKey("kept before");
+    expect(memoizedDigests()).toBeGreaterThan(0);
+    forgetDigests();
+    expect(memoizedDigests()).toBe(0);
+    const texts = Array.from({ length: DIGEST_MEMO.entries + 10 }, (_, i) => `criterion ${i}`);
+    for (const t of texts) {
+      expect(criterionKey(t)).toBe(digest(t));
+      expect(memoizedDigests()).toBeLessThanOrEqual(DIGEST_MEMO.entries);
+    }
+    // Full, it starts again rather than growing: the last texts are there.
+    expect(memoizedDigests()).toBe(10);
+    const long = "x".repeat(DIGEST_MEMO.textLength + 1);
+    const atBound = "y".repeat(DIGEST_MEMO.textLength);
+    expect(criterionKey(long)).toBe(digest(long));
+    expect(memoizedDigests()).toBe(10);
+    expect(criterionKey(atBound)).toBe(digest(atBound));
+    expect(memoizedDigests()).toBe(11);
   });
 });

@@ -135,6 +135,59 @@ describe("the conflict radar over HTTP", () => {
   });
 });
 
+describe("the conflict radar: events that waited share one refresh", () => {
+  test("a push and a close refreshed together: one open list, one read of the runs, one write; the radars as after each in turn", async () => {
+    const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
+    const a = await openPr(repo, "a", { "src/payments/charge.ts": "a\n" });
+    const b = await openPr(repo, "b", { "src/payments/charge.ts": "b\n" }, "dan");
+    const c = await openPr(repo, "c", { "src/payments/charge.ts": "c\n" }, "carol");
+    expect(run(repo, a, "parallel-review/conflicts")!.output.title).toBe(`Overlaps with #${b}, #${c}`);
+    // The app does not see these two events: the refresh below is given both at once.
+    sim.holdWebhooks();
+    const before = sim.pullRequest(repo, b).headSha;
+    later();
+    await sim.pushToPullRequest(repo, b, { files: { "src/payments/charge.ts": "v1\n", "web/index.html": "<p>\n" } });
+    later();
+    await sim.closePullRequest(repo, c);
+    const octokit = new ProbotOctokit({
+      auth: { token: sim.issueToken() },
+      baseUrl: sim.apiUrl,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
+    const deps = { octokit, appId: stack.appId, log: { info: () => undefined, warn: () => undefined } };
+    const event = (n: number, extra: object = {}) => ({
+      number: n,
+      base: "main",
+      headSha: sim.pullRequest(repo, n).headSha,
+      title: `change ${n}`,
+      createdAt: new Date().toISOString(),
+      ...extra,
+    });
+    const from = sim.requests.length;
+    const outcomes = await new ConflictRadar().refreshAll(deps, { owner: "acme", repo }, [
+      event(b, { previousHead: before }),
+      event(c, { closed: true }),
+    ]);
+    const routes = sim.requests.slice(from).map((r) => r.operation ?? r.route);
+    expect(routes.filter((r) => r === "GET /repos/{owner}/{repo}/pulls")).toHaveLength(1);
+    expect(routes.filter((r) => r === "query")).toHaveLength(1);
+    expect(routes.filter((r) => r === "mutation")).toHaveLength(1);
+    // The pushed one overlaps nothing now; the closed one overlaps nothing; the first one's radar drops both.
+    expect(outcomes.get(b)!.overlaps).toEqual([]);
+    expect(outcomes.get(c)!.overlaps).toEqual([]);
+    expect(outcomes.get(b)!.written).toEqual([a]);
+    const cleared = run(repo, a, "parallel-review/conflicts")!;
+    expect([cleared.conclusion, cleared.output.title]).toEqual(["success", "No overlap with other open pull requests"]);
+    expect(shown(repo, b, "parallel-review/conflicts")).toBe("missing"); // the new head never overlapped
+    sim.releaseWebhooks();
+    await sim.idle();
+    // The app, given the same two events one after the other, leaves the same radars.
+    expect(run(repo, a, "parallel-review/conflicts")!.conclusion).toBe("success");
+    expect(shown(repo, b, "parallel-review/conflicts")).toBe("missing");
+  });
+});
+
 describe("the conflict radar's bounds", () => {
   test("compares at most maxPulls open pull requests and rewrites at most maxUpdates others per event", async () => {
     const repo = newRepo({ "src/payments/charge.ts": "v1\n" });

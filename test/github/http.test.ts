@@ -42,6 +42,7 @@ beforeAll(async () => {
     const path = req.url ?? "";
     if (path === "/json") return json(res, 200, { id: 9007199254740000, name: "x" }, { etag: '"e1"' });
     if (path === "/echo") return json(res, 201, { got: JSON.parse(body) as unknown, method: req.method });
+    if (path === "/graphql") return json(res, 200, { data: { echo: body, type: req.headers["content-type"] } });
     if (path === "/gzip") {
       res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
       return res.end(gzipSync(JSON.stringify({ zipped: true })));
@@ -108,6 +109,18 @@ describe("leanFetch", () => {
     expect((await leanFetch(`${a.url}/moved`, { redirect: "manual" })).status).toBe(301);
   });
 
+  test("timeoutMs: no answer within it rejects with an AbortError (retried as a 5xx by Octokit); an answer in time stands", async () => {
+    const started = Date.now();
+    await expect(leanFetch(`${a.url}/hang`, { timeoutMs: 60 })).rejects.toMatchObject({
+      name: "AbortError",
+      message: "This operation was aborted: no answer within 60 ms",
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    const res = await leanFetch(`${a.url}/json`, { timeoutMs: 60 });
+    await new Promise((r) => setTimeout(r, 90)); // past the deadline: the timer was cleared with the answer
+    expect(res.body).toEqual({ id: 9007199254740000, name: "x" });
+  });
+
   test("an aborted request rejects with an AbortError; a refused connection as fetch does", async () => {
     await expect(leanFetch(`${a.url}/hang`, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
       name: expect.stringMatching(/AbortError|TimeoutError/) as unknown as string,
@@ -142,6 +155,16 @@ describe("Octokit through withRetries uses the lean client", () => {
       status: 404,
       response: { data: { message: "Not Found" } },
     });
+  });
+
+  test("a GraphQL request's body is what Octokit would send: query, variables and operation name as JSON", async () => {
+    const query = "query Q($n: Int!) { viewer { login } }";
+    const data = await octokit().graphql<{ echo: string; type: string }>(query, { n: 2, operationName: "Q" });
+    expect(JSON.parse(data.echo)).toEqual({ query, variables: { n: 2 }, operationName: "Q" });
+    expect(data.type).toMatch(/^application\/json/);
+    // A request that brings its own body keeps it.
+    const own = await octokit().request("POST /graphql", { data: '{"query":"{ a }"}' });
+    expect(JSON.parse((own.data as { data: { echo: string } }).data.echo)).toEqual({ query: "{ a }" });
   });
 
   test("the per-request deadline still holds: a request that never answers fails", async () => {

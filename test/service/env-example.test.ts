@@ -17,7 +17,9 @@ test(".env.example lists exactly the variables the server and the workers read",
     .map((f) => readFileSync(f, "utf8"))
     .join("\n");
   const read = new Set(
-    [...code.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|(?:intFrom|env)\(env, "([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1] ?? m[2]!),
+    [...code.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|(?:intFrom|countFrom|env)\(env, "([A-Z][A-Z0-9_]+)"/g)].map(
+      (m) => m[1] ?? m[2]!,
+    ),
   );
   for (const v of PROBOT_READS) read.add(v);
   const listed = new Set(
