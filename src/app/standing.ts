@@ -56,7 +56,10 @@ export function withDelivered(
   const out = listed.map((c) => {
     const d = delivered.get(c.id);
     // The listed comment was edited since: the delivered body is older (as written, or before an edit).
-    return d && edited(c) ? d : c;
+    if (!d || !edited(c)) return c;
+    // An edit's delivery (its body already counts as edited): the change requests of GitHub's body count
+    // too, in this reconcile, not only from the next one on (docs/security.md).
+    return edited(d) && c.body !== d.body ? { ...d, laterBody: c.body } : d;
   });
   for (const d of delivered.values()) if (!listed.some((c) => c.id === d.id)) out.push(d);
   return out;

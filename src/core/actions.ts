@@ -40,6 +40,11 @@ export interface CommentInput {
   readonly updatedAt: string;
   /** `performed_via_github_app.id`: set when a GitHub App wrote the comment. */
   readonly viaAppId?: number;
+  /**
+   * An edit's delivery gives the body before the edit (`body`, counted as edited: it can only request
+   * changes); this is the body GitHub shows now, edited since. Its change requests count too — nothing else.
+   */
+  readonly laterBody?: string;
 }
 
 /** One user's statement about one or more personas. */
@@ -460,11 +465,21 @@ export function unrecordedComments(
   const out: Unrecorded[] = [];
   for (const c of comments) {
     if (isAppComment(c) || !c.user || recordedSources.has(c.id)) continue;
-    const { commands, errors, ticked } = parseCommands(c.body);
+    const { commands: said, errors, ticked } = parseCommands(c.body);
+    const commands = [...said, ...laterChangeRequests(c, said)];
     if (commands.length > 0 || errors.length > 0)
       out.push({ comment: c, commands, errors, ...(ticked ? { ticked } : {}) });
   }
   return out;
+}
+
+/** The change requests of a comment's later body that its body does not make already. */
+function laterChangeRequests(c: CommentInput, said: readonly Command[]): Command[] {
+  if (c.laterBody === undefined) return [];
+  const known = new Set(said.map((k) => JSON.stringify(k)));
+  return parseCommands(c.laterBody).commands.filter(
+    (k) => k.kind === "request_changes" && !known.has(JSON.stringify(k)),
+  );
 }
 
 function firstLine(body: string | null): string | undefined {

@@ -119,7 +119,22 @@ describe("withDelivered", () => {
     const asWritten = { ...now, body: "LGTM", updatedAt: T1, createdAt: T1 };
     expect(withDelivered([now], new Map([[now.id, asWritten]]))).toEqual([asWritten]);
     const beforeAnEdit = { ...now, body: "/request-changes", updatedAt: "2024-05-01T10:07:00Z" };
-    expect(withDelivered([now], new Map([[now.id, beforeAnEdit]]))).toEqual([beforeAnEdit]);
+    // (An edit's delivery: GitHub's body, edited since, comes along for its change requests; next test.)
+    expect(withDelivered([now], new Map([[now.id, beforeAnEdit]]))).toEqual([{ ...beforeAnEdit, laterBody: now.body }]);
+  });
+
+  test("an edit's delivery (its body before the edit, counted as edited): GitHub's edited body comes along as the later body", () => {
+    const now = listed({ body: "/request-changes security tokens are logged", updatedAt: T2 });
+    const beforeTheEdit = { ...now, body: "LGTM" };
+    expect(withDelivered([now], new Map([[now.id, beforeTheEdit]]))).toEqual([
+      { ...beforeTheEdit, laterBody: "/request-changes security tokens are logged" },
+    ]);
+    // The same body: nothing later to add.
+    const same = { ...now };
+    expect(withDelivered([now], new Map([[now.id, same]]))).toEqual([same]);
+    // A delivery as written (not an edit's): its body stands alone, as the author wrote it.
+    const asWritten = { ...now, body: "LGTM", updatedAt: now.createdAt };
+    expect(withDelivered([now], new Map([[now.id, asWritten]]))).toEqual([asWritten]);
   });
 
   test("a comment not edited since: GitHub's copy stands, once, beside the others", () => {

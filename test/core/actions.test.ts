@@ -593,6 +593,41 @@ describe("records: readRecords, recordActions, unrecordedComments", () => {
     ]);
   });
 
+  test("a later body (GitHub's, edited since the delivered one): its change requests join, nothing else of it", () => {
+    const edit = (body: string, laterBody: string) => ({ ...userComment(1, "sue", body), laterBody });
+    const changes = { kind: "request_changes", personas: ["security"], reason: "tokens are logged" };
+    // "LGTM" edited into a change request: the change request counts.
+    const [fromLater] = unrecordedComments(
+      [edit("LGTM", "/request-changes security tokens are logged")],
+      isApp,
+      new Set(),
+    );
+    expect(fromLater).toEqual({
+      comment: edit("LGTM", "/request-changes security tokens are logged"),
+      commands: [changes],
+      errors: [],
+    });
+    // Both bodies request changes: each request once, the delivered body's first.
+    const [both] = unrecordedComments(
+      [
+        edit(
+          "/request-changes security tokens are logged",
+          "/request-changes security tokens are logged\n\n/request-changes finance no refunds",
+        ),
+      ],
+      isApp,
+      new Set(),
+    );
+    expect(both!.commands).toEqual([changes, { kind: "request_changes", personas: ["finance"], reason: "no refunds" }]);
+    // The later body's approvals, checklists and errors are not taken; one that says nothing adds nothing.
+    expect(
+      unrecordedComments([edit("LGTM", "/approve security\n- [x] done\n/request-changes")], isApp, new Set()),
+    ).toEqual([]);
+    expect(unrecordedComments([edit("LGTM", "thanks")], isApp, new Set())).toEqual([]);
+    // A recorded comment stays recorded, whatever its later body says.
+    expect(unrecordedComments([edit("LGTM", "/request-changes security x")], isApp, new Set([1]))).toEqual([]);
+  });
+
   test("an unrecorded approval with a checklist keeps the text of each ticked item, by digest", () => {
     const c = userComment(1, "sam", "/approve security\n- [x] No  secrets");
     const [u] = unrecordedComments([c], isApp, new Set());

@@ -64,6 +64,26 @@ describe("comment bodies handed to a reconcile", () => {
   });
 });
 
+describe("a comment edited into a change request", () => {
+  // FINDING (known residual of 2026-12-01, fixed): the edit's delivery carries the body before the edit,
+  // which stood in for GitHub's edited body in that delivery's reconcile: sue's change request was recorded
+  // only by the next event, and meanwhile the gate stayed green. Now the change requests of both count.
+  test("sue edits her 'LGTM' into '/request-changes security …': the edit's own reconcile closes the green gate", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    gh.review("sam", "APPROVED", "");
+    await receive(events.review(gh, "submitted", "sam"));
+    const c = gh.comment("sue", "LGTM");
+    await receive(events.comment(gh, "created", c));
+    expect(gate().conclusion).toBe("success");
+    c.body = "/request-changes security tokens are logged";
+    c.updated_at = tick();
+    await receive(commentEdited(c, "LGTM", "sue"));
+    expect(gate().conclusion).toBe("failure");
+    expect(gh.run("review/security")!.conclusion).toBe("failure");
+  });
+});
+
 describe("deliveries that share a reconcile", () => {
   /** A reconcile of the pull request running, its read held until `release` (as test/app/batch.test.ts). */
   async function reconcileHeld() {
