@@ -63,6 +63,9 @@ export interface WebhookServer extends Server {
 }
 
 export async function createWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
+  // Anyone can sign with an empty key: without a secret no delivery could be told from a forged one.
+  if (!opts.secret)
+    throw new Error("the webhook secret is empty: set WEBHOOK_SECRET to the GitHub App's webhook secret");
   // What the app handles, from the handlers it registers: recorded as it loads here, or (queue mode:
   // the workers load it) from a stand-in load of the same app function.
   const subscriptions = opts.enqueue ? Subscriptions.of(createApp({ appId: 1 })) : new Subscriptions();
@@ -284,7 +287,7 @@ async function readyz(res: ServerResponse, readiness: ReadinessCheck | undefined
 }
 
 export function signatureMatches(secret: string, body: Buffer, header: string | string[] | undefined): boolean {
-  if (typeof header !== "string" || !header.startsWith("sha256=")) return false;
+  if (!secret || typeof header !== "string" || !header.startsWith("sha256=")) return false;
   const expected = Buffer.from("sha256=" + createHmac("sha256", secret).update(body).digest("hex"));
   const given = Buffer.from(header);
   return given.length === expected.length && timingSafeEqual(given, expected);

@@ -171,12 +171,22 @@ export class ConflictRadar {
       });
     };
     for (const ev of evs) {
-      if (ev.closed) add(ev, ev.headSha, true);
-      else add(ev, ev.headSha, false); // an earlier head of a pull request pushed again since
+      const now = changed.get(ev.number)!;
+      // GitHub lists a pull request's files at its current head only: fetched for a close that is the newest
+      // event at that head, from the cache otherwise (an earlier head, a push's old head, a close reopened since).
+      add(ev, ev.headSha, ev.closed === true && now.closed === true && now.headSha === ev.headSha);
       if (ev.previousHead) add(ev, ev.previousHead, false);
     }
     const olds = await Promise.all(
-      [...heads.values()].map(async (b) => (await filesOf(d.octokit, repo, [b.pull], this.files, b.fetch))[0]),
+      [...heads.values()].map(async (b) => {
+        try {
+          return (await filesOf(d.octokit, repo, [b.pull], this.files, b.fetch))[0];
+        } catch (err) {
+          // One head's files unreadable (a 404, a 5xx after retries): that head is unknown, the rest refreshed.
+          d.log.warn({ err, pr: b.pull.number }, "conflict radar: the files of an earlier head could not be read");
+          return undefined;
+        }
+      }),
     );
     return olds.filter((p): p is OpenPull => p !== undefined);
   }

@@ -28,7 +28,8 @@ export function criterionKey(text: string): string {
   const key = createHash("sha256").update(normalizeCriterion(text)).digest("hex").slice(0, 12);
   if (text.length <= DIGEST_MEMO.textLength) {
     if (digests.size >= DIGEST_MEMO.entries) digests.clear();
-    digests.set(text, key);
+    // A copy of its own: a short text may be a view into a long comment body, which the memo would keep alive.
+    digests.set(Buffer.from(text, "utf8").toString("utf8"), key);
   }
   return key;
 }

@@ -13,7 +13,8 @@ export interface ConflictRuns {
 
 /**
  * Heads per query. Each alias asks for up to 10 suites of 100 runs (GitHub's node limit is 500,000 per
- * query); the radar rewrites at most `maxUpdates` + 1 pull requests per event, so one query in practice.
+ * query); a refresh rewrites at most the changed pull requests and those they name (≤ the 50 compared plus up to
+ * 32 changed), so one or two queries.
  */
 export const MAX_HEADS_PER_QUERY = 50;
 

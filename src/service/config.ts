@@ -1,4 +1,3 @@
-/** A whole number from the environment, or `fallback` when unset; anything else is a clear error. */
 /** A whole number of at least 1 (how many at once), or the fallback when unset. */
 export function countFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = intFrom(env, name, fallback);
@@ -6,6 +5,7 @@ export function countFrom(env: NodeJS.ProcessEnv, name: string, fallback: number
   return n;
 }
 
+/** A whole number from the environment, or `fallback` when unset; anything else is a clear error. */
 export function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;

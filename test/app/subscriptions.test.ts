@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app/router.js";
 import { leadingAction, Subscriptions } from "../../src/app/subscriptions.js";
-import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery, type WebhookServer } from "../../src/server.js";
+import {
+  createWebhookServer,
+  signatureMatches,
+  WEBHOOK_PATH,
+  type VerifiedDelivery,
+  type WebhookServer,
+} from "../../src/server.js";
 import { testLog } from "../helpers/test-log.js";
 
 /**
@@ -188,6 +194,15 @@ describe("the server drops unhandled deliveries before parsing them", () => {
     expect((await post(url, "issue_comment", issueComment, sign(issueComment, "wrong"))).status).toBe(401);
     expect((await post(url, "check_run", '{"action":"completed"}', sign("x"))).status).toBe(401);
     expect(seen).toEqual([]);
+  });
+
+  test("an empty secret is refused: anyone can sign with an empty key", async () => {
+    await expect(createWebhookServer({ probot, secret: "", app: { appId: 7 } })).rejects.toThrow(
+      "the webhook secret is empty: set WEBHOOK_SECRET to the GitHub App's webhook secret",
+    );
+    const body = "{}";
+    expect(signatureMatches("", Buffer.from(body), sign(body, ""))).toBe(false);
+    expect(signatureMatches(SECRET, Buffer.from(body), sign(body))).toBe(true);
   });
 
   test("queue mode: only handled deliveries are queued", async () => {

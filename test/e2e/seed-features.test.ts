@@ -135,6 +135,26 @@ describe("the conflict radar over HTTP", () => {
   });
 });
 
+/** A client and deps for calling the radar directly, and an event as the hook would build it. */
+const radarDeps = () => ({
+  octokit: new ProbotOctokit({
+    auth: { token: sim.issueToken() },
+    baseUrl: sim.apiUrl,
+    throttle: { enabled: false },
+    retry: { enabled: false },
+  }),
+  appId: stack.appId,
+  log: { info: () => undefined, warn: () => undefined },
+});
+const radarEvent = (repo: string, n: number, extra: object = {}) => ({
+  number: n,
+  base: "main",
+  headSha: sim.pullRequest(repo, n).headSha,
+  title: `change ${n}`,
+  createdAt: new Date().toISOString(),
+  ...extra,
+});
+
 describe("the conflict radar: events that waited share one refresh", () => {
   test("a push and a close refreshed together: one open list, one read of the runs, one write; the radars as after each in turn", async () => {
     const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
@@ -149,21 +169,8 @@ describe("the conflict radar: events that waited share one refresh", () => {
     await sim.pushToPullRequest(repo, b, { files: { "src/payments/charge.ts": "v1\n", "web/index.html": "<p>\n" } });
     later();
     await sim.closePullRequest(repo, c);
-    const octokit = new ProbotOctokit({
-      auth: { token: sim.issueToken() },
-      baseUrl: sim.apiUrl,
-      throttle: { enabled: false },
-      retry: { enabled: false },
-    });
-    const deps = { octokit, appId: stack.appId, log: { info: () => undefined, warn: () => undefined } };
-    const event = (n: number, extra: object = {}) => ({
-      number: n,
-      base: "main",
-      headSha: sim.pullRequest(repo, n).headSha,
-      title: `change ${n}`,
-      createdAt: new Date().toISOString(),
-      ...extra,
-    });
+    const deps = radarDeps();
+    const event = (n: number, extra: object = {}) => radarEvent(repo, n, extra);
     const from = sim.requests.length;
     const outcomes = await new ConflictRadar().refreshAll(deps, { owner: "acme", repo }, [
       event(b, { previousHead: before }),
@@ -185,6 +192,50 @@ describe("the conflict radar: events that waited share one refresh", () => {
     // The app, given the same two events one after the other, leaves the same radars.
     expect(run(repo, a, "parallel-review/conflicts")!.conclusion).toBe("success");
     expect(shown(repo, b, "parallel-review/conflicts")).toBe("missing");
+  });
+});
+
+describe("the conflict radar: one pull request's events in one refresh", () => {
+  test("closed, reopened and pushed: the closed head's files are not read from the new head (GitHub lists only the current one)", async () => {
+    const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
+    await openPr(repo, "a", { "src/payments/charge.ts": "a\n" });
+    const d = await openPr(repo, "d", { "src/payments/charge.ts": "d\n" }, "dan");
+    sim.holdWebhooks();
+    const h1 = sim.pullRequest(repo, d).headSha;
+    later();
+    await sim.closePullRequest(repo, d);
+    const closed = radarEvent(repo, d, { closed: true });
+    later();
+    await sim.reopenPullRequest(repo, d);
+    const reopened = radarEvent(repo, d);
+    later();
+    await sim.pushToPullRequest(repo, d, { files: { "docs/d.md": "d\n" } });
+    const radar = new ConflictRadar(); // nothing cached: as another replica, or after a restart
+    await radar.refreshAll(radarDeps(), { owner: "acme", repo }, [
+      closed,
+      reopened,
+      radarEvent(repo, d, { previousHead: h1 }),
+    ]);
+    const files = (radar as unknown as { files: { get(k: string): readonly string[] | undefined } }).files;
+    expect(files.get(`acme/${repo}#${d}@${h1}`.toLowerCase())).toBeUndefined();
+    sim.releaseWebhooks();
+    await sim.idle();
+  });
+
+  test("an earlier head whose files cannot be read leaves that head unknown; the others are still refreshed", async () => {
+    const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
+    const a = await openPr(repo, "a", { "src/payments/charge.ts": "a\n" });
+    sim.holdWebhooks();
+    const b = await openPr(repo, "b", { "src/payments/charge.ts": "b\n" }, "dan");
+    const gone = { ...radarEvent(repo, b), number: 999, closed: true }; // GitHub answers 404 for its files
+    const outcomes = await new ConflictRadar().refreshAll(radarDeps(), { owner: "acme", repo }, [
+      radarEvent(repo, b),
+      gone,
+    ]);
+    expect(outcomes.get(b)!.overlaps).toEqual([a]);
+    expect(run(repo, a, "parallel-review/conflicts")!.output.title).toBe(`Overlaps with #${b}`);
+    sim.releaseWebhooks();
+    await sim.idle();
   });
 });
 

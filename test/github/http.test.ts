@@ -116,8 +116,11 @@ describe("leanFetch", () => {
       message: "This operation was aborted: no answer within 60 ms",
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
-    const res = await leanFetch(`${a.url}/json`, { timeoutMs: 60 });
-    await new Promise((r) => setTimeout(r, 90)); // past the deadline: the timer was cleared with the answer
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    const res = await leanFetch(`${a.url}/json`, { timeoutMs: 60_000 });
+    expect(timers()).toBe(before); // the deadline's timer went with the answer
+    await new Promise((r) => setTimeout(r, 90));
     expect(res.body).toEqual({ id: 9007199254740000, name: "x" });
   });
 
