@@ -88,14 +88,13 @@ export class ConflictRadar {
     const base = evs[0]!.base;
     if (changed.size > this.maxBatch || evs.some((ev) => ev.base !== base))
       throw new Error(`a radar refresh takes at most ${this.maxBatch} pull requests, on one base`);
-    const outcomes = new Map(
-      [...changed.keys()].map((n) => [n, { written: [] as number[], overlaps: [] as number[] }]),
-    );
+    const outcomes = (written: number[], overlaps: ReadonlyMap<number, number[]>) =>
+      new Map([...changed.keys()].map((n) => [n, { written, overlaps: overlaps.get(n) ?? [] }]));
     // The newest table read by a reconcile at its event's head and base, or read now.
     const seen = [...evs].reverse().find((ev) => ev.seen)?.seen;
     const load = seen?.table ?? (await readTable(d.octokit, repo, base));
     const table = load.kind === "loaded" ? load.result.table : undefined;
-    if (!table || table.settings.conflicts === "off") return outcomes;
+    if (!table || table.settings.conflicts === "off") return outcomes([], new Map());
 
     // One more than the cap besides the changed pull requests: enough to tell whether some were left out.
     const perPage = Math.min(100, this.maxPulls + 1 + this.maxBatch);
@@ -115,9 +114,11 @@ export class ConflictRadar {
     // Who names a changed pull request: overlaps of its files now, and of its files before (an earlier head,
     // the head before a push, the head it closed at): those radars must drop or change their entry for it.
     const names = new Set<number>();
-    const mark = (p: Profile) => radarOf(table, p, profiles).overlaps.forEach((o) => names.add(o.number));
-    mine.forEach(mark);
-    for (const old of await this.before(d, repo, evs, changed)) mark(profile(table, old));
+    const overlapsOf = (p: Profile) => radarOf(table, p, profiles).overlaps.map((o) => o.number);
+    const now = new Map(mine.map((me) => [me.pull.number, overlapsOf(me)]));
+    for (const numbers of now.values()) numbers.forEach((n) => names.add(n));
+    for (const old of await this.before(d, repo, evs, changed))
+      overlapsOf(profile(table, old)).forEach((n) => names.add(n));
     for (const n of changed.keys()) names.delete(n);
 
     const most = this.maxUpdates * changed.size;
@@ -142,14 +143,7 @@ export class ConflictRadar {
       });
       return { pull: t, spec };
     });
-    const written = await this.write(d, repo, specs);
-    for (const me of mine)
-      outcomes.set(me.pull.number, {
-        written,
-        overlaps: radarOf(table, me, profiles).overlaps.map((o) => o.number),
-      });
-    for (const n of changed.keys()) if (changed.get(n)!.closed) outcomes.set(n, { written, overlaps: [] });
-    return outcomes;
+    return outcomes(await this.write(d, repo, specs), now); // a closed one overlaps nothing
   }
 
   /** The files of the heads the changed pull requests had before (each once; none that is a head now). */
@@ -290,7 +284,7 @@ export class RadarHook {
     const slot = `${key}:${ev.base}`;
     let batch = this.waiting.get(slot);
     if (!batch || !batch.takes(ev, this.radar.maxBatch)) {
-      const next: RadarBatch = new RadarBatch(d);
+      const next = new RadarBatch();
       next.done = this.serializer.run(key, () => {
         if (this.waiting.get(slot) === next) this.waiting.delete(slot); // started: later events wait for the next
         return this.radar.refreshAll(next.deps, repo, next.events);
@@ -307,9 +301,9 @@ export class RadarHook {
 class RadarBatch {
   readonly events: RadarEvent[] = [];
   done!: Promise<Map<number, RadarOutcome>>;
+  /** Set by `add`, before the refresh starts. */
+  deps!: Deps;
   private readonly numbers = new Set<number>();
-
-  constructor(public deps: Deps) {}
 
   /** Room for the event: its pull request is in the batch already, or one more fits. */
   takes(ev: RadarEvent, max: number): boolean {
