@@ -319,8 +319,13 @@ async function main(): Promise<void> {
     format: logFormatFrom(process.env, process.stdout.isTTY === true),
   });
   if (!process.env.APP_ID) {
-    // Setup mode: Probot serves its registration page (and starts WEBHOOK_PROXY_URL's channel itself).
-    await run(createApp(), { log });
+    // Setup mode: Probot serves its registration page, whose webhook URL is WEBHOOK_PROXY_URL when set.
+    // Nothing is delivered before registration, so the channel is not opened here: an unreachable
+    // channel would otherwise end the setup page (Probot lets the connection error end start-up).
+    const { WEBHOOK_PROXY_URL: channel, ...env } = process.env;
+    if (channel)
+      log.info(`setup mode: ${channel} is the webhook URL to register; restart after registering to forward it`);
+    await run(createApp(), { log, env });
     return;
   }
   const { serve } = await import("./service/serve.js");

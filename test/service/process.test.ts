@@ -256,13 +256,20 @@ describe("registration from app.yml (Probot's setup page)", () => {
     }
   }
 
-  test("the webhook URL is the smee channel when WEBHOOK_PROXY_URL is set, with app.yml's events and permissions", async () => {
-    // Probot's setup mode treats PORT=0 as 3000: give it a port that is free now.
-    const m = await manifest({ WEBHOOK_PROXY_URL: "https://smee.io/abc123", PORT: String(await freePort()) });
-    expect(m.hook_attributes).toEqual({ url: "https://smee.io/abc123" });
-    expect(m.default_events).toContain("pull_request");
-    expect(m.default_permissions).toMatchObject({ checks: "write" });
-    expect(m.public).toBe(false);
+  test("the webhook URL is the smee channel when WEBHOOK_PROXY_URL is set, with app.yml's events and permissions; the channel is not opened before registration", async () => {
+    const channel = await sseChannel();
+    try {
+      // Probot's setup mode treats PORT=0 as 3000: give it a port that is free now.
+      const m = await manifest({ WEBHOOK_PROXY_URL: channel.source, PORT: String(await freePort()) });
+      expect(m.hook_attributes).toEqual({ url: channel.source });
+      expect(m.default_events).toContain("pull_request");
+      expect(m.default_permissions).toMatchObject({ checks: "write" });
+      expect(m.public).toBe(false);
+      // Nothing is delivered in setup mode: an unreachable channel (smee.io offline) cannot end the page.
+      expect(channel.connections()).toBe(0);
+    } finally {
+      await channel.close();
+    }
   });
 
   test("without a proxy the webhook URL is the server's own address, where the server accepts deliveries", async () => {
@@ -272,44 +279,90 @@ describe("registration from app.yml (Probot's setup page)", () => {
   });
 });
 
-describe("WEBHOOK_PROXY_URL", () => {
-  test("npm start forwards the channel's deliveries to the server (Probot's smee client)", async () => {
-    // A stand-in for smee.io: a server-sent-events channel that publishes one signed ping delivery.
-    const clients: ServerResponse[] = [];
-    const channel = createServer((req, res) => {
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-      });
-      res.write("event: ready\ndata: {}\n\n");
-      clients.push(res);
-    });
-    await new Promise<void>((r) => channel.listen(0, "127.0.0.1", r));
-    const source = `http://127.0.0.1:${(channel.address() as AddressInfo).port}/channel`;
-    try {
-      const p = await server({ WEBHOOK_PROXY_URL: source });
-      await p.waitForLog((l) => /forwarding webhooks from/.test(l.msg));
+/** A stand-in for smee.io: a server-sent-events channel on `port` (a free one by default). */
+async function sseChannel(port = 0, status = 200) {
+  const clients: ServerResponse[] = [];
+  let connections = 0;
+  const channel = createServer((_req, res) => {
+    connections++;
+    if (status !== 200) return void res.writeHead(status).end();
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    res.write("event: ready\ndata: {}\n\n");
+    clients.push(res);
+  });
+  await new Promise<void>((r) => channel.listen(port, "127.0.0.1", r));
+  return {
+    source: `http://127.0.0.1:${(channel.address() as AddressInfo).port}/channel`,
+    connections: () => connections,
+    /** Publishes one signed ping delivery to every connected client. */
+    ping(id: string) {
       const body = { zen: "Keep it logically awesome.", hook_id: 1 };
       const signature = `sha256=${createHmac("sha256", SECRET).update(JSON.stringify(body)).digest("hex")}`;
-      const event = {
-        "x-github-event": "ping",
-        "x-github-delivery": "proxy-1",
-        "x-hub-signature-256": signature,
-        body,
-      };
+      const event = { "x-github-event": "ping", "x-github-delivery": id, "x-hub-signature-256": signature, body };
       for (const c of clients) c.write(`data: ${JSON.stringify(event)}\n\n`);
-      const deadline = Date.now() + 10_000;
-      let metrics = "";
-      while (Date.now() < deadline && !/deliveries_total\{event="ping"/.test(metrics)) {
-        metrics = (await get(`${p.url}/metrics`)).text;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(metrics).toMatch(/parallel_review_deliveries_total\{event="ping",action=""\} 1/);
-    } finally {
+    },
+    async close() {
       for (const c of clients) c.end();
       channel.closeAllConnections();
       await new Promise((r) => channel.close(r));
+    },
+  };
+}
+
+/** Waits until the server counted one ping delivery. */
+async function pingCounted(p: RunningProcess): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let metrics = "";
+  while (Date.now() < deadline && !/deliveries_total\{event="ping"/.test(metrics)) {
+    metrics = (await get(`${p.url}/metrics`)).text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return metrics;
+}
+
+describe("WEBHOOK_PROXY_URL", () => {
+  test("npm start forwards the channel's deliveries to the server (Probot's smee client)", async () => {
+    const channel = await sseChannel();
+    try {
+      const p = await server({ WEBHOOK_PROXY_URL: channel.source });
+      await p.waitForLog((l) => /forwarding webhooks from/.test(l.msg));
+      channel.ping("proxy-1");
+      expect(await pingCounted(p)).toMatch(/parallel_review_deliveries_total\{event="ping",action=""\} 1/);
+    } finally {
+      await channel.close();
+    }
+  });
+
+  test("a channel that does not answer yet leaves the server up, says so, and forwards once it answers", async () => {
+    const port = await freePort();
+    const source = `http://127.0.0.1:${port}/channel`;
+    const p = await server({ WEBHOOK_PROXY_URL: source });
+    const said = await p.waitForLog((l) => /did not connect/.test(l.msg));
+    expect(said).toMatchObject({ level: 50 });
+    expect(said.msg).toContain(`WEBHOOK_PROXY_URL ${source} did not connect (`);
+    expect(said.msg).toMatch(/retrying/);
+    expect(said.msg).not.toMatch(/\[object /);
+    expect((await get(`${p.url}/healthz`)).status).toBe(200);
+    const channel = await sseChannel(port);
+    try {
+      await p.waitForLog((l) => /forwarding webhooks from/.test(l.msg));
+      channel.ping("proxy-late-1");
+      expect(await pingCounted(p)).toMatch(/parallel_review_deliveries_total\{event="ping",action=""\} 1/);
+    } finally {
+      await channel.close();
+    }
+  });
+
+  test("a channel that answers with an HTTP error is named with what to check", async () => {
+    const channel = await sseChannel(0, 404);
+    try {
+      const p = await server({ WEBHOOK_PROXY_URL: channel.source });
+      const said = await p.waitForLog((l) => /did not connect/.test(l.msg));
+      expect(said.msg).toMatch(/404/);
+      expect(said.msg).toMatch(/check the URL/);
+      expect((await get(`${p.url}/healthz`)).status).toBe(200);
+    } finally {
+      await channel.close();
     }
   });
 });
