@@ -7,6 +7,7 @@ import { run, type Probot } from "probot";
 import { createApp, type AppOptions } from "./app/router.js";
 import { Limiter } from "./app/serialize.js";
 import { leadingAction, Subscriptions } from "./app/subscriptions.js";
+import { tuneHeap } from "./service/heap.js";
 import { createLogger, logFormatFrom, logLevelFrom, withLogContext } from "./service/logger.js";
 import type { Metrics } from "./service/metrics.js";
 import type { ReadinessCheck } from "./service/readiness.js";
@@ -138,30 +139,36 @@ async function handle(
     opts.metrics?.deliveries.inc({ event, action: action ?? "" });
     return reply(res, 200, { ignored: `${event}${action ? `.${action}` : ""}: no handler` });
   }
-  const delivery = describe(req, body);
-  if (!delivery)
-    return reply(res, 400, { error: "missing X-GitHub-Event or X-GitHub-Delivery, or a body that is not JSON" });
-  opts.metrics?.deliveries.inc({ event: delivery.name, action: delivery.action ?? "" });
-  const context = {
-    delivery: delivery.id,
-    event: delivery.action ? `${delivery.name}.${delivery.action}` : delivery.name,
-    ...(delivery.installation !== undefined ? { installation: delivery.installation } : {}),
-  };
-  await withLogContext(context, async () => {
-    if (opts.enqueue) {
-      const { action: _action, payload: _payload, ...queued } = delivery;
-      try {
-        await opts.enqueue({ ...queued, body: body.toString("utf8") });
-      } catch (err) {
-        // GitHub records the delivery as failed; the redelivery sweep sends it again once Redis is back.
-        opts.log?.warn({ err }, "could not queue the delivery");
-        return reply(res, 503, { error: "the queue is unavailable: the delivery will be redelivered" });
-      }
-      return reply(res, 202, { queued: delivery.id });
+  if (opts.enqueue) return enqueued(req, res, body, opts, opts.enqueue);
+  // Returned, not awaited: this frame (and its `body`) ends here; the handling holds the bytes in
+  // `waiting` only until it parses them.
+  return handled(req, res, { body }, opts, admission, receive!);
+}
+
+/**
+ * Handles a verified delivery here once admitted. Only the raw bytes wait for a slot, and only until
+ * parsed: in a burst hundreds of deliveries wait, and a parsed payload is several times its bytes.
+ */
+async function handled(
+  req: IncomingMessage,
+  res: ServerResponse,
+  waiting: { body?: Buffer },
+  opts: WebhookServerOptions,
+  admission: Limiter,
+  receive: Receive,
+): Promise<void> {
+  await admitted(res, admission, opts.answerWithinMs ?? ANSWER_WITHIN_MS, async (answer) => {
+    const delivery = describe(req, waiting.body!);
+    waiting.body = undefined;
+    if (!delivery) {
+      // Answered 202 already if it waited past GitHub's patience: then the log is all that says so.
+      if (answer.headersSent) opts.log?.warn({ delivery: req.headers["x-github-delivery"] }, NOT_A_DELIVERY.error);
+      return void reply(answer, 400, NOT_A_DELIVERY);
     }
-    await admitted(res, admission, opts.answerWithinMs ?? ANSWER_WITHIN_MS, async (answer) => {
+    opts.metrics?.deliveries.inc({ event: delivery.name, action: delivery.action ?? "" });
+    await withLogContext(logContext(delivery), async () => {
       try {
-        await receive!({ id: delivery.id, name: delivery.name, payload: delivery.payload });
+        await receive({ id: delivery.id, name: delivery.name, payload: delivery.payload });
         answer.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       } catch (err) {
         // As Probot's middleware answered: the first handler's error, its status if it has one (GitHub
@@ -171,7 +178,43 @@ async function handle(
         reply(answer, first.status ?? 500, { error: `${first.name}: ${first.message}` });
       }
     });
-    if (res.statusCode >= 500) opts.metrics?.failures.inc({ kind: "delivery" });
+  });
+  if (res.statusCode >= 500) opts.metrics?.failures.inc({ kind: "delivery" });
+}
+
+const NOT_A_DELIVERY = { error: "missing X-GitHub-Event or X-GitHub-Delivery, or a body that is not JSON" };
+
+type ParsedDelivery = VerifiedDelivery & { action?: string; payload: unknown };
+
+function logContext(delivery: ParsedDelivery) {
+  return {
+    delivery: delivery.id,
+    event: delivery.action ? `${delivery.name}.${delivery.action}` : delivery.name,
+    ...(delivery.installation !== undefined ? { installation: delivery.installation } : {}),
+  };
+}
+
+/** Queue mode: the verified delivery is put on the queue (answered 202); a worker handles it. */
+async function enqueued(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  opts: WebhookServerOptions,
+  enqueue: (delivery: VerifiedDelivery) => Promise<void>,
+): Promise<void> {
+  const delivery = describe(req, body);
+  if (!delivery) return reply(res, 400, NOT_A_DELIVERY);
+  opts.metrics?.deliveries.inc({ event: delivery.name, action: delivery.action ?? "" });
+  const { action: _action, payload: _payload, ...queued } = delivery;
+  await withLogContext(logContext(delivery), async () => {
+    try {
+      await enqueue({ ...queued, body: body.toString("utf8") });
+    } catch (err) {
+      // GitHub records the delivery as failed; the redelivery sweep sends it again once Redis is back.
+      opts.log?.warn({ err }, "could not queue the delivery");
+      return reply(res, 503, { error: "the queue is unavailable: the delivery will be redelivered" });
+    }
+    reply(res, 202, { queued: delivery.id });
   });
 }
 
@@ -256,10 +299,7 @@ function firstError(err: unknown): { name: string; message: string; status?: num
   };
 }
 
-function describe(
-  req: IncomingMessage,
-  body: Buffer,
-): (VerifiedDelivery & { action?: string; payload: unknown }) | undefined {
+function describe(req: IncomingMessage, body: Buffer): ParsedDelivery | undefined {
   const id = req.headers["x-github-delivery"];
   const name = req.headers["x-github-event"];
   if (typeof id !== "string" || typeof name !== "string" || !id || !name) return undefined;
@@ -294,15 +334,23 @@ export function signatureMatches(secret: string, body: Buffer, header: string | 
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  // The request lives as long as its handling: listeners left on it would keep every chunk (and the
+  // promise's result) alive that long, so they go once the body is read.
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (c: Buffer) => {
+    const data = (c: Buffer) => {
       size += c.length;
       if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on("end", () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
-    req.on("error", reject);
+    };
+    const settle = (then: () => void) => {
+      req.off("data", data).off("end", end).off("error", fail);
+      then();
+      chunks = [];
+    };
+    const end = () => settle(() => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks, size)));
+    const fail = (err: Error) => settle(() => reject(err));
+    req.on("data", data).once("end", end).once("error", fail);
   });
 }
 
@@ -314,6 +362,7 @@ export function reply(res: ServerResponse, status: number, body: object): void {
 /** `npm start`: with APP_ID set, serve the app; without, Probot's setup page registers it from app.yml. */
 async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
+  tuneHeap(process.env);
   const log = createLogger({
     level: logLevelFrom(process.env),
     format: logFormatFrom(process.env, process.stdout.isTTY === true),

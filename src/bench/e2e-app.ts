@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Probot } from "probot";
 import { appOctokit } from "../github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
+import { tuneHeap, YOUNG_GENERATION_FLAG } from "../service/heap.js";
 
 export interface AppProcessConfig {
   readonly apiUrl: string;
@@ -90,7 +91,7 @@ export async function startAppProcess(
   onOutcome: (number: number, state: string, at: number) => void,
 ): Promise<AppProcess> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: [...process.execArgv, "--expose-gc", ...(config.nodeFlags ?? [])],
+    execArgv: [...process.execArgv, "--expose-gc", YOUNG_GENERATION_FLAG, ...(config.nodeFlags ?? [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, E2E_APP_CONFIG: JSON.stringify(config) },
   });
@@ -168,6 +169,8 @@ async function quietened(maxMs: number): Promise<number> {
 
 async function childMain(): Promise<void> {
   const config = JSON.parse(process.env.E2E_APP_CONFIG ?? "{}") as AppProcessConfig;
+  // As `npm start` does (a --heap-growing-percent in --app-node-flags wins, as on Node's command line).
+  tuneHeap(process.env);
   const send = (m: ToParent) => process.send?.(m);
   // The reconciles' ends go to the parent in batches (each stamped when it happened): one IPC message per
   // reconcile cost the app's process about 4 % of its CPU in the burst, the benchmark's and not the app's.

@@ -1,9 +1,11 @@
 import { ProbotOctokit } from "probot";
+import { installationClients } from "./installation-clients.js";
 import { pacing, WritePacer } from "./pacer.js";
 
 /**
  * The Octokit class the app's processes run with: Probot's, without Probot's retry plugin and without
- * Probot's throttle, with the app's own write pacer (src/github/pacer.ts) when given one.
+ * Probot's throttle, with the app's own write pacer (src/github/pacer.ts) when given one, and one client
+ * kept per installation instead of one built per delivery (src/github/installation-clients.ts).
  *
  * Every request the app's handlers and sweeps make goes through `withRetries` (src/github/client.ts),
  * which retries transient 5xx answers and failed connections (3 times, with back-off) and GitHub's
@@ -14,7 +16,10 @@ import { pacing, WritePacer } from "./pacer.js";
  * App-level calls outside the handlers (the redelivery sweep) are not retried within a sweep; the next
  * sweep tries again.
  */
-export const AppOctokit: typeof ProbotOctokit = ProbotOctokit.plugin(pacing as never).defaults(
+export const AppOctokit: typeof ProbotOctokit = ProbotOctokit.plugin(
+  pacing as never,
+  installationClients as never,
+).defaults(
   // A defaults function, not an object: Probot merges its own throttle options over the class defaults,
   // and a function sees the merged options last.
   (o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } }),

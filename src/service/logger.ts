@@ -17,6 +17,11 @@ export interface LogContext {
 
 const context = new AsyncLocalStorage<LogContext>();
 
+/** The fields of the delivery (or job) being handled here, if any. */
+export function currentLogContext(): LogContext | undefined {
+  return context.getStore();
+}
+
 /** Runs `fn` with `fields` added to every log line written inside it (also after awaits). */
 export function withLogContext<T>(fields: LogContext, fn: () => T): T {
   return context.run({ ...context.getStore(), ...fields }, fn);

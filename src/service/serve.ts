@@ -3,14 +3,14 @@ import type { Logger } from "pino";
 import { createProbot, type ProbotOctokit } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
 import { appOctokit } from "../github/octokit.js";
+import { WritePacer, type PacerOptions } from "../github/pacer.js";
 import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
 import { countFrom, intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
 import { Metrics } from "./metrics.js";
 import { ObservedRunner } from "./observed.js";
-import { DeliveryQueue, queueSettings, redisConnection } from "./queue.js";
+import { queueSettings, type QueueSettings } from "./queue-settings.js";
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
-import { writePacerFrom } from "./redis-slots.js";
 import { stopOnSignals } from "./shutdown.js";
 import { startWebhookProxy, type WebhookProxy } from "./webhook-proxy.js";
 
@@ -78,16 +78,15 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
   const config = serviceConfig(env);
   const metrics = new Metrics();
   const queueConfig = queueSettings(env);
+  const withRedis = queueConfig ? await redisParts(queueConfig) : undefined;
+  const onStart: PacerOptions["onStart"] = (_installation, waitedMs) => metrics.pacingWait.observe(waitedMs / 1000);
   const writes = opts.Octokit
     ? undefined
-    : writePacerFrom(queueConfig?.redisUrl, {
-        prefix: queueConfig?.prefix ?? "",
-        onStart: (_installation, waitedMs) => metrics.pacingWait.observe(waitedMs / 1000),
-      });
+    : (withRedis?.pacer(onStart) ?? { pacer: new WritePacer({ onStart }), close: () => undefined });
   const probot = probotFrom(env, log, opts.Octokit ?? appOctokit({ pace: writes!.pacer }));
   // With REDIS_URL the server only verifies and queues; workers reconcile and run the healing sweeps.
-  const redis = queueConfig ? redisConnection(queueConfig.redisUrl) : undefined;
-  const queue = queueConfig && redis ? new DeliveryQueue(queueConfig, redis) : undefined;
+  const redis = withRedis?.redis;
+  const queue = withRedis?.queue;
   if (queue) metrics.addQueue(() => queue.stats());
   const serializer = new ObservedRunner(new KeyedSerializer(), log, metrics);
   if (!queue) metrics.addQueue(() => Promise.resolve({ reconcile: serializer.stats() }));
@@ -148,4 +147,22 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
   proxy = config.webhookProxyUrl
     ? await startWebhookProxy(config.webhookProxyUrl, `http://${config.host}:${port}${WEBHOOK_PATH}`, log)
     : undefined;
+}
+
+/**
+ * With REDIS_URL: the queue, its connection and the write pacer shared through Redis. BullMQ and ioredis
+ * are loaded only then: one process without Redis never needs them (about 17 MiB of its memory at start).
+ */
+async function redisParts(queueConfig: QueueSettings) {
+  const [{ DeliveryQueue, redisConnection }, { writePacerFrom }] = await Promise.all([
+    import("./queue.js"),
+    import("./redis-slots.js"),
+  ]);
+  const redis = redisConnection(queueConfig.redisUrl);
+  return {
+    redis,
+    queue: new DeliveryQueue(queueConfig, redis),
+    pacer: (onStart: PacerOptions["onStart"]) =>
+      writePacerFrom(queueConfig.redisUrl, { prefix: queueConfig.prefix, ...(onStart ? { onStart } : {}) }),
+  };
 }

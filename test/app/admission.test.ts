@@ -2,6 +2,7 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { pino } from "pino";
 import { Probot } from "probot";
 import { appOctokit } from "../../src/github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH, type WebhookServer } from "../../src/server.js";
@@ -16,6 +17,7 @@ let github: Server;
 let app: WebhookServer;
 let url: string;
 const requests: string[] = [];
+const serverLog: { level: number; msg: string; delivery?: string }[] = [];
 
 beforeAll(async () => {
   // A GitHub that answers everything slowly, 404 but for the installation token: each answer takes longer
@@ -50,6 +52,7 @@ beforeAll(async () => {
     app: { appId: 7, maxRetryWaitMs: 1 },
     maxConcurrentDeliveries: 1,
     answerWithinMs: 150,
+    log: pino({ level: "warn" }, { write: (line: string) => void serverLog.push(JSON.parse(line)) }),
   });
   await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
   url = `http://127.0.0.1:${(app.address() as AddressInfo).port}${WEBHOOK_PATH}`;
@@ -96,4 +99,33 @@ test("one delivery in Probot at a time; late ones answered 202 and still handled
   const about = (n: number) => requests.map((r, i) => (r.includes(`/pulls/${n}`) ? i : -1)).filter((i) => i >= 0);
   const [first, second] = requests.some((r) => r.endsWith("/pulls/1")) && about(1)[0]! < about(2)[0]! ? [1, 2] : [2, 1];
   expect(Math.max(...about(first))).toBeLessThan(Math.min(...about(second)));
+}, 20_000);
+
+test("a body that is not JSON, parsed once admitted after it was answered 202, is logged with its delivery", async () => {
+  const post = (body: string, id: string) =>
+    fetch(url, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "pull_request",
+        "x-github-delivery": id,
+        "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
+      },
+    });
+  // The first holds the one slot past `answerWithinMs`; the second waits for it as raw bytes.
+  const slow = post(opened(3), "d-3");
+  await new Promise((r) => setTimeout(r, 20));
+  const broken = await post('{"action":"opened", not json', "d-broken");
+  expect(broken.status).toBe(202);
+  await slow;
+  const deadline = Date.now() + 10_000;
+  while (!serverLog.some((l) => l.delivery === "d-broken")) {
+    if (Date.now() > deadline) throw new Error(`not logged: ${JSON.stringify(serverLog)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(serverLog.find((l) => l.delivery === "d-broken")).toMatchObject({
+    level: 40,
+    msg: "missing X-GitHub-Event or X-GitHub-Delivery, or a body that is not JSON",
+  });
 }, 20_000);

@@ -200,7 +200,7 @@ describe("npm start", () => {
     const npm = await spawnServer(["npm", "start", "--silent"], appEnv(sim));
     started.push(npm);
     const children = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(npm.child.pid)], { encoding: "utf8" });
-    const node = /^\s*(\d+)\s+node lib\/server\.js/m.exec(children);
+    const node = /^\s*(\d+)\s+node (?:--\S+ )*lib\/server\.js/m.exec(children);
     expect(node).not.toBeNull(); // npm's child is node itself (exec), not a shell in between
     npm.child.kill("SIGTERM");
     await npm.exited;
