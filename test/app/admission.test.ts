@@ -74,18 +74,20 @@ const opened = (number: number) =>
     installation: { id: 1 },
   });
 
+/** A signed `pull_request` delivery. */
+const post = (body: string, id: string) =>
+  fetch(url, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "pull_request",
+      "x-github-delivery": id,
+      "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
+    },
+  });
+
 test("one delivery in Probot at a time; late ones answered 202 and still handled in turn", async () => {
-  const post = (body: string, id: string) =>
-    fetch(url, {
-      method: "POST",
-      body,
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "pull_request",
-        "x-github-delivery": id,
-        "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
-      },
-    });
   const answers = await Promise.all([post(opened(1), "d-1"), post(opened(2), "d-2")]);
   expect(answers.map((r) => r.status)).toEqual([202, 202]);
   // Both are handled all the same: each reads its pull request (a 404 here, so the reconcile fails).
@@ -102,17 +104,6 @@ test("one delivery in Probot at a time; late ones answered 202 and still handled
 }, 20_000);
 
 test("a body that is not JSON, parsed once admitted after it was answered 202, is logged with its delivery", async () => {
-  const post = (body: string, id: string) =>
-    fetch(url, {
-      method: "POST",
-      body,
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "pull_request",
-        "x-github-delivery": id,
-        "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
-      },
-    });
   // The first holds the one slot past `answerWithinMs`; the second waits for it as raw bytes.
   const slow = post(opened(3), "d-3");
   await new Promise((r) => setTimeout(r, 20));
