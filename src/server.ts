@@ -48,6 +48,12 @@ export interface WebhookServerOptions {
   readonly maxConcurrentDeliveries?: number;
   /** A delivery not answered this long after it arrived is answered 202 "still processing" (default 9 s; GitHub waits 10). */
   readonly answerWithinMs?: number;
+  /**
+   * Bytes of bodies not yet verified that the server reads at once (default 100 MiB: four of GitHub's
+   * largest payloads, thousands of usual ones). Anyone can post to the webhook URL: beyond this a request
+   * is answered 503 unread instead of growing the process without bound (docs/security.md).
+   */
+  readonly maxUnverifiedBytes?: number;
   /** Queue mode: a verified delivery is put on the queue (answered 202) instead of handled here. */
   readonly enqueue?: (delivery: VerifiedDelivery) => Promise<void>;
   readonly log?: Logger;
@@ -72,6 +78,7 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
   const subscriptions = opts.enqueue ? Subscriptions.of(createApp({ appId: 1 })) : new Subscriptions();
   const receive = opts.enqueue ? undefined : await loaded(opts.probot, subscriptions.record(createApp(opts.app)));
   const admission = new Limiter(opts.maxConcurrentDeliveries ?? 128);
+  const unverified = new ByteBudget(opts.maxUnverifiedBytes ?? 100 * 1024 * 1024);
   let inFlight = 0;
   let draining = false;
   const server = createServer((req, res) => {
@@ -81,11 +88,15 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
     }
     inFlight++;
     res.once("close", () => inFlight--);
-    void handle(req, res, opts, { subscriptions, admission }, receive).catch((err: unknown) => {
+    void handle(req, res, opts, { subscriptions, admission, unverified }, receive).catch((err: unknown) => {
       opts.log?.error({ err }, "request failed");
       if (!res.headersSent) reply(res, 500, { error: err instanceof Error ? err.message : String(err) });
     });
   });
+  // GitHub gives up on a delivery after 10 s: a request still arriving after 30 s is a client holding a
+  // connection (and its share of the budget above), answered 408 by Node and closed.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
   return Object.assign(server, {
     get inFlight() {
       return inFlight;
@@ -116,7 +127,11 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   opts: WebhookServerOptions,
-  { subscriptions, admission }: { subscriptions: Subscriptions; admission: Limiter },
+  {
+    subscriptions,
+    admission,
+    unverified,
+  }: { subscriptions: Subscriptions; admission: Limiter; unverified: ByteBudget },
   receive: Receive | undefined,
 ): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
@@ -124,9 +139,14 @@ async function handle(
   // Probot's registration page points the app's webhook at the server's root URL: accept it there too.
   if ((path !== WEBHOOK_PATH && path !== "/") || req.method !== "POST") return reply(res, 404, { error: "not found" });
 
-  const body = await readBody(req);
-  if (body === undefined) return reply(res, 413, { error: `payload larger than ${MAX_BODY} bytes` });
-  if (!signatureMatches(opts.secret, body, req.headers["x-hub-signature-256"])) {
+  const signature = req.headers["x-hub-signature-256"];
+  if (typeof signature !== "string" || !signature.startsWith("sha256=")) return reply(res, 401, UNSIGNED);
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  if (declared > MAX_BODY) return refuse(res, 413, { error: `payload larger than ${MAX_BODY} bytes` });
+  const body = await readBody(req, unverified, Number.isInteger(declared) ? declared : undefined);
+  if (body === "busy") return refuse(res, 503, BUSY);
+  if (body === undefined) return refuse(res, 413, { error: `payload larger than ${MAX_BODY} bytes` });
+  if (!signatureMatches(opts.secret, body, signature)) {
     return reply(res, 401, {
       error: "signature does not match: check that WEBHOOK_SECRET is the app's webhook secret",
     });
@@ -333,22 +353,60 @@ export function signatureMatches(secret: string, body: Buffer, header: string | 
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+const UNSIGNED = { error: "no X-Hub-Signature-256: set the app's webhook secret on GitHub to WEBHOOK_SECRET" };
+const BUSY = { error: "too many deliveries arriving at once: GitHub redelivers this one" };
+
+/** Answers without reading the rest of the body, and closes the connection (its unread bytes with it). */
+function refuse(res: ServerResponse, status: number, body: object): void {
+  res.setHeader("connection", "close");
+  reply(res, status, body);
+}
+
+/** Bytes reserved at once out of a total; what is given back can be reserved again. */
+export class ByteBudget {
+  private used = 0;
+  constructor(readonly total: number) {}
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.total) return false;
+    this.used += bytes;
+    return true;
+  }
+  give(bytes: number): void {
+    this.used -= bytes;
+  }
+  get inUse(): number {
+    return this.used;
+  }
+}
+
+/**
+ * The body, read within `budget`: its declared length reserved before the first byte (a body without one
+ * reserves as it arrives), given back once read. "busy" when the budget cannot take it (nothing kept);
+ * undefined when it is larger than GitHub sends.
+ */
+function readBody(req: IncomingMessage, budget: ByteBudget, declared?: number): Promise<Buffer | undefined | "busy"> {
+  let reserved = 0;
+  const reserve = (bytes: number) => budget.take(bytes) && ((reserved += bytes), true);
+  if (declared !== undefined && !reserve(declared)) return Promise.resolve("busy");
   // The request lives as long as its handling: listeners left on it would keep every chunk (and the
   // promise's result) alive that long, so they go once the body is read.
-  return new Promise((resolve, reject) => {
+  return new Promise<Buffer | undefined | "busy">((resolve, reject) => {
     let chunks: Buffer[] = [];
     let size = 0;
     const data = (c: Buffer) => {
       size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
+      if (size > MAX_BODY) return settle(() => resolve(undefined));
+      if (size > reserved && !reserve(size - reserved)) return settle(() => resolve("busy"));
+      chunks.push(c);
     };
     const settle = (then: () => void) => {
       req.off("data", data).off("end", end).off("error", fail);
+      budget.give(reserved);
+      reserved = 0;
       then();
       chunks = [];
     };
-    const end = () => settle(() => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks, size)));
+    const end = () => settle(() => resolve(Buffer.concat(chunks, size)));
     const fail = (err: Error) => settle(() => reject(err));
     req.on("data", data).once("end", end).once("error", fail);
   });
