@@ -35,10 +35,13 @@ interface HookedClient {
   hook: { before(name: "request", fn: (options: { headers: Record<string, string> }) => void): void };
 }
 
-/** The symbol Probot's `Context` marks a client with once it added its request hook (null: none). */
-function probotHookMark(): symbol | null {
+/**
+ * The symbol Probot's `Context` marks a client with once it added its request hook: the one symbol it
+ * sets, to `true`, on a client it sees for the first time (null when it does not set exactly that).
+ */
+export function probotHookMark(ContextClass: new (...args: never[]) => unknown = Context): symbol | null {
   const probe: HookedClient = { hook: { before: () => undefined } };
-  new Context({ id: "", name: "ping", payload: {} } as never, probe as never, undefined as never);
+  new ContextClass({ id: "", name: "ping", payload: {} } as never, probe as never, undefined as never);
   const marks = Object.getOwnPropertySymbols(probe);
   return marks.length === 1 && (probe as unknown as Record<symbol, unknown>)[marks[0]!] === true ? marks[0]! : null;
 }

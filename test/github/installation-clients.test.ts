@@ -1,9 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { Probot } from "probot";
-import { installationClients } from "../../src/github/installation-clients.js";
+import { installationClients, probotHookMark } from "../../src/github/installation-clients.js";
 import { appOctokit } from "../../src/github/octokit.js";
 import { withLogContext } from "../../src/service/logger.js";
 import { keyPair } from "../helpers/app-process.js";
@@ -25,6 +26,39 @@ describe("installationClients (unit)", () => {
     };
     return { built, auth: installationClients({ auth }, undefined, max).auth };
   }
+
+  test("Probot's mark is the one symbol its Context sets to true on a new client; anything else is no mark", () => {
+    expect(probotHookMark()?.description).toBe("octokit request hook added");
+    const mark = Symbol("m");
+    const other = Symbol("o");
+    const contextSetting = (set: (client: Record<symbol, unknown>) => void) =>
+      class {
+        constructor(_event: never, client: never) {
+          set(client);
+        }
+      };
+    expect(probotHookMark(contextSetting((c) => (c[mark] = true)))).toBe(mark);
+    expect(probotHookMark(contextSetting(() => undefined))).toBeNull();
+    expect(probotHookMark(contextSetting((c) => ((c[mark] = true), (c[other] = true))))).toBeNull();
+    expect(probotHookMark(contextSetting((c) => (c[mark] = "yes")))).toBeNull();
+  });
+
+  test("a failed client given up on is not dropped in place of the one built after it", async () => {
+    // Each build waits until the test settles it.
+    const builds: { resolve: (c: unknown) => void; reject: (e: Error) => void }[] = [];
+    const auth = () => new Promise((resolve, reject) => builds.push({ resolve, reject })).then((c) => c);
+    const kept = installationClients({ auth }, undefined, 1).auth;
+    const first = kept(event(1));
+    void kept(event(2)); // drops installation 1's pending client (one kept at most)
+    const second = kept(event(1)); // built again, and kept
+    expect(builds).toHaveLength(3);
+    builds[0]!.reject(new Error("no token"));
+    builds[2]!.resolve({ hook: { before: () => undefined } });
+    await expect(first).rejects.toThrow("no token");
+    await second;
+    expect(kept(event(1))).toBe(second);
+    expect(builds).toHaveLength(3);
+  });
 
   test("without Probot's mark to find (another Probot), nothing is kept: one client per delivery", async () => {
     let built = 0;
@@ -175,42 +209,49 @@ describe("installationClients in Probot (the app's Octokit class)", () => {
     for (const r of reads) expect(r.authorization).toBe(`token t${r.path.slice("/repos/acme/r".length)}`);
     // Each request names its own delivery for GitHub Support, not the first delivery of its client.
     expect(reads.map((r) => r.delivery)).toEqual(["d-1-1", "d-2-1", "d-1-2", "d-2-2", "d-1-3"]);
+    // Outside a delivery's log context (a sweep), a kept client's request names no delivery, and goes.
+    seen.length = 0;
+    await probot.receive({
+      id: "no-context",
+      name: "issues",
+      payload: { action: "opened", installation: { id: 1 }, issue: {}, repository: {} },
+    } as never);
+    expect(seen.filter((s) => s.path.startsWith("/repos/"))).toEqual([
+      { path: "/repos/acme/r1", authorization: "token t1" },
+    ]);
   });
 
-  test("a kept client does not keep its first delivery's payload alive", () => {
-    // In a process of its own, to collect garbage (--expose-gc) and see what is left.
-    const script = `
-      import { generateKeyPairSync } from "node:crypto";
-      import { createServer } from "node:http";
-      import { Probot } from "probot";
-      import { appOctokit } from "./lib/github/octokit.js";
-      import { withLogContext } from "./lib/service/logger.js";
-      const gh = createServer((req, res) => {
-        req.resume();
-        const token = /access_tokens$/.test(req.url);
-        res.writeHead(token ? 201 : 200, { "content-type": "application/json" });
-        res.end(JSON.stringify(token ? { token: "t", expires_at: "2099-01-01T00:00:00Z" } : {}));
-      });
-      await new Promise((r) => gh.listen(0, "127.0.0.1", r));
-      const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048,
-        privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-      const probot = new Probot({ appId: 7, privateKey, logLevel: "fatal", Octokit: appOctokit({ pace: false }),
-        baseUrl: "http://127.0.0.1:" + gh.address().port });
-      const clients = new Set();
-      await probot.load((app) => app.on("issues", async (ctx) => { clients.add(ctx.octokit); await ctx.octokit.request("GET /x"); }));
-      const payloads = [];
-      for (const n of [1, 2, 3]) {
-        const payload = { action: "opened", installation: { id: 1 }, issue: {}, repository: {}, big: "x".repeat(100000) };
-        payloads.push(new WeakRef(payload));
-        await withLogContext({ delivery: "d" + n }, () => probot.receive({ id: "d" + n, name: "issues", payload }));
-      }
-      for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 10)); globalThis.gc(); }
-      console.log(JSON.stringify({ clients: clients.size, alive: payloads.filter((p) => p.deref() !== undefined).length }));
-      gh.close();
-      process.exit(0);`;
-    const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], {
-      encoding: "utf8",
+  test("a kept client does not keep its first delivery's payload alive", async () => {
+    // V8's collector, reached at run time (--expose-gc set now; `gc` is then defined in a new context).
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const probot = new Probot({
+      appId: 7,
+      privateKey: keyPair().privateKey,
+      log: testLog("fatal"),
+      baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
+      Octokit: appOctokit({ pace: false }),
     });
-    expect(JSON.parse(out)).toEqual({ clients: 1, alive: 0 });
+    const clients = new Set<unknown>();
+    await probot.load((app) => {
+      app.on("issues", async (ctx) => {
+        clients.add(ctx.octokit);
+        await ctx.octokit.request("GET /x");
+      });
+    });
+    const payloads: WeakRef<object>[] = [];
+    for (const n of [1, 2, 3]) {
+      const payload = { action: "opened", installation: { id: 9 }, issue: {}, repository: {}, big: "x".repeat(1e5) };
+      payloads.push(new WeakRef(payload));
+      await withLogContext({ delivery: `p${n}` }, () =>
+        probot.receive({ id: `p${n}`, name: "issues", payload } as never),
+      );
+    }
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      gc();
+    }
+    expect(clients.size).toBe(1);
+    expect(payloads.filter((p) => p.deref() !== undefined)).toHaveLength(0);
   });
 });
