@@ -17,11 +17,12 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 40;
 
 /**
  * The young generation: V8 fixes its size when the process starts, so this one is a Node flag, given by
- * `npm start`, `npm run worker` and the Docker image (NODE_OPTIONS; it is allowed there). 8 MiB per
- * semi-space instead of V8's 16: the burst of 800 peaks at 138–146 MiB instead of 155–168, at the same
- * CPU per event within the noise (docs/performance.md, "Memory"); the benchmark's app process starts with it.
+ * `npm start`, `npm run worker` and the Docker image (NODE_OPTIONS; it is allowed there). 4 MiB per
+ * semi-space instead of V8's 16: the burst of 800 peaks at 130–133 MiB instead of 155–168 (138–146 at 8),
+ * at the same CPU per event within the noise (docs/performance.md, "Memory"); the benchmark's app process
+ * starts with it.
  */
-export const YOUNG_GENERATION_FLAG = "--max-semi-space-size=8";
+export const YOUNG_GENERATION_FLAG = "--max-semi-space-size=4";
 
 export function tuneHeap(env: NodeJS.ProcessEnv, execArgv: readonly string[] = process.execArgv): number | undefined {
   const percent = intFrom(env, "HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT);

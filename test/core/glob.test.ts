@@ -1,4 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
+import { cpuTimed } from "../helpers/cpu-time.js";
 import { compileGlob, expandBraces, GlobError, globProblem } from "../../src/core/glob.js";
 import { PathMatcher } from "../../src/core/matcher.js";
 import { DOCUMENTED_PATTERNS, type PatternRow } from "../helpers/pattern-table.js";
@@ -298,9 +299,9 @@ describe("invalid patterns", () => {
   });
 
   test("a long brace chain fails fast", () => {
-    const start = Date.now();
-    expect(globProblem("{a,b}".repeat(200))?.message).toMatch(/alternatives/);
-    expect(Date.now() - start).toBeLessThan(1000);
+    const { result, ms } = cpuTimed(() => globProblem("{a,b}".repeat(200)));
+    expect(result?.message).toMatch(/alternatives/);
+    expect(ms).toBeLessThan(1000);
   });
 
   test("a pattern of exactly 1024 characters is fine", () => {

@@ -60,7 +60,7 @@ describe("the young generation's flag", () => {
     expect(env.at(-1)).toContain(` NODE_OPTIONS=${YOUNG_GENERATION_FLAG}`);
   });
 
-  test("Node takes it from NODE_OPTIONS, and it halves the young generation's largest size", () => {
+  test("Node takes it from NODE_OPTIONS, and it quarters the young generation's largest size", () => {
     // Objects that survive scavenges make V8 grow the young generation to its largest size.
     const script = `const v8 = require("v8"); let max = 0; const keep = [];
       for (let i = 0; i < 300000; i++) {
@@ -77,6 +77,6 @@ describe("the young generation's flag", () => {
         }),
       );
     expect(largest()).toBe(32);
-    expect(largest(YOUNG_GENERATION_FLAG)).toBe(16);
+    expect(largest(YOUNG_GENERATION_FLAG)).toBe(8);
   });
 });
