@@ -71,17 +71,16 @@ export class RedisSlots implements WriteSlots {
 }
 
 /**
- * The process's write pacer: shared through Redis with REDIS_URL (several replicas or workers), else in
- * memory. The pacer's connection is its own, with a command deadline: while Redis does not answer, a
+ * The process's write pacer shared through Redis (REDIS_URL: several replicas or workers; without it the
+ * server paces in memory, src/service/serve.ts). The pacer's connection is its own, with a command deadline: while Redis does not answer, a
  * write fails after `commandTimeoutMs` instead of waiting (the reconcile fails and is retried; the gate
  * is never opened by a failure), where the queue's connection waits for Redis to come back.
  */
 export function writePacerFrom(
-  redisUrl: string | undefined,
+  redisUrl: string,
   opts: { prefix: string; commandTimeoutMs?: number; onStart?: PacerOptions["onStart"] },
 ): { pacer: WritePacer; close: () => void } {
   const onStart = opts.onStart ? { onStart: opts.onStart } : {};
-  if (!redisUrl) return { pacer: new WritePacer(onStart), close: () => undefined };
   const redis = new Redis(redisUrl, pacerConnection(opts.commandTimeoutMs ?? 2_000));
   redis.on("error", () => undefined); // each failed write reports its own error; ioredis reconnects
   return {

@@ -163,6 +163,6 @@ async function redisParts(queueConfig: QueueSettings) {
     redis,
     queue: new DeliveryQueue(queueConfig, redis),
     pacer: (onStart: PacerOptions["onStart"]) =>
-      writePacerFrom(queueConfig.redisUrl, { prefix: queueConfig.prefix, ...(onStart ? { onStart } : {}) }),
+      writePacerFrom(queueConfig.redisUrl, { prefix: queueConfig.prefix, onStart }),
   };
 }

@@ -45,7 +45,7 @@ export async function startWebhookProxy(
 }
 
 /** What to do about a channel that did not connect; `code` is the HTTP status when it answered at all. */
-export function unreachable(source: string, err: unknown): string {
+function unreachable(source: string, err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   const what = `WEBHOOK_PROXY_URL ${source} did not connect (${describe(err)})`;
   return typeof code === "number"

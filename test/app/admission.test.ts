@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
@@ -7,6 +7,7 @@ import { Probot } from "probot";
 import { appOctokit } from "../../src/github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH, type WebhookServer } from "../../src/server.js";
 import { testLog } from "../helpers/test-log.js";
+import { webhookHeaders } from "../helpers/webhook-headers.js";
 
 /**
  * Admission (src/server.ts): at most `maxConcurrentDeliveries` deliveries are parsed and in Probot at
@@ -76,16 +77,7 @@ const opened = (number: number) =>
 
 /** A signed `pull_request` delivery. */
 const post = (body: string, id: string) =>
-  fetch(url, {
-    method: "POST",
-    body,
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": "pull_request",
-      "x-github-delivery": id,
-      "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
-    },
-  });
+  fetch(url, { method: "POST", body, headers: webhookHeaders(SECRET, body, "pull_request", id) });
 
 test("one delivery in Probot at a time; late ones answered 202 and still handled in turn", async () => {
   const answers = await Promise.all([post(opened(1), "d-1"), post(opened(2), "d-2")]);

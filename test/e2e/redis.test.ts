@@ -1,10 +1,11 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { Redis } from "ioredis";
 import { DeliveryQueue, queueSettings } from "../../src/service/queue.js";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
 import { SECRET, appEnv, spawnServer, startSimulator, type RunningProcess } from "../helpers/app-process.js";
 import { startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { webhookHeaders } from "../helpers/webhook-headers.js";
 
 /**
  * Scale-out on Redis with real processes: the webhook server queues, workers reconcile. A worker is
@@ -198,12 +199,7 @@ describe("with REDIS_URL", () => {
     const res = await fetch(`${server.url}/api/github/webhooks`, {
       method: "POST",
       body,
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "pull_request",
-        "x-github-delivery": id,
-        "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
-      },
+      headers: webhookHeaders(SECRET, body, "pull_request", id),
     });
     expect(res.status).toBe(202);
     const line = await w.waitForLog((l) => /moved to the dead-letter set/.test(l.msg), 30_000);

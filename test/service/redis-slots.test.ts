@@ -103,15 +103,17 @@ test("Redis unreachable: the write fails (within the command deadline at worst) 
 });
 
 test("the process's pacer reports each write's wait (the metrics), in memory or through Redis", async () => {
-  for (const url of [undefined, redis.url]) {
+  type OnStart = (key: string, waitedMs: number) => void;
+  const pacers = {
+    memory: (onStart: OnStart) => ({ pacer: new WritePacer({ onStart }), close: () => undefined }), // as serve() without Redis
+    redis: (onStart: OnStart) => writePacerFrom(redis.url, { prefix: `t-${randomUUID().slice(0, 8)}`, onStart }),
+  };
+  for (const [where, make] of Object.entries(pacers)) {
     const waits: string[] = [];
-    const { pacer, close } = writePacerFrom(url, {
-      prefix: `t-${randomUUID().slice(0, 8)}`,
-      onStart: (key, waited) => waits.push(`${key}:${waited >= 0}`),
-    });
+    const { pacer, close } = make((key, waited) => waits.push(`${key}:${waited >= 0}`));
     try {
       await pacer.run("42", () => Promise.resolve());
-      expect([url, waits]).toEqual([url, ["42:true"]]);
+      expect([where, waits]).toEqual([where, ["42:true"]]);
     } finally {
       close();
     }
