@@ -19,6 +19,8 @@ let app: WebhookServer;
 let url: string;
 const requests: string[] = [];
 const serverLog: { level: number; msg: string; delivery?: string }[] = [];
+/** A read GitHub answers only once the test opens `until`: the delivery making it keeps its slot till then. */
+let held: { url: string; until: Promise<void> } | undefined;
 
 beforeAll(async () => {
   // A GitHub that answers everything slowly, 404 but for the installation token: each answer takes longer
@@ -27,10 +29,13 @@ beforeAll(async () => {
   github = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     req.resume();
+    const release = held && req.url?.endsWith(held.url) ? held.until : Promise.resolve();
     setTimeout(() => {
-      const token = req.url?.endsWith("/access_tokens");
-      res.writeHead(token ? 201 : 404, { "content-type": "application/json" });
-      res.end(JSON.stringify(token ? { token: "t", expires_at: "2099-01-01T00:00:00Z" } : { message: "Not Found" }));
+      void release.then(() => {
+        const token = req.url?.endsWith("/access_tokens");
+        res.writeHead(token ? 201 : 404, { "content-type": "application/json" });
+        res.end(JSON.stringify(token ? { token: "t", expires_at: "2099-01-01T00:00:00Z" } : { message: "Not Found" }));
+      });
     }, 200);
   });
   await new Promise<void>((r) => github.listen(0, "127.0.0.1", r));
@@ -79,16 +84,24 @@ const opened = (number: number) =>
 const post = (body: string, id: string) =>
   fetch(url, { method: "POST", body, headers: webhookHeaders(SECRET, body, "pull_request", id) });
 
+/** Waits until `ok` holds (at most 10 s): the server's work shows in what GitHub was asked and what it logged. */
+async function until(ok: () => boolean, what: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(what());
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 test("one delivery in Probot at a time; late ones answered 202 and still handled in turn", async () => {
   const answers = await Promise.all([post(opened(1), "d-1"), post(opened(2), "d-2")]);
   expect(answers.map((r) => r.status)).toEqual([202, 202]);
   // Both are handled all the same: each reads its pull request (a 404 here, so the reconcile fails).
-  const deadline = Date.now() + 10_000;
   const pulls = () => requests.filter((r) => /\/pulls\/\d+$/.test(r));
-  while (!(pulls().some((r) => r.endsWith("/pulls/1")) && pulls().some((r) => r.endsWith("/pulls/2")))) {
-    if (Date.now() > deadline) throw new Error(`not both handled: ${requests.join(", ")}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(
+    () => pulls().some((r) => r.endsWith("/pulls/1")) && pulls().some((r) => r.endsWith("/pulls/2")),
+    () => `not both handled: ${requests.join(", ")}`,
+  );
   // The second entered Probot only after the first's handling was over: no request of #1 after #2's first.
   const about = (n: number) => requests.map((r, i) => (r.includes(`/pulls/${n}`) ? i : -1)).filter((i) => i >= 0);
   const [first, second] = requests.some((r) => r.endsWith("/pulls/1")) && about(1)[0]! < about(2)[0]! ? [1, 2] : [2, 1];
@@ -96,17 +109,25 @@ test("one delivery in Probot at a time; late ones answered 202 and still handled
 }, 20_000);
 
 test("a body that is not JSON, parsed once admitted after it was answered 202, is logged with its delivery", async () => {
-  // The first holds the one slot past `answerWithinMs`; the second waits for it as raw bytes.
+  // The first holds the one slot past `answerWithinMs`: it is in Probot once it asks for its pull request,
+  // whose answer is held until the second, waiting for the slot as raw bytes, was answered. (A sleep between
+  // the two posts promises no order on a loaded machine, and a second admitted within `answerWithinMs` is
+  // answered 400 at once.)
+  let open!: () => void;
+  held = { url: "/pulls/3", until: new Promise<void>((r) => (open = r)) };
   const slow = post(opened(3), "d-3");
-  await new Promise((r) => setTimeout(r, 20));
+  await until(
+    () => requests.some((r) => r.endsWith("/pulls/3")),
+    () => `d-3 not admitted: ${requests.join(", ")}`,
+  );
   const broken = await post('{"action":"opened", not json', "d-broken");
+  open();
   expect(broken.status).toBe(202);
   await slow;
-  const deadline = Date.now() + 10_000;
-  while (!serverLog.some((l) => l.delivery === "d-broken")) {
-    if (Date.now() > deadline) throw new Error(`not logged: ${JSON.stringify(serverLog)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(
+    () => serverLog.some((l) => l.delivery === "d-broken"),
+    () => `not logged: ${JSON.stringify(serverLog)}`,
+  );
   expect(serverLog.find((l) => l.delivery === "d-broken")).toMatchObject({
     level: 40,
     msg: "missing X-GitHub-Event or X-GitHub-Delivery, or a body that is not JSON",

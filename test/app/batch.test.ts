@@ -5,6 +5,7 @@ import type { ButtonClick } from "../../src/app/records.js";
 import type { Probot } from "probot";
 import { createProbot, isGraphQLQuery, type FakeGitHub } from "../helpers/fake-github.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
+import { CountingSerializer } from "../helpers/counting-serializer.js";
 import { events } from "../helpers/payloads.js";
 
 const click = (delivery: string, persona = "security"): ButtonClick => ({
@@ -130,9 +131,10 @@ async function opened() {
     teams: { security: ["sam"], backend: ["bob"] },
   });
   const outcomes: Outcome[] = [];
-  const probot = createProbot({ onOutcome: (_pr, o) => outcomes.push(o) });
+  const serializer = new CountingSerializer();
+  const probot = createProbot({ onOutcome: (_pr, o) => outcomes.push(o), serializer });
   await probot.receive(events.pullRequest(gh, "opened") as never);
-  return { gh, probot, outcomes };
+  return { gh, probot, outcomes, serializer };
 }
 
 /** A reconcile of the pull request running, its read held until `release`. */
@@ -146,18 +148,19 @@ async function reconcileHeld(gh: FakeGitHub, probot: Probot) {
 
 describe("the router: approvals that arrive together", () => {
   test("three approvals waiting behind a running reconcile share one; each one's facts count", async () => {
-    const { gh, probot, outcomes } = await opened();
+    const { gh, probot, outcomes, serializer } = await opened();
     expect(outcomes).toHaveLength(1);
 
     // A reconcile of the pull request is running (its read held), when three approvals arrive: a review
     // (its body narrows it to security), a `/approve backend` comment and fiona's Approve button.
     const { release, running } = await reconcileHeld(gh, probot);
+    const handed = serializer.handed;
     gh.review("sam", "APPROVED", "Reviewed-for: security");
     const review = probot.receive(events.review(gh, "submitted", "sam") as never);
     const c = gh.comment("bob", "/approve backend");
     const commented = probot.receive(events.comment(gh, "created", c) as never);
     const clicked = probot.receive(events.click(gh, "review/finance", "approve", "fiona") as never);
-    await new Promise((r) => setTimeout(r, 20)); // all three are waiting behind the held reconcile
+    await serializer.until(handed + 3); // all three are waiting behind the held reconcile, in one batch
     const queries = gh.log.filter(isGraphQLQuery).length;
     release();
     await Promise.all([running, review, commented, clicked]);
@@ -173,11 +176,12 @@ describe("the router: approvals that arrive together", () => {
   });
 
   test("two clicks waiting together get a reconcile each, in order, and both are recorded", async () => {
-    const { gh, probot, outcomes } = await opened();
+    const { gh, probot, outcomes, serializer } = await opened();
     const { release, running } = await reconcileHeld(gh, probot);
+    const handed = serializer.handed;
     const first = probot.receive(events.click(gh, "review/finance", "approve", "fiona") as never);
     const second = probot.receive(events.click(gh, "review/security", "approve", "sam") as never);
-    await new Promise((r) => setTimeout(r, 20));
+    await serializer.until(handed + 2); // both are waiting behind the held reconcile
     release();
     await Promise.all([running, first, second]);
     expect(outcomes).toHaveLength(4);

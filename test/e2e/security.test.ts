@@ -122,8 +122,12 @@ describe("issue 7 over HTTP: deliveries and replicas", () => {
     const samReview = lastDelivery("pull_request_review");
     // Replica A reads everything, then waits on sam's membership…
     sim.faults.set({ latencyMs: 1500, match: { path: /\/memberships\/sam$/ } });
+    const asked = sim.requests.length;
     const slow = sendTo(replicaA!, samReview);
-    await new Promise((r) => setTimeout(r, 400));
+    // The latency goes (B's reads must not be slowed) once the simulator has matched A's request and given
+    // it the latency, not after a sleep: on a loaded machine a sleep can end before A asks.
+    const membership = () => sim.requests.slice(asked).find((r) => /\/memberships\/sam$/.test(r.path) && r.route);
+    while (!membership()) await new Promise((r) => setTimeout(r, 10));
     sim.faults.reset();
     // …while replica B handles sue's change request to the end.
     later();

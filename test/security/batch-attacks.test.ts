@@ -3,6 +3,7 @@ import type { Probot } from "probot";
 import { createProbot, tick, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
+import { CountingSerializer } from "../helpers/counting-serializer.js";
 import { AUTH, green, sentBy, TABLE, TEAMS } from "./cast.js";
 
 /**
@@ -96,15 +97,18 @@ describe("deliveries that share a reconcile", () => {
 
   test("sue's Request changes click shares a failing reconcile with mallory's comment: both fail, and the click still keeps the gate closed", async () => {
     setup();
+    const serializer = new CountingSerializer(); // tells when both deliveries wait (test/helpers)
+    probot = createProbot({ serializer });
     await receive(events.pullRequest(gh, "opened"));
     gh.review("sam", "APPROVED", "");
     await receive(events.review(gh, "submitted", "sam"));
     expect(gate().conclusion).toBe("success");
     const { release, running } = await reconcileHeld();
+    const handed = serializer.handed;
     const clicked = receive(events.click(gh, "review/security", "request_changes", "sue")).catch(() => "failed");
     const noise = as(events.comment(gh, "created", gh.comment("mallory", "/approve security")), "mallory");
     const commented = receive(noise).catch(() => "failed");
-    await new Promise((r) => setTimeout(r, 20)); // both wait behind the held reconcile, in one batch
+    await serializer.until(handed + 2); // both wait behind the held reconcile, in one batch
     gh.faults.push({ method: "POST", path: /^\/graphql$/, status: 422, times: 100 }); // GitHub's GraphQL fails
     release();
     await running;

@@ -141,7 +141,8 @@ describe("npm start", () => {
   }, 60_000);
 
   test("SIGTERM lets the delivery in flight finish, then exits 0", async () => {
-    const p = await server({ SHUTDOWN_TIMEOUT_MS: "15000" });
+    // A drain bound well above the reconcile's few seconds of slow calls, which a loaded machine stretches.
+    const p = await server({ SHUTDOWN_TIMEOUT_MS: "30000" });
     sim.faults.set({ latencyMs: 400 }); // every GitHub call is slow: the reconcile is in flight for seconds
     const repo = `svc-${++repoCount}`;
     sim.createRepo(repo, { files: { ".github/reviewers.yml": TABLE } });
@@ -152,7 +153,7 @@ describe("npm start", () => {
     p.child.kill("SIGTERM");
     const { code } = await p.exited;
     expect(code).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(15_000);
+    expect(Date.now() - signalled).toBeLessThan(30_000); // it exited once the delivery was done, not at the bound
     await opening;
     const delivery = sim.deliveries.find((d) => (d.payload as any).repository?.name === repo)!;
     expect(delivery.status).toBe(200);
@@ -166,7 +167,8 @@ describe("npm start", () => {
     const signalled = Date.now();
     p.child.kill("SIGINT");
     expect((await p.exited).code).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(3_000);
+    // Not the 25 s drain bound (SHUTDOWN_TIMEOUT_MS's default); a loaded machine can take seconds to exit.
+    expect(Date.now() - signalled).toBeLessThan(10_000);
   });
 
   test("a key that cannot sign makes the server not ready (503) but alive", async () => {
