@@ -97,10 +97,9 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
   // connection (and its share of the budget above), answered 408 by Node and closed.
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
-  return Object.assign(server, {
-    get inFlight() {
-      return inFlight;
-    },
+  // defineProperty, not Object.assign: assign would copy the getter's value at this moment (0), not the getter.
+  Object.defineProperty(server, "inFlight", { get: () => inFlight, enumerable: true });
+  return Object.assign(server as Server & { readonly inFlight: number }, {
     async drain(timeoutMs: number): Promise<number> {
       draining = true;
       const closed = new Promise((resolve) => server.close(resolve));

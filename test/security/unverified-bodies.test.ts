@@ -14,6 +14,8 @@ import { testLog } from "../helpers/test-log.js";
 const BUDGET = 1_000;
 let app: WebhookServer;
 let port: number;
+/** Requests the server has received: counted by a `request` listener that runs after the server's own. */
+let arrived = 0;
 
 beforeAll(async () => {
   const probot = new Probot({
@@ -26,6 +28,7 @@ beforeAll(async () => {
   app = await createWebhookServer({ probot, secret: "s", app: { appId: 7 }, maxUnverifiedBytes: BUDGET });
   await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
   port = (app.address() as AddressInfo).port;
+  app.on("request", () => arrived++);
 });
 
 afterAll(async () => {
@@ -49,6 +52,14 @@ function upload(headers: Record<string, string>) {
 
 const signed = { "x-github-event": "ping", "x-github-delivery": "d", "x-hub-signature-256": "sha256=00" };
 
+/**
+ * Waits until the server has received `n` requests in all. Its handler reserves a request's declared length
+ * without waiting on I/O, before it reads a byte: a request seen here (from a later turn) holds its share.
+ */
+async function received(n: number): Promise<void> {
+  while (arrived < n) await new Promise((r) => setTimeout(r, 5));
+}
+
 test("a body without a signature is answered 401 before it is read", async () => {
   const { req, answered } = upload({ "x-github-event": "ping", "content-length": "500" });
   expect(await answered).toMatchObject({ status: 401 });
@@ -62,9 +73,11 @@ test("a body declared larger than GitHub sends is answered 413 before it is read
 });
 
 test("bodies being received share the budget: one that does not fit is answered 503 unread; the budget comes back", async () => {
+  const before = arrived;
   const first = upload({ ...signed, "content-length": "600" });
   first.req.write("x".repeat(10)); // and holds the rest
-  await new Promise((r) => setTimeout(r, 50));
+  // Its 600 bytes are reserved before the second asks (a sleep promises no order on a loaded machine).
+  await received(before + 1);
   const second = upload({ ...signed, "content-length": "600" });
   expect(await second.answered).toMatchObject({ status: 503 });
   expect((await second.answered).body).toMatch(/GitHub redelivers/);
@@ -80,6 +93,8 @@ test("bodies being received share the budget: one that does not fit is answered 
 test("a body without a declared length takes the budget as it arrives, and is answered 503 past it", async () => {
   const { req, answered } = upload({ ...signed, "transfer-encoding": "chunked" });
   req.write("x".repeat(800));
+  // Most likely two chunks, the second past the 800 bytes already taken; one chunk of 1,600 is past the
+  // budget as well: the answer does not depend on how long this pause really is.
   await new Promise((r) => setTimeout(r, 50));
   req.write("x".repeat(800));
   expect(await answered).toMatchObject({ status: 503 });
@@ -93,4 +108,17 @@ test("a body without a declared length takes the budget as it arrives, and is an
 test("a client that stops sending is cut off by Node's request timeout (30 s), not held for the default 5 minutes", () => {
   expect(app.requestTimeout).toBe(30_000);
   expect(app.headersTimeout).toBe(20_000);
+});
+
+test("a request being received counts as in flight until it is answered (what a drain waits for)", async () => {
+  const before = arrived;
+  expect(app.inFlight).toBe(0);
+  const held = upload({ ...signed, "content-length": "100" });
+  held.req.write("x");
+  await received(before + 1);
+  expect(app.inFlight).toBe(1);
+  held.req.end("x".repeat(99));
+  expect(await held.answered).toMatchObject({ status: 401 });
+  while (app.inFlight > 0) await new Promise((r) => setTimeout(r, 5)); // "close" follows the answer
+  expect(app.inFlight).toBe(0);
 });
