@@ -73,6 +73,7 @@ type ToParent =
 
 export interface AppProcess {
   readonly webhookUrl: string;
+  readonly pid: number;
   /**
    * Resolves once the app's process is quiet (under 2 ms of CPU per second), at most `maxMs`: for about
    * 20 s after start-up V8 keeps compiling and collecting in the background (~4 ms of CPU per second, idle),
@@ -111,6 +112,7 @@ export async function startAppProcess(
   child.removeAllListeners("exit");
   return {
     webhookUrl: url,
+    pid: child.pid!,
     quiet: (maxMs = 30_000) =>
       new Promise<number>((resolve) => {
         quietWaiter = resolve;

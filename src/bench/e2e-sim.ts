@@ -23,6 +23,7 @@ type ToParent = { type: "ready"; apiUrl: string } | Answer<PhaseResult>;
 
 export interface SimProcess {
   readonly apiUrl: string;
+  readonly pid: number;
   run(phase: Phase, webhookUrl: string): Promise<PhaseResult>;
   stop(): void;
 }
@@ -33,6 +34,7 @@ export async function startSimProcess(config: SimConfig): Promise<SimProcess> {
   if (ready.type !== "ready") throw new Error(`simulator process: ${JSON.stringify(ready)}`);
   return {
     apiUrl: ready.apiUrl,
+    pid: child.process.pid!,
     async run(phase, webhookUrl) {
       child.process.send({ phase, webhookUrl });
       return resultOf<PhaseResult>(await child.next());

@@ -28,6 +28,8 @@
  *   --app-profile DIR     write the app's CPU profile of each measured phase (warm-up left out) to DIR
  *   --app-alloc DIR       write the app's allocation profile of each measured phase (collected objects kept) to DIR
  *   --app-node-flags "F"  Node/V8 flags for the app's process alone (e.g. "--max-old-space-size=128")
+ *   --pin                 the app's process on CPU 0, the simulator and the driver on the others (Linux taskset):
+ *                         the app's CPU per event without the simulator's scheduling in it, events/s of one core
  *   --routes              print the requests per endpoint (per lifecycle; per pull request under load)
  *   --json                also print the figures as JSON
  *   --workers 1,2,4       the scale-out mode instead (src/bench/e2e-scale.ts)
@@ -35,6 +37,7 @@
  * The benchmark asserts nothing; it exits 1 only if a run failed (a gate that never passed, a delivery
  * not answered 2xx).
  */
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import os from "node:os";
 import { startAppProcess, type AppProcessStats } from "./e2e-app.js";
@@ -59,6 +62,7 @@ interface Options {
   appProfile?: string;
   appAlloc?: string;
   appNodeFlags?: string[];
+  pin: boolean;
   routes: boolean;
   json: boolean;
 }
@@ -90,6 +94,7 @@ function parseOptions(argv: readonly string[]): Options {
     ...(arg("app-profile") !== undefined ? { appProfile: arg("app-profile") } : {}),
     ...(arg("app-alloc") !== undefined ? { appAlloc: arg("app-alloc") } : {}),
     ...(arg("app-node-flags") ? { appNodeFlags: arg("app-node-flags")!.split(/\s+/).filter(Boolean) } : {}),
+    pin: argv.includes("--pin"),
     routes: argv.includes("--routes"),
     json: argv.includes("--json"),
   };
@@ -145,6 +150,7 @@ async function session<R extends PhaseResult>(
       },
       () => reconciles++,
     );
+    if (opts.pin) pin(app.pid, [sim.pid, process.pid]);
     try {
       await sim.run({ kind: "lifecycle", from: 0, prs: 1 }, app.webhookUrl);
       // V8's background work after start-up (compiling, collecting) is not the events' CPU: wait it out.
@@ -159,6 +165,23 @@ async function session<R extends PhaseResult>(
     }
   } finally {
     sim.stop();
+  }
+}
+
+/**
+ * The app's process (all its threads: V8's collector helpers too) on the first CPU, the simulator and this
+ * driver on the others: the app's CPU per event is then its own, not shared with the simulator's
+ * scheduling, and events per second are what one core of the app does while the simulator keeps up.
+ */
+function pin(appPid: number, others: readonly number[]): void {
+  const cpus = os.cpus().length;
+  if (cpus < 2) throw new Error("--pin needs 2 CPUs or more: one for the app, the rest for the simulator");
+  const set = (pid: number, list: string) => execFileSync("taskset", ["-a", "-p", "-c", list, String(pid)]);
+  try {
+    set(appPid, "0");
+    for (const pid of others) set(pid, `1-${cpus - 1}`);
+  } catch (err) {
+    throw new Error(`--pin: taskset (util-linux) failed: ${(err as Error).message}`, { cause: err });
   }
 }
 
