@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CheckRunSpec } from "../core/checks.js";
 import { isStatus, type Octokit, type RepoRef } from "./client.js";
 
@@ -9,9 +10,14 @@ export interface ExistingRun {
   readonly name: string;
   readonly status: string;
   readonly conclusion: string | null;
+  /** Null when read over GraphQL, which asks for the digest (`externalId`) instead of the output. */
   readonly title: string | null;
+  /** Null when read over GraphQL (see title). */
   readonly summary: string | null;
+  /** The gate's carries the ledger (src/core/ledger.ts): always read. */
   readonly text: string | null;
+  /** The run's `external_id`: the digest of what the app last wrote to it (see runDigest), or whatever an older version left. */
+  readonly externalId: string | null;
   /** When GitHub started it: the earliest of the app's runs on a commit is when the app first saw that commit. */
   readonly startedAt: string | null;
 }
@@ -25,7 +31,7 @@ export async function listOwnRuns(octokit: Octokit, repo: RepoRef, sha: string, 
     per_page: 100,
   });
   return runs
-    .filter((r) => r.app?.id === undefined || r.app.id === appId)
+    .filter((r) => r.app?.id === appId) // GitHub filtered by app_id already; a run naming no app is not taken for ours
     .map((r) => ({
       id: r.id,
       nodeId: r.node_id,
@@ -35,21 +41,64 @@ export async function listOwnRuns(octokit: Octokit, repo: RepoRef, sha: string, 
       title: r.output?.title ?? null,
       summary: r.output?.summary ?? null,
       text: r.output?.text ?? null,
+      externalId: r.external_id ?? null,
       startedAt: r.started_at ?? null,
     }))
     .sort((a, b) => a.id - b.id);
 }
 
+// mutation-range: run-digest
 /** Does the run on GitHub already show what we want? Then writing it again would only spend rate limit. */
 export function sameRun(have: ExistingRun, want: CheckRunSpec): boolean {
-  return (
-    have.status === want.status &&
-    (have.conclusion ?? null) === (want.conclusion ?? null) &&
-    have.title === want.title &&
-    have.summary === want.summary &&
-    (have.text ?? null) === (want.text ?? null)
-  );
+  if (have.status !== want.status || (have.conclusion ?? null) !== (want.conclusion ?? null)) return false;
+  // The text (the gate's ledger) is read with every run: compared as read, not taken on the digest's word (a
+  // write that left external_id out, by an older release during a rolling deploy, keeps the old digest).
+  if ((have.text ?? null) !== (want.text ?? null)) return false;
+  // A run the app wrote carries the digest of everything it wrote; one without (an older version's) is
+  // compared field by field, and a GraphQL read (no title, no summary) rewrites it once, with a digest.
+  if (have.externalId?.startsWith(DIGEST_PREFIX)) return have.externalId === runDigest(want);
+  return have.title === want.title && have.summary === want.summary;
 }
+
+const DIGEST_PREFIX = "parallel-review:v1:";
+// String.prototype.isWellFormed (Node 20; not in TypeScript's ES2022 library).
+const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * What the app writes to a run, as a digest kept in the run's `external_id`: the reads ask for it instead of
+ * the outputs, which are most of a snapshot's bytes (a conflicts check names every overlapping pull
+ * request). Only the app that created a check run can change it, `external_id` included, so a digest that
+ * matches says the run shows exactly this spec; nobody else can make it match (docs/security.md). Not in it:
+ * `completed_at`, a stamp of the write itself.
+ */
+export function runDigest(spec: CheckRunSpec): string {
+  let digest = digests.get(spec);
+  if (digest === undefined) digests.set(spec, (digest = DIGEST_PREFIX + digestOf(spec)));
+  return digest;
+}
+
+/** A spec is compared with each of its runs and then written: its digest is made once (specs are not changed). */
+const digests = new WeakMap<CheckRunSpec, string>();
+
+/**
+ * Each field length-prefixed (or marked absent), fed to the hash as it is: no copy of the outputs made first.
+ * A text with a lone surrogate goes in as JSON (its escape), since UTF-8 would make it the replacement
+ * character and so the digest of a different text.
+ */
+function digestOf(spec: CheckRunSpec): string {
+  const hash = createHash("sha256");
+  const put = (v: string | null | undefined) => {
+    if (v === null || v === undefined) return hash.update("~");
+    if (wellFormed(v)) return hash.update(`${v.length}:`).update(v);
+    const escaped = JSON.stringify(v);
+    return hash.update(`${escaped.length}j`).update(escaped); // its own mark: no well-formed text reads the same
+  };
+  for (const v of [spec.name, spec.status, spec.conclusion, spec.title, spec.summary, spec.text]) put(v);
+  hash.update(`${spec.actions.length}:`);
+  for (const a of spec.actions) for (const v of [a.label, a.description, a.identifier]) put(v);
+  return hash.digest("base64url");
+}
+// mutation-range-end
 
 /** `now` stamps `completed_at`: a click's earliest possible time is read back from it (see clickTime). */
 export async function createRun(
@@ -94,6 +143,7 @@ function body(spec: CheckRunSpec, now: Date) {
     ...(spec.status === "completed" ? { conclusion: spec.conclusion!, completed_at: now.toISOString() } : {}),
     output: { title: spec.title, summary: spec.summary, ...(spec.text !== undefined ? { text: spec.text } : {}) },
     actions: [...spec.actions],
+    external_id: runDigest(spec),
   };
 }
 
@@ -181,6 +231,7 @@ function input(spec: CheckRunSpec, now: Date) {
       : {}),
     output: { title: spec.title, summary: spec.summary, ...(spec.text !== undefined ? { text: spec.text } : {}) },
     actions: spec.actions.map((a) => ({ label: a.label, description: a.description, identifier: a.identifier })),
+    externalId: runDigest(spec),
   };
 }
 

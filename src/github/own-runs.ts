@@ -35,8 +35,7 @@ export function ownRunsFragment(name: string, runFilter: string): string {
             name
             status
             conclusion
-            title
-            summary
+            externalId
             text
             startedAt
           }
@@ -66,9 +65,11 @@ export function ownRuns(commit: RunsData, appId: number): ExistingRun[] | undefi
       name: r.name,
       status: r.status.toLowerCase(),
       conclusion: r.conclusion?.toLowerCase() ?? null,
-      title: r.title ?? null,
-      summary: r.summary ?? null,
+      // Not asked: the digest in externalId stands for the output (src/github/checks.ts runDigest).
+      title: null,
+      summary: null,
       text: r.text ?? null,
+      externalId: r.externalId ?? null,
       startedAt: r.startedAt ?? null,
     }))
     .sort((a, b) => a.id - b.id);
@@ -93,8 +94,7 @@ export interface RunsData {
           name: string;
           status: string;
           conclusion: string | null;
-          title: string | null;
-          summary: string | null;
+          externalId: string | null;
           text: string | null;
           startedAt: string | null;
         }[];

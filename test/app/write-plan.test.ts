@@ -43,6 +43,7 @@ function run(s: CheckRunSpec, over: Partial<ExistingRun> = {}): ExistingRun {
     title: s.title,
     summary: s.summary,
     text: s.text ?? null,
+    externalId: null,
     startedAt: null,
     ...over,
   };

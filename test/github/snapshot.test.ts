@@ -494,7 +494,7 @@ describe("readSnapshot: GitHub's shapes at the edges", () => {
     await expect(readSnapshot(octokit, ref, APP)).rejects.toThrow(/\.github\/reviewers\.yml on main vanished/);
   });
 
-  test("runs: suites without runs or app, a resourcePath with more after the id, REST's fields kept", async () => {
+  test("runs: suites without runs or app, a resourcePath with more after the id, the digest read in place of the output", async () => {
     const odd = { checkSuites: { pageInfo: { hasNextPage: false }, nodes: [{ app: null, checkRuns: null }] } };
     answer = () => data(pullRequest({ head: { nodes: [{ commit: headCommit(odd) }] } }));
     expect((await readSnapshot(octokit, ref, APP)).runs).toStrictEqual([]);
@@ -511,9 +511,10 @@ describe("readSnapshot: GitHub's shapes at the edges", () => {
       name: "gate",
       status: "completed",
       conclusion: "failure",
-      title: "t",
-      summary: "s",
+      title: null,
+      summary: null,
       text: null,
+      externalId: "digest-11",
       startedAt: "2026-11-30T10:00:00Z",
     });
   });

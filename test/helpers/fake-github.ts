@@ -35,6 +35,7 @@ export interface FakeRun {
   conclusion: string | null;
   output: { title: string; summary: string; text?: string };
   actions: { label: string; description: string; identifier: string }[];
+  external_id?: string;
   app_id: number;
   started_at: string;
   completed_at?: string | null;
@@ -445,6 +446,7 @@ export class FakeGitHub {
         conclusion: b.conclusion ?? null,
         output: b.output,
         actions: b.actions ?? [],
+        ...(b.external_id !== undefined ? { external_id: b.external_id } : {}),
         app_id: APP_ID,
         started_at: tick(),
         completed_at: b.completed_at ?? null,
@@ -647,6 +649,7 @@ export class FakeGitHub {
       started_at: r.started_at,
       completed_at: r.completed_at ?? null,
       output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null },
+      external_id: r.external_id ?? "",
       app: { id: r.app_id, slug: APP_SLUG },
     };
   }
