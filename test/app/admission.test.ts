@@ -8,6 +8,7 @@ import { appOctokit } from "../../src/github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH, type WebhookServer } from "../../src/server.js";
 import { testLog } from "../helpers/test-log.js";
 import { webhookHeaders } from "../helpers/webhook-headers.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Admission (src/server.ts): at most `maxConcurrentDeliveries` deliveries are parsed and in Probot at
@@ -83,15 +84,6 @@ const opened = (number: number) =>
 /** A signed `pull_request` delivery. */
 const post = (body: string, id: string) =>
   fetch(url, { method: "POST", body, headers: webhookHeaders(SECRET, body, "pull_request", id) });
-
-/** Waits until `ok` holds (at most 10 s): the server's work shows in what GitHub was asked and what it logged. */
-async function until(ok: () => boolean, what: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(what());
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test("one delivery in Probot at a time; late ones answered 202 and still handled in turn", async () => {
   const answers = await Promise.all([post(opened(1), "d-1"), post(opened(2), "d-2")]);

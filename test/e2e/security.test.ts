@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/gl
 import { startStack, type Stack } from "../../src/dev/stack.js";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
 import { webhookHeaders, type DeliveryRecord } from "../../src/simulator/webhooks.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Issue 7's attacks that involve deliveries and replicas, over real HTTP: the simulator holds, reorders
@@ -127,7 +128,10 @@ describe("issue 7 over HTTP: deliveries and replicas", () => {
     // The latency goes (B's reads must not be slowed) once the simulator has matched A's request and given
     // it the latency, not after a sleep: on a loaded machine a sleep can end before A asks.
     const membership = () => sim.requests.slice(asked).find((r) => /\/memberships\/sam$/.test(r.path) && r.route);
-    while (!membership()) await new Promise((r) => setTimeout(r, 10));
+    await until(
+      () => membership() !== undefined,
+      () => "replica A never asked for sam's membership",
+    );
     sim.faults.reset();
     // …while replica B handles sue's change request to the end.
     later();

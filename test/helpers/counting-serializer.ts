@@ -1,4 +1,5 @@
 import { KeyedSerializer, type KeyedRunner } from "../../src/app/serialize.js";
+import { until } from "./until.js";
 
 /**
  * The router's in-process serializer, counting the jobs handed to it. The router joins a delivery's facts
@@ -23,7 +24,10 @@ export class CountingSerializer implements KeyedRunner {
   }
 
   /** Resolves once `handed` has reached `n`. */
-  async until(n: number): Promise<void> {
-    while (this.handed < n) await new Promise((r) => setTimeout(r, 2));
+  until(n: number): Promise<void> {
+    return until(
+      () => this.handed >= n,
+      () => `${this.handed} jobs handed to the serializer, not ${n}`,
+    );
   }
 }

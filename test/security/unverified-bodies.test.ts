@@ -6,6 +6,7 @@ import { appOctokit } from "../../src/github/octokit.js";
 import { createWebhookServer, WEBHOOK_PATH, type WebhookServer } from "../../src/server.js";
 import { keyPair } from "../helpers/app-process.js";
 import { testLog } from "../helpers/test-log.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Anyone can post to the webhook URL: what a stranger's unsigned or forged bodies can make the server hold
@@ -57,7 +58,10 @@ const signed = { "x-github-event": "ping", "x-github-delivery": "d", "x-hub-sign
  * without waiting on I/O, before it reads a byte: a request seen here (from a later turn) holds its share.
  */
 async function received(n: number): Promise<void> {
-  while (arrived < n) await new Promise((r) => setTimeout(r, 5));
+  await until(
+    () => arrived >= n,
+    () => `the server received ${arrived} requests, not ${n}`,
+  );
 }
 
 test("a body without a signature is answered 401 before it is read", async () => {
@@ -119,6 +123,9 @@ test("a request being received counts as in flight until it is answered (what a 
   expect(app.inFlight).toBe(1);
   held.req.end("x".repeat(99));
   expect(await held.answered).toMatchObject({ status: 401 });
-  while (app.inFlight > 0) await new Promise((r) => setTimeout(r, 5)); // "close" follows the answer
+  await until(
+    () => app.inFlight === 0,
+    () => `${app.inFlight} still in flight`,
+  ); // "close" follows the answer
   expect(app.inFlight).toBe(0);
 });

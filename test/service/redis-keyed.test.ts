@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { expect, test } from "@jest/globals";
 import { RedisKeyedRunner } from "../../src/service/redis-keyed.js";
 import { redisForFile } from "../helpers/redis-server.js";
+import { until } from "../helpers/until.js";
 
 /**
  * The per-pull-request runner shared by worker processes, against a real Redis: two runners stand for
@@ -28,7 +29,10 @@ function prefixOf(runner: RedisKeyedRunner): string {
  */
 async function untilKey(key: string): Promise<void> {
   const probe = redis.connect();
-  while (!(await probe.exists(key))) await sleep(5);
+  await until(
+    async () => (await probe.exists(key)) > 0,
+    () => `${key} never appeared`,
+  );
 }
 
 function latch(): { promise: Promise<void>; open: () => void } {
