@@ -200,7 +200,7 @@ function listed(files: readonly string[]): string {
   return shown.join(", ") + (files.length > MAX_LISTED ? ` and ${files.length - MAX_LISTED} more` : "");
 }
 
-/** One line, at most 200 characters, cut between code points: a cut emoji would leave a lone surrogate. */
+/** One line, at most 200 characters (`clip` cuts between code points: a halved emoji is a lone surrogate). */
 function cellText(s: string): string {
-  return [...s.replace(/\r?\n/g, " ")].slice(0, 200).join("");
+  return clip(s.replace(/\r?\n/g, " "), 200);
 }

@@ -84,7 +84,7 @@ export async function lastOwnRunAt(
     per_page: 100,
   });
   const times = data.check_runs
-    .filter((r) => r.app?.id === undefined || r.app.id === appId)
+    .filter((r) => r.app?.id === appId) // as listOwnRuns: a run naming no app is not taken for ours
     .map((r) => r.completed_at ?? r.started_at ?? "")
     .filter(Boolean)
     .sort();

@@ -125,15 +125,15 @@ describe("the conflicts check", () => {
     expect(spec.summary).toContain("Compared with 3 other open pull requests into `main`.");
   });
 
-  test("a long title is cut between characters: an emoji at the cut is kept whole or left out, never halved", () => {
-    const title = "a".repeat(199) + "🚀 and more"; // the rocket is two UTF-16 units: .slice(0, 200) would halve it
+  test("a long title is cut between characters, and says so: an emoji at the cut is never halved", () => {
+    const title = "a".repeat(199) + "🚀 and more"; // the rocket is two UTF-16 units: .slice(0, 200) halved it
     const other = { ...pull(41, ["src/payments/charge.ts"]), title };
     const spec = conflictsCheck(radar(t, pull(42, ["src/payments/charge.ts"]), other), {
       base: "main",
       compared: 1,
       block: false,
     });
-    expect(spec.summary).toContain(`### #41 ${"a".repeat(199)}🚀\n`);
+    expect(spec.summary).toContain(`### #41 ${"a".repeat(199)}…\n`); // clip: 199 characters and the ellipsis
     expect((spec.summary as unknown as { isWellFormed(): boolean }).isWellFormed()).toBe(true);
   });
 
