@@ -11,7 +11,10 @@
  * - the app's Octokit now (src/github/octokit.ts: no retry plugin, no throttle) with the lean client,
  *   pacing off and with the app's write pacer (src/github/pacer.ts) on: GETs and GraphQL queries (not
  *   paced: the pacer's cost is its test), and POSTs through a pacer with a 0 s gap (its queue's cost);
- * - without Octokit: `fetch` + `res.json()`, and the lean client + JSON.parse, for the floor.
+ * - without Octokit: `fetch` + `res.json()`, and the lean client + JSON.parse, for the floor;
+ * - Octokit's pipeline alone, each request answered at once in the process (no HTTP, the same answer
+ *   for both): Probot's class with its retry and throttle off, against the app's class (which leaves out
+ *   Probot's request logging: it parsed every request's endpoint again for a debug line).
  *
  * A benchmark: it prints figures and asserts nothing.
  */
@@ -28,6 +31,15 @@ import { LocalSlots, realClock, WritePacer } from "../github/pacer.js";
 
 type Send = () => Promise<unknown>;
 
+/** As Probot's logger at its default level (info): nothing written, and it says it writes no debug lines. */
+const quietLog = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  isLevelEnabled: (level: string) => level !== "debug" && level !== "trace",
+};
+
 type Client = "platform fetch" | "lean, Probot's throttle" | "app";
 
 /**
@@ -38,7 +50,7 @@ function octokit(baseUrl: string, client: Client, opts: { throttle?: boolean; pa
   const common = {
     auth: { token: "bench-token" },
     baseUrl,
-    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    log: quietLog,
   };
   if (client === "app") return withRetries(new (appOctokit({ pace: opts.pacer ?? false }))(common));
   const o = new ProbotOctokit({
@@ -47,6 +59,21 @@ function octokit(baseUrl: string, client: Client, opts: { throttle?: boolean; pa
     ...(client === "platform fetch" ? { request: { fetch: globalThis.fetch } } : { retry: { enabled: false } }),
   });
   return withRetries(o);
+}
+
+/** An Octokit whose requests are answered at once in this process: what remains is Octokit's pipeline. */
+function inProcess(client: "probot" | "app"): Octokit {
+  const body = JSON.stringify({ number: 1 });
+  const fetch = () =>
+    Promise.resolve(new Response(body, { status: 200, headers: { "content-type": "application/json" } }));
+  const options = {
+    auth: { token: "bench-token" },
+    baseUrl: "http://127.0.0.1:9",
+    log: quietLog,
+    request: { fetch },
+  };
+  if (client === "app") return withRetries(new (appOctokit({ pace: false }))(options));
+  return withRetries(new ProbotOctokit({ ...options, throttle: { enabled: false }, retry: { enabled: false } }));
 }
 
 /** One Octokit for all the requests of a variant, as Probot keeps one per delivery (~15 requests). */
@@ -125,6 +152,11 @@ async function main(): Promise<void> {
       ["  POST, own write pacer on with a 0 s gap (queued, serial)", post(octokit(base, "app", { pacer: noGap() }))],
       ["fetch + res.json() (no Octokit)", async (): Promise<unknown> => (await fetch(base + path)).json()],
       ["lean client + JSON.parse (no Octokit)", async () => (await leanFetch(base + path)).body],
+      [
+        "Octokit's pipeline alone (no HTTP): Probot's class, retry and throttle off",
+        viaOctokit(inProcess("probot"), path),
+      ],
+      ["Octokit's pipeline alone (no HTTP): the app's class", viaOctokit(inProcess("app"), path)],
     ];
     console.log(
       `client CPU per request: ${n} requests per client to ${path} (${concurrency} at a time), Node ${process.version}`,

@@ -10,7 +10,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -120,8 +120,13 @@ export async function startAppProcess(
       }),
     mark: () => void child.send({ type: "mark" }),
     stop: () =>
-      new Promise<AppProcessStats>((resolve) => {
+      new Promise<AppProcessStats>((resolve, reject) => {
+        // A process that dies before sending its figures (a profile it could not write, say) fails the run
+        // instead of leaving the benchmark waiting for ever.
+        const died = (code: number | null) => reject(new Error(`the app process exited (${code}) before its figures`));
+        child.once("exit", died);
         statsWaiter = (s) => {
+          child.off("exit", died);
           const timer = setTimeout(() => child.kill(), 10_000);
           child.once("exit", () => {
             clearTimeout(timer);
@@ -212,6 +217,7 @@ async function childMain(): Promise<void> {
     if (samples++ % 10 === 0) peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
   };
   if ((config.sampleMs ?? 50) > 0) setInterval(sample, config.sampleMs ?? 50);
+  for (const dir of [config.profileDir, config.allocDir]) if (dir) mkdirSync(dir, { recursive: true });
   const profiler = config.profileDir || config.allocDir ? new Session() : undefined;
   profiler?.connect();
   process.on("disconnect", () => process.exit(0));
