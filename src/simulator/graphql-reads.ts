@@ -144,12 +144,20 @@ export interface PullStateBackend {
   /** Who the token is: for an installation, the app's bot user (`<slug>[bot]`, type "Bot"). */
   viewer(): RestUser;
   repository(owner: string, name: string): RepositoryReads | undefined;
+  /**
+   * An organization's team's active members, child teams' members included, as REST lists them
+   * (`GET /orgs/{org}/teams/{team_slug}/members`); undefined when the organization has no such team.
+   * Undefined as a whole when the organization is unknown (GitHub answers NOT_FOUND).
+   */
+  teamMembers(org: string, slug: string): readonly RestUser[] | undefined;
+  /** Is `login` an organization GitHub knows? */
+  isOrganization(login: string): boolean;
 }
 
 type Node = Record<string, unknown>;
 type Args = Record<string, unknown>;
 
-/** The root fields of a query: `viewer` and `repository`. */
+/** The root fields of a query: `viewer`, `repository` and `organization`. */
 export function queryRoot(reads: PullStateBackend): Node {
   return {
     viewer: () => viewer(reads.viewer()),
@@ -158,6 +166,42 @@ export function queryRoot(reads: PullStateBackend): Node {
       const r = reads.repository(owner, name);
       if (!r) throw new FieldError("NOT_FOUND", `Could not resolve to a Repository with the name '${owner}/${name}'.`);
       return repository(r);
+    },
+    organization: ({ login }: { login: string }) => {
+      if (!reads.isOrganization(login))
+        throw new FieldError("NOT_FOUND", `Could not resolve to an Organization with the login of '${login}'.`);
+      return organization(reads, login);
+    },
+  };
+}
+
+/** An organization: only its teams' members are simulated. */
+function organization(reads: PullStateBackend, login: string): Node {
+  return {
+    __typename: "Organization",
+    login,
+    team: ({ slug }: { slug: string }) => {
+      const members = reads.teamMembers(login, slug);
+      return members === undefined ? null : team(slug, members);
+    },
+  };
+}
+
+/**
+ * A team. `members` lists active members only (invitations are another connection on GitHub) and, with
+ * `membership: ALL` (the default), child teams' members too. `query` keeps the members whose login contains
+ * it, ignoring case (GitHub's search also matches names, which REST's member list does not carry: a reader
+ * must compare logins itself, as the app does).
+ */
+function team(slug: string, members: readonly RestUser[]): Node {
+  return {
+    __typename: "Team",
+    slug,
+    members: ({ query, membership, ...page }: Args) => {
+      if (membership !== "ALL") throw notServed(`Team.members(membership: ${String(membership)})`);
+      const q = typeof query === "string" ? query.toLowerCase() : "";
+      const kept = members.filter((u) => u.login.toLowerCase().includes(q));
+      return connection("members", kept, page, actor);
     },
   };
 }

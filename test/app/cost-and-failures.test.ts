@@ -118,13 +118,18 @@ describe("GitHub requests per event", () => {
     await receive(events.review(gh, "submitted", "sam"));
     gh.review("bob", "APPROVED");
     await receive(events.review(gh, "submitted", "bob"));
+    const from = gh.log.length;
     const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
+    const asked = gh.log.slice(from).flatMap(membersAsked);
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
     // Three queries: the first decision, the confirming one (fresh: memberships and the shared-head list
     // without what the process remembers), and the one after the gate was opened.
     expect(c.routes.filter((r) => r === "QUERY PullSnapshot")).toHaveLength(3);
-    // sam's membership was remembered from the review's reconcile: asked again once, by the fresh read.
-    expect(c.routes.filter((r) => r === "GET /orgs/acme/teams/security/memberships/sam")).toHaveLength(1);
+    // sam's membership was remembered from the review's reconcile: asked again once, by the fresh read,
+    // with the other approvers' in one query of the teams' members (found there: no REST lookup).
+    expect(c.routes.filter((r) => r === "QUERY TeamMembers")).toHaveLength(1);
+    expect(asked.filter((l) => l === "acme/security:sam")).toHaveLength(1);
+    expect(c.routes.filter((r) => r === "GET /orgs/acme/teams/security/memberships/sam")).toEqual([]);
     expect(c.routes.filter((r) => r.startsWith("GET /repos/"))).toEqual([]);
   });
 
@@ -147,8 +152,13 @@ describe("GitHub requests per event", () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
     gh.review("sam", "APPROVED");
+    const from = gh.log.length;
     const c = await cost(events.review(gh, "submitted", "sam"));
-    expect(c.routes.filter((r) => r.startsWith("GET /orgs/"))).toHaveLength(2);
+    // sam's two teams in one query; the one it does not list sam in is asked over REST, which alone says "no".
+    expect(gh.log.slice(from).flatMap(membersAsked).sort()).toEqual(["acme/backend:sam", "acme/security:sam"]);
+    expect(c.routes.filter((r) => r.startsWith("GET /orgs/"))).toEqual([
+      "GET /orgs/acme/teams/backend/memberships/sam",
+    ]);
     expect(c.routes.filter((r) => r.startsWith("POST"))).toEqual(["POST /graphql"]);
     expect(c.writes).toBe(1);
     expect(c.runWrites).toEqual(Array(2).fill("PATCH /repos/acme/shop/check-runs/:n"));
@@ -200,6 +210,28 @@ describe("failing closed", () => {
     });
     await receive(events.pullRequest(gh, "opened"));
     expect(gh.runsOn().length).toBe(4);
+  });
+
+  test("a secondary rate limit on a REST read (a membership lookup) is retried", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    gh.review("sam", "APPROVED");
+    gh.faults.push({
+      method: "GET",
+      path: /\/memberships\//,
+      status: 403,
+      headers: { "retry-after": "0" },
+      body: { message: "You have exceeded a secondary rate limit" },
+      times: 1,
+    });
+    await receive(events.review(gh, "submitted", "sam"));
+    // sam is not listed in backend: REST is asked, refused once, asked again.
+    const lookups = gh.log.filter((l) => /\/memberships\//.test(l.path));
+    expect(lookups.map((l) => [l.path, l.status])).toEqual([
+      ["/orgs/acme/teams/backend/memberships/sam", 403],
+      ["/orgs/acme/teams/backend/memberships/sam", 404],
+    ]);
+    expect(gh.run("review/security")!.conclusion).toBe("success");
   });
 
   test("a 5xx on a create is retried; a write that was applied anyway leaves a harmless twin the next reconcile updates", async () => {
@@ -287,3 +319,12 @@ describe("request bodies are checked against GitHub's OpenAPI description", () =
     expect(openapi.validateRequest("POST", "/repos/{owner}/{repo}/check-runs", new URLSearchParams(), body)).toBeNull();
   });
 });
+
+/** The lookups a `TeamMembers` query carried, as "org/team:login". */
+function membersAsked(l: LoggedRequest): string[] {
+  if (queryName(l) !== "TeamMembers") return [];
+  const v = (l.body as { variables: Record<string, string> }).variables;
+  const out: string[] = [];
+  for (let i = 0; `o${i}` in v; i++) out.push(`${v[`o${i}`]}/${v[`s${i}`]}:${v[`l${i}`]}`);
+  return out;
+}

@@ -254,7 +254,9 @@ describe("pushes, change requests and forgery, over HTTP", () => {
     sim.faults.inject({
       kind: "secondary-rate-limit",
       retryAfterSeconds: 0,
-      match: { method: "GET", path: "/orgs/" }, // a directory or membership read
+      // A GraphQL request (the reads of the pull request and of team members, the check-run writes): a REST
+      // read's secondary limit is retried in test/app/cost-and-failures.test.ts.
+      match: { method: "POST", path: "/graphql" },
       times: 1,
     });
     sim.faults.inject({

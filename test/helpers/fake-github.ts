@@ -4,7 +4,7 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app/router.js";
 import type { CheckRunBackend, GraphQLEndpoint, RestCheckRun } from "../../src/simulator/graphql.js";
-import type { PullStateBackend, RepositoryReads } from "../../src/simulator/graphql-reads.js";
+import type { PullStateBackend, RepositoryReads, RestUser } from "../../src/simulator/graphql-reads.js";
 import type { OpenApi } from "../../src/simulator/openapi.js";
 import { nodeId, parseNodeId } from "../../src/simulator/util.js";
 import { testLog } from "./test-log.js";
@@ -670,6 +670,16 @@ class FakeReads implements PullStateBackend {
 
   viewer() {
     return this.gh.botUser();
+  }
+
+  isOrganization(login: string) {
+    return login.toLowerCase() === this.gh.owner.toLowerCase() && this.gh.ownerType === "Organization";
+  }
+
+  /** The fake's `GET /orgs/{org}/teams/{team_slug}/members`, every page; a 404 is no such team. */
+  teamMembers(org: string, slug: string) {
+    const path = `/orgs/${org}/teams/${slug}/members`;
+    return this.get(path, true) === undefined ? undefined : this.list<RestUser>(path);
   }
 
   repository(owner: string, name: string): RepositoryReads | undefined {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/gl
 import type { Octokit } from "@octokit/rest";
 import { conflictRunsQuery } from "../../src/github/radar-runs.js";
 import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
+import { membersQuery } from "../../src/github/teams.js";
 import { loadGraphQL } from "../../src/simulator/graphql.js";
 import { GitHubSimulator } from "../../src/simulator/index.js";
 import { installationOctokit, startSim } from "./helpers.js";
@@ -378,4 +379,72 @@ test("the radar's query: the app's runs of one check on several heads, as REST's
   expect(answer.data!.repository.id).toBe(
     (await gh.pulls.get({ ...repo, pull_number: number })).data.base.repo.node_id,
   );
+});
+
+describe("a team's members (the app's membership query, src/github/teams.ts)", () => {
+  beforeAll(() => {
+    sim.createUser("erin");
+    sim.createUser("frank");
+    sim.createUser("bobby");
+    sim.createTeam("platform", { members: ["erin", { login: "frank", state: "pending" }] });
+    sim.createTeam("platform-db", { parent: "platform", members: ["bobby"] });
+  });
+
+  test("the query is valid against GitHub's schema", async () => {
+    expect((await loadGraphQL()).validate(membersQuery(3))).toEqual([]);
+  });
+
+  test("active members only, child teams' included, as REST's member list; `query` keeps the logins containing it", async () => {
+    const rest = async (slug: string) =>
+      (await gh.request("GET /orgs/{org}/teams/{team_slug}/members", { org: "acme", team_slug: slug })).data.map(
+        (u: { login: string }) => u.login,
+      );
+    const { data, errors } = await post(membersQuery(3), {
+      o0: "acme",
+      s0: "platform",
+      l0: "",
+      o1: "ACME",
+      s1: "Platform",
+      l1: "BOB",
+      o2: "acme",
+      s2: "security",
+      l2: "frank",
+    });
+    expect(errors).toBeUndefined();
+    type Members = { team: { members: { nodes: { login: string }[] } } };
+    const logins = (i: number) => (data![`m${i}`] as Members).team.members.nodes.map((n) => n.login);
+    expect(logins(0)).toEqual(await rest("platform")); // erin and bobby (a child team's); frank is invited
+    expect(logins(0)).toEqual(["erin", "bobby"]);
+    expect(logins(1)).toEqual(["bobby"]);
+    expect(logins(2)).toEqual([]);
+  });
+
+  test("an unknown team is null; an unknown organization is GitHub's NOT_FOUND", async () => {
+    const { data, errors } = await post(membersQuery(2), {
+      o0: "acme",
+      s0: "nobody",
+      l0: "bob",
+      o1: "elsewhere",
+      s1: "security",
+      l1: "bob",
+    });
+    expect(data?.m0).toEqual({ team: null });
+    expect(data?.m1).toBeNull();
+    expect(errors).toEqual([
+      expect.objectContaining({
+        type: "NOT_FOUND",
+        path: ["m1"],
+        message: "Could not resolve to an Organization with the login of 'elsewhere'.",
+      }),
+    ]);
+  });
+
+  test("only all members are simulated: a narrower membership is a clear error", async () => {
+    const { errors } = await post(
+      'query { organization(login: "acme") { team(slug: "platform") { members(first: 10, membership: IMMEDIATE) { nodes { login } } } } }',
+    );
+    expect(errors?.[0]?.message).toBe(
+      "Team.members(membership: IMMEDIATE) is valid GitHub GraphQL but not simulated here",
+    );
+  });
 });

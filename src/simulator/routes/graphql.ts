@@ -7,7 +7,7 @@
 import { loadGraphQL, type CheckRunBackend, type RestCheckRun } from "../graphql.js";
 import type { PullStateBackend, RepositoryReads } from "../graphql-reads.js";
 import { json, notFound, type ApiRequest } from "../http.js";
-import { commit, diffEntry, repository, userByLogin, type Urls } from "../render.js";
+import { commit, diffEntry, repository, user, userByLogin, type Urls } from "../render.js";
 import { checkRun } from "../render-checks.js";
 import { issueComment, pullRequest, review } from "../render-pulls.js";
 import type { Route, RouteContext } from "../router.js";
@@ -18,6 +18,7 @@ import { pullComments, pullIssueEvents } from "./comments.js";
 import { fileAt } from "./contents.js";
 import { pullCommits, pullFiles, pullsContaining } from "./pulls.js";
 import { pullReviews } from "./reviews.js";
+import { activeMembers } from "./teams.js";
 
 function backend(req: ApiRequest, ctx: RouteContext): CheckRunBackend {
   const repoOf = (id: string): Repo => {
@@ -48,6 +49,13 @@ export function reads(u: Urls, state: State): PullStateBackend {
     repository: (owner, name) => {
       const repo = state.repo(owner, name);
       return repo && repositoryReads(u, state, repo);
+    },
+    isOrganization: (login) => login.toLowerCase() === state.org.toLowerCase(),
+    // As GET /orgs/{org}/teams/{team_slug}/members lists them (routes/teams.ts).
+    teamMembers: (org, slug) => {
+      const team = org.toLowerCase() === state.org.toLowerCase() ? state.teams.get(slug.toLowerCase()) : undefined;
+      if (!team) return undefined;
+      return activeMembers(state, team.slug).map((a) => rest(user(u, a)));
     },
   };
 }

@@ -2,7 +2,7 @@
 import { json, notFound, paginate, type ApiRequest } from "../http.js";
 import { user } from "../render.js";
 import type { Route, RouteContext } from "../router.js";
-import type { Team } from "../state.js";
+import type { Account, State, Team } from "../state.js";
 
 function teamOf(req: ApiRequest, ctx: RouteContext): Team {
   if ((req.params.org ?? "").toLowerCase() !== ctx.state.org.toLowerCase()) throw notFound();
@@ -24,14 +24,18 @@ function membership(req: ApiRequest, ctx: RouteContext) {
   });
 }
 
+/** A team's active members (pending invitations are not members yet), child teams' included, by id. */
+export function activeMembers(state: State, slug: string, role = "all"): Account[] {
+  return [...state.teamMembers(slug)]
+    .filter(([, m]) => m.state === "active" && (role === "all" || m.role === role))
+    .map(([login]) => state.account(login)!)
+    .sort((a, b) => a.id - b.id);
+}
+
 /** Lists active members only; pending invitations are not members yet. */
 function members(req: ApiRequest, ctx: RouteContext) {
   const team = teamOf(req, ctx);
-  const role = req.query.get("role") ?? "all";
-  const list = [...ctx.state.teamMembers(team.slug)]
-    .filter(([, m]) => m.state === "active" && (role === "all" || m.role === role))
-    .map(([login]) => ctx.state.account(login)!)
-    .sort((a, b) => a.id - b.id);
+  const list = activeMembers(ctx.state, team.slug, req.query.get("role") ?? "all");
   const { page, headers } = paginate(req, list);
   return json(
     200,

@@ -1,0 +1,183 @@
+import { describe, expect, test } from "@jest/globals";
+import type { Octokit } from "../../src/github/client.js";
+import { Recent } from "../../src/github/recent.js";
+import { MAX_LOOKUPS_PER_QUERY, Memberships, membersQuery } from "../../src/github/teams.js";
+
+/**
+ * A GitHub of teams: `members` are active members (child teams' included), `pending` invited ones. GraphQL
+ * answers each alias with the members whose login contains the query, as GitHub's search does (or as
+ * `graphql` says); REST answers the membership endpoint.
+ */
+function github(opts: {
+  members: Record<string, string[]>;
+  pending?: Record<string, string[]>;
+  graphql?: (vars: Record<string, string>) => Promise<unknown>;
+}) {
+  const calls: string[] = [];
+  const octokit = {
+    graphql: async (query: string, vars: Record<string, string>) => {
+      calls.push(`graphql ${Object.keys(vars).length / 3}`);
+      expect(query).toBe(membersQuery(Object.keys(vars).length / 3));
+      if (opts.graphql) return opts.graphql(vars);
+      const out: Record<string, unknown> = {};
+      for (let i = 0; `o${i}` in vars; i++) {
+        const team = opts.members[`${vars[`o${i}`]}/${vars[`s${i}`]}`.toLowerCase()];
+        const q = vars[`l${i}`]!.toLowerCase();
+        out[`m${i}`] = {
+          team: team && { members: { nodes: team.filter((l) => l.includes(q)).map((login) => ({ login })) } },
+        };
+      }
+      return out;
+    },
+    request: async (route: string, p: { org: string; team_slug: string; username: string }) => {
+      expect(route).toBe("GET /orgs/{org}/teams/{team_slug}/memberships/{username}");
+      calls.push(`rest ${p.org}/${p.team_slug}:${p.username}`);
+      const team = `${p.org}/${p.team_slug}`.toLowerCase();
+      const login = p.username.toLowerCase();
+      if (opts.members[team]?.includes(login)) return { data: { state: "active" } };
+      if (opts.pending?.[team]?.includes(login)) return { data: { state: "pending" } };
+      throw Object.assign(new Error("Not Found"), { status: 404 });
+    },
+  };
+  return { octokit: octokit as unknown as Octokit, calls };
+}
+
+describe("Memberships: lookups asked together go in one query", () => {
+  test("one lookup alone is REST's, as before", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam"] } });
+    expect(await new Memberships(octokit, "acme", true).isMember("security", "sam")).toBe(true);
+    expect(calls).toEqual(["rest acme/security:sam"]);
+  });
+
+  test("several at once: one query; a member found there is one; anyone else is asked over REST", async () => {
+    const { octokit, calls } = github({
+      members: { "acme/security": ["sam", "bobby"], "acme/infra": ["ivy"], "other/ops": ["oli"] },
+      pending: { "acme/infra": ["pam"] },
+    });
+    const m = new Memberships(octokit, "acme", true);
+    const answers = await Promise.all([
+      m.isMember("security", "Sam"), // found (logins compare ignoring case)
+      m.isMember("infra", "ivy"), // found
+      m.isMember("infra", "pam"), // invited: not listed, REST says pending
+      m.isMember("security", "bob"), // GitHub's search finds "bobby": not bob; REST says not a member
+      m.isMember("other/ops", "oli"), // another organization's team
+      m.isMember("nobody", "sam"), // no such team: null in the query, 404 over REST
+    ]);
+    expect(answers).toEqual([true, true, false, false, true, false]);
+    expect(calls).toEqual(["graphql 6", "rest acme/infra:pam", "rest acme/security:bob", "rest acme/nobody:sam"]);
+  });
+
+  test("a failed query decides nothing: every lookup goes over REST and fails as REST fails", async () => {
+    const { octokit, calls } = github({
+      members: { "acme/security": ["sam"], "acme/infra": ["ivy"] },
+      graphql: () => Promise.reject(new Error("Could not resolve to an Organization")),
+    });
+    const m = new Memberships(octokit, "acme", true);
+    expect(await Promise.all([m.isMember("security", "sam"), m.isMember("infra", "sam")])).toEqual([true, false]);
+    expect(calls).toEqual(["graphql 2", "rest acme/security:sam", "rest acme/infra:sam"]);
+
+    const failing = github({
+      members: {},
+      graphql: () => Promise.reject(new Error("rate limited")),
+    });
+    failing.octokit.request = (() => Promise.reject(Object.assign(new Error("boom"), { status: 502 }))) as never;
+    const f = new Memberships(failing.octokit, "acme", true);
+    await expect(Promise.all([f.isMember("security", "sam"), f.isMember("infra", "ivy")])).rejects.toThrow("boom");
+  });
+
+  test("an answer of an unexpected shape (null aliases, null nodes, no team) finds nobody", async () => {
+    const found = { team: { members: { nodes: [null, { login: "sam" }] } } };
+    const cases: [unknown, string[]][] = [
+      [{}, ["security", "infra"]],
+      [null, ["security", "infra"]],
+      [{ m0: null, m1: { team: null } }, ["security", "infra"]],
+      [{ m0: { team: { members: { nodes: [null] } } } }, ["security", "infra"]],
+      // What one alias lists stands beside another's null…
+      [{ m0: found, m1: null }, ["infra"]],
+      [{ m0: found, m1: { team: null } }, ["infra"]],
+      // …but an answer that cannot be read at all is no answer: REST for everyone.
+      [{ m0: found, m1: { team: { members: { nodes: "sam" } } } }, ["security", "infra"]],
+    ];
+    for (const [data, rest] of cases) {
+      const { octokit, calls } = github({
+        members: { "acme/security": ["sam"] },
+        graphql: () => Promise.resolve(data),
+      });
+      const m = new Memberships(octokit, "acme", true);
+      expect(await Promise.all([m.isMember("security", "sam"), m.isMember("infra", "sam")])).toEqual([true, false]);
+      expect(calls).toEqual(["graphql 2", ...rest.map((t) => `rest acme/${t}:sam`)]);
+    }
+  });
+
+  test("each pair is asked once per reconcile, and lookups asked later go in a query of their own", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam", "sue"] } });
+    const m = new Memberships(octokit, "acme", true);
+    await Promise.all([m.isMember("security", "sam"), m.isMember("security", "SAM"), m.isMember("security", "sue")]);
+    await Promise.all([m.isMember("security", "sue"), m.isMember("security", "zed"), m.isMember("security", "sam")]);
+    expect(calls).toEqual(["graphql 2", "rest acme/security:zed"]);
+  });
+
+  test("found members are remembered as members; a fresh reconcile asks again", async () => {
+    const recent = new Recent<boolean>(60_000, 100);
+    const { octokit, calls } = github({ members: { "acme/security": ["sam"], "acme/infra": ["ivy"] } });
+    await Promise.all([
+      new Memberships(octokit, "acme", true, recent).isMember("security", "sam"),
+      new Memberships(octokit, "acme", true, recent).isMember("infra", "ivy"),
+    ]);
+    const first = new Memberships(octokit, "acme", true, recent);
+    await Promise.all([first.isMember("security", "sam"), first.isMember("infra", "ivy")]);
+    expect(recent.get("acme/security:sam")).toBe(true);
+    expect(calls).toEqual(["rest acme/security:sam", "rest acme/infra:ivy"]);
+    calls.length = 0;
+    const fresh = new Memberships(octokit, "acme", true, recent, true);
+    await Promise.all([fresh.isMember("security", "sam"), fresh.isMember("infra", "ivy")]);
+    expect(calls).toEqual(["graphql 2"]);
+  });
+
+  test("what a query finds, and what REST says is no member, is remembered as such", async () => {
+    const recent = new Recent<boolean>(60_000, 100);
+    const { octokit } = github({ members: { "acme/security": ["sam"] } });
+    const m = new Memberships(octokit, "acme", true, recent, true);
+    expect(await Promise.all([m.isMember("security", "sam"), m.isMember("infra", "sam")])).toEqual([true, false]);
+    expect([recent.get("acme/security:sam"), recent.get("acme/infra:sam")]).toEqual([true, false]);
+  });
+
+  test("many lookups at once: queries of at most 50, sent together, each answer for its own lookups", async () => {
+    expect(MAX_LOOKUPS_PER_QUERY).toBe(50);
+    const logins = Array.from({ length: 120 }, (_, i) => `u${i}`);
+    // Members: every third login; the last of each chunk too (an answer applied to the right lookup).
+    const members = logins.filter((_, i) => i % 3 === 0 || i === 49 || i === 99 || i === 119);
+    const { octokit, calls } = github({ members: { "acme/security": members } });
+    const m = new Memberships(octokit, "acme", true);
+    const answers = await Promise.all(logins.map((l) => m.isMember("security", l)));
+    expect(answers).toEqual(logins.map((l) => members.includes(l)));
+    expect(calls.filter((c) => c.startsWith("graphql"))).toEqual(["graphql 50", "graphql 50", "graphql 20"]);
+    // Exactly two queries' worth: two queries, no empty third.
+    const even = github({ members: { "acme/security": members } });
+    const n = new Memberships(even.octokit, "acme", true);
+    await Promise.all(logins.slice(0, 100).map((l) => n.isMember("security", l)));
+    expect(even.calls.filter((c) => c.startsWith("graphql"))).toEqual(["graphql 50", "graphql 50"]);
+    // Only the logins not listed are asked over REST (GitHub's search finds u1 in u10…u19: not u1).
+    expect(calls.filter((c) => c.startsWith("rest")).sort()).toEqual(
+      logins
+        .filter((l) => !members.includes(l))
+        .map((l) => `rest acme/security:${l}`)
+        .sort(),
+    );
+  });
+
+  test("a user-owned repository's bare team slugs name nobody, and are not asked", async () => {
+    const { octokit, calls } = github({ members: { "alice/security": ["sam"] } });
+    const m = new Memberships(octokit, "alice", false);
+    expect(await Promise.all([m.isMember("security", "sam"), m.isMember("acme/x", "sam")])).toEqual([false, false]);
+    expect(calls).toEqual(["rest acme/x:sam"]);
+  });
+});
+
+test("the query: one alias per lookup, every value a variable", () => {
+  expect(membersQuery(2)).toBe(
+    "query TeamMembers($o0: String!, $s0: String!, $l0: String!, $o1: String!, $s1: String!, $l1: String!) { " +
+      "m0: organization(login: $o0) { team(slug: $s0) { members(query: $l0, membership: ALL, first: 100) { nodes { login } } } } " +
+      "m1: organization(login: $o1) { team(slug: $s1) { members(query: $l1, membership: ALL, first: 100) { nodes { login } } } } }",
+  );
+});
