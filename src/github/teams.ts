@@ -9,11 +9,12 @@ import type { Recent } from "./recent.js";
  * that may open the gate asks afresh, so a removed member never opens it.
  *
  * Lookups asked together (a reconcile asks for every claim at once) go in one GraphQL query when there are
- * two or more: each team's members matching the login (`Team.members(query:, membership: ALL)`: active
- * members, child teams' included; invitations are another connection). A login found there, compared
- * exactly, is a member. Anything else — not found (GitHub's search may match differently, or list more
- * than a page), an organization or team GraphQL cannot see, any error — is asked over REST as before, so
- * the query can only save requests, never decide that someone is not a member.
+ * two or more: each team's members listed once (`Team.members(membership: ALL)`: active members, child
+ * teams' included; invitations are another connection), not searched. A login listed there, compared
+ * exactly, under the team whose slug is the one asked (GitHub's `team(slug:)` also finds a team by its
+ * name), is a member. Anything else — not listed (or not in the first 100), a team or organization GraphQL
+ * cannot see, any error — is asked over REST as before, so the query can only save requests, never decide
+ * that someone is not a member.
  */
 export class Memberships {
   private readonly memo = new Map<string, Promise<boolean>>();
@@ -60,14 +61,7 @@ export class Memberships {
   private async send(): Promise<void> {
     const batch = this.asked;
     this.asked = [];
-    const listed = new Set<number>();
-    if (batch.length > 1) {
-      // At most MAX_LOOKUPS_PER_QUERY aliases a query (claims by many commenters make many pairs), at once.
-      const chunks = [];
-      for (let at = 0; at < batch.length; at += MAX_LOOKUPS_PER_QUERY)
-        chunks.push(this.listed(batch.slice(at, at + MAX_LOOKUPS_PER_QUERY)).then((found) => ({ at, found })));
-      for (const { at, found } of await Promise.all(chunks)) for (const i of found) listed.add(at + i);
-    }
+    const listed = batch.length > 1 ? await this.listed(batch) : new Set<number>();
     for (const [i, l] of batch.entries()) {
       if (!listed.has(i)) {
         l.settle(this.lookup(l.org, l.slug, l.login, l.key));
@@ -78,23 +72,49 @@ export class Memberships {
     }
   }
 
-  /** Which of `batch` GitHub lists as their team's members (indexes); none when the query fails. */
+  /** Which of `batch` GitHub lists as their team's members (indexes): each team once, 50 teams a query. */
   private async listed(batch: readonly Lookup[]): Promise<Set<number>> {
+    const teams = new Map<string, { org: string; slug: string; lookups: number[] }>();
+    batch.forEach((l, i) => {
+      const key = `${l.org}/${l.slug}`.toLowerCase();
+      const team = teams.get(key) ?? { org: l.org, slug: l.slug, lookups: [] };
+      team.lookups.push(i);
+      teams.set(key, team);
+    });
+    const all = [...teams.values()];
+    const chunks = [];
+    for (let at = 0; at < all.length; at += MAX_TEAMS_PER_QUERY)
+      chunks.push(this.members(all.slice(at, at + MAX_TEAMS_PER_QUERY)));
     const found = new Set<number>();
+    for (const listedTeams of await Promise.all(chunks))
+      for (const [team, logins] of listedTeams)
+        for (const i of team.lookups) if (logins.has(batch[i]!.login.toLowerCase())) found.add(i);
+    return found;
+  }
+
+  /** Each team's listed members (lower case), for the teams GitHub answered as asked; none when the query fails. */
+  private async members<T extends { org: string; slug: string }>(teams: readonly T[]): Promise<Map<T, Set<string>>> {
+    const out = new Map<T, Set<string>>();
     try {
-      const data = await this.octokit.graphql<Record<string, MembersData>>(
-        membersQuery(batch.length),
-        membersVariables(batch),
-      );
-      batch.forEach((l, i) => {
-        const nodes = data[`m${i}`]?.team?.members.nodes ?? [];
-        if (nodes.some((n) => n?.login.toLowerCase() === l.login.toLowerCase())) found.add(i);
+      const vars: Record<string, string> = {};
+      teams.forEach((t, i) => {
+        vars[`o${i}`] = t.org;
+        vars[`s${i}`] = t.slug;
+      });
+      const data = await this.octokit.graphql<Record<string, MembersData>>(membersQuery(teams.length), vars);
+      teams.forEach((t, i) => {
+        const team = data[`m${i}`]?.team;
+        // Found by its name, another team's: not the one the table names.
+        if (team?.slug.toLowerCase() !== t.slug.toLowerCase()) return;
+        const logins = new Set<string>();
+        for (const n of team.members.nodes) if (n) logins.add(n.login.toLowerCase());
+        out.set(t, logins);
       });
     } catch {
       // Any failure (an organization GraphQL cannot see, a rate limit…): REST asks each, and fails as it fails.
-      return new Set();
+      return new Map();
     }
-    return found;
+    return out;
   }
 
   private async lookup(org: string, team_slug: string, username: string, key: string): Promise<boolean> {
@@ -118,10 +138,10 @@ export class Memberships {
 }
 
 /**
- * Lookups in one query: each alias may list up to 100 members, and GitHub bounds a query's nodes (500,000)
- * and its cost; 50 keeps a query far inside both.
+ * Teams in one query: each lists up to 100 members, and GitHub bounds a query's nodes (500,000) and its
+ * cost; 50 keeps a query far inside both.
  */
-export const MAX_LOOKUPS_PER_QUERY = 50;
+export const MAX_TEAMS_PER_QUERY = 50;
 
 interface Lookup {
   readonly org: string;
@@ -133,25 +153,15 @@ interface Lookup {
   readonly settle: (p: Promise<boolean>) => void;
 }
 
-/** One alias per lookup; the documents differ only by how many (a query per size, not per login). */
+/** One alias per team; the documents differ only by how many (a query per size, not per team). */
 export function membersQuery(n: number): string {
-  const vars = Array.from({ length: n }, (_, i) => `$o${i}: String!, $s${i}: String!, $l${i}: String!`).join(", ");
+  const vars = Array.from({ length: n }, (_, i) => `$o${i}: String!, $s${i}: String!`).join(", ");
   const fields = Array.from(
     { length: n },
     (_, i) =>
-      `m${i}: organization(login: $o${i}) { team(slug: $s${i}) { members(query: $l${i}, membership: ALL, first: 100) { nodes { login } } } }`,
+      `m${i}: organization(login: $o${i}) { team(slug: $s${i}) { slug members(membership: ALL, first: 100) { nodes { login } } } }`,
   ).join(" ");
   return `query TeamMembers(${vars}) { ${fields} }`;
 }
 
-function membersVariables(batch: readonly Lookup[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  batch.forEach((l, i) => {
-    out[`o${i}`] = l.org;
-    out[`s${i}`] = l.slug;
-    out[`l${i}`] = l.login;
-  });
-  return out;
-}
-
-type MembersData = { team: { members: { nodes: ({ login: string } | null)[] } } | null } | null;
+type MembersData = { team: { slug: string; members: { nodes: ({ login: string } | null)[] } } | null } | null;

@@ -145,11 +145,11 @@ export interface PullStateBackend {
   viewer(): RestUser;
   repository(owner: string, name: string): RepositoryReads | undefined;
   /**
-   * An organization's team's active members, child teams' members included, as REST lists them
-   * (`GET /orgs/{org}/teams/{team_slug}/members`); undefined when the organization has no such team.
-   * Undefined as a whole when the organization is unknown (GitHub answers NOT_FOUND).
+   * An organization's team (by its slug, ignoring case) and its active members, child teams' members
+   * included, as REST lists them (`GET /orgs/{org}/teams/{team_slug}/members`); undefined when the
+   * organization has no such team.
    */
-  teamMembers(org: string, slug: string): readonly RestUser[] | undefined;
+  team(org: string, slug: string): { readonly slug: string; readonly members: readonly RestUser[] } | undefined;
   /** Is `login` an organization GitHub knows? */
   isOrganization(login: string): boolean;
 }
@@ -181,27 +181,25 @@ function organization(reads: PullStateBackend, login: string): Node {
     __typename: "Organization",
     login,
     team: ({ slug }: { slug: string }) => {
-      const members = reads.teamMembers(login, slug);
-      return members === undefined ? null : team(slug, members);
+      const found = reads.team(login, slug);
+      return found === undefined ? null : team(found.slug, found.members);
     },
   };
 }
 
 /**
  * A team. `members` lists active members only (invitations are another connection on GitHub) and, with
- * `membership: ALL` (the default), child teams' members too. `query` keeps the members whose login contains
- * it, ignoring case (GitHub's search also matches names, which REST's member list does not carry: a reader
- * must compare logins itself, as the app does).
+ * `membership: ALL` (the default), child teams' members too. Found by its slug only (GitHub's `team(slug:)`
+ * also finds one by its name) and not searched (`query`): what the app asks.
  */
 function team(slug: string, members: readonly RestUser[]): Node {
   return {
     __typename: "Team",
     slug,
-    members: ({ query, membership, ...page }: Args) => {
+    members: ({ membership, query, ...page }: Args) => {
       if (membership !== "ALL") throw notServed(`Team.members(membership: ${String(membership)})`);
-      const q = typeof query === "string" ? query.toLowerCase() : "";
-      const kept = members.filter((u) => u.login.toLowerCase().includes(q));
-      return connection("members", kept, page, actor);
+      unsupported("Team.members(…)", { query });
+      return connection("members", members, page, actor);
     },
   };
 }

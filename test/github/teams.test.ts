@@ -1,12 +1,12 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Octokit } from "../../src/github/client.js";
 import { Recent } from "../../src/github/recent.js";
-import { MAX_LOOKUPS_PER_QUERY, Memberships, membersQuery } from "../../src/github/teams.js";
+import { MAX_TEAMS_PER_QUERY, Memberships, membersQuery } from "../../src/github/teams.js";
 
 /**
  * A GitHub of teams: `members` are active members (child teams' included), `pending` invited ones. GraphQL
- * answers each alias with the members whose login contains the query, as GitHub's search does (or as
- * `graphql` says); REST answers the membership endpoint.
+ * answers each alias with its team's slug and members (or as `graphql` says); REST answers the membership
+ * endpoint.
  */
 function github(opts: {
   members: Record<string, string[]>;
@@ -16,16 +16,14 @@ function github(opts: {
   const calls: string[] = [];
   const octokit = {
     graphql: async (query: string, vars: Record<string, string>) => {
-      calls.push(`graphql ${Object.keys(vars).length / 3}`);
-      expect(query).toBe(membersQuery(Object.keys(vars).length / 3));
+      calls.push(`graphql ${Object.keys(vars).length / 2}`);
+      expect(query).toBe(membersQuery(Object.keys(vars).length / 2));
       if (opts.graphql) return opts.graphql(vars);
       const out: Record<string, unknown> = {};
       for (let i = 0; `o${i}` in vars; i++) {
-        const team = opts.members[`${vars[`o${i}`]}/${vars[`s${i}`]}`.toLowerCase()];
-        const q = vars[`l${i}`]!.toLowerCase();
-        out[`m${i}`] = {
-          team: team && { members: { nodes: team.filter((l) => l.includes(q)).map((login) => ({ login })) } },
-        };
+        const slug = vars[`s${i}`]!.toLowerCase();
+        const team = opts.members[`${vars[`o${i}`]}/${slug}`.toLowerCase()];
+        out[`m${i}`] = { team: team && { slug, members: { nodes: team.map((login) => ({ login })) } } };
       }
       return out;
     },
@@ -59,12 +57,13 @@ describe("Memberships: lookups asked together go in one query", () => {
       m.isMember("security", "Sam"), // found (logins compare ignoring case)
       m.isMember("infra", "ivy"), // found
       m.isMember("infra", "pam"), // invited: not listed, REST says pending
-      m.isMember("security", "bob"), // GitHub's search finds "bobby": not bob; REST says not a member
+      m.isMember("security", "bob"), // "bobby" is listed, not bob: REST says not a member
       m.isMember("other/ops", "oli"), // another organization's team
       m.isMember("nobody", "sam"), // no such team: null in the query, 404 over REST
     ]);
     expect(answers).toEqual([true, true, false, false, true, false]);
-    expect(calls).toEqual(["graphql 6", "rest acme/infra:pam", "rest acme/security:bob", "rest acme/nobody:sam"]);
+    // One alias per team (security, infra, other/ops, nobody).
+    expect(calls).toEqual(["graphql 4", "rest acme/infra:pam", "rest acme/security:bob", "rest acme/nobody:sam"]);
   });
 
   test("a failed query decides nothing: every lookup goes over REST and fails as REST fails", async () => {
@@ -86,17 +85,19 @@ describe("Memberships: lookups asked together go in one query", () => {
   });
 
   test("an answer of an unexpected shape (null aliases, null nodes, no team) finds nobody", async () => {
-    const found = { team: { members: { nodes: [null, { login: "sam" }] } } };
+    const found = { team: { slug: "security", members: { nodes: [null, { login: "sam" }] } } };
     const cases: [unknown, string[]][] = [
       [{}, ["security", "infra"]],
       [null, ["security", "infra"]],
       [{ m0: null, m1: { team: null } }, ["security", "infra"]],
-      [{ m0: { team: { members: { nodes: [null] } } } }, ["security", "infra"]],
+      [{ m0: { team: { slug: "security", members: { nodes: [null] } } } }, ["security", "infra"]],
+      // A team GitHub found by its name (another team's slug): not the one asked.
+      [{ m0: { team: { slug: "sec", members: { nodes: [{ login: "sam" }] } } } }, ["security", "infra"]],
       // What one alias lists stands beside another's null…
       [{ m0: found, m1: null }, ["infra"]],
       [{ m0: found, m1: { team: null } }, ["infra"]],
       // …but an answer that cannot be read at all is no answer: REST for everyone.
-      [{ m0: found, m1: { team: { members: { nodes: "sam" } } } }, ["security", "infra"]],
+      [{ m0: found, m1: { team: { slug: "infra", members: { nodes: "sam" } } } }, ["security", "infra"]],
     ];
     for (const [data, rest] of cases) {
       const { octokit, calls } = github({
@@ -114,7 +115,7 @@ describe("Memberships: lookups asked together go in one query", () => {
     const m = new Memberships(octokit, "acme", true);
     await Promise.all([m.isMember("security", "sam"), m.isMember("security", "SAM"), m.isMember("security", "sue")]);
     await Promise.all([m.isMember("security", "sue"), m.isMember("security", "zed"), m.isMember("security", "sam")]);
-    expect(calls).toEqual(["graphql 2", "rest acme/security:zed"]);
+    expect(calls).toEqual(["graphql 1", "rest acme/security:zed"]);
   });
 
   test("found members are remembered as members; a fresh reconcile asks again", async () => {
@@ -142,27 +143,40 @@ describe("Memberships: lookups asked together go in one query", () => {
     expect([recent.get("acme/security:sam"), recent.get("acme/infra:sam")]).toEqual([true, false]);
   });
 
-  test("many lookups at once: queries of at most 50, sent together, each answer for its own lookups", async () => {
-    expect(MAX_LOOKUPS_PER_QUERY).toBe(50);
-    const logins = Array.from({ length: 120 }, (_, i) => `u${i}`);
-    // Members: every third login; the last of each chunk too (an answer applied to the right lookup).
-    const members = logins.filter((_, i) => i % 3 === 0 || i === 49 || i === 99 || i === 119);
-    const { octokit, calls } = github({ members: { "acme/security": members } });
+  test("many teams at once: queries of at most 50 teams, sent together, each answer for its own team", async () => {
+    expect(MAX_TEAMS_PER_QUERY).toBe(50);
+    const teams = Array.from({ length: 120 }, (_, i) => `t${i}`);
+    // sam is in every third team, and in the last of each query's (an answer applied to the right team).
+    const isIn = (i: number) => i % 3 === 0 || i === 49 || i === 99 || i === 119;
+    const members = Object.fromEntries(teams.map((t, i) => [`acme/${t}`, isIn(i) ? ["sam"] : ["sue"]]));
+    const { octokit, calls } = github({ members });
     const m = new Memberships(octokit, "acme", true);
-    const answers = await Promise.all(logins.map((l) => m.isMember("security", l)));
-    expect(answers).toEqual(logins.map((l) => members.includes(l)));
+    const answers = await Promise.all(teams.map((t) => m.isMember(t, "sam")));
+    expect(answers).toEqual(teams.map((_, i) => isIn(i)));
     expect(calls.filter((c) => c.startsWith("graphql"))).toEqual(["graphql 50", "graphql 50", "graphql 20"]);
-    // Exactly two queries' worth: two queries, no empty third.
-    const even = github({ members: { "acme/security": members } });
-    const n = new Memberships(even.octokit, "acme", true);
-    await Promise.all(logins.slice(0, 100).map((l) => n.isMember("security", l)));
-    expect(even.calls.filter((c) => c.startsWith("graphql"))).toEqual(["graphql 50", "graphql 50"]);
-    // Only the logins not listed are asked over REST (GitHub's search finds u1 in u10…u19: not u1).
     expect(calls.filter((c) => c.startsWith("rest")).sort()).toEqual(
-      logins
-        .filter((l) => !members.includes(l))
-        .map((l) => `rest acme/security:${l}`)
+      teams
+        .filter((_, i) => !isIn(i))
+        .map((t) => `rest acme/${t}:sam`)
         .sort(),
+    );
+    // Exactly two queries' worth: two queries, no empty third.
+    const even = github({ members });
+    const n = new Memberships(even.octokit, "acme", true);
+    await Promise.all(teams.slice(0, 100).map((t) => n.isMember(t, "sam")));
+    expect(even.calls.filter((c) => c.startsWith("graphql"))).toEqual(["graphql 50", "graphql 50"]);
+  });
+
+  test("a team's lookups share its alias: each login found or not in its own team's list", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam", "sue"], "acme/infra": ["ivy"] } });
+    const m = new Memberships(octokit, "acme", true);
+    const answers = await Promise.all(
+      ["sam", "sue", "ivy", "zed"].flatMap((l) => [m.isMember("security", l), m.isMember("infra", l)]),
+    );
+    expect(answers).toEqual([true, false, true, false, false, true, false, false]);
+    expect(calls.filter((c) => c.startsWith("graphql"))).toEqual(["graphql 2"]);
+    expect(calls.filter((c) => c.startsWith("rest")).sort()).toEqual(
+      ["infra:sam", "infra:sue", "security:ivy", "security:zed", "infra:zed"].map((k) => `rest acme/${k}`).sort(),
     );
   });
 
@@ -174,10 +188,10 @@ describe("Memberships: lookups asked together go in one query", () => {
   });
 });
 
-test("the query: one alias per lookup, every value a variable", () => {
+test("the query: one alias per team, every value a variable, its members listed (not searched)", () => {
   expect(membersQuery(2)).toBe(
-    "query TeamMembers($o0: String!, $s0: String!, $l0: String!, $o1: String!, $s1: String!, $l1: String!) { " +
-      "m0: organization(login: $o0) { team(slug: $s0) { members(query: $l0, membership: ALL, first: 100) { nodes { login } } } } " +
-      "m1: organization(login: $o1) { team(slug: $s1) { members(query: $l1, membership: ALL, first: 100) { nodes { login } } } } }",
+    "query TeamMembers($o0: String!, $s0: String!, $o1: String!, $s1: String!) { " +
+      "m0: organization(login: $o0) { team(slug: $s0) { slug members(membership: ALL, first: 100) { nodes { login } } } } " +
+      "m1: organization(login: $o1) { team(slug: $s1) { slug members(membership: ALL, first: 100) { nodes { login } } } } }",
   );
 });

@@ -677,9 +677,9 @@ class FakeReads implements PullStateBackend {
   }
 
   /** The fake's `GET /orgs/{org}/teams/{team_slug}/members`, every page; a 404 is no such team. */
-  teamMembers(org: string, slug: string) {
+  team(org: string, slug: string) {
     const path = `/orgs/${org}/teams/${slug}/members`;
-    return this.get(path, true) === undefined ? undefined : this.list<RestUser>(path);
+    return this.get(path, true) === undefined ? undefined : { slug, members: this.list<RestUser>(path) };
   }
 
   repository(owner: string, name: string): RepositoryReads | undefined {

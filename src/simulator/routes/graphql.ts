@@ -52,10 +52,9 @@ export function reads(u: Urls, state: State): PullStateBackend {
     },
     isOrganization: (login) => login.toLowerCase() === state.org.toLowerCase(),
     // As GET /orgs/{org}/teams/{team_slug}/members lists them (routes/teams.ts).
-    teamMembers: (org, slug) => {
+    team: (org, slug) => {
       const team = org.toLowerCase() === state.org.toLowerCase() ? state.teams.get(slug.toLowerCase()) : undefined;
-      if (!team) return undefined;
-      return activeMembers(state, team.slug).map((a) => rest(user(u, a)));
+      return team && { slug: team.slug, members: activeMembers(state, team.slug).map((a) => rest(user(u, a))) };
     },
   };
 }
