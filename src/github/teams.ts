@@ -46,13 +46,8 @@ export class Memberships {
   }
 
   private ask(l: Omit<Lookup, "settle">): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.asked.push({
-        ...l,
-        settle: (p) => {
-          p.then(resolve, reject);
-        },
-      });
+    return new Promise<boolean>((settle) => {
+      this.asked.push({ ...l, settle });
       if (this.asked.length === 1) queueMicrotask(() => void this.send());
     });
   }
@@ -68,7 +63,7 @@ export class Memberships {
         continue;
       }
       this.recent?.set(l.key, true);
-      l.settle(Promise.resolve(true));
+      l.settle(true);
     }
   }
 
@@ -149,8 +144,8 @@ interface Lookup {
   readonly login: string;
   /** The cache key (organization, team and login, lower case). */
   readonly key: string;
-  /** Settles the caller's promise as the given one does. */
-  readonly settle: (p: Promise<boolean>) => void;
+  /** Resolves the caller's promise: with an answer, or as the REST lookup settles (rejections included). */
+  readonly settle: (answer: boolean | Promise<boolean>) => void;
 }
 
 /** One alias per team; the documents differ only by how many (a query per size, not per team). */
