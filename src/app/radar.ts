@@ -1,4 +1,4 @@
-import { conflictsCheck, profile, radarOf, type Profile } from "../core/conflicts.js";
+import { conflictsCheck, profile, radarOf, type Radar } from "../core/conflicts.js";
 import { sameRun, writeRuns, type RunWrite } from "../github/checks.js";
 import type { CheckRunSpec } from "../core/checks.js";
 import type { RepoRef } from "../github/client.js";
@@ -110,15 +110,23 @@ export class ConflictRadar {
     const open = await filesOf(d.octokit, repo, [...selves, ...capped], this.files);
     const profiles = open.map((p) => profile(table, p));
     const mine = profiles.slice(0, selves.length); // filesOf keeps the order, and every pull it may fetch
+    // Each pull request's radar is made once: a changed one's says whom it names now and is its check's text.
+    const byNumber = new Map(profiles.map((p) => [p.pull.number, p]));
+    const radars = new Map<number, Radar>();
+    const radarFor = (n: number) => {
+      let r = radars.get(n);
+      if (!r) radars.set(n, (r = radarOf(table, byNumber.get(n)!, profiles, cappedAt)));
+      return r;
+    };
 
     // Who names a changed pull request: overlaps of its files now, and of its files before (an earlier head,
     // the head before a push, the head it closed at): those radars must drop or change their entry for it.
     const names = new Set<number>();
-    const overlapsOf = (p: Profile) => radarOf(table, p, profiles).overlaps.map((o) => o.number);
-    const now = new Map(mine.map((me) => [me.pull.number, overlapsOf(me)]));
+    const overlapsOf = (r: Radar) => r.overlaps.map((o) => o.number);
+    const now = new Map(mine.map((me) => [me.pull.number, overlapsOf(radarFor(me.pull.number))]));
     for (const numbers of now.values()) numbers.forEach((n) => names.add(n));
     for (const old of await this.before(d, repo, evs, changed))
-      overlapsOf(profile(table, old)).forEach((n) => names.add(n));
+      overlapsOf(radarOf(table, profile(table, old), profiles)).forEach((n) => names.add(n));
     for (const n of changed.keys()) names.delete(n);
 
     const most = this.maxUpdates * changed.size;
@@ -128,21 +136,12 @@ export class ConflictRadar {
         { repo, pr: [...changed.keys()].join(","), max: most },
         "conflict radar: refreshed only the first pull requests it names",
       );
-    const specs = targets.map((t) => {
-      const others = profiles.filter((p) => p.pull.number !== t.number);
-      const radar = radarOf(
-        table,
-        profiles.find((p) => p.pull.number === t.number)!,
-        others,
-        cappedAt,
-      );
-      const spec = conflictsCheck(radar, {
-        base,
-        compared: others.length,
-        block: table.settings.conflicts === "block",
-      });
-      return { pull: t, spec };
-    });
+    const block = table.settings.conflicts === "block";
+    // Every target is one of `profiles` (numbers are distinct there): compared with all the others.
+    const specs = targets.map((t) => ({
+      pull: t,
+      spec: conflictsCheck(radarFor(t.number), { base, compared: profiles.length - 1, block }),
+    }));
     return outcomes(await this.write(d, repo, specs), now); // a closed one overlaps nothing
   }
 

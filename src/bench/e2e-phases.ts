@@ -229,12 +229,13 @@ async function lifecycles(h: Harness, phase: Extract<Phase, { kind: "lifecycle" 
   return { kind: "lifecycle", steps, routes: byRoute(h.requests.slice(from)) };
 }
 
-/** Requests by endpoint, a GraphQL request by its operation type. */
+/** Requests by endpoint, a GraphQL request by its operation type and name (`(query PullSnapshot)`). */
 function byRoute(requests: readonly Timestamped[]): Record<string, number> {
   const routes: Record<string, number> = {};
   for (const r of requests) {
     const route = r.entry.route ?? `${r.entry.method} ${r.entry.path}`;
-    const key = r.entry.operation ? `${route} (${r.entry.operation})` : route;
+    const { operation, operationName } = r.entry;
+    const key = operation ? `${route} (${operation}${operationName ? ` ${operationName}` : ""})` : route;
     routes[key] = (routes[key] ?? 0) + 1;
   }
   return routes;

@@ -140,8 +140,8 @@ async function session<R extends PhaseResult>(
         privateKey: keys.privateKey,
         secret: SECRET,
         pace,
-        // The lifecycle measures CPU per event, not memory: no sampling there (it costs CPU of its own).
-        sampleMs: phase.kind === "lifecycle" ? 0 : 50,
+        // The lifecycle measures CPU per event, not memory: no heap sampling there (it costs CPU of its own).
+        sampleMs: phase.kind === "lifecycle" ? 0 : 500,
         ...(opts.admission ? { admission: opts.admission } : {}),
         ...(opts.reconciles ? { reconciles: opts.reconciles } : {}),
         ...(opts.appProfile ? { profileDir: opts.appProfile } : {}),

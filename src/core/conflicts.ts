@@ -60,6 +60,8 @@ export interface Overlap {
   readonly sameDomains: readonly string[];
   /** What to do, in words. */
   readonly advice: string;
+  /** The other pull request is the older one: it is suggested to merge first. */
+  readonly mergesFirst: boolean;
 }
 
 export interface Radar {
@@ -86,6 +88,8 @@ export interface Profile {
   readonly files: ReadonlySet<string>;
   readonly shared: readonly string[];
   readonly domains: ReadonlySet<string>;
+  /** `createdAt` as a time (0 when unreadable), parsed once: a refresh compares thousands of pairs. */
+  readonly openedAt: number;
 }
 
 export function profile(table: ReviewTable, pull: RadarPull): Profile {
@@ -98,23 +102,24 @@ export function profile(table: ReviewTable, pull: RadarPull): Profile {
     files: new Set(pull.files),
     shared: pull.files.filter((f) => shared.match(f).length > 0).sort(),
     domains: ids,
+    openedAt: Date.parse(pull.createdAt) || 0,
   };
 }
 
 /** The radar of `me` against the others (already capped by the caller; `cappedAt` says it was). */
 export function radarOf(table: ReviewTable, me: Profile, others: readonly Profile[], cappedAt?: number): Radar {
   const overlaps: Overlap[] = [];
-  // Computed once, not per other pull request: a refresh compares up to ten radars with fifty others each.
-  const mine = [...me.files];
+  // Computed once, not per other pull request: a refresh compares dozens of radars with fifty others each,
+  // and a pair that overlaps nowhere allocates nothing.
   const myDomains = table.domains.map((d) => d.id).filter((id) => me.domains.has(id));
   for (const o of others) {
     if (o.pull.number === me.pull.number) continue;
-    const sameFiles = mine.filter((f) => o.files.has(f)).sort();
+    const sameFiles = common(me.files, o.files)?.sort() ?? NONE;
     const sharedConfig =
       me.shared.length > 0 && o.shared.length > 0
         ? [...new Set([...me.shared, ...o.shared])].filter((f) => !sameFiles.includes(f)).sort()
-        : [];
-    const sameDomains = myDomains.filter((id) => o.domains.has(id));
+        : NONE;
+    const sameDomains = o.domains.size > 0 ? myDomains.filter((id) => o.domains.has(id)) : NONE;
     if (sameFiles.length + sharedConfig.length + sameDomains.length === 0) continue;
     overlaps.push({
       number: o.pull.number,
@@ -122,7 +127,8 @@ export function radarOf(table: ReviewTable, me: Profile, others: readonly Profil
       sameFiles,
       sharedConfig,
       sameDomains,
-      advice: advice(me.pull, o.pull, sameFiles.length > 0, sharedConfig.length > 0),
+      advice: advice(me, o, sameFiles.length > 0, sharedConfig.length > 0),
+      mergesFirst: olderOf(me, o) === o,
     });
   }
   // The strongest overlaps first: same files, then shared configuration, then domain only.
@@ -131,20 +137,29 @@ export function radarOf(table: ReviewTable, me: Profile, others: readonly Profil
   return { number: me.pull.number, overlaps, ...(cappedAt !== undefined ? { cappedAt } : {}) };
 }
 
-/** The older pull request merges first (it has waited longer); the other rebases onto it. */
-function advice(me: RadarPull, other: RadarPull, files: boolean, shared: boolean): string {
-  const first = olderOf(me, other);
-  const then = first === me ? `#${other.number}` : "this pull request";
-  const merge = first === me ? "merge this pull request first" : `merge #${other.number} first`;
-  if (files) return `${merge}, then rebase ${then} and resolve the overlapping files`;
-  if (shared) return `${merge}, then rebase ${then} and regenerate or re-check the shared configuration`;
-  return `no textual conflict; the same reviewers are involved — review them together, and re-check ${then} after ${first === me ? "this one" : `#${other.number}`} merges`;
+const NONE: readonly string[] = Object.freeze([]);
+
+/** The paths in both sets, or undefined when none (nothing allocated). */
+function common(a: ReadonlySet<string>, b: ReadonlySet<string>): string[] | undefined {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let out: string[] | undefined;
+  for (const f of small) if (large.has(f)) (out ??= []).push(f);
+  return out;
 }
 
-function olderOf(a: RadarPull, b: RadarPull): RadarPull {
-  const ta = Date.parse(a.createdAt) || 0;
-  const tb = Date.parse(b.createdAt) || 0;
-  return ta < tb || (ta === tb && a.number < b.number) ? a : b;
+/** The older pull request merges first (it has waited longer); the other rebases onto it. */
+function advice(me: Profile, o: Profile, files: boolean, shared: boolean): string {
+  const meFirst = olderOf(me, o) === me;
+  const other = o.pull.number;
+  const then = meFirst ? `#${other}` : "this pull request";
+  const merge = meFirst ? "merge this pull request first" : `merge #${other} first`;
+  if (files) return `${merge}, then rebase ${then} and resolve the overlapping files`;
+  if (shared) return `${merge}, then rebase ${then} and regenerate or re-check the shared configuration`;
+  return `no textual conflict; the same reviewers are involved — review them together, and re-check ${then} after ${meFirst ? "this one" : `#${other}`} merges`;
+}
+
+function olderOf(a: Profile, b: Profile): Profile {
+  return a.openedAt < b.openedAt || (a.openedAt === b.openedAt && a.pull.number < b.pull.number) ? a : b;
 }
 
 /** The radar's own check run: advisory (neutral) unless the table sets `conflicts: block`. */
@@ -167,13 +182,24 @@ export function conflictsCheck(radar: Radar, opts: { base: string; compared: num
     };
   }
   const blocking = opts.block && overlaps.some((o) => o.sameFiles.length > 0);
+  // Overlaps in domains only (no file in common) share one entry per set of domains: in a busy domain they
+  // are most of the open pull requests, and their advice is the same but for which is older.
+  const domainOnly = new Map<string, Overlap[]>();
   for (const o of overlaps) {
+    if (o.sameFiles.length + o.sharedConfig.length === 0) {
+      const key = o.sameDomains.join(", ");
+      const group = domainOnly.get(key);
+      if (group) group.push(o);
+      else domainOnly.set(key, [o]);
+      continue;
+    }
     lines.push(`### #${o.number} ${cellText(o.title)}`);
     if (o.sameFiles.length > 0) lines.push(`- **Same files** (${o.sameFiles.length}): ${listed(o.sameFiles)}`);
     if (o.sharedConfig.length > 0) lines.push(`- **Shared configuration**: ${listed(o.sharedConfig)}`);
     if (o.sameDomains.length > 0) lines.push(`- **Same domains**: ${o.sameDomains.join(", ")}`);
     lines.push(`- **What to do**: ${o.advice}`, "");
   }
+  for (const [domains, group] of domainOnly) lines.push(...domainOnlyEntry(domains, group), "");
   lines.push(scope);
   lines.push(
     "",
@@ -193,6 +219,23 @@ export function conflictsCheck(radar: Radar, opts: { base: string; compared: num
     summary: fit(lines.join("\n")),
     actions: [],
   };
+}
+
+/** One entry for the pull requests that overlap only in `domains`: the older ones and the newer ones. */
+function domainOnlyEntry(domains: string, group: readonly Overlap[]): string[] {
+  const numbers = (first: boolean) =>
+    group
+      .filter((o) => o.mergesFirst === first)
+      .map((o) => `#${o.number}`)
+      .join(", ");
+  const older = numbers(true);
+  const newer = numbers(false);
+  return [
+    `### Same domains only (${group.length}): ${domains}`,
+    "No textual conflict; the same reviewers are involved — review them together.",
+    ...(older ? [`- **Opened before this one** (merge first, then re-check this pull request): ${older}`] : []),
+    ...(newer ? [`- **Opened after this one** (re-check each after this one merges): ${newer}`] : []),
+  ];
 }
 
 function listed(files: readonly string[]): string {

@@ -1,8 +1,16 @@
 import type { ProbotOctokit } from "probot";
 import { leanFetch, type FetchLike } from "./http.js";
 
-/** The Octokit the adapter talks through: Probot's per-installation client (or any compatible one). */
-export type Octokit = InstanceType<typeof ProbotOctokit>;
+/**
+ * What the adapter uses of a GitHub client: Probot's per-installation client (the app's own class,
+ * src/github/octokit.ts) or any compatible one. Not the whole of Probot's client type: the app's class
+ * has no REST method proxies (`octokit.rest.*`) nor a config plugin, so a call to them would type-check
+ * and fail at run time; here it does not compile.
+ */
+export type Octokit = Pick<
+  InstanceType<typeof ProbotOctokit>,
+  "request" | "graphql" | "paginate" | "hook" | "auth" | "log"
+>;
 
 export interface RepoRef {
   readonly owner: string;
@@ -42,7 +50,11 @@ export function withRetries(
   const maxWait = opts.maxWaitMs ?? 60_000;
   const timeout = opts.timeoutMs ?? 10_000;
   octokit.hook.wrap("request", async (request, options) => {
-    const given = options.request as { fetch?: FetchLike; parseSuccessResponseBody?: boolean } | undefined;
+    const given = options.request as
+      { fetch?: FetchLike; parseSuccessResponseBody?: boolean; fallback?: boolean } | undefined;
+    // A caller with another way to the same answer (`request: { fallback: true }`) takes it at once rather
+    // than wait out a transient failure here; a rate limit is still waited out: the fallback would meet it.
+    const transient = given?.fallback === true ? 0 : RETRIES;
     // The process's keep-alive client, its bodies decoded with JSON.parse (src/github/http.ts), unless the
     // caller brought a fetch of its own or wants the raw body.
     const lean = given?.fetch === undefined && given?.parseSuccessResponseBody !== false;
@@ -77,7 +89,8 @@ export function withRetries(
         // its final answer again would multiply the attempts.
         const pluginRetried = ((options.request as { retryCount?: number } | undefined)?.retryCount ?? 0) > 0;
         const wait = pluginRetried && status >= 500 ? undefined : retryDelay(status, e.response, attempt);
-        if (wait === undefined || attempt >= RETRIES || (wait > maxWait && primaryLimit(status, e.response))) throw err;
+        const limit = status >= 500 ? transient : RETRIES;
+        if (wait === undefined || attempt >= limit || (wait > maxWait && primaryLimit(status, e.response))) throw err;
         await new Promise((r) => setTimeout(r, Math.min(wait, maxWait)));
       }
     }

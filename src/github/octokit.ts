@@ -24,7 +24,8 @@ import { pacing, WritePacer } from "./pacer.js";
  *   writes as GitHub asks. App-level calls outside the handlers (the redelivery sweep) are not retried
  *   within a sweep; the next sweep tries again;
  * - the REST method proxies (`octokit.rest.*`), the config plugin (`context.config`) and the compatibility
- *   shims for GitHub Enterprise Server 2.x are not used by the app.
+ *   shims for GitHub Enterprise Server 2.x are not used by the app (the adapter's client type,
+ *   src/github/client.ts, leaves them out, so a call to one does not compile).
  */
 export const AppOctokit = Octokit.plugin(
   paginateRest,

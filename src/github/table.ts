@@ -149,7 +149,7 @@ export function tokenReader(token: string, baseUrl = "https://api.github.com"): 
     const key = `${target.owner}/${target.repo}:${target.path}`;
     let text: string | undefined;
     try {
-      text = await readFile(octokit as unknown as Octokit, target, target.path);
+      text = await readFile(octokit, target, target.path);
     } catch (err) {
       const status = (err as { status?: number }).status;
       throw new ExtendsUnreadable(

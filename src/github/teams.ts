@@ -96,7 +96,11 @@ export class Memberships {
         vars[`o${i}`] = t.org;
         vars[`s${i}`] = t.slug;
       });
-      const data = await this.octokit.graphql<Record<string, MembersData>>(membersQuery(teams.length), vars);
+      // A transient failure is not retried here: the REST lookups are the fallback, asked at once.
+      const data = await this.octokit.graphql<Record<string, MembersData>>(membersQuery(teams.length), {
+        ...vars,
+        request: { fallback: true },
+      });
       teams.forEach((t, i) => {
         const team = data[`m${i}`]?.team;
         // Found by its name, another team's: not the one the table names.

@@ -1,6 +1,7 @@
 /**
- * GitHub's GraphQL reads of a repository and its pull requests (`viewer`, `repository { pullRequest … }`),
- * answered from the objects the REST routes render, so a GraphQL read sees exactly what the REST reads see.
+ * GitHub's GraphQL reads of a repository and its pull requests (`viewer`, `repository { pullRequest … }`)
+ * and of an organization's team members (`organization { team { members } }`), answered from the objects
+ * the REST routes render, so a GraphQL read sees exactly what the REST reads see.
  *
  * A backend (`PullStateBackend`: the simulator's state, or the tests' fake GitHub) returns REST-shaped
  * objects; this module maps them to GraphQL's shapes as plain object trees for graphql-js's default

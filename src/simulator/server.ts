@@ -27,6 +27,8 @@ export interface RequestLogEntry {
   fault?: "error" | "secondary-rate-limit";
   /** For POST /graphql: whether the document reads (a query) or writes (a mutation). */
   operation?: "query" | "mutation";
+  /** For POST /graphql: the first operation's name, when it has one (`query PullSnapshot …`). */
+  operationName?: string;
   /** Error message for 4xx/5xx answers, to make failing scenarios readable. */
   error?: string;
   durationMs: number;
@@ -188,7 +190,11 @@ export class ApiServer {
         throw new HttpError(400, "Problems parsing JSON");
       }
     }
-    if (path === "/graphql") entry.operation = operationOf(body);
+    if (path === "/graphql") {
+      entry.operation = operationOf(body);
+      const name = operationNameOf(body);
+      if (name) entry.operationName = name;
+    }
     const openapi = this.deps.openapi();
     if (openapi && this.deps.validateRequests()) {
       const rejection = openapi.validateRequest(method, match.route.template, url.searchParams, body);
@@ -342,6 +348,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       if (!req.complete) reject(new HttpError(400, "the client closed the connection before sending the whole body"));
     });
   });
+}
+
+/** The first operation's name (`query PullSnapshot(…)`, `mutation WriteRuns …`), if it has one. */
+function operationNameOf(body: unknown): string | undefined {
+  const query = (body as { query?: unknown } | undefined)?.query;
+  return typeof query === "string" ? /^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1] : undefined;
 }
 
 /** A document is a query when its first operation is (`query …` or the `{ … }` shorthand). */

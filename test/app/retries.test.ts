@@ -1,4 +1,4 @@
-import { afterAll, afterEach, expect, test } from "@jest/globals";
+import { afterAll, afterEach, describe, expect, test } from "@jest/globals";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { withRetries } from "../../src/github/client.js";
@@ -78,4 +78,40 @@ test("a primary rate limit that resets past the bound fails at once (the reconci
   const attempts = rateLimited(3600, 200);
   await expect(pull(appClient(60_000))).rejects.toMatchObject({ status: 403 });
   expect(attempts()).toBe(1);
+});
+
+/** A caller with a fallback (the team-membership query: REST asks each) takes it at once on a transient failure. */
+describe("a request with a fallback (`request: { fallback: true }`)", () => {
+  const graphqlAnswers = (answers: [number, object, Record<string, string>?][]): (() => number) => {
+    nock.disableNetConnect();
+    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
+    let n = 0;
+    nock("https://api.github.com")
+      .persist()
+      .post("/graphql")
+      .reply(() => answers[Math.min(n++, answers.length - 1)]!);
+    return () => n;
+  };
+  const query = (o: ReturnType<typeof appClient>) =>
+    o.graphql("query { viewer { login } }", { request: { fallback: true } });
+
+  test("a 5xx or a failed connection is not retried: the caller falls back at once", async () => {
+    const attempts = graphqlAnswers([[502, { message: "bad gateway" }]]);
+    await expect(query(appClient(1))).rejects.toMatchObject({ status: 502 });
+    expect(attempts()).toBe(1);
+    // Without it the same request is attempted 1 + 3 times.
+    nock.cleanAll();
+    const again = graphqlAnswers([[502, { message: "bad gateway" }]]);
+    await expect(appClient(1).graphql("query { viewer { login } }")).rejects.toMatchObject({ status: 502 });
+    expect(again()).toBe(4);
+  });
+
+  test("a secondary rate limit is still waited out (the fallback would meet it too), then retried", async () => {
+    const attempts = graphqlAnswers([
+      [403, { message: "You have exceeded a secondary rate limit" }, { "retry-after": "0" }],
+      [200, { data: { viewer: { login: "app" } } }],
+    ]);
+    await expect(query(appClient(5_000))).resolves.toEqual({ viewer: { login: "app" } });
+    expect(attempts()).toBe(2);
+  });
 });

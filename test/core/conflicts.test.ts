@@ -50,6 +50,7 @@ describe("the conflict radar", () => {
         sharedConfig: [],
         sameDomains: ["payments"],
         advice: "merge #41 first, then rebase this pull request and resolve the overlapping files",
+        mergesFirst: true,
       },
     ]);
   });
@@ -149,6 +150,35 @@ describe("the conflicts check", () => {
     const spec = conflictsCheck(r, { base: "main", compared: 0, block: false });
     expect(spec.conclusion).toBe("success");
     expect(spec.summary).toContain("— more are open: the radar compares the 50 most recently updated.");
+  });
+
+  test("overlaps in domains only share one entry per set of domains, older and newer apart; file overlaps keep theirs", () => {
+    const at = (day: number) => `2026-11-${String(day).padStart(2, "0")}T00:00:00Z`;
+    const me = pull(50, ["src/payments/a.ts", "src/api/a.ts"], at(10));
+    const r = radar(
+      t,
+      me,
+      pull(44, ["src/payments/b.ts"], at(4)), // older, payments only
+      pull(57, ["src/payments/c.ts"], at(17)), // newer, payments only
+      pull(58, ["src/payments/d.ts"], at(18)), // newer, payments only
+      pull(43, ["src/payments/e.ts", "src/api/e.ts"], at(3)), // older, both domains
+      pull(41, ["src/payments/a.ts"], at(1)), // the same file: an entry of its own
+    );
+    const summary = conflictsCheck(r, { base: "main", compared: 5, block: false }).summary;
+    expect(summary).toContain("### #41 PR 41\n- **Same files** (1): `src/payments/a.ts`");
+    const entry = (domains: string, n: number, older?: string, newer?: string) =>
+      [
+        `### Same domains only (${n}): ${domains}`,
+        "No textual conflict; the same reviewers are involved — review them together.",
+        ...(older ? [`- **Opened before this one** (merge first, then re-check this pull request): ${older}`] : []),
+        ...(newer ? [`- **Opened after this one** (re-check each after this one merges): ${newer}`] : []),
+        "",
+      ].join("\n");
+    // Domains in the table's order; an entry per set of domains, each pull request in one.
+    expect(summary).toContain(entry("payments, api", 1, "#43"));
+    expect(summary).toContain(entry("payments", 3, "#44", "#57, #58"));
+    expect(summary).not.toContain("### #44");
+    expect(summary.indexOf("### #41")).toBeLessThan(summary.indexOf("### Same domains only"));
   });
 
   test("many overlaps: the title stays short", () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pino } from "pino";
 import { Probot } from "probot";
+import type { Octokit } from "../../src/github/client.js";
 import { appOctokit } from "../../src/github/octokit.js";
 import { keyPair } from "../helpers/app-process.js";
 
@@ -51,6 +52,14 @@ describe("the app's Octokit class", () => {
     });
     return { octokit: await probot.auth(1), lines };
   }
+
+  test("has no REST method proxies, and the adapter's client type leaves them out so a call does not compile", async () => {
+    const { octokit } = await client("info");
+    const adapter: Octokit = octokit;
+    // @ts-expect-error `rest` is not part of the adapter's type (src/github/client.ts): the app's class has none.
+    expect(adapter.rest).toBeUndefined();
+    expect(typeof adapter.request).toBe("function");
+  });
 
   test("authenticates as the installation, paginates, and names the app and Probot in its user agent", async () => {
     seen.length = 0;

@@ -15,7 +15,10 @@ function github(opts: {
 }) {
   const calls: string[] = [];
   const octokit = {
-    graphql: async (query: string, vars: Record<string, string>) => {
+    graphql: async (query: string, params: Record<string, unknown>) => {
+      // REST is the fallback: the query asks not to be retried on a transient failure (src/github/client.ts).
+      const { request, ...vars } = params as Record<string, string> & { request?: unknown };
+      expect(request).toEqual({ fallback: true });
       calls.push(`graphql ${Object.keys(vars).length / 2}`);
       expect(query).toBe(membersQuery(Object.keys(vars).length / 2));
       if (opts.graphql) return opts.graphql(vars);

@@ -147,6 +147,16 @@ describe("check-run mutations", () => {
   });
 });
 
+test("the request log names each GraphQL request's operation type and, when it has one, its name", async () => {
+  const from = sim.requests.length;
+  await post(`query Who { viewer { login } }`);
+  await post(`{ viewer { login } }`);
+  expect(sim.requests.slice(from).map((r) => [r.operation, r.operationName])).toEqual([
+    ["query", "Who"],
+    ["query", undefined],
+  ]);
+});
+
 describe("validation against GitHub's published schema", () => {
   test.each([
     ["an unknown mutation", `mutation { createCheckRuns(input: {}) { clientMutationId } }`, /createCheckRuns/],
