@@ -111,6 +111,14 @@ export function registerHeal(app: Probot, run: Run, deps: MakeDeps, options: Hea
     else work.catch((err: unknown) => d.log.warn({ err }, "installation sweep failed"));
   });
 
+  // Nothing to reconcile when the app is removed or suspended, but handling the delivery lets Probot build its
+  // client through the app's per-installation clients, which drop the one kept for that installation
+  // (src/github/installation-clients.ts); unhandled, the delivery would be answered unparsed and the client
+  // kept until it was the least recently used.
+  app.on(["installation.deleted", "installation.suspend"], (ctx) =>
+    ctx.log.info({ installation: ctx.payload.installation.id }, `installation ${ctx.payload.action}`),
+  );
+
   options.attach?.({
     async resync(octokit, log) {
       const d = deps(octokit, log);

@@ -29,7 +29,8 @@ export function criterionKey(text: string): string {
   if (text.length <= DIGEST_MEMO.textLength) {
     if (digests.size >= DIGEST_MEMO.entries) digests.clear();
     // A copy of its own: a short text may be a view into a long comment body, which the memo would keep alive.
-    digests.set(Buffer.from(text, "utf8").toString("utf8"), key);
+    // Through UTF-16, not UTF-8: UTF-8 would turn a lone surrogate into U+FFFD, storing it under another text.
+    digests.set(Buffer.from(text, "utf16le").toString("utf16le"), key);
   }
   return key;
 }

@@ -1,4 +1,5 @@
 import { createHmac, generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { Probot, ProbotOctokit } from "probot";
@@ -36,9 +37,33 @@ describe("what the app subscribes to, recorded from its handlers", () => {
       "push",
       "merge_group.checks_requested",
       "installation.created",
+      "installation.deleted",
+      "installation.suspend",
       "installation_repositories.added",
     ])
       expect(list).toContain(name);
+  });
+
+  test("every event and action the app handles is in docs/github-app.md's table of events", () => {
+    const doc = readFileSync(new URL("../../docs/github-app.md", import.meta.url), "utf8");
+    const table = doc.slice(doc.indexOf("## Events"), doc.indexOf("## Permissions"));
+    const rows = table
+      .split("\n")
+      .filter((l) => l.startsWith("| `"))
+      .map((l) => {
+        const [events, actions] = l.split("|").slice(1, 3);
+        return { events: [...events!.matchAll(/`(\w+)`/g)].map((m) => m[1]!), actions: actions!.split(/[^a-z_]+/) };
+      });
+    for (const name of subs.list()) {
+      const [event, action] = name.split(".");
+      const row = rows.find((r) => r.events.includes(event!));
+      expect({ name, documented: row !== undefined && (action === undefined || row.actions.includes(action)) }).toEqual(
+        {
+          name,
+          documented: true,
+        },
+      );
+    }
   });
 
   test("handled and unhandled deliveries", () => {
@@ -52,7 +77,7 @@ describe("what the app subscribes to, recorded from its handlers", () => {
     expect(subs.handles("pull_request", "review_requested")).toBe(false);
     expect(subs.handles("pull_request", "labeled")).toBe(false);
     expect(subs.handles("status", undefined)).toBe(false);
-    expect(subs.handles("installation", "deleted")).toBe(false);
+    expect(subs.handles("installation", "unsuspend")).toBe(false);
   });
 
   test("an action that could not be read never drops an event some handler wants", () => {

@@ -417,4 +417,14 @@ describe("criterionKey's memo (every reconcile digests each criterion again)", (
     expect(criterionKey(atBound)).toBe(digest(atBound));
     expect(memoizedDigests()).toBe(11);
   });
+
+  test("a text with a lone surrogate is kept under itself: two such texts are two entries, each found again", () => {
+    forgetDigests();
+    const [high, low] = ["a \uD800 b", "a \uDC00 b"]; // both would read "a \uFFFD b" once through UTF-8
+    expect(criterionKey(high)).toBe(digest(high));
+    expect(criterionKey(low)).toBe(digest(low));
+    expect(memoizedDigests()).toBe(2);
+    expect(criterionKey(high)).toBe(digest(high));
+    expect(memoizedDigests()).toBe(2);
+  });
 });

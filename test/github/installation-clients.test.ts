@@ -4,6 +4,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { Probot } from "probot";
+import { createApp } from "../../src/app/router.js";
 import { installationClients, probotHookMark } from "../../src/github/installation-clients.js";
 import { appOctokit } from "../../src/github/octokit.js";
 import { withLogContext } from "../../src/service/logger.js";
@@ -162,15 +163,18 @@ describe("installationClients in Probot (the app's Octokit class)", () => {
     await new Promise((r) => github.close(r));
   });
 
-  test("each delivery's client is its installation's, the same one for every delivery of that installation", async () => {
-    const { privateKey } = keyPair();
-    const probot = new Probot({
+  /** A Probot on that GitHub, its clients of the app's Octokit class. */
+  const probotOnGithub = () =>
+    new Probot({
       appId: 7,
-      privateKey,
+      privateKey: keyPair().privateKey,
       log: testLog("fatal"),
       baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
       Octokit: appOctokit({ pace: false }),
     });
+
+  test("each delivery's client is its installation's, the same one for every delivery of that installation", async () => {
+    const probot = probotOnGithub();
     const clients: { installation: number; octokit: unknown }[] = [];
     await probot.load((app) => {
       app.on("issues", async (ctx) => {
@@ -221,17 +225,41 @@ describe("installationClients in Probot (the app's Octokit class)", () => {
     ]);
   });
 
+  test("the app handles a removal or suspension, so its installation's kept client is dropped then", async () => {
+    const probot = probotOnGithub();
+    const clients: unknown[] = [];
+    await probot.load(createApp({ appId: 7 }));
+    await probot.load((app) => app.on("issues", async (ctx) => void clients.push(ctx.octokit)));
+    const issue = (n: number) =>
+      probot.receive({
+        id: `i${n}`,
+        name: "issues",
+        payload: { action: "opened", installation: { id: 5 }, issue: {}, repository: {} },
+      } as never);
+    const installation = (action: string) =>
+      probot.receive({
+        id: `inst-${action}`,
+        name: "installation",
+        payload: { action, installation: { id: 5, account: { login: "acme" } }, sender: { login: "o" } },
+      } as never);
+    await issue(1);
+    await issue(2);
+    expect(clients[1]).toBe(clients[0]);
+    await installation("suspend");
+    await issue(3);
+    expect(clients[2]).not.toBe(clients[1]);
+    await installation("deleted");
+    await issue(4);
+    expect(clients[3]).not.toBe(clients[2]);
+    await issue(5);
+    expect(clients[4]).toBe(clients[3]);
+  });
+
   test("a kept client does not keep its first delivery's payload alive", async () => {
     // V8's collector, reached at run time (--expose-gc set now; `gc` is then defined in a new context).
     v8.setFlagsFromString("--expose-gc");
     const gc = vm.runInNewContext("gc") as () => void;
-    const probot = new Probot({
-      appId: 7,
-      privateKey: keyPair().privateKey,
-      log: testLog("fatal"),
-      baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
-      Octokit: appOctokit({ pace: false }),
-    });
+    const probot = probotOnGithub();
     const clients = new Set<unknown>();
     await probot.load((app) => {
       app.on("issues", async (ctx) => {
