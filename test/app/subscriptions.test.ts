@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
@@ -13,13 +13,14 @@ import {
   type WebhookServer,
 } from "../../src/server.js";
 import { testLog } from "../helpers/test-log.js";
+import { signature } from "../helpers/webhook-headers.js";
 
 /**
  * Deliveries no handler wants are answered before they are parsed (src/app/subscriptions.ts): GitHub's
  * webhooks about the app's own check runs and review requests are most of what the app receives.
  */
 const SECRET = "subscriptions-secret";
-const sign = (body: string, secret = SECRET) => "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+const sign = (body: string, secret = SECRET) => signature(secret, body);
 
 describe("what the app subscribes to, recorded from its handlers", () => {
   const subs = Subscriptions.of(createApp({ appId: 7 }));

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import { startStack, type Stack } from "../../src/dev/stack.js";
 import { testLog } from "../helpers/test-log.js";
+import { signature } from "../helpers/webhook-headers.js";
 import type { GitHubSimulator } from "../../src/simulator/index.js";
 
 /**
@@ -227,7 +227,7 @@ describe("pushes, change requests and forgery, over HTTP", () => {
       sender: { login: "fiona" },
       installation: { id: 1 },
     });
-    const bad = "sha256=" + createHmac("sha256", "not-the-secret").update(body).digest("hex");
+    const bad = signature("not-the-secret", body);
     for (const signature of [bad, undefined]) {
       const res = await fetch(stack.webhookUrl, {
         method: "POST",

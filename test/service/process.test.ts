@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/gl
 import type { GitHubSimulator } from "../../src/simulator/index.js";
 import { freePort } from "../../src/dev/ports.js";
 import { TABLE } from "../helpers/tables.js";
+import { webhookHeaders } from "../helpers/webhook-headers.js";
 import {
   APP_ID,
   ROOT,
@@ -74,16 +74,10 @@ describe("npm start", () => {
     expect(await get(`${p.url}/healthz`)).toMatchObject({ status: 200 });
     // The registration page points the webhook at the root URL: a delivery there is handled too.
     const body = JSON.stringify({ zen: "Design for failure.", hook_id: 1 });
-    const sig = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
     const ping = await fetch(`${p.url}/`, {
       method: "POST",
       body,
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "ping",
-        "x-github-delivery": "root-1",
-        "x-hub-signature-256": sig,
-      },
+      headers: webhookHeaders(SECRET, body, "ping", "root-1"),
     });
     expect(ping.status).toBe(200);
     const forged = await fetch(`${p.url}/`, {
@@ -299,8 +293,8 @@ async function sseChannel(port = 0, status = 200) {
     /** Publishes one signed ping delivery to every connected client. */
     ping(id: string) {
       const body = { zen: "Keep it logically awesome.", hook_id: 1 };
-      const signature = `sha256=${createHmac("sha256", SECRET).update(JSON.stringify(body)).digest("hex")}`;
-      const event = { "x-github-event": "ping", "x-github-delivery": id, "x-hub-signature-256": signature, body };
+      const { "content-type": _type, ...headers } = webhookHeaders(SECRET, JSON.stringify(body), "ping", id);
+      const event = { ...headers, body };
       for (const c of clients) c.write(`data: ${JSON.stringify(event)}\n\n`);
     },
     async close() {

@@ -1,9 +1,10 @@
 /** Shared setup for simulator tests: a started simulator with people, an installation Octokit, a webhook sink. */
-import { createHmac, createSign, generateKeyPairSync, timingSafeEqual, type KeyObject } from "node:crypto";
+import { createSign, generateKeyPairSync, timingSafeEqual, type KeyObject } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Octokit } from "@octokit/rest";
 import { GitHubSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import { signature } from "../helpers/webhook-headers.js";
 
 export const SECRET = "webhook-secret";
 
@@ -110,7 +111,7 @@ export async function webhookSink(
 
 export function validSignature(r: Received, secret = SECRET): boolean {
   const header = String(r.headers["x-hub-signature-256"] ?? "");
-  const expected = `sha256=${createHmac("sha256", secret).update(r.body).digest("hex")}`;
+  const expected = signature(secret, r.body);
   return header.length === expected.length && timingSafeEqual(Buffer.from(header), Buffer.from(expected));
 }
 
