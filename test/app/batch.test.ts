@@ -7,6 +7,7 @@ import { createProbot, queryName, type FakeGitHub } from "../helpers/fake-github
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { CountingSerializer } from "../helpers/counting-serializer.js";
 import { events } from "../helpers/payloads.js";
+import { until } from "../helpers/until.js";
 
 const click = (delivery: string, persona = "security"): ButtonClick => ({
   persona,
@@ -142,7 +143,10 @@ async function reconcileHeld(gh: FakeGitHub, probot: Probot) {
   let release!: () => void;
   gh.holds.push({ method: "POST", path: /^\/graphql$/, until: new Promise<void>((r) => (release = r)), times: 1 });
   const running = probot.receive(events.rerequested(gh, "parallel-review") as never);
-  while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 5));
+  await until(
+    () => gh.holds[0]!.times === 0,
+    () => "the held request was never made",
+  );
   return { release, running };
 }
 

@@ -7,6 +7,7 @@ import { reconcileDeps, useFakeGitHub } from "../helpers/app-harness.js";
 import { reconcile } from "../../src/app/reconcile.js";
 import { isGraphQLQuery, testOctokit, type FakeGitHub } from "../helpers/fake-github.js";
 import { events } from "../helpers/payloads.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Check-run writes as one GraphQL request (src/github/checks.ts writeRuns): order, a vanished run, other
@@ -130,7 +131,10 @@ describe("a reconcile's writes", () => {
     let release!: () => void;
     gh.holds.push({ method: "POST", path: /^\/graphql$/, until: new Promise<void>((r) => (release = r)), times: 1 });
     const approving = probot.receive(events.review(gh, "submitted", "sam") as never);
-    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 5));
+    await until(
+      () => gh.holds[0]!.times === 0,
+      () => "the held request was never made",
+    );
     gh.runs = gh.runs.filter((r) => r.name !== "review/security"); // gone while the batch was on its way
     release();
     await approving;

@@ -6,6 +6,7 @@ import { reconcileDeps, useFakeGitHub } from "../helpers/app-harness.js";
 import { TWO_TEAMS } from "../helpers/tables.js";
 import { ReadCache, Recent } from "../../src/github/recent.js";
 import { reconcile } from "../../src/app/reconcile.js";
+import { until } from "../helpers/until.js";
 
 /**
  * What the app remembers between reconciles (src/github/recent.ts) spares requests, and never opens a
@@ -245,7 +246,10 @@ describe("the rounds after the write that opened a gate", () => {
       times: 1,
     });
     const opening = run();
-    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 2));
+    await until(
+      () => gh.holds[0]!.times === 0,
+      () => "the held request was never made",
+    );
     gh.sharedHead = [8]; // opened on another replica; the cache remembers the confirming read's "only #7"
     release();
     await opening;

@@ -4,6 +4,7 @@ import { createProbot, sha, tick, type FakeGitHub } from "../helpers/fake-github
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { AUTH, AUTH_AND_PAYMENTS, green, sentBy, TABLE, TEAMS } from "./cast.js";
+import { until } from "../helpers/until.js";
 
 /**
  * An independent attack run against the ledger design (issue 7, second round). Every test here is an
@@ -265,7 +266,10 @@ describe("two replicas", () => {
     });
     gh.review("sam", "APPROVED");
     const slow = receive(events.review(gh, "submitted", "sam"), replicaA);
-    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 5));
+    await until(
+      () => gh.holds[0]!.times === 0,
+      () => "the held request was never made",
+    );
     await receive(
       events.comment(gh, "created", gh.comment("sue", "/request-changes security tokens are logged")),
       replicaB,

@@ -4,6 +4,7 @@ import { createProbot, sha, tick, type FakeGitHub } from "../helpers/fake-github
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { AUTH, AUTH_AND_PAYMENTS, green, sentBy, TABLE, TEAMS } from "./cast.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Issue 7: every attack that got through the gate, as a regression test. The cast: security team =
@@ -223,7 +224,10 @@ describe("C. stale writes, hangs, a vanishing table, unrecorded clicks", () => {
     });
     gh.review("sam", "APPROVED");
     const slow = receive(events.review(gh, "submitted", "sam"), replicaA); // waits on sam's membership
-    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 5));
+    await until(
+      () => gh.holds[0]!.times === 0,
+      () => "the held request was never made",
+    );
     const c = gh.comment("sue", "/request-changes security tokens are logged");
     await receive(events.comment(gh, "created", c), replicaB);
     expect(gate().conclusion).toBe("failure");

@@ -5,6 +5,7 @@ import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { CountingSerializer } from "../helpers/counting-serializer.js";
 import { AUTH, green, sentBy, TABLE, TEAMS } from "./cast.js";
+import { until } from "../helpers/until.js";
 
 /**
  * An attacker's review of batched deliveries (src/app/batch.ts, src/app/router.ts `run`) and of the
@@ -91,7 +92,10 @@ describe("deliveries that share a reconcile", () => {
     let release!: () => void;
     gh.holds.push({ method: "POST", path: /^\/graphql$/, until: new Promise<void>((r) => (release = r)), times: 1 });
     const running = receive(events.rerequested(gh, "parallel-review")).catch(() => "failed");
-    while (gh.holds[0]!.times > 0) await new Promise((r) => setTimeout(r, 5));
+    await until(
+      () => gh.holds[0]!.times === 0,
+      () => "the held request was never made",
+    );
     return { release, running };
   }
 
