@@ -83,7 +83,7 @@ export interface AppProcess {
   quiet(maxMs?: number): Promise<number>;
   /** Resets the peaks and the CPU counter (call when the load starts). */
   mark(): void;
-  /** Stops the child; resolves with its figures since `mark`. */
+  /** Stops the child; resolves with its figures since `mark` (the peak RSS: since it started, `getrusage`'s). */
   stop(): Promise<AppProcessStats>;
 }
 

@@ -5,7 +5,8 @@ import { leanFetch, type FetchLike } from "./http.js";
  * What the adapter uses of a GitHub client: Probot's per-installation client (the app's own class,
  * src/github/octokit.ts) or any compatible one. Not the whole of Probot's client type: the app's class
  * has no REST method proxies (`octokit.rest.*`) nor a config plugin, so a call to them would type-check
- * and fail at run time; here it does not compile.
+ * and fail at run time; typed as this (as every function of the adapter and the app's `Deps` are), it does
+ * not compile. A handler's `ctx.octokit` is still typed by Probot: handlers hand it on through `deps`.
  */
 export type Octokit = Pick<
   InstanceType<typeof ProbotOctokit>,
@@ -52,9 +53,10 @@ export function withRetries(
   octokit.hook.wrap("request", async (request, options) => {
     const given = options.request as
       { fetch?: FetchLike; parseSuccessResponseBody?: boolean; fallback?: boolean } | undefined;
-    // A caller with another way to the same answer (`request: { fallback: true }`) takes it at once rather
-    // than wait out a transient failure here; a rate limit is still waited out: the fallback would meet it.
-    const transient = given?.fallback === true ? 0 : RETRIES;
+    // A caller with another way to the same answer (`request: { fallback: true }`) retries a transient
+    // failure once, then takes it, rather than wait out three retries here (a blip costs one request more,
+    // not the fallback's several); a rate limit is still waited out: the fallback would meet it too.
+    const transient = given?.fallback === true ? 1 : RETRIES;
     // The process's keep-alive client, its bodies decoded with JSON.parse (src/github/http.ts), unless the
     // caller brought a fetch of its own or wants the raw body.
     const lean = given?.fetch === undefined && given?.parseSuccessResponseBody !== false;

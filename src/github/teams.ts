@@ -96,7 +96,7 @@ export class Memberships {
         vars[`o${i}`] = t.org;
         vars[`s${i}`] = t.slug;
       });
-      // A transient failure is not retried here: the REST lookups are the fallback, asked at once.
+      // A transient failure is retried once, not three times: the REST lookups are the fallback.
       const data = await this.octokit.graphql<Record<string, MembersData>>(membersQuery(teams.length), {
         ...vars,
         request: { fallback: true },
