@@ -58,9 +58,7 @@ export interface Overlap {
   readonly sharedConfig: readonly string[];
   /** Domains of the table both touch. */
   readonly sameDomains: readonly string[];
-  /** What to do, in words. */
-  readonly advice: string;
-  /** The other pull request is the older one: it is suggested to merge first. */
+  /** The other pull request is the older one: it is suggested to merge first (the check says what to do). */
   readonly mergesFirst: boolean;
 }
 
@@ -127,7 +125,6 @@ export function radarOf(table: ReviewTable, me: Profile, others: readonly Profil
       sameFiles,
       sharedConfig,
       sameDomains,
-      advice: advice(me, o, sameFiles.length > 0, sharedConfig.length > 0),
       mergesFirst: olderOf(me, o) === o,
     });
   }
@@ -147,15 +144,16 @@ function common(a: ReadonlySet<string>, b: ReadonlySet<string>): string[] | unde
   return out;
 }
 
-/** The older pull request merges first (it has waited longer); the other rebases onto it. */
-function advice(me: Profile, o: Profile, files: boolean, shared: boolean): string {
-  const meFirst = olderOf(me, o) === me;
-  const other = o.pull.number;
-  const then = meFirst ? `#${other}` : "this pull request";
-  const merge = meFirst ? "merge this pull request first" : `merge #${other} first`;
-  if (files) return `${merge}, then rebase ${then} and resolve the overlapping files`;
-  if (shared) return `${merge}, then rebase ${then} and regenerate or re-check the shared configuration`;
-  return `no textual conflict; the same reviewers are involved — review them together, and re-check ${then} after ${meFirst ? "this one" : `#${other}`} merges`;
+/**
+ * What to do about an overlap in files or shared configuration: the older pull request merges first (it has
+ * waited longer); the other rebases onto it. (Overlaps in domains only share an entry: `domainOnlyEntry`.)
+ */
+export function advice(o: Overlap): string {
+  const merge = o.mergesFirst ? `merge #${o.number} first` : "merge this pull request first";
+  const then = o.mergesFirst ? "this pull request" : `#${o.number}`;
+  const what =
+    o.sameFiles.length > 0 ? "resolve the overlapping files" : "regenerate or re-check the shared configuration";
+  return `${merge}, then rebase ${then} and ${what}`;
 }
 
 function olderOf(a: Profile, b: Profile): Profile {
@@ -183,7 +181,7 @@ export function conflictsCheck(radar: Radar, opts: { base: string; compared: num
   }
   const blocking = opts.block && overlaps.some((o) => o.sameFiles.length > 0);
   // Overlaps in domains only (no file in common) share one entry per set of domains: in a busy domain they
-  // are most of the open pull requests, and their advice is the same but for which is older.
+  // are most of the open pull requests, and what to do is the same but for which is older.
   const domainOnly = new Map<string, Overlap[]>();
   for (const o of overlaps) {
     if (o.sameFiles.length + o.sharedConfig.length === 0) {
@@ -197,7 +195,7 @@ export function conflictsCheck(radar: Radar, opts: { base: string; compared: num
     if (o.sameFiles.length > 0) lines.push(`- **Same files** (${o.sameFiles.length}): ${listed(o.sameFiles)}`);
     if (o.sharedConfig.length > 0) lines.push(`- **Shared configuration**: ${listed(o.sharedConfig)}`);
     if (o.sameDomains.length > 0) lines.push(`- **Same domains**: ${o.sameDomains.join(", ")}`);
-    lines.push(`- **What to do**: ${o.advice}`, "");
+    lines.push(`- **What to do**: ${advice(o)}`, "");
   }
   for (const [domains, group] of domainOnly) lines.push(...domainOnlyEntry(domains, group), "");
   lines.push(scope);

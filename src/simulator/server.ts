@@ -190,11 +190,7 @@ export class ApiServer {
         throw new HttpError(400, "Problems parsing JSON");
       }
     }
-    if (path === "/graphql") {
-      entry.operation = operationOf(body);
-      const name = operationNameOf(body);
-      if (name) entry.operationName = name;
-    }
+    if (path === "/graphql") Object.assign(entry, operationOf(body));
     const openapi = this.deps.openapi();
     if (openapi && this.deps.validateRequests()) {
       const rejection = openapi.validateRequest(method, match.route.template, url.searchParams, body);
@@ -350,14 +346,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** The first operation's name (`query PullSnapshot(…)`, `mutation WriteRuns …`), if it has one. */
-function operationNameOf(body: unknown): string | undefined {
+/**
+ * What a document's first operation is: a query (`query …` or the `{ … }` shorthand) or a mutation, and its
+ * name when it has one (`query PullSnapshot(…)`, `mutation WriteCheckRuns(…)`).
+ */
+function operationOf(body: unknown): Pick<RequestLogEntry, "operation" | "operationName"> {
   const query = (body as { query?: unknown } | undefined)?.query;
-  return typeof query === "string" ? /^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1] : undefined;
-}
-
-/** A document is a query when its first operation is (`query …` or the `{ … }` shorthand). */
-function operationOf(body: unknown): "query" | "mutation" {
-  const query = (body as { query?: unknown } | undefined)?.query;
-  return typeof query === "string" && /^\s*(query\b|\{)/.test(query) ? "query" : "mutation";
+  if (typeof query !== "string") return { operation: "mutation" };
+  const name = /^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1];
+  return { operation: /^\s*(query\b|\{)/.test(query) ? "query" : "mutation", ...(name ? { operationName: name } : {}) };
 }

@@ -9,16 +9,21 @@ afterEach(() => nock.cleanAll());
 // the file is done, or a later file's requests (the app's client is node:http) meet its stale interceptors.
 afterAll(() => nock.restore());
 
-function count502(): () => number {
+type Answer = [number, object, Record<string, string>?];
+
+/** GitHub answering `method path` with `answers` in turn (the last one again and again): how many were asked. */
+function answering(method: "get" | "post", path: string, answers: readonly Answer[]): () => number {
   nock.disableNetConnect();
   nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
   let n = 0;
   nock("https://api.github.com")
     .persist()
-    .get("/repos/acme/shop/pulls/7")
-    .reply(() => (n++, [502, { message: "bad gateway" }]));
+    .intercept(path, method.toUpperCase())
+    .reply(() => answers[Math.min(n++, answers.length - 1)]!);
   return () => n;
 }
+
+const count502 = () => answering("get", "/repos/acme/shop/pulls/7", [[502, { message: "bad gateway" }]]);
 
 test("with Probot's retry plugin on, a persistent 5xx is attempted 1 + 3 times, not 16", async () => {
   const attempts = count502();
@@ -46,19 +51,11 @@ test("with the plugin off, our own retries apply: 1 + 3 attempts", async () => {
 
 /** GitHub's primary rate limit spent (`x-ratelimit-remaining: 0`): retried after the reset, if that is within the bound. */
 function rateLimited(resetInS: number, then: number): () => number {
-  nock.disableNetConnect();
-  nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
-  let n = 0;
   const reset = String(Math.floor(Date.now() / 1000) + resetInS);
-  nock("https://api.github.com")
-    .persist()
-    .get("/repos/acme/shop/pulls/7")
-    .reply(() =>
-      n++ < 1
-        ? [403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }]
-        : [then, { number: 7 }],
-    );
-  return () => n;
+  return answering("get", "/repos/acme/shop/pulls/7", [
+    [403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }],
+    [then, { number: 7 }],
+  ]);
 }
 
 const appClient = (maxWaitMs: number) =>
@@ -80,18 +77,9 @@ test("a primary rate limit that resets past the bound fails at once (the reconci
   expect(attempts()).toBe(1);
 });
 
-/** A caller with a fallback (the team-membership query: REST asks each) takes it at once on a transient failure. */
+/** A caller with a fallback (the team-membership query: REST asks each) takes it after one retry of a transient failure. */
 describe("a request with a fallback (`request: { fallback: true }`)", () => {
-  const graphqlAnswers = (answers: [number, object, Record<string, string>?][]): (() => number) => {
-    nock.disableNetConnect();
-    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
-    let n = 0;
-    nock("https://api.github.com")
-      .persist()
-      .post("/graphql")
-      .reply(() => answers[Math.min(n++, answers.length - 1)]!);
-    return () => n;
-  };
+  const graphqlAnswers = (answers: readonly Answer[]) => answering("post", "/graphql", answers);
   const query = (o: ReturnType<typeof appClient>) =>
     o.graphql("query { viewer { login } }", { request: { fallback: true } });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { parseTable, formatProblem } from "../../src/core/config.js";
-import { conflictsCheck, CONFLICTS_CHECK, profile, radarOf, type RadarPull } from "../../src/core/conflicts.js";
+import { advice, conflictsCheck, CONFLICTS_CHECK, profile, radarOf, type RadarPull } from "../../src/core/conflicts.js";
 import type { ReviewTable } from "../../src/core/types.js";
 
 const TABLE = `version: 1
@@ -49,19 +49,21 @@ describe("the conflict radar", () => {
         sameFiles: ["src/payments/charge.ts"],
         sharedConfig: [],
         sameDomains: ["payments"],
-        advice: "merge #41 first, then rebase this pull request and resolve the overlapping files",
         mergesFirst: true,
       },
     ]);
+    expect(advice(r.overlaps[0]!)).toBe(
+      "merge #41 first, then rebase this pull request and resolve the overlapping files",
+    );
   });
 
   test("the older pull request is the one to merge first, seen from either side", () => {
     const older = pull(41, ["a.ts"], "2026-11-01T00:00:00Z");
     const newer = pull(42, ["a.ts"], "2026-11-02T00:00:00Z");
-    expect(radar(t, older, newer).overlaps[0]!.advice).toBe(
+    expect(advice(radar(t, older, newer).overlaps[0]!)).toBe(
       "merge this pull request first, then rebase #42 and resolve the overlapping files",
     );
-    expect(radar(t, newer, older).overlaps[0]!.advice).toMatch(/^merge #41 first/);
+    expect(advice(radar(t, newer, older).overlaps[0]!)).toMatch(/^merge #41 first/);
   });
 
   test("shared configuration: lock files and manifests anywhere, .env*, docker-compose*, CI workflows, the table", () => {
@@ -79,7 +81,9 @@ describe("the conflict radar", () => {
     );
     expect(r.overlaps.map((o) => o.number)).toEqual([51, 52, 53, 54, 55]);
     expect(r.overlaps[0]!.sharedConfig).toEqual(["package-lock.json", "services/api/package.json"]);
-    expect(r.overlaps[0]!.advice).toContain("regenerate or re-check the shared configuration");
+    expect(advice(r.overlaps[0]!)).toBe(
+      "merge this pull request first, then rebase #51 and regenerate or re-check the shared configuration",
+    );
   });
 
   test("the table can add shared configuration (settings.shared_config)", () => {
@@ -94,7 +98,9 @@ describe("the conflict radar", () => {
     expect(r.overlaps).toHaveLength(1);
     expect(r.overlaps[0]!.sameFiles).toEqual([]);
     expect(r.overlaps[0]!.sameDomains).toEqual(["api"]);
-    expect(r.overlaps[0]!.advice).toMatch(/^no textual conflict/);
+    expect(conflictsCheck(r, { base: "main", compared: 1, block: false }).summary).toContain(
+      "### Same domains only (1): api\nNo textual conflict; the same reviewers are involved — review them together.\n- **Opened after this one** (re-check each after this one merges): #71",
+    );
   });
 
   test("strongest overlaps first; nothing in common is not named; itself is never named", () => {
