@@ -192,27 +192,43 @@ export function formatAlloc(s: AllocSummary): string {
   ].join("\n");
 }
 
-function main(argv: readonly string[]): void {
+const USAGE = "usage: node lib/bench/profile-summary.js FILE.cpuprofile|FILE.heapprofile [--top N] [--match REGEXP]";
+
+/** The summary of the profile the arguments name, or what is wrong with them (and what to do). */
+export function run(argv: readonly string[]): { out: string } | { error: string; code: number } {
   const file = argv.find((a, i) => !a.startsWith("--") && !["--top", "--match"].includes(argv[i - 1] ?? ""));
   const at = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
-  if (!file) {
-    process.stderr.write(
-      "usage: node lib/bench/profile-summary.js FILE.cpuprofile|FILE.heapprofile [--top N] [--match REGEXP]\n",
-    );
-    process.exitCode = 2;
-    return;
+  if (!file) return { error: USAGE, code: 2 };
+  const top = Number(at("--top") ?? 25);
+  if (!Number.isInteger(top) || top < 1)
+    return { error: `--top ${at("--top")}: give a whole number of lines, 1 or more`, code: 2 };
+  let match: RegExp | undefined;
+  try {
+    match = at("--match") === undefined ? undefined : new RegExp(at("--match")!);
+  } catch (err) {
+    return { error: `--match: ${(err as Error).message}`, code: 2 };
   }
-  const opts = {
-    top: Number(at("--top") ?? 25),
-    ...(at("--match") !== undefined ? { match: new RegExp(at("--match")!) } : {}),
-  };
-  const profile = JSON.parse(readFileSync(file, "utf8")) as Partial<CpuProfile & HeapProfile>;
-  if (profile.head) process.stdout.write(formatAlloc(summarizeAlloc(profile as HeapProfile, opts)) + "\n");
-  else if (profile.nodes && profile.samples)
-    process.stdout.write(formatCpu(summarizeCpu(profile as CpuProfile, opts)) + "\n");
+  let profile: Partial<CpuProfile & HeapProfile>;
+  try {
+    profile = JSON.parse(readFileSync(file, "utf8")) as typeof profile;
+  } catch (err) {
+    return {
+      error: `${file}: ${(err as Error).message} (give a .cpuprofile or .heapprofile that bench:e2e wrote)`,
+      code: 1,
+    };
+  }
+  const opts = { top, ...(match ? { match } : {}) };
+  if (profile?.head) return { out: formatAlloc(summarizeAlloc(profile as HeapProfile, opts)) };
+  if (profile?.nodes && profile.samples) return { out: formatCpu(summarizeCpu(profile as CpuProfile, opts)) };
+  return { error: `${file}: neither a CPU profile (nodes, samples) nor an allocation profile (head)`, code: 1 };
+}
+
+function main(argv: readonly string[]): void {
+  const r = run(argv);
+  if ("out" in r) process.stdout.write(r.out + "\n");
   else {
-    process.stderr.write(`${file}: neither a CPU profile (nodes, samples) nor an allocation profile (head)\n`);
-    process.exitCode = 1;
+    process.stderr.write(r.error + "\n");
+    process.exitCode = r.code;
   }
 }
 

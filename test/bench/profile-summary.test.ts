@@ -7,6 +7,7 @@ import { describe, expect, test } from "@jest/globals";
 import {
   frameName,
   kindOf,
+  run,
   summarizeAlloc,
   summarizeCpu,
   type CpuProfile,
@@ -91,6 +92,19 @@ test("an allocation profile: bytes by allocating function, and by the app's func
     ["join", 100],
   ]);
   expect(s.inclusive).toEqual([{ name: "radarOf lib/core/conflicts.js:64", value: 400, share: 0.4 }]);
+});
+
+test("bad arguments say what is wrong and what to give", () => {
+  expect(run([])).toMatchObject({ code: 2, error: expect.stringMatching(/^usage: /) });
+  expect(run(["p.cpuprofile", "--top", "x"])).toEqual({
+    code: 2,
+    error: "--top x: give a whole number of lines, 1 or more",
+  });
+  expect(run(["p.cpuprofile", "--match", "("])).toMatchObject({ code: 2, error: expect.stringMatching(/^--match: /) });
+  expect(run(["/nonexistent/p.cpuprofile"])).toMatchObject({
+    code: 1,
+    error: expect.stringMatching(/^\/nonexistent\/p\.cpuprofile: .*ENOENT.*give a \.cpuprofile or \.heapprofile/),
+  });
 });
 
 test("kinds of code and names", () => {
