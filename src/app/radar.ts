@@ -2,7 +2,7 @@ import { conflictsCheck, profile, radarOf, type Radar } from "../core/conflicts.
 import { sameRun, writeRuns, type RunWrite } from "../github/checks.js";
 import type { CheckRunSpec } from "../core/checks.js";
 import type { RepoRef } from "../github/client.js";
-import { EtagCache, FileCache, fileKey, filesOf, openPulls, pathsOf, type OpenPull } from "../github/radar.js";
+import { FileCache, fileKey, filesOf, openPulls, pathsOf, type OpenPull } from "../github/radar.js";
 import { readConflictRuns } from "../github/radar-runs.js";
 import { readTable } from "../github/table.js";
 import type { Deps, Seen } from "./reconcile.js";
@@ -51,13 +51,12 @@ interface Before {
  * The conflict radar, run by the router after the reconcile of a pull request whose files or state
  * changed (opened, pushed, base changed, closed). It writes the `parallel-review/conflicts` check of
  * that pull request, and of the others whose radar names it now or named it before (bounded).
- * File lists are cached by head commit and the open list is read conditionally, so an event costs
+ * File lists are cached by head commit, and those not seen yet are read together, so an event costs
  * a handful of requests (docs/performance.md). Events waiting for a repository's running refresh are
  * refreshed together (`refreshAll`): one open list, one read of the runs and one write for all of them.
  */
 export class ConflictRadar {
   private readonly files = new FileCache();
-  private readonly etags = new EtagCache();
   private readonly maxPulls: number;
   private readonly maxUpdates: number;
   /**
@@ -98,7 +97,7 @@ export class ConflictRadar {
 
     // One more than the cap besides the changed pull requests: enough to tell whether some were left out.
     const perPage = Math.min(100, this.maxPulls + 1 + this.maxBatch);
-    const listed = (await openPulls(d.octokit, repo, base, perPage, this.etags)).filter((p) => !changed.has(p.number));
+    const listed = (await openPulls(d.octokit, repo, base, perPage)).filter((p) => !changed.has(p.number));
     const cappedAt = listed.length > this.maxPulls ? this.maxPulls : undefined;
     const capped = listed.slice(0, this.maxPulls);
     // The changed pull requests themselves are always compared (the list may lag a moment behind the event).

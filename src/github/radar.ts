@@ -1,5 +1,5 @@
 import type { RadarPull } from "../core/conflicts.js";
-import { isStatus, type Octokit, type RepoRef } from "./client.js";
+import type { Octokit, RepoRef } from "./client.js";
 import type { ChangedFile } from "../core/types.js";
 import { listFiles } from "./pulls.js";
 
@@ -30,55 +30,58 @@ export class FileCache {
   }
 }
 
-/** The last answer to a list request and its ETag: a 304 to If-None-Match costs no rate limit. */
-export class EtagCache {
-  private readonly entries = new Map<string, { etag: string; data: unknown }>();
-  constructor(private readonly max = 500) {}
-
-  async get<T>(key: string, fetch: (headers: Record<string, string>) => Promise<{ etag?: string; data: T }>) {
-    const hit = this.entries.get(key);
-    try {
-      const res = await fetch(hit ? { "if-none-match": hit.etag } : {});
-      this.entries.delete(key);
-      if (res.etag) this.entries.set(key, { etag: res.etag, data: res.data });
-      while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-      return res.data;
-    } catch (err) {
-      if (hit && isStatus(err, 304)) return hit.data as T;
-      throw err;
-    }
-  }
-}
-
 /**
- * The open pull requests into `base`, most recently updated first, at most `cap` (one page: the cap
- * is at most 100), with a conditional request.
+ * The open pull requests into `base`, most recently updated first, at most `cap` (one page: at most 100),
+ * in one GraphQL query: what the radar compares is each one's number, title, opening time and head.
+ *
+ * Not REST's `GET pulls?base=`: that answers every pull request whole (its head and base repositories with
+ * their owners and URLs, ~13 KB each: 1.1 MB for the radar's page of 83), all to be decoded for four fields per
+ * pull request, and its ETag saved nothing here: a refresh follows a change of one of them, which moves the
+ * list's `updated_at` order, so the conditional request was answered in full every time.
  */
 export async function openPulls(
   octokit: Octokit,
   repo: RepoRef,
   base: string,
   cap: number,
-  etags: EtagCache,
 ): Promise<Omit<OpenPull, "files">[]> {
-  return etags.get(`${repo.owner}/${repo.repo}:${base}:${cap}`.toLowerCase(), async (headers) => {
-    const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
-      ...repo,
-      state: "open",
-      base,
-      sort: "updated",
-      direction: "desc",
-      per_page: Math.min(100, cap),
-      headers,
-    });
-    return {
-      etag: res.headers.etag,
-      data: res.data.map((p) => ({ number: p.number, title: p.title, createdAt: p.created_at, headSha: p.head.sha })),
-    };
+  const data = await octokit.graphql<OpenPullsData>(OPEN_PULLS, {
+    owner: repo.owner,
+    repo: repo.repo,
+    base,
+    first: Math.min(100, cap),
   });
+  if (!data.repository) throw new Error(`repository ${repo.owner}/${repo.repo} not found`);
+  return data.repository.pullRequests.nodes.map((p) => ({
+    number: p.number,
+    title: p.title,
+    createdAt: p.createdAt,
+    headSha: p.headRefOid,
+  }));
 }
 
-/** The files of each pull request (a rename under both paths), from the cache when its head was seen. */
+export const OPEN_PULLS = `query OpenPulls($owner: String!, $repo: String!, $base: String!, $first: Int!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequests(states: [OPEN], baseRefName: $base, first: $first, orderBy: { field: UPDATED_AT, direction: DESC }) {
+      nodes { number title createdAt headRefOid }
+    }
+  }
+}`
+  .replace(/\s+/g, " ")
+  .trim();
+
+interface OpenPullsData {
+  repository: {
+    pullRequests: { nodes: { number: number; title: string; createdAt: string; headRefOid: string }[] };
+  } | null;
+}
+
+/**
+ * The files of each pull request (a rename under both paths), from the cache when its head was seen. The
+ * others' in one GraphQL query (per MAX_PULLS_PER_QUERY), a head's list cached under the head GitHub
+ * listed it at; a list GraphQL cannot give exactly (more than its first page, a rename or copy, whose old
+ * path GraphQL does not give, a pull request it did not resolve) is read over REST for that one.
+ */
 export async function filesOf(
   octokit: Octokit,
   repo: RepoRef,
@@ -86,20 +89,80 @@ export async function filesOf(
   cache: FileCache,
   fetch = true,
 ): Promise<OpenPull[]> {
-  const out = await Promise.all(
-    pulls.map(async (p) => {
-      const key = fileKey(repo, p.number, p.headSha);
-      let files = cache.get(key);
-      if (!files) {
-        // GitHub lists a pull request's files only for its current head: an older head is known from the cache or not at all.
-        if (!fetch) return undefined;
-        files = pathsOf(await listFiles(octokit, { ...repo, number: p.number }));
-        cache.set(key, files);
-      }
-      return { ...p, files };
+  const known = pulls.map((p) => cache.get(fileKey(repo, p.number, p.headSha)));
+  // GitHub lists a pull request's files only for its current head: an older head is known from the cache or not at all.
+  const unknown = fetch ? [...new Set(pulls.filter((_, i) => !known[i]).map((p) => p.number))] : [];
+  const read = new Map<number, readonly string[]>();
+  for (let at = 0; at < unknown.length; at += MAX_PULLS_PER_QUERY) {
+    const chunk = unknown.slice(at, at + MAX_PULLS_PER_QUERY);
+    const lists = await readFiles(octokit, repo, chunk);
+    chunk.forEach((number, i) => {
+      const { headSha, paths } = lists[i]!;
+      read.set(number, paths);
+      if (headSha) cache.set(fileKey(repo, number, headSha), paths);
+    });
+  }
+  return pulls.flatMap((p, i) => {
+    const files = known[i] ?? read.get(p.number);
+    return files ? [{ ...p, files }] : [];
+  });
+}
+
+/** Pull requests per files query: 50 × 100 files is 5,000 nodes (GitHub allows 500,000). */
+export const MAX_PULLS_PER_QUERY = 50;
+
+/** The files of some pull requests at their current heads (the head is undefined when only REST answered). */
+async function readFiles(
+  octokit: Octokit,
+  repo: RepoRef,
+  numbers: readonly number[],
+): Promise<{ headSha?: string; paths: readonly string[] }[]> {
+  const { query, variables } = pullFilesQuery(numbers);
+  let data: PullFilesData;
+  try {
+    data = await octokit.graphql<PullFilesData>(query, { ...variables, owner: repo.owner, repo: repo.repo });
+  } catch (err) {
+    // A pull request GraphQL did not resolve fails the query with the others' answers beside the error:
+    // those are kept, that one is asked of REST (which says what is wrong with it). No answer at all: thrown.
+    const partial = (err as { data?: PullFilesData }).data;
+    if (typeof partial !== "object" || partial === null) throw err;
+    data = partial;
+  }
+  return Promise.all(
+    numbers.map(async (number, i) => {
+      const pr = data.repository?.[`p${i}`];
+      if (pr && exact(pr)) return { headSha: pr.headRefOid, paths: pr.files.nodes.map((f) => f.path) };
+      return { paths: pathsOf(await listFiles(octokit, { ...repo, number })) };
     }),
   );
-  return out.filter((p): p is OpenPull => p !== undefined);
+}
+
+/** GraphQL's list is the whole list: one page, and no rename or copy (their old path is not in it). */
+function exact(pr: PullFilesNode): boolean {
+  return (
+    !pr.files.pageInfo.hasNextPage &&
+    pr.files.nodes.length === pr.changedFiles &&
+    pr.files.nodes.every((f) => f.changeType !== "RENAMED" && f.changeType !== "COPIED")
+  );
+}
+
+/** The query for some pull requests: `p<i>: pullRequest(number: $p<i>)`, each with its head and files. */
+export function pullFilesQuery(numbers: readonly number[]): { query: string; variables: Record<string, number> } {
+  const variables = Object.fromEntries(numbers.map((n, i) => [`p${i}`, n]));
+  const params = numbers.map((_, i) => `, $p${i}: Int!`).join("");
+  const fields = numbers.map((_, i) => `p${i}: pullRequest(number: $p${i}) { ...PullFiles }`).join(" ");
+  const query = `query PullFiles($owner: String!, $repo: String!${params}) { repository(owner: $owner, name: $repo) { ${fields} } } fragment PullFiles on PullRequest { headRefOid changedFiles files(first: 100) { pageInfo { hasNextPage } nodes { path changeType } } }`;
+  return { query, variables };
+}
+
+interface PullFilesNode {
+  headRefOid: string;
+  changedFiles: number;
+  files: { pageInfo: { hasNextPage: boolean }; nodes: { path: string; changeType: string }[] };
+}
+
+interface PullFilesData {
+  repository: Record<`p${number}`, PullFilesNode | null | undefined> | null;
 }
 
 /** Every path a change touches: a renamed file's old path too. */

@@ -125,6 +125,8 @@ export interface RepositoryReads {
   checkRuns(sha: string): RestAppRun[];
   /** GET commits/{sha}/pulls. */
   pullsForCommit(sha: string): RestPull[];
+  /** GET pulls?state=open&base=&sort=updated&direction=desc, every page: the open ones, most recently updated first. */
+  openPulls(base: string | undefined): RestPull[];
   /** GET contents/{path}?ref=: the file's text (and blob sha); undefined for a 404 or a directory. */
   file(ref: string, path: string): { text: string; sha?: string } | undefined;
   /** GET issues/{n}/events: the events GitHub recorded on the pull request, oldest first. */
@@ -246,6 +248,17 @@ function repository(r: RepositoryReads): Node {
       if (expression !== undefined && expression !== null) throw notServed("object(expression:)");
       // Only commits are simulated as objects: another oid (a blob's, a tree's) answers null, as an unknown one does.
       return typeof oid === "string" && r.hasCommit(oid) ? commit(r, oid, oid) : null;
+    },
+    // The open ones by last update, as the conflict radar lists them: the one listing simulated.
+    pullRequests: ({ states, baseRefName, orderBy, headRefName, labels, ...page }: Args) => {
+      const order = orderBy as { field?: string; direction?: string } | null | undefined;
+      if (order?.field !== "UPDATED_AT" || order.direction !== "DESC")
+        throw notServed("pullRequests(orderBy:) other than UPDATED_AT DESC");
+      if (!Array.isArray(states) || states.length !== 1 || states[0] !== "OPEN")
+        throw notServed("pullRequests(states:) other than [OPEN]");
+      unsupported("Repository.pullRequests(…)", { headRefName, labels });
+      const base = typeof baseRefName === "string" ? baseRefName : undefined;
+      return connection("pullRequests", r.openPulls(base), page, (p) => pull(r, p));
     },
     pullRequest: ({ number }: { number: number }) => {
       const pr = r.pull(number);

@@ -87,11 +87,15 @@ describe("GitHub requests per event", () => {
       expect(c.routes.filter((r) => r.endsWith("/pulls/:n/files"))).toHaveLength(pages);
       // + 3: the two teams and the user of the required personas exist (cached for five minutes).
       // No second read: a gate written closed is not read again (only an opened one is).
-      // + 2: the conflict radar after the reconcile reads the open pull requests and, in one GraphQL query,
-      // its own check run on each head it may write (read when it writes: another radar may have changed
-      // it); the table and this head's files come from the reconcile; no write while nothing overlaps.
+      // + 2: the conflict radar after the reconcile reads the open pull requests (one GraphQL query) and, in
+      // another, its own check run on each head it may write (read when it writes: another radar may have
+      // changed it); the table and this head's files come from the reconcile; no write while nothing overlaps.
       expect(c.reads).toBe(1 + pages + 3 + 2);
-      expect(c.routes.filter((r) => r.startsWith("QUERY "))).toEqual(["QUERY PullSnapshot", "QUERY ConflictRuns"]);
+      expect(c.routes.filter((r) => r.startsWith("QUERY "))).toEqual([
+        "QUERY PullSnapshot",
+        "QUERY OpenPulls",
+        "QUERY ConflictRuns",
+      ]);
       expect(c.routes.filter((r) => r.startsWith("GET /repos/acme/shop/contents"))).toEqual([]);
       // One write round: the gate and the three persona checks are created by one GraphQL request.
       expect(c.writes).toBe(2);

@@ -176,10 +176,10 @@ describe("the conflict radar: events that waited share one refresh", () => {
       event(b, { previousHead: before }),
       event(c, { closed: true }),
     ]);
-    const routes = sim.requests.slice(from).map((r) => r.operation ?? r.route);
-    expect(routes.filter((r) => r === "GET /repos/{owner}/{repo}/pulls")).toHaveLength(1);
-    expect(routes.filter((r) => r === "query")).toHaveLength(1);
-    expect(routes.filter((r) => r === "mutation")).toHaveLength(1);
+    const routes = sim.requests.slice(from).map((r) => r.operationName ?? r.operation ?? r.route);
+    expect(routes.filter((r) => r === "OpenPulls")).toHaveLength(1);
+    expect(routes.filter((r) => r === "ConflictRuns")).toHaveLength(1);
+    expect(routes.filter((r) => r === "WriteCheckRuns")).toHaveLength(1);
     // The pushed one overlaps nothing now; the closed one overlaps nothing; the first one's radar drops both.
     expect(outcomes.get(b)!.overlaps).toEqual([]);
     expect(outcomes.get(c)!.overlaps).toEqual([]);
@@ -272,17 +272,15 @@ describe("the conflict radar's bounds", () => {
     // Itself and one other (maxUpdates), though it overlaps the two it compared (maxPulls).
     expect(outcome.overlaps).toHaveLength(2);
     expect(outcome.written).toHaveLength(2);
-    // The table (.github/ first, then the root), the open list, the three file lists it has not seen; then
-    // both checks' runs in one query and both writes in one mutation, whichever pull requests they are on.
-    expect(sim.requests.slice(from).map((r) => r.operation ?? r.route)).toEqual([
+    // The table (.github/ first, then the root), the open list, the three file lists it has not seen in one
+    // query; then both checks' runs in one query and both writes in one mutation, whichever pull requests they are on.
+    expect(sim.requests.slice(from).map((r) => r.operationName ?? r.route)).toEqual([
       "GET /repos/{owner}/{repo}/contents/{path}",
       "GET /repos/{owner}/{repo}/contents/{path}",
-      "GET /repos/{owner}/{repo}/pulls",
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-      "query",
-      "mutation",
+      "OpenPulls",
+      "PullFiles",
+      "ConflictRuns",
+      "WriteCheckRuns",
     ]);
     expect(outcome.written[0]).toBe(last);
     expect(warnings).toEqual(["conflict radar: refreshed only the first pull requests it names"]);
@@ -294,11 +292,11 @@ describe("the conflict radar's bounds", () => {
     const before = sim.requests.length;
     const again = await radar.refresh(deps, { owner: "acme", repo }, event);
     expect(again.written).toEqual([]);
-    expect(sim.requests.slice(before).map((r) => r.operation ?? r.route)).toEqual([
+    expect(sim.requests.slice(before).map((r) => r.operationName ?? r.route)).toEqual([
       "GET /repos/{owner}/{repo}/contents/{path}",
       "GET /repos/{owner}/{repo}/contents/{path}",
-      "GET /repos/{owner}/{repo}/pulls",
-      "query",
+      "OpenPulls",
+      "ConflictRuns",
     ]);
   });
 });

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, test } from "@jest/globals";
-import { ProbotOctokit } from "probot";
 import type { Octokit } from "../../src/github/client.js";
 import { conflictRunsQuery, MAX_HEADS_PER_QUERY, readConflictRuns } from "../../src/github/radar-runs.js";
 import { loadGraphQL } from "../../src/simulator/graphql.js";
+import { cannedOctokit } from "../helpers/canned-octokit.js";
 import { checkSuites, runNode } from "../helpers/graphql-shapes.js";
 
 /**
@@ -21,30 +21,13 @@ let rest: Record<string, unknown>;
 let sent: { call: string; body?: { query: string; variables: Record<string, unknown> } }[];
 let repository: boolean;
 
-const octokit: Octokit = new ProbotOctokit({
-  auth: { token: "t" },
-  retry: { enabled: false },
-  throttle: { enabled: false },
-  request: {
-    fetch: (url: string | URL, init?: { method?: string; body?: unknown }) => {
-      const path = decodeURIComponent(new URL(String(url)).pathname);
-      const body =
-        typeof init?.body === "string" ? (JSON.parse(init.body) as (typeof sent)[number]["body"]) : undefined;
-      sent.push({ call: `${init?.method ?? "GET"} ${path}`, ...(body ? { body } : {}) });
-      let data: unknown = rest[path];
-      if (path === "/graphql") {
-        const heads = Object.entries(body!.variables).filter(([k]) => /^h\d+$/.test(k));
-        const aliases = Object.fromEntries(heads.map(([k, sha]) => [k, commits[String(sha)] ?? null]));
-        data = { data: { repository: repository ? { id: "R_1", ...aliases } : null } };
-      }
-      const res = new Response(JSON.stringify(data ?? { message: "Not Found" }), {
-        status: data === undefined ? 404 : 200,
-        headers: { "content-type": "application/json" },
-      });
-      // Octokit's pagination reads the answer's URL, which a constructed Response does not have.
-      return Promise.resolve(Object.defineProperty(res, "url", { value: String(url) }));
-    },
-  },
+const octokit: Octokit = cannedOctokit(({ method, path, body }) => {
+  const sentBody = body as (typeof sent)[number]["body"];
+  sent.push({ call: `${method} ${path}`, ...(sentBody ? { body: sentBody } : {}) });
+  if (path !== "/graphql") return rest[path] === undefined ? undefined : { data: rest[path] };
+  const heads = Object.entries(sentBody!.variables).filter(([k]) => /^h\d+$/.test(k));
+  const aliases = Object.fromEntries(heads.map(([k, sha]) => [k, commits[String(sha)] ?? null]));
+  return { data: { data: { repository: repository ? { id: "R_1", ...aliases } : null } } };
 });
 
 beforeEach(() => {

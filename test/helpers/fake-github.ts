@@ -699,6 +699,10 @@ class FakeReads implements PullStateBackend {
       hasCommit: (oid) => gh.knows(oid),
       checkRuns: (oid) => this.list(`${base}/commits/${oid}/check-runs?filter=all`, "check_runs"),
       pullsForCommit: (oid) => this.list(`${base}/commits/${oid}/pulls`),
+      openPulls: (baseRef) =>
+        this.list(
+          `${base}/pulls?state=open${baseRef ? `&base=${encodeURIComponent(baseRef)}` : ""}&sort=updated&direction=desc`,
+        ),
       file: (ref, path) => {
         const found = this.get<{ content: string; sha: string }>(
           `${base}/contents/${encodeURIComponent(path)}?ref=${encodeURIComponent(ref)}`,

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { ProbotOctokit } from "probot";
 import type { Octokit } from "../../src/github/client.js";
 import { ConflictRadar, type RadarEvent } from "../../src/app/radar.js";
 import type { Deps } from "../../src/app/reconcile.js";
@@ -9,6 +8,7 @@ import { isCheckWrite } from "../../src/github/writes.js";
 import { loadTable } from "../../src/github/table.js";
 import { readSnapshot } from "../../src/github/snapshot.js";
 import { loadGraphQL } from "../../src/simulator/graphql.js";
+import { cannedOctokit as cannedClient } from "../helpers/canned-octokit.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 import { sha, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
@@ -49,26 +49,12 @@ interface Canned {
 type Answer = (body: unknown) => unknown;
 
 function cannedOctokit(c: Canned): Octokit {
-  const fetch = (url: string | URL, init?: { method?: string; body?: unknown }) => {
-    const path = decodeURIComponent(new URL(String(url)).pathname);
+  return cannedClient(({ method, path, body }) => {
     c.paths.push(path);
-    const body = typeof init?.body === "string" ? (JSON.parse(init.body) as unknown) : undefined;
-    c.sent?.push({ call: `${init?.method ?? "GET"} ${path}`, body });
+    c.sent?.push({ call: `${method} ${path}`, body });
     const data =
       path !== "/graphql" ? c.rest[path] : typeof c.graphql === "function" ? (c.graphql as Answer)(body) : c.graphql;
-    const status = data === undefined ? 404 : 200;
-    const res = new Response(JSON.stringify(data ?? { message: "Not Found" }), {
-      status,
-      headers: { "content-type": "application/json" },
-    });
-    // Octokit's pagination reads the answer's URL, which a constructed Response does not have.
-    return Promise.resolve(Object.defineProperty(res, "url", { value: String(url) }));
-  };
-  return new ProbotOctokit({
-    auth: { token: "t" },
-    request: { fetch },
-    retry: { enabled: false },
-    throttle: { enabled: false },
+    return data === undefined ? undefined : { data };
   });
 }
 
@@ -502,9 +488,28 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       pageInfo: { hasNextPage: false },
       nodes: [{ app: { databaseId: APP }, checkRuns: connection(runs) }],
     };
+    const open = [7, 8].map((number) => ({
+      number,
+      title: `#${number}`,
+      createdAt: "2026-11-30T09:00:00Z",
+      headRefOid: number === 7 ? HA : HB,
+    }));
     const graphql = (body: unknown) => {
       const { query, variables } = body as { query: string; variables: Record<string, unknown> };
       if (query.startsWith("mutation")) return { data: { w0: { checkRun: { id: "CR_50" } } } };
+      if (query.startsWith("query OpenPulls")) return { data: { repository: { pullRequests: { nodes: open } } } };
+      if (query.startsWith("query PullFiles")) {
+        const files = (n: unknown) => ({
+          headRefOid: n === 7 ? HA : HB,
+          changedFiles: 1,
+          files: {
+            pageInfo: { hasNextPage: false },
+            nodes: [{ path: "src/payments/charge.ts", changeType: "MODIFIED" }],
+          },
+        });
+        const asked = Object.keys(variables).filter((k) => /^p\d+$/.test(k));
+        return { data: { repository: Object.fromEntries(asked.map((k) => [k, files(variables[k])])) } };
+      }
       const heads = Object.keys(variables).filter((k) => /^h\d+$/.test(k));
       const commit = (k: string) => ({ checkSuites: variables[k] === HA ? suites : connection([]) });
       return { data: { repository: { id: "R_1", ...Object.fromEntries(heads.map((k) => [k, commit(k)])) } } };
@@ -514,13 +519,6 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       paths: [],
       sent: [],
       rest: {
-        "/repos/acme/shop/pulls": [7, 8].map((number) => ({
-          number,
-          title: `#${number}`,
-          created_at: "2026-11-30T09:00:00Z",
-          head: { sha: number === 7 ? HA : HB },
-        })),
-        "/repos/acme/shop/pulls/8/files": [{ filename: "src/payments/charge.ts", status: "modified" }],
         [`/repos/acme/shop/commits/${HA}/check-runs`]: { total_count: runsOfA.length, check_runs: runsOfA },
         [`/repos/acme/shop/commits/${HB}/check-runs`]: { total_count: 0, check_runs: [] },
         "/repos/acme/shop/check-runs": { id: 50 },
@@ -604,7 +602,12 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
     await expectValidGraphQL(now);
     // Read in the same event, just before the write (one query for every head it may write), not earlier.
     const sent = now.sent!.filter((r) => r.call === "POST /graphql");
-    expect(sent.map((r) => (r.body as { query: string }).query.split(" ")[0])).toEqual(["query", "mutation"]);
+    expect(sent.map((r) => (r.body as { query: string }).query.split(/[ (]/, 2).join(" "))).toEqual([
+      "query OpenPulls",
+      "query PullFiles",
+      "query ConflictRuns",
+      "mutation WriteCheckRuns",
+    ]);
     // A's run rewritten to the failure, in the same mutation as B's own check (B overlaps A).
     expect(writes(now)).toEqual([
       { kind: "update", input: expect.objectContaining({ checkRunId: "CR_50", conclusion: "FAILURE" }) },

@@ -5,6 +5,7 @@
 import https from "node:https";
 import { describe, expect, test } from "@jest/globals";
 import { conflictRunsQuery } from "../../src/github/radar-runs.js";
+import { OPEN_PULLS } from "../../src/github/radar.js";
 import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { APP_BOT_ID, APP_ID, APP_SLUG, sha, type FakeGitHub } from "../helpers/fake-github.js";
@@ -218,6 +219,21 @@ describe("the fake GitHub's GraphQL reads", () => {
 
 type RestRun = Record<string, unknown> & { name: string; app: { id: number } };
 type Commit = { checkSuites: { nodes: { checkRuns: { nodes: { externalId: string }[] } }[] } };
+
+test("the fake's answer to the radar's open list is its REST list, and faults on that route apply", async () => {
+  const { gh } = await world();
+  gh.openPulls = [gh.pull.number, 8];
+  const query = { query: OPEN_PULLS, variables: { owner: "acme", repo: "shop", base: "main", first: 50 } };
+  const ok = await call("POST", "/graphql", query);
+  expect(ok.body.errors).toBeUndefined();
+  const rest = await list(`${PATH}/pulls?state=open&base=main&sort=updated&direction=desc&per_page=100`);
+  expect(ok.body.data.repository.pullRequests.nodes).toEqual(
+    rest.map((p) => ({ number: p.number, title: p.title, createdAt: p.created_at, headRefOid: p.head.sha })),
+  );
+  expect(rest.map((p) => p.number)).toEqual([gh.pull.number, 8]);
+  gh.faults.push({ method: "GET", path: /\/pulls$/, status: 502, times: 1 });
+  expect((await call("POST", "/graphql", query)).status).toBe(502);
+});
 
 describe("the fake GitHub's answer to the radar's runs query", () => {
   /** The radar's query for the head and the head before the push, as src/github/radar-runs.ts sends it. */

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Octokit } from "@octokit/rest";
 import { conflictRunsQuery } from "../../src/github/radar-runs.js";
+import { OPEN_PULLS, pullFilesQuery } from "../../src/github/radar.js";
 import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
 import { membersQuery } from "../../src/github/teams.js";
 import { loadGraphQL } from "../../src/simulator/graphql.js";
@@ -379,6 +380,47 @@ test("the radar's query: the app's runs of one check on several heads, as REST's
   expect(answer.data!.repository.id).toBe(
     (await gh.pulls.get({ ...repo, pull_number: number })).data.base.repo.node_id,
   );
+});
+
+test("the radar's open list: REST's open pull requests into the base, most recently updated first", async () => {
+  const answer = await post(OPEN_PULLS, { ...repo, base: "main", first: 100 });
+  expect(answer.errors).toBeUndefined();
+  const rest = await all<any>("GET /repos/{owner}/{repo}/pulls", {
+    state: "open",
+    base: "main",
+    sort: "updated",
+    direction: "desc",
+  });
+  expect(rest.length).toBeGreaterThan(1);
+  expect(answer.data!.repository.pullRequests.nodes).toEqual(
+    rest.map((p) => ({ number: p.number, title: p.title, createdAt: p.created_at, headRefOid: p.head.sha })),
+  );
+  expect((await post(OPEN_PULLS, { ...repo, base: "no-such-branch", first: 100 })).data!.repository).toEqual({
+    pullRequests: { nodes: [] },
+  });
+});
+
+test("the radar's open list is the one listing simulated: another order or state is a clear error", async () => {
+  const other = OPEN_PULLS.replace("UPDATED_AT", "CREATED_AT");
+  expect((await post(other, { ...repo, base: "main", first: 10 })).errors![0]!.message).toContain("not simulated");
+  const closed = OPEN_PULLS.replace("[OPEN]", "[CLOSED]");
+  expect((await post(closed, { ...repo, base: "main", first: 10 })).errors![0]!.message).toContain("not simulated");
+});
+
+test("the radar's files query: each pull request's head and REST's files; an unknown one is NOT_FOUND", async () => {
+  const { query: document, variables } = pullFilesQuery([number, 99_999]);
+  const answer = await post(document, { ...variables, ...repo });
+  const rest = await all<any>("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { pull_number: number });
+  expect(answer.data!.repository.p0).toEqual({
+    headRefOid: head,
+    changedFiles: rest.length,
+    files: {
+      pageInfo: { hasNextPage: false },
+      nodes: rest.map((f) => ({ path: f.filename, changeType: String(f.status).toUpperCase() })),
+    },
+  });
+  expect(answer.data!.repository.p1).toBeNull();
+  expect(answer.errors).toEqual([expect.objectContaining({ type: "NOT_FOUND", path: ["repository", "p1"] })]);
 });
 
 describe("a team's members (the app's membership query, src/github/teams.ts)", () => {

@@ -16,7 +16,7 @@ import { parseNodeId } from "../util.js";
 import { createCheckRun, runsForCommit, updateCheckRun } from "./checks.js";
 import { pullComments, pullIssueEvents } from "./comments.js";
 import { fileAt } from "./contents.js";
-import { pullCommits, pullFiles, pullsContaining } from "./pulls.js";
+import { pullCommits, pullFiles, pullsContaining, pullsOf } from "./pulls.js";
 import { pullReviews } from "./reviews.js";
 import { activeMembers } from "./teams.js";
 
@@ -82,6 +82,10 @@ function repositoryReads(u: Urls, state: State, repo: Repo): RepositoryReads {
     hasCommit: (sha) => /^[0-9a-f]{40}$/.test(sha) && repo.git.has(sha),
     checkRuns: (sha) => runsForCommit(state, repo, sha, { filter: "all" }).map((r) => rest(checkRun(u, state, r))),
     pullsForCommit: (sha) => pullsContaining(state, repo, sha).map((p) => rest(pullRequest(u, state, p, "simple"))),
+    openPulls: (base) =>
+      pullsOf(state, repo, { state: "open", base, sort: "updated", direction: "desc" }).map((p) =>
+        rest(pullRequest(u, state, p, "simple")),
+      ),
     file: (ref, path) => fileAt(state, repo, ref, path),
     issueEvents: (n) => pullIssueEvents(state, repo, pr(n)).map((e) => ({ event: e.event, created_at: e.createdAt })),
   };

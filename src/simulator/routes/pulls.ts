@@ -20,27 +20,40 @@ export function pullOf(req: ApiRequest, ctx: RouteContext, param = "pull_number"
 
 function listPulls(req: ApiRequest, ctx: RouteContext) {
   const repo = repoOf(req, ctx);
-  const state = req.query.get("state") ?? "open";
-  const base = req.query.get("base");
   const head = req.query.get("head");
   const sort = req.query.get("sort") ?? "created";
-  const dir = req.query.get("direction") ?? (sort === "created" || sort === "updated" ? "desc" : "asc");
-  let prs = [...ctx.state.pullsOf(repo).values()].filter(
-    (p) => (state === "all" || p.state === state) && (!base || p.base === base),
-  );
+  let prs = pullsOf(ctx.state, repo, {
+    state: req.query.get("state") ?? "open",
+    base: req.query.get("base") ?? undefined,
+    sort,
+    direction: req.query.get("direction") ?? (sort === "created" || sort === "updated" ? "desc" : "asc"),
+  });
   if (head) {
     const [owner, branch] = head.includes(":") ? head.split(":", 2) : [repo.owner, head];
     prs = prs.filter((p) => owner!.toLowerCase() === repo.owner.toLowerCase() && p.head === branch);
   }
-  const key = (p: PullRequest) => (sort === "updated" ? p.updatedAt : p.createdAt) + String(p.number).padStart(9, "0");
-  prs.sort((a, b) => (key(a) < key(b) ? -1 : 1));
-  if (dir === "desc") prs.reverse();
   const { page, headers } = paginate(req, prs);
   return json(
     200,
     page.map((p) => pullRequest(req.urls, ctx.state, p, "simple")),
     headers,
   );
+}
+
+/** The pull requests GET pulls lists (all pages), shared with GraphQL's `Repository.pullRequests`. */
+export function pullsOf(
+  state: State,
+  repo: Repo,
+  q: { state: string; base: string | undefined; sort: string; direction: string },
+): PullRequest[] {
+  const prs = [...state.pullsOf(repo).values()].filter(
+    (p) => (q.state === "all" || p.state === q.state) && (!q.base || p.base === q.base),
+  );
+  const key = (p: PullRequest) =>
+    (q.sort === "updated" ? p.updatedAt : p.createdAt) + String(p.number).padStart(9, "0");
+  prs.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  if (q.direction === "desc") prs.reverse();
+  return prs;
 }
 
 /** The files GET pulls/{n}/files lists (all pages), shared with GraphQL's `PullRequest.files`. */
