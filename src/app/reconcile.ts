@@ -160,7 +160,6 @@ export async function assess(
   const sharing = sharingHead(deps.cache?.sharing, repo, pull.headSha, pull.number, snap.sharing, fresh);
   const files = tooMany ? [] : snap.files;
   const { reviews, comments: listed } = snap;
-  const carried = carriedLedger(existing);
   // A table that was there must not vanish on one read (a 404 from a lagging replica of GitHub's):
   // when the app has runs on this head, the absence is confirmed by a second read before they retire.
   let load: TableLoad = snap.table ? await loadTable(octokit, repo, snap.table) : { kind: "absent" };
@@ -179,6 +178,8 @@ export async function assess(
   }
   const gate = gateName(load.result.table?.settings.gate, pull.baseRef, pull.defaultBranch);
   if (!load.result.table) {
+    // The ledger the runs carry stays in every gate rewritten without a decision (decoded only here).
+    const carried = carriedLedger(existing);
     const problems = load.result.problems.filter((p) => p.severity === "error");
     const wanted = [
       gateBlocked(gate, `The review table on ${pull.baseRef} is invalid`, [
