@@ -30,7 +30,7 @@ import {
 } from "../github/pulls.js";
 import { readSnapshot } from "../github/snapshot.js";
 import { loadTable, readChangedTable, readTable, type TableLoad } from "../github/table.js";
-import { Memberships } from "../github/teams.js";
+import { MAX_TEAMS_PER_QUERY, Memberships, type TeamRef } from "../github/teams.js";
 import type { ReadCache } from "../github/recent.js";
 import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
@@ -89,8 +89,14 @@ export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, g
   const fresh = new Map<string, Memberships>(); // …and once more, bypassing the cache, before a pass
   return inRounds<Assessment, Outcome, Hints>(
     {
-      decide: (hints, mode) =>
-        assess(deps, ref, click, hints, mode.memberships === "first" ? members : fresh, mode.fresh),
+      decide: (hints, mode) => {
+        if (mode.memberships === "first") return assess(deps, ref, click, hints, members, mode.fresh);
+        // The first read with fresh memberships lists the teams the first round asked about in the same
+        // query: its look-ups need no request of their own (a login not listed is still asked over REST).
+        const asked = fresh.size === 0 ? [...members.values()].flatMap((m) => m.teamsAsked()) : [];
+        const teams = asked.slice(0, MAX_TEAMS_PER_QUERY); // any more are looked up as before
+        return assess(deps, ref, click, hints, fresh, mode.fresh, teams);
+      },
       write: (a) => apply(deps, ref, a),
       cached: deps.cache !== undefined,
     },
@@ -137,11 +143,13 @@ export async function assess(
   hints: Hints = {},
   memo = new Map<string, Memberships>(),
   fresh = false,
+  teams: readonly TeamRef[] = [],
 ): Promise<Assessment> {
   const { octokit, appId } = deps;
   const repo = { owner: ref.owner, repo: ref.repo };
-  // One request reads the pull request and everything that depends on it (src/github/snapshot.ts).
-  const snap = await readSnapshot(octokit, ref, appId, hints.previousHead);
+  // One request reads the pull request and everything that depends on it (src/github/snapshot.ts), and
+  // the members of `teams` when asked.
+  const snap = await readSnapshot(octokit, ref, appId, hints.previousHead, teams);
   const { pull } = snap;
   const none = { records: [], requests: { users: [], teams: [] } };
   // mutation-range: closed-pull-request
@@ -265,8 +273,12 @@ export async function assess(
 
   // Eligibility for everyone who acted or may act in this reconcile, looked up concurrently.
   const memoKey = `${ref.owner}:${pull.ownerIsOrg}`;
-  const members = memo.get(memoKey) ?? new Memberships(octokit, ref.owner, pull.ownerIsOrg, deps.cache?.members, fresh);
-  memo.set(memoKey, members);
+  let members = memo.get(memoKey);
+  if (!members) {
+    members = new Memberships(octokit, ref.owner, pull.ownerIsOrg, deps.cache?.members, fresh);
+    if (snap.members) members.preload(snap.members); // listed by this very read
+    memo.set(memoKey, members);
+  }
   const eligible = await lookUpEligibility(plan.personas, claimsOf(knownActions, unrecorded, click), (team, login) =>
     members.isMember(team, login),
   );

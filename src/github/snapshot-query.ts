@@ -12,6 +12,10 @@
  * read again over REST. Validated against GitHub's published schema in test/github/snapshot.test.ts.
  */
 import { ownRunsFragment } from "./own-runs.js";
+import { teamFields, teamParameters } from "./teams.js";
+
+const TEAM_PARAMETERS = "#team-parameters";
+const TEAM_FIELDS = "#team-fields";
 
 const DOCUMENT = /* GraphQL */ `
   query PullSnapshot(
@@ -21,7 +25,9 @@ const DOCUMENT = /* GraphQL */ `
     $appId: Int!
     $previous: GitObjectID!
     $hasPrevious: Boolean!
+    ${TEAM_PARAMETERS}
   ) {
+    ${TEAM_FIELDS}
     viewer {
       login
       databaseId
@@ -205,4 +211,23 @@ const DOCUMENT = /* GraphQL */ `
  * The document as sent: whitespace runs collapsed (it has no string literal with more than one space in a
  * row), which halves the bytes every reconcile sends and GitHub parses.
  */
-export const SNAPSHOT_QUERY = DOCUMENT.replace(/\s+/g, " ").trim();
+const documents = new Map<number, string>();
+
+export const SNAPSHOT_QUERY = snapshotQuery(0);
+
+/**
+ * The snapshot with the members of `teams` teams listed too (`m<i>`, variables `$o<i>`/`$s<i>`: src/github/teams.ts),
+ * for the read that confirms a decision to pass: the membership look-ups it must make afresh ride in it
+ * instead of a query of their own after it.
+ */
+export function snapshotQuery(teams: number): string {
+  let query = documents.get(teams);
+  if (query === undefined) {
+    query = DOCUMENT.replace(TEAM_PARAMETERS, teamParameters(teams).join(" "))
+      .replace(TEAM_FIELDS, teamFields(teams))
+      .replace(/\s+/g, " ")
+      .trim();
+    documents.set(teams, query);
+  }
+  return query;
+}

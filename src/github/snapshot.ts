@@ -13,8 +13,9 @@ import {
   type PullRequest,
 } from "./pulls.js";
 import { fullPage, ownRuns, type RunsData } from "./own-runs.js";
-import { SNAPSHOT_QUERY } from "./snapshot-query.js";
+import { snapshotQuery } from "./snapshot-query.js";
 import { readFile } from "./table.js";
+import { listedMembers, teamVariables, type TeamRef, type TeamsData } from "./teams.js";
 
 /** Everything one reconcile reads about a pull request, as of one GraphQL request (plus REST where it must). */
 export interface Snapshot {
@@ -35,6 +36,8 @@ export interface Snapshot {
   readonly commits: readonly PullCommit[];
   /** When the pull request's branch was force-pushed (GitHub's own `head_ref_force_pushed` events). */
   readonly forcePushes: readonly string[];
+  /** The members GitHub listed of the teams asked for (those it answered as asked; src/github/teams.ts). */
+  readonly members?: ReadonlyMap<TeamRef, ReadonlySet<string>>;
 }
 
 /**
@@ -51,14 +54,16 @@ export async function readSnapshot(
   ref: PullRef,
   appId: number,
   previousHead?: string,
+  teams: readonly TeamRef[] = [],
 ): Promise<Snapshot> {
-  const data = await octokit.graphql<SnapshotData>(SNAPSHOT_QUERY, {
+  const data = await query(octokit, snapshotQuery(teams.length), {
     owner: ref.owner,
     repo: ref.repo,
     number: ref.number,
     appId,
     previous: previousHead ?? "0000000000000000000000000000000000000000",
     hasPrevious: previousHead !== undefined,
+    ...teamVariables(teams),
   });
   const repo = data.repository;
   const pr = repo?.pullRequest;
@@ -113,7 +118,25 @@ export async function readSnapshot(
     comments,
     commits,
     forcePushes,
+    ...(teams.length > 0 ? { members: listedMembers(teams, data) } : {}),
   };
+}
+
+/**
+ * The query, answered whole, or with errors only where it lists a team's members (an organization the
+ * installation cannot see: those teams are then not listed, and their look-ups go to REST). Any other error
+ * fails the read, as it always did.
+ */
+async function query(octokit: Octokit, document: string, variables: Record<string, unknown>): Promise<SnapshotData> {
+  try {
+    return await octokit.graphql<SnapshotData>(document, variables);
+  } catch (err) {
+    const { data, errors } = err as { data?: SnapshotData; errors?: { path?: unknown[] }[] };
+    const teamsOnly =
+      Array.isArray(errors) && errors.length > 0 && errors.every((e) => /^m\d+$/.test(String(e.path?.[0])));
+    if (teamsOnly && data?.repository) return data;
+    throw err;
+  }
 }
 
 function pullOf(repo: RepositoryData, pr: PullData): PullRequest {
@@ -300,7 +323,7 @@ interface RepositoryData {
   previous?: RunsData | null;
   pullRequest: PullData | null;
 }
-interface SnapshotData {
+interface SnapshotData extends TeamsData {
   viewer: { login: string; databaseId: number | null } | null;
   repository: RepositoryData | null;
 }

@@ -20,6 +20,10 @@ export class Memberships {
   private readonly memo = new Map<string, Promise<boolean>>();
   /** Lookups asked in this turn of the event loop, sent together at its end. */
   private asked: Lookup[] = [];
+  /** Teams whose members a read of this reconcile already listed (`org/slug` → logins, lower case). */
+  private readonly preloaded = new Map<string, ReadonlySet<string>>();
+  /** Every team asked about (`org/slug` as the table names it), for a later read to list at once. */
+  private readonly teams = new Map<string, TeamRef>();
 
   constructor(
     private readonly octokit: Octokit,
@@ -35,14 +39,38 @@ export class Memberships {
     const [org, slug] = team.includes("/") ? (team.split("/", 2) as [string, string]) : [this.defaultOrg, team];
     // A user-owned repository has no teams; a bare slug there can name nobody.
     if (!team.includes("/") && !this.ownerIsOrg) return Promise.resolve(false);
-    const key = `${org.toLowerCase()}/${slug.toLowerCase()}:${login.toLowerCase()}`;
+    const teamKey = `${org}/${slug}`.toLowerCase();
+    if (!this.teams.has(teamKey)) this.teams.set(teamKey, { org, slug });
+    const key = `${teamKey}:${login.toLowerCase()}`;
     let p = this.memo.get(key);
     if (!p) {
       const known = this.fresh ? undefined : this.recent?.get(key);
-      p = known !== undefined ? Promise.resolve(known) : this.ask({ org, slug, login, key });
+      p = known !== undefined ? Promise.resolve(known) : this.fromListOrAsk({ org, slug, login, key }, teamKey);
       this.memo.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * Teams' members as a read of this reconcile listed them (the confirming snapshot, src/github/snapshot.ts):
+   * a login listed there is a member without another request; one not listed is asked over REST, as after
+   * the members query — a list never decides that someone is not a member.
+   */
+  preload(listed: ReadonlyMap<TeamRef, ReadonlySet<string>>): void {
+    for (const [team, logins] of listed) this.preloaded.set(`${team.org}/${team.slug}`.toLowerCase(), logins);
+  }
+
+  /** The teams asked about so far (each once). */
+  teamsAsked(): TeamRef[] {
+    return [...this.teams.values()];
+  }
+
+  private fromListOrAsk(l: Omit<Lookup, "settle">, teamKey: string): Promise<boolean> {
+    const logins = this.preloaded.get(teamKey);
+    if (!logins) return this.ask(l);
+    if (!logins.has(l.login.toLowerCase())) return this.lookup(l.org, l.slug, l.login, l.key);
+    this.recent?.set(l.key, true);
+    return Promise.resolve(true);
   }
 
   private ask(l: Omit<Lookup, "settle">): Promise<boolean> {
@@ -89,31 +117,17 @@ export class Memberships {
 
   /** Each team's listed members (lower case), for the teams GitHub answered as asked; none when the query fails. */
   private async members<T extends { org: string; slug: string }>(teams: readonly T[]): Promise<Map<T, Set<string>>> {
-    const out = new Map<T, Set<string>>();
     try {
-      const vars: Record<string, string> = {};
-      teams.forEach((t, i) => {
-        vars[`o${i}`] = t.org;
-        vars[`s${i}`] = t.slug;
-      });
       // A transient failure is retried once, not three times: the REST lookups are the fallback.
-      const data = await this.octokit.graphql<Record<string, MembersData>>(membersQuery(teams.length), {
-        ...vars,
+      const data = await this.octokit.graphql<TeamsData>(membersQuery(teams.length), {
+        ...teamVariables(teams),
         request: { fallback: true },
       });
-      teams.forEach((t, i) => {
-        const team = data[`m${i}`]?.team;
-        // Found by its name, another team's: not the one the table names.
-        if (team?.slug.toLowerCase() !== t.slug.toLowerCase()) return;
-        const logins = new Set<string>();
-        for (const n of team.members.nodes) if (n) logins.add(n.login.toLowerCase());
-        out.set(t, logins);
-      });
+      return listedMembers(teams, data);
     } catch {
       // Any failure (an organization GraphQL cannot see, a rate limit…): REST asks each, and fails as it fails.
       return new Map();
     }
-    return out;
   }
 
   private async lookup(org: string, team_slug: string, username: string, key: string): Promise<boolean> {
@@ -154,13 +168,56 @@ interface Lookup {
 
 /** One alias per team; the documents differ only by how many (a query per size, not per team). */
 export function membersQuery(n: number): string {
-  const vars = Array.from({ length: n }, (_, i) => `$o${i}: String!, $s${i}: String!`).join(", ");
-  const fields = Array.from(
+  return `query TeamMembers(${teamParameters(n).join(", ")}) { ${teamFields(n)} }`;
+}
+
+/** A team as the table names it: its organization and slug. */
+export interface TeamRef {
+  readonly org: string;
+  readonly slug: string;
+}
+
+/** The variables `$o<i>` and `$s<i>` of `n` teams, as a query declares them. */
+export function teamParameters(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `$o${i}: String!, $s${i}: String!`);
+}
+
+/** Fields `m<i>` listing the members of team i (`$o<i>`/`$s<i>`): active members, child teams' included. */
+export function teamFields(n: number): string {
+  return Array.from(
     { length: n },
     (_, i) =>
       `m${i}: organization(login: $o${i}) { team(slug: $s${i}) { slug members(membership: ALL, first: 100) { nodes { login } } } }`,
   ).join(" ");
-  return `query TeamMembers(${vars}) { ${fields} }`;
+}
+
+export function teamVariables(teams: readonly TeamRef[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  teams.forEach((t, i) => {
+    vars[`o${i}`] = t.org;
+    vars[`s${i}`] = t.slug;
+  });
+  return vars;
+}
+
+/** The answer to `teamFields`: per alias, the organization's team or null. */
+export type TeamsData = Partial<Record<`m${number}`, MembersData>>;
+
+/**
+ * Each team's listed members (lower case), for the teams GitHub answered as asked: a team found by its
+ * name (GitHub's `team(slug:)` also finds one by name) is another team's, and is left out, as is one GitHub
+ * did not answer.
+ */
+export function listedMembers<T extends TeamRef>(teams: readonly T[], data: TeamsData): Map<T, Set<string>> {
+  const out = new Map<T, Set<string>>();
+  teams.forEach((t, i) => {
+    const team = data[`m${i}`]?.team;
+    if (team?.slug.toLowerCase() !== t.slug.toLowerCase()) return;
+    const logins = new Set<string>();
+    for (const n of team.members.nodes) if (n) logins.add(n.login.toLowerCase());
+    out.set(t, logins);
+  });
+  return out;
 }
 
 type MembersData = { team: { slug: string; members: { nodes: ({ login: string } | null)[] } } | null } | null;

@@ -39,10 +39,17 @@ describe("remembered answers never open the gate", () => {
     await receive(events.pullRequest(gh, "opened"));
     await approve("sam"); // sam's membership of security is remembered from here
     gh.teams.set("security", new Set());
+    const from = gh.log.length;
     await approve("bob");
     const gate = gh.run("parallel-review")!;
     expect(gate.conclusion).not.toBe("success");
     expect(gh.run("review/security")!.conclusion).not.toBe("success");
+    // The first round, on the remembered answer, would pass: the confirming read lists both teams, sam is not
+    // listed, and REST, asked about him, says he is no member.
+    const [, confirming] = gh.log.slice(from).filter((l) => queryName(l) === "PullSnapshot");
+    const vars = (confirming!.body as { variables: Record<string, string> }).variables;
+    expect([vars.s0, vars.s1].sort()).toEqual(["backend", "security"]);
+    expect(gh.log.slice(from).filter((l) => l.path.endsWith("/security/memberships/sam"))).toHaveLength(1);
   });
 
   test("the same removal with nothing remembered gives the same gate (the cache changes cost, not decisions)", async () => {
@@ -83,9 +90,11 @@ describe("remembered answers never open the gate", () => {
     const pullReads = (from: number, to = gh.log.length) =>
       gh.log.slice(from, to).filter((l) => queryName(l) === "PullSnapshot").length;
     expect([pullReads(before, again), pullReads(again)]).toEqual([3, 2]);
-    // The passing gate is confirmed on fresh answers (memberships asked again: sam's and bob's teams together
-    // in one query), and stays as it is.
-    expect(redelivered.filter((l) => queryName(l) === "TeamMembers")).toHaveLength(1);
+    // The passing gate is confirmed on fresh answers (memberships asked again: sam's and bob's teams listed
+    // by the confirming read itself, no query of their own), and stays as it is.
+    expect(redelivered.filter((l) => queryName(l) === "TeamMembers")).toEqual([]);
+    const confirming = redelivered.filter((l) => queryName(l) === "PullSnapshot")[1]!;
+    expect((confirming.body as { query: string }).query).toContain("members(membership: ALL, first: 100)");
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
   });
 });

@@ -33,8 +33,11 @@ beforeAll(async () => {
     replicas: 2,
   });
   sim = stack.sim;
-  for (const login of ["carol", "sam", "sue", "mallory"]) sim.createUser(login);
-  sim.createTeam("security", { members: ["sam", "sue"] });
+  // More members than GitHub lists on one page (100, by id), sam and sue after them: their memberships are
+  // asked over REST after the read that decides (the window the replicas test below needs).
+  const earlier = Array.from({ length: 100 }, (_, i) => `member-${i}`);
+  for (const login of [...earlier, "carol", "sam", "sue", "mallory"]) sim.createUser(login);
+  sim.createTeam("security", { members: [...earlier, "sam", "sue"] });
 }, 60_000);
 
 afterAll(async () => {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/g
 import { ProbotOctokit } from "probot";
 import { withRetries, type Octokit } from "../../src/github/client.js";
 import { readSnapshot } from "../../src/github/snapshot.js";
-import { SNAPSHOT_QUERY } from "../../src/github/snapshot-query.js";
+import { SNAPSHOT_QUERY, snapshotQuery } from "../../src/github/snapshot-query.js";
+import { MAX_TEAMS_PER_QUERY } from "../../src/github/teams.js";
 import { loadGraphQL } from "../../src/simulator/graphql.js";
 import { checkSuites, runNode } from "../helpers/graphql-shapes.js";
 
@@ -155,6 +156,103 @@ const ref = { owner: "acme", repo: "shop", number: 7 };
 describe("the snapshot query", () => {
   test("is valid against GitHub's published schema", async () => {
     expect((await loadGraphQL()).validate(SNAPSHOT_QUERY)).toStrictEqual([]);
+  });
+
+  test("with teams' members listed too: valid for one, three and a full query's teams; compact", async () => {
+    const endpoint = await loadGraphQL();
+    for (const n of [1, 3, MAX_TEAMS_PER_QUERY]) {
+      const query = snapshotQuery(n);
+      expect(endpoint.validate(query)).toStrictEqual([]);
+      expect(query.match(/members\(membership: ALL, first: 100\)/g)).toHaveLength(n);
+      expect(query).not.toMatch(/\n|\s{2}|#/);
+    }
+    expect(snapshotQuery(0)).toBe(SNAPSHOT_QUERY);
+    expect(SNAPSHOT_QUERY).not.toContain("members(");
+  });
+});
+
+describe("readSnapshot with teams: the members the confirming read lists", () => {
+  const teams = [
+    { org: "acme", slug: "security" },
+    { org: "acme", slug: "Infra" },
+    { org: "other", slug: "ops" },
+  ];
+  const team = (slug: string, logins: (string | null)[]) => ({
+    team: { slug, members: { nodes: logins.map((l) => (l === null ? null : { login: l })) } },
+  });
+  const sent = () =>
+    JSON.parse(requests.find((r) => r.path === "/graphql")!.body) as {
+      query: string;
+      variables: Record<string, unknown>;
+    };
+  const noRuns = () => (rest[`/repos/acme/shop/commits/${HEAD}/check-runs`] = { total_count: 0, check_runs: [] });
+
+  test("one request: each team's members (lower case) beside the pull request; a team found by its name is not listed", async () => {
+    answer = () => ({
+      data: {
+        ...data(pullRequest()).data,
+        m0: team("security", ["Sam", null, "sue"]),
+        m1: team("platform", ["ivy"]), // `team(slug: "Infra")` found the team named Infra: another slug
+        m2: team("ops", []),
+      },
+    });
+    const snap = await readSnapshot(octokit, ref, APP, undefined, teams);
+    expect(requests.filter((r) => r.path === "/graphql")).toHaveLength(1);
+    expect(sent().query).toBe(snapshotQuery(3));
+    expect(sent().variables).toMatchObject({
+      o0: "acme",
+      s0: "security",
+      o1: "acme",
+      s1: "Infra",
+      o2: "other",
+      s2: "ops",
+    });
+    expect([...snap.members!].map(([t, logins]) => [t.slug, [...logins]])).toEqual([
+      ["security", ["sam", "sue"]],
+      ["ops", []],
+    ]);
+    expect(snap.pull.number).toBe(7);
+  });
+
+  test("no teams asked: the plain query, and no members", async () => {
+    answer = () => data(pullRequest());
+    const snap = await readSnapshot(octokit, ref, APP);
+    expect(sent().query).toBe(SNAPSHOT_QUERY);
+    expect(Object.keys(sent().variables).filter((k) => /^[os]\d+$/.test(k))).toEqual([]);
+    expect(snap.members).toBeUndefined();
+  });
+
+  test("errors only where a team is listed (an organization it cannot see): the read stands, that team is not listed", async () => {
+    noRuns();
+    answer = () => ({
+      data: { ...data(pullRequest()).data, m0: team("security", ["sam"]), m1: null, m2: null },
+      errors: [
+        { type: "NOT_FOUND", path: ["m1", "team"], message: "Could not resolve" },
+        { type: "FORBIDDEN", path: ["m2"], message: "Resource not accessible by integration" },
+      ],
+    });
+    const snap = await readSnapshot(octokit, ref, APP, undefined, teams);
+    expect([...snap.members!.keys()].map((t) => t.slug)).toEqual(["security"]);
+    expect(snap.pull.headSha).toBe(HEAD);
+  });
+
+  test("any other error fails the read, teams or not: no path, or a path in the pull request", async () => {
+    for (const errors of [
+      [{ type: "RATE_LIMITED", message: "API rate limit exceeded" }],
+      [
+        { type: "NOT_FOUND", path: ["m0"], message: "Could not resolve" },
+        { type: "FORBIDDEN", path: ["repository", "pullRequest"], message: "Resource not accessible" },
+      ],
+    ]) {
+      answer = () => ({ data: { ...data(pullRequest()).data, m0: null }, errors });
+      await expect(readSnapshot(octokit, ref, APP, undefined, teams)).rejects.toThrow();
+    }
+    // Only team errors, but no repository in the answer: not a snapshot.
+    answer = () => ({
+      data: { viewer: { login: "b", databaseId: BOT }, repository: null, m0: null },
+      errors: [{ type: "NOT_FOUND", path: ["m0"], message: "Could not resolve" }],
+    });
+    await expect(readSnapshot(octokit, ref, APP, undefined, teams)).rejects.toThrow();
   });
 });
 

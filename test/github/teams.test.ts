@@ -191,6 +191,49 @@ describe("Memberships: lookups asked together go in one query", () => {
   });
 });
 
+describe("Memberships: teams a read of the reconcile listed (the confirming snapshot)", () => {
+  const listed = (entries: [string, string, string[]][]) =>
+    new Map(entries.map(([org, slug, logins]) => [{ org, slug }, new Set(logins)]));
+
+  test("a login listed is a member without a request (and remembered); one not listed is asked over REST", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam", "sue"] }, pending: {} });
+    const recent = new Recent<boolean>(60_000, 100);
+    const m = new Memberships(octokit, "acme", true, recent, true);
+    m.preload(listed([["ACME", "Security", ["sam"]]])); // keys compare ignoring case
+    const answers = await Promise.all([
+      m.isMember("security", "Sam"),
+      m.isMember("security", "sue"), // not listed (a page of 100, say): REST says member
+      m.isMember("security", "mallory"), // not listed, REST says no
+    ]);
+    expect(answers).toEqual([true, true, false]);
+    expect(calls).toEqual(["rest acme/security:sue", "rest acme/security:mallory"]);
+    expect(recent.get("acme/security:sam")).toBe(true);
+  });
+
+  test("a team not listed by the read is looked up as before: together in a query, REST for the rest", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam"], "acme/infra": ["ivy", "ian"] } });
+    const m = new Memberships(octokit, "acme", true, undefined, true);
+    m.preload(listed([["acme", "security", ["sam"]]]));
+    expect(
+      await Promise.all([m.isMember("security", "sam"), m.isMember("infra", "ivy"), m.isMember("infra", "ian")]),
+    ).toEqual([true, true, true]);
+    expect(calls).toEqual(["graphql 1"]);
+  });
+
+  test("the teams asked about, each once as first named; a user-owned repository's bare slugs are none", async () => {
+    const { octokit } = github({ members: { "acme/security": ["sam"], "other/ops": ["oli"] } });
+    const m = new Memberships(octokit, "acme", true);
+    await Promise.all([m.isMember("security", "sam"), m.isMember("Security", "sue"), m.isMember("other/ops", "oli")]);
+    expect(m.teamsAsked()).toEqual([
+      { org: "acme", slug: "security" },
+      { org: "other", slug: "ops" },
+    ]);
+    const user = new Memberships(octokit, "carol", false);
+    await user.isMember("security", "sam");
+    expect(user.teamsAsked()).toEqual([]);
+  });
+});
+
 test("the query: one alias per team, every value a variable, its members listed (not searched)", () => {
   expect(membersQuery(2)).toBe(
     "query TeamMembers($o0: String!, $s0: String!, $o1: String!, $s1: String!) { " +
