@@ -392,13 +392,15 @@ export async function assess(
         }))
       : Promise.resolve({ users: [], teams: [] });
   const superseded = before.filter((r) => r.name === gate && r.conclusion === "success");
+  const requested = await requests;
+  members.forgetListed(); // a later round asks afresh whom this read's lists did not answer
   return {
     pull,
     existing,
     wanted,
     verdict,
     records,
-    requests: await requests,
+    requests: requested,
     state: verdict.state,
     superseded,
     effect,

@@ -131,9 +131,9 @@ async function query(octokit: Octokit, document: string, variables: Record<strin
   try {
     return await octokit.graphql<SnapshotData>(document, variables);
   } catch (err) {
-    const { data, errors } = err as { data?: SnapshotData; errors?: { path?: unknown[] }[] };
-    const teamsOnly =
-      Array.isArray(errors) && errors.length > 0 && errors.every((e) => /^m\d+$/.test(String(e.path?.[0])));
+    const { data, errors } = err as { data?: SnapshotData; errors?: { path?: unknown }[] };
+    const inTeams = (path: unknown) => Array.isArray(path) && typeof path[0] === "string" && /^m\d+$/.test(path[0]);
+    const teamsOnly = Array.isArray(errors) && errors.length > 0 && errors.every((e) => inTeams(e.path));
     if (teamsOnly && data?.repository) return data;
     throw err;
   }

@@ -65,6 +65,11 @@ export class Memberships {
     return [...this.teams.values()];
   }
 
+  /** Lookups after this are not answered from the lists: those were read before what follows (the gate's write). */
+  forgetListed(): void {
+    this.preloaded.clear();
+  }
+
   private fromListOrAsk(l: Omit<Lookup, "settle">, teamKey: string): Promise<boolean> {
     const logins = this.preloaded.get(teamKey);
     if (!logins) return this.ask(l);
@@ -212,12 +217,18 @@ export function listedMembers<T extends TeamRef>(teams: readonly T[], data: Team
   const out = new Map<T, Set<string>>();
   teams.forEach((t, i) => {
     const team = data[`m${i}`]?.team;
-    if (team?.slug.toLowerCase() !== t.slug.toLowerCase()) return;
+    if (typeof team?.slug !== "string" || team.slug.toLowerCase() !== t.slug.toLowerCase()) return;
+    // GitHub's schema lets the list itself be null (with an error beside it): then the team is not listed.
+    const nodes = team.members?.nodes;
+    if (!Array.isArray(nodes)) return;
     const logins = new Set<string>();
-    for (const n of team.members.nodes) if (n) logins.add(n.login.toLowerCase());
+    for (const n of nodes) if (typeof n?.login === "string") logins.add(n.login.toLowerCase());
     out.set(t, logins);
   });
   return out;
 }
 
-type MembersData = { team: { slug: string; members: { nodes: ({ login: string } | null)[] } } | null } | null;
+/** As GitHub's schema types it (a nullable list of nullable users); read defensively: it may come with errors. */
+type MembersData = {
+  team: { slug?: unknown; members?: { nodes?: ({ login?: unknown } | null)[] | null } | null } | null;
+} | null;

@@ -222,6 +222,22 @@ describe("readSnapshot with teams: the members the confirming read lists", () =>
     expect(snap.members).toBeUndefined();
   });
 
+  test("an alias of two digits is a team's too (the eleventh and later teams)", async () => {
+    noRuns();
+    const many = Array.from({ length: 13 }, (_, i) => ({ org: "acme", slug: `t${i}` }));
+    answer = () => ({
+      data: { ...data(pullRequest()).data, m0: team("t0", ["sam"]), m12: null },
+      errors: [{ type: "NOT_FOUND", path: ["m12"], message: "Could not resolve" }],
+    });
+    const snap = await readSnapshot(octokit, ref, APP, undefined, many);
+    expect([...snap.members!.keys()].map((t) => t.slug)).toEqual(["t0"]);
+  });
+
+  test("a failed request (no GraphQL answer) fails the read with GitHub's status", async () => {
+    answer = () => undefined; // the local server answers 404
+    await expect(readSnapshot(octokit, ref, APP, undefined, teams)).rejects.toMatchObject({ status: 404 });
+  });
+
   test("errors only where a team is listed (an organization it cannot see): the read stands, that team is not listed", async () => {
     noRuns();
     answer = () => ({
@@ -247,6 +263,26 @@ describe("readSnapshot with teams: the members the confirming read lists", () =>
       answer = () => ({ data: { ...data(pullRequest()).data, m0: null }, errors });
       await expect(readSnapshot(octokit, ref, APP, undefined, teams)).rejects.toThrow();
     }
+    // A path whose first element is not a string naming a team alias (an array that prints as one) counts as any other.
+    answer = () => ({
+      data: { ...data(pullRequest()).data, m0: null },
+      errors: [{ type: "NOT_FOUND", path: [["m0"]], message: "Could not resolve" }],
+    });
+    await expect(readSnapshot(octokit, ref, APP, undefined, teams)).rejects.toThrow();
+    // Paths that only look like a team's alias: another field's, or not the whole first element.
+    for (const path of [["am0"], ["m0x"], ["repository", "m0"]]) {
+      answer = () => ({
+        data: { ...data(pullRequest()).data, m0: null },
+        errors: [{ type: "NOT_FOUND", path, message: "Could not resolve" }],
+      });
+      await expect(readSnapshot(octokit, ref, APP, undefined, teams)).rejects.toThrow(/Could not resolve/);
+    }
+    // An errors list that names nothing is no answer to stand on either.
+    answer = () => ({ data: { ...data(pullRequest()).data, m0: null }, errors: [] });
+    await expect(readSnapshot(octokit, ref, APP, undefined, teams)).rejects.toThrow();
+    // Team errors without any data: GitHub's own error, not one of reading nothing.
+    answer = () => ({ errors: [{ type: "NOT_FOUND", path: ["m0"], message: "Could not resolve" }] });
+    await expect(readSnapshot(octokit, ref, APP, undefined, teams)).rejects.toThrow(/Could not resolve/);
     // Only team errors, but no repository in the answer: not a snapshot.
     answer = () => ({
       data: { viewer: { login: "b", databaseId: BOT }, repository: null, m0: null },

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Octokit } from "../../src/github/client.js";
 import { Recent } from "../../src/github/recent.js";
-import { MAX_TEAMS_PER_QUERY, Memberships, membersQuery } from "../../src/github/teams.js";
+import { listedMembers, MAX_TEAMS_PER_QUERY, Memberships, membersQuery } from "../../src/github/teams.js";
 
 /**
  * A GitHub of teams: `members` are active members (child teams' included), `pending` invited ones. GraphQL
@@ -99,8 +99,8 @@ describe("Memberships: lookups asked together go in one query", () => {
       // What one alias lists stands beside another's null…
       [{ m0: found, m1: null }, ["infra"]],
       [{ m0: found, m1: { team: null } }, ["infra"]],
-      // …but an answer that cannot be read at all is no answer: REST for everyone.
-      [{ m0: found, m1: { team: { slug: "infra", members: { nodes: "sam" } } } }, ["security", "infra"]],
+      // …and beside a team's list that cannot be read (not a list): that team alone goes to REST.
+      [{ m0: found, m1: { team: { slug: "infra", members: { nodes: "sam" } } } }, ["infra"]],
     ];
     for (const [data, rest] of cases) {
       const { octokit, calls } = github({
@@ -218,6 +218,32 @@ describe("Memberships: teams a read of the reconcile listed (the confirming snap
       await Promise.all([m.isMember("security", "sam"), m.isMember("infra", "ivy"), m.isMember("infra", "ian")]),
     ).toEqual([true, true, true]);
     expect(calls).toEqual(["graphql 1"]);
+  });
+
+  test("after forgetListed, a pair not asked yet is looked up afresh; one asked before keeps its answer", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam", "sue"] } });
+    const m = new Memberships(octokit, "acme", true, undefined, true);
+    m.preload(listed([["acme", "security", ["sam", "sue"]]]));
+    expect(await m.isMember("security", "sam")).toBe(true);
+    m.forgetListed();
+    expect(await Promise.all([m.isMember("security", "sam"), m.isMember("security", "sue")])).toEqual([true, true]);
+    expect(calls).toEqual(["rest acme/security:sue"]);
+  });
+
+  test("listedMembers reads GitHub's nullable shapes: a null list, a node without a login, a team without a slug", () => {
+    const teams = [
+      { org: "acme", slug: "a" },
+      { org: "acme", slug: "b" },
+      { org: "acme", slug: "c" },
+      { org: "acme", slug: "d" },
+    ];
+    const found = listedMembers(teams, {
+      m0: { team: { slug: "a", members: { nodes: null } } },
+      m1: { team: { slug: "b", members: { nodes: [{ login: "Bea" }, {}, null, { login: 7 }] } } },
+      m2: { team: { members: { nodes: [{ login: "cy" }] } } },
+      m3: { team: { slug: "d", members: null } },
+    });
+    expect([...found].map(([t, logins]) => [t.slug, [...logins]])).toEqual([["b", ["bea"]]]);
   });
 
   test("the teams asked about, each once as first named; a user-owned repository's bare slugs are none", async () => {
