@@ -91,15 +91,18 @@ export async function filesOf(
 ): Promise<OpenPull[]> {
   const known = pulls.map((p) => cache.get(fileKey(repo, p.number, p.headSha)));
   // GitHub lists a pull request's files only for its current head: an older head is known from the cache or not at all.
-  const unknown = fetch ? [...new Set(pulls.filter((_, i) => !known[i]).map((p) => p.number))] : [];
+  const unknown = new Map<number, string>(); // number → the head it was listed at
+  if (fetch)
+    for (const [i, p] of pulls.entries()) if (!known[i] && !unknown.has(p.number)) unknown.set(p.number, p.headSha);
+  const asked = [...unknown];
   const read = new Map<number, readonly string[]>();
-  for (let at = 0; at < unknown.length; at += MAX_PULLS_PER_QUERY) {
-    const chunk = unknown.slice(at, at + MAX_PULLS_PER_QUERY);
+  for (let at = 0; at < asked.length; at += MAX_PULLS_PER_QUERY) {
+    const chunk = asked.slice(at, at + MAX_PULLS_PER_QUERY);
     const lists = await readFiles(octokit, repo, chunk);
-    chunk.forEach((number, i) => {
+    chunk.forEach(([number], i) => {
       const { headSha, paths } = lists[i]!;
       read.set(number, paths);
-      if (headSha) cache.set(fileKey(repo, number, headSha), paths);
+      cache.set(fileKey(repo, number, headSha), paths);
     });
   }
   return pulls.flatMap((p, i) => {
@@ -111,13 +114,17 @@ export async function filesOf(
 /** Pull requests per files query: 50 × 100 files is 5,000 nodes (GitHub allows 500,000). */
 export const MAX_PULLS_PER_QUERY = 50;
 
-/** The files of some pull requests at their current heads (the head is undefined when only REST answered). */
+/**
+ * The files of some pull requests (number, head it was listed at) at their current heads, with the head GitHub
+ * gave them at: the one the query answered, or, when only REST answered, the listed one (as REST reads
+ * always took it).
+ */
 async function readFiles(
   octokit: Octokit,
   repo: RepoRef,
-  numbers: readonly number[],
-): Promise<{ headSha?: string; paths: readonly string[] }[]> {
-  const { query, variables } = pullFilesQuery(numbers);
+  pulls: readonly (readonly [number, string])[],
+): Promise<{ headSha: string; paths: readonly string[] }[]> {
+  const { query, variables } = pullFilesQuery(pulls.map(([number]) => number));
   let data: PullFilesData;
   try {
     data = await octokit.graphql<PullFilesData>(query, { ...variables, owner: repo.owner, repo: repo.repo });
@@ -129,10 +136,10 @@ async function readFiles(
     data = partial;
   }
   return Promise.all(
-    numbers.map(async (number, i) => {
+    pulls.map(async ([number, listedHead], i) => {
       const pr = data.repository?.[`p${i}`];
       if (pr && exact(pr)) return { headSha: pr.headRefOid, paths: pr.files.nodes.map((f) => f.path) };
-      return { paths: pathsOf(await listFiles(octokit, { ...repo, number })) };
+      return { headSha: pr?.headRefOid ?? listedHead, paths: pathsOf(await listFiles(octokit, { ...repo, number })) };
     }),
   );
 }

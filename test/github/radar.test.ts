@@ -169,6 +169,16 @@ describe("filesOf", () => {
     expect(calls()).toEqual(["POST /graphql", "GET /repos/acme/shop/pulls/7/files"]);
   });
 
+  test("a list read over REST is cached under the head the query gave (not read again next time)", async () => {
+    pulls[7] = node(H("c"), ["new.ts"], { changeType: "RENAMED" });
+    listed(7, { filename: "new.ts", status: "renamed", previous_filename: "old.ts" });
+    const cache = new FileCache();
+    await filesOf(octokit, repo, [pull(7, H("a"))], cache);
+    expect(cache.get(fileKey(repo, 7, H("c")))).toEqual(["new.ts", "old.ts"]);
+    await filesOf(octokit, repo, [pull(7, H("c"))], cache);
+    expect(sent).toHaveLength(2);
+  });
+
   test("a pull request GraphQL does not resolve: the others' answers are kept, that one is asked of REST", async () => {
     pulls[8] = node(H("8"), ["b.ts"]);
     listed(7, { filename: "a.ts" });
@@ -179,8 +189,8 @@ describe("filesOf", () => {
       [8, ["b.ts"]],
     ]);
     expect(calls()).toEqual(["POST /graphql", "GET /repos/acme/shop/pulls/7/files"]);
-    // Only REST answered for #7: at which head is not known, so it is not cached.
-    expect(cache.get(fileKey(repo, 7, H("7")))).toBeUndefined();
+    // Only REST answered for #7: cached under the head it was listed at, as REST's lists always were.
+    expect(cache.get(fileKey(repo, 7, H("7")))).toEqual(["a.ts"]);
     expect(cache.get(fileKey(repo, 8, H("8")))).toEqual(["b.ts"]);
   });
 
