@@ -125,31 +125,47 @@ async function readFiles(
   pulls: readonly (readonly [number, string])[],
 ): Promise<{ headSha: string; paths: readonly string[] }[]> {
   const { query, variables } = pullFilesQuery(pulls.map(([number]) => number));
-  let data: PullFilesData;
+  let data: PullFilesData | undefined;
   try {
     data = await octokit.graphql<PullFilesData>(query, { ...variables, owner: repo.owner, repo: repo.repo });
   } catch (err) {
-    // A pull request GraphQL did not resolve fails the query with the others' answers beside the error:
-    // those are kept, that one is asked of REST (which says what is wrong with it). No answer at all: thrown.
-    const partial = (err as { data?: PullFilesData }).data;
-    if (typeof partial !== "object" || partial === null) throw err;
-    data = partial;
+    data = partialAnswer(err);
+    // No usable answer for several (one query of many diffs may time out where each alone would not): each is
+    // asked of REST, as before the query, and fails as REST fails. For one, REST would say no more.
+    if (!data && pulls.length === 1) throw err;
   }
   return Promise.all(
     pulls.map(async ([number, listedHead], i) => {
-      const pr = data.repository?.[`p${i}`];
-      if (pr && exact(pr)) return { headSha: pr.headRefOid, paths: pr.files.nodes.map((f) => f.path) };
+      const pr = data?.repository?.[`p${i}`];
+      if (pr && exact(pr)) return { headSha: pr.headRefOid, paths: pr.files!.nodes!.map((f) => f!.path) };
+      // Cached under GraphQL's head when it gave one: a push between the two reads would file the new head's
+      // list under the old head, a window of one request (REST alone always took the listed head).
       return { headSha: pr?.headRefOid ?? listedHead, paths: pathsOf(await listFiles(octokit, { ...repo, number })) };
     }),
   );
 }
 
-/** GraphQL's list is the whole list: one page, and no rename or copy (their old path is not in it). */
+/**
+ * The others' answers beside errors that are each about one pull request (`["repository", "p<i>", …]`: one
+ * GitHub did not resolve, or whose files it could not list): kept, and those pull requests asked of REST.
+ * Anything else (no repository, an error about the whole query) is no answer.
+ */
+function partialAnswer(err: unknown): PullFilesData | undefined {
+  const { data, errors } = err as { data?: PullFilesData | null; errors?: { path?: unknown }[] };
+  const aboutOne = (path: unknown) =>
+    Array.isArray(path) && path[0] === "repository" && typeof path[1] === "string" && /^p\d+$/.test(path[1]);
+  if (!data?.repository || !Array.isArray(errors) || errors.length === 0) return undefined;
+  return errors.every((e) => aboutOne(e.path)) ? data : undefined;
+}
+
+/** GraphQL's list is the whole list: one page, every node there, and no rename or copy (their old path is not in it). */
 function exact(pr: PullFilesNode): boolean {
+  const nodes = pr.files?.nodes;
   return (
-    !pr.files.pageInfo.hasNextPage &&
-    pr.files.nodes.length === pr.changedFiles &&
-    pr.files.nodes.every((f) => f.changeType !== "RENAMED" && f.changeType !== "COPIED")
+    Array.isArray(nodes) &&
+    pr.files?.pageInfo?.hasNextPage === false &&
+    nodes.length === pr.changedFiles &&
+    nodes.every((f) => f !== null && f.changeType !== "RENAMED" && f.changeType !== "COPIED")
   );
 }
 
@@ -162,10 +178,14 @@ export function pullFilesQuery(numbers: readonly number[]): { query: string; var
   return { query, variables };
 }
 
+/** As GitHub's schema types it: the file list and its nodes may be null (with an error beside them). */
 interface PullFilesNode {
   headRefOid: string;
   changedFiles: number;
-  files: { pageInfo: { hasNextPage: boolean }; nodes: { path: string; changeType: string }[] };
+  files: {
+    pageInfo?: { hasNextPage: boolean } | null;
+    nodes?: ({ path: string; changeType: string } | null)[] | null;
+  } | null;
 }
 
 interface PullFilesData {

@@ -31,6 +31,8 @@ let pulls: Record<number, FilesNode>;
 let open: unknown[];
 let rest: Record<string, unknown>;
 let failGraphql: number | undefined;
+/** A PullFiles answer of the test's own (data and errors), instead of the one made from `pulls`. */
+let answerFiles: ((variables: Record<string, unknown>) => unknown) | undefined;
 let sent: { call: string; body?: { query: string; variables: Record<string, unknown> } }[];
 
 const octokit: Octokit = cannedOctokit(({ method, path, body }) => {
@@ -40,6 +42,7 @@ const octokit: Octokit = cannedOctokit(({ method, path, body }) => {
   if (failGraphql) return { status: failGraphql, data: { message: "Server Error" } };
   if (sentBody!.query.startsWith("query OpenPulls"))
     return { data: { data: { repository: { pullRequests: { nodes: open } } } } };
+  if (answerFiles) return { data: answerFiles(sentBody!.variables) };
   const asked = Object.entries(sentBody!.variables).filter(([k]) => /^p\d+$/.test(k));
   const aliases = Object.fromEntries(asked.map(([k, n]) => [k, pulls[Number(n)] ?? null]));
   // GitHub answers the others and an error for each pull request it does not resolve.
@@ -58,6 +61,7 @@ beforeEach(() => {
   open = [];
   rest = {};
   failGraphql = undefined;
+  answerFiles = undefined;
   sent = [];
 });
 
@@ -199,11 +203,70 @@ describe("filesOf", () => {
     await expect(filesOf(octokit, repo, [pull(7), pull(8)], new FileCache())).rejects.toMatchObject({ status: 404 });
   });
 
-  test("the query unanswered (a 5xx): the read fails, without a request per pull request", async () => {
+  test("the query unanswered (a 5xx, a timeout): each is asked of REST, as before the query; for one, it fails", async () => {
     failGraphql = 502;
     listed(7, { filename: "a.ts" });
-    await expect(filesOf(octokit, repo, [pull(7), pull(8)], new FileCache())).rejects.toMatchObject({ status: 502 });
+    listed(8, { filename: "b.ts" });
+    const got = await filesOf(octokit, repo, [pull(7), pull(8)], new FileCache());
+    expect(got.map((p) => p.files)).toEqual([["a.ts"], ["b.ts"]]);
+    expect(calls()).toEqual([
+      "POST /graphql",
+      "GET /repos/acme/shop/pulls/7/files",
+      "GET /repos/acme/shop/pulls/8/files",
+    ]);
+    sent = [];
+    await expect(filesOf(octokit, repo, [pull(9)], new FileCache())).rejects.toMatchObject({ status: 502 });
     expect(calls()).toEqual(["POST /graphql"]);
+  });
+
+  test("a pull request whose file list GitHub answers as null (an error beside it): that one over REST", async () => {
+    listed(7, { filename: "a.ts" });
+    answerFiles = () => ({
+      data: { repository: { p0: { headRefOid: H("7"), changedFiles: 1, files: null }, p1: node(H("8"), ["b.ts"]) } },
+      errors: [{ type: "TIMEOUT", path: ["repository", "p0", "files"], message: "timed out" }],
+    });
+    const got = await filesOf(octokit, repo, [pull(7), pull(8)], new FileCache());
+    expect(got.map((p) => p.files)).toEqual([["a.ts"], ["b.ts"]]);
+    expect(calls()).toEqual(["POST /graphql", "GET /repos/acme/shop/pulls/7/files"]);
+  });
+
+  test.each([
+    ["no repository", { repository: null }, [{ type: "FORBIDDEN", path: ["repository"], message: "SAML" }]],
+    ["an error about the whole query", { repository: { p0: null, p1: null } }, [{ message: "Something went wrong" }]],
+    ["no errors listed", { repository: { p0: null, p1: null } }, []],
+  ])("%s beside the data: no answer, each asked of REST", async (_, data, errors) => {
+    listed(7, { filename: "a.ts" });
+    listed(8, { filename: "b.ts" });
+    answerFiles = () => ({ data, errors });
+    const got = await filesOf(octokit, repo, [pull(7), pull(8)], new FileCache());
+    expect(got.map((p) => p.files)).toEqual([["a.ts"], ["b.ts"]]);
+    expect(calls()).toHaveLength(3);
+  });
+
+  test("a list with a null node, or a next page though the count matches: over REST", async () => {
+    listed(7, { filename: "a.ts" });
+    listed(8, { filename: "b.ts" });
+    answerFiles = () => ({
+      data: {
+        repository: {
+          p0: { ...node(H("7"), ["a.ts"]), files: { pageInfo: { hasNextPage: false }, nodes: [null] } },
+          p1: node(H("8"), ["b.ts"], { more: true }),
+        },
+      },
+    });
+    await filesOf(octokit, repo, [pull(7), pull(8)], new FileCache());
+    expect(calls()).toEqual([
+      "POST /graphql",
+      "GET /repos/acme/shop/pulls/7/files",
+      "GET /repos/acme/shop/pulls/8/files",
+    ]);
+  });
+
+  test("exactly as many pull requests as a query holds: one query", async () => {
+    const many = Array.from({ length: MAX_PULLS_PER_QUERY }, (_, i) => pull(i + 1, H("e")));
+    for (const p of many) pulls[p.number] = node(H("e"), [`f${p.number}.ts`]);
+    await filesOf(octokit, repo, many, new FileCache());
+    expect(sent).toHaveLength(1);
   });
 
   test("more pull requests than a query holds: one query per MAX_PULLS_PER_QUERY, each answered once", async () => {
