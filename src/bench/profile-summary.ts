@@ -164,31 +164,32 @@ export function summarizeAlloc(p: HeapProfile, opts: { top?: number; match?: Reg
 const pct = (s: number) => `${(s * 100).toFixed(1).padStart(5)} %`;
 const MiB = 1024 * 1024;
 
+/** A titled list of shares, each line its figure then its name. */
+function section(title: string, shares: readonly Share[], figure: (k: Share) => string): string[] {
+  return [title, ...shares.map((k) => `  ${figure(k)}  ${k.name}`)];
+}
+
 export function formatCpu(s: CpuSummary): string {
+  const share = (k: Share) => pct(k.share);
   return [
     `busy ${(s.busyUs / 1000).toFixed(0)} ms of ${(s.totalUs / 1000).toFixed(0)} ms sampled (idle ${pct(1 - s.busyUs / Math.max(1, s.totalUs)).trim()})`,
     "",
-    "busy time by kind of code:",
-    ...s.byKind.map((k) => `  ${pct(k.share)}  ${k.name}`),
+    ...section("busy time by kind of code:", s.byKind, share),
     "",
-    "most time of their own:",
-    ...s.self.map((k) => `  ${pct(k.share)}  ${k.name}`),
+    ...section("most time of their own:", s.self, share),
     "",
-    "the app's functions, including what they call (synchronously):",
-    ...s.inclusive.map((k) => `  ${pct(k.share)}  ${k.name}`),
+    ...section("the app's functions, including what they call (synchronously):", s.inclusive, share),
   ].join("\n");
 }
 
 export function formatAlloc(s: AllocSummary): string {
-  const mib = (b: number) => `${(b / MiB).toFixed(1).padStart(7)} MiB`;
+  const mib = (k: Share) => `${(k.value / MiB).toFixed(1).padStart(7)} MiB`;
   return [
     `${(s.bytes / MiB).toFixed(1)} MiB allocated (sampled)`,
     "",
-    "allocated by:",
-    ...s.self.map((k) => `  ${mib(k.value)}  ${k.name}`),
+    ...section("allocated by:", s.self, mib),
     "",
-    "the app's functions, including what they call:",
-    ...s.inclusive.map((k) => `  ${mib(k.value)}  ${k.name}`),
+    ...section("the app's functions, including what they call:", s.inclusive, mib),
   ].join("\n");
 }
 

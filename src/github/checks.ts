@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CheckRunSpec } from "../core/checks.js";
-import { isStatus, type Octokit, type RepoRef } from "./client.js";
+import { graphqlFailure, isStatus, type Octokit, type RepoRef } from "./client.js";
 
 /** A check run this app already has on a commit, as much of it as decides whether to rewrite it. */
 export interface ExistingRun {
@@ -182,7 +182,7 @@ export async function writeRuns(
     try {
       await octokit.graphql(query, variables);
     } catch (err) {
-      const errors = graphqlErrors(err);
+      const errors = graphqlFailure(err)?.errors;
       if (!errors) throw err;
       const isUpdate = (alias: unknown) => typeof alias === "string" && "update" in chunk[Number(alias.slice(1))]!;
       const fatal = errors.filter((e) => !(e.type === "NOT_FOUND" && isUpdate(e.path?.[0])));
@@ -233,16 +233,4 @@ function input(spec: CheckRunSpec, now: Date) {
     actions: spec.actions.map((a) => ({ label: a.label, description: a.description, identifier: a.identifier })),
     externalId: runDigest(spec),
   };
-}
-
-interface GraphqlError {
-  readonly type?: string;
-  readonly path?: readonly (string | number)[];
-  readonly message: string;
-}
-
-/** The per-field errors of a GraphQL answer (Octokit throws them as a GraphqlResponseError), else undefined. */
-function graphqlErrors(err: unknown): readonly GraphqlError[] | undefined {
-  const e = err as { name?: string; errors?: unknown };
-  return e.name === "GraphqlResponseError" && Array.isArray(e.errors) ? (e.errors as GraphqlError[]) : undefined;
 }

@@ -160,6 +160,33 @@ function deadline(signal: AbortSignal | undefined, ms: number): AbortSignal {
   return signal ? AbortSignal.any([signal, timer]) : timer;
 }
 
+/** One error of a GraphQL answer: its `path` names the field it is about (aliases included). */
+export interface GraphqlFieldError {
+  readonly type?: string;
+  readonly path?: readonly unknown[];
+  readonly message: string;
+}
+
+/**
+ * A GraphQL answer with field errors (Octokit throws it as a GraphqlResponseError): the errors, and the data
+ * GitHub answered beside them. Undefined for any other failure (no answer, an HTTP status): nothing to keep.
+ */
+export function graphqlFailure<T>(err: unknown): { errors: readonly GraphqlFieldError[]; data?: T } | undefined {
+  const e = (err ?? {}) as { name?: string; errors?: unknown; data?: T | null };
+  if (e.name !== "GraphqlResponseError" || !Array.isArray(e.errors)) return undefined;
+  return { errors: e.errors as GraphqlFieldError[], ...(e.data ? { data: e.data } : {}) };
+}
+
+/**
+ * The data beside field errors that are each about a part the caller can do without (`expected(path)`); undefined
+ * when there are none such, or any other error: then nothing of the answer is kept.
+ */
+export function partialData<T>(err: unknown, expected: (path: readonly unknown[]) => boolean): T | undefined {
+  const failure = graphqlFailure<T>(err);
+  if (!failure || failure.errors.length === 0) return undefined;
+  return failure.errors.every((e) => Array.isArray(e.path) && expected(e.path)) ? failure.data : undefined;
+}
+
 export function isStatus(err: unknown, ...statuses: number[]): boolean {
   return statuses.includes((err as { status?: number }).status ?? -1);
 }

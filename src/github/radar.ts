@@ -1,5 +1,5 @@
 import type { RadarPull } from "../core/conflicts.js";
-import type { Octokit, RepoRef } from "./client.js";
+import { partialData, type Octokit, type RepoRef } from "./client.js";
 import type { ChangedFile } from "../core/types.js";
 import { listFiles } from "./pulls.js";
 
@@ -95,16 +95,15 @@ export async function filesOf(
   if (fetch)
     for (const [i, p] of pulls.entries()) if (!known[i] && !unknown.has(p.number)) unknown.set(p.number, p.headSha);
   const asked = [...unknown];
+  const chunks: (readonly [number, string])[][] = [];
+  for (let at = 0; at < asked.length; at += MAX_PULLS_PER_QUERY) chunks.push(asked.slice(at, at + MAX_PULLS_PER_QUERY));
   const read = new Map<number, readonly string[]>();
-  for (let at = 0; at < asked.length; at += MAX_PULLS_PER_QUERY) {
-    const chunk = asked.slice(at, at + MAX_PULLS_PER_QUERY);
-    const lists = await readFiles(octokit, repo, chunk);
-    chunk.forEach(([number], i) => {
+  for (const [c, lists] of (await Promise.all(chunks.map((chunk) => readFiles(octokit, repo, chunk)))).entries())
+    chunks[c]!.forEach(([number], i) => {
       const { headSha, paths } = lists[i]!;
       read.set(number, paths);
       cache.set(fileKey(repo, number, headSha), paths);
     });
-  }
   return pulls.flatMap((p, i) => {
     const files = known[i] ?? read.get(p.number);
     return files ? [{ ...p, files }] : [];
@@ -129,7 +128,13 @@ async function readFiles(
   try {
     data = await octokit.graphql<PullFilesData>(query, { ...variables, owner: repo.owner, repo: repo.repo });
   } catch (err) {
-    data = partialAnswer(err);
+    // Errors each about one pull request (`["repository", "p<i>", …]`: one GitHub did not resolve, or whose
+    // files it could not list): the others' answers are kept, those asked of REST. Anything else: no answer.
+    data = partialData<PullFilesData>(
+      err,
+      (path) => path[0] === "repository" && typeof path[1] === "string" && /^p\d+$/.test(path[1]),
+    );
+    if (!data?.repository) data = undefined;
     // No usable answer for several (one query of many diffs may time out where each alone would not): each is
     // asked of REST, as before the query, and fails as REST fails. For one, REST would say no more.
     if (!data && pulls.length === 1) throw err;
@@ -137,7 +142,8 @@ async function readFiles(
   return Promise.all(
     pulls.map(async ([number, listedHead], i) => {
       const pr = data?.repository?.[`p${i}`];
-      if (pr && exact(pr)) return { headSha: pr.headRefOid, paths: pr.files!.nodes!.map((f) => f!.path) };
+      const paths = pr ? exactPaths(pr) : undefined;
+      if (pr && paths) return { headSha: pr.headRefOid, paths };
       // Cached under GraphQL's head when it gave one: a push between the two reads would file the new head's
       // list under the old head, a window of one request (REST alone always took the listed head).
       return { headSha: pr?.headRefOid ?? listedHead, paths: pathsOf(await listFiles(octokit, { ...repo, number })) };
@@ -146,27 +152,19 @@ async function readFiles(
 }
 
 /**
- * The others' answers beside errors that are each about one pull request (`["repository", "p<i>", …]`: one
- * GitHub did not resolve, or whose files it could not list): kept, and those pull requests asked of REST.
- * Anything else (no repository, an error about the whole query) is no answer.
+ * The paths, when GraphQL's list is the whole list: one page, every node there, and no rename or copy (their
+ * old path is not in it).
  */
-function partialAnswer(err: unknown): PullFilesData | undefined {
-  const { data, errors } = err as { data?: PullFilesData | null; errors?: { path?: unknown }[] };
-  const aboutOne = (path: unknown) =>
-    Array.isArray(path) && path[0] === "repository" && typeof path[1] === "string" && /^p\d+$/.test(path[1]);
-  if (!data?.repository || !Array.isArray(errors) || errors.length === 0) return undefined;
-  return errors.every((e) => aboutOne(e.path)) ? data : undefined;
-}
-
-/** GraphQL's list is the whole list: one page, every node there, and no rename or copy (their old path is not in it). */
-function exact(pr: PullFilesNode): boolean {
+function exactPaths(pr: PullFilesNode): string[] | undefined {
   const nodes = pr.files?.nodes;
-  return (
-    Array.isArray(nodes) &&
-    pr.files?.pageInfo?.hasNextPage === false &&
-    nodes.length === pr.changedFiles &&
-    nodes.every((f) => f !== null && f.changeType !== "RENAMED" && f.changeType !== "COPIED")
-  );
+  if (!Array.isArray(nodes) || pr.files?.pageInfo?.hasNextPage !== false || nodes.length !== pr.changedFiles)
+    return undefined;
+  const paths: string[] = [];
+  for (const f of nodes) {
+    if (f === null || f.changeType === "RENAMED" || f.changeType === "COPIED") return undefined;
+    paths.push(f.path);
+  }
+  return paths;
 }
 
 /** The query for some pull requests: `p<i>: pullRequest(number: $p<i>)`, each with its head and files. */

@@ -1,7 +1,7 @@
 import type { CommentInput, GitHubUser, ReviewInput } from "../core/actions.js";
 import { TABLE_PATHS, type ChangedFile } from "../core/types.js";
 import { listOwnRuns, type ExistingRun } from "./checks.js";
-import type { Octokit, PullRef } from "./client.js";
+import { partialData, type Octokit, type PullRef } from "./client.js";
 import { listPullCommits, type PullCommit } from "./contributors.js";
 import {
   changedFiles,
@@ -131,10 +131,8 @@ async function query(octokit: Octokit, document: string, variables: Record<strin
   try {
     return await octokit.graphql<SnapshotData>(document, variables);
   } catch (err) {
-    const { data, errors } = err as { data?: SnapshotData; errors?: { path?: unknown }[] };
-    const inTeams = (path: unknown) => Array.isArray(path) && typeof path[0] === "string" && /^m\d+$/.test(path[0]);
-    const teamsOnly = Array.isArray(errors) && errors.length > 0 && errors.every((e) => inTeams(e.path));
-    if (teamsOnly && data?.repository) return data;
+    const data = partialData<SnapshotData>(err, (path) => typeof path[0] === "string" && /^m\d+$/.test(path[0]));
+    if (data?.repository) return data;
     throw err;
   }
 }

@@ -39,7 +39,7 @@ export class Memberships {
     const [org, slug] = team.includes("/") ? (team.split("/", 2) as [string, string]) : [this.defaultOrg, team];
     // A user-owned repository has no teams; a bare slug there can name nobody.
     if (!team.includes("/") && !this.ownerIsOrg) return Promise.resolve(false);
-    const teamKey = `${org}/${slug}`.toLowerCase();
+    const teamKey = keyOf({ org, slug });
     if (!this.teams.has(teamKey)) this.teams.set(teamKey, { org, slug });
     const key = `${teamKey}:${login.toLowerCase()}`;
     let p = this.memo.get(key);
@@ -57,7 +57,7 @@ export class Memberships {
    * the members query — a list never decides that someone is not a member.
    */
   preload(listed: ReadonlyMap<TeamRef, ReadonlySet<string>>): void {
-    for (const [team, logins] of listed) this.preloaded.set(`${team.org}/${team.slug}`.toLowerCase(), logins);
+    for (const [team, logins] of listed) this.preloaded.set(keyOf(team), logins);
   }
 
   /** The teams asked about so far (each once). */
@@ -104,7 +104,7 @@ export class Memberships {
   private async listed(batch: readonly Lookup[]): Promise<Set<number>> {
     const teams = new Map<string, { org: string; slug: string; lookups: number[] }>();
     batch.forEach((l, i) => {
-      const key = `${l.org}/${l.slug}`.toLowerCase();
+      const key = keyOf(l);
       const team = teams.get(key) ?? { org: l.org, slug: l.slug, lookups: [] };
       team.lookups.push(i);
       teams.set(key, team);
@@ -121,7 +121,7 @@ export class Memberships {
   }
 
   /** Each team's listed members (lower case), for the teams GitHub answered as asked; none when the query fails. */
-  private async members<T extends { org: string; slug: string }>(teams: readonly T[]): Promise<Map<T, Set<string>>> {
+  private async members<T extends TeamRef>(teams: readonly T[]): Promise<Map<T, Set<string>>> {
     try {
       // A transient failure is retried once, not three times: the REST lookups are the fallback.
       const data = await this.octokit.graphql<TeamsData>(membersQuery(teams.length), {
@@ -180,6 +180,11 @@ export function membersQuery(n: number): string {
 export interface TeamRef {
   readonly org: string;
   readonly slug: string;
+}
+
+/** A team's key in every map here: `org/slug`, lower case (GitHub compares both ignoring case). */
+function keyOf(t: TeamRef): string {
+  return `${t.org}/${t.slug}`.toLowerCase();
 }
 
 /** The variables `$o<i>` and `$s<i>` of `n` teams, as a query declares them. */
