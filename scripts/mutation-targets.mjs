@@ -36,8 +36,12 @@ export const TARGETS = {
   // The app's own runs from GraphQL (the snapshot's and the radar's), and the radar's one read of them.
   "src/github/own-runs.ts": ["test/github/snapshot.test.ts", "test/github/radar-runs.test.ts"],
   "src/github/radar-runs.ts": ["test/github/radar-runs.test.ts", "test/security/read-path-attacks.test.ts"],
-  // Whether a run already shows what the app would write (a skipped write leaves an old gate): the digest range.
-  "src/github/checks.ts": { ranges: ["run-digest"], tests: ["test/github/checks.test.ts"] },
+  // Whether a run already shows what the app would write (a skipped write leaves an old gate): the digest range;
+  // which errors of a batch of check-run and comment writes fail it (a gate write's error must never pass).
+  "src/github/checks.ts": {
+    ranges: ["run-digest", "batch-errors"],
+    tests: ["test/github/checks.test.ts", "test/app/check-writes.test.ts"],
+  },
   // One GitHub client per installation: which installation's client a delivery is handed.
   "src/github/installation-clients.ts": ["test/github/installation-clients.test.ts"],
   "src/core/criteria.ts": [

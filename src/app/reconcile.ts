@@ -20,14 +20,7 @@ import { sequence } from "../core/sequence.js";
 import { passedGateEffect } from "./effect.js";
 import { listOwnRuns, writeRuns, type ExistingRun } from "../github/checks.js";
 import type { Octokit, PullRef } from "../github/client.js";
-import {
-  changedBetween,
-  createComment,
-  MAX_PR_FILES,
-  requestReviewers,
-  sharingHead,
-  type PullRequest,
-} from "../github/pulls.js";
+import { changedBetween, MAX_PR_FILES, requestReviewers, sharingHead, type PullRequest } from "../github/pulls.js";
 import { readSnapshot } from "../github/snapshot.js";
 import { loadTable, readChangedTable, readTable, type TableLoad } from "../github/table.js";
 import { MAX_TEAMS_PER_QUERY, Memberships, type TeamRef } from "../github/teams.js";
@@ -413,28 +406,32 @@ export async function assess(
   };
 }
 
+const NOTHING_WRITTEN = { vanished: 0, commented: 0, commentFailures: [] } as const;
+
 async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> {
   const { octokit } = deps;
   const now = () => deps.now?.() ?? new Date();
 
-  // Every check-run write of the reconcile in one GraphQL request, gate first: with GitHub's write
-  // pacing (a second between writes) the gate and every persona check appear together.
+  // Every check-run write of the reconcile in one GraphQL request, gate first, and the record comments
+  // after them: with GitHub's write pacing (a second between writes) the gate and every persona check
+  // appear together, and the comments take no pacing slot of their own.
   const { writes, created, updated, unchanged } = planWrites({
     wanted: a.wanted,
     existing: a.existing,
     headSha: a.pull.headSha,
     ...(a.superseded ? { superseded: a.superseded } : {}),
   });
-  const { vanished } = writes.length > 0 ? await writeRuns(octokit, a.pull.repoNodeId, writes, now) : { vanished: 0 };
-
+  const comments = a.records.map((r) => ({ comment: r.body, subjectId: a.pull.nodeId }));
+  const all = [...writes, ...comments];
+  const {
+    vanished,
+    commented: records,
+    commentFailures,
+  } = all.length > 0 ? await writeRuns(octokit, a.pull.repoNodeId, all, now) : NOTHING_WRITTEN;
   // The ledger went out with the gate: the record comments are the audit trail and the reviewer's
   // answer, so one that cannot be written is logged, not fatal (the decision is already recorded).
-  let records = 0;
-  for (const r of a.records)
-    await createComment(octokit, ref, r.body).then(
-      () => records++,
-      (err: unknown) => deps.log.warn({ err, pr: ref }, "could not write a record comment (the ledger has it)"),
-    );
+  for (const err of commentFailures)
+    deps.log.warn({ err, pr: ref }, "could not write a record comment (the ledger has it)");
 
   const refused = await requestEach(deps, ref, a.requests);
   const outcome = {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CheckRunSpec } from "../core/checks.js";
-import { graphqlFailure, isStatus, type Octokit, type RepoRef } from "./client.js";
+import { graphqlFailure, isStatus, type GraphqlFieldError, type Octokit, type RepoRef } from "./client.js";
 
 /** A check run this app already has on a commit, as much of it as decides whether to rewrite it. */
 export interface ExistingRun {
@@ -152,6 +152,23 @@ export type RunWrite =
   | { readonly create: CheckRunSpec; readonly sha: string }
   | { readonly update: CheckRunSpec; readonly run: Pick<ExistingRun, "id" | "nodeId"> };
 
+/** A comment on a pull request (a record: src/app/records.ts), by GraphQL's `addComment` on its node id. */
+export interface CommentWrite {
+  readonly comment: string;
+  readonly subjectId: string;
+}
+
+export type Write = RunWrite | CommentWrite;
+
+export interface WriteResult {
+  /** Updates that found no run (the next reconcile lists again and creates it). */
+  readonly vanished: number;
+  /** Comments GitHub wrote. */
+  readonly commented: number;
+  /** Why the others were not written: each is the caller's to log (a comment is never fatal). */
+  readonly commentFailures: readonly unknown[];
+}
+
 /**
  * Mutations per GraphQL request. GitHub documents no cap on mutations in one document, but it stops any
  * request that takes over 10 seconds (a check-run write takes tens of milliseconds there): a table with
@@ -160,47 +177,71 @@ export type RunWrite =
 export const MAX_MUTATIONS_PER_REQUEST = 20;
 
 /**
- * Writes check runs as aliased `createCheckRun` / `updateCheckRun` mutations in one GraphQL request (one
- * write for the app's write pacer and for GitHub's secondary limits, instead of one per run). GitHub executes
- * the mutations of a document one after another, in the order given (the GraphQL spec's serial
- * execution of a mutation's top-level fields), so "create the newest run, then close its twins" holds.
+ * Writes check runs and comments as aliased `createCheckRun` / `updateCheckRun` / `addComment` mutations in
+ * one GraphQL request (one write for the app's write pacer and for GitHub's secondary limits, instead of one
+ * per run and per comment). GitHub executes the mutations of a document one after another, in the order
+ * given (the GraphQL spec's serial execution of a mutation's top-level fields), so "create the newest run,
+ * then close its twins" holds, and comments given after the runs are written after them.
  * An error in one mutation does not stop the others: GitHub answers it as an error whose path is that
  * mutation's alias. A run that vanished (NOT_FOUND on an update) is skipped, as the REST 404 was: the
- * next reconcile lists again and creates it. Any other error fails the batch after it ran.
- * `now` stamps `completedAt`, as in the REST writes above. Returns how many updates found no run.
+ * next reconcile lists again and creates it. A comment that fails is reported, never fatal. Any other
+ * error fails the batch after it ran (a request of comments alone that fails reports them as failed).
+ * `now` stamps `completedAt`, as in the REST writes above.
  */
+// mutation-range: batch-errors
 export async function writeRuns(
   octokit: Octokit,
   repositoryId: string,
-  writes: readonly RunWrite[],
+  writes: readonly Write[],
   now: () => Date = () => new Date(),
-): Promise<{ vanished: number }> {
+): Promise<WriteResult> {
   let vanished = 0;
+  let commented = 0;
+  const commentFailures: unknown[] = [];
   for (let at = 0; at < writes.length; at += MAX_MUTATIONS_PER_REQUEST) {
     const chunk = writes.slice(at, at + MAX_MUTATIONS_PER_REQUEST);
+    const comments = chunk.filter(isComment).length;
     const { query, variables } = runsMutation(repositoryId, chunk, now);
     try {
       await octokit.graphql(query, variables);
+      commented += comments;
     } catch (err) {
-      const errors = graphqlFailure(err)?.errors;
-      if (!errors) throw err;
-      const isUpdate = (alias: unknown) => typeof alias === "string" && "update" in chunk[Number(alias.slice(1))]!;
-      const fatal = errors.filter((e) => !(e.type === "NOT_FOUND" && isUpdate(e.path?.[0])));
-      if (fatal.length > 0) throw err;
-      vanished += errors.length;
+      const about = graphqlFailure(err)?.errors.map((e) => ({ e, w: writeAt(chunk, e.path) }));
+      const excused = (x: { e: GraphqlFieldError; w: Write | undefined }) =>
+        x.w !== undefined && (isComment(x.w) || (x.e.type === "NOT_FOUND" && "update" in x.w));
+      if (!about || about.length === 0 || !about.every(excused)) {
+        if (comments < chunk.length) throw err;
+        commentFailures.push(err); // a request of comments alone: reported, whatever went wrong
+        continue;
+      }
+      const failed = about.filter((x) => isComment(x.w!));
+      vanished += about.length - failed.length;
+      commented += comments - new Set(failed.map((x) => x.e.path![0])).size;
+      commentFailures.push(...failed.map((x) => x.e));
     }
   }
-  return { vanished };
+  return { vanished, commented, commentFailures };
 }
+
+function isComment(w: Write): w is CommentWrite {
+  return "comment" in w;
+}
+
+/** The write an error's path names (`["w3", …]`), if any. */
+function writeAt(chunk: readonly Write[], path: readonly unknown[] | undefined): Write | undefined {
+  const alias = path?.[0];
+  return typeof alias === "string" && /^w\d+$/.test(alias) ? chunk[Number(alias.slice(1))] : undefined;
+}
+// mutation-range-end
 
 /**
  * The GraphQL document and variables of a batch: `w<i>: createCheckRun(input: $w<i>)`, in order. The answer
  * selects the run's node id only: CheckRun.databaseId is a 32-bit `Int` in GitHub's schema, and check-run
- * ids have outgrown it.
+ * ids have outgrown it. A comment's answer selects nothing the app uses (`clientMutationId`, null).
  */
 export function runsMutation(
   repositoryId: string,
-  writes: readonly RunWrite[],
+  writes: readonly Write[],
   now: () => Date = () => new Date(),
 ): { query: string; variables: Record<string, unknown> } {
   const variables: Record<string, unknown> = {};
@@ -208,7 +249,11 @@ export function runsMutation(
   const fields: string[] = [];
   writes.forEach((w, i) => {
     const alias = `w${i}`;
-    if ("create" in w) {
+    if (isComment(w)) {
+      variables[alias] = { subjectId: w.subjectId, body: w.comment };
+      params.push(`$${alias}: AddCommentInput!`);
+      fields.push(`  ${alias}: addComment(input: $${alias}) { clientMutationId }`);
+    } else if ("create" in w) {
       variables[alias] = { repositoryId, headSha: w.sha, ...input(w.create, now()) };
       params.push(`$${alias}: CreateCheckRunInput!`);
       fields.push(`  ${alias}: createCheckRun(input: $${alias}) { checkRun { id } }`);
@@ -218,7 +263,7 @@ export function runsMutation(
       fields.push(`  ${alias}: updateCheckRun(input: $${alias}) { checkRun { id } }`);
     }
   });
-  return { query: `mutation WriteCheckRuns(${params.join(", ")}) {\n${fields.join("\n")}\n}`, variables };
+  return { query: `mutation WriteChecksAndRecords(${params.join(", ")}) {\n${fields.join("\n")}\n}`, variables };
 }
 
 /** A spec as GraphQL's check-run input: the REST body's fields, enums in GraphQL's upper case. */

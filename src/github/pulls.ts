@@ -8,6 +8,8 @@ export const MAX_PR_FILES = 3000;
 
 export interface PullRequest {
   readonly number: number;
+  /** Its GraphQL id: the app's record comments are written on it (src/github/checks.ts writeRuns). */
+  readonly nodeId: string;
   readonly state: "open" | "closed";
   readonly merged: boolean;
   readonly draft: boolean;
@@ -94,16 +96,6 @@ export async function listComments(octokit: Octokit, pr: PullRef): Promise<Comme
     per_page: 100,
   });
   return comments.map((c) => comment(c));
-}
-
-export async function createComment(octokit: Octokit, pr: PullRef, body: string): Promise<CommentInput> {
-  const { data } = await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-    owner: pr.owner,
-    repo: pr.repo,
-    issue_number: pr.number,
-    body,
-  });
-  return comment({ ...data, id: Number(data.id) });
 }
 
 export async function requestReviewers(

@@ -47,6 +47,7 @@ const DOCUMENT = /* GraphQL */ `
         }
       }
       pullRequest(number: $number) {
+        id
         number
         state
         merged

@@ -140,6 +140,7 @@ async function query(octokit: Octokit, document: string, variables: Record<strin
 function pullOf(repo: RepositoryData, pr: PullData): PullRequest {
   return {
     number: pr.number,
+    nodeId: pr.id,
     state: pr.state === "OPEN" ? "open" : "closed",
     merged: pr.merged,
     draft: pr.isDraft,
@@ -256,6 +257,7 @@ interface Page<N> {
   nodes: N[];
 }
 interface PullData {
+  id: string;
   number: number;
   state: string;
   merged: boolean;

@@ -25,14 +25,28 @@ export function isPacedWrite(req: RequestShape): boolean {
 }
 
 /**
- * A write that decides what branch protection sees: a check run (REST, or a GraphQL mutation — the app's
- * only mutations write check runs). It goes ahead of courtesy writes (answer comments, review requests)
- * in an installation's lane, so a flood of answers to a stranger's refused commands cannot hold back, or
- * time out, the write that closes a gate (docs/security.md, "Fail closed").
+ * A write that decides what branch protection sees: a check run (REST, or a GraphQL mutation that writes
+ * one). It goes ahead of courtesy writes (answer comments, review requests) in an installation's lane, so a
+ * flood of answers to a stranger's refused commands cannot hold back, or time out, the write that closes a
+ * gate (docs/security.md, "Fail closed"). The app's record comments ride in the mutation that writes the
+ * reconcile's check runs (src/github/checks.ts writeRuns); a mutation of comments alone (answers when no
+ * check changed, all a stranger's refused commands cause) is a courtesy write, as the REST comment it
+ * replaced was. A GraphQL document this cannot read is taken for a check write.
  */
 export function isCheckWrite(req: RequestShape): boolean {
   const path = pathOf(req.url);
-  return path.endsWith("/graphql") || /\/check-runs(\/[^/]+)?$/.test(path);
+  if (/\/check-runs(\/[^/]+)?$/.test(path)) return true;
+  if (!path.endsWith("/graphql")) return false;
+  const document = documentOf(req);
+  return typeof document !== "string" || !COMMENTS_ONLY(document);
+}
+
+/** The app's mutation of comments alone: `addComment` fields and no check-run field. */
+const COMMENTS_ONLY = (document: string) =>
+  /\baddComment\s*\(/.test(document) && !/\b(?:create|update)CheckRun\s*\(/.test(document);
+
+function documentOf(req: RequestShape): unknown {
+  return req.query ?? (req.data as { query?: unknown } | undefined)?.query;
 }
 
 /** An installation token or an OAuth token: authentication, which GitHub rates apart from content writes. */
@@ -61,9 +75,8 @@ function pathOf(url: string): string {
 }
 
 function isGraphqlQuery(req: RequestShape): boolean {
-  const data = req.data as { query?: unknown; operationName?: unknown } | undefined;
-  const document = req.query ?? data?.query;
-  const name = req.operationName ?? data?.operationName;
+  const document = documentOf(req);
+  const name = req.operationName ?? (req.data as { operationName?: unknown } | undefined)?.operationName;
   if (typeof document !== "string") return false;
   return operationType(document, typeof name === "string" ? name : undefined) === "query";
 }

@@ -106,6 +106,19 @@ export class Faults {
     return out;
   }
 
+  /**
+   * A one-shot error fault aimed at a REST write (its `match.path` given and matching `path`), taken for the
+   * GraphQL mutation field that makes the same write: `addComment` for POST …/issues/{n}/comments,
+   * `createCheckRun` / `updateCheckRun` for POST …/check-runs and PATCH …/check-runs/{id}. A test's "the app
+   * cannot write comments" then holds whichever API the app writes them with; GitHub answers the field with
+   * an error at its path and runs the document's other fields. Latency, rates, and faults aimed at every
+   * request (no path) stay the request's (`forRequest`).
+   */
+  forField(method: string, path: string): { status: number; phase: "before" | "after" } | undefined {
+    const shot = this.take((f) => f.kind === "error" && f.match?.path !== undefined && matches(f.match, method, path));
+    return shot?.kind === "error" ? { status: shot.status ?? 502, phase: shot.phase ?? "before" } : undefined;
+  }
+
   forWebhook(event: string): WebhookFault {
     const s = this.settings;
     const shot = this.take(

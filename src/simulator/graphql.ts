@@ -1,8 +1,8 @@
 /**
  * GitHub's GraphQL endpoint as far as the app uses it: every document is validated against GitHub's
- * published schema (@octokit/graphql-schema), and `createCheckRun` / `updateCheckRun` run against a
- * backend that applies them as the REST check-run routes do (the simulator's state, or the tests' fake
- * GitHub); queries read a pull request through a `PullStateBackend` (graphql-reads.ts) exactly as the REST
+ * published schema (@octokit/graphql-schema), and `createCheckRun` / `updateCheckRun` / `addComment` run
+ * against a backend that applies them as the REST check-run and comment routes do (the simulator's state,
+ * or the tests' fake GitHub); queries read a pull request through a `PullStateBackend` (graphql-reads.ts) exactly as the REST
  * reads see it. Anything else the schema allows is answered with an error naming what is not simulated.
  *
  * `graphql` and the 1.2 MB schema are dev-only dependencies, so both are loaded lazily (dynamic import),
@@ -19,12 +19,14 @@ export interface RestCheckRun extends RestAppRun {
 
 /**
  * Where mutations take effect. Bodies are REST-shaped (`head_sha`, `completed_at`, lower-case enums), so a
- * backend reuses its REST route's code; an error with an HTTP `status` (404, 403, 422) becomes GitHub's
- * per-field GraphQL error (NOT_FOUND, FORBIDDEN, UNPROCESSABLE).
+ * backend reuses its REST route's code; an error with an HTTP `status` (404, 403, 422, or a 5xx) becomes
+ * GitHub's per-field GraphQL error (NOT_FOUND, FORBIDDEN, UNPROCESSABLE, INTERNAL).
  */
-export interface CheckRunBackend {
+export interface MutationBackend {
   createCheckRun(repositoryId: string, body: Record<string, unknown>): RestCheckRun;
   updateCheckRun(repositoryId: string, checkRunId: string, body: Record<string, unknown>): RestCheckRun;
+  /** A comment on the issue or pull request `subjectId` names, as POST …/issues/{n}/comments writes it. */
+  addComment(subjectId: string, body: string): void;
 }
 
 /** What GitHub answers (always HTTP 200 once the request is authenticated): data and/or errors. */
@@ -68,7 +70,7 @@ export class GraphQLEndpoint {
    * Answers a request body (`{ query, variables, operationName }`) as GitHub's POST /graphql does: mutations
    * through `backend`, queries from `reads` (without it, every query field answers "not simulated").
    */
-  execute(body: unknown, backend: CheckRunBackend, reads?: PullStateBackend): GraphQLAnswer {
+  execute(body: unknown, backend: MutationBackend, reads?: PullStateBackend): GraphQLAnswer {
     const { gql, schema } = this;
     const req = (body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
     if (typeof req.query !== "string")
@@ -120,21 +122,10 @@ function format(e: GraphQL.GraphQLError): Record<string, unknown> {
 
 const TYPES: Record<number, string> = { 403: "FORBIDDEN", 404: "NOT_FOUND", 422: "UNPROCESSABLE" };
 
-/** The root of a mutation: the two GitHub mutations the app sends, each through the backend. */
-function mutations(backend: CheckRunBackend): Record<string, (args: { input: Input }) => unknown> {
-  const run = (input: Input, node: string, write: () => RestCheckRun) => {
-    try {
-      return { clientMutationId: input.clientMutationId ?? null, checkRun: checkRunNode(write()) };
-    } catch (err) {
-      const status = (err as { status?: number }).status;
-      if (status === 404)
-        throw new FieldError("NOT_FOUND", `Could not resolve to a node with the global id of '${node}'`);
-      if (status !== undefined && TYPES[status]) throw new FieldError(TYPES[status], (err as Error).message);
-      if (status !== undefined)
-        throw new FieldError("INTERNAL", "Something went wrong while executing your query. This may be a GitHub bug.");
-      throw err;
-    }
-  };
+/** The root of a mutation: the GitHub mutations the app sends, each through the backend. */
+function mutations(backend: MutationBackend): Record<string, (args: { input: Input }) => unknown> {
+  const run = (input: Input, node: string, write: () => RestCheckRun) =>
+    field(node, () => ({ clientMutationId: input.clientMutationId ?? null, checkRun: checkRunNode(write()) }));
   return {
     createCheckRun: ({ input }) =>
       run(input, String(input.repositoryId), () => backend.createCheckRun(String(input.repositoryId), restBody(input))),
@@ -142,7 +133,28 @@ function mutations(backend: CheckRunBackend): Record<string, (args: { input: Inp
       run(input, String(input.checkRunId), () =>
         backend.updateCheckRun(String(input.repositoryId), String(input.checkRunId), restBody(input)),
       ),
+    // The payload's other fields (the comment's edge, the subject, the timeline) are not simulated.
+    addComment: ({ input }) =>
+      field(String(input.subjectId), () => {
+        backend.addComment(String(input.subjectId), String(input.body));
+        return { clientMutationId: input.clientMutationId ?? null };
+      }),
   };
+}
+
+/** A mutation field's answer, or GitHub's error for it: the REST status its backend failed with, by type. */
+function field<T>(node: string, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 404)
+      throw new FieldError("NOT_FOUND", `Could not resolve to a node with the global id of '${node}'`);
+    if (status !== undefined && TYPES[status]) throw new FieldError(TYPES[status], (err as Error).message);
+    if (status !== undefined)
+      throw new FieldError("INTERNAL", "Something went wrong while executing your query. This may be a GitHub bug.");
+    throw err;
+  }
 }
 
 type Input = Record<string, unknown> & { clientMutationId?: string | null };

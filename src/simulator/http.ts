@@ -19,6 +19,11 @@ export interface ApiRequest {
   urls: Urls;
   /** Origin the client connected to, e.g. http://127.0.0.1:1234 */
   origin: string;
+  /**
+   * For a GraphQL mutation field: the injected fault aimed at the REST write it stands for (Faults.forField),
+   * counted with the request's faults.
+   */
+  fieldFault?(method: string, path: string): { status: number; phase: "before" | "after" } | undefined;
 }
 
 export interface ApiResponse {

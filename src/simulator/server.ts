@@ -25,6 +25,8 @@ export interface RequestLogEntry {
   /** A conditional request (If-None-Match) answered with 304. */
   notModified: boolean;
   fault?: "error" | "secondary-rate-limit";
+  /** For POST /graphql: mutation fields an injected fault failed (Faults.forField). */
+  fieldFaults?: number;
   /** For POST /graphql: whether the document reads (a query) or writes (a mutation). */
   operation?: "query" | "mutation";
   /** For POST /graphql: the first operation's name, when it has one (`query PullSnapshot …`). */
@@ -207,6 +209,11 @@ export class ApiServer {
       auth,
       urls: { api: `${this.origin}${PREFIX}`, html: this.origin },
       origin: this.origin,
+      fieldFault: (m, p) => {
+        const hit = faults.forField(m, p);
+        if (hit) entry.fieldFaults = (entry.fieldFaults ?? 0) + 1;
+        return hit;
+      },
     };
     const response = await match.route.handler(apiReq, this.deps.context);
     if (fault.error?.phase === "after") {
@@ -348,7 +355,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /**
  * What a document's first operation is: a query (`query …` or the `{ … }` shorthand) or a mutation, and its
- * name when it has one (`query PullSnapshot(…)`, `mutation WriteCheckRuns(…)`).
+ * name when it has one (`query PullSnapshot(…)`, `mutation WriteChecksAndRecords(…)`).
  */
 function operationOf(body: unknown): Pick<RequestLogEntry, "operation" | "operationName"> {
   const query = (body as { query?: unknown } | undefined)?.query;

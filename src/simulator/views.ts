@@ -119,6 +119,7 @@ export function stats(log: readonly RequestLogEntry[]): Stats {
     out.byStatus[e.status] = (out.byStatus[e.status] ?? 0) + 1;
     if (e.notModified) out.notModified++;
     if (e.fault) out.faults++;
+    out.faults += e.fieldFaults ?? 0;
   }
   return out;
 }

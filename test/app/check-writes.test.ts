@@ -68,7 +68,11 @@ describe("writeRuns", () => {
       },
     ];
     const before = gh.log.length;
-    expect(await writeRuns(octokit, REPO, writes, () => new Date("2026-11-30T12:00:00Z"))).toEqual({ vanished: 0 });
+    expect(await writeRuns(octokit, REPO, writes, () => new Date("2026-11-30T12:00:00Z"))).toEqual({
+      vanished: 0,
+      commented: 0,
+      commentFailures: [],
+    });
     expect(gh.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["POST /graphql"]);
     expect(gh.runWrites.map((w) => `${w.method} ${w.path.replace(/\d+$/, ":id")}`)).toEqual([
       "POST /repos/acme/shop/check-runs",
@@ -91,7 +95,7 @@ describe("writeRuns", () => {
       { update: spec("review/security"), run: gone },
       { create: spec("gate"), sha: gh.pull.headSha },
     ]);
-    expect(result).toEqual({ vanished: 1 });
+    expect(result).toEqual({ vanished: 1, commented: 0, commentFailures: [] });
     expect(gh.run("gate")).toBeDefined();
   });
 
@@ -109,6 +113,96 @@ describe("writeRuns", () => {
     expect(gh.run("review/security")!.output.title).toBe("old");
   });
 
+  const PR = nodeId("PullRequest", 7);
+  const botComments = (gh: FakeGitHub) => gh.comments.filter((c) => c.user.type === "Bot").map((c) => c.body);
+
+  test("comments go after the runs in the same request; one that fails is reported, never fatal", async () => {
+    const { gh, octokit } = setup();
+    const run = planted(gh, "review/security");
+    gh.faults.push({ method: "POST", path: /\/issues\/7\/comments$/, status: 500, times: 1 });
+    const before = gh.log.length;
+    const result = await writeRuns(octokit, REPO, [
+      { update: spec("review/security", { title: "new" }), run },
+      { comment: "first record", subjectId: PR },
+      { comment: "second record", subjectId: PR },
+    ]);
+    expect(gh.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["POST /graphql"]);
+    expect(result).toMatchObject({ vanished: 0, commented: 1 });
+    expect(result.commentFailures).toEqual([expect.objectContaining({ type: "INTERNAL", path: ["w1"] })]);
+    expect(gh.run("review/security")!.output.title).toBe("new");
+    expect(botComments(gh)).toEqual(["second record"]);
+  });
+
+  test("a comment on a pull request GitHub does not know is reported like any failed comment", async () => {
+    const { gh, octokit } = setup();
+    const result = await writeRuns(octokit, REPO, [
+      { create: spec("gate"), sha: gh.pull.headSha },
+      { comment: "lost", subjectId: nodeId("PullRequest", 8) },
+    ]);
+    expect(result).toMatchObject({ vanished: 0, commented: 0 });
+    expect(result.commentFailures).toEqual([expect.objectContaining({ type: "NOT_FOUND", path: ["w1"] })]);
+    expect(gh.run("gate")).toBeDefined();
+  });
+
+  test("a request of comments alone that fails whole is reported, not thrown; with a run in it, it is thrown", async () => {
+    const { gh, octokit } = setup();
+    gh.faults.push({ method: "POST", path: /^\/graphql$/, status: 404, times: 2 });
+    const alone = await writeRuns(octokit, REPO, [{ comment: "answer", subjectId: PR }]);
+    expect(alone).toMatchObject({ vanished: 0, commented: 0 });
+    expect(alone.commentFailures).toEqual([expect.objectContaining({ status: 404 })]);
+    await expect(
+      writeRuns(octokit, REPO, [
+        { create: spec("gate"), sha: gh.pull.headSha },
+        { comment: "answer", subjectId: PR },
+      ]),
+    ).rejects.toMatchObject({ status: 404 });
+    expect(botComments(gh)).toEqual([]);
+  });
+
+  test("a failed check-run write still fails the batch when a comment in it failed too", async () => {
+    const { gh, octokit } = setup();
+    const run = planted(gh, "review/security");
+    gh.faults.push({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 500, times: 1 });
+    gh.faults.push({ method: "POST", path: /\/issues\/7\/comments$/, status: 500, times: 1 });
+    await expect(
+      writeRuns(octokit, REPO, [
+        { update: spec("review/security", { title: "new" }), run },
+        { comment: "record", subjectId: PR },
+      ]),
+    ).rejects.toThrow(/Something went wrong/);
+  });
+
+  test("comments past a request's share go in the next request, after every run", async () => {
+    const { gh, octokit } = setup();
+    const names = Array.from({ length: MAX_MUTATIONS_PER_REQUEST - 1 }, (_, i) => `review/p${i}`);
+    const before = gh.log.length;
+    const result = await writeRuns(octokit, REPO, [
+      ...names.map((n) => ({ create: spec(n), sha: gh.pull.headSha })),
+      { comment: "one", subjectId: PR },
+      { comment: "two", subjectId: PR },
+    ]);
+    expect(result).toEqual({ vanished: 0, commented: 2, commentFailures: [] });
+    expect(gh.log.slice(before).filter((l) => l.path === "/graphql" && !isGraphQLQuery(l))).toHaveLength(2);
+    expect(gh.runsOn().map((r) => r.name)).toEqual(names);
+    expect(botComments(gh)).toEqual(["one", "two"]);
+  });
+
+  test(`exactly ${MAX_MUTATIONS_PER_REQUEST} writes are one request, and a completed run is stamped now by default`, async () => {
+    const { gh, octokit } = setup();
+    const names = Array.from({ length: MAX_MUTATIONS_PER_REQUEST }, (_, i) => `review/p${i}`);
+    const before = gh.log.length;
+    const from = Date.now();
+    await writeRuns(
+      octokit,
+      REPO,
+      names.map((n) => ({ create: spec(n, { status: "completed", conclusion: "success" }), sha: gh.pull.headSha })),
+    );
+    expect(gh.log.slice(before).filter((l) => l.path === "/graphql" && !isGraphQLQuery(l))).toHaveLength(1);
+    const stamped = Date.parse(String(gh.run("review/p0")!.completed_at));
+    expect(stamped).toBeGreaterThanOrEqual(from);
+    expect(stamped).toBeLessThanOrEqual(Date.now());
+  });
+
   test(`more than ${MAX_MUTATIONS_PER_REQUEST} writes go out in several requests, still in order`, async () => {
     const { gh, octokit } = setup();
     const names = Array.from({ length: 2 * MAX_MUTATIONS_PER_REQUEST + 1 }, (_, i) => `review/p${i}`);
@@ -120,6 +214,70 @@ describe("writeRuns", () => {
     );
     expect(gh.log.slice(before).filter((l) => l.path === "/graphql" && !isGraphQLQuery(l))).toHaveLength(3);
     expect(gh.runsOn().map((r) => r.name)).toEqual(names);
+  });
+});
+
+describe("writeRuns: which answers fail the batch", () => {
+  /** A client whose GraphQL answer is these errors (as Octokit throws them), and what it was sent. */
+  const answering = (errors: unknown[]) => {
+    const sent: string[] = [];
+    const octokit = {
+      graphql: (query: string) => {
+        sent.push(query);
+        return Promise.reject(
+          Object.assign(new Error("answered with errors"), { name: "GraphqlResponseError", errors, data: {} }),
+        );
+      },
+    } as unknown as Octokit;
+    return { octokit, sent };
+  };
+  const update = { update: spec("review/security"), run: { id: 1, nodeId: nodeId("CheckRun", 1) } };
+  const comment = { comment: "record", subjectId: nodeId("PullRequest", 7) };
+
+  test("an answer with an empty error list is no success: a batch with a run fails", async () => {
+    await expect(writeRuns(answering([]).octokit, REPO, [update])).rejects.toThrow("answered with errors");
+  });
+
+  test("an error naming no write (no path, or an alias the app never sends) fails a batch with a run", async () => {
+    for (const path of [undefined, ["x0"], ["w0 "], [["w0"]], []]) {
+      const { octokit } = answering([{ type: "NOT_FOUND", message: "gone", ...(path ? { path } : {}) }]);
+      await expect(writeRuns(octokit, REPO, [update])).rejects.toThrow("answered with errors");
+    }
+  });
+
+  test("…and in a request of comments alone it is reported with the others, not thrown", async () => {
+    const { octokit } = answering([{ message: "Something went wrong" }]);
+    const result = await writeRuns(octokit, REPO, [comment, comment]);
+    expect(result).toMatchObject({ vanished: 0, commented: 0 });
+    expect(result.commentFailures).toEqual([expect.objectContaining({ name: "GraphqlResponseError" })]);
+  });
+
+  test("two failed comments count two, beside a vanished run", async () => {
+    const { octokit } = answering([
+      { type: "NOT_FOUND", path: ["w0"], message: "gone" },
+      { type: "INTERNAL", path: ["w1"], message: "x" },
+      { type: "INTERNAL", path: ["w2", "clientMutationId"], message: "y" },
+    ]);
+    const result = await writeRuns(octokit, REPO, [update, comment, comment, comment]);
+    expect(result).toEqual({
+      vanished: 1,
+      commented: 1,
+      commentFailures: [
+        expect.objectContaining({ path: ["w1"] }),
+        expect.objectContaining({ path: ["w2", "clientMutationId"] }),
+      ],
+    });
+  });
+
+  test("aliases past w9 name their write: a failed comment at w10 is reported, not fatal", async () => {
+    const runs = Array.from({ length: 10 }, (_, i) => ({
+      update: spec(`review/p${i}`),
+      run: { id: i, nodeId: nodeId("CheckRun", i) },
+    }));
+    const { octokit } = answering([{ type: "INTERNAL", path: ["w10"], message: "x" }]);
+    const result = await writeRuns(octokit, REPO, [...runs, comment]);
+    expect(result).toMatchObject({ vanished: 0, commented: 0 });
+    expect(result.commentFailures).toHaveLength(1);
   });
 });
 

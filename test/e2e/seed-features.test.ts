@@ -179,7 +179,7 @@ describe("the conflict radar: events that waited share one refresh", () => {
     const routes = sim.requests.slice(from).map((r) => r.operationName ?? r.operation ?? r.route);
     expect(routes.filter((r) => r === "OpenPulls")).toHaveLength(1);
     expect(routes.filter((r) => r === "ConflictRuns")).toHaveLength(1);
-    expect(routes.filter((r) => r === "WriteCheckRuns")).toHaveLength(1);
+    expect(routes.filter((r) => r === "WriteChecksAndRecords")).toHaveLength(1);
     // The pushed one overlaps nothing now; the closed one overlaps nothing; the first one's radar drops both.
     expect(outcomes.get(b)!.overlaps).toEqual([]);
     expect(outcomes.get(c)!.overlaps).toEqual([]);
@@ -280,7 +280,7 @@ describe("the conflict radar's bounds", () => {
       "OpenPulls",
       "PullFiles",
       "ConflictRuns",
-      "WriteCheckRuns",
+      "WriteChecksAndRecords",
     ]);
     expect(outcome.written[0]).toBe(last);
     expect(warnings).toEqual(["conflict radar: refreshed only the first pull requests it names"]);

@@ -57,6 +57,7 @@ const suites = (...s: { app: number; runs: unknown[]; more?: boolean }[]) => che
 
 function pullRequest(over: Record<string, unknown> = {}) {
   return {
+    id: "PR_7",
     number: 7,
     state: "OPEN",
     merged: false,
@@ -307,6 +308,7 @@ describe("readSnapshot", () => {
     });
     expect(s.pull).toStrictEqual({
       number: 7,
+      nodeId: "PR_7",
       state: "open",
       merged: false,
       draft: false,

@@ -84,7 +84,7 @@ describe("operationType", () => {
     ["query Named($id: ID!, $n: Int = 3) @live { node(id: $id) { id } }", "query"],
     ["mutation { a }", "mutation"],
     [
-      "mutation WriteCheckRuns($w0: CreateCheckRunInput!) { w0: createCheckRun(input: $w0) { checkRun { id } } }",
+      "mutation WriteChecksAndRecords($w0: CreateCheckRunInput!) { w0: createCheckRun(input: $w0) { checkRun { id } } }",
       "mutation",
     ],
     ["subscription { a }", "subscription"],
@@ -156,5 +156,29 @@ describe("isCheckWrite: what goes ahead in an installation's lane", () => {
     ["POST", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations-elsewhere", false],
   ])("%s %s → %s", (method, url, urgent) => {
     expect(isCheckWrite({ method, url })).toBe(urgent);
+  });
+
+  const comment = { comment: "answer", subjectId: "PR_1" };
+  const run = {
+    sha: "abc",
+    create: { name: "x", status: "in_progress", title: "t", summary: "s", actions: [] } as never,
+  };
+  test("a mutation that writes a check run goes ahead, with the record comments that ride in it", () => {
+    for (const writes of [[run], [run, comment], [comment, run]]) {
+      const { query } = runsMutation("R_1", writes);
+      expect(isCheckWrite(graphql(query))).toBe(true);
+      expect(isCheckWrite({ method: "POST", url: "/graphql", data: { query } })).toBe(true);
+    }
+  });
+  test("a mutation of comments alone waits its turn as the REST comment did: a stranger's answers cannot jump ahead", () => {
+    const { query } = runsMutation("R_1", [comment, comment]);
+    expect(isCheckWrite(graphql(query))).toBe(false);
+    expect(isCheckWrite({ method: "POST", url: "/graphql", data: { query } })).toBe(false);
+    expect(isPacedWrite(graphql(query))).toBe(true);
+  });
+  test("a GraphQL document it cannot read goes ahead, as every GraphQL write did", () => {
+    expect(isCheckWrite({ method: "POST", url: "/graphql" })).toBe(true);
+    expect(isCheckWrite(graphql({ query: "mutation { addComment }" }))).toBe(true);
+    expect(isCheckWrite(graphql("mutation { updateIssue(input: {}) { clientMutationId } }"))).toBe(true);
   });
 });

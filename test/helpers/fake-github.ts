@@ -3,7 +3,7 @@ import { afterAll } from "@jest/globals";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type AppOptions } from "../../src/app/router.js";
-import type { CheckRunBackend, GraphQLEndpoint, RestCheckRun } from "../../src/simulator/graphql.js";
+import type { GraphQLEndpoint, MutationBackend, RestCheckRun } from "../../src/simulator/graphql.js";
 import type { PullStateBackend, RepositoryReads, RestUser } from "../../src/simulator/graphql-reads.js";
 import type { OpenApi } from "../../src/simulator/openapi.js";
 import { nodeId, parseNodeId } from "../../src/simulator/util.js";
@@ -539,7 +539,7 @@ export class FakeGitHub {
       return data as RestCheckRun;
     };
     const notFound = () => Object.assign(new Error("Not Found"), { status: 404 });
-    const backend: CheckRunBackend = {
+    const backend: MutationBackend = {
       createCheckRun: (repositoryId, b) => {
         if (repositoryId !== repoId) throw notFound();
         return rest("POST", `${repoPath}/check-runs`, b);
@@ -548,6 +548,13 @@ export class FakeGitHub {
         const run = parseNodeId(checkRunId);
         if (repositoryId !== repoId || run?.type !== "CheckRun") throw notFound();
         return rest("PATCH", `${repoPath}/check-runs/${run.id}`, b);
+      },
+      // Through the REST route, so a test's fault on POST …/comments fails the field as GitHub would.
+      addComment: (subjectId, b) => {
+        const pr = parseNodeId(subjectId);
+        if (pr?.type !== "PullRequest" || pr.id !== this.pull.number) throw notFound();
+        const [status, data] = this.route("POST", new URL(`${repoPath}/issues/${pr.id}/comments`, API), { body: b });
+        if (status >= 300) throw Object.assign(new Error((data as { message?: string }).message), { status });
       },
     };
     const reads = new FakeReads(this);
@@ -624,6 +631,7 @@ export class FakeGitHub {
     const pr = this.pull;
     return {
       number: pr.number,
+      node_id: nodeId("PullRequest", pr.number),
       state: pr.state,
       merged: pr.merged,
       draft: pr.draft,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Probot } from "probot";
-import { createProbot, sha, tick, type FakeGitHub } from "../helpers/fake-github.js";
+import { APP_SLUG, createProbot, sha, tick, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { AUTH, AUTH_AND_PAYMENTS, green, sentBy, TABLE, TEAMS } from "./cast.js";
@@ -284,7 +284,9 @@ describe("C. stale writes, hangs, a vanishing table, unrecorded clicks", () => {
     await receive(events.pullRequest(gh, "opened"));
     await approveByReview("sam");
     expect(gate().conclusion).toBe("success");
+    // Neither the ledger (in the runs) nor the record comment (in the same request) can be written.
     gh.faults.push({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 500, times: 40 });
+    gh.faults.push({ method: "POST", path: /\/issues\/7\/comments$/, status: 500, times: 40 });
     const click = events.click(gh, "review/security", "request_changes", "sue");
     expect(await failing(click)).toBe("failed");
     gh.faults = [];
@@ -294,6 +296,20 @@ describe("C. stale writes, hangs, a vanishing table, unrecorded clicks", () => {
     await receive(click); // GitHub redelivers it
     expect(gate().conclusion).toBe("failure");
     expect(gh.run("review/security")!.conclusion).toBe("failure");
+    expect(gate().output.summary).not.toContain("could not be recorded");
+  });
+
+  test("the record comment is written though the runs' writes in its request fail: the next event reads the click from it", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam");
+    gh.faults.push({ method: "PATCH", path: /\/check-runs\/\d+$/, status: 500, times: 40 });
+    expect(await failing(events.click(gh, "review/security", "request_changes", "sue"))).toBe("failed");
+    gh.faults = [];
+    expect(gh.comments.filter((c) => c.user.login === `${APP_SLUG}[bot]`)).toHaveLength(1);
+    await receive(events.pullRequest(gh, "reopened")); // an unrelated event
+    expect(gate().conclusion).toBe("failure");
+    expect(gate().output.summary).toContain("changes requested by @sue");
     expect(gate().output.summary).not.toContain("could not be recorded");
   });
 });

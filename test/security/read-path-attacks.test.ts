@@ -4,7 +4,9 @@ import type { Octokit } from "../../src/github/client.js";
 import { ConflictRadar, type RadarEvent } from "../../src/app/radar.js";
 import type { Deps } from "../../src/app/reconcile.js";
 import { LocalSlots, WritePacer } from "../../src/github/pacer.js";
-import { isCheckWrite } from "../../src/github/writes.js";
+import { isCheckWrite, type RequestShape } from "../../src/github/writes.js";
+import { runsMutation } from "../../src/github/checks.js";
+import { gateBlocked } from "../../src/core/checks.js";
 import { loadTable } from "../../src/github/table.js";
 import { readSnapshot } from "../../src/github/snapshot.js";
 import { loadGraphQL } from "../../src/simulator/graphql.js";
@@ -431,18 +433,33 @@ describe("the write pacer under a flood of answers a stranger causes", () => {
   // installation and dropped first.
   // Fixed: check-run writes (the gate, persona checks, the failure report) go ahead of courtesy writes in an
   // installation's lane (src/github/writes.ts isCheckWrite), so they start within a write or two.
-  test("the write that closes a gate still goes out behind a minute of answers to a stranger", async () => {
+  /** What becomes of a gate's close queued behind 70 answers (a minute and more of paced writes). */
+  async function closeBehindAnswers(answer: RequestShape, gate: RequestShape): Promise<string> {
     const clock = new FakeClock();
     const pacer = new WritePacer({ clock, slots: new LocalSlots(clock) });
-    const answer = { method: "POST", url: "/repos/{owner}/{repo}/issues/{issue_number}/comments" };
-    const gate = { method: "POST", url: "/graphql" };
     const answers = Array.from({ length: 70 }, () =>
       pacer.run("99", () => Promise.resolve("answered"), isCheckWrite(answer)).catch(() => "unsent"),
     );
     const close = pacer.run("99", () => Promise.resolve("closed"), isCheckWrite(gate)).catch(() => "unsent");
     await clock.advance(120_000);
     await Promise.all(answers);
-    expect(await close).toBe("closed");
+    return close;
+  }
+
+  test("the write that closes a gate still goes out behind a minute of answers to a stranger", async () => {
+    const answer = { method: "POST", url: "/repos/{owner}/{repo}/issues/{issue_number}/comments" };
+    expect(await closeBehindAnswers(answer, { method: "POST", url: "/graphql" })).toBe("closed");
+  });
+
+  test("…and behind a minute of answers written as GraphQL comments (records ride in the check-run mutation)", async () => {
+    const mutation = (writes: Parameters<typeof runsMutation>[1]) => ({
+      method: "POST",
+      url: "/graphql",
+      query: runsMutation("R_1", writes).query,
+    });
+    const answer = mutation([{ comment: "no", subjectId: "PR_1" }]);
+    const gate = mutation([{ update: gateBlocked("parallel-review", "closed", []), run: { id: 1, nodeId: "CR_1" } }]);
+    expect(await closeBehindAnswers(answer, gate)).toBe("closed");
   });
 
   test("control: the same close queued as a courtesy write would wait behind the answers and be dropped", async () => {
@@ -606,7 +623,7 @@ describe("the conflict radar with conflicts: block, reusing the reconcile's runs
       "query OpenPulls",
       "query PullFiles",
       "query ConflictRuns",
-      "mutation WriteCheckRuns",
+      "mutation WriteChecksAndRecords",
     ]);
     // A's run rewritten to the failure, in the same mutation as B's own check (B overlaps A).
     expect(writes(now)).toEqual([

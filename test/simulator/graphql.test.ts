@@ -129,6 +129,19 @@ describe("check-run mutations", () => {
     expect(sim.checkRuns("demo", pr.headSha, { name: "after-the-miss" })).toHaveLength(1);
   });
 
+  test("a fault a test aims at the REST check-run write fails the mutation that makes it, alone", async () => {
+    const query = `mutation($a: CreateCheckRunInput!, $b: CreateCheckRunInput!) {
+  a: createCheckRun(input: $a) { checkRun { name } }
+  b: createCheckRun(input: $b) { checkRun { name } }
+}`;
+    sim.faults.inject({ kind: "error", status: 500, match: { method: "POST", path: /\/check-runs$/ }, times: 1 });
+    const run = (name: string) => ({ repositoryId, headSha: pr.headSha, name, output: { title: "t", summary: "s" } });
+    const { body } = await post(query, { a: run("faulted-run"), b: run("written-run") });
+    expect(body.errors).toEqual([expect.objectContaining({ type: "INTERNAL", path: ["a"] })]);
+    expect(sim.checkRuns("demo", pr.headSha, { name: "faulted-run" })).toEqual([]);
+    expect(sim.checkRuns("demo", pr.headSha, { name: "written-run" })).toHaveLength(1);
+  });
+
   test("GitHub's check-run limits apply as on REST: a 21-character button label is refused", async () => {
     const { body } = await post(
       `mutation($i: CreateCheckRunInput!) { c: createCheckRun(input: $i) { checkRun { id } } }`,
@@ -144,6 +157,82 @@ describe("check-run mutations", () => {
     );
     expect(body.errors).toEqual([expect.objectContaining({ type: "UNPROCESSABLE", path: ["c"] })]);
     expect(sim.checkRuns("demo", pr.headSha, { name: "too-long-label" })).toEqual([]);
+  });
+});
+
+describe("addComment", () => {
+  const ADD = `mutation($a: AddCommentInput!, $b: AddCommentInput!) {
+  a: addComment(input: $a) { clientMutationId }
+  b: addComment(input: $b) { clientMutationId }
+}`;
+  const bodies = () => sim.comments("demo", pr.number).map((c) => c.body);
+  let subjectId: string;
+  beforeAll(async () => {
+    subjectId = (await gh.pulls.get({ ...repo, pull_number: pr.number })).data.node_id;
+  });
+
+  test("comments on the pull request as the app's bot, in order, as the REST route does (webhook included)", async () => {
+    sim.setEchoAppEvents(true);
+    try {
+      const before = bodies().length;
+      const from = sim.deliveries.length;
+      const { body } = await post(ADD, { a: { subjectId, body: "first" }, b: { subjectId, body: "second" } });
+      expect(body).toEqual({ data: { a: { clientMutationId: null }, b: { clientMutationId: null } } });
+      expect(bodies().slice(before)).toEqual(["first", "second"]);
+      const listed = (await gh.issues.listComments({ ...repo, issue_number: pr.number })).data.slice(before);
+      expect(listed.map((c) => c.user?.type)).toEqual(["Bot", "Bot"]);
+      expect(listed.every((c) => c.performed_via_github_app?.id !== undefined)).toBe(true);
+      await sim.idle();
+      expect(sim.deliveries.slice(from).map((d) => `${d.event}.${d.action}`)).toEqual([
+        "issue_comment.created",
+        "issue_comment.created",
+      ]);
+    } finally {
+      sim.setEchoAppEvents(false);
+    }
+  });
+
+  test("an unknown subject is NOT_FOUND and a body past GitHub's limit UNPROCESSABLE, each on its own field", async () => {
+    const before = bodies().length;
+    const missing = Buffer.from("11:PullRequest999999").toString("base64");
+    const { body } = await post(ADD, {
+      a: { subjectId: missing, body: "lost" },
+      b: { subjectId, body: "x".repeat(65537) },
+    });
+    expect(body.errors).toEqual([
+      expect.objectContaining({ type: "NOT_FOUND", path: ["a"] }),
+      expect.objectContaining({ type: "UNPROCESSABLE", path: ["b"] }),
+    ]);
+    expect(body.data).toEqual({ a: null, b: null });
+    expect(bodies().length).toBe(before);
+  });
+
+  test("a fault a test aims at POST …/comments fails the field, before or after the write; the other fields run", async () => {
+    const faults = sim.stats().faults;
+    const path = new RegExp(`/issues/${pr.number}/comments$`);
+    sim.faults.inject({ kind: "error", status: 500, match: { method: "POST", path }, times: 1 });
+    const before = bodies().length;
+    const first = await post(ADD, { a: { subjectId, body: "refused" }, b: { subjectId, body: "kept" } });
+    expect(first.status).toBe(200);
+    expect(first.body.errors).toEqual([expect.objectContaining({ type: "INTERNAL", path: ["a"] })]);
+    expect(first.body.data).toEqual({ a: null, b: { clientMutationId: null } });
+    expect(bodies().slice(before)).toEqual(["kept"]);
+    sim.faults.inject({ kind: "error", status: 502, phase: "after", match: { method: "POST", path }, times: 1 });
+    const ghost = await post(ADD, { a: { subjectId, body: "written anyway" }, b: { subjectId, body: "too" } });
+    expect(ghost.body.errors).toEqual([expect.objectContaining({ type: "INTERNAL", path: ["a"] })]);
+    expect(bodies().slice(before)).toEqual(["kept", "written anyway", "too"]);
+    expect(sim.stats().faults).toBe(faults + 2);
+  });
+
+  test("faults aimed at every request, or at /graphql, stay the request's: no field takes them", async () => {
+    const comments = `/repos/acme/demo/issues/${pr.number}/comments`;
+    sim.faults.inject({ kind: "error", status: 502, match: { method: "POST", path: "/graphql" }, times: 1 });
+    sim.faults.inject({ kind: "error", status: 502, times: 1 });
+    expect(sim.faults.forField("POST", comments)).toBeUndefined();
+    sim.faults.reset();
+    sim.faults.inject({ kind: "error", status: 503, match: { method: "PATCH", path: /\/comments$/ }, times: 1 });
+    expect(sim.faults.forField("POST", comments)).toBeUndefined();
+    expect(sim.faults.forField("PATCH", comments)).toEqual({ status: 503, phase: "before" });
   });
 });
 

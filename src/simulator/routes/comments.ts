@@ -10,7 +10,11 @@ import { pullOf } from "./pulls.js";
 export const MAX_COMMENT = 65536;
 
 function bodyText(req: ApiRequest): string {
-  const body = requireBody(req).body;
+  return checkedBody(requireBody(req).body);
+}
+
+/** A comment's body as GitHub takes it (REST's body, GraphQL's `addComment` input), else its 422. */
+function checkedBody(body: unknown): string {
   if (typeof body !== "string")
     throw unprocessable(`Invalid request.\n\n"body" wasn't supplied.`, [
       { resource: "IssueComment", field: "body", code: "missing_field" },
@@ -49,6 +53,11 @@ function listComments(req: ApiRequest, ctx: RouteContext) {
 
 function createComment(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx, "issue_number");
+  return json(201, issueComment(req.urls, ctx.state, addComment(ctx, repo, pr, bodyText(req))));
+}
+
+/** The app's comment on a pull request, as POST …/issues/{n}/comments and GraphQL's `addComment` write it. */
+export function addComment(ctx: RouteContext, repo: Repo, pr: PullRequest, body: unknown): IssueComment {
   const at = ctx.now();
   const bot = `${ctx.state.app.slug}[bot]`;
   const c: IssueComment = {
@@ -56,7 +65,7 @@ function createComment(req: ApiRequest, ctx: RouteContext) {
     repoId: repo.id,
     issueNumber: pr.number,
     user: bot,
-    body: bodyText(req),
+    body: checkedBody(body),
     createdAt: at,
     updatedAt: at,
     viaAppId: ctx.state.appId,
@@ -64,7 +73,7 @@ function createComment(req: ApiRequest, ctx: RouteContext) {
   ctx.state.comments.set(c.id, c);
   pr.updatedAt = at; // a comment is activity on the pull request, as on GitHub
   ctx.echo(ctx.events.issueComment("created", pr, c, bot));
-  return json(201, issueComment(req.urls, ctx.state, c));
+  return c;
 }
 
 function commentOf(req: ApiRequest, ctx: RouteContext): IssueComment {

@@ -1,26 +1,26 @@
 /**
  * POST /graphql (and GitHub Enterprise's /api/graphql): documents are validated against GitHub's published
- * schema; `createCheckRun` / `updateCheckRun` take effect through the REST check-run code (routes/checks.ts),
- * with the same checks and webhooks, and queries read what the REST read routes render (the same list
+ * schema; `createCheckRun` / `updateCheckRun` / `addComment` take effect through the REST check-run and
+ * comment code (routes/checks.ts, routes/comments.ts), with the same checks, webhooks and faults, and queries read what the REST read routes render (the same list
  * functions and renderers). A document GitHub would reject is answered as GitHub does: HTTP 200 with `errors`.
  */
-import { loadGraphQL, type CheckRunBackend, type RestCheckRun } from "../graphql.js";
+import { loadGraphQL, type MutationBackend, type RestCheckRun } from "../graphql.js";
 import type { PullStateBackend, RepositoryReads } from "../graphql-reads.js";
-import { json, notFound, type ApiRequest } from "../http.js";
+import { HttpError, json, notFound, type ApiRequest } from "../http.js";
 import { commit, diffEntry, repository, user, userByLogin, type Urls } from "../render.js";
 import { checkRun } from "../render-checks.js";
 import { issueComment, pullRequest, review } from "../render-pulls.js";
 import type { Route, RouteContext } from "../router.js";
-import type { Repo, State } from "../state.js";
+import type { PullRequest, Repo, State } from "../state.js";
 import { parseNodeId } from "../util.js";
 import { createCheckRun, runsForCommit, updateCheckRun } from "./checks.js";
-import { pullComments, pullIssueEvents } from "./comments.js";
+import { addComment, pullComments, pullIssueEvents } from "./comments.js";
 import { fileAt } from "./contents.js";
 import { pullCommits, pullFiles, pullsContaining, pullsOf } from "./pulls.js";
 import { pullReviews } from "./reviews.js";
 import { activeMembers } from "./teams.js";
 
-function backend(req: ApiRequest, ctx: RouteContext): CheckRunBackend {
+function backend(req: ApiRequest, ctx: RouteContext): MutationBackend {
   const repoOf = (id: string): Repo => {
     const node = parseNodeId(id);
     const repo = node?.type === "Repository" ? [...ctx.state.repos.values()].find((r) => r.id === node.id) : undefined;
@@ -32,12 +32,42 @@ function backend(req: ApiRequest, ctx: RouteContext): CheckRunBackend {
     if (node?.type !== "CheckRun") throw notFound();
     return node.id;
   };
+  const pullOf = (id: string): { repo: Repo; pr: PullRequest } => {
+    const node = parseNodeId(id);
+    if (node?.type === "PullRequest")
+      for (const repo of ctx.state.repos.values()) {
+        const pr = [...ctx.state.pullsOf(repo).values()].find((p) => p.id === node.id);
+        if (pr) return { repo, pr };
+      }
+    throw notFound();
+  };
   const rendered = (run: Parameters<typeof checkRun>[2]) =>
     checkRun(req.urls, ctx.state, run) as unknown as RestCheckRun;
+  // A fault a test aimed at the REST write a field stands for fails the field, before or after the write.
+  const faulted = <T>(method: string, path: string, write: () => T): T => {
+    const fault = req.fieldFault?.(method, path);
+    if (fault?.phase === "before") throw new HttpError(fault.status, "Server Error");
+    const out = write();
+    if (fault) throw new HttpError(fault.status, "Server Error");
+    return out;
+  };
+  const runs = (repo: Repo) => `/repos/${repo.owner}/${repo.name}/check-runs`;
   return {
-    createCheckRun: (repositoryId, body) => rendered(createCheckRun(ctx, repoOf(repositoryId), body)),
-    updateCheckRun: (repositoryId, checkRunId, body) =>
-      rendered(updateCheckRun(ctx, repoOf(repositoryId), runId(checkRunId), body)),
+    createCheckRun: (repositoryId, body) => {
+      const repo = repoOf(repositoryId);
+      return faulted("POST", runs(repo), () => rendered(createCheckRun(ctx, repo, body)));
+    },
+    updateCheckRun: (repositoryId, checkRunId, body) => {
+      const repo = repoOf(repositoryId);
+      const id = runId(checkRunId);
+      return faulted("PATCH", `${runs(repo)}/${id}`, () => rendered(updateCheckRun(ctx, repo, id, body)));
+    },
+    addComment: (subjectId, body) => {
+      const { repo, pr } = pullOf(subjectId);
+      faulted("POST", `/repos/${repo.owner}/${repo.name}/issues/${pr.number}/comments`, () =>
+        addComment(ctx, repo, pr, body),
+      );
+    },
   };
 }
 
