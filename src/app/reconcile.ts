@@ -18,7 +18,7 @@ import { TABLE_PATHS, type ChangedFile, type Problem, type ReviewTable } from ".
 import { evaluate, type PersonaVerdict, type Verdict } from "../core/verdict.js";
 import { sequence } from "../core/sequence.js";
 import { passedGateEffect } from "./effect.js";
-import { listOwnRuns, writeRuns, type ExistingRun } from "../github/checks.js";
+import { listOwnRuns, rideWithRuns, writeRuns, type ExistingRun, type Write } from "../github/checks.js";
 import type { Octokit, PullRef } from "../github/client.js";
 import { changedBetween, MAX_PR_FILES, requestReviewers, sharingHead, type PullRequest } from "../github/pulls.js";
 import { readSnapshot } from "../github/snapshot.js";
@@ -412,9 +412,9 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   const { octokit } = deps;
   const now = () => deps.now?.() ?? new Date();
 
-  // Every check-run write of the reconcile in one GraphQL request, gate first, and the record comments
-  // after them: with GitHub's write pacing (a second between writes) the gate and every persona check
-  // appear together, and the comments take no pacing slot of their own.
+  // Every check-run write of the reconcile in one GraphQL request, gate first, and a few small record
+  // comments after them (src/github/checks.ts rideWithRuns): with GitHub's write pacing (a second between
+  // writes) the gate and every persona check appear together, and those comments take no slot of their own.
   const { writes, created, updated, unchanged } = planWrites({
     wanted: a.wanted,
     existing: a.existing,
@@ -422,15 +422,15 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
     ...(a.superseded ? { superseded: a.superseded } : {}),
   });
   const comments = a.records.map((r) => ({ comment: r.body, subjectId: a.pull.nodeId }));
-  const all = [...writes, ...comments];
-  const {
-    vanished,
-    commented: records,
-    commentFailures,
-  } = all.length > 0 ? await writeRuns(octokit, a.pull.repoNodeId, all, now) : NOTHING_WRITTEN;
+  const { withRuns, apart } = rideWithRuns(writes, comments);
+  const batch = (w: readonly Write[]) =>
+    w.length > 0 ? writeRuns(octokit, a.pull.repoNodeId, w, now) : NOTHING_WRITTEN;
+  const { vanished, commented, commentFailures } = await batch(withRuns);
+  const after = await batch(apart);
+  const records = commented + after.commented;
   // The ledger went out with the gate: the record comments are the audit trail and the reviewer's
   // answer, so one that cannot be written is logged, not fatal (the decision is already recorded).
-  for (const err of commentFailures)
+  for (const err of [...commentFailures, ...after.commentFailures])
     deps.log.warn({ err, pr: ref }, "could not write a record comment (the ledger has it)");
 
   const refused = await requestEach(deps, ref, a.requests);

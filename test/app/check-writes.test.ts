@@ -1,6 +1,12 @@
 import { describe, expect, test } from "@jest/globals";
 import type { CheckRunSpec } from "../../src/core/checks.js";
-import { MAX_MUTATIONS_PER_REQUEST, writeRuns, type RunWrite } from "../../src/github/checks.js";
+import {
+  MAX_MUTATIONS_PER_REQUEST,
+  RIDING_COMMENTS,
+  rideWithRuns,
+  writeRuns,
+  type RunWrite,
+} from "../../src/github/checks.js";
 import type { Octokit } from "../../src/github/client.js";
 import { nodeId } from "../../src/simulator/util.js";
 import { reconcileDeps, useFakeGitHub } from "../helpers/app-harness.js";
@@ -278,6 +284,24 @@ describe("writeRuns: which answers fail the batch", () => {
     const result = await writeRuns(octokit, REPO, [...runs, comment]);
     expect(result).toMatchObject({ vanished: 0, commented: 0 });
     expect(result.commentFailures).toHaveLength(1);
+  });
+});
+
+describe("rideWithRuns: which record comments share the check-run request", () => {
+  const run = { create: spec("gate"), sha: "abc" };
+  const comment = (n: number) => ({ comment: "x".repeat(n), subjectId: "PR_7" });
+  test("a few small ones ride after the runs", () => {
+    const few = Array.from({ length: RIDING_COMMENTS.count }, () => comment(RIDING_COMMENTS.characters / 4));
+    expect(rideWithRuns([run], few)).toEqual({ withRuns: [run, ...few], apart: [] });
+  });
+  test("one more, or more characters, and all go apart, after the runs (a stranger's answers never lengthen a gate's write)", () => {
+    const many = Array.from({ length: RIDING_COMMENTS.count + 1 }, () => comment(10));
+    expect(rideWithRuns([run], many)).toEqual({ withRuns: [run], apart: many });
+    const long = [comment(RIDING_COMMENTS.characters / 2), comment(RIDING_COMMENTS.characters / 2 + 1)];
+    expect(rideWithRuns([run], long)).toEqual({ withRuns: [run], apart: long });
+  });
+  test("with no run to write, comments go alone", () => {
+    expect(rideWithRuns([], [comment(10)])).toEqual({ withRuns: [], apart: [comment(10)] });
   });
 });
 
