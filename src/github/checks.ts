@@ -198,6 +198,8 @@ export const MAX_MUTATIONS_PER_REQUEST = 20;
  */
 export const RIDING_COMMENTS = { count: 4, characters: 16_384 } as const;
 
+// mutation-range: batch-errors
+
 export function rideWithRuns(
   runs: readonly RunWrite[],
   comments: readonly CommentWrite[],
@@ -207,7 +209,6 @@ export function rideWithRuns(
   return ride ? { withRuns: [...runs, ...comments], apart: [] } : { withRuns: [...runs], apart: [...comments] };
 }
 
-// mutation-range: batch-errors
 export async function writeRuns(
   octokit: Octokit,
   repositoryId: string,

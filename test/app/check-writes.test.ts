@@ -306,6 +306,26 @@ describe("rideWithRuns: which record comments share the check-run request", () =
 });
 
 describe("a reconcile's writes", () => {
+  test("a stranger's answers do not ride in the write that opens or closes a gate: they follow in a request of their own", async () => {
+    const { gh, probot } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
+    await probot.receive(events.pullRequest(gh, "opened") as never);
+    // Five refused commands whose deliveries were lost: the next reconcile answers them all.
+    for (let i = 0; i < RIDING_COMMENTS.count + 1; i++) gh.comment("mallory", `/approve security ${"x".repeat(2000)}`);
+    gh.review("sam", "APPROVED");
+    const before = gh.log.length;
+    await probot.receive(events.review(gh, "submitted", "sam") as never);
+    const mutations = gh.log
+      .slice(before)
+      .filter((l) => l.path === "/graphql" && !isGraphQLQuery(l))
+      .map((l) => String((l.body as { query: string }).query));
+    const gate = mutations.filter((q) => /CheckRun\(/.test(q));
+    expect(gate.length).toBeGreaterThan(0);
+    expect(gate.every((q) => !q.includes("addComment"))).toBe(true);
+    const answers = mutations.filter((q) => !/CheckRun\(/.test(q));
+    expect(answers.flatMap((q) => q.match(/addComment\(/g) ?? [])).toHaveLength(RIDING_COMMENTS.count + 1);
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+  });
+
   test("a run deleted between the read and the write does not fail the reconcile; its next round recreates it", async () => {
     const { gh, probot } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
     await probot.receive(events.pullRequest(gh, "opened") as never);
