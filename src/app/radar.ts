@@ -169,17 +169,32 @@ export class ConflictRadar {
       add(ev, ev.headSha, ev.closed === true && now.closed === true && now.headSha === ev.headSha);
       if (ev.previousHead) add(ev, ev.previousHead, false);
     }
-    const olds = await Promise.all(
-      [...heads.values()].map(async (b) => {
-        try {
-          return (await filesOf(d.octokit, repo, [b.pull], this.files, b.fetch))[0];
-        } catch (err) {
-          // One head's files unreadable (a 404, a 5xx after retries): that head is unknown, the rest refreshed.
-          d.log.warn({ err, pr: b.pull.number }, "conflict radar: the files of an earlier head could not be read");
-          return undefined;
-        }
-      }),
+    // The heads to fetch (one per closed pull request) in one query; from the cache, the others. If the
+    // batch fails, each alone, so that one unreadable head (a 404, a 5xx after retries) leaves only itself
+    // unknown and the rest refreshed.
+    const one = async (b: Before) => {
+      try {
+        return (await filesOf(d.octokit, repo, [b.pull], this.files, b.fetch))[0];
+      } catch (err) {
+        d.log.warn({ err, pr: b.pull.number }, "conflict radar: the files of an earlier head could not be read");
+        return undefined;
+      }
+    };
+    const batch = async (list: readonly Before[], fetch: boolean): Promise<(OpenPull | undefined)[]> => {
+      if (list.length <= 1) return Promise.all(list.map(one));
+      const pulls = list.map((b) => b.pull);
+      return filesOf(d.octokit, repo, pulls, this.files, fetch).catch(() => Promise.all(list.map(one)));
+    };
+    const all = [...heads.values()];
+    const fetched = await batch(
+      all.filter((b) => b.fetch),
+      true,
     );
+    const cached = await batch(
+      all.filter((b) => !b.fetch),
+      false,
+    );
+    const olds = [...fetched, ...cached];
     return olds.filter((p): p is OpenPull => p !== undefined);
   }
 

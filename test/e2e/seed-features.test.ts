@@ -155,13 +155,19 @@ const radarEvent = (repo: string, n: number, extra: object = {}) => ({
   ...extra,
 });
 
+/** Three pull requests changing the same file: the first one's radar names the other two. */
+async function threeOverlapping() {
+  const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
+  const a = await openPr(repo, "a", { "src/payments/charge.ts": "a\n" });
+  const b = await openPr(repo, "b", { "src/payments/charge.ts": "b\n" }, "dan");
+  const c = await openPr(repo, "c", { "src/payments/charge.ts": "c\n" }, "carol");
+  expect(run(repo, a, "parallel-review/conflicts")!.output.title).toBe(`Overlaps with #${b}, #${c}`);
+  return { repo, a, b, c };
+}
+
 describe("the conflict radar: events that waited share one refresh", () => {
   test("a push and a close refreshed together: one open list, one read of the runs, one write; the radars as after each in turn", async () => {
-    const repo = newRepo({ "src/payments/charge.ts": "v1\n" });
-    const a = await openPr(repo, "a", { "src/payments/charge.ts": "a\n" });
-    const b = await openPr(repo, "b", { "src/payments/charge.ts": "b\n" }, "dan");
-    const c = await openPr(repo, "c", { "src/payments/charge.ts": "c\n" }, "carol");
-    expect(run(repo, a, "parallel-review/conflicts")!.output.title).toBe(`Overlaps with #${b}, #${c}`);
+    const { repo, a, b, c } = await threeOverlapping();
     // The app does not see these two events: the refresh below is given both at once.
     sim.holdWebhooks();
     const before = sim.pullRequest(repo, b).headSha;
@@ -218,6 +224,33 @@ describe("the conflict radar: one pull request's events in one refresh", () => {
     ]);
     const files = (radar as unknown as { files: { get(k: string): readonly string[] | undefined } }).files;
     expect(files.get(`acme/${repo}#${d}@${h1}`.toLowerCase())).toBeUndefined();
+    sim.releaseWebhooks();
+    await sim.idle();
+  });
+
+  test("two closes refreshed together, nothing cached: their heads' files in one query; one unreadable head leaves only itself unknown", async () => {
+    const { repo, a, b, c } = await threeOverlapping();
+    sim.holdWebhooks();
+    later();
+    await sim.closePullRequest(repo, b);
+    later();
+    await sim.closePullRequest(repo, c);
+    const closes = [radarEvent(repo, b, { closed: true }), radarEvent(repo, c, { closed: true })];
+    const from = sim.requests.length;
+    await new ConflictRadar().refreshAll(radarDeps(), { owner: "acme", repo }, closes);
+    const routes = sim.requests.slice(from).map((r) => r.operationName ?? r.operation ?? r.route);
+    // One query for the open pull request's files (nothing cached), one for both closed heads (one each before).
+    expect(routes.filter((r) => r === "PullFiles")).toHaveLength(2);
+    expect(run(repo, a, "parallel-review/conflicts")!.output.title).toBe("No overlap with other open pull requests");
+    // Again from the state before, with a third close GitHub cannot list (404): the batch fails, each is read alone.
+    const d = await openPr(repo, "d", { "src/payments/charge.ts": "d\n" }, "dan");
+    const e = await openPr(repo, "e", { "src/payments/charge.ts": "e\n" }, "carol");
+    await sim.closePullRequest(repo, d);
+    await sim.closePullRequest(repo, e);
+    const gone = { ...radarEvent(repo, e), number: 999, closed: true };
+    const later2 = [radarEvent(repo, d, { closed: true }), radarEvent(repo, e, { closed: true }), gone];
+    await new ConflictRadar().refreshAll(radarDeps(), { owner: "acme", repo }, later2);
+    expect(run(repo, a, "parallel-review/conflicts")!.output.title).toBe("No overlap with other open pull requests");
     sim.releaseWebhooks();
     await sim.idle();
   });
