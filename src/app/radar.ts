@@ -186,15 +186,9 @@ export class ConflictRadar {
       return filesOf(d.octokit, repo, pulls, this.files, fetch).catch(() => Promise.all(list.map(one)));
     };
     const all = [...heads.values()];
-    const fetched = await batch(
-      all.filter((b) => b.fetch),
-      true,
-    );
-    const cached = await batch(
-      all.filter((b) => !b.fetch),
-      false,
-    );
-    const olds = [...fetched, ...cached];
+    const fetched = all.filter((b) => b.fetch);
+    const cached = all.filter((b) => !b.fetch);
+    const olds = [...(await batch(fetched, true)), ...(await batch(cached, false))];
     return olds.filter((p): p is OpenPull => p !== undefined);
   }
 

@@ -177,6 +177,27 @@ export interface WriteResult {
 export const MAX_MUTATIONS_PER_REQUEST = 20;
 
 /**
+ * The record comments that ride in the request of a reconcile's check-run writes: a few small ones (a
+ * reviewer's record is about a kilobyte). The rest are written after, in requests of comments alone, which
+ * the write pacer keeps behind check-run writes (src/github/writes.ts): a stranger's refused commands are
+ * answered with comments that echo what they wrote (up to 20 a reconcile, each up to GitHub's 65,536
+ * characters), and carried in the gate's request they would lengthen the write that closes a gate, and a
+ * request GitHub refuses whole for its size would fail the gate's write with it.
+ */
+export const RIDING_COMMENTS = { count: 4, characters: 16_384 } as const;
+
+// mutation-range: batch-errors
+/** The check-run writes with the comments that ride after them, and the comments written apart after those. */
+export function rideWithRuns(
+  runs: readonly RunWrite[],
+  comments: readonly CommentWrite[],
+): { withRuns: Write[]; apart: CommentWrite[] } {
+  const characters = comments.reduce((n, c) => n + c.comment.length, 0);
+  const ride = runs.length > 0 && comments.length <= RIDING_COMMENTS.count && characters <= RIDING_COMMENTS.characters;
+  return ride ? { withRuns: [...runs, ...comments], apart: [] } : { withRuns: [...runs], apart: [...comments] };
+}
+
+/**
  * Writes check runs and comments as aliased `createCheckRun` / `updateCheckRun` / `addComment` mutations in
  * one GraphQL request (one write for the app's write pacer and for GitHub's secondary limits, instead of one
  * per run and per comment). GitHub executes the mutations of a document one after another, in the order
@@ -188,27 +209,6 @@ export const MAX_MUTATIONS_PER_REQUEST = 20;
  * error fails the batch after it ran (a request of comments alone that fails reports them as failed).
  * `now` stamps `completedAt`, as in the REST writes above.
  */
-/**
- * The record comments that ride in the request of a reconcile's check-run writes: a few small ones (a
- * reviewer's record is about a kilobyte). The rest are written after, in requests of comments alone, which
- * the write pacer keeps behind check-run writes (src/github/writes.ts): a stranger's refused commands are
- * answered with comments that echo what they wrote (up to 20 a reconcile, each up to GitHub's 65,536
- * characters), and carried in the gate's request they would lengthen the write that closes a gate, and a
- * request GitHub refuses whole for its size would fail the gate's write with it.
- */
-export const RIDING_COMMENTS = { count: 4, characters: 16_384 } as const;
-
-// mutation-range: batch-errors
-
-export function rideWithRuns(
-  runs: readonly RunWrite[],
-  comments: readonly CommentWrite[],
-): { withRuns: Write[]; apart: CommentWrite[] } {
-  const characters = comments.reduce((n, c) => n + c.comment.length, 0);
-  const ride = runs.length > 0 && comments.length <= RIDING_COMMENTS.count && characters <= RIDING_COMMENTS.characters;
-  return ride ? { withRuns: [...runs, ...comments], apart: [] } : { withRuns: [...runs], apart: [...comments] };
-}
-
 export async function writeRuns(
   octokit: Octokit,
   repositoryId: string,

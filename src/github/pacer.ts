@@ -233,9 +233,11 @@ export function pacing(
   const pacer = options.pacer;
   if (!pacer) return {};
   const key = pacingKey(options);
-  octokit.hook.wrap("request", (request, req) =>
-    pacer.send(key, isPacedWrite(req), () => request(req), isCheckWrite(req)),
-  );
+  // Whether a write goes ahead is asked of writes only: it reads a GraphQL document, and reads are not paced.
+  octokit.hook.wrap("request", (request, req) => {
+    const write = isPacedWrite(req);
+    return pacer.send(key, write, () => request(req), write && isCheckWrite(req));
+  });
   return {};
 }
 

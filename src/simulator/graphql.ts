@@ -2,8 +2,8 @@
  * GitHub's GraphQL endpoint as far as the app uses it: every document is validated against GitHub's
  * published schema (@octokit/graphql-schema), and `createCheckRun` / `updateCheckRun` / `addComment` run
  * against a backend that applies them as the REST check-run and comment routes do (the simulator's state,
- * or the tests' fake GitHub); queries read a pull request through a `PullStateBackend` (graphql-reads.ts) exactly as the REST
- * reads see it. Anything else the schema allows is answered with an error naming what is not simulated.
+ * or the tests' fake GitHub); queries read a pull request through a `PullStateBackend` (graphql-reads.ts)
+ * exactly as the REST reads see it. Anything else the schema allows is answered with an error naming what is not simulated.
  *
  * `graphql` and the 1.2 MB schema are dev-only dependencies, so both are loaded lazily (dynamic import),
  * once per process, like the OpenAPI description (openapi.ts).

@@ -53,7 +53,7 @@ function listComments(req: ApiRequest, ctx: RouteContext) {
 
 function createComment(req: ApiRequest, ctx: RouteContext) {
   const { repo, pr } = pullOf(req, ctx, "issue_number");
-  return json(201, issueComment(req.urls, ctx.state, addComment(ctx, repo, pr, bodyText(req))));
+  return json(201, issueComment(req.urls, ctx.state, addComment(ctx, repo, pr, requireBody(req).body)));
 }
 
 /** The app's comment on a pull request, as POST …/issues/{n}/comments and GraphQL's `addComment` write it. */

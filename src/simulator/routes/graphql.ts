@@ -1,8 +1,8 @@
 /**
  * POST /graphql (and GitHub Enterprise's /api/graphql): documents are validated against GitHub's published
  * schema; `createCheckRun` / `updateCheckRun` / `addComment` take effect through the REST check-run and
- * comment code (routes/checks.ts, routes/comments.ts), with the same checks, webhooks and faults, and queries read what the REST read routes render (the same list
- * functions and renderers). A document GitHub would reject is answered as GitHub does: HTTP 200 with `errors`.
+ * comment code (routes/checks.ts, routes/comments.ts), with the same checks, webhooks and faults, and
+ * queries read what the REST read routes render (the same list functions and renderers). A document GitHub would reject is answered as GitHub does: HTTP 200 with `errors`.
  */
 import { loadGraphQL, type MutationBackend, type RestCheckRun } from "../graphql.js";
 import type { PullStateBackend, RepositoryReads } from "../graphql-reads.js";
