@@ -53,6 +53,7 @@ export const TARGETS = {
   // The pure decisions taken out of reconcile.ts, each judged by its own unit tests (seconds a mutant; the app
   // and attack suites still run them in npm test).
   "src/app/rounds.ts": ["test/app/rounds.test.ts"], // when a decision to pass is read again, when a round follows
+  "src/app/slots.ts": ["test/app/slots.test.ts"], // reconcile slots: a stranger's waiting answers hold none
   "src/app/write-plan.ts": ["test/app/write-plan.test.ts"], // which runs are rewritten, closed, left green
   "src/app/standing.ts": ["test/app/standing.test.ts"], // which records count, what the ledger keeps, where it is read
   "src/app/eligibility.ts": ["test/app/eligibility.test.ts"], // who may review as which persona

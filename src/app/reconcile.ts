@@ -29,6 +29,7 @@ import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
 import { inRounds } from "./rounds.js";
+import { ALWAYS_HELD, type Slot } from "./slots.js";
 import { carriedLedger, closedGates, planWrites, renamedGates } from "./write-plan.js";
 import { appCommentOf, keptLedger, readLedger, standingOf, unsettledClicks, withDelivered } from "./standing.js";
 import { claimsOf, lookUpEligibility } from "./eligibility.js";
@@ -76,13 +77,22 @@ export interface Seen {
 /**
  * The one idempotent step every event of a pull request leads to: read the state from GitHub, make the
  * plan and the verdict, write only the difference. Running it twice writes nothing the second time.
+ * `slot` is the router's claim on a reconcile slot (src/app/slots.ts): held to read, decide and write the
+ * checks, given back for the courtesy writes after them, taken again before another round reads.
  */
-export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, given: Hints = {}): Promise<Outcome> {
+export async function reconcile(
+  deps: Deps,
+  ref: PullRef,
+  click?: ButtonClick,
+  given: Hints = {},
+  slot: Slot = ALWAYS_HELD,
+): Promise<Outcome> {
   const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
   const fresh = new Map<string, Memberships>(); // …and once more, bypassing the cache, before a pass
   return inRounds<Assessment, Outcome, Hints>(
     {
-      decide: (hints, mode) => {
+      decide: async (hints, mode) => {
+        await slot.acquire(); // given back by the previous round's courtesy writes
         if (mode.memberships === "first") return assess(deps, ref, click, hints, members, mode.fresh);
         // The first read with fresh memberships lists the teams the first round asked about in the same
         // query: its look-ups need no request of their own (a login not listed is still asked over REST).
@@ -90,7 +100,7 @@ export async function reconcile(deps: Deps, ref: PullRef, click?: ButtonClick, g
         const teams = asked.slice(0, MAX_TEAMS_PER_QUERY); // any more are looked up as before
         return assess(deps, ref, click, hints, fresh, mode.fresh, teams);
       },
-      write: (a) => apply(deps, ref, a),
+      write: (a) => apply(deps, ref, a, slot),
       cached: deps.cache !== undefined,
     },
     given,
@@ -408,7 +418,7 @@ export async function assess(
 
 const NOTHING_WRITTEN = { vanished: 0, commented: 0, commentFailures: [] } as const;
 
-async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> {
+async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promise<Outcome> {
   const { octokit } = deps;
   const now = () => deps.now?.() ?? new Date();
 
@@ -426,6 +436,10 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment): Promise<Outcome> 
   const batch = (w: readonly Write[]) =>
     w.length > 0 ? writeRuns(octokit, a.pull.repoNodeId, w, now) : NOTHING_WRITTEN;
   const { vanished, commented, commentFailures } = await batch(withRuns);
+  // What is left are courtesy writes, which wait behind every check-run write in the installation's pacing
+  // lane (src/github/writes.ts isCheckWrite): the slot goes to another reconcile meanwhile, so answers to a
+  // stranger's commands on many pull requests cannot hold every slot (src/app/slots.ts).
+  slot.release();
   const after = await batch(apart);
   const records = commented + after.commented;
   // The ledger went out with the gate: the record comments are the audit trail and the reviewer's

@@ -12,7 +12,8 @@ import { ConflictRadar, RadarHook, type RadarOptions } from "./radar.js";
 import type { ButtonClick } from "./records.js";
 import type { CommentInput } from "../core/actions.js";
 import { registerHeal, type HealOptions } from "./heal.js";
-import { KeyedSerializer, Limiter, type KeyedRunner } from "./serialize.js";
+import { KeyedSerializer, type KeyedRunner } from "./serialize.js";
+import { ReconcileSlots, RECONCILES_PER_INSTALLATION, type Slot } from "./slots.js";
 import { UnsettledClicks } from "./unsettled.js";
 import { carriesFacts, hintsOf, PendingFacts } from "./batch.js";
 
@@ -25,8 +26,10 @@ export interface AppOptions {
   readonly maxRetryWaitMs?: number;
   /** Observes every GitHub request (tests and the benchmark count them). */
   readonly counter?: RequestCounter;
-  /** Reconciles running at once in this process (default 128); the rest wait their turn. */
+  /** Reconciles running at once in this process (default 128); the rest wait their turn (src/app/slots.ts). */
   readonly maxConcurrentReconciles?: number;
+  /** Of those, at most this many for one installation (default 16): a burst batches its deliveries. */
+  readonly maxReconcilesPerInstallation?: number;
   /** Longest wait for one GitHub request before it counts as failed (default 10 s): a hung read must not hold a gate open. */
   readonly requestTimeoutMs?: number;
   /** The clock for times the app writes and receipt times (tests give the fake GitHub's). */
@@ -60,7 +63,10 @@ interface UserRef {
  */
 export function createApp(options: AppOptions = {}) {
   const serializer = options.serializer ?? new KeyedSerializer();
-  const limiter = new Limiter(options.maxConcurrentReconciles ?? 128);
+  const slots = new ReconcileSlots(
+    options.maxConcurrentReconciles ?? 128,
+    options.maxReconcilesPerInstallation ?? RECONCILES_PER_INSTALLATION,
+  );
   const unsettled = new UnsettledClicks();
   const facts = new PendingFacts(); // deliveries waiting for their pull request's next reconcile
   const cache = new ReadCache(); // answers kept between reconciles: src/github/recent.ts
@@ -89,9 +95,16 @@ export function createApp(options: AppOptions = {}) {
     });
 
     // One reconcile of the pull request, with a delivery's facts (a click, review and comment bodies, a push).
-    const reconcileNow = async (d: Deps, pr: PullRef, key: string, click?: ButtonClick, extra: Hints = {}) => {
+    const reconcileNow = async (
+      d: Deps,
+      pr: PullRef,
+      key: string,
+      slot: Slot,
+      click?: ButtonClick,
+      extra: Hints = {},
+    ) => {
       try {
-        const outcome = await reconcile(d, pr, click, { ...extra, unsettled: unsettled.of(key) });
+        const outcome = await reconcile(d, pr, click, { ...extra, unsettled: unsettled.of(key) }, slot);
         if (click) unsettled.settle(key, click);
         options.onOutcome?.(pr, outcome);
         return outcome;
@@ -102,13 +115,16 @@ export function createApp(options: AppOptions = {}) {
         throw err;
       }
     };
-    // The reconcile of a batch: taken right before it reads, inside the limiter, so it reads after every
+    // A reconcile holds one of its installation's slots while it reads, decides and writes its checks. An
+    // installation is an account's: its repositories' owner names it (GitHub logins are case-insensitive).
+    const inSlot = <T>(pr: PullRef, job: (slot: Slot) => Promise<T>) => slots.run(pr.owner.toLowerCase(), job);
+    // The reconcile of a batch: taken right before it reads, once it has a slot, so it reads after every
     // delivery that joined. Nothing to do when an earlier reconcile already took the batch this job was for.
     const reconcileBatch = (d: Deps, pr: PullRef, key: string) =>
-      limiter.run(async () => {
+      inSlot(pr, async (slot) => {
         const batch = facts.take(key);
         if (!batch) return undefined;
-        batch.settle(reconcileNow(d, pr, key, batch.click, hintsOf(batch)));
+        batch.settle(reconcileNow(d, pr, key, slot, batch.click, hintsOf(batch)));
         return batch.done;
       });
 
@@ -117,7 +133,7 @@ export function createApp(options: AppOptions = {}) {
     // batch, get a reconcile of their own, in order.
     const run = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
       const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
-      const own = () => limiter.run(() => reconcileNow(d, pr, key, click, extra));
+      const own = () => inSlot(pr, (slot) => reconcileNow(d, pr, key, slot, click, extra));
       const batch = facts.join(key, { ...(click ? { click } : {}), hints: extra });
       if (!batch) return serializer.run(key, own);
       await serializer.coalesce(key, () => reconcileBatch(d, pr, key)).catch(() => undefined);
@@ -127,7 +143,9 @@ export function createApp(options: AppOptions = {}) {
       if (facts.claim(key, batch))
         batch.settle(
           carriesFacts(batch)
-            ? serializer.run(key, () => limiter.run(() => reconcileNow(d, pr, key, batch.click, hintsOf(batch))))
+            ? serializer.run(key, () =>
+                inSlot(pr, (slot) => reconcileNow(d, pr, key, slot, batch.click, hintsOf(batch))),
+              )
             : Promise.resolve(undefined),
         );
       return batch.done;

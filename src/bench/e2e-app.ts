@@ -36,6 +36,8 @@ export interface AppProcessConfig {
   readonly admission?: number;
   /** Reconciles run at once (the app's default when unset): the rest wait, parsed, for a free one. */
   readonly reconciles?: number;
+  /** Of those, reconciles of one installation at once (the app's default when unset). */
+  readonly perInstallation?: number;
   /**
    * A directory: the app's CPU profile of the measured phase only (from `mark` to `stop`, warm-up and
    * start-up left out) is written there as a `.cpuprofile` (`--app-profile DIR`).
@@ -200,6 +202,7 @@ async function childMain(): Promise<void> {
       appId: config.appId,
       maxRetryWaitMs: 2_000,
       ...(config.reconciles ? { maxConcurrentReconciles: config.reconciles } : {}),
+      ...(config.perInstallation ? { maxReconcilesPerInstallation: config.perInstallation } : {}),
       onOutcome: (pr, o) =>
         outcomes.add({ number: pr.number, state: o.state, at: performance.timeOrigin + performance.now() }),
     },

@@ -28,6 +28,7 @@
  *                         other rows are the run with the median CPU
  *   --admission N         deliveries the app parses and handles at once (default: the server's, 128)
  *   --reconciles N        reconciles the app runs at once (default: the app's, 128)
+ *   --per-installation N  of those, reconciles of one installation at once (default: the app's, 16)
  *   --app-profile DIR     write the app's CPU profile of each measured phase (warm-up left out) to DIR
  *   --app-alloc DIR       write the app's allocation profile of each measured phase (collected objects kept) to DIR
  *   --app-node-flags "F"  Node/V8 flags for the app's process alone (e.g. "--max-old-space-size=128")
@@ -63,6 +64,7 @@ interface Options {
   repeat: number;
   admission?: number;
   reconciles?: number;
+  perInstallation?: number;
   appProfile?: string;
   appAlloc?: string;
   appNodeFlags?: string[];
@@ -96,6 +98,7 @@ function parseOptions(argv: readonly string[]): Options {
     repeat: Math.max(1, Math.floor(num("repeat", 1))),
     ...(arg("admission") !== undefined ? { admission: Math.max(1, num("admission", 128)) } : {}),
     ...(arg("reconciles") !== undefined ? { reconciles: Math.max(1, num("reconciles", 128)) } : {}),
+    ...(arg("per-installation") !== undefined ? { perInstallation: Math.max(1, num("per-installation", 16)) } : {}),
     ...(arg("app-profile") !== undefined ? { appProfile: arg("app-profile") } : {}),
     ...(arg("app-alloc") !== undefined ? { appAlloc: arg("app-alloc") } : {}),
     ...(arg("app-node-flags") ? { appNodeFlags: arg("app-node-flags")!.split(/\s+/).filter(Boolean) } : {}),
@@ -149,6 +152,7 @@ async function session<R extends PhaseResult>(
         sampleMs: phase.kind === "lifecycle" ? 0 : 500,
         ...(opts.admission ? { admission: opts.admission } : {}),
         ...(opts.reconciles ? { reconciles: opts.reconciles } : {}),
+        ...(opts.perInstallation ? { perInstallation: opts.perInstallation } : {}),
         ...(opts.appProfile ? { profileDir: opts.appProfile } : {}),
         ...(opts.appAlloc ? { allocDir: opts.appAlloc } : {}),
         ...(opts.appNodeFlags ? { nodeFlags: opts.appNodeFlags } : {}),

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createProbot, type ProbotOctokit } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
+import { RECONCILES_PER_INSTALLATION } from "../app/slots.js";
 import { appOctokit } from "../github/octokit.js";
 import { WritePacer, type PacerOptions } from "../github/pacer.js";
 import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
@@ -31,6 +32,8 @@ export interface ServiceConfig {
   readonly maxConcurrentDeliveries: number;
   /** Reconciles run at once, across installations. */
   readonly maxConcurrentReconciles: number;
+  /** Of those, reconciles of one installation at once (src/app/slots.ts). */
+  readonly maxReconcilesPerInstallation: number;
 }
 
 export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean } = {}): ServiceConfig {
@@ -51,8 +54,14 @@ export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean 
     shutdownTimeoutMs: intFrom(env, "SHUTDOWN_TIMEOUT_MS", 25_000),
     maxConcurrentDeliveries: countFrom(env, "MAX_CONCURRENT_DELIVERIES", 128),
     maxConcurrentReconciles: countFrom(env, "MAX_CONCURRENT_RECONCILES", 128),
+    maxReconcilesPerInstallation: reconcilesPerInstallation(env),
     ...(env.WEBHOOK_PROXY_URL ? { webhookProxyUrl: env.WEBHOOK_PROXY_URL } : {}),
   };
+}
+
+/** Reconciles of one installation a process runs at once (server or worker): src/app/slots.ts. */
+export function reconcilesPerInstallation(env: NodeJS.ProcessEnv): number {
+  return countFrom(env, "MAX_RECONCILES_PER_INSTALLATION", RECONCILES_PER_INSTALLATION);
 }
 
 /**
@@ -107,6 +116,7 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
       appId: config.appId,
       serializer,
       maxConcurrentReconciles: config.maxConcurrentReconciles,
+      maxReconcilesPerInstallation: config.maxReconcilesPerInstallation,
       counter: metrics.requestCounter(),
       heal: {
         paceMs: heal.paceMs,

@@ -15,7 +15,7 @@ import { DELIVERIES, DeliveryQueue, queueSettings, redisConnection, type JobData
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { RedisKeyedRunner } from "./redis-keyed.js";
 import { writePacerFrom } from "./redis-slots.js";
-import { probotFrom, serviceConfig, type ServiceOptions } from "./serve.js";
+import { probotFrom, reconcilesPerInstallation, serviceConfig, type ServiceOptions } from "./serve.js";
 import { stopOnSignals } from "./shutdown.js";
 
 /**
@@ -62,6 +62,7 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
     createApp({
       appId: config.appId,
       serializer,
+      maxReconcilesPerInstallation: reconcilesPerInstallation(env),
       counter: metrics.requestCounter(),
       heal: {
         paceMs: heal.paceMs,

@@ -34,10 +34,14 @@ export interface FaultSettings {
 export type OneShotFault =
   | { kind: "error"; status?: 500 | 502 | 503 | 504; phase?: "before" | "after"; match?: RequestMatch; times?: number }
   | { kind: "secondary-rate-limit"; retryAfterSeconds?: number; match?: RequestMatch; times?: number }
-  | { kind: "drop-webhook" | "duplicate-webhook"; event?: string; times?: number };
+  | { kind: "drop-webhook" | "duplicate-webhook"; event?: string; times?: number }
+  /** Matching API calls wait until `until` settles, then go on as usual (an answer a test lets go). In-process only. */
+  | { kind: "hold"; until: Promise<unknown>; match?: RequestMatch; times?: number; onHeld?: () => void };
 
 export interface RequestFault {
   latencyMs: number;
+  /** Wait for this before anything else (a one-shot `hold`). */
+  hold?: Promise<unknown>;
   error?: { status: number; phase: "before" | "after" };
   secondaryRateLimit?: { retryAfterSeconds: number };
 }
@@ -94,6 +98,11 @@ export class Faults {
     const shot = this.take(
       (f) => (f.kind === "error" || f.kind === "secondary-rate-limit") && matches(f.match, method, path),
     );
+    const hold = this.take((f) => f.kind === "hold" && matches(f.match, method, path));
+    if (hold?.kind === "hold") {
+      out.hold = hold.until;
+      hold.onHeld?.();
+    }
     if (shot?.kind === "error") out.error = { status: shot.status ?? 502, phase: shot.phase ?? "before" };
     if (shot?.kind === "secondary-rate-limit")
       out.secondaryRateLimit = { retryAfterSeconds: shot.retryAfterSeconds ?? s.retryAfterSeconds };

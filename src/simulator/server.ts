@@ -167,6 +167,7 @@ export class ApiServer {
     }
 
     const fault = faults.forRequest(method, path);
+    if (fault.hold) await fault.hold.catch(() => undefined);
     if (fault.latencyMs > 0) await sleep(fault.latencyMs);
     if (fault.secondaryRateLimit) {
       entry.fault = "secondary-rate-limit";

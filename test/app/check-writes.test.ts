@@ -326,6 +326,47 @@ describe("a reconcile's writes", () => {
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
   });
 
+  test("the slot is held to read and to write the checks, given back for the courtesy writes, taken again before the next round reads", async () => {
+    const { gh } = fake.fresh({
+      table: `${TABLE.replace("teams: [security] }", "teams: [security], users: [fiona] }")}`,
+      files: [{ filename: "src/auth/a.ts" }],
+    });
+    gh.notCollaborators.add("fiona"); // refused: the next round writes the notice onto the persona's check
+    for (let i = 0; i < RIDING_COMMENTS.count + 1; i++) gh.comment("mallory", "/approve security"); // answers go apart
+    // A slot that notes where in GitHub's log each acquire and release came.
+    const marks: { at: number; held: boolean }[] = [];
+    let held = false;
+    const slot = {
+      acquire: async () => {
+        if (!held) marks.push({ at: gh.log.length, held: (held = true) });
+      },
+      release: () => {
+        if (held) marks.push({ at: gh.log.length, held: (held = false) });
+      },
+    };
+    const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
+    const outcome = await reconcile(reconcileDeps(), ref, undefined, {}, slot);
+    expect(outcome.refused).toBeUndefined(); // the last round asked nobody again
+    const kind = (i: number) => {
+      const l = gh.log[i]!;
+      if (l.path.endsWith("/requested_reviewers")) return "review request";
+      if (l.method === "GET" || isGraphQLQuery(l)) return "read";
+      return /CheckRun\(/.test(String((l.body as { query?: string }).query)) ? "checks" : "answers";
+    };
+    const heldAt = (i: number) => marks.filter((m) => m.at <= i).at(-1)?.held ?? false;
+    const seen = gh.log.map((_, i) => `${kind(i)}: ${heldAt(i) ? "held" : "released"}`);
+    expect([...new Set(seen)].sort()).toEqual([
+      "answers: released",
+      "checks: held",
+      "read: held",
+      "review request: released",
+    ]);
+    // Two rounds: each takes the slot before it reads and gives it back after its checks are written.
+    expect(marks.map((m) => m.held)).toEqual([true, false, true, false]);
+    expect(kind(marks[2]!.at)).toBe("read");
+    expect(gh.run("review/security")!.output.summary).toContain("@fiona could not be requested");
+  });
+
   test("a run deleted between the read and the write does not fail the reconcile; its next round recreates it", async () => {
     const { gh, probot } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
     await probot.receive(events.pullRequest(gh, "opened") as never);

@@ -1,0 +1,161 @@
+import { describe, expect, test } from "@jest/globals";
+import { ALWAYS_HELD, ReconcileSlots, type Slot } from "../../src/app/slots.js";
+
+/** A job that holds its slot until the test lets it go, and says when it started. */
+function held(slots: ReconcileSlots, key: string, log: string[], name = key) {
+  let finish!: () => void;
+  let slot!: Slot;
+  const until = new Promise<void>((r) => (finish = r));
+  const done = slots.run(key, async (s) => {
+    slot = s;
+    log.push(name);
+    await until;
+    return name;
+  });
+  return { done, finish, slot: () => slot };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe("ReconcileSlots", () => {
+  test("at most `limit` jobs at once across keys, the rest in arrival order", async () => {
+    const slots = new ReconcileSlots(2, 2);
+    const log: string[] = [];
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((k) => held(slots, k, log));
+    await settle();
+    expect(log).toEqual(["a", "b"]);
+    expect([slots.running, slots.waiting]).toEqual([2, 2]);
+    b!.finish();
+    await settle();
+    expect(log).toEqual(["a", "b", "c"]);
+    a!.finish();
+    c!.finish();
+    d!.finish();
+    expect(await Promise.all([a!.done, b!.done, c!.done, d!.done])).toEqual(["a", "b", "c", "d"]);
+    expect([slots.running, slots.waiting]).toEqual([0, 0]);
+  });
+
+  test("at most `perKey` jobs of one key; another key's job is not kept waiting behind them", async () => {
+    const slots = new ReconcileSlots(4, 2);
+    const log: string[] = [];
+    const busy = [1, 2, 3, 4, 5].map((n) => held(slots, "acme", log, `acme${n}`));
+    const other = held(slots, "other", log);
+    await settle();
+    expect(log).toEqual(["acme1", "acme2", "other"]);
+    expect(slots.runningOf("acme")).toBe(2);
+    expect(slots.runningOf("other")).toBe(1);
+    expect(slots.waiting).toBe(3);
+    expect(slots.busyKeys).toBe(2);
+    busy[1]!.finish();
+    await settle();
+    expect(log.at(-1)).toBe("acme3"); // the key's next, in its order
+    for (const j of busy) j.finish();
+    other.finish();
+    await Promise.all([...busy.map((j) => j.done), other.done]);
+    expect(log).toEqual(["acme1", "acme2", "other", "acme3", "acme4", "acme5"]);
+    expect([slots.running, slots.waiting, slots.runningOf("acme"), slots.busyKeys]).toEqual([0, 0, 0, 0]);
+  });
+
+  test("a freed slot goes to the first waiter that fits, passing over a full key's", async () => {
+    const slots = new ReconcileSlots(2, 1);
+    const log: string[] = [];
+    const a1 = held(slots, "a", log, "a1");
+    const b1 = held(slots, "b", log, "b1");
+    const a2 = held(slots, "a", log, "a2"); // waits: the process is full
+    const c1 = held(slots, "c", log, "c1");
+    await settle();
+    expect(log).toEqual(["a1", "b1"]);
+    b1.finish(); // a is still full: c1 gets the slot before a2
+    await settle();
+    expect(log).toEqual(["a1", "b1", "c1"]);
+    a1.finish();
+    await settle();
+    expect(log).toEqual(["a1", "b1", "c1", "a2"]);
+    a2.finish();
+    c1.finish();
+    await Promise.all([a1.done, b1.done, a2.done, c1.done]);
+  });
+
+  test("one release frees one slot: two waiters of other keys do not both start", async () => {
+    const slots = new ReconcileSlots(1, 1);
+    const log: string[] = [];
+    const a = held(slots, "a", log);
+    const b = held(slots, "b", log);
+    const c = held(slots, "c", log);
+    await settle();
+    a.finish();
+    await settle();
+    expect(log).toEqual(["a", "b"]);
+    expect(slots.running).toBe(1);
+    b.finish();
+    c.finish();
+    await Promise.all([a.done, b.done, c.done]);
+  });
+
+  test("a job that releases its slot lets the next start; it waits its turn to acquire again", async () => {
+    const slots = new ReconcileSlots(1);
+    const log: string[] = [];
+    let resume!: () => void;
+    const first = slots.run("k", async (slot) => {
+      log.push("first reads");
+      slot.release();
+      slot.release(); // twice gives back one slot, not two
+      await new Promise<void>((r) => (resume = r)); // a courtesy write waiting for its turn
+      log.push("first written");
+      await slot.acquire();
+      log.push("first reads again");
+      await slot.acquire(); // already held: no second slot
+      return "first";
+    });
+    const second = held(slots, "k", log, "second");
+    await settle();
+    expect(log).toEqual(["first reads", "second"]);
+    expect(slots.running).toBe(1);
+    resume();
+    await settle();
+    expect(log).toEqual(["first reads", "second", "first written"]); // waits for second's slot
+    second.finish();
+    expect(await first).toBe("first");
+    expect(log.at(-1)).toBe("first reads again");
+    expect([slots.running, slots.waiting]).toEqual([0, 0]);
+  });
+
+  test("a job released at its end is not given back twice; a failing job gives its slot back", async () => {
+    const slots = new ReconcileSlots(1);
+    expect(
+      await slots.run("k", async (slot) => {
+        slot.release();
+        return "released";
+      }),
+    ).toBe("released");
+    expect(slots.running).toBe(0);
+    await expect(slots.run("k", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(slots.running).toBe(0);
+    const log: string[] = [];
+    const a = held(slots, "k", log, "a");
+    const b = held(slots, "k", log, "b");
+    await settle();
+    expect(log).toEqual(["a"]); // the counts are right: still one at a time
+    a.finish();
+    b.finish();
+    await Promise.all([a.done, b.done]);
+  });
+
+  test("limits below 1 are refused; the per-key limit defaults to the limit", async () => {
+    expect(() => new ReconcileSlots(0)).toThrow(/at least 1/);
+    expect(() => new ReconcileSlots(0, 4)).toThrow(/at least 1/);
+    expect(() => new ReconcileSlots(2, 0)).toThrow(/at least 1/);
+    const slots = new ReconcileSlots(2);
+    const log: string[] = [];
+    const jobs = [1, 2, 3].map((n) => held(slots, "k", log, `k${n}`));
+    await settle();
+    expect(log).toEqual(["k1", "k2"]);
+    for (const j of jobs) j.finish();
+    await Promise.all(jobs.map((j) => j.done));
+  });
+
+  test("ALWAYS_HELD never waits and never gives anything back", async () => {
+    await expect(ALWAYS_HELD.acquire()).resolves.toBeUndefined();
+    expect(ALWAYS_HELD.release()).toBeUndefined();
+  });
+});
