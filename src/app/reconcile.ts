@@ -438,8 +438,9 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promi
   const { vanished, commented, commentFailures } = await batch(withRuns);
   // What is left are courtesy writes, which wait behind every check-run write in the installation's pacing
   // lane (src/github/writes.ts isCheckWrite): the slot goes to another reconcile meanwhile, so answers to a
-  // stranger's commands on many pull requests cannot hold every slot (src/app/slots.ts).
-  slot.release();
+  // stranger's commands on many pull requests cannot hold every slot (src/app/slots.ts). With none, the
+  // slot is kept: a round after this one (after a gate opened) reads at once, not behind the queue.
+  if (apart.length > 0 || a.requests.users.length + a.requests.teams.length > 0) slot.release();
   const after = await batch(apart);
   const records = commented + after.commented;
   // The ledger went out with the gate: the record comments are the audit trail and the reviewer's

@@ -30,6 +30,8 @@ export interface AppOptions {
   readonly maxConcurrentReconciles?: number;
   /** Of those, at most this many for one installation (default 16): a burst batches its deliveries. */
   readonly maxReconcilesPerInstallation?: number;
+  /** The reconcile slots themselves (the service passes its own to report them); replaces the two limits above. */
+  readonly slots?: ReconcileSlots;
   /** Longest wait for one GitHub request before it counts as failed (default 10 s): a hung read must not hold a gate open. */
   readonly requestTimeoutMs?: number;
   /** The clock for times the app writes and receipt times (tests give the fake GitHub's). */
@@ -63,10 +65,12 @@ interface UserRef {
  */
 export function createApp(options: AppOptions = {}) {
   const serializer = options.serializer ?? new KeyedSerializer();
-  const slots = new ReconcileSlots(
-    options.maxConcurrentReconciles ?? 128,
-    options.maxReconcilesPerInstallation ?? RECONCILES_PER_INSTALLATION,
-  );
+  const slots =
+    options.slots ??
+    new ReconcileSlots(
+      options.maxConcurrentReconciles ?? 128,
+      options.maxReconcilesPerInstallation ?? RECONCILES_PER_INSTALLATION,
+    );
   const unsettled = new UnsettledClicks();
   const facts = new PendingFacts(); // deliveries waiting for their pull request's next reconcile
   const cache = new ReadCache(); // answers kept between reconciles: src/github/recent.ts

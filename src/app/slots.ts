@@ -33,6 +33,9 @@ export const ALWAYS_HELD: Slot = { acquire: () => Promise.resolve(), release: ()
 
 interface Waiter {
   readonly key: string;
+  /** Held a slot before and gave it back (see `take`). */
+  readonly again: boolean;
+  readonly since: number;
   readonly grant: () => void;
 }
 
@@ -48,14 +51,28 @@ export class ReconcileSlots {
     if (!(limit >= 1) || !(perKey >= 1)) throw new Error("reconcile slots need limits of at least 1");
   }
 
-  /** Runs `job` holding a slot of `key`; whatever the job released is not given back twice. */
+  /**
+   * Runs `job` holding a slot of `key`. The job may give the slot back and ask again: a claim that held a
+   * slot before goes ahead of every claim that never had one (see `take`). Whatever the job released is not
+   * given back twice; a slot asked for and not awaited by a job that has ended is given back once granted.
+   */
   async run<T>(key: string, job: (slot: Slot) => Promise<T>): Promise<T> {
     let held = false;
+    let hadOne = false;
+    let ended = false;
+    let taking: Promise<void> | undefined;
     const slot: Slot = {
-      acquire: async () => {
-        if (held) return;
-        await this.take(key);
-        held = true;
+      acquire: () => {
+        if (ended) return Promise.reject(new Error("a reconcile slot was asked for after its reconcile ended"));
+        if (held) return Promise.resolve();
+        // Asks that overlap share one wait: a claim never holds two slots.
+        taking ??= this.take(key, hadOne).then(() => {
+          taking = undefined;
+          hadOne = true;
+          if (ended) this.give(key);
+          else held = true;
+        });
+        return taking;
       },
       release: () => {
         if (!held) return;
@@ -67,8 +84,15 @@ export class ReconcileSlots {
     try {
       return await job(slot);
     } finally {
+      ended = true;
       slot.release();
     }
+  }
+
+  /** Slots held and claims waiting now; how long the longest waiter has waited (metrics). */
+  stats(now = Date.now()): { running: number; waiting: number; oldestWaitMs: number } {
+    const oldest = Math.min(...this.queue.map((w) => w.since));
+    return { running: this.active, waiting: this.queue.length, oldestWaitMs: this.queue.length ? now - oldest : 0 };
   }
 
   /** Slots held now, every key together. */
@@ -95,13 +119,22 @@ export class ReconcileSlots {
    * A slot now if one is free for the key, else in the queue. Every waiter that fits is granted as soon
    * as a slot is given back (`give`), so a waiter still queued does not fit: a newcomer that fits takes no
    * one's turn, and one of a full key queues behind that key's earlier waiters.
+   * A claim asking again (`again`) queues ahead of the claims that never had a slot, behind others asking
+   * again: its reconcile is under way and holds its pull request's turn, and its next round may be the
+   * one that reads a just-opened gate again. Only a reconcile that gave its slot back for courtesy writes
+   * asks again, once per round: three at most.
    */
-  private take(key: string): Promise<void> {
+  private take(key: string, again: boolean): Promise<void> {
     if (this.fits(key)) {
       this.count(key, 1);
       return Promise.resolve();
     }
-    return new Promise<void>((resolve) => this.queue.push({ key, grant: resolve }));
+    return new Promise<void>((resolve) => {
+      const w: Waiter = { key, again, since: Date.now(), grant: resolve };
+      const firstNew = again ? this.queue.findIndex((q) => !q.again) : -1;
+      if (firstNew >= 0) this.queue.splice(firstNew, 0, w);
+      else this.queue.push(w);
+    });
   }
 
   private give(key: string): void {

@@ -2,13 +2,13 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createProbot, type ProbotOctokit } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
-import { RECONCILES_PER_INSTALLATION } from "../app/slots.js";
+import { ReconcileSlots, RECONCILES_PER_INSTALLATION } from "../app/slots.js";
 import { appOctokit } from "../github/octokit.js";
 import { WritePacer, type PacerOptions } from "../github/pacer.js";
 import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
 import { countFrom, intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
-import { Metrics } from "./metrics.js";
+import { Metrics, type QueueStats } from "./metrics.js";
 import { ObservedRunner } from "./observed.js";
 import { queueSettings, type QueueSettings } from "./queue-settings.js";
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
@@ -59,6 +59,12 @@ export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean 
   };
 }
 
+/** The reconcile slots as a queue's figures: reconciles waiting for a slot, those holding one. */
+export function slotStats(slots: ReconcileSlots): QueueStats {
+  const s = slots.stats();
+  return { waiting: s.waiting, active: s.running, delayed: 0, failed: 0, oldestAgeSeconds: s.oldestWaitMs / 1000 };
+}
+
 /** Reconciles of one installation a process runs at once (server or worker): src/app/slots.ts. */
 export function reconcilesPerInstallation(env: NodeJS.ProcessEnv): number {
   return countFrom(env, "MAX_RECONCILES_PER_INSTALLATION", RECONCILES_PER_INSTALLATION);
@@ -98,7 +104,8 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
   const queue = withRedis?.queue;
   if (queue) metrics.addQueue(() => queue.stats());
   const serializer = new ObservedRunner(new KeyedSerializer(), log, metrics);
-  if (!queue) metrics.addQueue(() => Promise.resolve({ reconcile: serializer.stats() }));
+  const slots = new ReconcileSlots(config.maxConcurrentReconciles, config.maxReconcilesPerInstallation);
+  if (!queue) metrics.addQueue(() => Promise.resolve({ reconcile: serializer.stats(), slots: slotStats(slots) }));
   const heal = healSettings(env);
   const healer = new HealScheduler(probot, log, heal, metrics);
   const server = await createWebhookServer({
@@ -115,8 +122,7 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
     app: {
       appId: config.appId,
       serializer,
-      maxConcurrentReconciles: config.maxConcurrentReconciles,
-      maxReconcilesPerInstallation: config.maxReconcilesPerInstallation,
+      slots,
       counter: metrics.requestCounter(),
       heal: {
         paceMs: heal.paceMs,

@@ -15,7 +15,8 @@ import { DELIVERIES, DeliveryQueue, queueSettings, redisConnection, type JobData
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { RedisKeyedRunner } from "./redis-keyed.js";
 import { writePacerFrom } from "./redis-slots.js";
-import { probotFrom, reconcilesPerInstallation, serviceConfig, type ServiceOptions } from "./serve.js";
+import { probotFrom, reconcilesPerInstallation, serviceConfig, slotStats, type ServiceOptions } from "./serve.js";
+import { ReconcileSlots } from "../app/slots.js";
 import { stopOnSignals } from "./shutdown.js";
 
 /**
@@ -58,11 +59,13 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
     async (guid) =>
       (await redis.set(`${prefix}:redelivered:${guid}`, "1", "PX", heal.redeliverWindowMs + 3600_000, "NX")) === "OK",
   );
+  // Reconciles at once: WORKER_CONCURRENCY deliveries bound them, and at most so many of one installation.
+  const slots = new ReconcileSlots(128, reconcilesPerInstallation(env));
   await probot.load(
     createApp({
       appId: config.appId,
       serializer,
-      maxReconcilesPerInstallation: reconcilesPerInstallation(env),
+      slots,
       counter: metrics.requestCounter(),
       heal: {
         paceMs: heal.paceMs,
@@ -73,7 +76,7 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
     }),
   );
   const queue = new DeliveryQueue(queueConfig, redis);
-  metrics.addQueue(() => queue.stats());
+  metrics.addQueue(() => queue.stats().then((q) => ({ ...q, slots: slotStats(slots) })));
 
   const worker = new Worker<JobData>(DELIVERIES, (job) => handle(job), {
     connection: redisConnection(queueConfig.redisUrl),

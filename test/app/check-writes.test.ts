@@ -361,10 +361,30 @@ describe("a reconcile's writes", () => {
       "read: held",
       "review request: released",
     ]);
-    // Two rounds: each takes the slot before it reads and gives it back after its checks are written.
-    expect(marks.map((m) => m.held)).toEqual([true, false, true, false]);
+    // Two rounds: each takes the slot before it reads; the first gives it back after its checks are written,
+    // for its courtesy writes; the second, with none, keeps it to the end (the router gives it back).
+    expect(marks.map((m) => m.held)).toEqual([true, false, true]);
     expect(kind(marks[2]!.at)).toBe("read");
     expect(gh.run("review/security")!.output.summary).toContain("@fiona could not be requested");
+  });
+
+  test("a reconcile that opens the gate with nothing courteous to write keeps its slot for the round after it", async () => {
+    const { gh } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
+    const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
+    await reconcile(reconcileDeps(), ref);
+    gh.review("sam", "APPROVED");
+    const marks: string[] = [];
+    const slot = {
+      acquire: async () => void marks.push("acquire"),
+      release: () => void marks.push("release"),
+    };
+    const before = gh.log.length;
+    const outcome = await reconcile(reconcileDeps(), ref, undefined, {}, slot);
+    expect(outcome.state).toBe("pass");
+    const reads = gh.log.slice(before).filter((l) => isGraphQLQuery(l));
+    expect(reads.length).toBeGreaterThanOrEqual(2); // the round that opened the gate, and the one after it
+    expect(marks.filter((m) => m === "release")).toEqual([]); // never given back: the router's end does
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
   });
 
   test("a run deleted between the read and the write does not fail the reconcile; its next round recreates it", async () => {

@@ -120,6 +120,114 @@ describe("ReconcileSlots", () => {
     expect([slots.running, slots.waiting]).toEqual([0, 0]);
   });
 
+  test("a claim asking again goes ahead of claims that never had a slot, behind others asking again", async () => {
+    const slots = new ReconcileSlots(1);
+    const log: string[] = [];
+    const gate = { open: () => undefined as void };
+    const asking = (name: string) =>
+      slots.run("k", async (slot) => {
+        log.push(`${name} reads`);
+        slot.release(); // courtesy writes
+        await new Promise<void>((r) => (gate.open = r));
+        await slot.acquire();
+        log.push(`${name} reads again`);
+      });
+    const first = asking("first");
+    await settle();
+    const blocker = held(slots, "k", log, "blocker"); // takes the slot first gave back
+    await settle();
+    const fresh = held(slots, "k", log, "fresh"); // queued: never had a slot
+    gate.open(); // first asks again: ahead of fresh
+    await settle();
+    expect(slots.stats().waiting).toBe(2);
+    blocker.finish();
+    await first;
+    await settle();
+    expect(log).toEqual(["first reads", "blocker", "first reads again", "fresh"]);
+    fresh.finish();
+    await Promise.all([blocker.done, fresh.done]);
+  });
+
+  test("two claims asking again keep their order; a new claim after them", async () => {
+    const slots = new ReconcileSlots(1);
+    const log: string[] = [];
+    const resumes: (() => void)[] = [];
+    const asking = (name: string) =>
+      slots.run("k", async (slot) => {
+        log.push(name);
+        slot.release();
+        await new Promise<void>((r) => resumes.push(r));
+        await slot.acquire();
+        log.push(`${name} again`);
+      });
+    const a = asking("a");
+    await settle();
+    const b = asking("b");
+    await settle();
+    const blocker = held(slots, "k", log, "blocker");
+    await settle();
+    const fresh = held(slots, "k", log, "fresh");
+    resumes[0]!(); // a asks again
+    await settle();
+    resumes[1]!(); // then b
+    await settle();
+    blocker.finish();
+    await Promise.all([a, b]);
+    await settle();
+    expect(log).toEqual(["a", "b", "blocker", "a again", "b again", "fresh"]);
+    fresh.finish();
+    await Promise.all([blocker.done, fresh.done]);
+  });
+
+  test("asks that overlap share one wait; a slot asked for after the job ended is refused, one granted after it is given back", async () => {
+    const slots = new ReconcileSlots(1);
+    const log: string[] = [];
+    let late!: Promise<void>;
+    let kept!: Slot;
+    let proceed!: () => void;
+    const job = slots.run("k", async (slot) => {
+      kept = slot;
+      slot.release();
+      await Promise.all([slot.acquire(), slot.acquire()]); // one slot, not two
+      expect(slots.running).toBe(1);
+      slot.release();
+      await new Promise<void>((r) => (proceed = r));
+      late = slot.acquire(); // queued behind the blocker, and not awaited: the job ends first
+    });
+    await settle();
+    const blocker = held(slots, "k", log, "blocker");
+    await settle();
+    proceed();
+    await job;
+    expect(slots.waiting).toBe(1);
+    blocker.finish();
+    await blocker.done;
+    await late; // granted after the job ended…
+    expect(slots.running).toBe(0); // …and given back at once
+    await expect(kept.acquire()).rejects.toThrow("a reconcile slot was asked for after its reconcile ended");
+    expect([slots.running, slots.waiting, slots.busyKeys]).toEqual([0, 0, 0]);
+  });
+
+  test("stats: slots held, claims waiting, the longest wait", async () => {
+    const slots = new ReconcileSlots(1);
+    const log: string[] = [];
+    expect(slots.stats()).toEqual({ running: 0, waiting: 0, oldestWaitMs: 0 });
+    const a = held(slots, "k", log, "a");
+    await settle();
+    const b = held(slots, "k", log, "b"); // waits from now…
+    const queuedB = Date.now();
+    await new Promise((r) => setTimeout(r, 25));
+    const c = held(slots, "k", log, "c"); // …c from later: the longest wait is b's
+    await settle();
+    const now = Date.now() + 5000;
+    const s = slots.stats(now);
+    expect([s.running, s.waiting]).toEqual([1, 2]);
+    expect(s.oldestWaitMs).toBeGreaterThanOrEqual(now - queuedB);
+    expect(s.oldestWaitMs).toBeLessThan(60_000);
+    for (const j of [a, b, c]) j.finish();
+    await Promise.all([a.done, b.done, c.done]);
+  });
+
   test("a job released at its end is not given back twice; a failing job gives its slot back", async () => {
     const slots = new ReconcileSlots(1);
     expect(

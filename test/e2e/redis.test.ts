@@ -213,6 +213,7 @@ describe("with REDIS_URL", () => {
     expect(metrics).toMatch(/parallel_review_dead_letters_total 1/);
     expect(metrics).toMatch(/parallel_review_dead_letters\{queue="deliveries"\} 1/);
     expect(metrics).toMatch(/parallel_review_reconciles_total\{result="error"\} 2\n/);
+    expect(metrics).toMatch(/parallel_review_queue_depth\{queue="slots"\} 0/); // its reconcile slots, none waiting
     for (const p of [w, server]) {
       p.child.kill("SIGTERM");
       expect((await p.exited).code).toBe(0);

@@ -118,6 +118,8 @@ describe("npm start", () => {
       /parallel_review_github_requests_total\{method="POST",route="\/graphql",status="200"\} \d+/, // the check runs, in one request
     );
     expect(metrics).toMatch(/parallel_review_queue_depth\{queue="reconcile"\} 0/);
+    expect(metrics).toMatch(/parallel_review_queue_depth\{queue="slots"\} 0/);
+    expect(metrics).toMatch(/parallel_review_queue_active\{queue="slots"\} 0/);
     // docs/operations.md is a claim: every metric it names (alert rules included) is served.
     const served = new Set([...metrics.matchAll(/^# HELP (\S+)/gm)].map((m) => m[1]));
     const documented = readFileSync(join(ROOT, "docs/operations.md"), "utf8").match(/parallel_review_[a-z_]+/g)!;
