@@ -78,7 +78,8 @@ export interface Seen {
  * The one idempotent step every event of a pull request leads to: read the state from GitHub, make the
  * plan and the verdict, write only the difference. Running it twice writes nothing the second time.
  * `slot` is the router's claim on a reconcile slot (src/app/slots.ts): held to read, decide and write the
- * checks, given back for the courtesy writes after them, taken again before another round reads.
+ * checks; given back for the courtesy writes after them, unless this round opened the gate; taken again
+ * before another round reads.
  */
 export async function reconcile(
   deps: Deps,
@@ -438,9 +439,12 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promi
   const { vanished, commented, commentFailures } = await batch(withRuns);
   // What is left are courtesy writes, which wait behind every check-run write in the installation's pacing
   // lane (src/github/writes.ts isCheckWrite): the slot goes to another reconcile meanwhile, so answers to a
-  // stranger's commands on many pull requests cannot hold every slot (src/app/slots.ts). With none, the
-  // slot is kept: a round after this one (after a gate opened) reads at once, not behind the queue.
-  if (apart.length > 0 || a.requests.users.length + a.requests.teams.length > 0) slot.release();
+  // stranger's commands on many pull requests cannot hold every slot (src/app/slots.ts). Kept when there are
+  // none, and when this round opened the gate: the round after it must read at once, not behind the queue,
+  // whatever answers a stranger made this round write (only eligible approvals open a gate).
+  const opened = a.state === "pass" && [...created, ...updated].includes(a.wanted[0]?.name ?? "");
+  const courtesy = apart.length > 0 || a.requests.users.length + a.requests.teams.length > 0;
+  if (courtesy && !opened) slot.release();
   const after = await batch(apart);
   const records = commented + after.commented;
   // The ledger went out with the gate: the record comments are the audit trail and the reviewer's

@@ -121,8 +121,8 @@ export class ReconcileSlots {
    * one's turn, and one of a full key queues behind that key's earlier waiters.
    * A claim asking again (`again`) queues ahead of the claims that never had a slot, behind others asking
    * again: its reconcile is under way and holds its pull request's turn, and its next round may be the
-   * one that reads a just-opened gate again. Only a reconcile that gave its slot back for courtesy writes
-   * asks again, once per round: three at most.
+   * one that follows a refused review request. Only a reconcile that gave its slot back for courtesy writes
+   * asks again, before each round after the first: twice at most.
    */
   private take(key: string, again: boolean): Promise<void> {
     if (this.fits(key)) {

@@ -8,7 +8,7 @@ import type { PrEffect } from "../core/effectiveness.js";
  * Wraps the router's per-pull-request runner to log and measure every reconcile: one info line per
  * reconcile (repository, PR, installation, delivery, gate state, duration), one error line per failure,
  * the duration histogram and the gate outcomes, and the in-process queue (reconciles waiting for their
- * pull request's turn or for a free slot).
+ * pull request's turn; those waiting for a reconcile slot are the `slots` queue: src/service/serve.ts).
  */
 export class ObservedRunner implements KeyedRunner {
   private readonly pending = new Map<symbol, number>();

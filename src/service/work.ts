@@ -6,7 +6,7 @@ import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import { createApp } from "../app/router.js";
 import { appOctokit } from "../github/octokit.js";
 import { opsRoute, reply } from "../server.js";
-import { intFrom } from "./config.js";
+import { countFrom, intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
 import { withLogContext } from "./logger.js";
 import { Metrics } from "./metrics.js";
@@ -59,8 +59,8 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
     async (guid) =>
       (await redis.set(`${prefix}:redelivered:${guid}`, "1", "PX", heal.redeliverWindowMs + 3600_000, "NX")) === "OK",
   );
-  // Reconciles at once: WORKER_CONCURRENCY deliveries bound them, and at most so many of one installation.
-  const slots = new ReconcileSlots(128, reconcilesPerInstallation(env));
+  // Reconciles at once: WORKER_CONCURRENCY deliveries bound them too.
+  const slots = new ReconcileSlots(countFrom(env, "MAX_CONCURRENT_RECONCILES", 128), reconcilesPerInstallation(env));
   await probot.load(
     createApp({
       appId: config.appId,
@@ -76,7 +76,8 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
     }),
   );
   const queue = new DeliveryQueue(queueConfig, redis);
-  metrics.addQueue(() => queue.stats().then((q) => ({ ...q, slots: slotStats(slots) })));
+  metrics.addQueue(() => queue.stats());
+  metrics.addQueue(() => Promise.resolve({ slots: slotStats(slots) })); // reported even when Redis does not answer
 
   const worker = new Worker<JobData>(DELIVERIES, (job) => handle(job), {
     connection: redisConnection(queueConfig.redisUrl),

@@ -11,7 +11,7 @@ import type { Octokit } from "../../src/github/client.js";
 import { nodeId } from "../../src/simulator/util.js";
 import { reconcileDeps, useFakeGitHub } from "../helpers/app-harness.js";
 import { reconcile } from "../../src/app/reconcile.js";
-import { isGraphQLQuery, testOctokit, type FakeGitHub } from "../helpers/fake-github.js";
+import { isGraphQLQuery, queryName, testOctokit, type FakeGitHub } from "../helpers/fake-github.js";
 import { events } from "../helpers/payloads.js";
 import { until } from "../helpers/until.js";
 
@@ -333,17 +333,7 @@ describe("a reconcile's writes", () => {
     });
     gh.notCollaborators.add("fiona"); // refused: the next round writes the notice onto the persona's check
     for (let i = 0; i < RIDING_COMMENTS.count + 1; i++) gh.comment("mallory", "/approve security"); // answers go apart
-    // A slot that notes where in GitHub's log each acquire and release came.
-    const marks: { at: number; held: boolean }[] = [];
-    let held = false;
-    const slot = {
-      acquire: async () => {
-        if (!held) marks.push({ at: gh.log.length, held: (held = true) });
-      },
-      release: () => {
-        if (held) marks.push({ at: gh.log.length, held: (held = false) });
-      },
-    };
+    const { slot, marks } = notingSlot(gh);
     const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
     const outcome = await reconcile(reconcileDeps(), ref, undefined, {}, slot);
     expect(outcome.refused).toBeUndefined(); // the last round asked nobody again
@@ -368,24 +358,39 @@ describe("a reconcile's writes", () => {
     expect(gh.run("review/security")!.output.summary).toContain("@fiona could not be requested");
   });
 
-  test("a reconcile that opens the gate with nothing courteous to write keeps its slot for the round after it", async () => {
-    const { gh } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
-    const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
-    await reconcile(reconcileDeps(), ref);
-    gh.review("sam", "APPROVED");
-    const marks: string[] = [];
+  /** A slot that notes every real take and give-back, and where in GitHub's log each came. */
+  function notingSlot(gh: FakeGitHub) {
+    const marks: { at: number; held: boolean }[] = [];
+    let held = false;
     const slot = {
-      acquire: async () => void marks.push("acquire"),
-      release: () => void marks.push("release"),
+      acquire: async () => {
+        if (!held) marks.push({ at: gh.log.length, held: (held = true) });
+      },
+      release: () => {
+        if (held) marks.push({ at: gh.log.length, held: (held = false) });
+      },
     };
-    const before = gh.log.length;
-    const outcome = await reconcile(reconcileDeps(), ref, undefined, {}, slot);
-    expect(outcome.state).toBe("pass");
-    const reads = gh.log.slice(before).filter((l) => isGraphQLQuery(l));
-    expect(reads.length).toBeGreaterThanOrEqual(2); // the round that opened the gate, and the one after it
-    expect(marks.filter((m) => m === "release")).toEqual([]); // never given back: the router's end does
-    expect(gh.run("parallel-review")!.conclusion).toBe("success");
-  });
+    return { slot, marks };
+  }
+
+  for (const answers of [0, RIDING_COMMENTS.count + 1])
+    test(`a reconcile that opens the gate keeps its slot for the round after it (${answers} answers to write apart)`, async () => {
+      const { gh } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
+      const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
+      await reconcile(reconcileDeps(), ref);
+      for (let i = 0; i < answers; i++) gh.comment("mallory", "/approve security"); // a stranger's, refused
+      gh.review("sam", "APPROVED");
+      const { slot, marks } = notingSlot(gh);
+      const before = gh.log.length;
+      const outcome = await reconcile(reconcileDeps(), ref, undefined, {}, slot);
+      expect(outcome.state).toBe("pass");
+      const snapshots = gh.log.slice(before).filter((l) => queryName(l) === "PullSnapshot");
+      expect(snapshots).toHaveLength(3); // the first read, the confirming read, and the round after the gate opened
+      const sent = gh.log.slice(before).filter((l) => !isGraphQLQuery(l) && l.method !== "GET");
+      expect(sent.length).toBe(answers > 0 ? 2 : 1); // the gate's write, and the answers apart
+      expect(marks.map((m) => m.held)).toEqual([true]); // taken once, never given back: the router's end does
+      expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    });
 
   test("a run deleted between the read and the write does not fail the reconcile; its next round recreates it", async () => {
     const { gh, probot } = fake.fresh({ table: TABLE, files: [{ filename: "src/auth/a.ts" }] });
