@@ -5,8 +5,8 @@ import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
 import { run, type Probot } from "probot";
 import { createApp, type AppOptions } from "./app/router.js";
-import { Limiter } from "./app/serialize.js";
-import { leadingAction, Subscriptions } from "./app/subscriptions.js";
+import { KeyedSlots, RECONCILES_PER_INSTALLATION } from "./app/slots.js";
+import { leadingAction, Subscriptions, trailingInstallation } from "./app/subscriptions.js";
 import { tuneHeap } from "./service/heap.js";
 import { createLogger, logFormatFrom, logLevelFrom, withLogContext } from "./service/logger.js";
 import type { Metrics } from "./service/metrics.js";
@@ -25,6 +25,14 @@ export const WEBHOOK_PATH = "/api/github/webhooks";
 const MAX_BODY = 25 * 1024 * 1024; // GitHub caps webhook payloads at 25 MB
 /** GitHub gives up on a delivery after 10 s: answer before, "still processing", and carry on. */
 const ANSWER_WITHIN_MS = 9_000;
+
+/**
+ * Deliveries of one installation admitted at once, of `limit`: all but a reserve for the others — what one
+ * installation needs to fill its reconcile slots (`reserve`), at most a quarter of the limit.
+ */
+export function admissionPerInstallation(limit: number, reserve = RECONCILES_PER_INSTALLATION): number {
+  return limit - Math.min(reserve, Math.floor(limit / 4));
+}
 
 /** A verified delivery, as the queue keeps it (queue mode). */
 export interface VerifiedDelivery {
@@ -46,6 +54,13 @@ export interface WebhookServerOptions {
    * while throughput, bound by the CPU and GitHub's latency, does not.
    */
   readonly maxConcurrentDeliveries?: number;
+  /**
+   * Of those, deliveries of one installation at once (default: all but 16, `admissionPerInstallation`; for a
+   * small limit all but a quarter):
+   * one installation's flood, whose deliveries wait for its reconcile slots (src/app/slots.ts), leaves
+   * room for another installation's.
+   */
+  readonly maxDeliveriesPerInstallation?: number;
   /** A delivery not answered this long after it arrived is answered 202 "still processing" (default 9 s; GitHub waits 10). */
   readonly answerWithinMs?: number;
   /**
@@ -77,7 +92,8 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
   // the workers load it) from a stand-in load of the same app function.
   const subscriptions = opts.enqueue ? Subscriptions.of(createApp({ appId: 1 })) : new Subscriptions();
   const receive = opts.enqueue ? undefined : await loaded(opts.probot, subscriptions.record(createApp(opts.app)));
-  const admission = new Limiter(opts.maxConcurrentDeliveries ?? 128);
+  const limit = opts.maxConcurrentDeliveries ?? 128;
+  const admission = new KeyedSlots(limit, opts.maxDeliveriesPerInstallation ?? admissionPerInstallation(limit));
   const unverified = new ByteBudget(opts.maxUnverifiedBytes ?? 100 * 1024 * 1024);
   let inFlight = 0;
   let draining = false;
@@ -130,7 +146,7 @@ async function handle(
     subscriptions,
     admission,
     unverified,
-  }: { subscriptions: Subscriptions; admission: Limiter; unverified: ByteBudget },
+  }: { subscriptions: Subscriptions; admission: KeyedSlots; unverified: ByteBudget },
   receive: Receive | undefined,
 ): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
@@ -173,10 +189,12 @@ async function handled(
   res: ServerResponse,
   waiting: { body?: Buffer },
   opts: WebhookServerOptions,
-  admission: Limiter,
+  admission: KeyedSlots,
   receive: Receive,
 ): Promise<void> {
-  await admitted(res, admission, opts.answerWithinMs ?? ANSWER_WITHIN_MS, async (answer) => {
+  // Admitted by installation: what one installation cannot take is left for the others.
+  const installation = String(trailingInstallation(waiting.body!) ?? "");
+  await admitted(res, admission, installation, opts.answerWithinMs ?? ANSWER_WITHIN_MS, async (answer) => {
     const delivery = describe(req, waiting.body!);
     waiting.body = undefined;
     if (!delivery) {
@@ -238,13 +256,14 @@ async function enqueued(
 }
 
 /**
- * Runs a delivery's handling once the process has a free slot (`admission`). A delivery not answered
+ * Runs a delivery's handling once the process has a free slot for its installation (`admission`). A delivery not answered
  * within `withinMs` of its arrival, waiting or running, is answered 202 "still processing" (as
  * Probot does after 9 s) and carries on; whatever its handling writes afterwards goes nowhere.
  */
 async function admitted(
   res: ServerResponse,
-  admission: Limiter,
+  admission: KeyedSlots,
+  installation: string,
   withinMs: number,
   run: (answer: ServerResponse) => Promise<void>,
 ): Promise<void> {
@@ -276,7 +295,7 @@ async function admitted(
     },
   } as unknown as ServerResponse;
   try {
-    await admission.run(() => run(answer));
+    await admission.run(installation, () => run(answer));
   } finally {
     clearTimeout(timer);
   }

@@ -13,7 +13,7 @@ import type { ButtonClick } from "./records.js";
 import type { CommentInput } from "../core/actions.js";
 import { registerHeal, type HealOptions } from "./heal.js";
 import { KeyedSerializer, type KeyedRunner } from "./serialize.js";
-import { ReconcileSlots, RECONCILES_PER_INSTALLATION, type Slot } from "./slots.js";
+import { KeyedSlots, RECONCILES_PER_INSTALLATION, type Slot } from "./slots.js";
 import { UnsettledClicks } from "./unsettled.js";
 import { carriesFacts, hintsOf, PendingFacts } from "./batch.js";
 
@@ -31,7 +31,7 @@ export interface AppOptions {
   /** Of those, at most this many for one installation (default 16): a burst batches its deliveries. */
   readonly maxReconcilesPerInstallation?: number;
   /** The reconcile slots themselves (the service passes its own to report them); replaces the two limits above. */
-  readonly slots?: ReconcileSlots;
+  readonly slots?: KeyedSlots;
   /** Longest wait for one GitHub request before it counts as failed (default 10 s): a hung read must not hold a gate open. */
   readonly requestTimeoutMs?: number;
   /** The clock for times the app writes and receipt times (tests give the fake GitHub's). */
@@ -67,7 +67,7 @@ export function createApp(options: AppOptions = {}) {
   const serializer = options.serializer ?? new KeyedSerializer();
   const slots =
     options.slots ??
-    new ReconcileSlots(
+    new KeyedSlots(
       options.maxConcurrentReconciles ?? 128,
       options.maxReconcilesPerInstallation ?? RECONCILES_PER_INSTALLATION,
     );

@@ -55,36 +55,3 @@ export class KeyedSerializer implements KeyedRunner {
     return this.tails.size;
   }
 }
-
-/**
- * At most `limit` jobs at once, the rest wait in arrival order. A burst of webhooks would otherwise
- * start every reconcile together, each holding its payload and responses: memory grows with the burst
- * while throughput, bound by the CPU, does not.
- */
-export class Limiter {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {
-    if (!(limit >= 1)) throw new Error("Limiter needs a limit of at least 1");
-  }
-
-  async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active++;
-    try {
-      return await job();
-    } finally {
-      this.active--;
-      this.queue.shift()?.();
-    }
-  }
-
-  get running(): number {
-    return this.active;
-  }
-
-  get waiting(): number {
-    return this.queue.length;
-  }
-}

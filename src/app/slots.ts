@@ -1,15 +1,21 @@
 /**
- * The reconcile slots of one process: at most `limit` reconciles read, decide and write their checks at
- * once, and at most `perKey` of them for one key (an installation). The rest wait in arrival order, and a
- * pull request's deliveries that arrive while its reconcile waits share that reconcile (src/app/batch.ts):
- * with few slots, a busy installation's burst costs fewer reconciles, fewer requests and less CPU, and other
- * installations keep slots of their own (docs/performance.md, "Reconcile slots").
+ * Slots: at most `limit` jobs at once, and at most `perKey` of them for one key (an installation); the rest
+ * wait, and a free slot goes to the waiting key holding the fewest (`next`), each key's in arrival order.
+ * Two users:
  *
- * A reconcile gives its slot back while it only waits on courtesy writes (answers to refused commands,
- * review requests: src/app/reconcile.ts `apply`), which GitHub's write pacing may keep waiting for seconds;
- * it takes a slot again before it reads for another round. So a stranger's refused commands on many pull
- * requests cannot hold every slot while their answers wait their turn, and delay the reconcile that closes
- * a gate. Slots decide only when work runs, never what it decides.
+ * The reconcile slots (src/app/router.ts): reconciles read, decide and write their checks in a slot. A pull
+ * request's deliveries that arrive while its reconcile waits share that reconcile (src/app/batch.ts): with
+ * few slots, a busy installation's burst costs fewer reconciles, fewer requests and less CPU, and other
+ * installations keep slots of their own (docs/performance.md, "Reconcile slots"). A reconcile gives its slot
+ * back while it only waits on courtesy writes (answers to refused commands, review requests:
+ * src/app/reconcile.ts `apply`), which GitHub's write pacing may keep waiting for seconds, and takes one
+ * again before it reads for another round: a stranger's refused commands on many pull requests cannot hold
+ * every slot while their answers wait their turn.
+ *
+ * Admission (src/server.ts): deliveries parsed and handled at once; a delivery waiting for its reconcile
+ * slot holds its admission slot, so one installation may hold all but a reserve of them.
+ *
+ * Slots decide only when work runs, never what it decides.
  */
 
 /**
@@ -20,7 +26,7 @@
  */
 export const RECONCILES_PER_INSTALLATION = 16;
 
-/** A reconcile's claim on a slot. */
+/** A job's claim on a slot (a reconcile's, in the router). */
 export interface Slot {
   /** Waits for a slot, unless this claim holds one. */
   acquire(): Promise<void>;
@@ -33,22 +39,27 @@ export const ALWAYS_HELD: Slot = { acquire: () => Promise.resolve(), release: ()
 
 interface Waiter {
   readonly key: string;
-  /** Held a slot before and gave it back (see `take`). */
-  readonly again: boolean;
   readonly since: number;
+  /** Arrival order, for ties. */
+  readonly order: number;
   readonly grant: () => void;
 }
 
-export class ReconcileSlots {
+export class KeyedSlots {
   private active = 0;
   private readonly perKeyActive = new Map<string, number>();
-  private readonly queue: Waiter[] = [];
+  /** Claims asking again (see `take`), in arrival order. */
+  private readonly again: Waiter[] = [];
+  /** Claims that never had a slot, by key, each key's in arrival order. */
+  private readonly fresh = new Map<string, Waiter[]>();
+  private queued = 0;
+  private arrivals = 0;
 
   constructor(
     private readonly limit: number,
     private readonly perKey: number = limit,
   ) {
-    if (!(limit >= 1) || !(perKey >= 1)) throw new Error("reconcile slots need limits of at least 1");
+    if (!(limit >= 1) || !(perKey >= 1)) throw new Error("slots need limits of at least 1");
   }
 
   /**
@@ -63,7 +74,7 @@ export class ReconcileSlots {
     let taking: Promise<void> | undefined;
     const slot: Slot = {
       acquire: () => {
-        if (ended) return Promise.reject(new Error("a reconcile slot was asked for after its reconcile ended"));
+        if (ended) return Promise.reject(new Error("a slot was asked for after its job ended"));
         if (held) return Promise.resolve();
         // Asks that overlap share one wait: a claim never holds two slots.
         taking ??= this.take(key, hadOne).then(() => {
@@ -91,8 +102,9 @@ export class ReconcileSlots {
 
   /** Slots held and claims waiting now; how long the longest waiter has waited (metrics). */
   stats(now = Date.now()): { running: number; waiting: number; oldestWaitMs: number } {
-    const oldest = Math.min(...this.queue.map((w) => w.since));
-    return { running: this.active, waiting: this.queue.length, oldestWaitMs: this.queue.length ? now - oldest : 0 };
+    let oldest = this.again[0]?.since ?? Infinity;
+    for (const q of this.fresh.values()) oldest = Math.min(oldest, q[0]!.since); // a key's first is its oldest
+    return { running: this.active, waiting: this.queued, oldestWaitMs: this.queued > 0 ? now - oldest : 0 };
   }
 
   /** Slots held now, every key together. */
@@ -102,10 +114,10 @@ export class ReconcileSlots {
 
   /** Claims waiting for a slot. */
   get waiting(): number {
-    return this.queue.length;
+    return this.queued;
   }
 
-  /** Keys holding a slot now: none once their reconciles are done (nothing kept per installation seen). */
+  /** Keys holding a slot now: none once their jobs are done (nothing kept per installation seen). */
   get busyKeys(): number {
     return this.perKeyActive.size;
   }
@@ -130,27 +142,46 @@ export class ReconcileSlots {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      const w: Waiter = { key, again, since: Date.now(), grant: resolve };
-      const firstNew = again ? this.queue.findIndex((q) => !q.again) : -1;
-      if (firstNew >= 0) this.queue.splice(firstNew, 0, w);
-      else this.queue.push(w);
+      const w: Waiter = { key, since: Date.now(), order: this.arrivals++, grant: resolve };
+      this.queued++;
+      if (again) return void this.again.push(w);
+      const q = this.fresh.get(key);
+      if (q) q.push(w);
+      else this.fresh.set(key, [w]);
     });
   }
 
   private give(key: string): void {
     this.count(key, -1);
-    // In arrival order, every waiter that fits now: a full key's waiters are passed over, not in the way.
-    // (The loop's `active < limit` only ends the scan early: `fits` says the same of each waiter.)
-    for (let i = 0; i < this.queue.length && this.active < this.limit;) {
-      const w = this.queue[i]!;
-      if (!this.fits(w.key)) {
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
+    for (let w = this.next(); w; w = this.next()) {
       this.count(w.key, 1); // counted at the grant, before the waiter resumes, so no slot is granted twice
       w.grant();
     }
+  }
+
+  /**
+   * The waiter a free slot goes to, if one fits: a claim asking again, in arrival order; else the first
+   * claim of the key holding the fewest slots (ties: the claim that came first). Fewest first, not first
+   * come: two installations flooding the process leave the next free slot to a third, not to their backlog.
+   */
+  private next(): Waiter | undefined {
+    const i = this.again.findIndex((w) => this.fits(w.key));
+    if (i >= 0) return this.dequeued(this.again.splice(i, 1)[0]!);
+    let best: Waiter[] | undefined;
+    for (const [key, q] of this.fresh) {
+      if (!this.fits(key)) continue;
+      const fewer = best && this.runningOf(key) - this.runningOf(best[0]!.key);
+      if (!best || fewer! < 0 || (fewer === 0 && q[0]!.order < best[0]!.order)) best = q;
+    }
+    if (!best) return undefined;
+    const w = best.shift()!;
+    if (best.length === 0) this.fresh.delete(w.key);
+    return this.dequeued(w);
+  }
+
+  private dequeued(w: Waiter): Waiter {
+    this.queued--;
+    return w;
   }
 
   private fits(key: string): boolean {

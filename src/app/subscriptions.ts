@@ -89,3 +89,20 @@ export function leadingAction(body: Buffer): string | undefined {
   const m = /^\s*\{\s*"action"\s*:\s*"([a-z_]{1,64})"\s*[,}]/.exec(head);
   return m?.[1];
 }
+
+/**
+ * The payload's `installation.id`, found from the end without parsing the body: GitHub writes `installation`
+ * (`{"id": …, "node_id": …}`) among the last top-level keys of an app's payloads. Text a user wrote cannot pose
+ * as it: a quote inside a string is escaped, so a string ending in `"installation` reads `\"installation"`
+ * followed by no colon, and the search goes on to an earlier one. Undefined when there is none. Used for
+ * fairness between installations (admission), never for a decision: a nested `installation` found first only
+ * misplaces one delivery's turn.
+ */
+export function trailingInstallation(body: Buffer): number | undefined {
+  const INSTALLATION = '"installation"';
+  for (let at = body.lastIndexOf(INSTALLATION); at >= 0; at = at > 0 ? body.lastIndexOf(INSTALLATION, at - 1) : -1) {
+    const m = /^"installation"\s*:\s*\{\s*"id"\s*:\s*(\d{1,15})\b/.exec(body.subarray(at, at + 80).toString("latin1"));
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}

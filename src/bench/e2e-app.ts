@@ -16,7 +16,8 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Probot } from "probot";
 import { appOctokit } from "../github/octokit.js";
-import { createWebhookServer, WEBHOOK_PATH } from "../server.js";
+import { RECONCILES_PER_INSTALLATION } from "../app/slots.js";
+import { admissionPerInstallation, createWebhookServer, WEBHOOK_PATH } from "../server.js";
 import { tuneHeap, YOUNG_GENERATION_FLAG } from "../service/heap.js";
 
 export interface AppProcessConfig {
@@ -198,6 +199,11 @@ async function childMain(): Promise<void> {
     probot,
     secret: config.secret,
     ...(config.admission ? { maxConcurrentDeliveries: config.admission } : {}),
+    // Admission by installation as `npm start` derives it from the two limits.
+    maxDeliveriesPerInstallation: admissionPerInstallation(
+      config.admission ?? 128,
+      config.perInstallation ?? RECONCILES_PER_INSTALLATION,
+    ),
     app: {
       appId: config.appId,
       maxRetryWaitMs: 2_000,

@@ -2,10 +2,10 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createProbot, type ProbotOctokit } from "probot";
 import { KeyedSerializer } from "../app/serialize.js";
-import { ReconcileSlots, RECONCILES_PER_INSTALLATION } from "../app/slots.js";
+import { KeyedSlots, RECONCILES_PER_INSTALLATION } from "../app/slots.js";
 import { appOctokit } from "../github/octokit.js";
 import { WritePacer, type PacerOptions } from "../github/pacer.js";
-import { createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
+import { admissionPerInstallation, createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
 import { countFrom, intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
 import { Metrics, type QueueStats } from "./metrics.js";
@@ -60,7 +60,7 @@ export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean 
 }
 
 /** The reconcile slots as a queue's figures: reconciles waiting for a slot, those holding one. */
-export function slotStats(slots: ReconcileSlots): QueueStats {
+export function slotStats(slots: KeyedSlots): QueueStats {
   const s = slots.stats();
   return { waiting: s.waiting, active: s.running, delayed: 0, failed: 0, oldestAgeSeconds: s.oldestWaitMs / 1000 };
 }
@@ -104,7 +104,7 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
   const queue = withRedis?.queue;
   if (queue) metrics.addQueue(() => queue.stats());
   const serializer = new ObservedRunner(new KeyedSerializer(), log, metrics);
-  const slots = new ReconcileSlots(config.maxConcurrentReconciles, config.maxReconcilesPerInstallation);
+  const slots = new KeyedSlots(config.maxConcurrentReconciles, config.maxReconcilesPerInstallation);
   if (!queue) metrics.addQueue(() => Promise.resolve({ reconcile: serializer.stats(), slots: slotStats(slots) }));
   const heal = healSettings(env);
   const healer = new HealScheduler(probot, log, heal, metrics);
@@ -114,6 +114,10 @@ export async function serve(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOp
     log,
     metrics,
     maxConcurrentDeliveries: config.maxConcurrentDeliveries,
+    maxDeliveriesPerInstallation: admissionPerInstallation(
+      config.maxConcurrentDeliveries,
+      config.maxReconcilesPerInstallation,
+    ),
     readiness: readinessOf({
       key: keySigns(probot),
       ...(redis ? { redis: redisAnswers(redis) } : {}),

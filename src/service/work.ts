@@ -16,7 +16,7 @@ import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { RedisKeyedRunner } from "./redis-keyed.js";
 import { writePacerFrom } from "./redis-slots.js";
 import { probotFrom, reconcilesPerInstallation, serviceConfig, slotStats, type ServiceOptions } from "./serve.js";
-import { ReconcileSlots } from "../app/slots.js";
+import { KeyedSlots } from "../app/slots.js";
 import { stopOnSignals } from "./shutdown.js";
 
 /**
@@ -60,7 +60,7 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
       (await redis.set(`${prefix}:redelivered:${guid}`, "1", "PX", heal.redeliverWindowMs + 3600_000, "NX")) === "OK",
   );
   // Reconciles at once: WORKER_CONCURRENCY deliveries bound them too.
-  const slots = new ReconcileSlots(countFrom(env, "MAX_CONCURRENT_RECONCILES", 128), reconcilesPerInstallation(env));
+  const slots = new KeyedSlots(countFrom(env, "MAX_CONCURRENT_RECONCILES", 128), reconcilesPerInstallation(env));
   await probot.load(
     createApp({
       appId: config.appId,

@@ -71,14 +71,14 @@ afterAll(async () => {
   await new Promise((r) => github.close(r));
 });
 
-const opened = (number: number) =>
+const opened = (number: number, installation = 1) =>
   JSON.stringify({
     action: "opened",
     number,
     pull_request: { number, head: { sha: "a".repeat(40) }, base: { ref: "main" } },
     repository: { name: "shop", owner: { login: "acme" } },
     sender: { login: "carol" },
-    installation: { id: 1 },
+    installation: { id: installation, node_id: `MDIz${installation}` },
   });
 
 /** A signed `pull_request` delivery. */
@@ -124,4 +124,53 @@ test("a body that is not JSON, parsed once admitted after it was answered 202, i
     level: 40,
     msg: "missing X-GitHub-Event or X-GitHub-Delivery, or a body that is not JSON",
   });
+}, 20_000);
+
+test("one installation's deliveries take at most their share: another installation's is admitted beside them", async () => {
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  const probot = new Probot({
+    appId: 7,
+    privateKey,
+    secret: SECRET,
+    log: testLog("fatal"),
+    baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
+    Octokit: appOctokit({ pace: false }),
+  });
+  const shared = await createWebhookServer({
+    probot,
+    secret: SECRET,
+    app: { appId: 7, maxRetryWaitMs: 1 },
+    maxConcurrentDeliveries: 2,
+    maxDeliveriesPerInstallation: 1,
+  });
+  await new Promise<void>((r) => shared.listen(0, "127.0.0.1", r));
+  const to = `http://127.0.0.1:${(shared.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+  const send = (body: string, id: string) =>
+    fetch(to, { method: "POST", body, headers: webhookHeaders(SECRET, body, "pull_request", id) });
+  try {
+    let open!: () => void;
+    held = { url: "/pulls/11", until: new Promise<void>((r) => (open = r)) };
+    const first = send(opened(11, 1), "i1-a"); // installation 1's share, held at GitHub
+    await until(
+      () => requests.some((r) => r.endsWith("/pulls/11")),
+      () => `#11 not admitted: ${requests.join(", ")}`,
+    );
+    const second = send(opened(12, 1), "i1-b"); // installation 1's next waits for its share…
+    const other = send(opened(21, 2), "i2-a"); // …installation 2's does not
+    await until(
+      () => requests.some((r) => r.endsWith("/pulls/21")),
+      () => `installation 2's delivery was not admitted beside installation 1's: ${requests.join(", ")}`,
+    );
+    expect(requests.some((r) => r.endsWith("/pulls/12"))).toBe(false);
+    open();
+    await Promise.all([first, second, other]);
+    expect(requests.some((r) => r.endsWith("/pulls/12"))).toBe(true);
+  } finally {
+    held = undefined;
+    await shared.drain(5000);
+  }
 }, 20_000);

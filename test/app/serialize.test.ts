@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { KeyedSerializer, Limiter } from "../../src/app/serialize.js";
+import { KeyedSerializer } from "../../src/app/serialize.js";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -39,30 +39,5 @@ describe("KeyedSerializer", () => {
     const s = new KeyedSerializer();
     await expect(s.run("k", async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     await expect(s.coalesce("k", async () => "ok")).resolves.toBe("ok");
-  });
-});
-
-describe("Limiter", () => {
-  test("runs at most `limit` jobs at once, the rest in arrival order", async () => {
-    const limiter = new Limiter(2);
-    let peak = 0;
-    const order: number[] = [];
-    const job = (n: number) => async () => {
-      peak = Math.max(peak, limiter.running);
-      await tick();
-      order.push(n);
-      return n;
-    };
-    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => limiter.run(job(n))));
-    expect(results).toEqual([1, 2, 3, 4, 5]);
-    expect(peak).toBe(2);
-    expect(order.slice(2)).toEqual([3, 4, 5]);
-    expect(limiter.running + limiter.waiting).toBe(0);
-  });
-
-  test("a failing job frees its slot", async () => {
-    const limiter = new Limiter(1);
-    await expect(limiter.run(async () => Promise.reject(new Error("x")))).rejects.toThrow("x");
-    await expect(limiter.run(async () => "ok")).resolves.toBe("ok");
   });
 });

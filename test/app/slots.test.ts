@@ -1,8 +1,8 @@
 import { describe, expect, test } from "@jest/globals";
-import { ALWAYS_HELD, ReconcileSlots, type Slot } from "../../src/app/slots.js";
+import { ALWAYS_HELD, KeyedSlots, type Slot } from "../../src/app/slots.js";
 
 /** A job that holds its slot until the test lets it go, and says when it started. */
-function held(slots: ReconcileSlots, key: string, log: string[], name = key) {
+function held(slots: KeyedSlots, key: string, log: string[], name = key) {
   let finish!: () => void;
   let slot!: Slot;
   const until = new Promise<void>((r) => (finish = r));
@@ -17,9 +17,9 @@ function held(slots: ReconcileSlots, key: string, log: string[], name = key) {
 
 const settle = () => new Promise((r) => setImmediate(r));
 
-describe("ReconcileSlots", () => {
+describe("KeyedSlots", () => {
   test("at most `limit` jobs at once across keys, the rest in arrival order", async () => {
-    const slots = new ReconcileSlots(2, 2);
+    const slots = new KeyedSlots(2, 2);
     const log: string[] = [];
     const [a, b, c, d] = ["a", "b", "c", "d"].map((k) => held(slots, k, log));
     await settle();
@@ -36,7 +36,7 @@ describe("ReconcileSlots", () => {
   });
 
   test("at most `perKey` jobs of one key; another key's job is not kept waiting behind them", async () => {
-    const slots = new ReconcileSlots(4, 2);
+    const slots = new KeyedSlots(4, 2);
     const log: string[] = [];
     const busy = [1, 2, 3, 4, 5].map((n) => held(slots, "acme", log, `acme${n}`));
     const other = held(slots, "other", log);
@@ -57,7 +57,7 @@ describe("ReconcileSlots", () => {
   });
 
   test("a freed slot goes to the first waiter that fits, passing over a full key's", async () => {
-    const slots = new ReconcileSlots(2, 1);
+    const slots = new KeyedSlots(2, 1);
     const log: string[] = [];
     const a1 = held(slots, "a", log, "a1");
     const b1 = held(slots, "b", log, "b1");
@@ -76,8 +76,57 @@ describe("ReconcileSlots", () => {
     await Promise.all([a1.done, b1.done, a2.done, c1.done]);
   });
 
+  test("a free slot goes to the waiting key holding the fewest, not to the oldest backlog", async () => {
+    const slots = new KeyedSlots(3);
+    const log: string[] = [];
+    const [a1, a2, b1] = [held(slots, "a", log, "a1"), held(slots, "a", log, "a2"), held(slots, "b", log, "b1")];
+    const [a3, b2, c1] = [held(slots, "a", log, "a3"), held(slots, "b", log, "b2"), held(slots, "c", log, "c1")];
+    await settle();
+    expect(slots.stats().waiting).toBe(3);
+    a1.finish(); // a holds 1, b 1, c none: c's
+    await settle();
+    b1.finish(); // a 1, b 0, c 1: b's
+    await settle();
+    a2.finish(); // a 0: a's
+    await settle();
+    expect(log).toEqual(["a1", "a2", "b1", "c1", "b2", "a3"]);
+    for (const j of [a3, b2, c1]) j.finish();
+    await Promise.all([a1, a2, b1, a3, b2, c1].map((j) => j.done));
+  });
+
+  test("keys holding as many: the claim that came first, whichever key began waiting first", async () => {
+    const slots = new KeyedSlots(3);
+    const log: string[] = [];
+    const [a1, b1, c1] = [held(slots, "a", log, "a1"), held(slots, "b", log, "b1"), held(slots, "c", log, "c1")];
+    const [a2, b2, a3] = [held(slots, "a", log, "a2"), held(slots, "b", log, "b2"), held(slots, "a", log, "a3")];
+    await settle();
+    c1.finish(); // a and b hold one each: a2 came first
+    await settle();
+    a1.finish(); // a and b hold one each again: b2 came before a3, though a began waiting before b
+    await settle();
+    expect(log).toEqual(["a1", "b1", "c1", "a2", "b2"]);
+    for (const j of [a2, b1, b2, a3]) j.finish();
+    await Promise.all([a1, b1, c1, a2, b2, a3].map((j) => j.done));
+    expect(log.at(-1)).toBe("a3");
+  });
+
+  test("fewest first even against an older claim of a key holding more", async () => {
+    const slots = new KeyedSlots(3);
+    const log: string[] = [];
+    const [y1, y2, z1] = [held(slots, "y", log, "y1"), held(slots, "y", log, "y2"), held(slots, "z", log, "z1")];
+    const [x1, y3, x2] = [held(slots, "x", log, "x1"), held(slots, "y", log, "y3"), held(slots, "x", log, "x2")];
+    await settle();
+    z1.finish(); // x holds none: x1
+    await settle();
+    x1.finish(); // x none, y two: x2, though y3 came before it
+    await settle();
+    expect(log).toEqual(["y1", "y2", "z1", "x1", "x2"]);
+    for (const j of [y1, y2, x2, y3]) j.finish();
+    await Promise.all([y1, y2, z1, x1, y3, x2].map((j) => j.done));
+  });
+
   test("one release frees one slot: two waiters of other keys do not both start", async () => {
-    const slots = new ReconcileSlots(1, 1);
+    const slots = new KeyedSlots(1, 1);
     const log: string[] = [];
     const a = held(slots, "a", log);
     const b = held(slots, "b", log);
@@ -93,7 +142,7 @@ describe("ReconcileSlots", () => {
   });
 
   test("a job that releases its slot lets the next start; it waits its turn to acquire again", async () => {
-    const slots = new ReconcileSlots(1);
+    const slots = new KeyedSlots(1);
     const log: string[] = [];
     let resume!: () => void;
     const first = slots.run("k", async (slot) => {
@@ -121,7 +170,7 @@ describe("ReconcileSlots", () => {
   });
 
   test("a claim asking again goes ahead of claims that never had a slot, behind others asking again", async () => {
-    const slots = new ReconcileSlots(1);
+    const slots = new KeyedSlots(1);
     const log: string[] = [];
     const gate = { open: () => undefined as void };
     const asking = (name: string) =>
@@ -149,7 +198,7 @@ describe("ReconcileSlots", () => {
   });
 
   test("two claims asking again keep their order; a new claim after them", async () => {
-    const slots = new ReconcileSlots(1);
+    const slots = new KeyedSlots(1);
     const log: string[] = [];
     const resumes: (() => void)[] = [];
     const asking = (name: string) =>
@@ -180,7 +229,7 @@ describe("ReconcileSlots", () => {
   });
 
   test("asks that overlap share one wait; a slot asked for after the job ended is refused, one granted after it is given back", async () => {
-    const slots = new ReconcileSlots(1);
+    const slots = new KeyedSlots(1);
     const log: string[] = [];
     let late!: Promise<void>;
     let kept!: Slot;
@@ -204,12 +253,12 @@ describe("ReconcileSlots", () => {
     await blocker.done;
     await late; // granted after the job ended…
     expect(slots.running).toBe(0); // …and given back at once
-    await expect(kept.acquire()).rejects.toThrow("a reconcile slot was asked for after its reconcile ended");
+    await expect(kept.acquire()).rejects.toThrow("a slot was asked for after its job ended");
     expect([slots.running, slots.waiting, slots.busyKeys]).toEqual([0, 0, 0]);
   });
 
   test("stats: slots held, claims waiting, the longest wait", async () => {
-    const slots = new ReconcileSlots(1);
+    const slots = new KeyedSlots(1);
     const log: string[] = [];
     expect(slots.stats()).toEqual({ running: 0, waiting: 0, oldestWaitMs: 0 });
     const a = held(slots, "k", log, "a");
@@ -229,7 +278,7 @@ describe("ReconcileSlots", () => {
   });
 
   test("a job released at its end is not given back twice; a failing job gives its slot back", async () => {
-    const slots = new ReconcileSlots(1);
+    const slots = new KeyedSlots(1);
     expect(
       await slots.run("k", async (slot) => {
         slot.release();
@@ -250,10 +299,10 @@ describe("ReconcileSlots", () => {
   });
 
   test("limits below 1 are refused; the per-key limit defaults to the limit", async () => {
-    expect(() => new ReconcileSlots(0)).toThrow(/at least 1/);
-    expect(() => new ReconcileSlots(0, 4)).toThrow(/at least 1/);
-    expect(() => new ReconcileSlots(2, 0)).toThrow(/at least 1/);
-    const slots = new ReconcileSlots(2);
+    expect(() => new KeyedSlots(0)).toThrow(/at least 1/);
+    expect(() => new KeyedSlots(0, 4)).toThrow(/at least 1/);
+    expect(() => new KeyedSlots(2, 0)).toThrow(/at least 1/);
+    const slots = new KeyedSlots(2);
     const log: string[] = [];
     const jobs = [1, 2, 3].map((n) => held(slots, "k", log, `k${n}`));
     await settle();

@@ -4,8 +4,10 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app/router.js";
-import { leadingAction, Subscriptions } from "../../src/app/subscriptions.js";
+import { createRequire } from "node:module";
+import { leadingAction, Subscriptions, trailingInstallation } from "../../src/app/subscriptions.js";
 import {
+  admissionPerInstallation,
   createWebhookServer,
   signatureMatches,
   WEBHOOK_PATH,
@@ -107,6 +109,47 @@ describe("the leading action of a body", () => {
     expect(action('{"action":"op\\"ened"}')).toBeUndefined();
     expect(action('{"action":1}')).toBeUndefined();
     expect(action('[{"action":"opened"}]')).toBeUndefined();
+  });
+});
+
+describe("the installation a delivery is admitted under, read from its last bytes", () => {
+  const examples = createRequire(import.meta.url)("@octokit/webhooks-examples/api.github.com/index.json") as {
+    name: string;
+    examples: Record<string, unknown>[];
+  }[];
+  const installation = (body: string) => trailingInstallation(Buffer.from(body));
+
+  test("every example of GitHub's payloads, compact or indented: its installation's id, or none", () => {
+    let found = 0;
+    for (const { examples: payloads } of examples)
+      for (const p of payloads) {
+        const id = (p.installation as { id?: number } | undefined)?.id;
+        if (id !== undefined) found++;
+        expect(installation(JSON.stringify(p))).toBe(id);
+        expect(installation(JSON.stringify(p, null, 2))).toBe(id);
+      }
+    expect(found).toBeGreaterThan(100);
+  });
+
+  test("a user's text cannot pose as the key, before or after it: quotes in strings are escaped", () => {
+    const texts = ['"installation":{"id":7}', 'fix "installation', '"installation"', 'x \\"installation":{"id":7}'];
+    for (const text of texts) {
+      const before = { action: "created", comment: { body: text }, installation: { id: 42, node_id: "x" } };
+      const after = { ref: "refs/heads/main", installation: { id: 42, node_id: "x" }, head_commit: { message: text } };
+      expect(installation(JSON.stringify(before))).toBe(42);
+      expect(installation(JSON.stringify(after))).toBe(42);
+      expect(installation(JSON.stringify(after, null, 2))).toBe(42);
+      expect(installation(JSON.stringify({ action: "created", comment: { body: text } }))).toBeUndefined();
+    }
+    expect(installation('{"installation":{"node_id":"x","id":3}}')).toBeUndefined(); // not GitHub's shape: no key
+  });
+
+  test("a reserve for other installations: at most 16, at most a quarter of the limit", () => {
+    expect(admissionPerInstallation(128)).toBe(112);
+    expect(admissionPerInstallation(128, 4)).toBe(124);
+    expect(admissionPerInstallation(16)).toBe(12);
+    expect(admissionPerInstallation(3)).toBe(3);
+    expect(admissionPerInstallation(1)).toBe(1);
   });
 });
 
