@@ -9,7 +9,7 @@ import { KeyedSlots, RECONCILES_PER_INSTALLATION } from "./app/slots.js";
 import { leadingAction, Subscriptions, trailingInstallation } from "./app/subscriptions.js";
 import { tuneHeap } from "./service/heap.js";
 import { createLogger, logFormatFrom, logLevelFrom, withLogContext } from "./service/logger.js";
-import type { Metrics } from "./service/metrics.js";
+import { slotStats, type Metrics } from "./service/metrics.js";
 import type { ReadinessCheck } from "./service/readiness.js";
 
 /**
@@ -94,6 +94,7 @@ export async function createWebhookServer(opts: WebhookServerOptions): Promise<W
   const receive = opts.enqueue ? undefined : await loaded(opts.probot, subscriptions.record(createApp(opts.app)));
   const limit = opts.maxConcurrentDeliveries ?? 128;
   const admission = new KeyedSlots(limit, opts.maxDeliveriesPerInstallation ?? admissionPerInstallation(limit));
+  if (!opts.enqueue) opts.metrics?.addQueue(() => Promise.resolve({ admission: slotStats(admission) }));
   const unverified = new ByteBudget(opts.maxUnverifiedBytes ?? 100 * 1024 * 1024);
   let inFlight = 0;
   let draining = false;

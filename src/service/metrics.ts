@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { KeyedSlots } from "../app/slots.js";
 import type { RequestCounter } from "../github/client.js";
 import { effectivenessMetrics, type PromClientLike } from "../app/effect-metrics.js";
 
@@ -7,6 +8,12 @@ import { effectivenessMetrics, type PromClientLike } from "../app/effect-metrics
  * global one, so tests and the benchmark can run several servers in one process. Label values are
  * bounded: events and actions are GitHub's, routes are OpenAPI templates, states are the gate's.
  */
+/** Slots as a queue's figures: jobs waiting for a slot, those holding one, the longest wait. */
+export function slotStats(slots: KeyedSlots): QueueStats {
+  const s = slots.stats();
+  return { waiting: s.waiting, active: s.running, delayed: 0, failed: 0, oldestAgeSeconds: s.oldestWaitMs / 1000 };
+}
+
 export interface QueueStats {
   /** Jobs waiting (not started), by queue. */
   readonly waiting: number;

@@ -8,7 +8,7 @@ import { WritePacer, type PacerOptions } from "../github/pacer.js";
 import { admissionPerInstallation, createWebhookServer, WEBHOOK_PATH, type VerifiedDelivery } from "../server.js";
 import { countFrom, intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
-import { Metrics, type QueueStats } from "./metrics.js";
+import { Metrics, slotStats } from "./metrics.js";
 import { ObservedRunner } from "./observed.js";
 import { queueSettings, type QueueSettings } from "./queue-settings.js";
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
@@ -57,12 +57,6 @@ export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean 
     maxReconcilesPerInstallation: reconcilesPerInstallation(env),
     ...(env.WEBHOOK_PROXY_URL ? { webhookProxyUrl: env.WEBHOOK_PROXY_URL } : {}),
   };
-}
-
-/** The reconcile slots as a queue's figures: reconciles waiting for a slot, those holding one. */
-export function slotStats(slots: KeyedSlots): QueueStats {
-  const s = slots.stats();
-  return { waiting: s.waiting, active: s.running, delayed: 0, failed: 0, oldestAgeSeconds: s.oldestWaitMs / 1000 };
 }
 
 /** Reconciles of one installation a process runs at once (server or worker): src/app/slots.ts. */

@@ -9,13 +9,13 @@ import { opsRoute, reply } from "../server.js";
 import { countFrom, intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
 import { withLogContext } from "./logger.js";
-import { Metrics } from "./metrics.js";
+import { Metrics, slotStats } from "./metrics.js";
 import { ObservedRunner } from "./observed.js";
 import { DELIVERIES, DeliveryQueue, queueSettings, redisConnection, type JobData } from "./queue.js";
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { RedisKeyedRunner } from "./redis-keyed.js";
 import { writePacerFrom } from "./redis-slots.js";
-import { probotFrom, reconcilesPerInstallation, serviceConfig, slotStats, type ServiceOptions } from "./serve.js";
+import { probotFrom, reconcilesPerInstallation, serviceConfig, type ServiceOptions } from "./serve.js";
 import { KeyedSlots } from "../app/slots.js";
 import { stopOnSignals } from "./shutdown.js";
 

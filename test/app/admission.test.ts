@@ -40,19 +40,7 @@ beforeAll(async () => {
     }, 200);
   });
   await new Promise<void>((r) => github.listen(0, "127.0.0.1", r));
-  const { privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
-  const probot = new Probot({
-    appId: 7,
-    privateKey,
-    secret: SECRET,
-    log: testLog("fatal"),
-    baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
-    Octokit: appOctokit({ pace: false }),
-  });
+  const probot = probotFor();
   app = await createWebhookServer({
     probot,
     secret: SECRET,
@@ -64,6 +52,24 @@ beforeAll(async () => {
   await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
   url = `http://127.0.0.1:${(app.address() as AddressInfo).port}${WEBHOOK_PATH}`;
 });
+
+/** A Probot of app 7 talking to the slow GitHub above (one key per file: generating one is slow). */
+let privateKey: string | undefined;
+function probotFor(): Probot {
+  privateKey ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
+  return new Probot({
+    appId: 7,
+    privateKey,
+    secret: SECRET,
+    log: testLog("fatal"),
+    baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
+    Octokit: appOctokit({ pace: false }),
+  });
+}
 
 afterAll(async () => {
   await app.drain(5000);
@@ -127,19 +133,7 @@ test("a body that is not JSON, parsed once admitted after it was answered 202, i
 }, 20_000);
 
 test("one installation's deliveries take at most their share: another installation's is admitted beside them", async () => {
-  const { privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
-  const probot = new Probot({
-    appId: 7,
-    privateKey,
-    secret: SECRET,
-    log: testLog("fatal"),
-    baseUrl: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
-    Octokit: appOctokit({ pace: false }),
-  });
+  const probot = probotFor();
   const shared = await createWebhookServer({
     probot,
     secret: SECRET,

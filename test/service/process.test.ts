@@ -120,6 +120,7 @@ describe("npm start", () => {
     expect(metrics).toMatch(/parallel_review_queue_depth\{queue="reconcile"\} 0/);
     expect(metrics).toMatch(/parallel_review_queue_depth\{queue="slots"\} 0/);
     expect(metrics).toMatch(/parallel_review_queue_active\{queue="slots"\} 0/);
+    expect(metrics).toMatch(/parallel_review_queue_depth\{queue="admission"\} 0/); // deliveries waiting to be parsed
     // docs/operations.md is a claim: every metric it names (alert rules included) is served.
     const served = new Set([...metrics.matchAll(/^# HELP (\S+)/gm)].map((m) => m[1]));
     const documented = readFileSync(join(ROOT, "docs/operations.md"), "utf8").match(/parallel_review_[a-z_]+/g)!;
