@@ -55,10 +55,9 @@ export interface WebhookServerOptions {
    */
   readonly maxConcurrentDeliveries?: number;
   /**
-   * Of those, deliveries of one installation at once (default: all but 16, `admissionPerInstallation`; for a
-   * small limit all but a quarter):
-   * one installation's flood, whose deliveries wait for its reconcile slots (src/app/slots.ts), leaves
-   * room for another installation's.
+   * Of those, deliveries of one installation at once (default `admissionPerInstallation`: all but 16, at most
+   * a quarter kept back): one installation's flood, whose deliveries wait for its reconcile slots
+   * (src/app/slots.ts), leaves room for another installation's.
    */
   readonly maxDeliveriesPerInstallation?: number;
   /** A delivery not answered this long after it arrived is answered 202 "still processing" (default 9 s; GitHub waits 10). */
@@ -257,9 +256,9 @@ async function enqueued(
 }
 
 /**
- * Runs a delivery's handling once the process has a free slot for its installation (`admission`). A delivery not answered
- * within `withinMs` of its arrival, waiting or running, is answered 202 "still processing" (as
- * Probot does after 9 s) and carries on; whatever its handling writes afterwards goes nowhere.
+ * Runs a delivery's handling once the process has a free slot for its installation (`admission`). A
+ * delivery not answered within `withinMs` of its arrival, waiting or running, is answered 202 "still
+ * processing" (as Probot does after 9 s) and carries on; whatever its handling writes afterwards goes nowhere.
  */
 async function admitted(
   res: ServerResponse,

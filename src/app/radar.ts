@@ -188,7 +188,7 @@ export class ConflictRadar {
     const all = [...heads.values()];
     const fetched = all.filter((b) => b.fetch);
     const cached = all.filter((b) => !b.fetch);
-    const olds = [...(await batch(fetched, true)), ...(await batch(cached, false))];
+    const olds = (await Promise.all([batch(fetched, true), batch(cached, false)])).flat();
     return olds.filter((p): p is OpenPull => p !== undefined);
   }
 

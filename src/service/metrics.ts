@@ -3,17 +3,6 @@ import type { KeyedSlots } from "../app/slots.js";
 import type { RequestCounter } from "../github/client.js";
 import { effectivenessMetrics, type PromClientLike } from "../app/effect-metrics.js";
 
-/**
- * The app's Prometheus metrics (served at GET /metrics). One registry per process, not prom-client's
- * global one, so tests and the benchmark can run several servers in one process. Label values are
- * bounded: events and actions are GitHub's, routes are OpenAPI templates, states are the gate's.
- */
-/** Slots as a queue's figures: jobs waiting for a slot, those holding one, the longest wait. */
-export function slotStats(slots: KeyedSlots): QueueStats {
-  const s = slots.stats();
-  return { waiting: s.waiting, active: s.running, delayed: 0, failed: 0, oldestAgeSeconds: s.oldestWaitMs / 1000 };
-}
-
 export interface QueueStats {
   /** Jobs waiting (not started), by queue. */
   readonly waiting: number;
@@ -25,6 +14,17 @@ export interface QueueStats {
   readonly oldestAgeSeconds: number;
 }
 
+/** Slots as a queue's figures: jobs waiting for a slot, those holding one, the longest wait. */
+export function slotStats(slots: KeyedSlots): QueueStats {
+  const s = slots.stats();
+  return { waiting: s.waiting, active: s.running, delayed: 0, failed: 0, oldestAgeSeconds: s.oldestWaitMs / 1000 };
+}
+
+/**
+ * The app's Prometheus metrics (served at GET /metrics). One registry per process, not prom-client's
+ * global one, so tests and the benchmark can run several servers in one process. Label values are
+ * bounded: events and actions are GitHub's, routes are OpenAPI templates, states are the gate's.
+ */
 export class Metrics {
   readonly registry = new Registry();
   readonly deliveries: Counter<"event" | "action">;

@@ -54,14 +54,9 @@ export function serviceConfig(env: NodeJS.ProcessEnv, _need: { secret?: boolean 
     shutdownTimeoutMs: intFrom(env, "SHUTDOWN_TIMEOUT_MS", 25_000),
     maxConcurrentDeliveries: countFrom(env, "MAX_CONCURRENT_DELIVERIES", 128),
     maxConcurrentReconciles: countFrom(env, "MAX_CONCURRENT_RECONCILES", 128),
-    maxReconcilesPerInstallation: reconcilesPerInstallation(env),
+    maxReconcilesPerInstallation: countFrom(env, "MAX_RECONCILES_PER_INSTALLATION", RECONCILES_PER_INSTALLATION),
     ...(env.WEBHOOK_PROXY_URL ? { webhookProxyUrl: env.WEBHOOK_PROXY_URL } : {}),
   };
-}
-
-/** Reconciles of one installation a process runs at once (server or worker): src/app/slots.ts. */
-export function reconcilesPerInstallation(env: NodeJS.ProcessEnv): number {
-  return countFrom(env, "MAX_RECONCILES_PER_INSTALLATION", RECONCILES_PER_INSTALLATION);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import { createApp } from "../app/router.js";
 import { appOctokit } from "../github/octokit.js";
 import { opsRoute, reply } from "../server.js";
-import { countFrom, intFrom } from "./config.js";
+import { intFrom } from "./config.js";
 import { HealScheduler, healSettings } from "./heal-scheduler.js";
 import { withLogContext } from "./logger.js";
 import { Metrics, slotStats } from "./metrics.js";
@@ -15,7 +15,7 @@ import { DELIVERIES, DeliveryQueue, queueSettings, redisConnection, type JobData
 import { keySigns, readinessOf, redisAnswers } from "./readiness.js";
 import { RedisKeyedRunner } from "./redis-keyed.js";
 import { writePacerFrom } from "./redis-slots.js";
-import { probotFrom, reconcilesPerInstallation, serviceConfig, type ServiceOptions } from "./serve.js";
+import { probotFrom, serviceConfig, type ServiceOptions } from "./serve.js";
 import { KeyedSlots } from "../app/slots.js";
 import { stopOnSignals } from "./shutdown.js";
 
@@ -60,7 +60,7 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
       (await redis.set(`${prefix}:redelivered:${guid}`, "1", "PX", heal.redeliverWindowMs + 3600_000, "NX")) === "OK",
   );
   // Reconciles at once: WORKER_CONCURRENCY deliveries bound them too.
-  const slots = new KeyedSlots(countFrom(env, "MAX_CONCURRENT_RECONCILES", 128), reconcilesPerInstallation(env));
+  const slots = new KeyedSlots(config.maxConcurrentReconciles, config.maxReconcilesPerInstallation);
   await probot.load(
     createApp({
       appId: config.appId,

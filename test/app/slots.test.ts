@@ -17,6 +17,23 @@ function held(slots: KeyedSlots, key: string, log: string[], name = key) {
 
 const settle = () => new Promise((r) => setImmediate(r));
 
+/**
+ * Jobs named by key and number ("a1": key a) asking in the order given; those in `finishing` finish one by
+ * one, each before the next; then the rest. The order in which all of them started.
+ */
+async function played(slots: KeyedSlots, arrivals: string[], finishing: string[]): Promise<string[]> {
+  const log: string[] = [];
+  const jobs = new Map(arrivals.map((name) => [name, held(slots, name[0]!, log, name)]));
+  await settle();
+  for (const name of finishing) {
+    jobs.get(name)!.finish();
+    await settle();
+  }
+  for (const j of jobs.values()) j.finish();
+  await Promise.all([...jobs.values()].map((j) => j.done));
+  return log;
+}
+
 describe("KeyedSlots", () => {
   test("at most `limit` jobs at once across keys, the rest in arrival order", async () => {
     const slots = new KeyedSlots(2, 2);
@@ -77,52 +94,33 @@ describe("KeyedSlots", () => {
   });
 
   test("a free slot goes to the waiting key holding the fewest, not to the oldest backlog", async () => {
-    const slots = new KeyedSlots(3);
-    const log: string[] = [];
-    const [a1, a2, b1] = [held(slots, "a", log, "a1"), held(slots, "a", log, "a2"), held(slots, "b", log, "b1")];
-    const [a3, b2, c1] = [held(slots, "a", log, "a3"), held(slots, "b", log, "b2"), held(slots, "c", log, "c1")];
-    await settle();
-    expect(slots.stats().waiting).toBe(3);
-    a1.finish(); // a holds 1, b 1, c none: c's
-    await settle();
-    b1.finish(); // a 1, b 0, c 1: b's
-    await settle();
-    a2.finish(); // a 0: a's
-    await settle();
-    expect(log).toEqual(["a1", "a2", "b1", "c1", "b2", "a3"]);
-    for (const j of [a3, b2, c1]) j.finish();
-    await Promise.all([a1, a2, b1, a3, b2, c1].map((j) => j.done));
+    // a1 done: a holds 1, b 1, c none → c1; b1 done: a 1, b 0, c 1 → b2; a2 done: a 0 → a3.
+    expect(await played(new KeyedSlots(3), ["a1", "a2", "b1", "a3", "b2", "c1"], ["a1", "b1", "a2"])).toEqual([
+      "a1",
+      "a2",
+      "b1",
+      "c1",
+      "b2",
+      "a3",
+    ]);
   });
 
   test("keys holding as many: the claim that came first, whichever key began waiting first", async () => {
-    const slots = new KeyedSlots(3);
-    const log: string[] = [];
-    const [a1, b1, c1] = [held(slots, "a", log, "a1"), held(slots, "b", log, "b1"), held(slots, "c", log, "c1")];
-    const [a2, b2, a3] = [held(slots, "a", log, "a2"), held(slots, "b", log, "b2"), held(slots, "a", log, "a3")];
-    await settle();
-    c1.finish(); // a and b hold one each: a2 came first
-    await settle();
-    a1.finish(); // a and b hold one each again: b2 came before a3, though a began waiting before b
-    await settle();
-    expect(log).toEqual(["a1", "b1", "c1", "a2", "b2"]);
-    for (const j of [a2, b1, b2, a3]) j.finish();
-    await Promise.all([a1, b1, c1, a2, b2, a3].map((j) => j.done));
-    expect(log.at(-1)).toBe("a3");
+    // c1 done: a and b hold one each → a2 (first); a1 done: the same again → b2, which came before a3.
+    expect(await played(new KeyedSlots(3), ["a1", "b1", "c1", "a2", "b2", "a3"], ["c1", "a1"])).toEqual([
+      "a1",
+      "b1",
+      "c1",
+      "a2",
+      "b2",
+      "a3",
+    ]);
   });
 
   test("fewest first even against an older claim of a key holding more", async () => {
-    const slots = new KeyedSlots(3);
-    const log: string[] = [];
-    const [y1, y2, z1] = [held(slots, "y", log, "y1"), held(slots, "y", log, "y2"), held(slots, "z", log, "z1")];
-    const [x1, y3, x2] = [held(slots, "x", log, "x1"), held(slots, "y", log, "y3"), held(slots, "x", log, "x2")];
-    await settle();
-    z1.finish(); // x holds none: x1
-    await settle();
-    x1.finish(); // x none, y two: x2, though y3 came before it
-    await settle();
-    expect(log).toEqual(["y1", "y2", "z1", "x1", "x2"]);
-    for (const j of [y1, y2, x2, y3]) j.finish();
-    await Promise.all([y1, y2, z1, x1, y3, x2].map((j) => j.done));
+    // z1 done: x holds none → x1; x1 done: x none, y two → x2, though y3 came before it.
+    const started = await played(new KeyedSlots(3), ["y1", "y2", "z1", "x1", "y3", "x2"], ["z1", "x1"]);
+    expect(started.slice(0, 5)).toEqual(["y1", "y2", "z1", "x1", "x2"]);
   });
 
   test("one release frees one slot: two waiters of other keys do not both start", async () => {
