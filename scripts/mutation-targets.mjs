@@ -57,7 +57,10 @@ export const TARGETS = {
   "src/app/write-plan.ts": ["test/app/write-plan.test.ts"], // which runs are rewritten, closed, left green
   "src/app/standing.ts": ["test/app/standing.test.ts"], // which records count, what the ledger keeps, where it is read
   "src/app/eligibility.ts": ["test/app/eligibility.test.ts"], // who may review as which persona
+  "src/app/listing.ts": ["test/app/listing.test.ts"], // which teams a first read lists (cost: a confirming read)
   "src/github/teams.ts": ["test/github/teams.test.ts"], // who is a team's active member (one query, REST for the rest)
+  // Whether a decision asked GitHub anything after its read: a request missed would spare it its confirming read.
+  "src/github/client.ts": { ranges: ["counting"], tests: ["test/github/counting.test.ts"] },
   "src/app/contributors.ts": ["test/app/contributors.test.ts"], // whose approvals are contributions
   // Which deliveries' facts (a click, review and comment bodies) share a reconcile: none may be lost.
   "src/app/batch.ts": ["test/app/batch.test.ts", "test/security/batch-attacks.test.ts"],

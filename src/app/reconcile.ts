@@ -19,7 +19,7 @@ import { evaluate, type PersonaVerdict, type Verdict } from "../core/verdict.js"
 import { sequence } from "../core/sequence.js";
 import { passedGateEffect } from "./effect.js";
 import { listOwnRuns, rideWithRuns, writeRuns, type ExistingRun, type Write } from "../github/checks.js";
-import type { Octokit, PullRef } from "../github/client.js";
+import { counting, type Octokit, type PullRef } from "../github/client.js";
 import { changedBetween, MAX_PR_FILES, requestReviewers, sharingHead, type PullRequest } from "../github/pulls.js";
 import { readSnapshot } from "../github/snapshot.js";
 import { loadTable, readChangedTable, readTable, type TableLoad } from "../github/table.js";
@@ -29,6 +29,7 @@ import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
 import { inRounds } from "./rounds.js";
+import { rememberTeams, teamsOf, teamsToList } from "./listing.js";
 import { ALWAYS_HELD, type Slot } from "./slots.js";
 import { carriedLedger, closedGates, planWrites, renamedGates } from "./write-plan.js";
 import { appCommentOf, keptLedger, readLedger, standingOf, unsettledClicks, withDelivered } from "./standing.js";
@@ -43,7 +44,10 @@ export interface Deps {
   /** How long to wait before confirming that the table is really gone (default 1 s). */
   readonly confirmAbsentMs?: number;
   readonly log: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
-  /** Answers kept between reconciles (src/github/recent.ts); never used by a decision to open the gate. */
+  /**
+   * Answers kept between reconciles (src/github/recent.ts): a decision to pass that used one is read again
+   * without it before it is written (src/app/rounds.ts); the teams it names only choose what a read lists.
+   */
   readonly cache?: ReadCache;
 }
 
@@ -90,19 +94,25 @@ export async function reconcile(
 ): Promise<Outcome> {
   const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
   const fresh = new Map<string, Memberships>(); // …and once more, bypassing the cache, before a pass
+  const asked = (memo: Map<string, Memberships>) =>
+    [...memo.values()].flatMap((m) => m.teamsAsked()).slice(0, MAX_TEAMS_PER_QUERY); // more: asked as before
   return inRounds<Assessment, Outcome, Hints>(
     {
       decide: async (hints, mode) => {
         await slot.acquire(); // given back by the previous round's courtesy writes
-        if (mode.memberships === "first") return assess(deps, ref, click, hints, members, mode.fresh);
+        if (mode.memberships === "first") {
+          // An approval may open the gate: its first read lists the members of the teams the last plan's
+          // personas name, so that its pass may need no confirming read (src/app/listing.ts).
+          const listed = teamsToList(deps.cache?.teams, ref, click, hints);
+          const a = await assess(deps, ref, click, hints, members, mode.fresh, listed);
+          rememberTeams(deps.cache?.teams, ref, a.personaTeams ?? asked(members));
+          return a;
+        }
         // The first read with fresh memberships lists the teams the first round asked about in the same
         // query: its look-ups need no request of their own (a login not listed is still asked over REST).
-        const asked = fresh.size === 0 ? [...members.values()].flatMap((m) => m.teamsAsked()) : [];
-        const teams = asked.slice(0, MAX_TEAMS_PER_QUERY); // any more are looked up as before
-        return assess(deps, ref, click, hints, fresh, mode.fresh, teams);
+        return assess(deps, ref, click, hints, fresh, mode.fresh, fresh.size === 0 ? asked(members) : []);
       },
       write: (a) => apply(deps, ref, a, slot),
-      cached: deps.cache !== undefined,
     },
     given,
   );
@@ -137,6 +147,10 @@ interface Assessment {
   /** The passed gate's parallel-effectiveness figures (for /metrics). */
   readonly effect?: PrEffect | undefined;
   readonly seen?: Seen;
+  /** Every answer the decision rests on came with its one read (src/app/rounds.ts). */
+  readonly readTogether?: boolean;
+  /** The teams the plan's personas name: who approves next is asked about these (src/app/listing.ts). */
+  readonly personaTeams?: readonly TeamRef[];
 }
 
 /** Reads and decides; writes nothing (except that merge queues reuse it to judge a PR). */
@@ -149,7 +163,11 @@ export async function assess(
   fresh = false,
   teams: readonly TeamRef[] = [],
 ): Promise<Assessment> {
-  const { octokit, appId } = deps;
+  const { appId } = deps;
+  // Every request of this assessment is counted: one made after the snapshot's (a membership looked up
+  // over REST, a page more) lets others' writes land between what it read and what it decides.
+  const counted = counting(deps.octokit);
+  const octokit = counted.octokit;
   const repo = { owner: ref.owner, repo: ref.repo };
   // One request reads the pull request and everything that depends on it (src/github/snapshot.ts), and
   // the members of `teams` when asked.
@@ -408,6 +426,9 @@ export async function assess(
     state: verdict.state,
     superseded,
     effect,
+    // The snapshot's one request and nothing remembered: the decision rests on that read alone.
+    readTogether: counted.calls() === 1 && ![...memo.values()].some((m) => m.usedRemembered),
+    personaTeams: teamsOf(plan.personas, ref.owner, pull.ownerIsOrg),
     seen: {
       headSha: pull.headSha,
       baseRef: pull.baseRef,

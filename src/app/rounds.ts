@@ -15,6 +15,12 @@ export interface RoundDecision {
   readonly wanted: readonly Pick<CheckRunSpec, "name">[];
   /** The app's runs GitHub showed on the head, oldest first. */
   readonly existing: readonly Pick<ExistingRun, "name" | "status" | "conclusion">[];
+  /**
+   * Did every answer the decision rests on come with its one read: no membership remembered from an earlier
+   * reconcile, no request after the read (during which others could write)? Only `true` spares a decision
+   * to pass its confirming read: a decision that does not say is read again.
+   */
+  readonly readTogether?: boolean;
 }
 
 /** What a round wrote. */
@@ -41,8 +47,6 @@ export interface ReadMode {
 export interface Rounds<D extends RoundDecision, W extends RoundWritten, H> {
   readonly decide: (hints: H, mode: ReadMode) => Promise<D>;
   readonly write: (decision: D) => Promise<W>;
-  /** Answers are kept between reconciles: a decision to pass may rest on remembered ones. */
-  readonly cached: boolean;
 }
 
 /** Rounds of read → decide → write per reconcile; the last must write nothing. */
@@ -61,10 +65,12 @@ export async function inRounds<D extends RoundDecision, W extends RoundWritten, 
     // Opening the gate is the one write that cannot be taken back in time (a merge may follow at
     // once): a decision to pass is confirmed by a fresh read, bypassing every cache, before it is
     // written, so a decision made on remembered answers, or before another replica recorded a change
-    // request, never reaches GitHub.
+    // request while this one asked GitHub more, never reaches GitHub. A decision whose every answer came
+    // with its one read (the members of the teams it asked about listed in it) is the confirming read's
+    // equal: it is written as it is, and the round after the write reads everything again (below).
     // A gate that already passes is confirmed too: left as it is, it is a decision to pass as well, and a
     // remembered membership must not keep it green after the member left.
-    if (decision.state === "pass" && round === 0 && (r.cached || !gatePasses(decision)))
+    if (decision.state === "pass" && round === 0 && decision.readTogether !== true)
       decision = await r.decide(hints, { memberships: "fresh", fresh: true });
     const written = await r.write(decision);
     outcome = outcome ? combine(outcome, written) : written;
@@ -86,13 +92,6 @@ export async function inRounds<D extends RoundDecision, W extends RoundWritten, 
   throw new Error(
     "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
   );
-}
-
-/** Does GitHub already show the wanted gate as passing (so a passing decision changes nothing)? */
-export function gatePasses(d: RoundDecision): boolean {
-  const gate = d.wanted[0];
-  const newest = gate && d.existing.filter((r) => r.name === gate.name).at(-1);
-  return newest?.status === "completed" && newest.conclusion === "success";
 }
 
 /** Two rounds' writes as one: what either created or updated, unchanged only if neither touched it. */

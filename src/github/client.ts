@@ -190,3 +190,51 @@ export function partialData<T>(err: unknown, expected: (path: readonly unknown[]
 export function isStatus(err: unknown, ...statuses: number[]): boolean {
   return statuses.includes((err as { status?: number }).status ?? -1);
 }
+
+/**
+ * The client, counting the requests made through it (each call of `request`, `graphql` or `paginate`, of
+ * their own function-valued properties such as `paginate.iterator`, and of a function one of them returns,
+ * such as `request.defaults(…)`): a reconcile tells by it whether its decision rested on its one read alone,
+ * or on answers asked after it (src/app/reconcile.ts). Counting a call that sends nothing
+ * (`request.endpoint`) only makes a decision read again. What holds the client from before it was wrapped
+ * is not counted: a reconcile hands on only the wrapped one.
+ */
+// mutation-range: counting
+export function counting(octokit: Octokit): { readonly octokit: Octokit; readonly calls: () => number } {
+  type Fn = (...args: unknown[]) => unknown;
+  let calls = 0;
+  const proxies = new WeakMap<object, WeakMap<Fn, Fn>>(); // `this` → function → its counting proxy
+  const counted = (fn: Fn, self: object): Fn => {
+    let bySelf = proxies.get(self);
+    if (!bySelf) proxies.set(self, (bySelf = new WeakMap()));
+    let proxy = bySelf.get(fn);
+    if (!proxy) {
+      proxy = new Proxy(fn, {
+        apply(target, _this, args) {
+          calls++;
+          const out = Reflect.apply(target, self, args);
+          return typeof out === "function" ? counted(out as Fn, self) : out;
+        },
+        get(target, key) {
+          const value: unknown = Reflect.get(target, key);
+          // Own properties only: `call`, `apply` and `bind` (Function.prototype's) used on the proxy reach
+          // its `apply` above. A proxy must give a fixed property (a class's `prototype`) as it is.
+          const own = Reflect.getOwnPropertyDescriptor(target, key);
+          if (typeof value !== "function" || !own || (!own.configurable && !own.writable)) return value;
+          return counted(value as Fn, target);
+        },
+      });
+      bySelf.set(fn, proxy);
+    }
+    return proxy;
+  };
+  const wrapped = new Proxy(octokit, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key);
+      if (typeof value !== "function" || !["request", "graphql", "paginate"].includes(String(key))) return value;
+      return counted(value as Fn, target);
+    },
+  });
+  return { octokit: wrapped, calls: () => calls };
+}
+// mutation-range-end

@@ -1,3 +1,5 @@
+import type { TeamRef } from "./teams.js";
+
 /**
  * A bounded map whose entries expire: answers GitHub gave recently, kept for a short, stated time.
  * The oldest entry goes first when it is full, so a stranger who causes many look-ups only evicts.
@@ -48,6 +50,10 @@ export class Recent<V> {
  *   added to GitHub's list of the open pull requests with that head (which can lag behind a pull request
  *   just opened), so a second pull request on it is seen at once; a closed one is forgotten by the
  *   router. An entry can only add a blocker, never remove one; the pre-pass fresh read ignores it.
+ * - `teams`: the teams the personas of a pull request's (and its repository's) last plan name.
+ *   No answer: which teams' members the first read of a reconcile that may carry an approval lists in its
+ *   query, so that a decision to pass can rest on memberships read by that very reconcile and need no
+ *   second read. A wrong or stale choice costs that second read, nothing else.
  *
  * Everything else a reconcile needs comes from one GraphQL request (src/github/snapshot.ts), which costs
  * no more for files and commits than without them: there is nothing more worth remembering.
@@ -55,10 +61,13 @@ export class Recent<V> {
 export class ReadCache {
   readonly members: Recent<boolean>;
   readonly sharing: Recent<readonly number[]>;
+  readonly teams: Recent<readonly TeamRef[]>;
 
   constructor(opts: { ttlMs?: number; clock?: () => number } = {}) {
     const ttl = opts.ttlMs ?? 60_000;
     this.members = new Recent(ttl, 20_000, opts.clock);
     this.sharing = new Recent(ttl, 5_000, opts.clock);
+    // Names, not answers: kept longer (a table's teams change with the table).
+    this.teams = new Recent(10 * ttl, 5_000, opts.clock);
   }
 }

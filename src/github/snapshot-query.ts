@@ -218,8 +218,8 @@ export const SNAPSHOT_QUERY = snapshotQuery(0);
 
 /**
  * The snapshot with the members of `teams` teams listed too (`m<i>`, variables `$o<i>`/`$s<i>`: src/github/teams.ts),
- * for the read that confirms a decision to pass: the membership look-ups it must make afresh ride in it
- * instead of a query of their own after it.
+ * for the first read of a reconcile that may carry an approval and for the read that confirms a decision to
+ * pass: the membership look-ups they would make afresh ride in them instead of a request of their own after.
  */
 export function snapshotQuery(teams: number): string {
   let query = documents.get(teams);

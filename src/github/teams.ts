@@ -6,7 +6,8 @@ import type { Recent } from "./recent.js";
  * members of child teams too, and reports `pending` invitations, which do not count: only `active`
  * members are reviewers. Lookups are memoised per reconcile. With `recent` (src/github/recent.ts), the
  * answer is also remembered between reconciles for a short time, unless `fresh` is set: the reconcile
- * that may open the gate asks afresh, so a removed member never opens it.
+ * that may open the gate asks afresh, so a removed member never opens it — or it says that it used a
+ * remembered answer (`usedRemembered`), and its decision to pass is read again.
  *
  * Lookups asked together (a reconcile asks for every claim at once) go in one GraphQL query when there are
  * two or more: each team's members listed once (`Team.members(membership: ALL)`: active members, child
@@ -24,6 +25,7 @@ export class Memberships {
   private readonly preloaded = new Map<string, ReadonlySet<string>>();
   /** Every team asked about (`org/slug` as the table names it), for a later read to list at once. */
   private readonly teams = new Map<string, TeamRef>();
+  private remembered = false;
 
   constructor(
     private readonly octokit: Octokit,
@@ -44,7 +46,10 @@ export class Memberships {
     const key = `${teamKey}:${login.toLowerCase()}`;
     let p = this.memo.get(key);
     if (!p) {
-      const known = this.fresh ? undefined : this.recent?.get(key);
+      // A list this reconcile read is newer than anything remembered: a login it names is a member.
+      const listed = this.preloaded.get(teamKey)?.has(login.toLowerCase()) === true;
+      const known = listed || this.fresh ? undefined : this.recent?.get(key);
+      if (known !== undefined) this.remembered = true;
       p = known !== undefined ? Promise.resolve(known) : this.fromListOrAsk({ org, slug, login, key }, teamKey);
       this.memo.set(key, p);
     }
@@ -52,7 +57,16 @@ export class Memberships {
   }
 
   /**
-   * Teams' members as a read of this reconcile listed them (the confirming snapshot, src/github/snapshot.ts):
+   * Did an answer come from the cache rather than from GitHub in this reconcile? A decision to pass that
+   * rested on one is read again, bypassing the cache, before it is written (src/app/rounds.ts).
+   */
+  get usedRemembered(): boolean {
+    return this.remembered;
+  }
+
+  /**
+   * Teams' members as a read of this reconcile listed them (src/github/snapshot.ts: the first read of a
+   * reconcile that carries a reviewer's action, or the confirming one), newer than anything remembered:
    * a login listed there is a member without another request; one not listed is asked over REST, as after
    * the members query — a list never decides that someone is not a member.
    */

@@ -385,7 +385,8 @@ describe("a reconcile's writes", () => {
       const outcome = await reconcile(reconcileDeps(), ref, undefined, {}, slot);
       expect(outcome.state).toBe("pass");
       const snapshots = gh.log.slice(before).filter((l) => queryName(l) === "PullSnapshot");
-      expect(snapshots).toHaveLength(3); // the first read, the confirming read, and the round after the gate opened
+      // The first read (sam's membership asked after it), the confirming read, and the round after the gate opened.
+      expect(snapshots).toHaveLength(3);
       const sent = gh.log.slice(before).filter((l) => !isGraphQLQuery(l) && l.method !== "GET");
       expect(sent.length).toBe(answers > 0 ? 2 : 1); // the gate's write, and the answers apart
       expect(marks.map((m) => m.held)).toEqual([true]); // taken once, never given back: the router's end does

@@ -63,6 +63,17 @@ async function cost(
   };
 }
 
+/** A pull request opened, then approved by comment for security (sam) and backend (bob): finance (fiona) is left. */
+async function openedAndTwoApprovals(): Promise<void> {
+  setup();
+  await receive(events.pullRequest(gh, "opened"));
+  for (const [user, persona] of [
+    ["sam", "security"],
+    ["bob", "backend"],
+  ] as const)
+    await receive(events.comment(gh, "created", gh.comment(user, `/approve ${persona}`)));
+}
+
 function route(l: LoggedRequest): string {
   const query = queryName(l);
   if (query) return `QUERY ${query}`;
@@ -127,15 +138,75 @@ describe("GitHub requests per event", () => {
     const asked = gh.log.slice(from).flatMap(membersAsked);
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
     // Three queries: the first decision, the confirming one (fresh: memberships and the shared-head list
-    // without what the process remembers), and the one after the gate was opened.
+    // without what the process remembers), and the one after the gate was opened. The first lists the
+    // teams the last reconcile asked about (a click may open the gate), but sam's and bob's reviews count for
+    // every persona: that sam is not in backend (nor bob in security) no list can say, and it was remembered.
     expect(c.routes.filter((r) => r === "QUERY PullSnapshot")).toHaveLength(3);
-    // sam's membership was remembered from the review's reconcile: asked again once, by the fresh read,
-    // which lists the teams of every approver in the same query (found there: no request of their own).
+    // The confirming read lists the teams of every approver again (found there: no request of their own).
     expect(c.routes.filter((r) => r === "QUERY TeamMembers")).toEqual([]);
-    expect(asked.filter((t) => t === "acme/security")).toHaveLength(1);
-    expect(asked.sort()).toEqual(["acme/backend", "acme/security"]); // finance names a user, fiona: no team
-    expect(c.routes.filter((r) => r === "GET /orgs/acme/teams/security/memberships/sam")).toEqual([]);
+    // finance names a user, fiona: no team
+    expect(asked.sort()).toEqual(["acme/backend", "acme/backend", "acme/security", "acme/security"]);
+    expect(c.routes.filter((r) => r.startsWith("GET /orgs/"))).toEqual([
+      "GET /orgs/acme/teams/backend/memberships/sam",
+      "GET /orgs/acme/teams/security/memberships/bob",
+    ]);
     expect(c.routes.filter((r) => r.startsWith("GET /repos/"))).toEqual([]);
+  });
+
+  test("a decision to pass whose every answer came with its one read is not read twice: the teams' members listed in it", async () => {
+    await openedAndTwoApprovals();
+    const from = gh.log.length;
+    const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    // Two queries: the decision (sam and bob listed in their teams in the same query; fiona a user of the
+    // table) and the one after the gate was opened. Nothing asked between the read and the write.
+    expect(c.routes.filter((r) => r === "QUERY PullSnapshot")).toHaveLength(2);
+    expect(
+      gh.log
+        .slice(from, from + 1)
+        .flatMap(membersAsked)
+        .sort(),
+    ).toEqual(["acme/backend", "acme/security"]);
+    expect(c.routes.filter((r) => r.startsWith("GET /orgs/") || r === "QUERY TeamMembers")).toEqual([]);
+  });
+
+  test("which first reads list teams: a comment of chatter none, an /approve comment those the pull request's personas name", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await receive(events.comment(gh, "created", gh.comment("sam", "/approve security")));
+    const listedBy = async (d: Parameters<typeof receive>[0]) => {
+      const from = gh.log.length;
+      await receive(d);
+      const first = gh.log.slice(from).find((l) => queryName(l) === "PullSnapshot")!;
+      return membersAsked(first).sort();
+    };
+    expect(await listedBy(events.comment(gh, "created", gh.comment("mallory", "hello")))).toEqual([]);
+    expect(await listedBy(events.comment(gh, "created", gh.comment("mallory", "lgtm\n/approve")))).toEqual([
+      "acme/backend",
+      "acme/security", // finance names a user
+    ]);
+  });
+
+  test("the same pass with more comments than a page: the rest listed over REST after the read, so it is read again", async () => {
+    await openedAndTwoApprovals();
+    for (let i = 0; i < 100; i++) gh.comment("carol", `note ${i}`); // a stranger could write these
+    const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
+    expect(gh.run("parallel-review")!.conclusion).toBe("success");
+    expect(c.routes.filter((r) => r === "GET /repos/acme/shop/issues/:n/comments").length).toBeGreaterThan(0);
+    expect(c.routes.filter((r) => r === "QUERY PullSnapshot")).toHaveLength(3);
+  });
+
+  test("sam left his team after approving: the click's first read does not list him, his remembered membership is read again and the gate stays closed", async () => {
+    await openedAndTwoApprovals();
+    gh.teams.set("security", new Set());
+    const mark = gh.runWrites.length;
+    const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
+    expect(gh.run("parallel-review")!.conclusion).not.toBe("success");
+    const green = gh.runWrites.slice(mark).filter((w) => (w.body as { conclusion?: string }).conclusion === "success");
+    expect(green.map((w) => (w.body as { name?: string }).name ?? "")).not.toContain("parallel-review");
+    // The first read, the confirming one (which asks GitHub, not the cache, about sam): no gate opened.
+    expect(c.routes.filter((r) => r === "QUERY PullSnapshot")).toHaveLength(2);
+    expect(c.routes).toContain("GET /orgs/acme/teams/security/memberships/sam");
   });
 
   test("the table costs no request of its own: it comes with the pull request, for the reconcile and the radar", async () => {

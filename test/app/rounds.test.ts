@@ -1,7 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import {
   combine,
-  gatePasses,
   inRounds,
   MAX_ROUNDS,
   type ReadMode,
@@ -35,14 +34,13 @@ const wrote = (over: Partial<Written> = {}): Written => ({
 const green = { name: GATE, status: "completed", conclusion: "success" };
 
 /** A script of decisions and writes, one per call; every call is logged. */
-function script(decisions: RoundDecision[], writes: Written[], cached: boolean) {
+function script(decisions: RoundDecision[], writes: Written[]) {
   const reads: { hints: Hints; mode: ReadMode }[] = [];
   const written: RoundDecision[] = [];
   return {
     reads,
     written,
     rounds: {
-      cached,
       decide: async (hints: Hints, mode: ReadMode) => {
         reads.push({ hints, mode });
         const d = decisions.shift();
@@ -64,30 +62,73 @@ const FRESH: ReadMode = { memberships: "fresh", fresh: true };
 
 describe("inRounds", () => {
   test("a gate written waiting: one read, one write, done", async () => {
-    const s = script([decision("wait")], [wrote({ created: [GATE] })], true);
+    const s = script([decision("wait")], [wrote({ created: [GATE] })]);
     expect(await inRounds(s.rounds, {})).toEqual(wrote({ created: [GATE] }));
     expect(s.reads.map((r) => r.mode)).toEqual([FIRST]);
   });
 
   test("a gate written closed needs no second look", async () => {
-    const s = script([decision("fail")], [wrote({ updated: [GATE] })], true);
+    const s = script([decision("fail")], [wrote({ updated: [GATE] })]);
     await inRounds(s.rounds, {});
     expect(s.reads).toHaveLength(1);
   });
 
-  test("with a cache, a decision to pass is read again fresh before it is written; the confirmed one is written", async () => {
+  test("a decision to pass that rested on more than its one read is read again fresh before it is written; the confirmed one is written", async () => {
     const confirmed = decision("wait");
-    const s = script([decision("pass"), confirmed], [wrote({ updated: [GATE] })], true);
+    const s = script([{ ...decision("pass"), readTogether: false }, confirmed], [wrote({ updated: [GATE] })]);
     await inRounds(s.rounds, {});
     expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH]);
     expect(s.written).toEqual([confirmed]);
+  });
+
+  test("a decision to pass that does not say what it rested on is read again too", async () => {
+    const s = script([decision("pass", [green]), decision("pass", [green])], [wrote({ unchanged: [GATE] })]);
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH]);
+  });
+
+  test("a decision to pass whose every answer came with its one read is written without a second read, then read again", async () => {
+    const first = { ...decision("pass"), readTogether: true };
+    const s = script(
+      [first, decision("pass")],
+      [wrote({ updated: [GATE, "review/security"] }), wrote({ unchanged: [GATE, "review/security"] })],
+    );
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH]);
+    expect(s.written[0]).toBe(first);
+  });
+
+  test("a gate already green, every answer with its one read: one read, nothing more", async () => {
+    const s = script([{ ...decision("pass", [green]), readTogether: true }], [wrote({ unchanged: [GATE] })]);
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST]);
+  });
+
+  test("a gate already green, kept so on more than its one read: confirmed, and the confirmed decision is written", async () => {
+    const closed = decision("wait", [green]);
+    const s = script([{ ...decision("pass", [green]), readTogether: false }, closed], [wrote({ updated: [GATE] })]);
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH]);
+    expect(s.written).toEqual([closed]);
+  });
+
+  test("a confirmed decision is not confirmed again, whatever it says it rested on", async () => {
+    const s = script(
+      [
+        { ...decision("pass"), readTogether: false },
+        { ...decision("pass"), readTogether: false },
+        { ...decision("pass"), readTogether: false },
+      ],
+      [wrote({ updated: [GATE] }), wrote({ unchanged: [GATE] })],
+    );
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH, FRESH]);
   });
 
   test("a gate opened is read again (fresh) until a round changes nothing", async () => {
     const s = script(
       [decision("pass"), decision("pass"), decision("pass")],
       [wrote({ updated: [GATE, "review/security"] }), wrote({ unchanged: [GATE, "review/security"] })],
-      true,
     );
     const out = await inRounds(s.rounds, {});
     expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH, FRESH]);
@@ -98,44 +139,31 @@ describe("inRounds", () => {
     const s = script(
       [decision("pass"), decision("pass"), decision("pass")],
       [wrote({ created: [GATE] }), wrote({ unchanged: [GATE] })],
-      true,
     );
     await inRounds(s.rounds, {});
     expect(s.reads).toHaveLength(3);
   });
 
   test("a pass that wrote no gate (only a persona check) needs no further round", async () => {
-    const s = script([decision("pass"), decision("pass")], [wrote({ updated: ["review/security"] })], true);
+    const s = script([decision("pass"), decision("pass")], [wrote({ updated: ["review/security"] })]);
     await inRounds(s.rounds, {});
     expect(s.reads).toHaveLength(2);
   });
 
   test("a pass with no gate wanted needs no further round", async () => {
     const none = { state: "pass", wanted: [], existing: [] };
-    const s = script([none, none], [wrote({ created: ["x"] })], true);
+    const s = script([none, none], [wrote({ created: ["x"] })]);
     await inRounds(s.rounds, {});
     expect(s.reads).toHaveLength(2);
   });
 
-  test("without a cache, a gate GitHub already shows green is not read again (the first read was fresh)", async () => {
-    const s = script([decision("pass", [green])], [wrote({ unchanged: [GATE] })], false);
-    await inRounds(s.rounds, {});
-    expect(s.reads.map((r) => r.mode)).toEqual([FIRST]);
-  });
-
-  test("without a cache, a decision to open a gate that is not green yet is still confirmed", async () => {
-    const s = script(
-      [decision("pass", [{ name: GATE, status: "in_progress", conclusion: null }]), decision("wait")],
-      [wrote({ updated: [GATE] })],
-      false,
-    );
-    await inRounds(s.rounds, {});
-    expect(s.reads.map((r) => r.mode)).toEqual([FIRST, FRESH]);
-  });
-
-  test("a decision to wait or fail is never read twice in the first round", async () => {
-    for (const state of ["wait", "fail"]) {
-      const s = script([decision(state)], [wrote()], false);
+  test("a decision to wait or fail is never read twice in the first round, whatever it rested on", async () => {
+    for (const [state, readTogether] of [
+      ["wait", true],
+      ["fail", true],
+      ["wait", undefined],
+    ] as const) {
+      const s = script([{ ...decision(state), ...(readTogether !== undefined ? { readTogether } : {}) }], [wrote()]);
       await inRounds(s.rounds, {});
       expect(s.reads).toHaveLength(1);
     }
@@ -145,7 +173,6 @@ describe("inRounds", () => {
     const s = script(
       [decision("wait"), decision("wait"), decision("wait")],
       [wrote({ refused: { "user:bob": "no access" } }), wrote({ refused: { "team:ops": "gone" } }), wrote()],
-      true,
     );
     await inRounds(s.rounds, { unrequestable: { "user:amy": "earlier" }, tag: "t" });
     expect(s.reads.map((r) => r.hints)).toEqual([
@@ -157,13 +184,13 @@ describe("inRounds", () => {
   });
 
   test("a refusal with no hints given: the next round's hints hold it alone", async () => {
-    const s = script([decision("wait"), decision("wait")], [wrote({ refused: { "user:bob": "x" } }), wrote()], true);
+    const s = script([decision("wait"), decision("wait")], [wrote({ refused: { "user:bob": "x" } }), wrote()]);
     await inRounds(s.rounds, {});
     expect(s.reads[1]!.hints).toEqual({ unrequestable: { "user:bob": "x" } });
   });
 
   test("a run GitHub said was gone: the next round looks again", async () => {
-    const s = script([decision("wait"), decision("wait")], [wrote({ vanished: 1 }), wrote()], true);
+    const s = script([decision("wait"), decision("wait")], [wrote({ vanished: 1 }), wrote()]);
     await inRounds(s.rounds, {});
     expect(s.reads).toHaveLength(2);
     expect(s.reads[1]!.hints).toStrictEqual({}); // nothing refused: no refusals handed on
@@ -174,7 +201,6 @@ describe("inRounds", () => {
     const s = script(
       [decision("wait"), decision("wait"), decision("wait")],
       [wrote({ vanished: 1 }), wrote({ vanished: 1 }), wrote({ vanished: 1 })],
-      true,
     );
     await expect(inRounds(s.rounds, {})).rejects.toThrow(
       "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",
@@ -189,41 +215,10 @@ describe("inRounds", () => {
         wrote({ created: ["b"], records: 1, refused: { "user:x": "y" }, state: "first" }),
         wrote({ updated: ["a"], unchanged: ["b", "c"], records: 2, state: "second" }),
       ],
-      true,
     );
     expect(await inRounds(s.rounds, {})).toEqual(
       wrote({ created: ["b"], updated: ["a"], unchanged: ["c"], records: 3, state: "second" }),
     );
-  });
-});
-
-describe("gatePasses", () => {
-  const d = (existing: RoundDecision["existing"]) => decision("pass", existing);
-  test.each([
-    ["the newest gate run green", [green], true],
-    [
-      "an older gate run green, the newest waiting",
-      [green, { ...green, status: "in_progress", conclusion: null }],
-      false,
-    ],
-    ["the newest gate run failed", [{ ...green, conclusion: "failure" }], false],
-    ["the newest gate run neutral", [{ ...green, conclusion: "neutral" }], false],
-    [
-      "the newest run a green persona check, the gate waiting",
-      [
-        { ...green, status: "queued" },
-        { ...green, name: "review/security" },
-      ],
-      false,
-    ],
-    ["a green gate of another name", [{ ...green, name: "other" }], false],
-    ["no runs", [], false],
-  ])("%s → %s", (_, existing, expected) => {
-    expect(gatePasses(d(existing as RoundDecision["existing"]))).toBe(expected);
-  });
-
-  test("no gate wanted: nothing passes", () => {
-    expect(gatePasses({ state: "pass", wanted: [], existing: [green] })).toBe(false);
   });
 });
 

@@ -230,6 +230,45 @@ describe("Memberships: teams a read of the reconcile listed (the confirming snap
     expect(calls).toEqual(["rest acme/security:sue"]);
   });
 
+  test("a first read's list wins over what is remembered: a login it names is a member, answered by this reconcile", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam"] } });
+    const recent = new Recent<boolean>(60_000, 100);
+    recent.set("acme/security:sam", false); // remembered before sam joined
+    const m = new Memberships(octokit, "acme", true, recent);
+    m.preload(listed([["acme", "security", ["sam"]]]));
+    expect(await m.isMember("security", "sam")).toBe(true);
+    expect(m.usedRemembered).toBe(false);
+    expect(calls).toEqual([]);
+  });
+
+  test("a login the list does not name is answered from what is remembered, and says so", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam"] } });
+    const recent = new Recent<boolean>(60_000, 100);
+    recent.set("acme/security:sue", true); // remembered; sue left since, the list no longer names her
+    const m = new Memberships(octokit, "acme", true, recent);
+    m.preload(listed([["acme", "security", ["sam"]]]));
+    expect(await m.isMember("security", "sam")).toBe(true);
+    expect(m.usedRemembered).toBe(false);
+    expect(await m.isMember("security", "sue")).toBe(true); // the remembered answer …
+    expect(m.usedRemembered).toBe(true); // … which a decision to pass must then read again
+    expect(calls).toEqual([]);
+  });
+
+  test("remembered answers are not used, nor said to be, by a fresh reconcile; a remembered no counts too", async () => {
+    const { octokit, calls } = github({ members: { "acme/security": ["sam"] } });
+    const recent = new Recent<boolean>(60_000, 100);
+    recent.set("acme/security:sam", true);
+    recent.set("acme/infra:sam", false);
+    const fresh = new Memberships(octokit, "acme", true, recent, true);
+    expect(await fresh.isMember("security", "sam")).toBe(true);
+    expect(fresh.usedRemembered).toBe(false);
+    expect(calls).toEqual(["rest acme/security:sam"]);
+    const cached = new Memberships(octokit, "acme", true, recent);
+    expect(await cached.isMember("infra", "sam")).toBe(false);
+    expect(cached.usedRemembered).toBe(true);
+    expect(calls).toHaveLength(1);
+  });
+
   test("listedMembers reads GitHub's nullable shapes: a null list, a node without a login, a team without a slug", () => {
     const teams = [
       { org: "acme", slug: "a" },

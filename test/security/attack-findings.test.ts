@@ -256,7 +256,9 @@ describe("two replicas", () => {
     setup();
     const replicaA = probot;
     const replicaB = createProbot();
-    await receive(events.pullRequest(gh, "opened"), replicaA);
+    // Opened on B: A remembers nothing of this pull request (not even which teams to list in its read), so
+    // its decision asks sam's membership over REST after its read, as any decision may that a list does not answer.
+    await receive(events.pullRequest(gh, "opened"), replicaB);
     let release!: () => void;
     gh.holds.push({
       method: "GET",
@@ -286,6 +288,46 @@ describe("two replicas", () => {
       .map((l) => l.body as { name?: string; conclusion?: string })
       .filter((b) => b.name === "parallel-review");
     expect(gateWrites.filter((b) => b.conclusion === "success")).toEqual([]);
+  });
+
+  test("a decision read once (every member listed in it): a change request recorded before its write is undone by its next round", async () => {
+    setup(AUTH_AND_PAYMENTS);
+    const replicaA = probot;
+    const replicaB = createProbot();
+    await receive(events.pullRequest(gh, "opened"), replicaA);
+    // sam (security) and bob (backend) approve on replica A, which then remembers the teams it asked about;
+    // fiona's click (finance names her) opens the gate on one read that lists both teams' members.
+    await receive(events.click(gh, "review/security", "approve", "sam"), replicaA);
+    await receive(events.click(gh, "review/backend", "approve", "bob"), replicaA);
+    expect(green(gate())).toBe(false);
+    let release!: () => void;
+    gh.holds.push({
+      method: "POST",
+      path: /\/graphql$/,
+      body: /mutation[\s\S]*SUCCESS/, // A's write of the green gate
+      until: new Promise<void>((r) => (release = r)),
+      times: 1,
+    });
+    const from = gh.log.length;
+    const slow = receive(events.click(gh, "review/finance", "approve", "fiona"), replicaA);
+    await until(
+      () => gh.holds[0]!.times === 0,
+      () => "the green write was never sent",
+    );
+    // One read before the write, nothing asked after it: no confirming read.
+    const before = gh.log.slice(from);
+    expect(before.filter((l) => /query PullSnapshot/.test(JSON.stringify(l.body ?? "")))).toHaveLength(1);
+    expect(before.filter((l) => l.method === "GET")).toEqual([]);
+    await receive(
+      events.comment(gh, "created", gh.comment("sue", "/request-changes security tokens are logged")),
+      replicaB,
+    );
+    expect(gate().conclusion).toBe("failure");
+    release();
+    await slow;
+    // The residual docs/security.md states for any decision (a confirming read's too): the stale green lands
+    // once, milliseconds after its read, and the round after the write closes the gate before A finishes.
+    expect(gate().conclusion).toBe("failure");
   });
 });
 

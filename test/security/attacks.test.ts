@@ -214,7 +214,9 @@ describe("C. stale writes, hangs, a vanishing table, unrecorded clicks", () => {
     setup();
     const replicaA = probot;
     const replicaB = createProbot();
-    await receive(events.pullRequest(gh, "opened"), replicaA);
+    // Opened on B: A remembers nothing of this pull request (not even which teams to list in its read), so
+    // its decision asks sam's membership over REST after its read, as any decision may that a list does not answer.
+    await receive(events.pullRequest(gh, "opened"), replicaB);
     let release!: () => void;
     gh.holds.push({
       method: "GET",

@@ -107,7 +107,8 @@ describe("the read cache never reaches a pass", () => {
 
   // FINDING: when the gate already passes, reconcile() skips the confirming fresh read (gatePasses) and,
   // the gate being unchanged, writes nothing and reads nothing again: a decision to keep it green is made
-  // on the remembered membership. Without the cache the same event closes it. src/app/rounds.ts (gatePasses; was reconcile.ts:107).
+  // on the remembered membership. Without the cache the same event closes it. Was reconcile.ts:107 (then
+  // gatePasses in src/app/rounds.ts); now a decision resting on a remembered answer is always confirmed.
   test("the gate is green and sam leaves the team: the next event closes it (not kept green by the cache)", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
@@ -139,7 +140,7 @@ describe("a rewritten base (files were once remembered)", () => {
   // FINDING: main is force-pushed (rewound) so that the pull request's diff now also changes infra/ (ops
   // must review). The push handler re-evaluates open pull requests for exactly this (`forced`), but the
   // changed files are remembered by head and base for ten minutes, the decision is "pass" on the old
-  // list, and the gate already passes, so no fresh read is made (gatePasses): it stays green.
+  // list, and the gate already passes, so no fresh read was made (then gatePasses): it stayed green.
   /** A green gate, then main rewound so the diff also changes infra/; the forced push reaches `probot`. */
   async function baseRewound(newProcess: boolean) {
     ({ gh, probot } = fake.fresh({
