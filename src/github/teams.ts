@@ -46,7 +46,9 @@ export class Memberships {
     const key = `${teamKey}:${login.toLowerCase()}`;
     let p = this.memo.get(key);
     if (!p) {
-      // A list this reconcile read is newer than anything remembered: a login it names is a member.
+      // A login a list of this reconcile's read names is a member, without asking the cache: an answer of
+      // this reconcile (a concurrent one may remember a newer "no": the same race as any read, which the
+      // round after a gate's write closes).
       const listed = this.preloaded.get(teamKey)?.has(login.toLowerCase()) === true;
       const known = listed || this.fresh ? undefined : this.recent?.get(key);
       if (known !== undefined) this.remembered = true;
