@@ -3,6 +3,7 @@ import type { PlanPersona } from "../core/plan.js";
 import type { Problem } from "../core/types.js";
 import type { Octokit } from "../github/client.js";
 import { teamMembers, userExists } from "../github/directory.js";
+import { teamRefOf } from "../github/teams.js";
 
 /**
  * Teams and users of the required personas that GitHub does not know (a typo such as `secuirty`), or
@@ -35,13 +36,14 @@ export async function directoryProblems(opts: {
       let possible = 0;
       const teams = await Promise.all(
         p.teams.map(async (team, i) => {
-          const [org, slug] = team.includes("/") ? team.split("/", 2) : [opts.owner, team];
-          if (!team.includes("/") && !opts.ownerIsOrg)
+          const ref = teamRefOf(team, opts.owner, opts.ownerIsOrg);
+          if (!ref)
             return at(
               ["personas", p.id, "teams", i],
               `team "${team}": ${opts.owner} is a user account, and only organizations have teams; list users instead`,
             );
-          const members = await teamMembers(opts.octokit, org!, slug!);
+          const { org, slug } = ref;
+          const members = await teamMembers(opts.octokit, org, slug);
           if (members === "invisible")
             return at(
               ["personas", p.id, "teams", i],

@@ -1,7 +1,7 @@
 import type { PlanPersona } from "../core/plan.js";
 import type { PullRef } from "../github/client.js";
 import type { Recent } from "../github/recent.js";
-import { MAX_TEAMS_PER_QUERY, type TeamRef } from "../github/teams.js";
+import { keyOf, MAX_TEAMS_PER_QUERY, teamRefOf, type TeamRef } from "../github/teams.js";
 import type { ButtonClick } from "./records.js";
 import type { Hints } from "./reconcile.js";
 
@@ -46,10 +46,8 @@ export function teamsOf(
   const teams = new Map<string, TeamRef>();
   for (const p of personas)
     for (const team of p.teams) {
-      if (!team.includes("/") && !ownerIsOrg) continue;
-      const [org, slug] = team.includes("/") ? (team.split("/", 2) as [string, string]) : [owner, team];
-      const key = `${org}/${slug}`.toLowerCase();
-      if (!teams.has(key)) teams.set(key, { org, slug });
+      const ref = teamRefOf(team, owner, ownerIsOrg);
+      if (ref && !teams.has(keyOf(ref))) teams.set(keyOf(ref), ref);
     }
   return [...teams.values()].slice(0, MAX_TEAMS_PER_QUERY);
 }

@@ -105,7 +105,7 @@ export async function reconcile(
           // personas name, so that its pass may need no confirming read (src/app/listing.ts).
           const listed = teamsToList(deps.cache?.teams, ref, click, hints);
           const a = await assess(deps, ref, click, hints, members, mode.fresh, listed);
-          rememberTeams(deps.cache?.teams, ref, a.personaTeams ?? asked(members));
+          rememberTeams(deps.cache?.teams, ref, a.personaTeams ?? []); // none when no table decided
           return a;
         }
         // The first read with fresh memberships lists the teams the first round asked about in the same

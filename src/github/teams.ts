@@ -38,10 +38,10 @@ export class Memberships {
 
   /** Is `login` an active member of `team` (`slug` or `org/slug`)? */
   isMember(team: string, login: string): Promise<boolean> {
-    const [org, slug] = team.includes("/") ? (team.split("/", 2) as [string, string]) : [this.defaultOrg, team];
-    // A user-owned repository has no teams; a bare slug there can name nobody.
-    if (!team.includes("/") && !this.ownerIsOrg) return Promise.resolve(false);
-    const teamKey = keyOf({ org, slug });
+    const ref = teamRefOf(team, this.defaultOrg, this.ownerIsOrg);
+    if (!ref) return Promise.resolve(false);
+    const { org, slug } = ref;
+    const teamKey = keyOf(ref);
     if (!this.teams.has(teamKey)) this.teams.set(teamKey, { org, slug });
     const key = `${teamKey}:${login.toLowerCase()}`;
     let p = this.memo.get(key);
@@ -68,7 +68,7 @@ export class Memberships {
 
   /**
    * Teams' members as a read of this reconcile listed them (src/github/snapshot.ts: the first read of a
-   * reconcile that carries a reviewer's action, or the confirming one), newer than anything remembered:
+   * reconcile that may carry an approval, or the confirming one), asked before anything remembered:
    * a login listed there is a member without another request; one not listed is asked over REST, as after
    * the members query — a list never decides that someone is not a member.
    */
@@ -199,7 +199,18 @@ export interface TeamRef {
 }
 
 /** A team's key in every map here: `org/slug`, lower case (GitHub compares both ignoring case). */
-function keyOf(t: TeamRef): string {
+/**
+ * The team a table names (`slug`, of the repository's owner, or `org/slug`), or undefined in a user-owned
+ * repository for a bare slug: only organizations have teams, so it names nobody.
+ */
+export function teamRefOf(team: string, owner: string, ownerIsOrg: boolean): TeamRef | undefined {
+  if (!team.includes("/")) return ownerIsOrg ? { org: owner, slug: team } : undefined;
+  const [org, slug] = team.split("/", 2) as [string, string];
+  return { org, slug };
+}
+
+/** A team's key: `org/slug`, lower case (GitHub's names are case-insensitive). */
+export function keyOf(t: TeamRef): string {
   return `${t.org}/${t.slug}`.toLowerCase();
 }
 

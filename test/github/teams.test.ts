@@ -1,7 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import type { Octokit } from "../../src/github/client.js";
 import { Recent } from "../../src/github/recent.js";
-import { listedMembers, MAX_TEAMS_PER_QUERY, Memberships, membersQuery } from "../../src/github/teams.js";
+import { listedMembers, MAX_TEAMS_PER_QUERY, Memberships, membersQuery, teamRefOf } from "../../src/github/teams.js";
 
 /**
  * A GitHub of teams: `members` are active members (child teams' included), `pending` invited ones. GraphQL
@@ -305,4 +305,11 @@ test("the query: one alias per team, every value a variable, its members listed 
       "m0: organization(login: $o0) { team(slug: $s0) { slug members(membership: ALL, first: 100) { nodes { login } } } } " +
       "m1: organization(login: $o1) { team(slug: $s1) { slug members(membership: ALL, first: 100) { nodes { login } } } } }",
   );
+});
+
+test("teamRefOf: a bare slug is the owner's team, only in an organization; org/slug as named (a third part dropped)", () => {
+  expect(teamRefOf("security", "acme", true)).toEqual({ org: "acme", slug: "security" });
+  expect(teamRefOf("security", "carol", false)).toBeUndefined();
+  expect(teamRefOf("other/ops", "carol", false)).toEqual({ org: "other", slug: "ops" });
+  expect(teamRefOf("other/ops/x", "acme", true)).toEqual({ org: "other", slug: "ops" });
 });
