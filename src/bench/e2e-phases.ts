@@ -13,7 +13,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { DeliveryRecord } from "../simulator/index.js";
-import type { RequestLogEntry } from "../simulator/server.js";
+import { isWrite } from "../simulator/server.js";
 import { PERSONAS, REPO } from "./e2e-people.js";
 import type { Harness, Timestamped } from "./e2e-sim.js";
 import { summary } from "./e2e-stats.js";
@@ -71,12 +71,6 @@ const CHECKS = [GATE, ...PERSONAS.map((p) => `review/${p.id}`)];
 export function runPhase(h: Harness, phase: Phase): Promise<PhaseResult> {
   if (phase.kind === "lifecycle") return lifecycles(h, phase);
   return phase.kind === "burst" ? burst(h, phase) : rate(h, phase);
-}
-
-/** A write to GitHub: anything but a GET or a GraphQL query (the simulator's log says which a document was). */
-export function isWrite(e: RequestLogEntry): boolean {
-  if (e.method === "GET" || e.method === "HEAD") return false;
-  return e.operation !== "query";
 }
 
 /**

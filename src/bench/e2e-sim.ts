@@ -10,10 +10,10 @@
 import { performance } from "node:perf_hooks";
 import type { DeliveryRecord, GitHubSimulator } from "../simulator/index.js";
 import type { LatestRun } from "../simulator/simulator.js";
-import type { RequestLogEntry } from "../simulator/server.js";
+import { isWrite, type RequestLogEntry } from "../simulator/server.js";
 import { describeError, forkChild, resultOf, runAsChild, type Answer } from "./e2e-child.js";
 import { ConcurrentDelivery, type Timed } from "./e2e-deliver.js";
-import { isWrite, runPhase, type Phase, type PhaseResult } from "./e2e-phases.js";
+import { runPhase, type Phase, type PhaseResult } from "./e2e-phases.js";
 import { REPO } from "./e2e-people.js";
 import { buildWorld, type WorldConfig } from "./e2e-world.js";
 

@@ -1,7 +1,7 @@
 /** Local GitHub simulator: an in-memory, stateful stand-in for the GitHub REST API, its GraphQL check-run mutations, and webhooks. */
 export { GitHubSimulator, type AppOptions, type SimulatorOptions, type WithDeliveries } from "./simulator.js";
 export type { DeliveryRecord } from "./webhooks.js";
-export type { RequestLogEntry } from "./server.js";
+export { isWrite, type RequestLogEntry } from "./server.js";
 export type { Faults, FaultSettings, OneShotFault, RequestMatch } from "./faults.js";
 export type { CheckRunView, CommentView, PullView, ReviewView, Stats } from "./views.js";
 export type { OpenPullOptions, PullResult } from "./actions-pulls.js";

@@ -36,6 +36,12 @@ export interface RequestLogEntry {
   durationMs: number;
 }
 
+/** A write to GitHub: anything but a GET or a GraphQL query (the log says which a document was). */
+export function isWrite(e: RequestLogEntry): boolean {
+  if (e.method === "GET" || e.method === "HEAD") return false;
+  return e.operation !== "query";
+}
+
 export interface ServerDeps {
   state: State;
   router: Router;

@@ -3,7 +3,7 @@ import type { Healer } from "../../src/app/heal.js";
 import { startStack, type Stack } from "../../src/dev/stack.js";
 import { HealScheduler } from "../../src/service/heal-scheduler.js";
 import { createLogger } from "../../src/service/logger.js";
-import type { GitHubSimulator } from "../../src/simulator/index.js";
+import { isWrite, type GitHubSimulator } from "../../src/simulator/index.js";
 import { TABLE } from "../helpers/tables.js";
 
 /**
@@ -142,10 +142,11 @@ describe("resync", () => {
     // pull request's last activity may be a second newer than the healed gate: the next resync reconciles
     // it at most once more, writing nothing. From then on nothing changes, and a resync's reads are all
     // answered 304 (free for the rate limit).
-    const writesBefore = sim.requests.filter((r) => r.method !== "GET").length;
+    // That reconcile reads (a GraphQL query is a POST too) but writes nothing.
+    const writesBefore = sim.requests.filter(isWrite).length;
     expect(await healer!.resync(app, quiet)).toBeLessThanOrEqual(1);
     await sim.idle({ quietMs: 100 });
-    expect(sim.requests.filter((r) => r.method !== "GET").length).toBe(writesBefore);
+    expect(sim.requests.filter(isWrite).length).toBe(writesBefore);
     expect(await healer!.resync(app, quiet)).toBe(0);
     const before = sim.requests.length;
     expect(await healer!.resync(app, quiet)).toBe(0);
