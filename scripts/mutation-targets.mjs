@@ -58,6 +58,7 @@ export const TARGETS = {
   "src/app/standing.ts": ["test/app/standing.test.ts"], // which records count, what the ledger keeps, where it is read
   "src/app/eligibility.ts": ["test/app/eligibility.test.ts"], // who may review as which persona
   "src/app/listing.ts": ["test/app/listing.test.ts"], // which teams a first read lists (cost: a confirming read)
+  "src/app/settled.ts": ["test/app/settled.test.ts"], // when the round after a written pass need not decide again
   "src/github/teams.ts": ["test/github/teams.test.ts"], // who is a team's active member (one query, REST for the rest)
   // Whether a decision asked GitHub anything after its read: a request missed would spare it its confirming read.
   "src/github/client.ts": { ranges: ["counting"], tests: ["test/github/counting.test.ts"] },

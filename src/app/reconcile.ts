@@ -21,7 +21,7 @@ import { passedGateEffect } from "./effect.js";
 import { listOwnRuns, rideWithRuns, writeRuns, type ExistingRun, type Write } from "../github/checks.js";
 import { counting, type Octokit, type PullRef } from "../github/client.js";
 import { changedBetween, MAX_PR_FILES, requestReviewers, sharingHead, type PullRequest } from "../github/pulls.js";
-import { readSnapshot } from "../github/snapshot.js";
+import { readSnapshot, type Snapshot } from "../github/snapshot.js";
 import { loadTable, readChangedTable, readTable, type TableLoad } from "../github/table.js";
 import { MAX_TEAMS_PER_QUERY, Memberships, type TeamRef } from "../github/teams.js";
 import type { ReadCache } from "../github/recent.js";
@@ -29,10 +29,19 @@ import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
 import { inRounds } from "./rounds.js";
+import { printOf, settled, type ReadPrint } from "./settled.js";
 import { rememberTeams, teamsOf, teamsToList } from "./listing.js";
 import { ALWAYS_HELD, type Slot } from "./slots.js";
 import { carriedLedger, closedGates, planWrites, renamedGates } from "./write-plan.js";
-import { appCommentOf, keptLedger, readLedger, standingOf, unsettledClicks, withDelivered } from "./standing.js";
+import {
+  appCommentOf,
+  keptLedger,
+  MAX_RECORDS_PER_RECONCILE,
+  readLedger,
+  standingOf,
+  unsettledClicks,
+  withDelivered,
+} from "./standing.js";
 import { claimsOf, lookUpEligibility } from "./eligibility.js";
 import { contributorsOf, withUnknownPushers } from "./contributors.js";
 
@@ -67,6 +76,8 @@ export interface Outcome {
   readonly vanished?: number;
   /** What the last round read of the pull request, for the conflict radar after it (src/app/radar.ts). */
   readonly seen?: Seen;
+  /** The last round found the pass written before it unchanged and did not decide again (src/app/settled.ts). */
+  readonly stood?: true;
 }
 
 /** Reads of one reconcile another step of the same event may reuse instead of reading again. */
@@ -98,7 +109,7 @@ export async function reconcile(
     [...memo.values()].flatMap((m) => m.teamsAsked()).slice(0, MAX_TEAMS_PER_QUERY); // more: asked as before
   return inRounds<Assessment, Outcome, Hints>(
     {
-      decide: async (hints, mode) => {
+      decide: async (hints, mode, settles) => {
         await slot.acquire(); // given back by the previous round's courtesy writes
         if (mode.memberships === "first") {
           // An approval may open the gate: its first read lists the members of the teams the last plan's
@@ -108,6 +119,9 @@ export async function reconcile(
           rememberTeams(deps.cache?.teams, ref, a.personaTeams ?? []); // none when no table decided
           return a;
         }
+        // After a pass was written: the same teams listed as by the read it was decided on, so that a state
+        // unchanged but for the app's writes is recognised without deciding again (src/app/settled.ts).
+        if (settles?.print) return assess(deps, ref, click, hints, fresh, mode.fresh, settles.listed ?? [], settles);
         // The first read with fresh memberships lists the teams the first round asked about in the same
         // query: its look-ups need no request of their own (a login not listed is still asked over REST).
         return assess(deps, ref, click, hints, fresh, mode.fresh, fresh.size === 0 ? asked(members) : []);
@@ -151,6 +165,12 @@ interface Assessment {
   readonly readTogether?: boolean;
   /** The teams the plan's personas name: who approves next is asked about these (src/app/listing.ts). */
   readonly personaTeams?: readonly TeamRef[];
+  /** The teams whose members this assessment's read listed. */
+  readonly listed?: readonly TeamRef[];
+  /** A decision to pass that came with its one read: what it read, for the round after its write. */
+  readonly print?: ReadPrint;
+  /** The decision of the round before, standing unchanged (src/app/settled.ts). */
+  readonly stood?: true;
 }
 
 /** Reads and decides; writes nothing (except that merge queues reuse it to judge a PR). */
@@ -162,6 +182,7 @@ export async function assess(
   memo = new Map<string, Memberships>(),
   fresh = false,
   teams: readonly TeamRef[] = [],
+  settles?: Assessment,
 ): Promise<Assessment> {
   const { appId } = deps;
   // Every request of this assessment is counted: one made after the snapshot's (a membership looked up
@@ -172,6 +193,10 @@ export async function assess(
   // One request reads the pull request and everything that depends on it (src/github/snapshot.ts), and
   // the members of `teams` when asked.
   const snap = await readSnapshot(octokit, ref, appId, hints.previousHead, teams);
+  // The round after a pass was written: the decision stands when this read shows its state, changed
+  // only by its own writes (src/app/settled.ts); anything else is decided again on this read.
+  const stands = settles && stillStands(settles, snap, hints, appId);
+  if (stands) return stands;
   const { pull } = snap;
   const none = { records: [], requests: { users: [], teams: [] } };
   // mutation-range: closed-pull-request
@@ -186,7 +211,7 @@ export async function assess(
   const tooMany = pull.changedFiles > MAX_PR_FILES;
   // mutation-range-end
   const existing = snap.runs;
-  const before = hints.previousHead && hints.previousHead !== pull.headSha ? snap.previousRuns : [];
+  const before = previousHeadRuns(snap, hints);
   const sharing = sharingHead(deps.cache?.sharing, repo, pull.headSha, pull.number, snap.sharing, fresh);
   const files = tooMany ? [] : snap.files;
   const { reviews, comments: listed } = snap;
@@ -283,7 +308,7 @@ export async function assess(
     blockers.push(
       `The review table as changed by this pull request has problems (listed below): fix them before merging.`,
     );
-  const { known, deliveries, unrecorded, scopes, bases, actionsOf } = standingOf({
+  const { known, deliveries, unrecorded, waiting, scopes, bases, actionsOf } = standingOf({
     pull,
     ledger: ledgerIn,
     reviews,
@@ -355,6 +380,11 @@ export async function assess(
       `More review actions are recorded on this pull request than the app can keep (${MAX_LEDGER_RECORDS} at most): the gate stays closed. Open a new pull request.`,
     );
   blockers.push(...unsettledClicks(hints.unsettled ?? [], allRecords));
+  // Change requests beyond what one reconcile records are judged by no one yet: one may be a reviewer's.
+  if (waiting > 0)
+    blockers.push(
+      `${waiting} more comment${waiting === 1 ? "" : "s"} requesting changes ${waiting === 1 ? "waits" : "wait"} to be recorded (the app records ${MAX_RECORDS_PER_RECONCILE} commands per event): the gate stays closed until the next event records ${waiting === 1 ? "it" : "them"}.`,
+    );
 
   const actions: ReviewAction[] = actionsOf(allRecords);
   const allPushes = withUnknownPushers(heads, pushes);
@@ -413,9 +443,11 @@ export async function assess(
           teams: teams.filter((t) => !(`team:${t.toLowerCase()}` in unrequestable)),
         }))
       : Promise.resolve({ users: [], teams: [] });
-  const superseded = before.filter((r) => r.name === gate && r.conclusion === "success");
+  const superseded = greenGates(before, gate);
   const requested = await requests;
   members.forgetListed(); // a later round asks afresh whom this read's lists did not answer
+  // The snapshot's one request and nothing remembered: the decision rests on that read alone.
+  const readTogether = counted.calls() === 1 && ![...memo.values()].some((m) => m.usedRemembered);
   return {
     pull,
     existing,
@@ -426,9 +458,10 @@ export async function assess(
     state: verdict.state,
     superseded,
     effect,
-    // The snapshot's one request and nothing remembered: the decision rests on that read alone.
-    readTogether: counted.calls() === 1 && ![...memo.values()].some((m) => m.usedRemembered),
+    readTogether,
     personaTeams: teamsOf(plan.personas, ref.owner, pull.ownerIsOrg),
+    listed: teams,
+    ...(readTogether && verdict.state === "pass" ? { print: printOf(snap, isAppComment, wanted) } : {}),
     seen: {
       headSha: pull.headSha,
       baseRef: pull.baseRef,
@@ -436,6 +469,37 @@ export async function assess(
       ...(tooMany || files.length >= MAX_PR_FILES ? {} : { files }),
     },
   };
+}
+
+/** The app's runs on the head before a push (none when there was no push). */
+function previousHeadRuns(snap: Snapshot, hints: Hints): readonly ExistingRun[] {
+  return hints.previousHead && hints.previousHead !== snap.pull.headSha ? snap.previousRuns : [];
+}
+
+/** Gates on the previous head that still say success. */
+function greenGates(before: readonly ExistingRun[], gate: string | undefined): ExistingRun[] {
+  return before.filter((r) => r.name === gate && r.conclusion === "success");
+}
+
+/**
+ * The decision written in the round before, again, when this read shows the state it was decided on,
+ * changed only by its writes (src/app/settled.ts): its runs as it wanted them, its records, nothing else.
+ * There is nothing left to write: no records, the runs as GitHub now shows them.
+ */
+function stillStands(a: Assessment, snap: Snapshot, hints: Hints, appId: number): Assessment | undefined {
+  if (!a.print) return undefined;
+  const superseded = greenGates(previousHeadRuns(snap, hints), a.wanted[0]?.name);
+  const same = settled({
+    was: a.print,
+    now: snap,
+    isOwn: appCommentOf(appId),
+    wrote: a.records.map((r) => r.body),
+    wanted: a.wanted,
+    superseded,
+  });
+  if (!same) return undefined;
+  const { print: _print, ...decision } = a;
+  return { ...decision, existing: snap.runs, superseded, records: [], stood: true };
 }
 
 const NOTHING_WRITTEN = { vanished: 0, commented: 0, commentFailures: [] } as const;
@@ -485,6 +549,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promi
     requested: a.requests,
     ...(Object.keys(refused).length > 0 ? { refused } : {}),
     ...(vanished > 0 ? { vanished } : {}),
+    ...(a.stood ? { stood: true as const } : {}),
   };
   deps.log.info({ pr: `${ref.owner}/${ref.repo}#${ref.number}`, ...outcome }, "reconciled");
   return a.seen ? { ...outcome, seen: a.seen } : outcome;

@@ -45,7 +45,8 @@ export interface ReadMode {
 }
 
 export interface Rounds<D extends RoundDecision, W extends RoundWritten, H> {
-  readonly decide: (hints: H, mode: ReadMode) => Promise<D>;
+  /** `settles`: the decision to pass the round before wrote, when this round reads to look for what it missed. */
+  readonly decide: (hints: H, mode: ReadMode, settles?: D) => Promise<D>;
   readonly write: (decision: D) => Promise<W>;
 }
 
@@ -60,8 +61,10 @@ export async function inRounds<D extends RoundDecision, W extends RoundWritten, 
 ): Promise<W> {
   let hints = given;
   let outcome: W | undefined;
+  let settles: D | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    let decision = await r.decide(hints, { memberships: round === 0 ? "first" : "fresh", fresh: round > 0 });
+    const mode: ReadMode = { memberships: round === 0 ? "first" : "fresh", fresh: round > 0 };
+    let decision = await r.decide(hints, mode, settles);
     // Opening the gate is the one write that cannot be taken back in time (a merge may follow at
     // once): a decision to pass is confirmed by a fresh read, bypassing the caches of answers that can
     // change (memberships, the pull requests on a head), before it is written, so a decision made on
@@ -89,6 +92,9 @@ export async function inRounds<D extends RoundDecision, W extends RoundWritten, 
     // looked for again: the next round recreates it or closes it, and if it never can, the reconcile fails
     // and the failure report closes the gate.
     if (!(wroteGate && decision.state === "pass") && !written.refused && !written.vanished) return outcome;
+    // A pass written whole, with the hints as they were: the next read may show its state, changed only by
+    // its writes, and the decision then stands without being made again (src/app/settled.ts).
+    settles = wroteGate && decision.state === "pass" && !written.refused && !written.vanished ? decision : undefined;
   }
   throw new Error(
     "the review state kept changing while the app wrote it: the gate stays closed and is evaluated again on the next event",

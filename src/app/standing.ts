@@ -81,8 +81,13 @@ export interface Standing {
   readonly known: RecordData[];
   /** Button deliveries already recorded (a redelivered click is recorded once). */
   readonly deliveries: Set<string>;
-  /** Users' comments with commands no record covers yet (at most MAX_RECORDS_PER_RECONCILE). */
+  /** Users' comments with commands no record covers yet (at most MAX_RECORDS_PER_RECONCILE, the oldest). */
   readonly unrecorded: Unrecorded[];
+  /**
+   * How many more request changes: this reconcile records none of them, and one may be an eligible
+   * reviewer's, so its decision cannot pass. (More approvals waiting keep nothing green that should not be.)
+   */
+  readonly waiting: number;
   /** Review id → its scope as the app first saw it. */
   readonly scopes: Record<string, Scope>;
   /** Review id → the base when the app first saw it. */
@@ -102,7 +107,8 @@ export function standingOf(i: StandingInput): Standing {
     known.flatMap((r) => (r.via === "comment" && r.source !== undefined ? [r.source] : [])),
   );
   const deliveries = new Set(known.flatMap((r) => (r.delivery !== undefined ? [r.delivery] : [])));
-  const unrecorded = unrecordedComments(comments, isAppComment, recordedSources).slice(0, MAX_RECORDS_PER_RECONCILE);
+  const pending = unrecordedComments(comments, isAppComment, recordedSources);
+  const unrecorded = pending.slice(0, MAX_RECORDS_PER_RECONCILE);
   const scopes = captureScopes(ledger.scopes, reviews, i.reviewBodies);
   const bases: Record<string, string> = { ...ledger.bases };
   for (const r of reviews) bases[String(r.id)] ??= pull.baseRef;
@@ -113,7 +119,10 @@ export function standingOf(i: StandingInput): Standing {
     ...reviewActions(reviews, scopes).filter((a) => !retargeted(a, bases[a.ref.slice("review ".length)])),
     ...records.flatMap((r) => recordActions([r]).filter((a) => !retargeted(a, r.base))),
   ];
-  return { known, deliveries, unrecorded, scopes, bases, actionsOf };
+  const waiting = pending
+    .slice(MAX_RECORDS_PER_RECONCILE)
+    .filter((u) => u.commands.some((c) => c.kind === "request_changes")).length;
+  return { known, deliveries, unrecorded, waiting, scopes, bases, actionsOf };
 }
 
 /**

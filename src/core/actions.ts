@@ -464,7 +464,9 @@ export function unrecordedComments(
 ): Unrecorded[] {
   const out: Unrecorded[] = [];
   for (const c of comments) {
-    if (isAppComment(c) || !c.user || recordedSources.has(c.id)) continue;
+    // A bot's command is never recorded (bots cannot approve; answering one could loop with another bot):
+    // left out here, it cannot take the place of a person's among the commands a reconcile records.
+    if (isAppComment(c) || isBotUser(c.user) || recordedSources.has(c.id)) continue;
     const { commands: said, errors, ticked } = parseCommands(c.body);
     const commands = [...said, ...laterChangeRequests(c, said)];
     if (commands.length > 0 || errors.length > 0)

@@ -35,14 +35,14 @@ const green = { name: GATE, status: "completed", conclusion: "success" };
 
 /** A script of decisions and writes, one per call; every call is logged. */
 function script(decisions: RoundDecision[], writes: Written[]) {
-  const reads: { hints: Hints; mode: ReadMode }[] = [];
+  const reads: { hints: Hints; mode: ReadMode; settles: RoundDecision | undefined }[] = [];
   const written: RoundDecision[] = [];
   return {
     reads,
     written,
     rounds: {
-      decide: async (hints: Hints, mode: ReadMode) => {
-        reads.push({ hints, mode });
+      decide: async (hints: Hints, mode: ReadMode, settles?: RoundDecision) => {
+        reads.push({ hints, mode, settles });
         const d = decisions.shift();
         if (!d) throw new Error("read more often than scripted");
         return d;
@@ -194,6 +194,50 @@ describe("inRounds", () => {
     await inRounds(s.rounds, {});
     expect(s.reads).toHaveLength(2);
     expect(s.reads[1]!.hints).toStrictEqual({}); // nothing refused: no refusals handed on
+  });
+
+  test("the round after a pass was written is handed that decision, to find it standing; no other round is", async () => {
+    const first = { ...decision("pass"), readTogether: true };
+    const second = decision("pass");
+    const s = script(
+      [first, second, decision("pass")],
+      [wrote({ updated: [GATE] }), wrote({ created: [GATE] }), wrote({ unchanged: [GATE] })],
+    );
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.settles)).toEqual([undefined, first, second]);
+    expect(s.reads[1]!.settles).toBe(first);
+    expect(s.reads[2]!.settles).toBe(second);
+  });
+
+  test("a pass confirmed before its write: the round after is handed the confirmed decision, not the first", async () => {
+    const confirmed = decision("pass");
+    const s = script(
+      [{ ...decision("pass"), readTogether: false }, confirmed, decision("pass")],
+      [wrote({ updated: [GATE] }), wrote({ unchanged: [GATE] })],
+    );
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.settles)).toEqual([undefined, undefined, confirmed]);
+    expect(s.reads[2]!.settles).toBe(confirmed);
+  });
+
+  test("a pass written with a refused request or a run gone: the round after decides anew (its hints or runs changed)", async () => {
+    for (const over of [{ refused: { "user:bob": "no access" } }, { vanished: 1 }]) {
+      const s = script(
+        [{ ...decision("pass"), readTogether: true }, decision("pass")],
+        [wrote({ updated: [GATE], ...over }), wrote({ unchanged: [GATE] })],
+      );
+      await inRounds(s.rounds, {});
+      expect(s.reads.map((r) => r.settles)).toEqual([undefined, undefined]);
+    }
+  });
+
+  test("a round after a refusal or a run gone, without a pass written, is handed nothing", async () => {
+    const s = script(
+      [decision("wait"), decision("pass"), decision("wait")],
+      [wrote({ vanished: 1 }), wrote({ refused: { "user:bob": "x" } }), wrote()],
+    );
+    await inRounds(s.rounds, {});
+    expect(s.reads.map((r) => r.settles)).toEqual([undefined, undefined, undefined]);
   });
 
   test(`runs that vanish on every write: after ${MAX_ROUNDS} rounds the reconcile gives up, failing`, async () => {

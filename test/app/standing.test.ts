@@ -195,6 +195,24 @@ describe("standingOf", () => {
     const many = Array.from({ length: 25 }, () => userComment("sam", "/approve"));
     const s = standing({ comments: many });
     expect(s.unrecorded.map((u) => u.comment.id)).toEqual(many.slice(0, 20).map((c) => c.id));
+    expect(s.waiting).toBe(0); // approvals waiting keep nothing green that should not be
+    const changes = Array.from({ length: 3 }, () => userComment("sue", "/request-changes security x"));
+    const late = userComment("sue", "/approve security\n/request-changes backend y");
+    expect(standing({ comments: [...many, ...changes, late] }).waiting).toBe(4);
+    expect(standing({ comments: [...many.slice(0, 20), ...changes] }).waiting).toBe(3);
+    expect(standing({ comments: [...many.slice(0, 17), ...changes] }).waiting).toBe(0);
+    expect(standing({ comments: [...many.slice(0, 18), ...changes] }).waiting).toBe(1);
+  });
+
+  test("bots' commands take no place among those recorded: a person's after twenty of them is recorded", () => {
+    const bots = Array.from({ length: 20 }, () =>
+      userComment("some-ci[bot]", "/approve", { user: { login: "some-ci[bot]", type: "Bot", id: 9 } }),
+    );
+    const actions = userComment("github-actions", "/approve", { user: { login: "github-actions[bot]", type: "User" } });
+    const sue = userComment("sue", "/request-changes security tokens are logged");
+    const s = standing({ comments: [...bots, actions, sue] });
+    expect(s.unrecorded.map((u) => u.comment.id)).toEqual([sue.id]);
+    expect(s.waiting).toBe(0);
   });
 
   test("a review's scope is the one first seen (ledger, then the delivery's body), not the body now", () => {

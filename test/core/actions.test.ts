@@ -579,7 +579,13 @@ describe("records: readRecords, recordActions, unrecordedComments", () => {
     const ghost: CommentInput = { ...userComment(4, "x", "/approve"), user: null };
     const recorded = userComment(5, "sam", "/approve security");
     const onlyErrors = userComment(6, "sam", "/request-changes");
-    const out = unrecordedComments([withCommands, plain, quoted, ghost, recorded, onlyErrors], isApp, new Set([5]));
+    const bot: CommentInput = { ...userComment(7, "ci", "/approve"), user: { login: "ci", type: "Bot" } };
+    const botByName = userComment(8, "github-actions[bot]", "/request-changes security x");
+    const out = unrecordedComments(
+      [withCommands, plain, quoted, ghost, recorded, onlyErrors, bot, botByName],
+      isApp,
+      new Set([5]),
+    );
     expect(out).toEqual([
       {
         comment: withCommands,

@@ -423,3 +423,41 @@ describe("errors while the gate is renamed", () => {
     expect(green(gate())).toBe(false);
   });
 });
+
+describe("more review commands than one reconcile records", () => {
+  test("twenty bot comments with commands take no reviewer's place: sue's change request after them is recorded", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await receive(events.click(gh, "review/security", "approve", "sam"));
+    expect(gate().conclusion).toBe("success");
+    // carol's workflow posts as github-actions[bot]: never recorded (bots cannot approve), never answered.
+    for (let i = 0; i < 20; i++) gh.comment("github-actions[bot]", "/approve security", "Bot");
+    await receive(events.comment(gh, "created", gh.comment("sue", "/request-changes security tokens are logged")));
+    expect(gate().conclusion).toBe("failure");
+  });
+
+  test("change requests beyond what one reconcile records keep the gate closed until the next event records them", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    // Twenty commands at once (their deliveries lost, or batched into one reconcile), then sue's change
+    // request: it is left waiting, and it may be an eligible reviewer's (it is).
+    for (let i = 0; i < 20; i++) gh.comment("mallory", "/approve security");
+    gh.comment("sue", "/request-changes security tokens are logged");
+    await receive(events.click(gh, "review/security", "approve", "sam"));
+    expect(green(gate())).toBe(false);
+    expect(gate().output.summary).toContain("1 more comment requesting changes waits to be recorded");
+    await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
+    expect(gate().conclusion).toBe("failure"); // sue's, recorded
+  });
+
+  test("a stranger's change requests beyond what one reconcile records: closed until recorded, then refused", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    for (let i = 0; i < 21; i++) gh.comment("mallory", "/request-changes security no");
+    await receive(events.click(gh, "review/security", "approve", "sam"));
+    expect(green(gate())).toBe(false);
+    expect(gate().output.summary).toContain("1 more comment requesting changes waits to be recorded");
+    await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
+    expect(gate().conclusion).toBe("success");
+  });
+});
