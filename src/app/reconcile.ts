@@ -35,11 +35,12 @@ import { ALWAYS_HELD, type Slot } from "./slots.js";
 import { carriedLedger, closedGates, planWrites, renamedGates } from "./write-plan.js";
 import {
   appCommentOf,
+  judgedOf,
   keptLedger,
-  MAX_RECORDS_PER_RECONCILE,
   readLedger,
   standingOf,
   unsettledClicks,
+  waitingBlockers,
   withDelivered,
 } from "./standing.js";
 import { claimsOf, lookUpEligibility } from "./eligibility.js";
@@ -315,6 +316,7 @@ export async function assess(
     comments,
     isAppComment,
     ...(hints.reviewBodies ? { reviewBodies: hints.reviewBodies } : {}),
+    ...(hints.commentBodies ? { delivered: new Set(hints.commentBodies.keys()) } : {}),
   });
   const knownActions = actionsOf(known);
 
@@ -326,8 +328,13 @@ export async function assess(
     if (snap.members) members.preload(snap.members); // listed by this very read
     memo.set(memoKey, members);
   }
-  const eligible = await lookUpEligibility(plan.personas, claimsOf(knownActions, unrecorded, click), (team, login) =>
-    members.isMember(team, login),
+  // Commands waiting beyond the ones this reconcile records are judged too when few people made them: one
+  // of an eligible reviewer's (a change request, a narrower approval) keeps the gate closed until recorded.
+  const judged = judgedOf(waiting);
+  const eligible = await lookUpEligibility(
+    plan.personas,
+    claimsOf(knownActions, [...unrecorded, ...judged], click),
+    (team, login) => members.isMember(team, login),
   );
   const forcePushedAt = snap.forcePushes;
 
@@ -380,11 +387,7 @@ export async function assess(
       `More review actions are recorded on this pull request than the app can keep (${MAX_LEDGER_RECORDS} at most): the gate stays closed. Open a new pull request.`,
     );
   blockers.push(...unsettledClicks(hints.unsettled ?? [], allRecords));
-  // Change requests beyond what one reconcile records are judged by no one yet: one may be a reviewer's.
-  if (waiting > 0)
-    blockers.push(
-      `${waiting} more comment${waiting === 1 ? "" : "s"} requesting changes ${waiting === 1 ? "waits" : "wait"} to be recorded (the app records ${MAX_RECORDS_PER_RECONCILE} commands per event): the gate stays closed until the next event records ${waiting === 1 ? "it" : "them"}.`,
-    );
+  blockers.push(...waitingBlockers(waiting, judged, plan.personas, eligible));
 
   const actions: ReviewAction[] = actionsOf(allRecords);
   const allPushes = withUnknownPushers(heads, pushes);

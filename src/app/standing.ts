@@ -74,6 +74,8 @@ export interface StandingInput {
   readonly isAppComment: (c: CommentInput) => boolean;
   /** Review bodies as the deliveries reported them: the scope first seen. */
   readonly reviewBodies?: ReadonlyMap<number, string | null>;
+  /** Comments whose body this reconcile's deliveries reported (an edit's or a deletion's: what was said). */
+  readonly delivered?: ReadonlySet<number>;
 }
 
 export interface Standing {
@@ -81,13 +83,10 @@ export interface Standing {
   readonly known: RecordData[];
   /** Button deliveries already recorded (a redelivered click is recorded once). */
   readonly deliveries: Set<string>;
-  /** Users' comments with commands no record covers yet (at most MAX_RECORDS_PER_RECONCILE, the oldest). */
+  /** Users' comments with commands no record covers yet: at most MAX_RECORDS_PER_RECONCILE, the most urgent. */
   readonly unrecorded: Unrecorded[];
-  /**
-   * How many more request changes: this reconcile records none of them, and one may be an eligible
-   * reviewer's, so its decision cannot pass. (More approvals waiting keep nothing green that should not be.)
-   */
-  readonly waiting: number;
+  /** The rest, in the same order: this reconcile records none of them (the caller judges whose they are). */
+  readonly waiting: Unrecorded[];
   /** Review id → its scope as the app first saw it. */
   readonly scopes: Record<string, Scope>;
   /** Review id → the base when the app first saw it. */
@@ -107,7 +106,7 @@ export function standingOf(i: StandingInput): Standing {
     known.flatMap((r) => (r.via === "comment" && r.source !== undefined ? [r.source] : [])),
   );
   const deliveries = new Set(known.flatMap((r) => (r.delivery !== undefined ? [r.delivery] : [])));
-  const pending = unrecordedComments(comments, isAppComment, recordedSources);
+  const pending = byUrgency(unrecordedComments(comments, isAppComment, recordedSources), i.delivered);
   const unrecorded = pending.slice(0, MAX_RECORDS_PER_RECONCILE);
   const scopes = captureScopes(ledger.scopes, reviews, i.reviewBodies);
   const bases: Record<string, string> = { ...ledger.bases };
@@ -119,10 +118,55 @@ export function standingOf(i: StandingInput): Standing {
     ...reviewActions(reviews, scopes).filter((a) => !retargeted(a, bases[a.ref.slice("review ".length)])),
     ...records.flatMap((r) => recordActions([r]).filter((a) => !retargeted(a, r.base))),
   ];
-  const waiting = pending
-    .slice(MAX_RECORDS_PER_RECONCILE)
-    .filter((u) => u.commands.some((c) => c.kind === "request_changes")).length;
+  const waiting = pending.slice(MAX_RECORDS_PER_RECONCILE);
   return { known, deliveries, unrecorded, waiting, scopes, bases, actionsOf };
+}
+
+/**
+ * Which commands are recorded first when more wait than one reconcile records, each group oldest first:
+ * the comments this reconcile's deliveries reported (an edited or deleted comment's words are known only to
+ * its own delivery: recorded now, they cannot be edited away before they count), then change requests
+ * (a flood of approvals cannot hold one back), then the rest.
+ */
+function byUrgency(pending: readonly Unrecorded[], delivered: ReadonlySet<number> = new Set()): Unrecorded[] {
+  const rank = (u: Unrecorded) =>
+    delivered.has(u.comment.id) ? 0 : u.commands.some((c) => c.kind === "request_changes") ? 1 : 2;
+  return [...pending].sort((a, b) => rank(a) - rank(b)); // stable: oldest first within a group
+}
+
+/** People whose waiting commands are judged at most (each may cost a membership look-up): more, and none is. */
+export const MAX_WAITING_AUTHORS = 20;
+
+/** The waiting commands judged: all of them when at most MAX_WAITING_AUTHORS people made them, else none. */
+export function judgedOf(waiting: readonly Unrecorded[]): readonly Unrecorded[] {
+  const authors = new Set(waiting.map((u) => u.comment.user!.login.toLowerCase()));
+  return authors.size <= MAX_WAITING_AUTHORS ? waiting : [];
+}
+
+/**
+ * Commands waiting beyond the ones a reconcile records: those an eligible reviewer made for a persona they
+ * review, or all of them when too many people made them to judge, keep the gate closed until recorded (a
+ * change request, or an approval narrower than the one recorded, would change a persona's state). A
+ * stranger's count for nothing, so a stranger's flood closes no gate.
+ */
+export function waitingBlockers(
+  waiting: readonly Unrecorded[],
+  judged: readonly Unrecorded[],
+  personas: readonly PlanPersona[],
+  eligible: (p: PlanPersona, login: string) => boolean,
+): string[] {
+  const counts = (u: Unrecorded) =>
+    u.commands.some((c) =>
+      personas.some((p) => (c.personas === "all" || c.personas.includes(p.id)) && eligible(p, u.comment.user!.login)),
+    );
+  const held = judged.length < waiting.length ? waiting : waiting.filter(counts);
+  if (held.length === 0) return [];
+  const n = held.length;
+  const who =
+    judged.length < waiting.length ? `more than ${MAX_WAITING_AUTHORS} people made them` : "by eligible reviewers";
+  return [
+    `${n} more comment${n === 1 ? "" : "s"} with review commands (${who}) ${n === 1 ? "waits" : "wait"} to be recorded: the app records ${MAX_RECORDS_PER_RECONCILE} per event, change requests first. The gate stays closed until ${n === 1 ? "it is" : "they are"} recorded by later events.`,
+  ];
 }
 
 /**

@@ -5,16 +5,20 @@ import {
   type CommentInput,
   type RecordData,
   type ReviewInput,
+  type Unrecorded,
 } from "../../src/core/actions.js";
 import { EMPTY_LEDGER, encodeLedger, type HeadEntry, type Ledger } from "../../src/core/ledger.js";
 import type { PlanPersona } from "../../src/core/plan.js";
 import {
   appCommentOf,
+  judgedOf,
   keptLedger,
   MAX_RECORDS_PER_RECONCILE,
+  MAX_WAITING_AUTHORS,
   readLedger,
   standingOf,
   unsettledClicks,
+  waitingBlockers,
   withDelivered,
   type KeptInput,
   type LedgerSources,
@@ -58,6 +62,12 @@ const appComment = (data: RecordData, over: Partial<CommentInput> = {}): Comment
   createdAt: T1,
   updatedAt: T1,
   ...over,
+});
+/** A waiting command of `login`'s. */
+const unrecordedBy = (login: string, commands: Unrecorded["commands"] = [{ kind: "approve", personas: "all" }]) => ({
+  comment: userComment(login, "/approve"),
+  commands,
+  errors: [],
 });
 const userComment = (login: string, body: string, over: Partial<CommentInput> = {}): CommentInput => ({
   id: nextId++,
@@ -195,13 +205,80 @@ describe("standingOf", () => {
     const many = Array.from({ length: 25 }, () => userComment("sam", "/approve"));
     const s = standing({ comments: many });
     expect(s.unrecorded.map((u) => u.comment.id)).toEqual(many.slice(0, 20).map((c) => c.id));
-    expect(s.waiting).toBe(0); // approvals waiting keep nothing green that should not be
-    const changes = Array.from({ length: 3 }, () => userComment("sue", "/request-changes security x"));
+    // The rest wait, in order (the reconcile judges whose they are).
+    expect(s.waiting.map((u) => u.comment.id)).toEqual(many.slice(20).map((c) => c.id));
+    // Change requests are recorded first: the approvals wait behind them.
+    const changes = Array.from({ length: 22 }, () => userComment("sue", "/request-changes security x"));
     const late = userComment("sue", "/approve security\n/request-changes backend y");
-    expect(standing({ comments: [...many, ...changes, late] }).waiting).toBe(4);
-    expect(standing({ comments: [...many.slice(0, 20), ...changes] }).waiting).toBe(3);
-    expect(standing({ comments: [...many.slice(0, 17), ...changes] }).waiting).toBe(0);
-    expect(standing({ comments: [...many.slice(0, 18), ...changes] }).waiting).toBe(1);
+    expect(standing({ comments: [...many, ...changes, late] }).waiting.map((u) => u.comment.id)).toEqual([
+      changes[20]!.id,
+      changes[21]!.id,
+      late.id,
+      ...many.map((c) => c.id),
+    ]);
+    expect(standing({ comments: many.slice(0, 20) }).waiting).toEqual([]);
+  });
+
+  test("when more wait than are recorded: the delivered comments first, then change requests, each oldest first", () => {
+    const approvals = Array.from({ length: 25 }, () => userComment("mallory", "/approve"));
+    const [c1, c2] = [userComment("sue", "/request-changes security x"), userComment("bob", "/request-changes y")];
+    const edited = userComment("sam", "/approve security");
+    const comments = [...approvals.slice(0, 5), c1, edited, ...approvals.slice(5), c2];
+    const s = standing({ comments, delivered: new Set([edited.id]) });
+    expect(s.unrecorded.map((u) => u.comment.id)).toEqual([
+      edited.id,
+      c1.id,
+      c2.id,
+      ...approvals.slice(0, 17).map((c) => c.id),
+    ]);
+    expect(s.waiting.map((u) => u.comment.id)).toEqual(approvals.slice(17).map((c) => c.id));
+    expect(
+      standing({ comments })
+        .unrecorded.map((u) => u.comment.id)
+        .slice(0, 3),
+    ).toEqual([c1.id, c2.id, approvals[0]!.id]);
+  });
+
+  test(`commands waiting: judged when at most ${MAX_WAITING_AUTHORS} people made them, else none`, () => {
+    expect(MAX_WAITING_AUTHORS).toBe(20);
+    const by = (n: number) => Array.from({ length: n }, (_, i) => unrecordedBy(`u${i}`));
+    expect(judgedOf(by(20))).toHaveLength(20);
+    expect(judgedOf(by(21))).toEqual([]);
+    // The same person (compared ignoring case) many times is one.
+    const one = [...Array.from({ length: 30 }, () => unrecordedBy("Mallory")), unrecordedBy("mallory")];
+    expect(judgedOf([...one, ...by(19)])).toHaveLength(50);
+    expect(judgedOf([...one, ...by(20)])).toEqual([]);
+  });
+
+  test("waiting commands keep the gate closed when an eligible reviewer made one for a persona they review", () => {
+    const security = planPersona("security");
+    const finance = planPersona("finance");
+    const personas = [security, finance];
+    const eligible = (p: PlanPersona, login: string) => p.id === "security" && login === "sam";
+    const w = (login: string, personas: readonly string[] | "all", kind: "approve" | "request_changes" = "approve") =>
+      unrecordedBy(login, [{ kind, personas }]);
+    const blockers = (waiting: ReturnType<typeof w>[], judged = waiting) =>
+      waitingBlockers(waiting, judged, personas, eligible);
+    expect(blockers([])).toEqual([]);
+    expect(blockers([w("mallory", "all", "request_changes"), w("mallory", ["security"])])).toEqual([]);
+    expect(blockers([w("sam", ["finance"])])).toEqual([]); // not a persona sam reviews: it counts for nothing
+    expect(blockers([w("sam", "all")])).toHaveLength(1);
+    expect(blockers([w("sam", ["finance", "security"])])).toHaveLength(1);
+    const twoCommands = unrecordedBy("sam", [
+      { kind: "approve", personas: ["finance"] },
+      { kind: "request_changes", personas: ["security"] },
+    ]);
+    expect(blockers([twoCommands])).toHaveLength(1); // one of its commands counts
+    const [one] = blockers([w("mallory", "all"), w("sam", ["security"], "request_changes")]);
+    expect(one).toContain("1 more comment with review commands (by eligible reviewers) waits to be recorded");
+    expect(one).toContain("the app records 20 per event, change requests first");
+    expect(one).toContain("until it is recorded");
+    const [two] = blockers([w("sam", ["security"]), w("sam", "all")]);
+    expect(two).toContain("2 more comments with review commands (by eligible reviewers) wait to be recorded");
+    expect(two).toContain("until they are recorded");
+    // Too many people to judge: every waiting command keeps it closed, a stranger's included.
+    const [all] = blockers([w("mallory", "all"), w("eve", "all")], []);
+    expect(all).toContain(`2 more comments with review commands (more than ${MAX_WAITING_AUTHORS} people made them)`);
   });
 
   test("bots' commands take no place among those recorded: a person's after twenty of them is recorded", () => {
@@ -212,7 +289,7 @@ describe("standingOf", () => {
     const sue = userComment("sue", "/request-changes security tokens are logged");
     const s = standing({ comments: [...bots, actions, sue] });
     expect(s.unrecorded.map((u) => u.comment.id)).toEqual([sue.id]);
-    expect(s.waiting).toBe(0);
+    expect(s.waiting).toEqual([]);
   });
 
   test("a review's scope is the one first seen (ledger, then the delivery's body), not the body now", () => {

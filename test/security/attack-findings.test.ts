@@ -436,28 +436,61 @@ describe("more review commands than one reconcile records", () => {
     expect(gate().conclusion).toBe("failure");
   });
 
-  test("change requests beyond what one reconcile records keep the gate closed until the next event records them", async () => {
+  test("carol's twenty change requests ahead of sue's, and sue's comment edited before its delivery was handled: sue's words are recorded first, and count", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
-    // Twenty commands at once (their deliveries lost, or batched into one reconcile), then sue's change
-    // request: it is left waiting, and it may be an eligible reviewer's (it is).
-    for (let i = 0; i < 20; i++) gh.comment("mallory", "/approve security");
-    gh.comment("sue", "/request-changes security tokens are logged");
-    await receive(events.click(gh, "review/security", "approve", "sam"));
-    expect(green(gate())).toBe(false);
-    expect(gate().output.summary).toContain("1 more comment requesting changes waits to be recorded");
-    await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
-    expect(gate().conclusion).toBe("failure"); // sue's, recorded
+    await approveByReview("sam");
+    expect(gate().conclusion).toBe("success");
+    for (let i = 0; i < 20; i++) gh.comment("carol", "/request-changes security carol says no");
+    const c = gh.comment("sue", "/request-changes security tokens are logged");
+    const created = events.comment(gh, "created", c); // GitHub's signed delivery carries what sue wrote
+    c.body = "thanks";
+    c.updated_at = tick();
+    await receive(created);
+    expect(gate().conclusion).toBe("failure");
+    await receive(events.comment(gh, "created", gh.comment("bob", "any news?")));
+    expect(gate().conclusion).toBe("failure"); // sue's change request stands in the record written first
   });
 
-  test("a stranger's change requests beyond what one reconcile records: closed until recorded, then refused", async () => {
+  test("a flood of approvals ahead of a reviewer's change request does not hold it back", async () => {
     setup();
     await receive(events.pullRequest(gh, "opened"));
-    for (let i = 0; i < 21; i++) gh.comment("mallory", "/request-changes security no");
+    await approveByReview("sam");
+    for (let i = 0; i < 40; i++) gh.comment("mallory", "/approve security");
+    await receive(events.comment(gh, "created", gh.comment("sue", "/request-changes security tokens are logged")));
+    expect(gate().conclusion).toBe("failure");
+  });
+
+  test("commands of more than twenty people waiting are not judged one by one: the gate stays closed until they are recorded", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
     await receive(events.click(gh, "review/security", "approve", "sam"));
-    expect(green(gate())).toBe(false);
-    expect(gate().output.summary).toContain("1 more comment requesting changes waits to be recorded");
+    for (let i = 0; i < 20; i++) gh.comment("mallory", "/request-changes security no");
+    for (let i = 0; i < 21; i++) gh.comment(`sock-${i}`, "/approve security");
     await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
+    expect(green(gate())).toBe(false);
+    expect(gate().output.summary).toContain("(more than 20 people made them)");
+    await receive(events.comment(gh, "created", gh.comment("carol", "and now?")));
+    await receive(events.comment(gh, "created", gh.comment("carol", "and now?")));
+    expect(gate().conclusion).toBe("success");
+  });
+
+  test("a stranger's commands beyond what one reconcile records close no gate: only an eligible reviewer's wait with it closed", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await receive(events.click(gh, "review/security", "approve", "sam"));
+    expect(gate().conclusion).toBe("success");
+    for (let i = 0; i < 25; i++) gh.comment("mallory", "/request-changes security no");
+    await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
+    expect(gate().conclusion).toBe("success"); // mallory's are refused; five wait, counting for nothing
+    // sam now approves anew by comment, behind mallory's waiting change requests: it could narrow his
+    // approval (fewer criteria), so it keeps the gate closed until it is recorded.
+    for (let i = 0; i < 20; i++) gh.comment("mallory", "/request-changes security no");
+    gh.comment("sam", "/approve security");
+    await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
+    expect(green(gate())).toBe(false);
+    expect(gate().output.summary).toContain("with review commands (by eligible reviewers)");
+    await receive(events.comment(gh, "created", gh.comment("carol", "and now?")));
     expect(gate().conclusion).toBe("success");
   });
 });
