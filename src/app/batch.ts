@@ -1,4 +1,5 @@
 import type { CommentInput } from "../core/actions.js";
+import { MAX_RECORDS_PER_RECONCILE } from "./standing.js";
 import type { ButtonClick } from "./records.js";
 import type { Hints, Outcome } from "./reconcile.js";
 
@@ -7,9 +8,10 @@ import type { Hints, Outcome } from "./reconcile.js";
  * batch: three approvals arriving together (a review, a comment, a click) need one reconcile after the
  * running one, not three in series, so long as each delivery's own facts reach it.
  *
- * A batch carries at most one click (a reconcile records one click), and at most one body per review and
+ * A batch carries at most one click (a reconcile records one click), at most one body per review and
  * per comment (a second body of the same review or comment, an edit's, narrows what the first said: it
- * gets a reconcile of its own rather than be merged away). A delivery whose facts cannot join the open
+ * gets a reconcile of its own rather than be merged away), and at most as many comment bodies as one
+ * reconcile records. A delivery whose facts cannot join the open
  * batch is reconciled on its own, as before. A push (`synchronize`) is never batched: its pusher and
  * previous head are the push's alone.
  *
@@ -50,6 +52,10 @@ export class PendingFacts {
     if (click && batch.click) return undefined;
     if (collides(batch.reviewBodies, hints.reviewBodies) || collides(batch.commentBodies, hints.commentBodies))
       return undefined;
+    // At most as many comment bodies as one reconcile records: a body whose words GitHub no longer shows is
+    // recorded by the reconcile that carries it, or not at all (src/app/standing.ts lostWords).
+    const added = [...(hints.commentBodies?.keys() ?? [])].filter((id) => !batch.commentBodies.has(id));
+    if (batch.commentBodies.size + added.length > MAX_RECORDS_PER_RECONCILE) return undefined;
     if (click) batch.click = click;
     for (const [id, body] of hints.reviewBodies ?? []) batch.reviewBodies.set(id, body);
     for (const [id, c] of hints.commentBodies ?? []) batch.commentBodies.set(id, c);

@@ -37,6 +37,7 @@ import {
   appCommentOf,
   judgedOf,
   keptLedger,
+  lostWords,
   readLedger,
   standingOf,
   unsettledClicks,
@@ -316,7 +317,7 @@ export async function assess(
     comments,
     isAppComment,
     ...(hints.reviewBodies ? { reviewBodies: hints.reviewBodies } : {}),
-    ...(hints.commentBodies ? { delivered: new Set(hints.commentBodies.keys()) } : {}),
+    delivered: lostWords(listed, hints.commentBodies),
   });
   const knownActions = actionsOf(known);
 

@@ -74,7 +74,7 @@ export interface StandingInput {
   readonly isAppComment: (c: CommentInput) => boolean;
   /** Review bodies as the deliveries reported them: the scope first seen. */
   readonly reviewBodies?: ReadonlyMap<number, string | null>;
-  /** Comments whose body this reconcile's deliveries reported (an edit's or a deletion's: what was said). */
+  /** Comments whose words only this reconcile's deliveries still hold (deleted, or edited since: `lostWords`). */
   readonly delivered?: ReadonlySet<number>;
 }
 
@@ -123,10 +123,22 @@ export function standingOf(i: StandingInput): Standing {
 }
 
 /**
- * Which commands are recorded first when more wait than one reconcile records, each group oldest first:
- * the comments this reconcile's deliveries reported (an edited or deleted comment's words are known only to
- * its own delivery: recorded now, they cannot be edited away before they count), then change requests
- * (a flood of approvals cannot hold one back), then the rest.
+ * The comments whose words only this reconcile's deliveries hold: deleted since, or edited since (GitHub
+ * shows other words). Recorded first, so that they count before the delivery is gone; a batch carries at
+ * most MAX_RECORDS_PER_RECONCILE comment bodies (src/app/batch.ts), so all of them are recorded.
+ */
+export function lostWords(
+  listed: readonly CommentInput[],
+  delivered: ReadonlyMap<number, CommentInput> | undefined,
+): Set<number> {
+  const now = new Map(listed.map((c) => [c.id, c.body]));
+  return new Set([...(delivered ?? [])].filter(([id, c]) => now.get(id) !== c.body).map(([id]) => id));
+}
+
+/**
+ * Which commands are recorded first when more wait than one reconcile records, each group in GitHub's
+ * order (oldest first): the comments whose words only this reconcile's deliveries hold (`lostWords`), then
+ * change requests (a flood of approvals cannot hold one back), then the rest.
  */
 function byUrgency(pending: readonly Unrecorded[], delivered: ReadonlySet<number> = new Set()): Unrecorded[] {
   const rank = (u: Unrecorded) =>

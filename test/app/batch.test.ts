@@ -44,6 +44,23 @@ describe("PendingFacts: which deliveries share a pull request's next reconcile",
     expect(facts.size).toBe(0);
   });
 
+  test("at most as many comment bodies as one reconcile records: the next gets a reconcile of its own", () => {
+    const facts = new PendingFacts();
+    const body = (id: number) => ({ hints: { commentBodies: new Map([[id, comment(id, "/approve")]]) } });
+    for (let id = 1; id <= 20; id++) expect(facts.join("pr", body(id))).toBeDefined();
+    expect(facts.join("pr", body(21))).toBeUndefined();
+    expect(facts.join("pr", body(20))).toBeDefined(); // the same body again adds none
+    expect(facts.join("pr", { click: click("d1") })).toBeDefined(); // nor does a click
+    expect(facts.take("pr")!.commentBodies.size).toBe(20);
+    const two = new Map([
+      [1, comment(1, "/approve")],
+      [2, comment(2, "/approve")],
+    ]);
+    for (let id = 3; id <= 20; id++) facts.join("other", body(id));
+    expect(facts.join("other", { hints: { commentBodies: two } })).toBeDefined(); // 18 + 2
+    expect(facts.join("other", body(21))).toBeUndefined();
+  });
+
   test("what cannot be merged without losing a fact gets a reconcile of its own", () => {
     const facts = new PendingFacts();
     facts.join("pr", { click: click("d1"), hints: { reviewBodies: new Map([[1, "first"]]) } });

@@ -13,6 +13,7 @@ import {
   appCommentOf,
   judgedOf,
   keptLedger,
+  lostWords,
   MAX_RECORDS_PER_RECONCILE,
   MAX_WAITING_AUTHORS,
   readLedger,
@@ -237,6 +238,20 @@ describe("standingOf", () => {
         .unrecorded.map((u) => u.comment.id)
         .slice(0, 3),
     ).toEqual([c1.id, c2.id, approvals[0]!.id]);
+  });
+
+  test("the words only a delivery holds: a comment deleted since, or edited since; not one GitHub shows as delivered", () => {
+    const [a, b, c] = [
+      userComment("sue", "/request-changes x"),
+      userComment("sam", "/approve"),
+      userComment("bob", "hi"),
+    ];
+    const listed = [a, { ...b, body: "thanks" }, c];
+    const gone = userComment("eve", "/request-changes y");
+    const delivered = new Map([a, b, gone].map((x) => [x.id, x]));
+    expect([...lostWords(listed, delivered)].sort((x, y) => x - y)).toEqual([b.id, gone.id]);
+    expect(lostWords(listed, undefined)).toEqual(new Set());
+    expect(lostWords([], new Map([[a.id, a]]))).toEqual(new Set([a.id]));
   });
 
   test(`commands waiting: judged when at most ${MAX_WAITING_AUTHORS} people made them, else none`, () => {
