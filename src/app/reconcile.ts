@@ -80,6 +80,8 @@ export interface Outcome {
   readonly seen?: Seen;
   /** The last round found the pass written before it unchanged and did not decide again (src/app/settled.ts). */
   readonly stood?: true;
+  /** Commands waiting beyond those recorded that keep the gate closed: the router reconciles again. */
+  readonly held?: number;
 }
 
 /** Reads of one reconcile another step of the same event may reuse instead of reading again. */
@@ -173,6 +175,8 @@ interface Assessment {
   readonly print?: ReadPrint;
   /** The decision of the round before, standing unchanged (src/app/settled.ts). */
   readonly stood?: true;
+  /** Commands waiting beyond those recorded that keep the gate closed (src/app/standing.ts waitingBlockers). */
+  readonly held?: number;
 }
 
 /** Reads and decides; writes nothing (except that merge queues reuse it to judge a PR). */
@@ -388,7 +392,8 @@ export async function assess(
       `More review actions are recorded on this pull request than the app can keep (${MAX_LEDGER_RECORDS} at most): the gate stays closed. Open a new pull request.`,
     );
   blockers.push(...unsettledClicks(hints.unsettled ?? [], allRecords));
-  blockers.push(...waitingBlockers(waiting, judged, plan.personas, eligible));
+  const waitingHeld = waitingBlockers(waiting, judged, plan.personas, eligible);
+  blockers.push(...waitingHeld.blockers);
 
   const actions: ReviewAction[] = actionsOf(allRecords);
   const allPushes = withUnknownPushers(heads, pushes);
@@ -463,6 +468,7 @@ export async function assess(
     superseded,
     effect,
     readTogether,
+    ...(waitingHeld.held > 0 ? { held: waitingHeld.held } : {}),
     personaTeams: teamsOf(plan.personas, ref.owner, pull.ownerIsOrg),
     listed: teams,
     ...(readTogether && verdict.state === "pass" ? { print: printOf(snap, isAppComment, wanted) } : {}),
@@ -554,6 +560,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promi
     ...(Object.keys(refused).length > 0 ? { refused } : {}),
     ...(vanished > 0 ? { vanished } : {}),
     ...(a.stood ? { stood: true as const } : {}),
+    ...(a.held ? { held: a.held } : {}),
   };
   deps.log.info({ pr: `${ref.owner}/${ref.repo}#${ref.number}`, ...outcome }, "reconciled");
   return a.seen ? { ...outcome, seen: a.seen } : outcome;

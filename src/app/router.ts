@@ -63,6 +63,9 @@ interface UserRef {
  * The thin router: every event that can change a pull request's review state leads to one
  * `reconcile` of that pull request, serialized per pull request.
  */
+/** Reconciles one delivery may add to record commands waiting beyond those one reconcile records. */
+export const MAX_FOLLOW_UPS = 50;
+
 export function createApp(options: AppOptions = {}) {
   const serializer = options.serializer ?? new KeyedSerializer();
   const slots =
@@ -135,7 +138,7 @@ export function createApp(options: AppOptions = {}) {
     // Deliveries for one pull request that wait behind its running reconcile share the next one: their
     // facts are gathered into a batch (src/app/batch.ts). A push, or facts that cannot share the open
     // batch, get a reconcile of their own, in order.
-    const run = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
+    const runOnce = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
       const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
       const own = () => inSlot(pr, (slot) => reconcileNow(d, pr, key, slot, click, extra));
       const batch = facts.join(key, { ...(click ? { click } : {}), hints: extra });
@@ -153,6 +156,21 @@ export function createApp(options: AppOptions = {}) {
             : Promise.resolve(undefined),
         );
       return batch.done;
+    };
+
+    // Commands waiting beyond the ones a reconcile records keep the gate closed when an eligible reviewer
+    // made one, or too many people did (src/app/standing.ts waitingBlockers): the pull request is reconciled
+    // again at once while each reconcile leaves fewer of them, rather than wait for someone to act. One that
+    // leaves as many (its records could not be written) stops; so does the bound (the next event goes on).
+    const run = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
+      let outcome = await runOnce(d, pr, click, extra);
+      for (let i = 0; i < MAX_FOLLOW_UPS && (outcome?.held ?? 0) > 0; i++) {
+        const next = await runOnce(d, pr);
+        const fewer = (next?.held ?? 0) < (outcome?.held ?? 0);
+        outcome = next;
+        if (!fewer) break;
+      }
+      return outcome;
     };
 
     const prRef = (repo: Repo, number: number): PullRef => ({ owner: repo.owner.login, repo: repo.name, number });

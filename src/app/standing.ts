@@ -166,19 +166,18 @@ export function waitingBlockers(
   judged: readonly Unrecorded[],
   personas: readonly PlanPersona[],
   eligible: (p: PlanPersona, login: string) => boolean,
-): string[] {
+): { readonly blockers: string[]; readonly held: number } {
   const counts = (u: Unrecorded) =>
     u.commands.some((c) =>
       personas.some((p) => (c.personas === "all" || c.personas.includes(p.id)) && eligible(p, u.comment.user!.login)),
     );
   const held = judged.length < waiting.length ? waiting : waiting.filter(counts);
-  if (held.length === 0) return [];
+  if (held.length === 0) return { blockers: [], held: 0 };
   const n = held.length;
   const who =
     judged.length < waiting.length ? `more than ${MAX_WAITING_AUTHORS} people made them` : "by eligible reviewers";
-  return [
-    `${n} more comment${n === 1 ? "" : "s"} with review commands (${who}) ${n === 1 ? "waits" : "wait"} to be recorded: the app records ${MAX_RECORDS_PER_RECONCILE} per event, change requests first. The gate stays closed until ${n === 1 ? "it is" : "they are"} recorded by later events.`,
-  ];
+  const blocker = `${n} more comment${n === 1 ? "" : "s"} with review commands (${who}) ${n === 1 ? "waits" : "wait"} to be recorded: the app records ${MAX_RECORDS_PER_RECONCILE} per reconcile, change requests first, and reconciles again while some wait. The gate stays closed until ${n === 1 ? "it is" : "they are"} recorded.`;
+  return { blockers: [blocker], held: n };
 }
 
 /**

@@ -273,7 +273,12 @@ describe("standingOf", () => {
     const w = (login: string, personas: readonly string[] | "all", kind: "approve" | "request_changes" = "approve") =>
       unrecordedBy(login, [{ kind, personas }]);
     const blockers = (waiting: ReturnType<typeof w>[], judged = waiting) =>
-      waitingBlockers(waiting, judged, personas, eligible);
+      waitingBlockers(waiting, judged, personas, eligible).blockers;
+    const held = (waiting: ReturnType<typeof w>[], judged = waiting) =>
+      waitingBlockers(waiting, judged, personas, eligible).held;
+    expect(held([])).toBe(0);
+    expect(held([w("mallory", "all"), w("sam", "all"), w("sam", ["finance"]), w("sam", ["security"])])).toBe(2);
+    expect(held([w("mallory", "all"), w("eve", "all")], [])).toBe(2);
     expect(blockers([])).toEqual([]);
     expect(blockers([w("mallory", "all", "request_changes"), w("mallory", ["security"])])).toEqual([]);
     expect(blockers([w("sam", ["finance"])])).toEqual([]); // not a persona sam reviews: it counts for nothing
@@ -286,7 +291,7 @@ describe("standingOf", () => {
     expect(blockers([twoCommands])).toHaveLength(1); // one of its commands counts
     const [one] = blockers([w("mallory", "all"), w("sam", ["security"], "request_changes")]);
     expect(one).toContain("1 more comment with review commands (by eligible reviewers) waits to be recorded");
-    expect(one).toContain("the app records 20 per event, change requests first");
+    expect(one).toContain("the app records 20 per reconcile, change requests first, and reconciles again");
     expect(one).toContain("until it is recorded");
     const [two] = blockers([w("sam", ["security"]), w("sam", "all")]);
     expect(two).toContain("2 more comments with review commands (by eligible reviewers) wait to be recorded");
