@@ -76,6 +76,7 @@ export function createApp(options: AppOptions = {}) {
     );
   const unsettled = new UnsettledClicks();
   const facts = new PendingFacts(); // deliveries waiting for their pull request's next reconcile
+  const following = new Set<string>(); // pull requests whose waiting commands a delivery is recording
   const cache = new ReadCache(); // answers kept between reconciles: src/github/recent.ts
   const handled = new Recent<true>(60 * 60_000, 20_000); // deliveries handled here: see onceEach
   return (probot: Probot) => {
@@ -162,13 +163,28 @@ export function createApp(options: AppOptions = {}) {
     // made one, or too many people did (src/app/standing.ts waitingBlockers): the pull request is reconciled
     // again at once while each reconcile leaves fewer of them, rather than wait for someone to act. One that
     // leaves as many (its records could not be written) stops; so does the bound (the next event goes on).
+    // One delivery per pull request runs these at a time (the others' deliveries return their own outcome),
+    // and a follow-up's failure is logged, not the delivery's: its own reconcile succeeded, and the failed
+    // one's report closed the gate.
     const run = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
-      let outcome = await runOnce(d, pr, click, extra);
-      for (let i = 0; i < MAX_FOLLOW_UPS && (outcome?.held ?? 0) > 0; i++) {
-        const next = await runOnce(d, pr);
-        const fewer = (next?.held ?? 0) < (outcome?.held ?? 0);
-        outcome = next;
-        if (!fewer) break;
+      const outcome = await runOnce(d, pr, click, extra);
+      const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
+      if ((outcome?.held ?? 0) === 0 || following.has(key)) return outcome;
+      following.add(key);
+      try {
+        let held = outcome!.held!;
+        for (let i = 0; i < MAX_FOLLOW_UPS && held > 0; i++) {
+          const now = (await runOnce(d, pr))?.held ?? 0;
+          if (now >= held) break;
+          held = now;
+        }
+      } catch (err) {
+        d.log.warn(
+          { err, pr },
+          "a reconcile recording waiting commands failed: the gate stays closed until the next event",
+        );
+      } finally {
+        following.delete(key);
       }
       return outcome;
     };

@@ -11,7 +11,7 @@ import type { TeamRef } from "../../src/github/teams.js";
 import { APP_ID, APP_SLUG, createProbot, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
-import { until } from "../helpers/until.js";
+import { betweenWriteAndRead } from "../helpers/holds.js";
 import { AUTH_AND_PAYMENTS, green, TABLE, TEAMS } from "../security/cast.js";
 
 /**
@@ -274,36 +274,15 @@ async function twoApprovals() {
  * (no delivery of it reaches the app: only that read can see it).
  */
 async function fionaClicks(meanwhile: () => void) {
-  let releaseWrite!: () => void;
-  gh.holds.push({
-    method: "POST",
-    path: /\/graphql$/,
-    body: /mutation[\s\S]*SUCCESS/,
-    until: new Promise<void>((r) => (releaseWrite = r)),
-    times: 1,
-  });
-  const done = receive(events.click(gh, "review/finance", "approve", "fiona"));
-  await until(
-    () => gh.holds[0]!.times === 0,
-    () => "the green write was never sent",
+  const { done } = await betweenWriteAndRead(
+    gh,
+    /mutation[\s\S]*SUCCESS/,
+    () => receive(events.click(gh, "review/finance", "approve", "fiona")),
+    () => {
+      expect(green(gate())).toBe(true);
+      meanwhile();
+    },
   );
-  let releaseRead!: () => void;
-  const read = {
-    method: "POST",
-    path: /\/graphql$/,
-    body: /query PullSnapshot/,
-    until: new Promise<void>((r) => (releaseRead = r)),
-    times: 1,
-  };
-  gh.holds.push(read);
-  releaseWrite();
-  await until(
-    () => read.times === 0,
-    () => "the read after the write was never sent",
-  );
-  expect(green(gate())).toBe(true);
-  meanwhile();
-  releaseRead();
   await done;
 }
 

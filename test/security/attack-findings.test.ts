@@ -5,6 +5,7 @@ import { events, type Delivery } from "../helpers/payloads.js";
 import { useFakeGitHub } from "../helpers/app-harness.js";
 import { AUTH, AUTH_AND_PAYMENTS, green, sentBy, TABLE, TEAMS } from "./cast.js";
 import { until } from "../helpers/until.js";
+import { betweenWriteAndRead } from "../helpers/holds.js";
 
 /**
  * An independent attack run against the ledger design (issue 7, second round). Every test here is an
@@ -512,6 +513,24 @@ describe("more review commands than one reconcile records", () => {
     await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
     const reads = gh.log.slice(from).filter((l) => /query PullSnapshot/.test(JSON.stringify(l.body ?? "")));
     expect(reads.length).toBeLessThanOrEqual(4); // two reconciles (and their confirming reads at most)
+    expect(green(gate())).toBe(false);
+  });
+
+  test("a reconcile recording waiting commands that fails: the delivery's own reconcile stands, the gate stays closed", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await receive(events.click(gh, "review/security", "approve", "sam"));
+    for (let i = 0; i < 20; i++) gh.comment("mallory", "/request-changes security no");
+    for (let i = 0; i < 21; i++) gh.comment(`sock-${i}`, "/approve security");
+    // The first reconcile's write goes through; while the read of the reconcile after it is on its way,
+    // GitHub starts failing every GraphQL request.
+    const { done: delivered } = await betweenWriteAndRead(
+      gh,
+      /mutation/,
+      () => receive(events.comment(gh, "created", gh.comment("carol", "any news?"))),
+      () => gh.faults.push({ method: "POST", path: /\/graphql$/, status: 502, times: 1000 }),
+    );
+    await expect(delivered).resolves.not.toThrow();
     expect(green(gate())).toBe(false);
   });
 });
