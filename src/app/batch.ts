@@ -11,9 +11,8 @@ import type { Hints, Outcome } from "./reconcile.js";
  * A batch carries at most one click (a reconcile records one click), at most one body per review and
  * per comment (a second body of the same review or comment, an edit's, narrows what the first said: it
  * gets a reconcile of its own rather than be merged away), and at most as many comment bodies as one
- * reconcile records. A delivery whose facts cannot join the open
- * batch is reconciled on its own, as before. A push (`synchronize`) is never batched: its pusher and
- * previous head are the push's alone.
+ * reconcile records. A delivery whose facts cannot join the open batch is reconciled on its own, as before.
+ * A push (`synchronize`) is never batched: its pusher and previous head are the push's alone.
  *
  * The batch is closed (`take`) immediately before the reconcile that consumes it starts reading, so that
  * reconcile reads GitHub after every delivery in it arrived. Every delivery in a batch gets that

@@ -29,7 +29,7 @@ import { recordsToWrite, type ButtonClick } from "./records.js";
 import { directoryProblems } from "./directory.js";
 import { reviewRequests } from "./requests.js";
 import { inRounds } from "./rounds.js";
-import { printOf, settled, type ReadPrint } from "./settled.js";
+import { printOf, settled } from "./settled.js";
 import { rememberTeams, teamsOf, teamsToList } from "./listing.js";
 import { ALWAYS_HELD, type Slot } from "./slots.js";
 import { carriedLedger, closedGates, planWrites, renamedGates } from "./write-plan.js";
@@ -125,7 +125,8 @@ export async function reconcile(
         }
         // After a pass was written: the same teams listed as by the read it was decided on, so that a state
         // unchanged but for the app's writes is recognised without deciding again (src/app/settled.ts).
-        if (settles?.print) return assess(deps, ref, click, hints, fresh, mode.fresh, settles.listed ?? [], settles);
+        if (settles?.decidedOn)
+          return assess(deps, ref, click, hints, fresh, mode.fresh, settles.listed ?? [], settles);
         // The first read with fresh memberships lists the teams the first round asked about in the same
         // query: its look-ups need no request of their own (a login not listed is still asked over REST).
         return assess(deps, ref, click, hints, fresh, mode.fresh, fresh.size === 0 ? asked(members) : []);
@@ -171,8 +172,11 @@ interface Assessment {
   readonly personaTeams?: readonly TeamRef[];
   /** The teams whose members this assessment's read listed. */
   readonly listed?: readonly TeamRef[];
-  /** A decision to pass that came with its one read: what it read, for the round after its write. */
-  readonly print?: ReadPrint;
+  /**
+   * A decision to pass that came with its one read: that read, for the round after its write to compare
+   * with (printed only then: most passes leave a green gate as it is and have no round after).
+   */
+  readonly decidedOn?: Snapshot;
   /** The decision of the round before, standing unchanged (src/app/settled.ts). */
   readonly stood?: true;
   /** Commands waiting beyond those recorded that keep the gate closed (src/app/standing.ts waitingBlockers). */
@@ -471,7 +475,7 @@ export async function assess(
     ...(waitingHeld.held > 0 ? { held: waitingHeld.held } : {}),
     personaTeams: teamsOf(plan.personas, ref.owner, pull.ownerIsOrg),
     listed: teams,
-    ...(readTogether && verdict.state === "pass" ? { print: printOf(snap, isAppComment, wanted) } : {}),
+    ...(readTogether && verdict.state === "pass" ? { decidedOn: snap } : {}),
     seen: {
       headSha: pull.headSha,
       baseRef: pull.baseRef,
@@ -497,18 +501,19 @@ function greenGates(before: readonly ExistingRun[], gate: string | undefined): E
  * There is nothing left to write: no records, the runs as GitHub now shows them.
  */
 function stillStands(a: Assessment, snap: Snapshot, hints: Hints, appId: number): Assessment | undefined {
-  if (!a.print) return undefined;
+  if (!a.decidedOn) return undefined;
+  const isOwn = appCommentOf(appId);
   const superseded = greenGates(previousHeadRuns(snap, hints), a.wanted[0]?.name);
   const same = settled({
-    was: a.print,
+    was: printOf(a.decidedOn, isOwn, a.wanted),
     now: snap,
-    isOwn: appCommentOf(appId),
+    isOwn,
     wrote: a.records.map((r) => r.body),
     wanted: a.wanted,
     superseded,
   });
   if (!same) return undefined;
-  const { print: _print, ...decision } = a;
+  const { decidedOn: _decidedOn, ...decision } = a;
   return { ...decision, existing: snap.runs, superseded, records: [], stood: true };
 }
 

@@ -59,13 +59,16 @@ interface UserRef {
   type?: string;
 }
 
+/** Reconciles one delivery may add to record commands waiting beyond those one reconcile records. */
+export const MAX_FOLLOW_UPS = 50;
+
+/** A pull request's key for the serializer, the batches and the follow-ups (GitHub's names ignore case). */
+const keyOf = (pr: PullRef) => `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
+
 /**
  * The thin router: every event that can change a pull request's review state leads to one
  * `reconcile` of that pull request, serialized per pull request.
  */
-/** Reconciles one delivery may add to record commands waiting beyond those one reconcile records. */
-export const MAX_FOLLOW_UPS = 50;
-
 export function createApp(options: AppOptions = {}) {
   const serializer = options.serializer ?? new KeyedSerializer();
   const slots =
@@ -140,7 +143,7 @@ export function createApp(options: AppOptions = {}) {
     // facts are gathered into a batch (src/app/batch.ts). A push, or facts that cannot share the open
     // batch, get a reconcile of their own, in order.
     const runOnce = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
-      const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
+      const key = keyOf(pr);
       const own = () => inSlot(pr, (slot) => reconcileNow(d, pr, key, slot, click, extra));
       const batch = facts.join(key, { ...(click ? { click } : {}), hints: extra });
       if (!batch) return serializer.run(key, own);
@@ -168,7 +171,7 @@ export function createApp(options: AppOptions = {}) {
     // one's report closed the gate.
     const run = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
       const outcome = await runOnce(d, pr, click, extra);
-      const key = `${pr.owner}/${pr.repo}#${pr.number}`.toLowerCase();
+      const key = keyOf(pr);
       if ((outcome?.held ?? 0) === 0 || following.has(key)) return outcome;
       following.add(key);
       try {

@@ -131,8 +131,9 @@ export function lostWords(
   listed: readonly CommentInput[],
   delivered: ReadonlyMap<number, CommentInput> | undefined,
 ): Set<number> {
+  if (!delivered || delivered.size === 0) return new Set();
   const now = new Map(listed.map((c) => [c.id, c.body]));
-  return new Set([...(delivered ?? [])].filter(([id, c]) => now.get(id) !== c.body).map(([id]) => id));
+  return new Set([...delivered].filter(([id, c]) => now.get(id) !== c.body).map(([id]) => id));
 }
 
 /**
@@ -176,7 +177,7 @@ export function waitingBlockers(
   const n = held.length;
   const who =
     judged.length < waiting.length ? `more than ${MAX_WAITING_AUTHORS} people made them` : "by eligible reviewers";
-  const blocker = `${n} more comment${n === 1 ? "" : "s"} with review commands (${who}) ${n === 1 ? "waits" : "wait"} to be recorded: the app records ${MAX_RECORDS_PER_RECONCILE} per reconcile, change requests first, and reconciles again while some wait. The gate stays closed until ${n === 1 ? "it is" : "they are"} recorded.`;
+  const blocker = `${n} more comment${n === 1 ? "" : "s"} with review commands (${who}) ${n === 1 ? "waits" : "wait"} to be recorded: the app records ${MAX_RECORDS_PER_RECONCILE} per reconcile, change requests first, and reconciles again while some wait. The gate stays closed until ${n === 1 ? "it is" : "they are"} recorded; if it stays closed, any new comment or push makes the app try again, and deleting spam comments removes them from the wait.`;
   return { blockers: [blocker], held: n };
 }
 
