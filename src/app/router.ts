@@ -50,6 +50,7 @@ export interface AppOptions {
 
 /* Minimal shapes of the payload fields the router reads. */
 interface Repo {
+  id: number;
   name: string;
   owner: { login: string };
 }
@@ -147,13 +148,17 @@ export function createApp(options: AppOptions = {}) {
       const own = () => inSlot(pr, (slot) => reconcileNow(d, pr, key, slot, click, extra));
       const batch = facts.join(key, { ...(click ? { click } : {}), hints: extra });
       if (!batch) return serializer.run(key, own);
-      await serializer.coalesce(key, () => reconcileBatch(d, pr, key)).catch(() => undefined);
-      // Not taken: the runner skipped or failed the job before it started (Redis: another worker's
-      // reconcile of the pull request was waiting, which reads what ours would but lacks this batch's
-      // facts). A batch with facts then gets a reconcile of its own here; one without needs none.
+      let failed = false;
+      await serializer.coalesce(key, () => reconcileBatch(d, pr, key)).catch(() => void (failed = true));
+      // Not taken: the runner skipped the job (Redis: another worker's reconcile of the pull request is
+      // waiting; it reads what ours would but lacks this batch's facts, and if it fails, its delivery is
+      // retried), or failed it before it started (Redis unreachable, a lease that stayed busy: then nobody
+      // may reconcile what this delivery says changed, a stricter table say). A batch with facts, or one
+      // whose job failed, then gets a reconcile of its own here; a batch without facts that was skipped
+      // needs none. That reconcile failing fails the delivery, which GitHub delivers again.
       if (facts.claim(key, batch))
         batch.settle(
-          carriesFacts(batch)
+          carriesFacts(batch) || failed
             ? serializer.run(key, () =>
                 inSlot(pr, (slot) => reconcileNow(d, pr, key, slot, batch.click, hintsOf(batch))),
               )
@@ -161,6 +166,12 @@ export function createApp(options: AppOptions = {}) {
         );
       return batch.done;
     };
+
+    // A reconcile no delivery asked for (a follow-up, below): in turn, never joined nor skipped. With Redis a
+    // skipped job is safe only because the waiting one's delivery is retried if it fails; a follow-up has no
+    // delivery to retry, so it must not be the waiting job another worker's delivery skips its own for.
+    const runAgain = (d: Deps, pr: PullRef) =>
+      serializer.run(keyOf(pr), () => inSlot(pr, (slot) => reconcileNow(d, pr, keyOf(pr), slot)));
 
     // Commands waiting beyond the ones a reconcile records keep the gate closed when an eligible reviewer
     // made one, or too many people did (src/app/standing.ts waitingBlockers): the pull request is reconciled
@@ -177,7 +188,7 @@ export function createApp(options: AppOptions = {}) {
       try {
         let held = outcome!.held!;
         for (let i = 0; i < MAX_FOLLOW_UPS && held > 0; i++) {
-          const now = (await runOnce(d, pr))?.held ?? 0;
+          const now = (await runAgain(d, pr)).held ?? 0;
           if (now >= held) break;
           held = now;
         }
@@ -425,10 +436,14 @@ async function prsOf(
   d: Deps,
   repo: Repo,
   sha: string,
-  fromPayload: readonly { number: number; base?: { repo?: { name?: string } } }[] | undefined,
+  fromPayload: readonly { number: number; head?: { sha?: string }; base?: { repo?: { id?: number } } }[] | undefined,
 ): Promise<number[]> {
+  // GitHub lists pull requests of other repositories here too — a fork's, whose numbers are its own and whose
+  // name is its parent's (palantir/policy-bot#807): only an entry whose base is this repository by its
+  // immutable id, on this commit, names one of this repository's pull requests. Any other shape is asked of
+  // GitHub instead (the pull requests of this repository whose head is the commit).
   const own = (fromPayload ?? [])
-    .filter((p) => !p.base?.repo?.name || p.base.repo.name === repo.name)
+    .filter((p) => p.base?.repo?.id === repo.id && p.head?.sha === sha)
     .map((p) => p.number);
   if (own.length > 0) return own;
   return pullsForCommit(d.octokit, { owner: repo.owner.login, repo: repo.name }, sha);

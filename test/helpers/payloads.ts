@@ -113,7 +113,13 @@ export const events = {
           started_at: run.started_at,
           completed_at: run.completed_at ?? null,
           app: { id: APP_ID, slug: APP_SLUG },
-          pull_requests: [{ number: gh.pull.number, base: { repo: { name: gh.repo } } }],
+          pull_requests: [
+            {
+              number: gh.pull.number,
+              head: { sha: run.head_sha },
+              base: { repo: { id: gh.repositoryJson().id, name: gh.repo } },
+            },
+          ],
         },
         requested_action: { identifier },
       },

@@ -534,3 +534,34 @@ describe("more review commands than one reconcile records", () => {
     expect(green(gate())).toBe(false);
   });
 });
+
+describe("which pull request a click is for", () => {
+  // FINDING: src/app/router.ts `prsOf` kept a `check_run.pull_requests` entry whose base repository had this
+  // repository's name. GitHub lists pull requests of other repositories there too (palantir/policy-bot#807),
+  // and a fork keeps its parent's name: mallory's fork numbers its pull requests itself, so a click sam made
+  // on another pull request's check (its head in upstream) was reconciled as a click on #7 — mallory's, here —
+  // and, with `on_push: keep`, approved it. Fixed: only an entry whose base is this repository by its id, on
+  // the clicked commit, names a pull request here; anything else is asked of GitHub.
+  test("a click on another pull request's check, listed with a fork's pull request of the same number, counts for no pull request here", async () => {
+    setup(AUTH, TABLE.replace("settings:\n", "settings:\n  on_push: keep\n"));
+    await receive(events.pullRequest(gh, "opened"));
+    expect(green(gate())).toBe(false);
+    const other = "ab".repeat(20); // the head of the upstream pull request sam reviewed
+    const click = events.click(gh, "review/security", "approve", "sam");
+    const cr = (click.payload as { check_run: Record<string, unknown> }).check_run;
+    const forged = {
+      ...click,
+      payload: {
+        ...click.payload,
+        check_run: {
+          ...cr,
+          head_sha: other,
+          pull_requests: [{ number: 7, head: { sha: other }, base: { repo: { id: 777777, name: gh.repo } } }],
+        },
+      },
+    };
+    await receive(forged);
+    expect(green(gate())).toBe(false);
+    expect(gh.comments.some((c) => c.body.includes('"via":"button"'))).toBe(false);
+  });
+});

@@ -128,6 +128,61 @@ describe("deliveries that share a reconcile", () => {
     expect(green(gate())).toBe(false);
   });
 
+  // FINDING: src/app/router.ts `runOnce` took a batch job that failed before it started (RedisKeyedRunner:
+  // Redis unreachable, or the lease held by another worker past its 120 s wait) for one that was skipped:
+  // a batch without facts then needed no reconcile, and the delivery was answered as handled. A push that
+  // made the base's table stricter left a green gate as it was. Fixed: a failed job's batch is reconciled
+  // here, and that failing fails the delivery (GitHub delivers it again).
+  test("a batch job that fails before it starts is not a skipped one: the push of a stricter table still closes the gate", async () => {
+    setup([{ filename: "docs/readme.md" }]);
+    let failing = false;
+    const local = new CountingSerializer();
+    const serializer = {
+      run: <T>(key: string, job: () => Promise<T>) => local.run(key, job),
+      coalesce: <T>(key: string, job: () => Promise<T>) =>
+        failing
+          ? Promise.reject(new Error(`${key} stayed busy on another worker for 120000 ms`))
+          : local.coalesce(key, job),
+    };
+    const app = createProbot({ serializer });
+    await receive(events.pullRequest(gh, "opened"), app);
+    expect(gate().conclusion).toBe("success"); // docs/ belong to no domain
+    gh.setFile(
+      "main",
+      "reviewers.yml",
+      TABLE.replace("domains:\n", 'domains:\n  docs:\n    paths: ["docs/"]\n    require: [security]\n'),
+    );
+    failing = true;
+    await receive(events.push(gh, "refs/heads/main", ["reviewers.yml"]), app);
+    expect(green(gate())).toBe(false);
+    expect(gh.run("review/security")!.conclusion).not.toBe("success");
+  });
+
+  // FINDING: the follow-up reconciles (src/app/router.ts `run`) went through `coalesce` like a delivery's "look
+  // again": with Redis, another worker's delivery finding a follow-up's waiting marker skipped its own
+  // reconcile, although a follow-up that fails is retried by nobody; and a follow-up skipped for another's
+  // marker read as "nothing held" and ended the follow-ups. Fixed: follow-ups run in turn, never joined nor
+  // skipped. Here every coalescable job is skipped, as another worker's marker would make it.
+  test("follow-up reconciles are never skipped for another worker's waiting reconcile", async () => {
+    setup();
+    const local = new CountingSerializer();
+    const serializer = {
+      run: <T>(key: string, job: () => Promise<T>) => local.run(key, job),
+      coalesce: async () => undefined as never,
+    };
+    const app = createProbot({ serializer });
+    gh.review("sam", "APPROVED", "");
+    await receive(events.review(gh, "submitted", "sam"), app); // a body: a fact, reconciled here
+    expect(gate().conclusion).toBe("success");
+    for (let i = 0; i < 20; i++) gh.comment("mallory", "/request-changes security no");
+    for (let i = 0; i < 21; i++) gh.comment(`sock-${i}`, "/approve security");
+    await receive(events.comment(gh, "created", gh.comment("carol", "any news?")), app);
+    // The delivery's reconcile recorded mallory's twenty and left 21 people waiting (the gate closed); the
+    // follow-up recorded twenty socks and judged the last (a stranger): the gate opens again.
+    expect(gate().conclusion).toBe("success");
+    expect(gh.comments.filter((c) => c.body.includes('"user":"sock-')).length).toBeGreaterThanOrEqual(20);
+  });
+
   test("with Redis another worker's waiting reconcile skips the batch's job: sue's click is still reconciled here", async () => {
     setup();
     // Every coalescable job is skipped, as RedisKeyedRunner does when another worker's marker is set: that
