@@ -107,10 +107,11 @@ export async function reconcile(
   given: Hints = {},
   slot: Slot = ALWAYS_HELD,
 ): Promise<Outcome> {
-  const members = new Map<string, Memberships>(); // memberships are looked up once per reconcile, not per round
-  const fresh = new Map<string, Memberships>(); // …and once more, bypassing the cache, before a pass
-  const asked = (memo: Map<string, Memberships>) =>
-    [...memo.values()].flatMap((m) => m.teamsAsked()).slice(0, MAX_TEAMS_PER_QUERY); // more: asked as before
+  // The first read's memberships (the cache allowed). Every later read — the one confirming a pass, each round
+  // after a write — answers its own afresh, with its own lists and look-ups: an answer one of them got must
+  // not stand for the next, which reads to see what changed since (a member who left, say).
+  const members = new Map<string, Memberships>();
+  const asked = () => [...members.values()].flatMap((m) => m.teamsAsked()).slice(0, MAX_TEAMS_PER_QUERY); // more: asked as before
   return inRounds<Assessment, Outcome, Hints>(
     {
       decide: async (hints, mode, settles) => {
@@ -126,10 +127,10 @@ export async function reconcile(
         // After a pass was written: the same teams listed as by the read it was decided on, so that a state
         // unchanged but for the app's writes is recognised without deciding again (src/app/settled.ts).
         if (settles?.decidedOn)
-          return assess(deps, ref, click, hints, fresh, mode.fresh, settles.listed ?? [], settles);
-        // The first read with fresh memberships lists the teams the first round asked about in the same
-        // query: its look-ups need no request of their own (a login not listed is still asked over REST).
-        return assess(deps, ref, click, hints, fresh, mode.fresh, fresh.size === 0 ? asked(members) : []);
+          return assess(deps, ref, click, hints, new Map(), mode.fresh, settles.listed ?? [], settles);
+        // A read with fresh memberships lists the teams the first round asked about in the same query: its
+        // look-ups need no request of their own (a login not listed is still asked over REST).
+        return assess(deps, ref, click, hints, new Map(), mode.fresh, asked());
       },
       write: (a) => apply(deps, ref, a, slot),
     },
@@ -222,7 +223,7 @@ export async function assess(
   // mutation-range-end
   const existing = snap.runs;
   const before = previousHeadRuns(snap, hints);
-  const sharing = sharingHead(deps.cache?.sharing, repo, pull.headSha, pull.number, snap.sharing, fresh);
+  const sharing = sharingHead(deps.cache?.sharing, repo, pull.headSha, pull.number, snap.sharing);
   const files = tooMany ? [] : snap.files;
   const { reviews, comments: listed } = snap;
   // A table that was there must not vanish on one read (a 404 from a lagging replica of GitHub's):

@@ -40,7 +40,7 @@ export interface RoundWritten {
 export interface ReadMode {
   /** The first round's membership answers (possibly remembered), or the ones looked up again for a pass. */
   readonly memberships: "first" | "fresh";
-  /** Bypass every cache (the confirming read, and every round after the first). */
+  /** Bypass every cache that could open the gate (the confirming read, and every round after the first). */
   readonly fresh: boolean;
 }
 
@@ -67,11 +67,12 @@ export async function inRounds<D extends RoundDecision, W extends RoundWritten, 
     let decision = await r.decide(hints, mode, settles);
     // Opening the gate is the one write that cannot be taken back in time (a merge may follow at
     // once): a decision to pass is confirmed by a fresh read, bypassing the caches of answers that can
-    // change (memberships, the pull requests on a head), before it is written, so a decision made on
-    // remembered answers, or before another replica recorded a change request while this one asked
-    // GitHub more, never reaches GitHub. A decision whose every answer came with its one read (the
-    // members of the teams it asked about listed in it) is the confirming read's equal: it is written as
-    // it is, and the round after the write reads everything again (below).
+    // change and open it (memberships; the pull requests remembered on a head only add a blocker and stay),
+    // before it is written, so a decision made on remembered answers, or before another replica recorded
+    // a change request while this one asked GitHub more, never reaches GitHub. A decision whose every
+    // answer came with its one read (the members of the teams it asked about listed in it) is the
+    // confirming read's equal: it is written as it is, and the round after the write reads everything
+    // again (below).
     // A gate that already passes is confirmed too: left as it is, it is a decision to pass as well, and a
     // remembered membership must not keep it green after the member left.
     if (decision.state === "pass" && round === 0 && decision.readTogether !== true)

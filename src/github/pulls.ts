@@ -194,9 +194,11 @@ export async function pullsForCommit(octokit: Octokit, repo: RepoRef, sha: strin
 
 /**
  * The open pull requests whose head is `sha`, as `number` sees them: GitHub's list (`read`), `number`
- * itself and, unless `fresh`, every pull request this process reconciled on that head in the last minute
- * (GitHub's list can lag behind a pull request just opened), so a second pull request on a head is a
- * blocker at once (see ReadCache). Remembering only ever adds blockers.
+ * itself and every pull request this process reconciled on that head in the last minute (GitHub's list
+ * can lag behind a pull request just opened), so a second pull request on a head is a blocker at once (see
+ * ReadCache). Remembering only ever adds blockers, so a read that bypasses the caches to confirm a pass
+ * uses it too: a twin remembered since the first read (one another reconcile of this process just met)
+ * must not be dropped by that read, nor forgotten because GitHub's list does not show it yet.
  */
 export function sharingHead(
   recent: Recent<readonly number[]> | undefined,
@@ -204,11 +206,9 @@ export function sharingHead(
   sha: string,
   number: number,
   read: readonly number[],
-  fresh = false,
 ): number[] {
   const key = `${repo.owner}/${repo.repo}@${sha}`.toLowerCase();
-  const seen = fresh ? [] : (recent?.get(key) ?? []);
-  const all = [...new Set([...read, ...seen, number])].sort((a, b) => a - b);
+  const all = [...new Set([...read, ...(recent?.get(key) ?? []), number])].sort((a, b) => a - b);
   recent?.set(key, all);
   return all;
 }

@@ -41,7 +41,8 @@ export class Recent<V> {
 /**
  * What one app process remembers between reconciles to spare GitHub requests. Every entry can only be
  * stale in a direction that keeps the gate closed or is re-checked before the gate opens: a reconcile
- * that is about to open the gate reads everything afresh, bypassing this cache (src/app/reconcile.ts).
+ * that is about to open the gate reads everything afresh, bypassing this cache (src/app/reconcile.ts) but for
+ * what can only add a blocker (`sharing`).
  *
  * - `members`: team memberships, active or not. A member removed meanwhile still counts for at most the
  *   TTL in decisions that do not open the gate; someone just added to a team may wait as long for
@@ -49,7 +50,7 @@ export class Recent<V> {
  * - `sharing`: every pull request the process has reconciled on a given head commit in the last minute,
  *   added to GitHub's list of the open pull requests with that head (which can lag behind a pull request
  *   just opened), so a second pull request on it is seen at once; a closed one is forgotten by the
- *   router. An entry can only add a blocker, never remove one; the pre-pass fresh read ignores it.
+ *   router. An entry can only add a blocker, never remove one, so the pre-pass fresh read uses it too.
  * - `teams`: the teams the personas of a pull request's (and its repository's) last plan name.
  *   No answer: which teams' members the first read of a reconcile that may carry an approval lists in its
  *   query, so that a decision to pass can rest on memberships read by that very reconcile and need no

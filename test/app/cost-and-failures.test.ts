@@ -137,16 +137,27 @@ describe("GitHub requests per event", () => {
     const c = await cost(events.click(gh, "review/finance", "approve", "fiona"));
     const asked = gh.log.slice(from).flatMap(membersAsked);
     expect(gh.run("parallel-review")!.conclusion).toBe("success");
-    // Three queries: the first decision, the confirming one (fresh: memberships and the shared-head list
-    // without what the process remembers), and the one after the gate was opened. The first lists the
-    // teams the last reconcile asked about (a click may open the gate), but sam's and bob's reviews count for
-    // every persona: that sam is not in backend (nor bob in security) no list can say, and it was remembered.
+    // Three queries: the first decision, the confirming one (fresh: memberships without what the process
+    // remembers), and the one after the gate was opened. The first lists the teams the last reconcile asked
+    // about (a click may open the gate), but sam's and bob's reviews count for every persona: that sam is
+    // not in backend (nor bob in security) no list can say, and it was remembered.
     expect(c.routes.filter((r) => r === "QUERY PullSnapshot")).toHaveLength(3);
-    // The confirming read lists the teams of every approver again (found there: no request of their own).
+    // The confirming read and the one after the write each list the teams of every approver again (found
+    // there: no request of their own); finance names a user, fiona: no team.
     expect(c.routes.filter((r) => r === "QUERY TeamMembers")).toEqual([]);
-    // finance names a user, fiona: no team
-    expect(asked.sort()).toEqual(["acme/backend", "acme/backend", "acme/security", "acme/security"]);
+    expect(asked.sort()).toEqual([
+      "acme/backend",
+      "acme/backend",
+      "acme/backend",
+      "acme/security",
+      "acme/security",
+      "acme/security",
+    ]);
+    // That sam is not in backend (nor bob in security) each of those reads asks for itself: an answer of an
+    // earlier read never stands for a later one (docs/security.md, eligibility).
     expect(c.routes.filter((r) => r.startsWith("GET /orgs/"))).toEqual([
+      "GET /orgs/acme/teams/backend/memberships/sam",
+      "GET /orgs/acme/teams/security/memberships/bob",
       "GET /orgs/acme/teams/backend/memberships/sam",
       "GET /orgs/acme/teams/security/memberships/bob",
     ]);

@@ -268,6 +268,40 @@ describe("the rounds after the write that opened a gate", () => {
     expect(gate.output.title).toContain("share the head commit");
   });
 
+  // FINDING: the read confirming a pass ignored the pull requests remembered on the head (src/github/pulls.ts
+  // `sharingHead`, `fresh`) and overwrote that memory with GitHub's list, which can lag behind one just
+  // opened: a twin another reconcile of this process met between the first read and the confirming one was
+  // dropped exactly when the pass was decided. The memory only adds blockers: it is used by every read now.
+  test("a twin remembered between the first read and the confirming one is a blocker, though GitHub's list lags", async () => {
+    setup();
+    gh.review("sam", "APPROVED");
+    gh.review("bob", "APPROVED");
+    const cache = new ReadCache();
+    const { run } = direct(cache); // nothing remembered: the memberships are asked after the first read
+    let release!: () => void;
+    const hold = {
+      method: "POST",
+      path: /^\/graphql$/,
+      body: /query PullSnapshot/,
+      until: new Promise<void>((r) => (release = r)),
+      times: 1,
+    };
+    gh.holds.push({ ...hold, until: Promise.resolve(), times: 1 }); // the first read goes through
+    gh.holds.push(hold); // the confirming read waits
+    const opening = run();
+    await until(
+      () => hold.times === 0,
+      () => "the confirming read was never made",
+    );
+    // #8 was just opened on the same commit and reconciled here; GitHub's list does not show it yet.
+    cache.sharing.set(`${gh.owner}/${gh.repo}@${gh.pull.headSha}`.toLowerCase(), [7, 8]);
+    release();
+    await opening;
+    const gate = gh.run("parallel-review")!;
+    expect(gate.conclusion).toBe("failure");
+    expect(gate.output.title).toContain("share the head commit");
+  });
+
   // The rounds after the write decide on the confirming read's answers, not on the remembered ones the
   // first read used: they would undo what the confirming read found (and drop a review from the ledger).
   test("sue, remembered as no member but added since: the confirming read counts her, and the rounds after keep it so", async () => {

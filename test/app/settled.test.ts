@@ -10,9 +10,10 @@ import type { Snapshot } from "../../src/github/snapshot.js";
 import type { TeamRef } from "../../src/github/teams.js";
 import { APP_ID, APP_SLUG, createProbot, type FakeGitHub } from "../helpers/fake-github.js";
 import { events, type Delivery } from "../helpers/payloads.js";
-import { useFakeGitHub } from "../helpers/app-harness.js";
+import { reconcile } from "../../src/app/reconcile.js";
+import { reconcileDeps, useFakeGitHub } from "../helpers/app-harness.js";
 import { betweenWriteAndRead } from "../helpers/holds.js";
-import { AUTH_AND_PAYMENTS, green, TABLE, TEAMS } from "../security/cast.js";
+import { AUTH, AUTH_AND_PAYMENTS, green, TABLE, TEAMS } from "../security/cast.js";
 
 /**
  * The round after a gate's pass is written: when its read shows the state the pass was decided on, changed
@@ -310,6 +311,30 @@ describe("the round after a pass is written, whole reconciles", () => {
     await fionaClicks(() => gh.teams.set("security", new Set(["sue", "sasha"])));
     expect(green(gate())).toBe(false);
     expect(outcomes.at(-1)?.stood).toBeUndefined();
+  });
+
+  // FINDING: the round after a pass that had been confirmed by a second read (its first read's memberships were
+  // asked over REST or remembered) reused that confirming read's membership answers: one `Memberships` for
+  // every fresh read of the reconcile, preloaded only by the first. It decided in full on the new read and
+  // still counted sam, who had left the team. Fixed: each fresh read answers with its own lists and look-ups.
+  test("sam left the security team after a pass confirmed by a second read: the round after the write closes the gate", async () => {
+    ({ gh } = fake.fresh({ table: TABLE, files: AUTH, teams: TEAMS }));
+    const ref = { owner: gh.owner, repo: gh.repo, number: gh.pull.number };
+    gh.review("sam", "APPROVED", "");
+    const from = gh.log.length;
+    // No read cache: the first read lists no team, so sam's membership is asked after it and the pass is
+    // read a second time before it is written.
+    const { done } = await betweenWriteAndRead(
+      gh,
+      /mutation[\s\S]*SUCCESS/,
+      () => reconcile(reconcileDeps(), ref),
+      () => gh.teams.set("security", new Set(["sue", "sasha"])),
+    );
+    const outcome = await done;
+    const reads = gh.log.slice(from).filter((l) => /query PullSnapshot/.test(JSON.stringify(l.body ?? "")));
+    expect(reads.length).toBeGreaterThanOrEqual(3); // first, confirming, after the write
+    expect(outcome.stood).toBeUndefined();
+    expect(green(gate())).toBe(false);
   });
 
   test("carol edited the app's record of sam's click meanwhile: decided again (the ledger keeps the click)", async () => {
