@@ -1,3 +1,4 @@
+import { CONFLICTS_CHECK } from "../core/conflicts.js";
 import { isStatus, type Octokit, type RepoRef } from "./client.js";
 
 /**
@@ -67,7 +68,11 @@ export async function installationRepos(octokit: Octokit, limit: number): Promis
   return out;
 }
 
-/** When this app last wrote a check run on a commit (the newest of its runs), or undefined if it has none. */
+/**
+ * When this app last wrote a check run of the pull request's own on a commit (the newest of its runs), or
+ * undefined if it has none. The conflict radar's check is left out: another pull request's refresh rewrites
+ * it, which would make a pull request whose own reconcile missed a delivery look freshly judged.
+ */
 export async function lastOwnRunAt(
   octokit: Octokit,
   repo: RepoRef,
@@ -75,7 +80,12 @@ export async function lastOwnRunAt(
   appId: number,
 ): Promise<string | undefined> {
   const data = await conditionalGet<{
-    check_runs: { app?: { id?: number } | null; started_at?: string | null; completed_at?: string | null }[];
+    check_runs: {
+      name: string;
+      app?: { id?: number } | null;
+      started_at?: string | null;
+      completed_at?: string | null;
+    }[];
   }>(octokit, "GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
     ...repo,
     ref: sha,
@@ -84,7 +94,7 @@ export async function lastOwnRunAt(
     per_page: 100,
   });
   const times = data.check_runs
-    .filter((r) => r.app?.id === appId) // as listOwnRuns: a run naming no app is not taken for ours
+    .filter((r) => r.app?.id === appId && r.name !== CONFLICTS_CHECK) // as listOwnRuns: a run naming no app is not ours
     .map((r) => r.completed_at ?? r.started_at ?? "")
     .filter(Boolean)
     .sort();

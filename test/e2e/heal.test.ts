@@ -120,6 +120,41 @@ describe("redelivery", () => {
 });
 
 describe("resync", () => {
+  // FINDING: the resync took a pull request as freshly judged when any of the app's runs on its head was newer
+  // than its last activity — the conflict radar's check too, which another pull request's refresh rewrites.
+  // sam's change request whose delivery was lost stayed unjudged, the gate green. Now only the pull request's
+  // own checks (not the radar's) say when it was last judged.
+  test("another pull request's radar refresh does not make one whose delivery was lost look judged", async () => {
+    const { repo, number } = await repoWithPr();
+    await later();
+    for (const [user, persona] of [
+      ["sam", "security"],
+      ["bob", "backend"],
+      ["fiona", "finance"],
+    ])
+      await sim.comment(repo, number, { user: user!, body: `/approve ${persona}` });
+    await sim.idle({ quietMs: 100 });
+    expect(gate(repo, number)?.conclusion).toBe("success");
+    await later();
+    sim.configureApp({ webhookUrl: undefined });
+    await sim.comment(repo, number, { user: "sam", body: "/request-changes security tokens are logged" });
+    sim.configureApp({ webhookUrl: stack.webhookUrl });
+    await later();
+    // Another pull request on the same domain: its radar refresh rewrites the first one's conflicts check.
+    await sim.createBranch(repo, "refund", { files: { "src/payments/refund.ts": "export {};\n" }, author: "carol" });
+    await sim.openPullRequest(repo, { title: "refund", head: "refund", author: "carol" });
+    await sim.idle({ quietMs: 100 });
+    const head = sim.pullRequest(repo, number).headSha;
+    const radar = sim.checkRuns(repo, head, { latest: true }).find((r) => r.name === "parallel-review/conflicts");
+    expect(radar?.output.summary ?? "").toContain("#2");
+    expect(gate(repo, number)?.conclusion).toBe("success"); // the change request is not seen yet
+
+    await later();
+    await healer!.resync(await stack.probot.auth(1), quiet);
+    await sim.idle({ quietMs: 100 });
+    expect(gate(repo, number)?.conclusion).toBe("failure");
+  });
+
   test("a pull request whose approval was never delivered is reconciled; a healthy one costs only 304s", async () => {
     const { repo, number } = await repoWithPr();
     await later();
