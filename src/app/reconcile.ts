@@ -538,6 +538,7 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promi
   const batch = (w: readonly Write[]) =>
     w.length > 0 ? writeRuns(octokit, a.pull.repoNodeId, w, now) : NOTHING_WRITTEN;
   const { vanished, commented, commentFailures } = await batch(withRuns);
+  await closeGroup(deps, ref, a, now);
   // What is left are courtesy writes, which wait behind every check-run write in the installation's pacing
   // lane (src/github/writes.ts isCheckWrite): the slot goes to another reconcile meanwhile, so answers to a
   // stranger's commands on many pull requests cannot hold every slot (src/app/slots.ts). Kept when there are
@@ -570,6 +571,44 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promi
   };
   deps.log.info({ pr: `${ref.owner}/${ref.repo}#${ref.number}`, ...outcome }, "reconciled");
   return a.seen ? { ...outcome, seen: a.seen } : outcome;
+}
+
+/**
+ * A pull request in its base's merge queue whose gate does not pass now (a change request, a missing
+ * approval, an invalid table): the merge group GitHub built for it got its gate when it was queued
+ * (src/app/router.ts judgeMergeGroup) and would merge on that decision, so the gate is closed on the group's
+ * commit too, and GitHub takes the pull request out of the queue. Queued again, its new group is judged
+ * afresh. Nothing for a pull request that needs no gate (no table, closed) or that GitHub did not say is
+ * queued; nor when the entry names the pull request's own head (not a group's commit).
+ */
+function queueClosing(a: Pick<Assessment, "state" | "wanted" | "pull">): CheckRunSpec | undefined {
+  const gate = a.wanted[0];
+  const group = a.pull.queueHead;
+  if ((a.state !== "fail" && a.state !== "waiting") || !gate || !group || group === a.pull.headSha) return undefined;
+  return gateBlocked(gate.name, "Mandatory reviews incomplete", [
+    `#${a.pull.number} no longer passes its review gate: ${gate.title}`,
+    "",
+    "GitHub takes it out of the merge queue; queue it again once its gate passes.",
+  ]);
+}
+
+/**
+ * Writes `queueClosing` on the group's commit, after the pull request's own writes and apart from them: the
+ * group may be gone by then (merged, rebuilt, dequeued), and a refusal there must not fail the reconcile of
+ * the pull request, whose own gate is what it decided. Once a minute per group and process at most (the
+ * cache), however many events the pull request gets meanwhile.
+ */
+async function closeGroup(deps: Deps, ref: PullRef, a: Assessment, now: () => Date): Promise<void> {
+  const spec = queueClosing(a);
+  if (!spec) return;
+  const key = `${ref.owner}/${ref.repo}@${a.pull.queueHead}`.toLowerCase();
+  if (deps.cache?.groups.get(key)) return;
+  try {
+    await writeRuns(deps.octokit, a.pull.repoNodeId, [{ create: spec, sha: a.pull.queueHead! }], now);
+    deps.cache?.groups.set(key, true);
+  } catch (err) {
+    deps.log.warn({ err, pr: ref }, "could not close the gate on the pull request's merge group");
+  }
 }
 
 /** For settings.on_push = changed-domains: what changed since each approved commit (null = unknown). */

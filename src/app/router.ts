@@ -375,8 +375,15 @@ export function createApp(options: AppOptions = {}) {
       const d = deps(ctx.octokit, ctx.log);
       const repo = { owner: repository.owner.login, repo: repository.name };
       try {
-        await judgeMergeGroup(d, repo, mg.head_sha, mg.head_ref, mg.base_ref, repository.default_branch, (n) =>
-          unsettled.of(`${repo.owner}/${repo.repo}#${n}`.toLowerCase()),
+        await judgeMergeGroup(
+          d,
+          repo,
+          mg.head_sha,
+          mg.head_ref,
+          mg.base_ref,
+          repository.default_branch,
+          (n) => unsettled.of(keyOf({ ...repo, number: n })),
+          (n, job) => serializer.run(keyOf({ ...repo, number: n }), job),
         );
       } catch (err) {
         // A queue waiting on a gate that never comes stalls silently: say why on the group's commit.
@@ -462,6 +469,7 @@ async function judgeMergeGroup(
   baseRef: string,
   defaultBranch: string | undefined,
   unsettledOf: (pr: number) => readonly ButtonClick[],
+  inTurn: (pr: number, job: () => Promise<void>) => Promise<void> = (_pr, job) => job(),
 ): Promise<void> {
   const base = baseRef.replace(/^refs\/heads\//, "");
   const load = await readTable(d.octokit, repo, base);
@@ -471,28 +479,35 @@ async function judgeMergeGroup(
   const failures: string[] = [];
   if (!load.result.table) failures.push(`the review table on ${baseRef} is invalid`);
   if (numbers.length === 0) failures.push(`cannot tell which pull request the merge group ${headRef} is for`);
-  for (const number of numbers) {
-    // Fresh: this decision opens the group's gate, so nothing remembered may feed it (src/github/recent.ts).
-    const a = await assess(d, { ...repo, number }, undefined, { unsettled: unsettledOf(number) }, undefined, true);
-    if (a.state !== "pass") failures.push(`#${number}: ${a.verdict?.reasons[0] ?? a.state}`);
-  }
-  const spec =
-    failures.length === 0
-      ? {
-          name: gate,
-          status: "completed" as const,
-          conclusion: "success" as const,
-          title: `Mandatory reviews complete for ${numbers.map((n) => `#${n}`).join(", ")}`,
-          summary:
-            "Every pull request in this merge group passed its review gate under the base branch's current table.",
-          actions: [],
-        }
-      : gateBlocked(
-          gate,
-          "Mandatory reviews incomplete",
-          failures.map((f) => `- ${f}`),
-        );
-  await createRun(d.octokit, repo, headSha, spec);
+  // Read and written in the pull request's turn (the router's serializer, across workers with Redis): a
+  // reconcile of it that closes the group's gate (src/app/reconcile.ts queueClosing) cannot land between
+  // this decision's read and its green write. GitHub builds one group per pull request; a ref naming more
+  // takes the first one's turn.
+  const judge = async () => {
+    for (const number of numbers) {
+      // Fresh: this decision opens the group's gate, so nothing remembered may feed it (src/github/recent.ts).
+      const a = await assess(d, { ...repo, number }, undefined, { unsettled: unsettledOf(number) }, undefined, true);
+      if (a.state !== "pass") failures.push(`#${number}: ${a.verdict?.reasons[0] ?? a.state}`);
+    }
+    const spec =
+      failures.length === 0
+        ? {
+            name: gate,
+            status: "completed" as const,
+            conclusion: "success" as const,
+            title: `Mandatory reviews complete for ${numbers.map((n) => `#${n}`).join(", ")}`,
+            summary:
+              "Every pull request in this merge group passed its review gate under the base branch's current table.",
+            actions: [],
+          }
+        : gateBlocked(
+            gate,
+            "Mandatory reviews incomplete",
+            failures.map((f) => `- ${f}`),
+          );
+    await createRun(d.octokit, repo, headSha, spec);
+  };
+  await (numbers.length > 0 ? inTurn(numbers[0]!, judge) : judge());
 }
 
 /** Fail closed and say so: an error on our side must never leave a stale green gate. */

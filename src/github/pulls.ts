@@ -28,6 +28,12 @@ export interface PullRequest {
   readonly repoNodeId: string;
   /** When it was opened: the start of its reviews' timing (src/core/effectiveness.ts). */
   readonly createdAt?: string;
+  /**
+   * The head commit of the merge group GitHub built for it, while it is in its base's merge queue: a gate
+   * that stops passing is closed there too (src/app/reconcile.ts), or the group merges on the decision it
+   * got when it was queued. Undefined when not queued, or when GitHub did not say.
+   */
+  readonly queueHead?: string;
 }
 
 interface RawUser {

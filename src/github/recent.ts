@@ -56,6 +56,10 @@ export class Recent<V> {
  *   query, so that a decision to pass can rest on memberships read by that very reconcile and need no
  *   second read. A wrong or stale choice costs that second read, nothing else.
  *
+ * - `groups`: merge group commits whose gate this process closed (src/app/reconcile.ts closeGroup): written
+ *   once a minute at most however many events the queued pull request gets. Forgetting one only costs
+ *   the write again.
+ *
  * Everything else a reconcile needs comes from one GraphQL request (src/github/snapshot.ts), which costs
  * no more for files and commits than without them: there is nothing more worth remembering.
  */
@@ -63,6 +67,7 @@ export class ReadCache {
   readonly members: Recent<boolean>;
   readonly sharing: Recent<readonly number[]>;
   readonly teams: Recent<readonly TeamRef[]>;
+  readonly groups: Recent<true>;
 
   constructor(opts: { ttlMs?: number; clock?: () => number } = {}) {
     const ttl = opts.ttlMs ?? 60_000;
@@ -70,5 +75,6 @@ export class ReadCache {
     this.sharing = new Recent(ttl, 5_000, opts.clock);
     // Names, not answers: kept longer (a table's teams change with the table).
     this.teams = new Recent(10 * ttl, 5_000, opts.clock);
+    this.groups = new Recent(ttl, 1_000, opts.clock);
   }
 }

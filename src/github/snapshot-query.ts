@@ -57,6 +57,11 @@ const DOCUMENT = /* GraphQL */ `
         headRefOid
         baseRefName
         baseRefOid
+        mergeQueueEntry {
+          headCommit {
+            oid
+          }
+        }
         author {
           ...Person
         }

@@ -131,11 +131,19 @@ async function query(octokit: Octokit, document: string, variables: Record<strin
   try {
     return await octokit.graphql<SnapshotData>(document, variables);
   } catch (err) {
-    const data = partialData<SnapshotData>(err, (path) => typeof path[0] === "string" && /^m\d+$/.test(path[0]));
+    // An error only in the teams' member lists (aliases m0, m1…) or in the merge queue entry (a field the
+    // app's permissions may not reach) leaves the rest standing: those are then not known, as before.
+    const data = partialData<SnapshotData>(
+      err,
+      (path) => (typeof path[0] === "string" && /^m\d+$/.test(path[0])) || isQueueEntry(path),
+    );
     if (data?.repository) return data;
     throw err;
   }
 }
+
+const isQueueEntry = (path: readonly unknown[]) =>
+  path[0] === "repository" && path[1] === "pullRequest" && path[2] === "mergeQueueEntry";
 
 function pullOf(repo: RepositoryData, pr: PullData): PullRequest {
   return {
@@ -158,6 +166,7 @@ function pullOf(repo: RepositoryData, pr: PullData): PullRequest {
     ),
     ownerIsOrg: repo.owner.__typename === "Organization",
     repoNodeId: repo.id,
+    ...(pr.mergeQueueEntry?.headCommit?.oid ? { queueHead: pr.mergeQueueEntry.headCommit.oid } : {}),
     createdAt: pr.createdAt,
   };
 }
@@ -267,6 +276,7 @@ interface PullData {
   headRefOid: string;
   baseRefName: string;
   baseRefOid: string;
+  mergeQueueEntry?: { headCommit: { oid: string } | null } | null;
   author: PersonData | null;
   reviewRequests: { nodes: { requestedReviewer: { __typename: string; login?: string; slug?: string } | null }[] };
   baseRef: { target: { dotGithub?: TableFileData | null; root?: TableFileData | null } | null } | null;

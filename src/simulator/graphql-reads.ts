@@ -131,6 +131,11 @@ export interface RepositoryReads {
   file(ref: string, path: string): { text: string; sha?: string } | undefined;
   /** GET issues/{n}/events: the events GitHub recorded on the pull request, oldest first. */
   issueEvents(number: number): RestIssueEvent[];
+  /**
+   * The pull request's entry in its base branch's merge queue: the head commit of the merge group built for
+   * it (GraphQL only: REST has no such read). Undefined when it is not queued.
+   */
+  mergeQueueEntry?(number: number): { readonly headSha: string } | undefined;
 }
 
 /** A REST issue event (only what the timeline needs). */
@@ -371,6 +376,10 @@ function pull(r: RepositoryReads, p: RestPull): Node {
     baseRefOid: p.base.sha,
     baseRefName: p.base.ref,
     baseRepository: p.base.repo?.full_name ? { nameWithOwner: p.base.repo.full_name } : undefined,
+    mergeQueueEntry: () => {
+      const entry = r.mergeQueueEntry?.(p.number);
+      return entry ? { headCommit: { oid: entry.headSha } } : null;
+    },
     author: p.user === undefined ? undefined : actor(p.user),
     baseRef: () => ref(r, served(p.base.ref, "PullRequest.baseRef")),
     reviewRequests: (page: Args) => {

@@ -293,6 +293,48 @@ describe("readSnapshot with teams: the members the confirming read lists", () =>
   });
 });
 
+describe("readSnapshot: the merge queue entry", () => {
+  const GROUP = "cd".repeat(20);
+  test("a queued pull request's merge group head is read with it; not queued, none", async () => {
+    answer = () => data(pullRequest({ mergeQueueEntry: { headCommit: { oid: GROUP } } }));
+    expect((await readSnapshot(octokit, ref, APP)).pull.queueHead).toBe(GROUP);
+    for (const entry of [null, { headCommit: null }, undefined]) {
+      answer = () => data(pullRequest({ mergeQueueEntry: entry }));
+      const pull = (await readSnapshot(octokit, ref, APP)).pull;
+      expect(pull.queueHead).toBeUndefined();
+      expect("queueHead" in pull).toBe(false);
+    }
+  });
+
+  test("an error only in the merge queue entry (a permission the app may lack) leaves the read standing; elsewhere in the pull request it fails", async () => {
+    answer = () => ({
+      data: data(pullRequest({ mergeQueueEntry: null })).data,
+      errors: [
+        {
+          type: "FORBIDDEN",
+          path: ["repository", "pullRequest", "mergeQueueEntry"],
+          message: "Resource not accessible by integration",
+        },
+      ],
+    });
+    const snap = await readSnapshot(octokit, ref, APP);
+    expect(snap.pull.queueHead).toBeUndefined();
+    expect(snap.pull.headSha).toBe(HEAD);
+    for (const path of [
+      ["repository", "pullRequest", "mergeQueueEntryX"],
+      ["repository", "pullRequests", "mergeQueueEntry"],
+      ["repositories", "pullRequest", "mergeQueueEntry"],
+      ["mergeQueueEntry"],
+    ]) {
+      answer = () => ({
+        data: data(pullRequest({ mergeQueueEntry: null })).data,
+        errors: [{ type: "FORBIDDEN", path, message: "Resource not accessible by integration" }],
+      });
+      await expect(readSnapshot(octokit, ref, APP)).rejects.toThrow(/not accessible/);
+    }
+  });
+});
+
 describe("readSnapshot", () => {
   test("one request gives the pull request, table, runs, sharing, files, reviews, comments and commits", async () => {
     answer = () => data(pullRequest());

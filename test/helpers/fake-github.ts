@@ -107,6 +107,8 @@ export class FakeGitHub {
     changedFiles: 0,
     requestedUsers: [] as string[],
     requestedTeams: [] as string[],
+    /** The head commit of the merge group built for it while it is in the merge queue (GraphQL's mergeQueueEntry). */
+    queueHead: undefined as string | undefined,
   };
   files: { filename: string; status: string; previous_filename?: string }[] = [];
   reviews: FakeReview[] = [];
@@ -141,6 +143,8 @@ export class FakeGitHub {
     status: number;
     headers?: Record<string, string>;
     body?: unknown;
+    /** Only requests whose body (as JSON) matches: one GraphQL mutation among others, say. */
+    request?: RegExp;
     times: number;
   }[] = [];
   /** Requests held back until `until` resolves (a slow replica's read, or one that never answers). */
@@ -336,7 +340,13 @@ export class FakeGitHub {
     const repoPath = `/repos/${this.owner}/${this.repo}`;
     if (method !== "GET" && this.openapi && !p.startsWith("/app/") && p !== "/graphql")
       this.check(method, p, url.searchParams, body);
-    const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.path.test(p));
+    const fault = this.faults.find(
+      (f) =>
+        f.times > 0 &&
+        f.method === method &&
+        f.path.test(p) &&
+        (!f.request || f.request.test(JSON.stringify(body ?? ""))),
+    );
     if (fault) {
       fault.times--;
       return [fault.status, fault.body ?? { message: "injected fault" }, fault.headers];
@@ -701,6 +711,8 @@ class FakeReads implements PullStateBackend {
       reviews: (n) => this.list(`${base}/pulls/${n}/reviews`),
       comments: (n) => this.list(`${base}/issues/${n}/comments`),
       issueEvents: (n) => this.list(`${base}/issues/${n}/events`),
+      mergeQueueEntry: (n) =>
+        n === gh.pull.number && gh.pull.queueHead !== undefined ? { headSha: gh.pull.queueHead } : undefined,
       files: (n) => this.list(`${base}/pulls/${n}/files`),
       commits: (n) => this.list(`${base}/pulls/${n}/commits`),
       branch: (ref) => (ref === gh.pull.baseRef ? gh.pull.baseSha : ref === "feature" ? gh.pull.headSha : undefined),

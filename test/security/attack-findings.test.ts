@@ -6,6 +6,7 @@ import { useFakeGitHub } from "../helpers/app-harness.js";
 import { AUTH, AUTH_AND_PAYMENTS, green, sentBy, TABLE, TEAMS } from "./cast.js";
 import { until } from "../helpers/until.js";
 import { betweenWriteAndRead } from "../helpers/holds.js";
+import { CountingSerializer } from "../helpers/counting-serializer.js";
 
 /**
  * An independent attack run against the ledger design (issue 7, second round). Every test here is an
@@ -563,5 +564,90 @@ describe("which pull request a click is for", () => {
     await receive(forged);
     expect(green(gate())).toBe(false);
     expect(gh.comments.some((c) => c.body.includes('"via":"button"'))).toBe(false);
+  });
+});
+
+describe("a merge group after its pull request's gate closed", () => {
+  const GROUP = "cd".repeat(20);
+  /** #7 approved by sam, its merge group judged green, and GitHub reporting it queued. */
+  async function queued() {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    await approveByReview("sam");
+    expect(gate().conclusion).toBe("success");
+    await receive(events.mergeGroup(gh, GROUP));
+    expect(green(gh.run("parallel-review", GROUP))).toBe(true);
+    gh.pull.queueHead = GROUP; // GitHub's mergeQueueEntry while the group waits for its checks
+  }
+
+  // FINDING: the gate on a merge group's commit was decided once, when GitHub asked for it
+  // (merge_group.checks_requested); a change request given while the group's other checks ran closed the
+  // pull request's gate but not the group's, which merged on the old decision. Now the snapshot reads the
+  // pull request's merge queue entry, and a reconcile whose gate does not pass closes the gate on the
+  // group's commit too, in the same write.
+  test("sue requests changes while #7's merge group is checked: the group's gate closes too", async () => {
+    await queued();
+    gh.review("sue", "CHANGES_REQUESTED", "tokens are logged");
+    await receive(events.review(gh, "submitted", "sue"));
+    expect(gate().conclusion).toBe("failure");
+    expect(green(gh.run("parallel-review", GROUP))).toBe(false);
+    expect(gh.run("parallel-review", GROUP)!.output.summary).toContain("no longer passes its review gate");
+  });
+
+  // Found by a review of the fix: the closing write went out with the pull request's own, so a refusal on
+  // the group's commit (gone: merged, rebuilt, dequeued) failed every reconcile of the pull request; it was
+  // written again on every event (a stranger's comments too); and a pull request whose table was removed
+  // (it needs no gate now) had its group closed.
+  test("the group's commit refusing the write fails nothing; the closing is written once however many events follow", async () => {
+    await queued();
+    gh.faults.push({ method: "POST", path: /^\/graphql$/, request: new RegExp(GROUP), status: 502, times: 10 });
+    gh.review("sue", "CHANGES_REQUESTED", "tokens are logged");
+    await receive(events.review(gh, "submitted", "sue")); // does not throw
+    expect(gate().conclusion).toBe("failure");
+    expect(gate().output.title).not.toContain("could not evaluate");
+    gh.faults = [];
+    const runsOnGroup = () => gh.runsOn(GROUP).filter((r) => r.name === "parallel-review").length;
+    await receive(events.comment(gh, "created", gh.comment("mallory", "any news?")));
+    expect(green(gh.run("parallel-review", GROUP))).toBe(false); // written now that GitHub takes it
+    const written = runsOnGroup();
+    for (let i = 0; i < 3; i++) await receive(events.comment(gh, "created", gh.comment("mallory", "any news?")));
+    expect(runsOnGroup()).toBe(written);
+  });
+
+  test("a queued pull request whose table was removed needs no gate: its group is left as it is", async () => {
+    await queued();
+    gh.setFile("main", "reviewers.yml", undefined);
+    await receive(events.push(gh, "refs/heads/main", ["reviewers.yml"]));
+    expect(green(gh.run("parallel-review", GROUP))).toBe(true);
+  });
+
+  // Found by the same review: the group's judgment ran outside the pull request's turn, so a reconcile of it
+  // could write the closing run on the group between the judgment's read and its green write (the newest run
+  // wins). It now reads and writes in the pull request's turn, as every reconcile of it does.
+  test("the group's judgment takes its pull request's turn", async () => {
+    setup();
+    const turns: string[] = [];
+    const local = new CountingSerializer();
+    const serializer = {
+      run: <T>(key: string, job: () => Promise<T>) => {
+        turns.push(key);
+        return local.run(key, job);
+      },
+      coalesce: <T>(key: string, job: () => Promise<T>) => local.coalesce(key, job),
+    };
+    const app = createProbot({ serializer });
+    await receive(events.pullRequest(gh, "opened"), app);
+    turns.length = 0;
+    await receive(events.mergeGroup(gh, GROUP), app);
+    expect(turns).toEqual([`${gh.owner}/${gh.repo}#7`.toLowerCase()]);
+  });
+
+  test("a pull request that passes in the queue leaves its group's gate as it is", async () => {
+    setup();
+    await receive(events.pullRequest(gh, "opened"));
+    gh.pull.queueHead = GROUP; // queued (its gate is about to pass: the read after sam's review says so)
+    await approveByReview("sam");
+    expect(gate().conclusion).toBe("success");
+    expect(gh.run("parallel-review", GROUP)).toBeUndefined();
   });
 });
