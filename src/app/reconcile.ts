@@ -111,7 +111,8 @@ export async function reconcile(
   // after a write — answers its own afresh, with its own lists and look-ups: an answer one of them got must
   // not stand for the next, which reads to see what changed since (a member who left, say).
   const members = new Map<string, Memberships>();
-  const asked = () => [...members.values()].flatMap((m) => m.teamsAsked()).slice(0, MAX_TEAMS_PER_QUERY); // more: asked as before
+  // The teams the first round asked about, for a later read to list (beyond the first 50: asked as before).
+  const asked = () => [...members.values()].flatMap((m) => m.teamsAsked()).slice(0, MAX_TEAMS_PER_QUERY);
   return inRounds<Assessment, Outcome, Hints>(
     {
       decide: async (hints, mode, settles) => {
@@ -581,15 +582,18 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promi
  * afresh. Nothing for a pull request that needs no gate (no table, closed) or that GitHub did not say is
  * queued; nor when the entry names the pull request's own head (not a group's commit).
  */
-function queueClosing(a: Pick<Assessment, "state" | "wanted" | "pull">): CheckRunSpec | undefined {
+function queueClosing(
+  a: Pick<Assessment, "state" | "wanted" | "pull">,
+): { create: CheckRunSpec; sha: string } | undefined {
   const gate = a.wanted[0];
   const group = a.pull.queueHead;
   if ((a.state !== "fail" && a.state !== "waiting") || !gate || !group || group === a.pull.headSha) return undefined;
-  return gateBlocked(gate.name, "Mandatory reviews incomplete", [
+  const spec = gateBlocked(gate.name, "Mandatory reviews incomplete", [
     `#${a.pull.number} no longer passes its review gate: ${gate.title}`,
     "",
     "GitHub takes it out of the merge queue; queue it again once its gate passes.",
   ]);
+  return { create: spec, sha: group };
 }
 
 /**
@@ -599,12 +603,12 @@ function queueClosing(a: Pick<Assessment, "state" | "wanted" | "pull">): CheckRu
  * cache), however many events the pull request gets meanwhile.
  */
 async function closeGroup(deps: Deps, ref: PullRef, a: Assessment, now: () => Date): Promise<void> {
-  const spec = queueClosing(a);
-  if (!spec) return;
-  const key = `${ref.owner}/${ref.repo}@${a.pull.queueHead}`.toLowerCase();
+  const closing = queueClosing(a);
+  if (!closing) return;
+  const key = `${ref.owner}/${ref.repo}@${closing.sha}`.toLowerCase();
   if (deps.cache?.groups.get(key)) return;
   try {
-    await writeRuns(deps.octokit, a.pull.repoNodeId, [{ create: spec, sha: a.pull.queueHead! }], now);
+    await writeRuns(deps.octokit, a.pull.repoNodeId, [closing], now);
     deps.cache?.groups.set(key, true);
   } catch (err) {
     deps.log.warn({ err, pr: ref }, "could not close the gate on the pull request's merge group");
