@@ -374,6 +374,9 @@ export function createApp(options: AppOptions = {}) {
       if (!repository) return;
       const d = deps(ctx.octokit, ctx.log);
       const repo = { owner: repository.owner.login, repo: repository.name };
+      // The gate's name the queue waits for: the base's (a non-default base's has its own), the table's own
+      // once judgeMergeGroup has read it.
+      const named = { gate: gateName(undefined, mg.base_ref.replace(/^refs\/heads\//, ""), repository.default_branch) };
       try {
         await judgeMergeGroup(
           d,
@@ -384,14 +387,16 @@ export function createApp(options: AppOptions = {}) {
           repository.default_branch,
           (n) => unsettled.of(keyOf({ ...repo, number: n })),
           (n, job) => serializer.run(keyOf({ ...repo, number: n }), job),
+          named,
         );
       } catch (err) {
-        // A queue waiting on a gate that never comes stalls silently: say why on the group's commit.
+        // A queue waiting on a gate that never comes stalls silently: say why on the group's commit, under the
+        // name it waits for.
         await createRun(
           d.octokit,
           repo,
           mg.head_sha,
-          gateBlocked("parallel-review", "parallel-review could not judge this merge group", [
+          gateBlocked(named.gate, "parallel-review could not judge this merge group", [
             `${err instanceof Error ? err.message : String(err)}`,
             "",
             "Re-queue the pull request to try again.",
@@ -470,11 +475,13 @@ async function judgeMergeGroup(
   defaultBranch: string | undefined,
   unsettledOf: (pr: number) => readonly ButtonClick[],
   inTurn: (pr: number, job: () => Promise<void>) => Promise<void> = (_pr, job) => job(),
+  named: { gate: string } = { gate: "" },
 ): Promise<void> {
   const base = baseRef.replace(/^refs\/heads\//, "");
   const load = await readTable(d.octokit, repo, base);
   if (load.kind === "absent") return;
   const gate = gateName(load.result.table?.settings.gate, base, defaultBranch);
+  named.gate = gate;
   const numbers = [...headRef.matchAll(/pr-(\d+)-/g)].map((m) => Number(m[1]));
   const failures: string[] = [];
   if (!load.result.table) failures.push(`the review table on ${baseRef} is invalid`);

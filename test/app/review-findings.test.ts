@@ -136,6 +136,18 @@ describe("merge queues", () => {
     await receive(events.mergeGroup(gh, groupSha)).catch(() => undefined);
     expect(gh.run("parallel-review", groupSha)?.conclusion).toBe("failure");
   });
+
+  // Found by an attacker's review: the failure was written under the plain name whatever the table calls its
+  // gate, so a queue waiting for `mandatory-review` waited for a check that never came.
+  test("the failure is written under the gate's name the table gives, which the queue waits for", async () => {
+    setup(undefined, TABLE.replace("settings:\n", "settings:\n  gate: mandatory-review\n"));
+    await open();
+    gh.faults.push({ method: "POST", path: /^\/graphql$/, request: /PullSnapshot/, status: 500, times: 4 });
+    const groupSha = sha("merge-group");
+    await receive(events.mergeGroup(gh, groupSha)).catch(() => undefined);
+    expect(gh.run("mandatory-review", groupSha)?.conclusion).toBe("failure");
+    expect(gh.run("mandatory-review", groupSha)?.output.title).toContain("could not judge");
+  });
 });
 describe("pushes", () => {
   test("the previous head's green gate is superseded, so a force-push back finds no green gate", async () => {
