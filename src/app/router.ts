@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import { gateBlocked, gateName, personaIdOf } from "../core/checks.js";
+import { gateBlocked, gateName, personaIdOf, type CheckRunSpec } from "../core/checks.js";
 import { TABLE_PATHS } from "../core/types.js";
 import { createRun, listOwnRuns, updateRun } from "../github/checks.js";
 import { withRetries, type Octokit, type PullRef, type RequestCounter } from "../github/client.js";
@@ -140,14 +140,17 @@ export function createApp(options: AppOptions = {}) {
         return batch.done;
       });
 
+    // A reconcile of its own, in the pull request's turn: never joined nor skipped.
+    const inTurn = (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) =>
+      serializer.run(keyOf(pr), () => inSlot(pr, (slot) => reconcileNow(d, pr, keyOf(pr), slot, click, extra)));
+
     // Deliveries for one pull request that wait behind its running reconcile share the next one: their
     // facts are gathered into a batch (src/app/batch.ts). A push, or facts that cannot share the open
     // batch, get a reconcile of their own, in order.
     const runOnce = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
       const key = keyOf(pr);
-      const own = () => inSlot(pr, (slot) => reconcileNow(d, pr, key, slot, click, extra));
       const batch = facts.join(key, { ...(click ? { click } : {}), hints: extra });
-      if (!batch) return serializer.run(key, own);
+      if (!batch) return inTurn(d, pr, click, extra);
       let failed = false;
       await serializer.coalesce(key, () => reconcileBatch(d, pr, key)).catch(() => void (failed = true));
       // Not taken: the runner skipped the job (Redis: another worker's reconcile of the pull request is
@@ -158,20 +161,10 @@ export function createApp(options: AppOptions = {}) {
       // needs none. That reconcile failing fails the delivery, which GitHub delivers again.
       if (facts.claim(key, batch))
         batch.settle(
-          carriesFacts(batch) || failed
-            ? serializer.run(key, () =>
-                inSlot(pr, (slot) => reconcileNow(d, pr, key, slot, batch.click, hintsOf(batch))),
-              )
-            : Promise.resolve(undefined),
+          carriesFacts(batch) || failed ? inTurn(d, pr, batch.click, hintsOf(batch)) : Promise.resolve(undefined),
         );
       return batch.done;
     };
-
-    // A reconcile no delivery asked for (a follow-up, below): in turn, never joined nor skipped. With Redis a
-    // skipped job is safe only because the waiting one's delivery is retried if it fails; a follow-up has no
-    // delivery to retry, so it must not be the waiting job another worker's delivery skips its own for.
-    const runAgain = (d: Deps, pr: PullRef) =>
-      serializer.run(keyOf(pr), () => inSlot(pr, (slot) => reconcileNow(d, pr, keyOf(pr), slot)));
 
     // Commands waiting beyond the ones a reconcile records keep the gate closed when an eligible reviewer
     // made one, or too many people did (src/app/standing.ts waitingBlockers): the pull request is reconciled
@@ -179,16 +172,17 @@ export function createApp(options: AppOptions = {}) {
     // leaves as many (its records could not be written) stops; so does the bound (the next event goes on).
     // One delivery per pull request runs these at a time (the others' deliveries return their own outcome),
     // and a follow-up's failure is logged, not the delivery's: its own reconcile succeeded, and the failed
-    // one's report closed the gate.
+    // one's report closed the gate. Follow-ups run in turn, never coalesced: with Redis a skipped job is safe
+    // only because the waiting one's delivery is retried if it fails, and a follow-up has no delivery.
     const run = async (d: Deps, pr: PullRef, click?: ButtonClick, extra: Hints = {}) => {
       const outcome = await runOnce(d, pr, click, extra);
       const key = keyOf(pr);
-      if ((outcome?.held ?? 0) === 0 || following.has(key)) return outcome;
+      let held = outcome?.held ?? 0;
+      if (held === 0 || following.has(key)) return outcome;
       following.add(key);
       try {
-        let held = outcome!.held!;
         for (let i = 0; i < MAX_FOLLOW_UPS && held > 0; i++) {
-          const now = (await runAgain(d, pr)).held ?? 0;
+          const now = (await inTurn(d, pr)).held ?? 0;
           if (now >= held) break;
           held = now;
         }
@@ -374,36 +368,16 @@ export function createApp(options: AppOptions = {}) {
       if (!repository) return;
       const d = deps(ctx.octokit, ctx.log);
       const repo = { owner: repository.owner.login, repo: repository.name };
-      // The gate's name the queue waits for: the base's (a non-default base's has its own), the table's own
-      // once judgeMergeGroup has read it.
-      const named = { gate: gateName(undefined, mg.base_ref.replace(/^refs\/heads\//, ""), repository.default_branch) };
-      try {
-        await judgeMergeGroup(
-          d,
-          repo,
-          mg.head_sha,
-          mg.head_ref,
-          mg.base_ref,
-          repository.default_branch,
-          (n) => unsettled.of(keyOf({ ...repo, number: n })),
-          (n, job) => serializer.run(keyOf({ ...repo, number: n }), job),
-          named,
-        );
-      } catch (err) {
-        // A queue waiting on a gate that never comes stalls silently: say why on the group's commit, under the
-        // name it waits for.
-        await createRun(
-          d.octokit,
-          repo,
-          mg.head_sha,
-          gateBlocked(named.gate, "parallel-review could not judge this merge group", [
-            `${err instanceof Error ? err.message : String(err)}`,
-            "",
-            "Re-queue the pull request to try again.",
-          ]),
-        ).catch(() => undefined);
-        throw err;
-      }
+      await judgeMergeGroup(
+        d,
+        repo,
+        mg.head_sha,
+        mg.head_ref,
+        mg.base_ref,
+        repository.default_branch,
+        (n) => unsettled.of(keyOf({ ...repo, number: n })),
+        (n, job) => serializer.run(keyOf({ ...repo, number: n }), job),
+      );
     });
   };
 }
@@ -474,47 +448,62 @@ async function judgeMergeGroup(
   baseRef: string,
   defaultBranch: string | undefined,
   unsettledOf: (pr: number) => readonly ButtonClick[],
-  inTurn: (pr: number, job: () => Promise<void>) => Promise<void> = (_pr, job) => job(),
-  named: { gate: string } = { gate: "" },
+  inTurn: (pr: number, job: () => Promise<void>) => Promise<void>,
 ): Promise<void> {
   const base = baseRef.replace(/^refs\/heads\//, "");
-  const load = await readTable(d.octokit, repo, base);
-  if (load.kind === "absent") return;
-  const gate = gateName(load.result.table?.settings.gate, base, defaultBranch);
-  named.gate = gate;
-  const numbers = [...headRef.matchAll(/pr-(\d+)-/g)].map((m) => Number(m[1]));
-  const failures: string[] = [];
-  if (!load.result.table) failures.push(`the review table on ${baseRef} is invalid`);
-  if (numbers.length === 0) failures.push(`cannot tell which pull request the merge group ${headRef} is for`);
-  // Read and written in the pull request's turn (the router's serializer, across workers with Redis): a
-  // reconcile of it that closes the group's gate (src/app/reconcile.ts queueClosing) cannot land between
-  // this decision's read and its green write. GitHub builds one group per pull request; a ref naming more
-  // takes the first one's turn.
-  const judge = async () => {
-    for (const number of numbers) {
-      // Fresh: this decision opens the group's gate, so nothing remembered may feed it (src/github/recent.ts).
-      const a = await assess(d, { ...repo, number }, undefined, { unsettled: unsettledOf(number) }, undefined, true);
-      if (a.state !== "pass") failures.push(`#${number}: ${a.verdict?.reasons[0] ?? a.state}`);
-    }
-    const spec =
-      failures.length === 0
-        ? {
-            name: gate,
-            status: "completed" as const,
-            conclusion: "success" as const,
-            title: `Mandatory reviews complete for ${numbers.map((n) => `#${n}`).join(", ")}`,
-            summary:
-              "Every pull request in this merge group passed its review gate under the base branch's current table.",
-            actions: [],
-          }
-        : gateBlocked(
-            gate,
-            "Mandatory reviews incomplete",
-            failures.map((f) => `- ${f}`),
-          );
-    await createRun(d.octokit, repo, headSha, spec);
+  // The name the queue waits for: the base's (a non-default base's has its own), the table's once read.
+  let gate = gateName(undefined, base, defaultBranch);
+  try {
+    const load = await readTable(d.octokit, repo, base);
+    if (load.kind === "absent") return;
+    gate = gateName(load.result.table?.settings.gate, base, defaultBranch);
+    const numbers = [...headRef.matchAll(/pr-(\d+)-/g)].map((m) => Number(m[1]));
+    const failures: string[] = [];
+    if (!load.result.table) failures.push(`the review table on ${baseRef} is invalid`);
+    if (numbers.length === 0) failures.push(`cannot tell which pull request the merge group ${headRef} is for`);
+    // Read and written in the pull request's turn (the router's serializer, across workers with Redis): a
+    // reconcile of it that closes the group's gate (src/app/reconcile.ts queueClosing) cannot land between
+    // this decision's read and its green write. GitHub builds one group per pull request; a ref naming more
+    // takes the first one's turn.
+    const judge = async () => {
+      for (const number of numbers) {
+        // Fresh: this decision opens the group's gate, so nothing remembered may feed it (src/github/recent.ts).
+        const a = await assess(d, { ...repo, number }, undefined, { unsettled: unsettledOf(number) }, undefined, true);
+        if (a.state !== "pass") failures.push(`#${number}: ${a.verdict?.reasons[0] ?? a.state}`);
+      }
+      await createRun(d.octokit, repo, headSha, groupGate(gate, numbers, failures));
+    };
+    await (numbers.length > 0 ? inTurn(numbers[0]!, judge) : judge());
+  } catch (err) {
+    // A queue waiting on a gate that never comes stalls silently: say why on the group's commit, under the
+    // name it waits for.
+    const why = [`${err instanceof Error ? err.message : String(err)}`, "", "Re-queue the pull request to try again."];
+    await createRun(
+      d.octokit,
+      repo,
+      headSha,
+      gateBlocked(gate, "parallel-review could not judge this merge group", why),
+    ).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The gate on a merge group's commit: success when every pull request it names passed, else why not. */
+function groupGate(gate: string, numbers: readonly number[], failures: readonly string[]): CheckRunSpec {
+  if (failures.length > 0)
+    return gateBlocked(
+      gate,
+      "Mandatory reviews incomplete",
+      failures.map((f) => `- ${f}`),
+    );
+  return {
+    name: gate,
+    status: "completed",
+    conclusion: "success",
+    title: `Mandatory reviews complete for ${numbers.map((n) => `#${n}`).join(", ")}`,
+    summary: "Every pull request in this merge group passed its review gate under the base branch's current table.",
+    actions: [],
   };
-  await (numbers.length > 0 ? inTurn(numbers[0]!, judge) : judge());
 }
 
 /** Fail closed and say so: an error on our side must never leave a stale green gate. */

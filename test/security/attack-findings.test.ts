@@ -27,6 +27,12 @@ const receive = (d: Delivery, app = probot) => app.receive(d as never);
 const failing = (d: Delivery, app = probot) => app.receive(d as never).catch(() => "failed");
 const gate = (head?: string) => gh.run("parallel-review", head)!;
 const as = (d: Delivery, login: string): Delivery => sentBy(gh, d, login);
+/** What the gate's writes after the `from`-th check-run write said. */
+const gateWritesSince = (from: number) =>
+  gh.runWrites
+    .slice(from)
+    .map((w) => w.body as { name?: string; output?: { summary?: string } })
+    .filter((b) => b.name === "parallel-review");
 
 async function approveByReview(login: string, body = "") {
   gh.review(login, "APPROVED", body);
@@ -473,10 +479,7 @@ describe("more review commands than one reconcile records", () => {
     await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
     // The first reconcile recorded mallory's change requests (first) and left 21 people waiting: the gate
     // closed; the one after it recorded twenty of the socks, the last one was judged (a stranger): open.
-    const gates = gh.runWrites
-      .slice(writes)
-      .map((w) => w.body as { name?: string; output?: { summary?: string } })
-      .filter((b) => b.name === "parallel-review");
+    const gates = gateWritesSince(writes);
     expect(gates.some((b) => b.output?.summary?.includes("(more than 20 people made them)"))).toBe(true);
     expect(gate().conclusion).toBe("success");
   });
@@ -495,10 +498,7 @@ describe("more review commands than one reconcile records", () => {
     gh.comment("sue", "/request-changes security tokens are logged");
     const writes = gh.runWrites.length;
     await receive(events.comment(gh, "created", gh.comment("carol", "any news?")));
-    const gates = gh.runWrites
-      .slice(writes)
-      .map((w) => w.body as { name?: string; output?: { summary?: string } })
-      .filter((b) => b.name === "parallel-review");
+    const gates = gateWritesSince(writes);
     expect(gates.some((b) => b.output?.summary?.includes("(by eligible reviewers) waits to be recorded"))).toBe(true);
     expect(gate().conclusion).toBe("failure"); // sue's change request, recorded
   });
