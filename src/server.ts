@@ -10,6 +10,7 @@ import { leadingAction, Subscriptions, trailingInstallation } from "./app/subscr
 import { tuneHeap } from "./service/heap.js";
 import { createLogger, logFormatFrom, logLevelFrom, withLogContext } from "./service/logger.js";
 import { slotStats, type Metrics } from "./service/metrics.js";
+import { withoutLinks } from "./github/payload.js";
 import type { ReadinessCheck } from "./service/readiness.js";
 
 /**
@@ -343,7 +344,7 @@ function describe(req: IncomingMessage, body: Buffer): ParsedDelivery | undefine
   if (typeof id !== "string" || typeof name !== "string" || !id || !name) return undefined;
   let payload: { action?: unknown; installation?: { id?: unknown } };
   try {
-    payload = JSON.parse(body.toString("utf8")) as typeof payload;
+    payload = withoutLinks(JSON.parse(body.toString("utf8"))) as typeof payload;
   } catch {
     return undefined;
   }

@@ -17,6 +17,7 @@ import { RedisKeyedRunner } from "./redis-keyed.js";
 import { writePacerFrom } from "./redis-slots.js";
 import { probotFrom, serviceConfig, type ServiceOptions } from "./serve.js";
 import { KeyedSlots } from "../app/slots.js";
+import { withoutLinks } from "../github/payload.js";
 import { stopOnSignals } from "./shutdown.js";
 
 /**
@@ -99,7 +100,7 @@ export async function work(env: NodeJS.ProcessEnv, log: Logger, opts: ServiceOpt
         probot.receive({
           id: job.data.id,
           name: job.data.name as EmitterWebhookEventName,
-          payload: JSON.parse(job.data.body) as unknown,
+          payload: withoutLinks(JSON.parse(job.data.body)),
         } as Parameters<typeof probot.receive>[0]),
     );
   worker.on("failed", (job, err) => {

@@ -14,6 +14,7 @@ import {
   type VerifiedDelivery,
   type WebhookServer,
 } from "../../src/server.js";
+import { withoutLinks } from "../../src/github/payload.js";
 import { testLog } from "../helpers/test-log.js";
 import { signature } from "../helpers/webhook-headers.js";
 
@@ -22,6 +23,10 @@ import { signature } from "../helpers/webhook-headers.js";
  * webhooks about the app's own check runs and review requests are most of what the app receives.
  */
 const SECRET = "subscriptions-secret";
+const examples = createRequire(import.meta.url)("@octokit/webhooks-examples/api.github.com/index.json") as {
+  name: string;
+  examples: Record<string, unknown>[];
+}[];
 const sign = (body: string, secret = SECRET) => signature(secret, body);
 
 describe("what the app subscribes to, recorded from its handlers", () => {
@@ -113,10 +118,6 @@ describe("the leading action of a body", () => {
 });
 
 describe("the installation a delivery is admitted under, read from its last bytes", () => {
-  const examples = createRequire(import.meta.url)("@octokit/webhooks-examples/api.github.com/index.json") as {
-    name: string;
-    examples: Record<string, unknown>[];
-  }[];
   const installation = (body: string) => trailingInstallation(Buffer.from(body));
 
   test("every example of GitHub's payloads, compact or indented: its installation's id, or none", () => {
@@ -249,6 +250,18 @@ describe("the server drops unhandled deliveries before parsing them", () => {
     // A status that is no error status (a 304 let through, say) is still answered as a failure.
     const odd = await post(url, "issue_comment", edited("304"));
     expect([odd.status, await odd.json()]).toEqual([500, { error: "Error: failed with 304" }]);
+  });
+
+  test("handlers get the payload without its REST API links, everything else as GitHub sent it", async () => {
+    const got: unknown[] = [];
+    probot.on("issue_comment.deleted", (e) => void got.push(e.payload));
+    const sent = examples.find((e) => e.name === "issue_comment")!.examples.find((p) => p.action === "created")!;
+    const body = JSON.stringify({ ...sent, action: "deleted" });
+    expect((await post(url, "issue_comment", body)).status).toBe(200);
+    expect(got).toEqual([withoutLinks(JSON.parse(body))]);
+    const text = JSON.stringify(got[0]);
+    expect(text).not.toMatch(/"(\w+_)?url":|"_links":/);
+    expect(text).toContain(`"body":${JSON.stringify((sent.comment as { body: string }).body)}`);
   });
 
   test("an action that is not the first key is parsed, not dropped", async () => {

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import { APP_ID, APP_SLUG, type FakeGitHub } from "./fake-github.js";
+import { withoutLinks } from "../../src/github/payload.js";
 
 /**
  * Webhook payloads built from GitHub's real examples (@octokit/webhooks-examples), with only the fields
@@ -46,7 +47,9 @@ function delivery(
     sender: gh.userObj(sender),
     ...fields,
   };
-  return { id: randomUUID(), name, payload };
+  // As the webhook server hands it to the app: without its REST API links (src/github/payload.ts), so
+  // every app test shows the app needs none of them.
+  return { id: randomUUID(), name, payload: withoutLinks(payload) as Json };
 }
 
 export const events = {
