@@ -196,7 +196,7 @@ async function handled(
   // Admitted by installation: what one installation cannot take is left for the others.
   const installation = String(trailingInstallation(waiting.body!) ?? "");
   await admitted(res, admission, installation, opts.answerWithinMs ?? ANSWER_WITHIN_MS, async (answer) => {
-    const delivery = describe(req, waiting.body!);
+    const delivery = describe(req, waiting.body!, true);
     waiting.body = undefined;
     if (!delivery) {
       // Answered 202 already if it waited past GitHub's patience: then the log is all that says so.
@@ -240,7 +240,7 @@ async function enqueued(
   opts: WebhookServerOptions,
   enqueue: (delivery: VerifiedDelivery) => Promise<void>,
 ): Promise<void> {
-  const delivery = describe(req, body);
+  const delivery = describe(req, body, false);
   if (!delivery) return reply(res, 400, NOT_A_DELIVERY);
   opts.metrics?.deliveries.inc({ event: delivery.name, action: delivery.action ?? "" });
   const { action: _action, payload: _payload, ...queued } = delivery;
@@ -338,13 +338,18 @@ function firstError(err: unknown): { name: string; message: string; status?: num
   };
 }
 
-function describe(req: IncomingMessage, body: Buffer): ParsedDelivery | undefined {
+/**
+ * The delivery's id, event, action and installation, and its payload — without its links (src/github/payload.ts)
+ * when it is handled here (`forApp`); queue mode reads only the rest and queues the bytes.
+ */
+function describe(req: IncomingMessage, body: Buffer, forApp: boolean): ParsedDelivery | undefined {
   const id = req.headers["x-github-delivery"];
   const name = req.headers["x-github-event"];
   if (typeof id !== "string" || typeof name !== "string" || !id || !name) return undefined;
   let payload: { action?: unknown; installation?: { id?: unknown } };
   try {
-    payload = withoutLinks(JSON.parse(body.toString("utf8"))) as typeof payload;
+    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    payload = (forApp ? withoutLinks(parsed) : parsed) as typeof payload;
   } catch {
     return undefined;
   }

@@ -536,10 +536,11 @@ async function apply(deps: Deps, ref: PullRef, a: Assessment, slot: Slot): Promi
   });
   const comments = a.records.map((r) => ({ comment: r.body, subjectId: a.pull.nodeId }));
   const { withRuns, apart } = rideWithRuns(writes, comments);
-  const batch = (w: readonly Write[]) =>
+  const batch = async (w: readonly Write[]) =>
     w.length > 0 ? writeRuns(octokit, a.pull.repoNodeId, w, now) : NOTHING_WRITTEN;
-  const { vanished, commented, commentFailures } = await batch(withRuns);
-  await closeGroup(deps, ref, a, now);
+  // The group's gate is closed even when the pull request's own writes failed: it would merge on its old
+  // decision meanwhile, and closing it is right whenever this gate does not pass.
+  const { vanished, commented, commentFailures } = await batch(withRuns).finally(() => closeGroup(deps, ref, a, now));
   // What is left are courtesy writes, which wait behind every check-run write in the installation's pacing
   // lane (src/github/writes.ts isCheckWrite): the slot goes to another reconcile meanwhile, so answers to a
   // stranger's commands on many pull requests cannot hold every slot (src/app/slots.ts). Kept when there are
@@ -597,10 +598,10 @@ function queueClosing(
 }
 
 /**
- * Writes `queueClosing` on the group's commit, after the pull request's own writes and apart from them: the
- * group may be gone by then (merged, rebuilt, dequeued), and a refusal there must not fail the reconcile of
- * the pull request, whose own gate is what it decided. Once a minute per group and process at most (the
- * cache), however many events the pull request gets meanwhile.
+ * Writes `queueClosing` on the group's commit, after the pull request's own writes (failed or not) and apart
+ * from them: the group may be gone by then (merged, rebuilt, dequeued), and a refusal there must not fail the
+ * reconcile of the pull request, whose own gate is what it decided. Once a minute per group and process at
+ * most (the cache), however many events the pull request gets meanwhile.
  */
 async function closeGroup(deps: Deps, ref: PullRef, a: Assessment, now: () => Date): Promise<void> {
   const closing = queueClosing(a);

@@ -18,9 +18,9 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 40;
 /**
  * The young generation: V8 fixes its size when the process starts, so this one is a Node flag, given by
  * `npm start`, `npm run worker` and the Docker image (NODE_OPTIONS; it is allowed there). 4 MiB per
- * semi-space instead of V8's 16: the burst of 800 peaks at 115–125 MiB instead of 140–148, over the memory
- * target, for 15–20 % more CPU per event than at 16 (docs/performance.md, "Thirteenth session"; deploy.md
- * says when to choose 16); the benchmark's app process starts with it.
+ * semi-space instead of V8's 16: the burst of 800 peaks at 115–125 MiB, where at 16 it peaks at 140–148 (over
+ * the memory target) but takes 15–20 % less CPU per event (docs/performance.md, "Thirteenth session";
+ * deploy.md says when to choose 16); the benchmark's app process starts with it.
  */
 export const YOUNG_GENERATION_FLAG = "--max-semi-space-size=4";
 

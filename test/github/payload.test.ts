@@ -2,13 +2,15 @@ import { describe, expect, test } from "@jest/globals";
 import { withoutLinks } from "../../src/github/payload.js";
 import { example } from "../helpers/payloads.js";
 
-/** Every key path of a JSON value whose key is a link by the rule `withoutLinks` applies. */
+/** The rule `withoutLinks` applies, written out once for the tests. */
+const isLink = (k: string, v: unknown) =>
+  k === "_links" || ((k === "url" || k.endsWith("_url")) && (v === null || typeof v === "string"));
+
+/** Every key path of a JSON value whose key is a link. */
 function links(value: unknown, path = ""): string[] {
   if (value === null || typeof value !== "object") return [];
   return Object.entries(value).flatMap(([k, v]) => [
-    ...(k === "_links" || ((k === "url" || k.endsWith("_url")) && (v === null || typeof v === "string"))
-      ? [`${path}.${k}`]
-      : []),
+    ...(isLink(k, v) ? [`${path}.${k}`] : []),
     ...links(v, `${path}.${k}`),
   ]);
 }
@@ -30,8 +32,7 @@ describe("webhook payloads without their REST API links (src/github/payload.ts)"
     const drop = (v: unknown): void => {
       if (v === null || typeof v !== "object") return;
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (k === "_links" || ((k === "url" || k.endsWith("_url")) && (x === null || typeof x === "string")))
-          delete (v as Record<string, unknown>)[k];
+        if (isLink(k, x)) delete (v as Record<string, unknown>)[k];
         else drop(x);
       }
     };

@@ -614,6 +614,24 @@ describe("a merge group after its pull request's gate closed", () => {
     expect(runsOnGroup()).toBe(written);
   });
 
+  // Found by the read-through: the closing was written only after the pull request's own writes succeeded,
+  // so a refusal of those (a 502 after the retries) left the group green until the resync.
+  test("sue's change request whose own gate write fails still closes the group's gate", async () => {
+    await queued();
+    gh.faults.push({
+      method: "POST",
+      path: /^\/graphql$/,
+      request: new RegExp(gh.pull.headSha),
+      status: 502,
+      times: 20,
+    });
+    gh.review("sue", "CHANGES_REQUESTED", "tokens are logged");
+    await receive(events.review(gh, "submitted", "sue")).catch(() => undefined); // the delivery fails
+    gh.faults = [];
+    expect(green(gh.run("parallel-review", GROUP))).toBe(false);
+    expect(gh.run("parallel-review", GROUP)!.output.summary).toContain("no longer passes its review gate");
+  });
+
   test("a queued pull request whose table was removed needs no gate: its group is left as it is", async () => {
     await queued();
     gh.setFile("main", "reviewers.yml", undefined);
