@@ -91,16 +91,33 @@ export interface Profile {
 }
 
 export function profile(table: ReviewTable, pull: RadarPull): Profile {
+  let byList = listProfiles.get(table);
+  if (!byList) listProfiles.set(table, (byList = new WeakMap()));
+  let list = byList.get(pull.files);
+  if (!list) byList.set(pull.files, (list = profileList(table, pull.files)));
+  return { pull, ...list, openedAt: Date.parse(pull.createdAt) || 0 };
+}
+
+/** What a file list says under a table: its files as a set, its shared-configuration files and its domains. */
+type ListProfile = Pick<Profile, "files" | "shared" | "domains">;
+
+/**
+ * Each list profiled once per table: a refresh profiles every open pull request it compares (up to fifty, each
+ * up to a hundred paths or more, every path matched against the table), and the next refresh profiles nearly the
+ * same ones again. The adapter hands out one list object per head (src/github/radar.ts `FileCache`), never
+ * changed (`readonly`), so the list object is the key; weak on both sides, nothing outlives its table or list.
+ */
+const listProfiles = new WeakMap<ReviewTable, WeakMap<readonly string[], ListProfile>>();
+
+function profileList(table: ReviewTable, files: readonly string[]): ListProfile {
   const shared = sharedMatcher(table);
   const domains = matcherFor(table);
   const ids = new Set<string>();
-  for (const f of pull.files) for (const d of domains.domainsOf(f)) ids.add(table.domains[d]!.id);
+  for (const f of files) for (const d of domains.domainsOf(f)) ids.add(table.domains[d]!.id);
   return {
-    pull,
-    files: new Set(pull.files),
-    shared: pull.files.filter((f) => shared.match(f).length > 0).sort(),
+    files: new Set(files),
+    shared: files.filter((f) => shared.match(f).length > 0).sort(),
     domains: ids,
-    openedAt: Date.parse(pull.createdAt) || 0,
   };
 }
 

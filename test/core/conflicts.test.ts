@@ -103,6 +103,26 @@ describe("the conflict radar", () => {
     );
   });
 
+  test("a file list is profiled once per table; the pull request's own fields come from each call", () => {
+    const files = ["src/payments/charge.ts", "package.json", "src/api/x.ts"];
+    const first = profile(t, pull(42, files));
+    const again = profile(t, { ...pull(43, files, "2026-11-20T10:00:00Z"), title: "renamed" });
+    expect(again.files).toBe(first.files); // the same set: not computed again
+    expect(again.pull.number).toBe(43);
+    expect(again.pull.title).toBe("renamed");
+    expect(again.openedAt).toBe(Date.parse("2026-11-20T10:00:00Z"));
+    expect([...again.domains].sort()).toEqual(["api", "payments"]);
+    expect(again.shared).toEqual(["package.json"]);
+    // Another list with the same paths, or the same list under another table, is profiled on its own terms.
+    const copy = profile(t, pull(42, [...files]));
+    expect(copy.files).not.toBe(first.files);
+    expect(copy.files).toEqual(first.files);
+    const other = load("settings:\n  shared_config: [src/api/]\n");
+    const underOther = profile(other, pull(42, files));
+    expect(underOther.files).not.toBe(first.files);
+    expect(underOther.shared).toEqual(["package.json", "src/api/x.ts"]);
+  });
+
   test("strongest overlaps first; nothing in common is not named; itself is never named", () => {
     const me = pull(80, ["src/api/a.ts", "src/payments/p.ts"]);
     const r = radar(
