@@ -370,6 +370,31 @@ describe("org-wide tables (_extends)", () => {
     ).toEqual(["parallel-review", "review/backend", "review/finance", "review/security"]);
   });
 
+  test("each reconcile reads the extended table again, conditionally: one request, a 304 while it is unchanged", async () => {
+    setup({
+      table: "_extends: acme/shop:policies/org.yml\ndomains:\n  docs:\n    paths: [docs/]\n    require: [security]\n",
+    });
+    gh.setFile("main", "policies/org.yml", TABLE);
+    gh.setChangedFiles([{ filename: "src/payments/a.ts" }]);
+    const layer = (routes: string[]) => routes.filter((r) => r === "GET /repos/acme/shop/contents/policies%2Forg.yml");
+    const opened = await cost(events.pullRequest(gh, "opened"));
+    expect(layer(opened.routes)).toHaveLength(1);
+    const again = await cost(events.pullRequest(gh, "synchronize"));
+    expect(layer(again.routes)).toHaveLength(1);
+    expect(again.notModified).toBe(1);
+    const financeWaits = () => gh.runsOn().some((r) => r.name === "review/finance" && r.status !== "completed");
+    expect(financeWaits()).toBe(true);
+    // A change to the extended table is seen by the next reconcile.
+    gh.setFile(
+      "main",
+      "policies/org.yml",
+      TABLE.replace("require: [backend, security, finance]", "require: [backend, security]"),
+    );
+    const changed = await cost(events.pullRequest(gh, "synchronize"));
+    expect(changed.notModified).toBe(0);
+    expect(financeWaits()).toBe(false);
+  });
+
   test("an _extends target that cannot be read fails the gate closed, naming the line", async () => {
     setup({ table: "_extends: missing-repo\n" });
     await receive(events.pullRequest(gh, "opened"));
