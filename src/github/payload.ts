@@ -19,7 +19,11 @@ export function withoutLinks(value: unknown): unknown {
   for (const key in source) {
     const v = source[key];
     if (key === "_links" || (isLinkKey(key) && (v === null || typeof v === "string"))) continue;
-    out[key] = withoutLinks(v);
+    // JSON.parse makes `__proto__` an own key like any other; assigned, it would set the copy's prototype
+    // instead, losing the key and lending its contents to the copy as inherited fields the payload never had.
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value: withoutLinks(v), enumerable: true, writable: true, configurable: true });
+    else out[key] = withoutLinks(v);
   }
   return out;
 }

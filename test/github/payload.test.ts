@@ -65,6 +65,21 @@ describe("webhook payloads without their REST API links (src/github/payload.ts)"
     });
   });
 
+  test("a `__proto__` key stays an own key, as JSON.parse made it: its contents never become inherited fields", () => {
+    const parsed = JSON.parse(
+      '{"a":1,"__proto__":{"installation":{"id":9},"url":"u"},"repository":{"custom_properties":{"__proto__":["x"]}}}',
+    ) as Record<string, unknown>;
+    const copy = withoutLinks(parsed) as Record<string, unknown> & { repository: { custom_properties: object } };
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(copy.installation).toBeUndefined();
+    expect(Object.keys(copy)).toEqual(["a", "__proto__", "repository"]);
+    expect(Object.getOwnPropertyDescriptor(copy, "__proto__")!.value).toEqual({ installation: { id: 9 } });
+    expect(Object.getPrototypeOf(copy.repository.custom_properties)).toBe(Object.prototype);
+    expect(JSON.stringify(copy)).toBe(
+      '{"a":1,"__proto__":{"installation":{"id":9}},"repository":{"custom_properties":{"__proto__":["x"]}}}',
+    );
+  });
+
   test("scalars, arrays and null come back as they are; the input is not changed", () => {
     expect(withoutLinks(null)).toBeNull();
     expect(withoutLinks("https://x")).toBe("https://x");
